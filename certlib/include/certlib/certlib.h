@@ -1,0 +1,10 @@
+/* Umbrella header: everything certlib offers. Link with -lcertlib (pkg-config certlib). */
+#ifndef CERTLIB_H
+#define CERTLIB_H
+
+#include "common.h"
+#include "error.h"
+#include "region.h"
+#include "ident.h"
+
+#endif

@@ -1,0 +1,47 @@
+/* certctl entry point: dispatches to the subcommands. */
+#include <string.h>
+
+#include "certctl.h"
+
+static const struct certctl_command commands[] = {
+    {"check", "check identity numbers, USCCs and organisation codes", certctl_check_main, certctl_check_usage},
+    {"upgrade15", "upgrade a legacy 15-digit identity number to 18 digits", certctl_upgrade15_main,
+     certctl_upgrade15_usage},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+int certctl_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: certctl COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s  %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun 'certctl COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CERTCTL_EXIT_USAGE;
+    }
+    if (certctl_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+        const char *topic = argc > 2 ? argv[2] : NULL;
+        for (size_t i = 0; topic && i < N_COMMANDS; i++)
+            if (strcmp(topic, commands[i].name) == 0) {
+                commands[i].usage(stdout);
+                return CERTCTL_EXIT_OK;
+            }
+        usage(stdout);
+        return CERTCTL_EXIT_OK;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "certctl: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return CERTCTL_EXIT_USAGE;
+}
