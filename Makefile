@@ -1,0 +1,43 @@
+# Thin wrapper over CMake. `make run` and `make test` do all set-up on a fresh Debian 12 machine.
+BUILD_DIR ?= build
+CONFIG ?= authd/authd.example.yaml
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build run test sanitize fuzz bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD_DIR)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	@mkdir -p var
+	exec $(BUILD_DIR)/bin/authd --config $(CONFIG)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# ASan + UBSan build of everything, then the whole suite against it.
+sanitize: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCERTLIB_SANITIZE=ON
+	cmake --build build-asan -j $(JOBS)
+	ctest --test-dir build-asan --output-on-failure -j $(JOBS)
+
+# libFuzzer targets (clang); replays each seed corpus, then fuzzes for FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCERTLIB_FUZZ=ON -DCERTLIB_BUILD_AUTHD=OFF
+	cmake --build build-fuzz -j $(JOBS)
+	scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS)
+
+bench: build
+	bench/ident/run.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan build-fuzz

@@ -1,0 +1,22 @@
+/* The access log: one JSON line per request. It names the route a request matched rather than its
+ * path, because paths carry identity numbers and the log must not. */
+#ifndef AUTHD_ACCESSLOG_H
+#define AUTHD_ACCESSLOG_H
+
+#include "http.h"
+
+struct authd_accesslog;
+
+/* Opens `path` for appending, or standard error for "-" or NULL. Returns -1 with a message on error. */
+int authd_accesslog_open(struct authd_accesslog **out, const char *path, char *err, size_t err_cap);
+
+/* Logs every request that pathconf serves. */
+void authd_accesslog_register(struct authd_accesslog *log, h2o_pathconf_t *pathconf);
+
+void authd_accesslog_close(struct authd_accesslog *log);
+
+/* Writes into `out` (NUL-terminated) a printable, personal-data-free rendering of a path that matched
+ * no route: segments longer than 8 bytes become "{redacted}", unsafe bytes become '?'. */
+void authd_accesslog_redact_path(h2o_iovec_t path, char *out, size_t cap);
+
+#endif

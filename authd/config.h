@@ -1,0 +1,43 @@
+/* authd configuration: the YAML file named by --config, with command-line overrides. */
+#ifndef AUTHD_CONFIG_H
+#define AUTHD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AUTHD_MAX_LISTENERS 16
+
+struct authd_listener_config {
+    char *host;     /* numeric address, e.g. "127.0.0.1" or "::1" */
+    uint16_t port;
+    char *tls_cert; /* PEM certificate chain; NULL for plain HTTP */
+    char *tls_key;  /* PEM private key */
+};
+
+struct authd_config {
+    struct authd_listener_config listeners[AUTHD_MAX_LISTENERS];
+    size_t listener_count;
+    unsigned workers;               /* event-loop threads */
+    char *data_dir;                 /* LMDB environment directory */
+    size_t lmdb_map_bytes;          /* LMDB map size */
+    size_t max_body_bytes;          /* larger request bodies get 413 */
+    size_t max_header_bytes;        /* larger request header sections get 431 */
+    size_t max_batch;               /* most numbers in one POST /v1/ident/check */
+    uint64_t shutdown_grace_ms;     /* how long in-flight requests may take after SIGTERM */
+    char *access_log;               /* path, or "-" for standard error */
+    char *regions_file;             /* extra GB/T 2260 codes (certlib TSV format), or NULL */
+};
+
+/* Fills defaults, then reads `path`. Relative paths in the file are resolved against the file's
+ * directory. On error writes "file:line: message" into err and returns -1. */
+int authd_config_load(struct authd_config *config, const char *path, char *err, size_t err_cap);
+
+/* Parses "host:port" or "[v6]:port" into a plain-HTTP listener. Returns -1 on bad syntax. */
+int authd_config_parse_listen(const char *text, struct authd_listener_config *out);
+
+/* Checks cross-field rules after overrides (listeners present, plain HTTP only on loopback...). */
+int authd_config_validate(const struct authd_config *config, char *err, size_t err_cap);
+
+void authd_config_free(struct authd_config *config);
+
+#endif

@@ -1,0 +1,36 @@
+/* Request and response helpers on top of h2o: JSON bodies and RFC 9457 problem documents. */
+#ifndef AUTHD_HTTP_H
+#define AUTHD_HTTP_H
+
+#include <h2o.h>
+
+#include "server.h"
+
+/* One request as routes see it. `params` are the raw (still percent-encoded) path segments the
+ * route's {placeholders} matched. */
+#define AUTHD_MAX_PARAMS 4
+struct authd_request {
+    h2o_req_t *req;
+    struct authd_server *server;
+    h2o_iovec_t params[AUTHD_MAX_PARAMS];
+    size_t param_count;
+};
+
+/* Sends `body` (which must live as long as the request: pool memory or static) with the status and
+ * content type. API responses are never cached: they may carry personal data. */
+void authd_send(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body);
+void authd_send_json(h2o_req_t *req, int status, h2o_iovec_t body);
+
+/* Sends an application/problem+json document (RFC 9457) with a stable machine-readable `code`.
+ * `detail` must be UTF-8 and must not carry secrets or personal data. */
+void authd_problem(h2o_req_t *req, int status, const char *code, const char *detail);
+void authd_problemf(h2o_req_t *req, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Percent-decodes `in` into pool memory. Returns -1 on a malformed escape. */
+int authd_percent_decode(h2o_mem_pool_t *pool, h2o_iovec_t in, h2o_iovec_t *out);
+
+/* The standard reason phrase of an HTTP status. */
+const char *authd_status_text(int status);
+
+#endif

@@ -1,0 +1,139 @@
+/* authd: the 一证通办 identity and e-licence service. This file parses the command line, loads the
+ * configuration and the long-lived state, and hands over to the server. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accesslog.h"
+#include "certlib/region.h"
+#include "config.h"
+#include "server.h"
+#include "store.h"
+
+#define AUTHD_VERSION "0.1.0"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: authd --config FILE [--listen ADDR:PORT]... [--data DIR]\n"
+                 "\n"
+                 "  --config FILE      YAML configuration (see authd/authd.example.yaml)\n"
+                 "  --listen ADDR:PORT plain-HTTP listener on a loopback address; when given, replaces the\n"
+                 "                     configuration's listeners (repeat for several)\n"
+                 "  --data DIR         LMDB data directory, overriding data_dir\n"
+                 "  --version          print the version and exit\n"
+                 "\n"
+                 "Stops gracefully on SIGTERM or SIGINT.\n");
+}
+
+static void print_banner(const struct authd_config *c)
+{
+    fprintf(stderr, "authd %s: %u worker%s, data in %s\n", AUTHD_VERSION, c->workers, c->workers == 1 ? "" : "s",
+            c->data_dir);
+    for (size_t i = 0; i < c->listener_count; i++) {
+        const struct authd_listener_config *l = &c->listeners[i];
+        int v6 = strchr(l->host, ':') != NULL;
+        fprintf(stderr, "  listening on %s://%s%s%s:%u/\n", l->tls_cert ? "https" : "http", v6 ? "[" : "", l->host,
+                v6 ? "]" : "", l->port);
+    }
+    const struct authd_listener_config *l = &c->listeners[0];
+    fprintf(stderr, "try:\n  curl %s%s://%s:%u/v1/ident/11010519491231002X\n", l->tls_cert ? "-k " : "",
+            l->tls_cert ? "https" : "http", l->host, l->port);
+    fprintf(stderr,
+            "  curl %s%s://%s:%u/v1/ident/check -H 'content-type: application/json' "
+            "-d '{\"numbers\":[\"91110000600037341L\",\"110101491001001\"]}'\n",
+            l->tls_cert ? "-k " : "", l->tls_cert ? "https" : "http", l->host, l->port);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"listen", required_argument, NULL, 'l'},
+                                             {"data", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {NULL, 0, NULL, 0}};
+    const char *config_path = NULL, *data_dir = NULL;
+    struct authd_listener_config cli_listeners[AUTHD_MAX_LISTENERS];
+    size_t cli_listener_count = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:l:d:hV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': config_path = optarg; break;
+        case 'd': data_dir = optarg; break;
+        case 'l':
+            if (cli_listener_count == AUTHD_MAX_LISTENERS ||
+                authd_config_parse_listen(optarg, &cli_listeners[cli_listener_count]) != 0) {
+                fprintf(stderr, "authd: --listen %s: expected ADDR:PORT with a numeric address\n", optarg);
+                return 2;
+            }
+            cli_listener_count++;
+            break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("authd %s\n", AUTHD_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!config_path || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+
+    struct authd_config config;
+    char err[1024];
+    if (authd_config_load(&config, config_path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "authd: %s\n", err);
+        authd_config_free(&config);
+        return 2;
+    }
+    if (cli_listener_count) {
+        for (size_t i = 0; i < config.listener_count; i++) {
+            free(config.listeners[i].host);
+            free(config.listeners[i].tls_cert);
+            free(config.listeners[i].tls_key);
+        }
+        memcpy(config.listeners, cli_listeners, cli_listener_count * sizeof(cli_listeners[0]));
+        config.listener_count = cli_listener_count;
+    }
+    if (data_dir) {
+        free(config.data_dir);
+        config.data_dir = strdup(data_dir);
+    }
+    if (authd_config_validate(&config, err, sizeof(err)) != 0) {
+        fprintf(stderr, "authd: %s\n", err);
+        authd_config_free(&config);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    int status = 1;
+    struct authd_server server = {.config = &config};
+    if (config.regions_file) {
+        size_t bad_line = 0;
+        certlib_err cerr = certlib_regions_new(&server.regions);
+        if (!cerr) cerr = certlib_regions_load_tsv(server.regions, config.regions_file, &bad_line);
+        if (cerr) {
+            fprintf(stderr, "authd: regions_file %s:%zu: %s\n", config.regions_file, bad_line, certlib_strerror(cerr));
+            goto out;
+        }
+    }
+    if (authd_accesslog_open(&server.accesslog, config.access_log, err, sizeof(err)) != 0 ||
+        authd_store_open(&server.store, config.data_dir, config.lmdb_map_bytes, err, sizeof(err)) != 0) {
+        fprintf(stderr, "authd: %s\n", err);
+        goto out;
+    }
+    print_banner(&config);
+    if (authd_server_run(&server, err, sizeof(err)) != 0) {
+        fprintf(stderr, "authd: %s\n", err);
+        goto out;
+    }
+    fprintf(stderr, "authd: stopped\n");
+    status = 0;
+out:
+    authd_store_close(server.store);
+    authd_accesslog_close(server.accesslog);
+    certlib_regions_free(server.regions);
+    authd_config_free(&config);
+    return status;
+}

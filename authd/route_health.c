@@ -1,0 +1,17 @@
+/* GET /healthz: the process serves and its store is readable. */
+#include <stdio.h>
+
+#include "router.h"
+#include "store.h"
+
+void authd_route_healthz(struct authd_request *r)
+{
+    uint32_t schema = authd_store_schema_version(r->server->store);
+    if (schema == 0) {
+        authd_problem(r->req, 503, "store_unavailable", "the data store cannot be read");
+        return;
+    }
+    char body[96];
+    int n = snprintf(body, sizeof(body), "{\"status\":\"ok\",\"schema_version\":%u}", schema);
+    authd_send_json(r->req, 200, h2o_strdup(&r->req->pool, body, (size_t)n));
+}

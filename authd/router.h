@@ -1,0 +1,32 @@
+/* The route table: method and path pattern to handler, with 404 and 405 as problem documents. */
+#ifndef AUTHD_ROUTER_H
+#define AUTHD_ROUTER_H
+
+#include "http.h"
+
+typedef void (*authd_handler_fn)(struct authd_request *r);
+
+struct authd_route {
+    const char *method;
+    const char *pattern; /* "/v1/ident/{number}": each {name} matches one non-empty path segment */
+    authd_handler_fn handler;
+};
+
+/* Finds the route for a request. Returns NULL and sets *path_matched when some route has the path
+ * but not the method (405), NULL with *path_matched = 0 when none has the path (404). Fills params. */
+const struct authd_route *authd_route_match(h2o_iovec_t method, h2o_iovec_t path, h2o_iovec_t *params,
+                                            size_t *param_count, int *path_matched);
+
+/* The route pattern a request path falls under, for logs that must not repeat personal data from the
+ * path; NULL when no route has the path. */
+const char *authd_route_pattern(h2o_iovec_t method, h2o_iovec_t path);
+
+/* The h2o handler: limits, routing, dispatch. */
+int authd_router_on_req(h2o_handler_t *self, h2o_req_t *req);
+
+/* Route handlers, one file per API area. */
+void authd_route_healthz(struct authd_request *r);
+void authd_route_ident_get(struct authd_request *r);
+void authd_route_ident_check(struct authd_request *r);
+
+#endif

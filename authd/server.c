@@ -1,0 +1,269 @@
+/* The h2o front: listeners, one event loop per worker thread on its own SO_REUSEPORT socket (the
+ * kernel spreads connections across them), TLS with ALPN for HTTP/2, and graceful shutdown. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "accesslog.h"
+#include "problem_filter.h"
+#include "router.h"
+
+struct listener {
+    const struct authd_listener_config *config;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    SSL_CTX *ssl_ctx; /* shared by all workers; NULL for plain HTTP */
+};
+
+struct worker {
+    pthread_t thread;
+    int started;
+    struct authd_server *server;
+    h2o_globalconf_t *globalconf;
+    struct listener *listeners;
+    size_t listener_count;
+    int fds[AUTHD_MAX_LISTENERS];
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx[AUTHD_MAX_LISTENERS];
+    h2o_socket_t *sockets[AUTHD_MAX_LISTENERS];
+};
+
+static int resolve(struct listener *l)
+{
+    memset(&l->addr, 0, sizeof(l->addr));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&l->addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&l->addr;
+    if (inet_pton(AF_INET, l->config->host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(l->config->port);
+        l->addr_len = sizeof(*v4);
+        return 0;
+    }
+    if (inet_pton(AF_INET6, l->config->host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(l->config->port);
+        l->addr_len = sizeof(*v6);
+        return 0;
+    }
+    return -1;
+}
+
+static int open_listen_socket(const struct listener *l, char *err, size_t err_cap)
+{
+    int one = 1;
+    int fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
+        bind(fd, (const struct sockaddr *)&l->addr, l->addr_len) != 0 || listen(fd, SOMAXCONN) != 0) {
+        snprintf(err, err_cap, "listen on %s:%u: %s", l->config->host, l->config->port, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void openssl_error(char *err, size_t err_cap, const char *what, const char *path)
+{
+    char reason[256];
+    ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
+    snprintf(err, err_cap, "%s %s: %s", what, path, reason);
+    ERR_clear_error();
+}
+
+static SSL_CTX *make_ssl_ctx(const struct authd_listener_config *lc, char *err, size_t err_cap)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx) {
+        openssl_error(err, err_cap, "TLS context for", lc->host);
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (SSL_CTX_use_certificate_chain_file(ctx, lc->tls_cert) != 1) {
+        openssl_error(err, err_cap, "TLS certificate", lc->tls_cert);
+        goto fail;
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, lc->tls_key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+        openssl_error(err, err_cap, "TLS private key", lc->tls_key);
+        goto fail;
+    }
+    h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+    return ctx;
+fail:
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    if (err) return;
+    h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+    if (sock) h2o_accept(listener->data, sock);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    h2o_evloop_t *loop = h2o_evloop_create();
+    h2o_context_init(&w->ctx, loop, w->globalconf);
+    for (size_t i = 0; i < w->listener_count; i++) {
+        w->accept_ctx[i] = (h2o_accept_ctx_t){.ctx = &w->ctx, .hosts = w->globalconf->hosts,
+                                              .ssl_ctx = w->listeners[i].ssl_ctx};
+        w->sockets[i] = h2o_evloop_socket_create(loop, w->fds[i], H2O_SOCKET_FLAG_DONT_READ);
+        w->sockets[i]->data = &w->accept_ctx[i];
+        h2o_socket_read_start(w->sockets[i], on_accept);
+    }
+
+    while (!atomic_load(&w->server->stopping))
+        h2o_evloop_run(loop, 100);
+
+    /* Stop accepting, tell clients (HTTP/2 GOAWAY, HTTP/1 Connection: close), let requests finish. */
+    for (size_t i = 0; i < w->listener_count; i++) {
+        h2o_socket_read_stop(w->sockets[i]);
+        h2o_socket_close(w->sockets[i]);
+    }
+    h2o_context_request_shutdown(&w->ctx);
+    int64_t deadline = now_ms() + (int64_t)w->server->config->shutdown_grace_ms;
+    int drained;
+    do {
+        /* At least one turn: closing sockets leaves work on h2o's zero timeout. */
+        h2o_evloop_run(loop, 10);
+        drained = h2o_linklist_is_empty(&w->ctx.http1._conns) && h2o_linklist_is_empty(&w->ctx.http2._conns);
+    } while (!drained && now_ms() < deadline);
+    if (!drained) {
+        /* Connections outlived the grace period; h2o cannot dispose a context that still has them, and
+         * the process is about to exit, so leave them to the kernel. */
+        return NULL;
+    }
+    h2o_evloop_run(loop, 0);
+    /* h2o_context_request_shutdown arms a once-a-second check for HTTP/2 connections to finish; with
+     * none left it has nothing to do, but h2o_context_dispose asserts that no timer is still armed. */
+    while (!h2o_linklist_is_empty(&w->ctx.one_sec_timeout._entries))
+        h2o_timeout_unlink(H2O_STRUCT_FROM_MEMBER(h2o_timeout_entry_t, _link, w->ctx.one_sec_timeout._entries.next));
+    h2o_context_dispose(&w->ctx);
+    h2o_evloop_destroy(loop);
+    return NULL;
+}
+
+static void setup_globalconf(h2o_globalconf_t *gc, struct authd_server *server)
+{
+    h2o_config_init(gc);
+    gc->server_name = h2o_iovec_init(H2O_STRLIT("authd"));
+    /* h2o refuses bodies over its own limit before any handler runs: over HTTP/1.1 with a 413 (which the
+     * problem filter rewrites), over HTTP/2 with a bare RST_STREAM(REFUSED_STREAM). Setting its limit
+     * above ours lets the router answer the common case, a body somewhat over the limit, with a
+     * problem document on both protocols, while h2o still caps what it buffers. */
+    size_t cap = server->config->max_body_bytes;
+    gc->max_request_entity_size = cap <= (SIZE_MAX - (8u << 20)) / 4 ? cap * 4 + (8u << 20) : cap;
+    h2o_hostconf_t *host = h2o_config_register_host(gc, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler) + sizeof(server));
+    handler->on_req = authd_router_on_req;
+    *(struct authd_server **)(handler + 1) = server;
+    /* Errors h2o answers itself (oversized bodies, malformed requests) may go through the fallback path:
+     * log them and give them the API's error format there too. */
+    h2o_pathconf_t *paths[2] = {path, &host->fallback_path};
+    for (int i = 0; i < 2; i++) {
+        authd_problem_filter_register(paths[i]);
+        authd_accesslog_register(server->accesslog, paths[i]);
+    }
+}
+
+void authd_server_stop(struct authd_server *server)
+{
+    atomic_store(&server->stopping, 1);
+}
+
+int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
+{
+    const struct authd_config *config = server->config;
+    struct listener listeners[AUTHD_MAX_LISTENERS] = {0};
+    size_t n_listeners = config->listener_count;
+    unsigned n_workers = config->workers;
+    struct worker *workers = calloc(n_workers, sizeof(*workers));
+    h2o_globalconf_t globalconf;
+    int rc = -1;
+    if (!workers) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    for (unsigned i = 0; i < n_workers; i++)
+        for (size_t j = 0; j < AUTHD_MAX_LISTENERS; j++)
+            workers[i].fds[j] = -1;
+
+    setup_globalconf(&globalconf, server);
+    for (size_t i = 0; i < n_listeners; i++) {
+        listeners[i].config = &config->listeners[i];
+        if (resolve(&listeners[i]) != 0) {
+            snprintf(err, err_cap, "listener %s: not a numeric address", config->listeners[i].host);
+            goto done;
+        }
+        if (config->listeners[i].tls_cert &&
+            !(listeners[i].ssl_ctx = make_ssl_ctx(&config->listeners[i], err, err_cap)))
+            goto done;
+        /* Bind every worker's socket before starting any, so a busy port fails start-up cleanly. */
+        for (unsigned k = 0; k < n_workers; k++)
+            if ((workers[k].fds[i] = open_listen_socket(&listeners[i], err, err_cap)) < 0) goto done;
+    }
+
+    /* Only the main thread takes SIGINT/SIGTERM; workers inherit this mask. */
+    sigset_t stop_signals, old_mask;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
+    for (unsigned k = 0; k < n_workers; k++) {
+        struct worker *w = &workers[k];
+        w->server = server;
+        w->globalconf = &globalconf;
+        w->listeners = listeners;
+        w->listener_count = n_listeners;
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            snprintf(err, err_cap, "cannot start worker thread %u", k);
+            authd_server_stop(server);
+            break;
+        }
+        w->started = 1;
+    }
+    if (!atomic_load(&server->stopping)) {
+        int sig;
+        while (sigwait(&stop_signals, &sig) != 0)
+            ;
+        fprintf(stderr, "authd: %s received, finishing in-flight requests (up to %llu ms)\n",
+                sig == SIGINT ? "SIGINT" : "SIGTERM", (unsigned long long)config->shutdown_grace_ms);
+        authd_server_stop(server);
+        rc = 0;
+    }
+    for (unsigned k = 0; k < n_workers; k++)
+        if (workers[k].started) pthread_join(workers[k].thread, NULL);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+
+done:
+    for (unsigned k = 0; k < n_workers; k++)
+        for (size_t j = 0; j < AUTHD_MAX_LISTENERS; j++)
+            if (workers[k].fds[j] >= 0 && !workers[k].started) close(workers[k].fds[j]);
+    for (size_t i = 0; i < n_listeners; i++)
+        SSL_CTX_free(listeners[i].ssl_ctx);
+    h2o_config_dispose(&globalconf);
+    free(workers);
+    return rc;
+}
