@@ -1,0 +1,104 @@
+"""Shared fixtures: a real authd on a free loopback port, and the certctl binary.
+
+The binaries come from the environment ctest sets (AUTHD, CERTCTL); run through `make test`.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+CERTCTL = os.environ.get("CERTCTL", "build/bin/certctl")
+AUTHD = os.environ.get("AUTHD", "build/bin/authd")
+REPO_ROOT = os.environ.get("REPO_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
+VECTORS = os.environ.get("VECTORS", os.path.join(REPO_ROOT, "tests/vectors"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Authd:
+    """One authd process with its own config, data directory and access log."""
+
+    def __init__(self, tmp_path, extra_config="", tls=False):
+        self.port = free_port()
+        self.tmp = tmp_path
+        self.access_log = tmp_path / "access.log"
+        self.stderr_path = tmp_path / "authd.stderr"
+        listen = f"  - address: 127.0.0.1:{self.port}\n"
+        if tls:
+            listen += (f"    tls:\n      certificate: {REPO_ROOT}/keys-example/tls/server.crt\n"
+                       f"      key: {REPO_ROOT}/keys-example/tls/server.key\n")
+        self.scheme = "https" if tls else "http"
+        self.config = tmp_path / "authd.yaml"
+        self.config.write_text(
+            f"listen:\n{listen}workers: 2\ndata_dir: {tmp_path}/data\naccess_log: {self.access_log}\n"
+            f"limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n{extra_config}")
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.stderr = open(self.stderr_path, "ab")
+        self.proc = subprocess.Popen([AUTHD, "--config", str(self.config)], stdout=self.stderr, stderr=self.stderr)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"authd exited with {self.proc.returncode}: {self.stderr_path.read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("authd did not start listening")
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=timeout)
+        self.stderr.close()
+        return self.proc.returncode
+
+    def request(self, method, path, body=None, headers=None):
+        """Returns (status, headers, body bytes); never raises for HTTP error statuses."""
+        req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def json(self, method, path, doc=None, raw=None, content_type="application/json"):
+        body = raw if raw is not None else (json.dumps(doc).encode() if doc is not None else None)
+        headers = {"content-type": content_type} if body is not None and content_type else {}
+        status, hdrs, data = self.request(method, path, body, headers)
+        return status, hdrs, json.loads(data) if data else None
+
+
+@pytest.fixture
+def authd(tmp_path):
+    server = Authd(tmp_path).start()
+    yield server
+    assert server.stop() == 0, server.stderr_path.read_text()
+
+
+def run_certctl(*args, stdin=None):
+    return subprocess.run([CERTCTL, *args], input=stdin, capture_output=True, timeout=60)
+
+
+def assert_problem(status, headers, doc, expected_status, code):
+    assert status == expected_status, doc
+    assert headers["content-type"] == "application/problem+json"
+    assert doc["status"] == expected_status
+    assert doc["code"] == code
+    assert doc["type"].endswith(code) and doc["title"] and doc["detail"]
