@@ -1,0 +1,93 @@
+"""authd as a process: configuration errors, TLS with HTTP/2, workers, graceful shutdown, restart."""
+import concurrent.futures
+import signal
+import socket
+import ssl
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import AUTHD, REPO_ROOT, Authd, free_port
+from test_authd_ident import curl
+
+
+def run_authd(*args):
+    return subprocess.run([AUTHD, *args], capture_output=True, timeout=30)
+
+
+def test_config_errors_name_file_line_and_key(tmp_path):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("listen:\n  - address: 127.0.0.1:1\nworkers: 2\nlimits:\n  max_bodyy: 1\n")
+    r = run_authd("--config", str(cfg))
+    assert r.returncode == 2
+    assert f"{cfg}:5: limits: unknown key 'max_bodyy'" in r.stderr.decode()
+    cfg.write_text("workers: lots\n")
+    r = run_authd("--config", str(cfg))
+    assert r.returncode == 2 and "bad.yaml:1: workers: 'lots' is not a valid integer" in r.stderr.decode()
+    cfg.write_text("listen: [\n")
+    assert run_authd("--config", str(cfg)).returncode == 2
+    cfg.write_text(f"listen:\n  - address: 0.0.0.0:{free_port()}\ndata_dir: {tmp_path}/d\n")
+    r = run_authd("--config", str(cfg))
+    assert r.returncode == 2 and "loopback only" in r.stderr.decode()
+    assert run_authd("--config", str(cfg), "--listen", "localhost:80").returncode == 2
+    assert run_authd("--config", str(tmp_path / "missing.yaml")).returncode == 2
+    assert run_authd("--help").returncode == 0
+    assert run_authd().returncode == 2
+
+
+def test_busy_port_fails_cleanly(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = run_authd("--config", f"{REPO_ROOT}/authd/authd.example.yaml", "--listen", f"127.0.0.1:{port}",
+                      "--data", str(tmp_path / "d"))
+        assert r.returncode == 1 and b"Address already in use" in r.stderr
+
+
+def test_tls_http2_and_http1(tmp_path):
+    server = Authd(tmp_path, tls=True).start()
+    try:
+        code, version, body = curl("-k", "--http2", server.url + "/v1/ident/11010519491231002X")
+        assert (code, version) == (200, "2") and b'"valid":true' in body
+        code, version, _ = curl("-k", "--http1.1", server.url + "/healthz")
+        assert (code, version) == (200, "1.1")
+        # The certificate is the example CA's: verifies against itself for 127.0.0.1.
+        ctx = ssl.create_default_context(cafile=f"{REPO_ROOT}/keys-example/tls/server.crt")
+        with urllib.request.urlopen(server.url + "/healthz", context=ctx, timeout=10) as resp:
+            assert resp.status == 200
+    finally:
+        assert server.stop() == 0
+
+
+def test_h2c_prior_knowledge(authd):
+    code, version, _ = curl("--http2-prior-knowledge", authd.url + "/healthz")
+    assert (code, version) == (200, "2")
+
+
+def test_concurrent_clients(authd):
+    def one(i):
+        return authd.request("GET", f"/v1/ident/11010519491231002X")[0]
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        assert set(pool.map(one, range(500))) == {200}
+
+
+def test_graceful_shutdown_and_restart(tmp_path):
+    server = Authd(tmp_path).start()
+    # A client holding a keep-alive connection must not keep the server from stopping.
+    conn = socket.create_connection(("127.0.0.1", server.port))
+    conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert b"200 OK" in conn.recv(4096)
+    started = time.monotonic()
+    assert server.stop(signal.SIGINT) == 0
+    assert time.monotonic() - started < 5
+    assert "stopped" in server.stderr_path.read_text()
+    conn.close()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server.port), timeout=1)
+    # Same data directory again: the schema version is found, not rewritten.
+    again = Authd(tmp_path).start()
+    assert again.json("GET", "/healthz")[2]["schema_version"] == 1
+    assert again.stop() == 0
