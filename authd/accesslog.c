@@ -111,11 +111,11 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
     const char *proto = req->version >= 0x200 ? "HTTP/2" : req->version == 0x101 ? "HTTP/1.1" : "HTTP/1.0";
 
     char line[512];
-    int n = snprintf(line, sizeof(line),
-                     "{\"time\":\"%s.%03dZ\",\"remote\":\"%s\",\"proto\":\"%s\",\"method\":\"%s\",\"route\":\"%s\","
-                     "\"status\":%d,\"bytes\":%zu,\"ms\":%.3f}\n",
-                     when, (int)(end.tv_usec / 1000), remote, proto, method, route, req->res.status, req->bytes_sent,
-                     ms);
+    int n = snprintf(
+        line, sizeof(line),
+        "{\"time\":\"%s.%03dZ\",\"remote\":\"%s\",\"proto\":\"%s\",\"method\":\"%s\",\"route\":\"%s\","
+        "\"status\":%d,\"bytes\":%zu,\"ms\":%.3f}\n",
+        when, (int)(end.tv_usec / 1000), remote, proto, method, route, req->res.status, req->bytes_sent, ms);
     if (n > 0 && (size_t)n < sizeof(line)) {
         /* A failed log write must not fail the request; there is nowhere better to report it. */
         ssize_t w = write(log->fd, line, (size_t)n);

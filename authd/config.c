@@ -19,7 +19,8 @@ struct loader {
     size_t err_cap;
 };
 
-__attribute__((format(printf, 3, 4))) static int fail(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct loader *l, const yaml_node_t *node,
+                                                      const char *fmt, ...)
 {
     int n = snprintf(l->err, l->err_cap, "%s:%zu: ", l->path, node ? node->start_mark.line + 1 : 0);
     if (n < 0 || (size_t)n >= l->err_cap) return -1;
@@ -69,9 +70,12 @@ static int get_uint(struct loader *l, const yaml_node_t *node, const char *key, 
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     uint64_t mult = 1;
-    if (*end == 'k' || *end == 'K') mult = 1ull << 10, end++;
-    else if (*end == 'm' || *end == 'M') mult = 1ull << 20, end++;
-    else if (*end == 'g' || *end == 'G') mult = 1ull << 30, end++;
+    if (*end == 'k' || *end == 'K')
+        mult = 1ull << 10, end++;
+    else if (*end == 'm' || *end == 'M')
+        mult = 1ull << 20, end++;
+    else if (*end == 'g' || *end == 'G')
+        mult = 1ull << 30, end++;
     if (errno || end == s || *end || v > UINT64_MAX / mult)
         return fail(l, node, "%s: '%s' is not a valid integer", key, s);
     v *= mult;
@@ -171,7 +175,8 @@ static int top_listen(struct loader *l, yaml_node_t *v, void *t)
         struct authd_listener_config *lc = &c->listeners[c->listener_count++];
         if (walk_mapping(l, item, "listen", fields, 2, lc) != 0) return -1;
         if (!lc->host) return fail(l, item, "listen: 'address' is required");
-        if (!lc->tls_cert != !lc->tls_key) return fail(l, item, "listen.tls: both 'certificate' and 'key' are required");
+        if (!lc->tls_cert != !lc->tls_key)
+            return fail(l, item, "listen.tls: both 'certificate' and 'key' are required");
     }
     return 0;
 }
@@ -194,14 +199,15 @@ static int top_regions(struct loader *l, yaml_node_t *v, void *t)
 static int top_access_log(struct loader *l, yaml_node_t *v, void *t)
 {
     const char *s = scalar(v);
-    if (s && strcmp(s, "-") == 0) return get_string(l, v, "access_log", &((struct authd_config *)t)->access_log);
+    if (s && strcmp(s, "-") == 0)
+        return get_string(l, v, "access_log", &((struct authd_config *)t)->access_log);
     return get_path(l, v, "access_log", &((struct authd_config *)t)->access_log);
 }
 
-#define SIZE_FIELD(fn, name, member, min, max)                                                              \
+#define SIZE_FIELD(fn, name, member, min, max)                                                               \
     static int fn(struct loader *l, yaml_node_t *v, void *t)                                                 \
     {                                                                                                        \
-        uint64_t n = 0;                                                                                        \
+        uint64_t n = 0;                                                                                      \
         if (get_uint(l, v, name, min, max, &n) != 0) return -1;                                              \
         ((struct authd_config *)t)->member = (size_t)n;                                                      \
         return 0;                                                                                            \
@@ -247,10 +253,10 @@ static void set_defaults(struct authd_config *c)
 
 int authd_config_load(struct authd_config *config, const char *path, char *err, size_t err_cap)
 {
-    static const struct field fields[] = {{"listen", top_listen},         {"workers", top_workers},
-                                          {"data_dir", top_data_dir},     {"regions_file", top_regions},
-                                          {"access_log", top_access_log}, {"limits", top_limits},
-                                          {"store", top_store}};
+    static const struct field fields[] = {
+        {"listen", top_listen},        {"workers", top_workers},       {"data_dir", top_data_dir},
+        {"regions_file", top_regions}, {"access_log", top_access_log}, {"limits", top_limits},
+        {"store", top_store}};
     struct loader l = {.path = path, .err = err, .err_cap = err_cap};
     set_defaults(config);
     int rc = -1;

@@ -8,7 +8,7 @@
 #define AUTHD_MAX_LISTENERS 16
 
 struct authd_listener_config {
-    char *host;     /* numeric address, e.g. "127.0.0.1" or "::1" */
+    char *host; /* numeric address, e.g. "127.0.0.1" or "::1" */
     uint16_t port;
     char *tls_cert; /* PEM certificate chain; NULL for plain HTTP */
     char *tls_key;  /* PEM private key */
@@ -17,15 +17,15 @@ struct authd_listener_config {
 struct authd_config {
     struct authd_listener_config listeners[AUTHD_MAX_LISTENERS];
     size_t listener_count;
-    unsigned workers;               /* event-loop threads */
-    char *data_dir;                 /* LMDB environment directory */
-    size_t lmdb_map_bytes;          /* LMDB map size */
-    size_t max_body_bytes;          /* larger request bodies get 413 */
-    size_t max_header_bytes;        /* larger request header sections get 431 */
-    size_t max_batch;               /* most numbers in one POST /v1/ident/check */
-    uint64_t shutdown_grace_ms;     /* how long in-flight requests may take after SIGTERM */
-    char *access_log;               /* path, or "-" for standard error */
-    char *regions_file;             /* extra GB/T 2260 codes (certlib TSV format), or NULL */
+    unsigned workers;           /* event-loop threads */
+    char *data_dir;             /* LMDB environment directory */
+    size_t lmdb_map_bytes;      /* LMDB map size */
+    size_t max_body_bytes;      /* larger request bodies get 413 */
+    size_t max_header_bytes;    /* larger request header sections get 431 */
+    size_t max_batch;           /* most numbers in one POST /v1/ident/check */
+    uint64_t shutdown_grace_ms; /* how long in-flight requests may take after SIGTERM */
+    char *access_log;           /* path, or "-" for standard error */
+    char *regions_file;         /* extra GB/T 2260 codes (certlib TSV format), or NULL */
 };
 
 /* Fills defaults, then reads `path`. Relative paths in the file are resolved against the file's

@@ -8,22 +8,38 @@
 const char *authd_status_text(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Unknown";
     }
 }
 
@@ -32,7 +48,8 @@ void authd_send(h2o_req_t *req, int status, const char *content_type, h2o_iovec_
     static h2o_generator_t generator = {NULL, NULL};
     req->res.status = status;
     req->res.reason = authd_status_text(status);
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type, strlen(content_type));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
+                   strlen(content_type));
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,
                           H2O_STRLIT("nosniff"));
@@ -50,8 +67,8 @@ void authd_problem(h2o_req_t *req, int status, const char *code, const char *det
 {
     char type[128];
     snprintf(type, sizeof(type), "/problems/%s", code);
-    json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", authd_status_text(status), "status",
-                            status, "code", code, "detail", detail);
+    json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", authd_status_text(status),
+                            "status", status, "code", code, "detail", detail);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     h2o_iovec_t body = text ? h2o_strdup(&req->pool, text, strlen(text))
                             : h2o_iovec_init(H2O_STRLIT("{\"status\":500,\"code\":\"internal\"}"));

@@ -29,13 +29,13 @@ static void usage(FILE *out)
 
 static void print_banner(const struct authd_config *c)
 {
-    fprintf(stderr, "authd %s: %u worker%s, data in %s\n", AUTHD_VERSION, c->workers, c->workers == 1 ? "" : "s",
-            c->data_dir);
+    fprintf(stderr, "authd %s: %u worker%s, data in %s\n", AUTHD_VERSION, c->workers,
+            c->workers == 1 ? "" : "s", c->data_dir);
     for (size_t i = 0; i < c->listener_count; i++) {
         const struct authd_listener_config *l = &c->listeners[i];
         int v6 = strchr(l->host, ':') != NULL;
-        fprintf(stderr, "  listening on %s://%s%s%s:%u/\n", l->tls_cert ? "https" : "http", v6 ? "[" : "", l->host,
-                v6 ? "]" : "", l->port);
+        fprintf(stderr, "  listening on %s://%s%s%s:%u/\n", l->tls_cert ? "https" : "http", v6 ? "[" : "",
+                l->host, v6 ? "]" : "", l->port);
     }
     const struct authd_listener_config *l = &c->listeners[0];
     fprintf(stderr, "try:\n  curl %s%s://%s:%u/v1/ident/11010519491231002X\n", l->tls_cert ? "-k " : "",
@@ -48,20 +48,22 @@ static void print_banner(const struct authd_config *c)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                             {"listen", required_argument, NULL, 'l'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {"version", no_argument, NULL, 'V'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
+        {"data", required_argument, NULL, 'd'},   {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
     const char *config_path = NULL, *data_dir = NULL;
     struct authd_listener_config cli_listeners[AUTHD_MAX_LISTENERS];
     size_t cli_listener_count = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, "c:l:d:hV", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'c': config_path = optarg; break;
-        case 'd': data_dir = optarg; break;
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'd':
+            data_dir = optarg;
+            break;
         case 'l':
             if (cli_listener_count == AUTHD_MAX_LISTENERS ||
                 authd_config_parse_listen(optarg, &cli_listeners[cli_listener_count]) != 0) {
@@ -70,9 +72,15 @@ int main(int argc, char **argv)
             }
             cli_listener_count++;
             break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("authd %s\n", AUTHD_VERSION); return 0;
-        default: usage(stderr); return 2;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("authd %s\n", AUTHD_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (!config_path || optind != argc) {
@@ -114,7 +122,8 @@ int main(int argc, char **argv)
         certlib_err cerr = certlib_regions_new(&server.regions);
         if (!cerr) cerr = certlib_regions_load_tsv(server.regions, config.regions_file, &bad_line);
         if (cerr) {
-            fprintf(stderr, "authd: regions_file %s:%zu: %s\n", config.regions_file, bad_line, certlib_strerror(cerr));
+            fprintf(stderr, "authd: regions_file %s:%zu: %s\n", config.regions_file, bad_line,
+                    certlib_strerror(cerr));
             goto out;
         }
     }

@@ -12,7 +12,8 @@ struct replacing_ostream {
 };
 
 /* Drops h2o's plain-text body and sends the problem document in its place. */
-static void replace_body(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt, h2o_send_state_t state)
+static void replace_body(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
+                         h2o_send_state_t state)
 {
     (void)bufs, (void)bufcnt;
     if (h2o_send_state_is_in_progress(state)) {
@@ -26,16 +27,26 @@ static void replace_body(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs,
 static const char *code_for(int status)
 {
     switch (status) {
-    case 400: return "bad_request";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 413: return "body_too_large";
-    case 414: return "uri_too_long";
-    case 417: return "expectation_failed";
-    case 431: return "headers_too_large";
-    case 502: return "bad_gateway";
-    case 503: return "unavailable";
-    default: return status < 500 ? "bad_request" : "internal_error";
+    case 400:
+        return "bad_request";
+    case 404:
+        return "not_found";
+    case 405:
+        return "method_not_allowed";
+    case 413:
+        return "body_too_large";
+    case 414:
+        return "uri_too_long";
+    case 417:
+        return "expectation_failed";
+    case 431:
+        return "headers_too_large";
+    case 502:
+        return "bad_gateway";
+    case 503:
+        return "unavailable";
+    default:
+        return status < 500 ? "bad_request" : "internal_error";
     }
 }
 
@@ -60,7 +71,8 @@ static void on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t *
         struct replacing_ostream *os = (struct replacing_ostream *)h2o_add_ostream(req, sizeof(*os), slot);
         os->super.do_send = replace_body;
         os->body = h2o_strdup(&req->pool, text, (size_t)n);
-        h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, H2O_STRLIT("application/problem+json"), 1);
+        h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE,
+                       H2O_STRLIT("application/problem+json"), 1);
         req->res.content_length = os->body.len;
         slot = &os->super.next;
     }

@@ -11,7 +11,8 @@ void authd_route_ident_get(struct authd_request *r)
 {
     h2o_iovec_t number;
     if (authd_percent_decode(&r->req->pool, r->params[0], &number) != 0) {
-        authd_problem(r->req, 400, "bad_path_encoding", "the number in the path has a malformed percent-escape");
+        authd_problem(r->req, 400, "bad_path_encoding",
+                      "the number in the path has a malformed percent-escape");
         return;
     }
     certlib_ident result;
@@ -29,7 +30,8 @@ static int is_json_content_type(h2o_req_t *req)
     if (at < 0) return 1; /* curl -d without -H: take it as JSON rather than refuse */
     h2o_iovec_t v = req->headers.entries[at].value;
     size_t n = strlen("application/json");
-    return v.len >= n && h2o_lcstris(v.base, n, "application/json", n) && (v.len == n || v.base[n] == ';' || v.base[n] == ' ');
+    return v.len >= n && h2o_lcstris(v.base, n, "application/json", n) &&
+           (v.len == n || v.base[n] == ';' || v.base[n] == ' ');
 }
 
 /* Validates the request document; on failure sends the problem and returns NULL. */
@@ -44,11 +46,11 @@ static json_t *parse_numbers(struct authd_request *r, json_t **doc_out)
     if (!doc) {
         /* error.text may quote the input, which may be an identity number: give the position only. */
         if (json_error_code(&error) == json_error_invalid_utf8)
-            authd_problemf(req, 400, "invalid_utf8", "the body is not valid UTF-8 (line %d, column %d)", error.line,
-                           error.column);
+            authd_problemf(req, 400, "invalid_utf8", "the body is not valid UTF-8 (line %d, column %d)",
+                           error.line, error.column);
         else
-            authd_problemf(req, 400, "malformed_json", "the body is not valid JSON (line %d, column %d)", error.line,
-                           error.column);
+            authd_problemf(req, 400, "malformed_json", "the body is not valid JSON (line %d, column %d)",
+                           error.line, error.column);
         return NULL;
     }
     if (!json_is_object(doc)) {
@@ -120,7 +122,8 @@ void authd_route_ident_check(struct authd_request *r)
     int tail_len = snprintf(tail, sizeof(tail), "]}");
     size_t total = (size_t)head_len + (size_t)tail_len + (n ? n - 1 : 0);
     for (size_t i = 0; i < n; i++)
-        total += certlib_ident_to_json(&results[i], opts.regions, (const char *)inputs[i].ptr, inputs[i].len, NULL, 0);
+        total += certlib_ident_to_json(&results[i], opts.regions, (const char *)inputs[i].ptr, inputs[i].len,
+                                       NULL, 0);
     char *body = h2o_mem_alloc_pool(&req->pool, total + 1), *at = body;
     memcpy(at, head, (size_t)head_len);
     at += head_len;

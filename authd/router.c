@@ -98,17 +98,20 @@ int authd_router_on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     if (req->entity.base && req->entity.len > config->max_body_bytes) {
-        authd_problemf(req, 413, "body_too_large", "the request body exceeds %zu bytes", config->max_body_bytes);
+        authd_problemf(req, 413, "body_too_large", "the request body exceeds %zu bytes",
+                       config->max_body_bytes);
         return 0;
     }
 
     struct authd_request r = {.req = req, .server = server};
     int path_matched;
-    const struct authd_route *route = authd_route_match(req->method, req->path, r.params, &r.param_count, &path_matched);
+    const struct authd_route *route =
+        authd_route_match(req->method, req->path, r.params, &r.param_count, &path_matched);
     if (!route) {
         if (path_matched) {
             add_allow(req, req->path);
-            authd_problem(req, 405, "method_not_allowed", "this resource does not support the request's method");
+            authd_problem(req, 405, "method_not_allowed",
+                          "this resource does not support the request's method");
         } else {
             authd_problem(req, 404, "not_found", "no such resource");
         }

@@ -90,12 +90,14 @@ static SSL_CTX *make_ssl_ctx(const struct authd_listener_config *lc, char *err, 
         return NULL;
     }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_options(ctx,
+                        SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     if (SSL_CTX_use_certificate_chain_file(ctx, lc->tls_cert) != 1) {
         openssl_error(err, err_cap, "TLS certificate", lc->tls_cert);
         goto fail;
     }
-    if (SSL_CTX_use_PrivateKey_file(ctx, lc->tls_key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+    if (SSL_CTX_use_PrivateKey_file(ctx, lc->tls_key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
         openssl_error(err, err_cap, "TLS private key", lc->tls_key);
         goto fail;
     }
@@ -126,8 +128,8 @@ static void *worker_main(void *arg)
     h2o_evloop_t *loop = h2o_evloop_create();
     h2o_context_init(&w->ctx, loop, w->globalconf);
     for (size_t i = 0; i < w->listener_count; i++) {
-        w->accept_ctx[i] = (h2o_accept_ctx_t){.ctx = &w->ctx, .hosts = w->globalconf->hosts,
-                                              .ssl_ctx = w->listeners[i].ssl_ctx};
+        w->accept_ctx[i] = (h2o_accept_ctx_t){
+            .ctx = &w->ctx, .hosts = w->globalconf->hosts, .ssl_ctx = w->listeners[i].ssl_ctx};
         w->sockets[i] = h2o_evloop_socket_create(loop, w->fds[i], H2O_SOCKET_FLAG_DONT_READ);
         w->sockets[i]->data = &w->accept_ctx[i];
         h2o_socket_read_start(w->sockets[i], on_accept);
@@ -158,7 +160,8 @@ static void *worker_main(void *arg)
     /* h2o_context_request_shutdown arms a once-a-second check for HTTP/2 connections to finish; with
      * none left it has nothing to do, but h2o_context_dispose asserts that no timer is still armed. */
     while (!h2o_linklist_is_empty(&w->ctx.one_sec_timeout._entries))
-        h2o_timeout_unlink(H2O_STRUCT_FROM_MEMBER(h2o_timeout_entry_t, _link, w->ctx.one_sec_timeout._entries.next));
+        h2o_timeout_unlink(
+            H2O_STRUCT_FROM_MEMBER(h2o_timeout_entry_t, _link, w->ctx.one_sec_timeout._entries.next));
     h2o_context_dispose(&w->ctx);
     h2o_evloop_destroy(loop);
     return NULL;

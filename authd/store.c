@@ -107,7 +107,8 @@ uint32_t authd_store_schema_version(struct authd_store *s)
     if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != MDB_SUCCESS) return 0;
     MDB_val key = {sizeof(schema_key) - 1, (void *)schema_key}, val;
     uint32_t version = 0;
-    if (mdb_get(txn, s->meta, &key, &val) == MDB_SUCCESS && val.mv_size == 4) version = decode_u32(val.mv_data);
+    if (mdb_get(txn, s->meta, &key, &val) == MDB_SUCCESS && val.mv_size == 4)
+        version = decode_u32(val.mv_data);
     mdb_txn_abort(txn);
     return version;
 }

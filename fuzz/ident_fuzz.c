@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (certlib_ident_check(upgraded, 18, &opts, &again) != CERTLIB_OK) abort();
     }
     char *masked = malloc(size + 1);
-    if (masked && certlib_ident_mask(s, size, 6, 4, masked, size + 1) == CERTLIB_OK && strlen(masked) != size) abort();
+    if (masked && certlib_ident_mask(s, size, 6, 4, masked, size + 1) == CERTLIB_OK && strlen(masked) != size)
+        abort();
     free(masked);
 
     certlib_slice lines[64];

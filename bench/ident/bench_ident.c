@@ -87,7 +87,8 @@ int main(int argc, char **argv)
         } else if (kind < 68) { /* legacy 15-digit */
             snprintf(s, 19, "%06u%02u%02u%02u%03u", county, year % 100, month, day, seq), len = 15, mix[1]++;
         } else if (kind < 72) { /* HMT residence permit */
-            snprintf(s, 19, "%06u%04u%02u%02u%03u", 810000 + 10000 * rnd(3), year, month, day, seq), finish_ric(s), mix[2]++;
+            snprintf(s, 19, "%06u%04u%02u%02u%03u", 810000 + 10000 * rnd(3), year, month, day, seq),
+                finish_ric(s), mix[2]++;
         } else if (kind < 84) { /* USCC */
             snprintf(s, 19, "91%06u%08u", county, rnd(100000000)), finish_uscc(s), mix[3]++;
         } else if (kind < 90) { /* mistyped: check character off */
@@ -119,9 +120,10 @@ int main(int argc, char **argv)
         rates[r] = (double)n / (t1 - t0);
     }
     qsort(rates, RUNS, sizeof(rates[0]), cmp_double);
-    printf("inputs: %zu (ric %zu, ric15 %zu, hmt %zu, uscc %zu, bad check %zu, bad date %zu, bad length %zu); "
-           "valid %zu\n",
-           n, mix[0], mix[1], mix[2], mix[3], mix[4], mix[5], mix[6], valid);
+    printf(
+        "inputs: %zu (ric %zu, ric15 %zu, hmt %zu, uscc %zu, bad check %zu, bad date %zu, bad length %zu); "
+        "valid %zu\n",
+        n, mix[0], mix[1], mix[2], mix[3], mix[4], mix[5], mix[6], valid);
     printf("certlib batch: median %.1f M checks/s (min %.1f, max %.1f over %d runs)\n", rates[RUNS / 2] / 1e6,
            rates[0] / 1e6, rates[RUNS - 1] / 1e6, RUNS);
     printf("CERTLIB_RATE %.0f\n", rates[RUNS / 2]);

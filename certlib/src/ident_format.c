@@ -30,7 +30,8 @@ const char *certlib_ident_kind_label(certlib_ident_kind kind)
     return (unsigned)kind < sizeof(kinds) / sizeof(kinds[0]) ? kinds[kind].label : "未知";
 }
 
-certlib_err certlib_ident_mask(const char *s, size_t len, size_t keep_head, size_t keep_tail, char *out, size_t cap)
+certlib_err certlib_ident_mask(const char *s, size_t len, size_t keep_head, size_t keep_tail, char *out,
+                               size_t cap)
 {
     if ((!s && len) || !out) return CERTLIB_E_INVALID_ARGUMENT;
     if (cap < len + 1) return CERTLIB_E_BUFFER_TOO_SMALL;
@@ -43,7 +44,8 @@ certlib_err certlib_ident_mask(const char *s, size_t len, size_t keep_head, size
     return CERTLIB_OK;
 }
 
-size_t certlib_ident_region_name(const certlib_ident *r, const certlib_regions *regions, char *buf, size_t cap)
+size_t certlib_ident_region_name(const certlib_ident *r, const certlib_regions *regions, char *buf,
+                                 size_t cap)
 {
     const char *special = NULL;
     if (r->kind == CERTLIB_IDENT_USCC && r->region_code == 100000) special = "中央";

@@ -82,7 +82,8 @@ static const struct certlib__region_row *builtin_row(uint32_t code)
         else
             hi = mid;
     }
-    if (lo < certlib__region_row_count && certlib__region_rows[lo].code == code) return &certlib__region_rows[lo];
+    if (lo < certlib__region_row_count && certlib__region_rows[lo].code == code)
+        return &certlib__region_rows[lo];
     return NULL;
 }
 
@@ -116,7 +117,8 @@ certlib_err certlib_regions_add(certlib_regions *regions, uint32_t code, const c
         regions->added = grown;
         regions->added_cap = cap;
     }
-    memmove(&regions->added[at + 1], &regions->added[at], (regions->added_count - at) * sizeof(regions->added[0]));
+    memmove(&regions->added[at + 1], &regions->added[at],
+            (regions->added_count - at) * sizeof(regions->added[0]));
     regions->added[at] = (struct added_region){code, copy};
     regions->added_count++;
     if (!certlib_region_exists(regions, code)) regions->count++;
@@ -184,7 +186,8 @@ certlib_err certlib_region_lookup(const certlib_regions *regions, uint32_t code,
     if (!out) return CERTLIB_E_INVALID_ARGUMENT;
     const struct certlib__region_row *row = code <= 999999 ? builtin_row(code) : NULL;
     *out = (certlib_region_info){code, 0, 0, NULL};
-    if (row) *out = (certlib_region_info){code, row->first, row->last, certlib__region_names + row->name_offset};
+    if (row)
+        *out = (certlib_region_info){code, row->first, row->last, certlib__region_names + row->name_offset};
     if (regions && regions->added_count) {
         size_t at = added_lower_bound(regions, code);
         if (at < regions->added_count && regions->added[at].code == code) out->name = regions->added[at].name;
@@ -196,7 +199,8 @@ certlib_err certlib_region_lookup(const certlib_regions *regions, uint32_t code,
  * municipalities and directly administered counties). */
 static bool is_placeholder(const char *name)
 {
-    static const char *const placeholders[] = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"};
+    static const char *const placeholders[] = {"市辖区", "县", "省直辖县级行政区划",
+                                               "自治区直辖县级行政区划"};
     for (size_t i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++)
         if (strcmp(name, placeholders[i]) == 0) return true;
     return false;

@@ -8,12 +8,13 @@
  * value plus one, so that zero (every other byte) means "not in the alphabet". Lower case is accepted
  * on input and normalised, as counter staff type codes by hand. */
 static const uint8_t uscc_value_plus1[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16, ['G'] = 17, ['H'] = 18, ['J'] = 19, ['K'] = 20,
-    ['L'] = 21, ['M'] = 22, ['N'] = 23, ['P'] = 24, ['Q'] = 25, ['R'] = 26, ['T'] = 27, ['U'] = 28, ['W'] = 29, ['X'] = 30,
-    ['Y'] = 31, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['g'] = 17, ['h'] = 18, ['j'] = 19,
-    ['k'] = 20, ['l'] = 21, ['m'] = 22, ['n'] = 23, ['p'] = 24, ['q'] = 25, ['r'] = 26, ['t'] = 27, ['u'] = 28, ['w'] = 29,
-    ['x'] = 30, ['y'] = 31,
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+    ['G'] = 17, ['H'] = 18, ['J'] = 19, ['K'] = 20, ['L'] = 21, ['M'] = 22, ['N'] = 23, ['P'] = 24,
+    ['Q'] = 25, ['R'] = 26, ['T'] = 27, ['U'] = 28, ['W'] = 29, ['X'] = 30, ['Y'] = 31, ['a'] = 11,
+    ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['g'] = 17, ['h'] = 18, ['j'] = 19,
+    ['k'] = 20, ['l'] = 21, ['m'] = 22, ['n'] = 23, ['p'] = 24, ['q'] = 25, ['r'] = 26, ['t'] = 27,
+    ['u'] = 28, ['w'] = 29, ['x'] = 30, ['y'] = 31,
 };
 
 /* GB 32100-2015 §5: weights 3^(i-1) mod 31. */
@@ -53,14 +54,16 @@ static char org_check_char(const char *body)
 struct uscc_authority {
     char code;
     const char *label;
-    const char *categories;          /* allowed category characters */
-    const char *category_labels[6];  /* in the order of `categories` */
+    const char *categories;         /* allowed category characters */
+    const char *category_labels[6]; /* in the order of `categories` */
 };
 
 static const struct uscc_authority authorities[] = {
     {'1', "机构编制", "1239", {"机关", "事业单位", "中央编办直接管理机构编制的群众团体", "其他"}},
     {'2', "外交", "19", {"外国常驻新闻机构", "其他"}},
-    {'3', "司法行政", "123459",
+    {'3',
+     "司法行政",
+     "123459",
      {"律师执业机构", "公证处", "基层法律服务所", "司法鉴定机构", "仲裁委员会", "其他"}},
     {'4', "文化", "19", {"外国在华文化中心", "其他"}},
     {'5', "民政", "1239", {"社会团体", "民办非企业单位", "基金会", "其他"}},

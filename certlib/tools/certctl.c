@@ -4,7 +4,8 @@
 #include "certctl.h"
 
 static const struct certctl_command commands[] = {
-    {"check", "check identity numbers, USCCs and organisation codes", certctl_check_main, certctl_check_usage},
+    {"check", "check identity numbers, USCCs and organisation codes", certctl_check_main,
+     certctl_check_usage},
     {"upgrade15", "upgrade a legacy 15-digit identity number to 18 digits", certctl_upgrade15_main,
      certctl_upgrade15_usage},
 };

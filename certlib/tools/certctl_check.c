@@ -27,10 +27,11 @@ void certctl_check_usage(FILE *out)
 
 void certctl_upgrade15_usage(FILE *out)
 {
-    fprintf(out, "usage: certctl upgrade15 NUMBER\n"
-                 "\n"
-                 "Prints the 18-digit form of a legacy 15-digit resident identity number (GB 11643-1999 §6).\n"
-                 "Exit status: 0 on success, 1 when NUMBER is not a valid 15-digit number, 2 on usage errors.\n");
+    fprintf(out,
+            "usage: certctl upgrade15 NUMBER\n"
+            "\n"
+            "Prints the 18-digit form of a legacy 15-digit resident identity number (GB 11643-1999 §6).\n"
+            "Exit status: 0 on success, 1 when NUMBER is not a valid 15-digit number, 2 on usage errors.\n");
 }
 
 /* Text for a terminal: control characters and bytes of invalid UTF-8 become '?'. */
@@ -102,10 +103,14 @@ static bool read_line(FILE *in, char *buf, size_t *kept, size_t *total)
 
 static int parse_accept(const char *arg, uint32_t *accept)
 {
-    if (strcmp(arg, "any") == 0) *accept = CERTLIB_IDENT_ACCEPT_ANY;
-    else if (strcmp(arg, "person") == 0) *accept = CERTLIB_IDENT_ACCEPT_PERSON;
-    else if (strcmp(arg, "org") == 0) *accept = CERTLIB_IDENT_ACCEPT_ORG;
-    else return -1;
+    if (strcmp(arg, "any") == 0)
+        *accept = CERTLIB_IDENT_ACCEPT_ANY;
+    else if (strcmp(arg, "person") == 0)
+        *accept = CERTLIB_IDENT_ACCEPT_PERSON;
+    else if (strcmp(arg, "org") == 0)
+        *accept = CERTLIB_IDENT_ACCEPT_ORG;
+    else
+        return -1;
     return 0;
 }
 
@@ -122,14 +127,22 @@ int certctl_check_main(int argc, char **argv)
     int opt, status = CERTCTL_EXIT_USAGE;
     while ((opt = getopt_long(argc, argv, "ja:r:h", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'j': run.json = true; break;
+        case 'j':
+            run.json = true;
+            break;
         case 'a':
             if (parse_accept(optarg, &run.opts.accept) == 0) break;
             fprintf(stderr, "certctl check: --accept takes any, person or org\n");
             return CERTCTL_EXIT_USAGE;
-        case 'r': regions_path = optarg; break;
-        case 'h': certctl_check_usage(stdout); return CERTCTL_EXIT_OK;
-        default: certctl_check_usage(stderr); return CERTCTL_EXIT_USAGE;
+        case 'r':
+            regions_path = optarg;
+            break;
+        case 'h':
+            certctl_check_usage(stdout);
+            return CERTCTL_EXIT_OK;
+        default:
+            certctl_check_usage(stderr);
+            return CERTCTL_EXIT_USAGE;
         }
     }
     if (regions_path) {

@@ -26,7 +26,7 @@ static void test_names_unique_and_classes(void **state)
             if (names[i]) assert_string_not_equal(names[i], name);
         names[code] = name;
         assert_true(strlen(certlib_strerror(err)) > 0);
-        certlib_err_class expected = code == 0     ? CERTLIB_CLASS_OK
+        certlib_err_class expected = code == 0    ? CERTLIB_CLASS_OK
                                      : code < 100 ? CERTLIB_CLASS_MISUSE
                                      : code < 200 ? CERTLIB_CLASS_IDENT
                                      : code < 300 ? CERTLIB_CLASS_MALFORMED

@@ -48,7 +48,8 @@ static void check_reason_vector(const struct tsv_row *row, void *arg)
     certlib_ident r;
     certlib_ident_opts opts = {.accept = accept_of(row->fields[1]), .today = (uint32_t)atol(row->fields[2])};
     certlib_err err = certlib_ident_check(row->fields[0], row->lens[0], &opts, &r);
-    if (strcmp(certlib_err_name(err), row->fields[3]) != 0 || strcmp(certlib_ident_kind_name(r.kind), row->fields[4]))
+    if (strcmp(certlib_err_name(err), row->fields[3]) != 0 ||
+        strcmp(certlib_ident_kind_name(r.kind), row->fields[4]))
         fail_msg("line %zu: expected %s/%s, got %s/%s", row->line, row->fields[3], row->fields[4],
                  certlib_err_name(err), certlib_ident_kind_name(r.kind));
     assert_int_equal(err, r.reason);
@@ -111,7 +112,8 @@ static void test_upgrade15(void **state)
     assert_int_equal(certlib_ident_upgrade15("150102880730303", 15, NULL, out), CERTLIB_OK);
     assert_int_equal(certlib_ident_check(out, 18, NULL, &r), CERTLIB_OK);
     assert_int_equal(r.birth_date, 19880730);
-    assert_int_equal(certlib_ident_upgrade15("11010519491231002X", 18, NULL, out), CERTLIB_E_IDENT_NOT_LEGACY);
+    assert_int_equal(certlib_ident_upgrade15("11010519491231002X", 18, NULL, out),
+                     CERTLIB_E_IDENT_NOT_LEGACY);
     assert_int_equal(certlib_ident_upgrade15("110101940231001", 15, NULL, out), CERTLIB_E_IDENT_DATE);
     assert_int_equal(certlib_ident_upgrade15("12", 2, NULL, out), CERTLIB_E_IDENT_LENGTH);
 }

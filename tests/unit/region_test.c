@@ -55,7 +55,8 @@ static void test_added_codes(void **state)
     certlib_regions *regions;
     assert_int_equal(certlib_regions_new(&regions), CERTLIB_OK);
     assert_int_equal(certlib_regions_add(regions, 330999, "新区", strlen("新区")), CERTLIB_OK);
-    assert_int_equal(certlib_regions_add(regions, 330902, "定海区（改）", strlen("定海区（改）")), CERTLIB_OK);
+    assert_int_equal(certlib_regions_add(regions, 330902, "定海区（改）", strlen("定海区（改）")),
+                     CERTLIB_OK);
     assert_int_equal(certlib_regions_add(regions, 99, "x", 1), CERTLIB_E_REGION_CODE);
     assert_int_equal(certlib_regions_add(regions, 330998, "\xff", 1), CERTLIB_E_IDENT_ENCODING);
     assert_int_equal(certlib_regions_count(regions), 7043);

@@ -31,9 +31,10 @@ static void complete_uscc(char code[19])
 /* GB 32100-2015 and its later assignments, as the design lists them. */
 static int pair_assigned(char authority, char category)
 {
-    static const char *const pairs[] = {"11", "12", "13", "19", "21", "29", "31", "32", "33", "34", "35", "39",
-                                        "41", "49", "51", "52", "53", "59", "61", "62", "69", "71", "72", "79",
-                                        "81", "89", "91", "92", "93", "A1", "A9", "N1", "N2", "N3", "N9", "Y1"};
+    static const char *const pairs[] = {"11", "12", "13", "19", "21", "29", "31", "32", "33",
+                                        "34", "35", "39", "41", "49", "51", "52", "53", "59",
+                                        "61", "62", "69", "71", "72", "79", "81", "89", "91",
+                                        "92", "93", "A1", "A9", "N1", "N2", "N3", "N9", "Y1"};
     for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
         if (pairs[i][0] == authority && pairs[i][1] == category) return 1;
     return 0;
@@ -115,8 +116,10 @@ static void test_org_code_check_values(void **state)
         body[9] = '\0';
         certlib_ident r;
         assert_int_equal(certlib_ident_check(body, 9, NULL, &r), CERTLIB_OK);
-        if (check == 10) found_x = 1;
-        else found_0 = 1;
+        if (check == 10)
+            found_x = 1;
+        else
+            found_0 = 1;
     }
     assert_true(found_x && found_0);
 }
@@ -124,8 +127,8 @@ static void test_org_code_check_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_category_pair), cmocka_unit_test(test_labels),
-        cmocka_unit_test(test_central_region),      cmocka_unit_test(test_org_code_forms),
+        cmocka_unit_test(test_every_category_pair),   cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_central_region),        cmocka_unit_test(test_org_code_forms),
         cmocka_unit_test(test_org_code_check_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,7 +44,11 @@ static void test_json_string(void **state)
     char buf[128];
     assert_string_equal(json("a\"b\\c", 5, buf, sizeof(buf)), "\"a\\\"b\\\\c\"");
     assert_string_equal(json("\x00\x1f\x7f", 3, buf, sizeof(buf)), "\"\\u0000\\u001f\\u007f\"");
-    assert_string_equal(json("\xff" "a", 2, buf, sizeof(buf)), "\"\xEF\xBF\xBD" "a\"");
+    assert_string_equal(json("\xff"
+                             "a",
+                             2, buf, sizeof(buf)),
+                        "\"\xEF\xBF\xBD"
+                        "a\"");
     assert_string_equal(json("浙", 3, buf, sizeof(buf)), "\"浙\"");
     /* Truncation keeps the NUL inside the buffer and still counts the full length. */
     struct certlib__out out = {buf, 4, 0};

@@ -33,19 +33,19 @@ typedef enum certlib_err {
     CERTLIB_E_INTERNAL = 4,         /* a dependency failed in a way that is not the input's fault */
 
     /* identifiers (GB 11643, GB 32100, GB 11714, GB/T 2260) */
-    CERTLIB_E_IDENT_EMPTY = 100,        /* no characters at all */
-    CERTLIB_E_IDENT_ENCODING = 101,     /* NUL, control characters or invalid UTF-8 */
-    CERTLIB_E_IDENT_LENGTH = 102,       /* not a length any supported identifier has */
-    CERTLIB_E_IDENT_CHARSET = 103,      /* a character the identifier's alphabet does not allow */
-    CERTLIB_E_IDENT_CHECKSUM = 104,     /* the check character does not match */
-    CERTLIB_E_IDENT_REGION = 105,       /* the address/region code never appeared in GB/T 2260 */
-    CERTLIB_E_IDENT_DATE = 106,         /* the birth date is not a calendar date */
-    CERTLIB_E_IDENT_DATE_RANGE = 107,   /* the birth date is before 1870 or in the future */
-    CERTLIB_E_IDENT_CATEGORY = 108,     /* USCC authority/category pair not assigned by GB 32100 */
-    CERTLIB_E_IDENT_ORG_CODE = 109,     /* the embedded GB 11714 organisation code fails its check */
-    CERTLIB_E_IDENT_KIND = 110,         /* valid, but not of a kind the caller accepts */
-    CERTLIB_E_IDENT_NOT_LEGACY = 111,   /* upgrade asked for a number that is not a 15-digit one */
-    CERTLIB_E_REGION_CODE = 112,        /* a region code given to the region table is malformed */
+    CERTLIB_E_IDENT_EMPTY = 100,      /* no characters at all */
+    CERTLIB_E_IDENT_ENCODING = 101,   /* NUL, control characters or invalid UTF-8 */
+    CERTLIB_E_IDENT_LENGTH = 102,     /* not a length any supported identifier has */
+    CERTLIB_E_IDENT_CHARSET = 103,    /* a character the identifier's alphabet does not allow */
+    CERTLIB_E_IDENT_CHECKSUM = 104,   /* the check character does not match */
+    CERTLIB_E_IDENT_REGION = 105,     /* the address/region code never appeared in GB/T 2260 */
+    CERTLIB_E_IDENT_DATE = 106,       /* the birth date is not a calendar date */
+    CERTLIB_E_IDENT_DATE_RANGE = 107, /* the birth date is before 1870 or in the future */
+    CERTLIB_E_IDENT_CATEGORY = 108,   /* USCC authority/category pair not assigned by GB 32100 */
+    CERTLIB_E_IDENT_ORG_CODE = 109,   /* the embedded GB 11714 organisation code fails its check */
+    CERTLIB_E_IDENT_KIND = 110,       /* valid, but not of a kind the caller accepts */
+    CERTLIB_E_IDENT_NOT_LEGACY = 111, /* upgrade asked for a number that is not a 15-digit one */
+    CERTLIB_E_REGION_CODE = 112,      /* a region code given to the region table is malformed */
 
     /* input/output */
     CERTLIB_E_IO_OPEN = 500,   /* a file could not be opened */

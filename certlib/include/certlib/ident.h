@@ -41,7 +41,8 @@ typedef enum certlib_ident_kind {
 #define CERTLIB_IDENT_ACCEPT_PERSON                                                                          \
     (CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_RIC) | CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_RIC15) |                   \
      CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_HMT) | CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_FOREIGN_PR))
-#define CERTLIB_IDENT_ACCEPT_ORG (CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_USCC) | CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_ORG_CODE))
+#define CERTLIB_IDENT_ACCEPT_ORG                                                                             \
+    (CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_USCC) | CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_ORG_CODE))
 #define CERTLIB_IDENT_ACCEPT_ANY (CERTLIB_IDENT_ACCEPT_PERSON | CERTLIB_IDENT_ACCEPT_ORG)
 
 typedef enum certlib_sex {
@@ -61,13 +62,13 @@ typedef struct certlib_ident_opts {
 /** The outcome of one check. Fields other than `reason` and `kind` are set only when the number
  *  parsed far enough to have them; they are zero (or empty) otherwise. */
 typedef struct certlib_ident {
-    certlib_err reason;      /* CERTLIB_OK when valid */
-    uint8_t kind;            /* certlib_ident_kind; for an invalid input, the kind it was checked as */
-    uint8_t sex;             /* certlib_sex */
-    uint8_t normalized_len;  /* length of `normalized` */
-    char normalized[19];     /* canonical form, NUL-terminated: upper-case X, "XXXXXXXX-X" org codes */
-    uint32_t region_code;    /* GB/T 2260 code (USCC: 100000 for central bodies); 0 when none */
-    uint32_t birth_date;     /* YYYYMMDD for people; 0 otherwise */
+    certlib_err reason;     /* CERTLIB_OK when valid */
+    uint8_t kind;           /* certlib_ident_kind; for an invalid input, the kind it was checked as */
+    uint8_t sex;            /* certlib_sex */
+    uint8_t normalized_len; /* length of `normalized` */
+    char normalized[19];    /* canonical form, NUL-terminated: upper-case X, "XXXXXXXX-X" org codes */
+    uint32_t region_code;   /* GB/T 2260 code (USCC: 100000 for central bodies); 0 when none */
+    uint32_t birth_date;    /* YYYYMMDD for people; 0 otherwise */
 } certlib_ident;
 
 /**
@@ -86,8 +87,8 @@ CERTLIB_API certlib_err certlib_ident_check(const char *s, size_t len, const cer
  * Checks `n` identifiers; result i describes input i. The date for "not in the future" is taken once
  * for the whole batch. Returns how many are valid. Safe to call from many threads at once.
  */
-CERTLIB_API size_t certlib_ident_check_batch(const certlib_slice *inputs, size_t n, const certlib_ident_opts *opts,
-                                             certlib_ident *results);
+CERTLIB_API size_t certlib_ident_check_batch(const certlib_slice *inputs, size_t n,
+                                             const certlib_ident_opts *opts, certlib_ident *results);
 
 /**
  * Upgrades a legacy 15-digit number to 18 digits (GB 11643-1999 §6: insert the century "19" before the
@@ -96,7 +97,8 @@ CERTLIB_API size_t certlib_ident_check_batch(const certlib_slice *inputs, size_t
  * kind.
  */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_ident_upgrade15(const char *s, size_t len,
-                                                                  const certlib_ident_opts *opts, char out[19]);
+                                                                  const certlib_ident_opts *opts,
+                                                                  char out[19]);
 
 /**
  * Masks an identifier for display: keeps `keep_head` leading and `keep_tail` trailing characters and
@@ -113,8 +115,8 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_ident_mask(const char *s, size
  * the codes that are not GB/T 2260 places: 100000 in a USCC (中央, central bodies) and 830000 in a
  * residence permit (台湾地区). Returns the length needed, like snprintf; 0 when there is no region.
  */
-CERTLIB_API size_t certlib_ident_region_name(const certlib_ident *result, const certlib_regions *regions, char *buf,
-                                             size_t cap);
+CERTLIB_API size_t certlib_ident_region_name(const certlib_ident *result, const certlib_regions *regions,
+                                             char *buf, size_t cap);
 
 /** "ric", "ric15", "hmt", "foreign_pr", "uscc", "org_code" or "unknown". Static. */
 CERTLIB_API const char *certlib_ident_kind_name(certlib_ident_kind kind);

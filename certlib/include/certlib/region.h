@@ -24,10 +24,10 @@ typedef struct certlib_regions certlib_regions;
 
 /** What the table knows of one code. `name` is borrowed from the table and lives as long as it. */
 typedef struct certlib_region_info {
-    uint32_t code;      /* six digits, e.g. 330902 */
-    uint32_t first;     /* earliest GB/T 2260 revision listing it, YYYYMM; 0 if added by configuration */
-    uint32_t last;      /* latest revision listing it, YYYYMM; 0 if added by configuration */
-    const char *name;   /* UTF-8 name in the latest revision listing it, e.g. "定海区" */
+    uint32_t code;    /* six digits, e.g. 330902 */
+    uint32_t first;   /* earliest GB/T 2260 revision listing it, YYYYMM; 0 if added by configuration */
+    uint32_t last;    /* latest revision listing it, YYYYMM; 0 if added by configuration */
+    const char *name; /* UTF-8 name in the latest revision listing it, e.g. "定海区" */
 } certlib_region_info;
 
 /** Creates a table holding the built-in codes, to which certlib_regions_add can add more.
@@ -61,7 +61,8 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_region_lookup(const certlib_re
  *  定海区", skipping levels the table does not hold and placeholder levels such as 市辖区. Always
  *  NUL-terminates when cap > 0. Returns the length the full text needs (excluding the NUL), like
  *  snprintf; 0 when no level of the code is known. */
-CERTLIB_API size_t certlib_region_describe(const certlib_regions *regions, uint32_t code, char *buf, size_t cap);
+CERTLIB_API size_t certlib_region_describe(const certlib_regions *regions, uint32_t code, char *buf,
+                                           size_t cap);
 
 #ifdef __cplusplus
 }
