@@ -24,7 +24,8 @@ void certlib__out_fmt(struct certlib__out *out, const char *fmt, ...) __attribut
 size_t certlib__out_finish(struct certlib__out *out);
 
 /* Appends `s` as a quoted JSON string: escapes quotes, backslashes and control characters, and
- * replaces each maximal invalid UTF-8 subsequence by U+FFFD, so the output is always valid JSON. */
+ * replaces each byte that does not start a well-formed UTF-8 sequence by U+FFFD, so the output is
+ * always valid JSON. */
 void certlib__out_json_string(struct certlib__out *out, const uint8_t *s, size_t len);
 
 #endif
