@@ -323,13 +323,21 @@ int authd_config_validate(const struct authd_config *c, char *err, size_t err_ca
     return 0;
 }
 
-void authd_config_free(struct authd_config *c)
+void authd_config_replace_listeners(struct authd_config *c, const struct authd_listener_config *listeners,
+                                    size_t count)
 {
     for (size_t i = 0; i < c->listener_count; i++) {
         free(c->listeners[i].host);
         free(c->listeners[i].tls_cert);
         free(c->listeners[i].tls_key);
     }
+    if (count) memcpy(c->listeners, listeners, count * sizeof(listeners[0]));
+    c->listener_count = count;
+}
+
+void authd_config_free(struct authd_config *c)
+{
+    authd_config_replace_listeners(c, NULL, 0);
     free(c->data_dir);
     free(c->access_log);
     free(c->regions_file);

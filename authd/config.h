@@ -38,6 +38,10 @@ int authd_config_parse_listen(const char *text, struct authd_listener_config *ou
 /* Checks cross-field rules after overrides (listeners present, plain HTTP only on loopback...). */
 int authd_config_validate(const struct authd_config *config, char *err, size_t err_cap);
 
+/* Frees the configured listeners and takes ownership of `count` others (the --listen overrides). */
+void authd_config_replace_listeners(struct authd_config *config,
+                                    const struct authd_listener_config *listeners, size_t count);
+
 void authd_config_free(struct authd_config *config);
 
 #endif

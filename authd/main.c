@@ -95,15 +95,7 @@ int main(int argc, char **argv)
         authd_config_free(&config);
         return 2;
     }
-    if (cli_listener_count) {
-        for (size_t i = 0; i < config.listener_count; i++) {
-            free(config.listeners[i].host);
-            free(config.listeners[i].tls_cert);
-            free(config.listeners[i].tls_key);
-        }
-        memcpy(config.listeners, cli_listeners, cli_listener_count * sizeof(cli_listeners[0]));
-        config.listener_count = cli_listener_count;
-    }
+    if (cli_listener_count) authd_config_replace_listeners(&config, cli_listeners, cli_listener_count);
     if (data_dir) {
         free(config.data_dir);
         config.data_dir = strdup(data_dir);
