@@ -1,14 +1,158 @@
 #!/usr/bin/env bash
-# Regenerates the demo key material in this directory with the openssl CLI. NOT FOR PRODUCTION: the
-# private keys are committed to a public repository.
-# So far: the TLS server certificate authd's example configuration uses. The issuing PKI (roots,
-# document signers, status-list signer, log key, client certificates) is added with the e-licence work.
+# Regenerates the demo key material in this directory with the openssl CLI only. NOT FOR PRODUCTION:
+# the private keys are committed to a public repository.
+#
+# What it makes (see README.md for the table):
+#   pki/<alg>/   for each of sm2, p256, ed25519: an issuing-authority root (like an ISO 18013-5 IACA),
+#                document-signer certificates for three departments of 杭州市, and a status-list signer
+#   log/         Ed25519 keys of the signature log and the access log
+#   tls/         authd's TLS server certificate, a client CA and mutual-TLS client certificates
+#   trust.json   the trust bundle: the roots with their scope, plus the signer certificates
+#
+# SM2 certificates are signed and verified with the GM/T 0009 default distinguishing id
+# 1234567812345678, which OpenSSL 3.0 only uses when told to (-sigopt/-vfyopt distid:...).
 set -euo pipefail
 cd "$(dirname "$0")"
+umask 077
+
+SM2_ID=1234567812345678
+DAYS_ROOT=7300
+DAYS_SIGNER=3650
+MDOC_DS_EKU=1.0.18013.5.1.2 # ISO/IEC 18013-5 Annex B: id-mdl-kp-mdlDS
+
+# Demo departments: short name, unified social credit code (GB 32100, valid check characters,
+# category 11 = 机关, region 330100 = 杭州市), Chinese name.
+departments=(
+    "scjg 11330100002498113P 杭州市市场监督管理局"
+    "mz 11330100002498121J 杭州市民政局"
+    "ga 1133010000249813XA 杭州市公安局"
+)
+STATUS_USCC=11330100002498148A # 杭州市数据资源管理局, signs the status lists
+STATUS_NAME=杭州市数据资源管理局
+
+# Per algorithm: openssl genpkey arguments and signing options.
+keygen() {
+    case $1 in
+    sm2) openssl genpkey -algorithm SM2 -out "$2" ;;
+    p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve -out "$2" ;;
+    ed25519) openssl genpkey -algorithm ED25519 -out "$2" ;;
+    esac
+}
+sigopts() {
+    case $1 in
+    sm2) echo "-sm3 -sigopt distid:$SM2_ID" ;;
+    p256) echo "-sha256" ;;
+    ed25519) echo "" ;;
+    esac
+}
+vfyopts() { [ "$1" = sm2 ] && echo "-vfyopt distid:$SM2_ID" || true; }
+label() {
+    case $1 in
+    sm2) echo "SM2" ;;
+    p256) echo "P-256" ;;
+    ed25519) echo "Ed25519" ;;
+    esac
+}
+
+# issue DIR NAME SUBJECT EXTENSIONS: a key and a certificate signed by DIR/root.
+issue() {
+    local alg=$1 dir=$2 name=$3 subject=$4 ext=$5
+    keygen "$alg" "$dir/$name.key"
+    # shellcheck disable=SC2046
+    openssl req -new -utf8 -key "$dir/$name.key" $(sigopts "$alg") -subj "$subject" -out "$dir/$name.csr"
+    # shellcheck disable=SC2046
+    openssl x509 -req -in "$dir/$name.csr" -CA "$dir/root.crt" -CAkey "$dir/root.key" $(sigopts "$alg") \
+        $(vfyopts "$alg") -days "$DAYS_SIGNER" -extfile <(printf '%b' "$ext") -out "$dir/$name.crt" 2>/dev/null
+    rm -f "$dir/$name.csr"
+}
+
+for alg in sm2 p256 ed25519; do
+    dir=pki/$alg
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    keygen "$alg" "$dir/root.key"
+    # shellcheck disable=SC2046
+    openssl req -x509 -new -utf8 -key "$dir/root.key" $(sigopts "$alg") -days "$DAYS_ROOT" \
+        -subj "/C=CN/ST=浙江省/O=浙江省电子证照演示根 (NOT FOR PRODUCTION)/CN=Zhejiang e-licence demo root $(label "$alg")" \
+        -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -addext "subjectKeyIdentifier=hash" -out "$dir/root.crt"
+    for d in "${departments[@]}"; do
+        read -r short uscc cname <<<"$d"
+        issue "$alg" "$dir" "$short" \
+            "/C=CN/ST=浙江省/L=杭州市/O=$cname/organizationIdentifier=NTRCN-$uscc/CN=$cname 电子证照签发 $(label "$alg")" \
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=$MDOC_DS_EKU\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+    done
+    issue "$alg" "$dir" status \
+        "/C=CN/ST=浙江省/L=杭州市/O=$STATUS_NAME/organizationIdentifier=NTRCN-$STATUS_USCC/CN=$STATUS_NAME 状态列表签发 $(label "$alg")" \
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+done
+
+# Log keys (C2SP signed notes use Ed25519).
+rm -rf log
+mkdir -p log
+for logname in signatures access; do
+    openssl genpkey -algorithm ED25519 -out "log/$logname.key"
+    openssl pkey -in "log/$logname.key" -pubout -out "log/$logname.pub"
+done
+
+# TLS: authd's server certificate (self-signed, localhost), a client CA and one client certificate per
+# example client of the mutual-TLS demo.
 mkdir -p tls
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout tls/server.key -out tls/server.crt -days 3650 \
     -subj "/CN=localhost/O=authd demo (NOT FOR PRODUCTION)" \
     -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"
-chmod 600 tls/server.key
-echo "wrote tls/server.crt and tls/server.key"
+keygen p256 tls/client-ca.key
+openssl req -x509 -new -key tls/client-ca.key -sha256 -days "$DAYS_ROOT" \
+    -subj "/O=authd demo (NOT FOR PRODUCTION)/CN=authd demo client CA" \
+    -addext "basicConstraints=critical,CA:TRUE,pathlen:0" -addext "keyUsage=critical,keyCertSign" \
+    -out tls/client-ca.crt
+rm -rf tls/clients
+mkdir -p tls/clients
+for client in issuer-scjg counter-hz auditor; do
+    keygen p256 "tls/clients/$client.key"
+    openssl req -new -key "tls/clients/$client.key" -sha256 \
+        -subj "/O=authd demo (NOT FOR PRODUCTION)/CN=$client" -out "tls/clients/$client.csr"
+    openssl x509 -req -in "tls/clients/$client.csr" -CA tls/client-ca.crt -CAkey tls/client-ca.key -sha256 \
+        -days "$DAYS_SIGNER" -out "tls/clients/$client.crt" 2>/dev/null \
+        -extfile <(printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n')
+    rm -f "tls/clients/$client.csr"
+done
+rm -f tls/*.srl pki/*/*.srl
+
+# The trust bundle (format: docs/formats.md). Scope: the SM2 and P-256 roots may sign every licence
+# type for issuers anywhere in 浙江省 (region prefix 33); the Ed25519 root only for 杭州市 (3301).
+pem_json() { awk 'BEGIN { ORS = "" } { gsub(/\r/, ""); print $0 "\\n" }' "$1"; }
+{
+    echo '{'
+    echo '  "version": 1,'
+    echo '  "roots": ['
+    sep=""
+    for alg in sm2 p256 ed25519; do
+        region=33
+        [ "$alg" = ed25519 ] && region=3301
+        printf '%s    {\n      "name": "浙江省电子证照演示根 %s",\n' "$sep" "$(label "$alg")"
+        printf '      "licence_types": ["*"],\n      "regions": ["%s"],\n' "$region"
+        printf '      "certificate": "%s"\n    }' "$(pem_json "pki/$alg/root.crt")"
+        sep=$',\n'
+    done
+    printf '\n  ],\n  "signers": [\n'
+    sep=""
+    for alg in sm2 p256 ed25519; do
+        for d in "${departments[@]}"; do
+            read -r short _ <<<"$d"
+            printf '%s    "%s"' "$sep" "$(pem_json "pki/$alg/$short.crt")"
+            sep=$',\n'
+        done
+    done
+    printf '\n  ],\n  "status_signers": [\n'
+    sep=""
+    for alg in sm2 p256 ed25519; do
+        printf '%s    "%s"' "$sep" "$(pem_json "pki/$alg/status.crt")"
+        sep=$',\n'
+    done
+    printf '\n  ]\n}\n'
+} >trust.json
+chmod 644 trust.json pki/*/*.crt log/*.pub tls/*.crt tls/clients/*.crt
+echo "wrote pki/, log/, tls/ and trust.json (NOT FOR PRODUCTION)"

@@ -6,5 +6,11 @@
 #include "error.h"
 #include "region.h"
 #include "ident.h"
+#include "licence.h"
+#include "licence_id.h"
+#include "signer.h"
+#include "status.h"
+#include "trust.h"
+#include "verify.h"
 
 #endif

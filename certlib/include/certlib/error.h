@@ -47,6 +47,58 @@ typedef enum certlib_err {
     CERTLIB_E_IDENT_NOT_LEGACY = 111, /* upgrade asked for a number that is not a 15-digit one */
     CERTLIB_E_REGION_CODE = 112,      /* a region code given to the region table is malformed */
 
+    /* malformed encoded input (CBOR, COSE, licences, status lists, trust bundles) */
+    CERTLIB_E_CBOR_TRUNCATED = 200,      /* the input ends inside a data item */
+    CERTLIB_E_CBOR_TRAILING = 201,       /* bytes follow the end of the top-level item */
+    CERTLIB_E_CBOR_MALFORMED = 202,      /* not well-formed CBOR (reserved values, bad UTF-8 text) */
+    CERTLIB_E_CBOR_DEPTH = 203,          /* nesting deeper than the decoder allows */
+    CERTLIB_E_CBOR_LIMIT = 204,          /* a length, count or size is over its documented limit */
+    CERTLIB_E_CBOR_TYPE = 205,           /* an item has the wrong type or a required field is missing */
+    CERTLIB_E_CBOR_NOT_PREFERRED = 206,  /* indefinite length or a longer-than-needed head */
+    CERTLIB_E_CBOR_DUPLICATE_KEY = 207,  /* a map holds the same key twice */
+    CERTLIB_E_COSE_HEADER = 208,         /* COSE headers missing, malformed, or with an unknown crit */
+    CERTLIB_E_MSO = 209,                 /* the mobile security object lacks or misstates a field */
+    CERTLIB_E_LICENCE_ID = 210,          /* a licence identifier is not of the GB/T 36904 form */
+    CERTLIB_E_LICENCE_ID_CHECKSUM = 211, /* a licence identifier's MOD 37,36 check character is wrong */
+    CERTLIB_E_ELEMENT_MISSING = 212,     /* a required element is absent */
+    CERTLIB_E_DUPLICATE_DIGEST_ID = 213, /* two items or digests share one digestID */
+    CERTLIB_E_STATUS_LIST = 214,         /* a status list token is malformed */
+    CERTLIB_E_TRUST_BUNDLE = 215,        /* a trust bundle is malformed */
+    CERTLIB_E_DATE = 216,                /* a date or date-time is not of the required form */
+    CERTLIB_E_CERTIFICATE = 217,         /* a certificate cannot be parsed or lacks a required field */
+    CERTLIB_E_ELEMENT_VALUE = 218,       /* an element value has the wrong type or form */
+    CERTLIB_E_KEY = 219,                 /* a key cannot be parsed or is of an unsupported kind */
+    CERTLIB_E_DECOMPRESS = 220,          /* compressed data is corrupt or inflates past its limit */
+
+    /* cryptographic checks */
+    CERTLIB_E_SIGNATURE = 300,          /* the signature does not verify (altered data or wrong key) */
+    CERTLIB_E_UNKNOWN_KID = 301,        /* no trusted certificate has the signature's key id */
+    CERTLIB_E_ALG_MISMATCH = 302,       /* the signature algorithm does not fit the signer's key */
+    CERTLIB_E_UNSUPPORTED_ALG = 303,    /* an algorithm this library does not implement */
+    CERTLIB_E_DIGEST_MISMATCH = 304,    /* a disclosed element does not match its signed digest */
+    CERTLIB_E_DIGEST_MISSING = 305,     /* a disclosed element has no signed digest */
+    CERTLIB_E_UNSUPPORTED_DIGEST = 306, /* a digest algorithm this library does not implement */
+
+    /* policy, trust, validity and status */
+    CERTLIB_E_UNTRUSTED = 400,            /* no chain from the signer to a trusted root */
+    CERTLIB_E_SCOPE_TYPE = 401,           /* the root may not certify signers of this licence type */
+    CERTLIB_E_SCOPE_REGION = 402,         /* the issuer's region is outside the root's scope */
+    CERTLIB_E_ISSUER_MISMATCH = 403,      /* the licence names an issuer other than its signer */
+    CERTLIB_E_EXPIRED = 404,              /* the licence's validity ended before the check time */
+    CERTLIB_E_NOT_YET_VALID = 405,        /* the licence's validity starts after the check time */
+    CERTLIB_E_CERT_EXPIRED = 406,         /* a certificate of the chain has expired at the check time */
+    CERTLIB_E_CERT_NOT_YET_VALID = 407,   /* a certificate of the chain is not yet valid */
+    CERTLIB_E_SIGNED_OUTSIDE_CERT = 408,  /* the signing time is outside the signer certificate's validity */
+    CERTLIB_E_REVOKED = 409,              /* the status list says revoked */
+    CERTLIB_E_SUSPENDED = 410,            /* the status list says suspended */
+    CERTLIB_E_STATUS_UNKNOWN = 411,       /* no fresh, trusted status list covers the licence */
+    CERTLIB_E_STATUS_INDEX = 412,         /* the licence's status index is outside the list */
+    CERTLIB_E_DOCTYPE = 413,              /* the document type is not an e-licence */
+    CERTLIB_E_ELEMENT_INCONSISTENT = 414, /* a disclosed element contradicts the licence identifier */
+    CERTLIB_E_SIGNER_ROLE = 415,          /* the certificate is not allowed to sign this kind of object */
+    CERTLIB_E_STATUS_SIGNER = 416,        /* the status list is not signed under the licence's root */
+    CERTLIB_E_STATUS_STALE = 417,         /* the status list has expired (or is issued in the future) */
+
     /* input/output */
     CERTLIB_E_IO_OPEN = 500,   /* a file could not be opened */
     CERTLIB_E_IO_READ = 501,   /* reading a file failed */

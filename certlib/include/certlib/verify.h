@@ -1,0 +1,122 @@
+/* Offline verification of e-licences.
+ *
+ *   certlib_result *r = NULL;
+ *   certlib_err err = certlib_licence_verify(ctx, bytes, len, NULL, &r);
+ *   if (err == CERTLIB_OK && certlib_result_verdict(r) == CERTLIB_VERDICT_VALID) ...
+ *   certlib_result_free(r);
+ *
+ * certlib_licence_verify returns an error only when it could not produce a result at all (bad
+ * arguments, out of memory). A licence that fails any check still yields a result whose verdict is
+ * INVALID and whose checks say which failed and why. Licence data in the result (identifiers,
+ * elements) comes from the licence as presented: rely on it only when the verdict is VALID.
+ */
+#ifndef CERTLIB_VERIFY_H
+#define CERTLIB_VERIFY_H
+
+#include <stdbool.h>
+
+#include "licence.h"
+#include "status.h"
+#include "trust.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum certlib_verdict {
+    CERTLIB_VERDICT_VALID = 0,         /* every check passed */
+    CERTLIB_VERDICT_INVALID = 1,       /* some check failed */
+    CERTLIB_VERDICT_INDETERMINATE = 2, /* nothing failed, but the status could not be checked */
+} certlib_verdict;
+
+/** The checks, in the order they run. */
+typedef enum certlib_check {
+    CERTLIB_CHECK_STRUCTURE = 0, /* well-formed IssuerSigned, MSO, licence identifier, doc type */
+    CERTLIB_CHECK_SIGNER = 1,       /* a trusted document signer: its kid is in the bundle, or its x5chain
+                                       leads to a trusted root; it carries the document-signer role */
+    CERTLIB_CHECK_SIGNATURE = 2,    /* issuerAuth verifies under the signer's key and algorithm */
+    CERTLIB_CHECK_CERTIFICATES = 3, /* every certificate from signer to root is in date */
+    CERTLIB_CHECK_SCOPE = 4,     /* licence type and issuer region within the root's scope; the
+                                    licence's issuer is the certificate's subject */
+    CERTLIB_CHECK_VALIDITY = 5,  /* validFrom <= now < validUntil, signed within the certificate */
+    CERTLIB_CHECK_DIGESTS = 6,   /* every disclosed element matches its signed digest */
+    CERTLIB_CHECK_STATUS = 7,    /* the status list says valid */
+    CERTLIB_CHECK_COUNT = 8,
+} certlib_check;
+
+typedef enum certlib_check_state {
+    CERTLIB_CHECK_NOT_RUN = 0,        /* an earlier check failed, so this one means nothing */
+    CERTLIB_CHECK_PASSED = 1,
+    CERTLIB_CHECK_FAILED = 2,
+    CERTLIB_CHECK_UNKNOWN = 3,        /* could not be decided (status: no fresh list) */
+    CERTLIB_CHECK_NOT_APPLICABLE = 4, /* status: the licence carries no status reference */
+} certlib_check_state;
+
+typedef struct certlib_check_result {
+    certlib_check_state state;
+    certlib_err reason; /* CERTLIB_OK when passed; why it failed or is unknown otherwise */
+} certlib_check_result;
+
+/** Options; a zeroed struct or NULL means the defaults. */
+typedef struct certlib_verify_opts {
+    int64_t now;             /* the check time, Unix seconds; 0: the system clock */
+    int64_t clock_skew;      /* seconds of tolerance on every time comparison; 0: none */
+    int64_t status_max_age;  /* treat lists older than this (by iat) as stale; 0: only their exp */
+    bool require_status;     /* a licence without a status reference fails the status check */
+} certlib_verify_opts;
+
+typedef struct certlib_result certlib_result;
+
+/**
+ * Verifies one licence (IssuerSigned CBOR) against the context's trust bundle and status lists.
+ * `*out` is always set on CERTLIB_OK and must be freed with certlib_result_free. The input is copied;
+ * the caller may reuse its buffer at once.
+ */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_verify(const certlib_ctx *ctx, const uint8_t *licence,
+                                                                size_t len, const certlib_verify_opts *opts,
+                                                                certlib_result **out);
+
+CERTLIB_API void certlib_result_free(certlib_result *result);
+
+CERTLIB_API certlib_verdict certlib_result_verdict(const certlib_result *result);
+/** The first failing (or, failing none, unknown) check's reason; CERTLIB_OK when valid. */
+CERTLIB_API certlib_err certlib_result_reason(const certlib_result *result);
+CERTLIB_API certlib_check_result certlib_result_check(const certlib_result *result, certlib_check check);
+/** "structure", "signer", ... "status". Static string. */
+CERTLIB_API const char *certlib_check_name(certlib_check check);
+CERTLIB_API const char *certlib_check_state_name(certlib_check_state state);
+CERTLIB_API const char *certlib_verdict_name(certlib_verdict verdict);
+
+/* Licence facts. Strings are NUL-terminated, owned by the result, NULL when unknown (not parsed, or
+ * the element was not disclosed). */
+CERTLIB_API const char *certlib_result_licence_id(const certlib_result *result);
+CERTLIB_API const char *certlib_result_licence_type(const certlib_result *result);
+CERTLIB_API const char *certlib_result_issuer_code(const certlib_result *result);
+CERTLIB_API const char *certlib_result_issuer_name(const certlib_result *result); /* signer certificate O */
+CERTLIB_API const char *certlib_result_holder_name(const certlib_result *result);
+CERTLIB_API const char *certlib_result_holder_id(const certlib_result *result);
+CERTLIB_API certlib_alg certlib_result_alg(const certlib_result *result);
+
+/** validityInfo (Unix seconds); false when the MSO was not parsed. */
+CERTLIB_API bool certlib_result_validity(const certlib_result *result, int64_t *signed_at, int64_t *valid_from,
+                                         int64_t *valid_until);
+
+CERTLIB_API certlib_status certlib_result_status(const certlib_result *result);
+/** The status reference; false when the licence has none. `uri` lives as long as the result. */
+CERTLIB_API bool certlib_result_status_ref(const certlib_result *result, const char **uri, uint64_t *idx);
+
+/** True when the licence carries a holder device key (an unbound licence carries the profile's
+ *  "no one's key" instead; see docs/formats.md). */
+CERTLIB_API bool certlib_result_holder_bound(const certlib_result *result);
+
+/** Disclosed elements, in the order they appear. */
+CERTLIB_API size_t certlib_result_element_count(const certlib_result *result);
+CERTLIB_API const certlib_element *certlib_result_element(const certlib_result *result, size_t i);
+/** The element `identifier` in namespace `ns` (NULL: any namespace); NULL when not disclosed. */
+CERTLIB_API const certlib_element *certlib_result_find(const certlib_result *result, const char *ns,
+                                                       const char *identifier);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

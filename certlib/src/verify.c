@@ -1,0 +1,195 @@
+/* Offline verification of a licence (ISO/IEC 18013-5 §9.3.1, with this profile's scope and status
+ * rules). Structure, signer and signature gate everything: without them the licence's claims mean
+ * nothing. Past the signature, every remaining check runs, so a counter learns everything that is
+ * wrong at once (expired and revoked, say). */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctx_internal.h"
+#include "result.h"
+#include "timeutil.h"
+
+struct run {
+    const certlib_ctx *ctx;
+    certlib_result *r;
+    certlib__licence lic;
+    certlib_licence_id id;
+    const certlib__trusted *signer;
+    int64_t now, skew;
+    const certlib_verify_opts *opts;
+};
+
+static void set(struct run *run, certlib_check check, certlib_check_state state, certlib_err reason)
+{
+    run->r->checks[check] = (certlib_check_result){state, reason};
+}
+
+static bool pass_or_fail(struct run *run, certlib_check check, certlib_err err)
+{
+    set(run, check, err ? CERTLIB_CHECK_FAILED : CERTLIB_CHECK_PASSED, err);
+    return err == CERTLIB_OK;
+}
+
+/* Disclosed items with the same digestID in one namespace would let one digest vouch for two
+ * values. */
+static certlib_err unique_items(const certlib__licence *lic)
+{
+    for (size_t i = 1; i < lic->n_items; i++)
+        for (size_t j = 0; j < i; j++)
+            if (lic->items[i].digest_id == lic->items[j].digest_id && lic->items[i].ns.ptr == lic->items[j].ns.ptr)
+                return CERTLIB_E_DUPLICATE_DIGEST_ID;
+    return CERTLIB_OK;
+}
+
+static certlib_err check_structure(struct run *run)
+{
+    certlib_err err = certlib__licence_parse(run->r->input, run->r->input_len, &run->lic);
+    if (err) return err;
+    const certlib__mso *mso = &run->lic.mso;
+    if (!slice_eq_str(mso->doc_type, CERTLIB_DOCTYPE)) return CERTLIB_E_DOCTYPE;
+    if (mso->valid_until <= mso->valid_from) return CERTLIB_E_MSO;
+    if ((err = unique_items(&run->lic))) return err;
+    if ((err = certlib__result_fill(run->r, &run->lic))) return err;
+    /* The licence identifier names the type and the issuer the scope rules judge: it must be there. */
+    const certlib_element *id = certlib_result_find(run->r, CERTLIB_NS_META, "licence_id");
+    if (!id) return CERTLIB_E_ELEMENT_MISSING;
+    if (id->type != CERTLIB_VALUE_TEXT) return CERTLIB_E_ELEMENT_VALUE;
+    return certlib_licence_id_parse(id->text, id->text_len, &run->id);
+}
+
+static certlib_err check_certificates(struct run *run)
+{
+    if (run->now + run->skew < run->signer->chain_not_before) return CERTLIB_E_CERT_NOT_YET_VALID;
+    if (run->now - run->skew > run->signer->chain_not_after) return CERTLIB_E_CERT_EXPIRED;
+    return CERTLIB_OK;
+}
+
+static bool listed(char *const *list, const char *s, size_t prefix_only)
+{
+    if (!list) return true; /* "*" */
+    for (size_t i = 0; list[i]; i++) {
+        size_t n = strlen(list[i]);
+        if (prefix_only ? strncmp(s, list[i], n) == 0 : strcmp(s, list[i]) == 0) return true;
+    }
+    return false;
+}
+
+static certlib_err check_scope(struct run *run)
+{
+    const certlib__root *root = &run->ctx->trust.roots[run->signer->root];
+    const certlib__certinfo *cert = &run->signer->cert;
+    if (!cert->issuer_code[0] || strcmp(cert->issuer_code, run->id.issuer_code) != 0) return CERTLIB_E_ISSUER_MISMATCH;
+    if (!listed(root->types, run->id.type_code, 0)) return CERTLIB_E_SCOPE_TYPE;
+    char region[7];
+    memcpy(region, run->id.issuer_code + 2, 6); /* GB 32100: characters 3-8 are the GB/T 2260 code */
+    region[6] = '\0';
+    if (!listed(root->regions, region, 1)) return CERTLIB_E_SCOPE_REGION;
+    /* Disclosed metadata may not contradict the identifier. */
+    const certlib_result *r = run->r;
+    if ((r->licence_type && strcmp(r->licence_type, run->id.type_code) != 0) ||
+        (r->issuer_code && strcmp(r->issuer_code, run->id.issuer_code) != 0))
+        return CERTLIB_E_ELEMENT_INCONSISTENT;
+    return CERTLIB_OK;
+}
+
+static certlib_err check_validity(struct run *run)
+{
+    const certlib__mso *mso = &run->lic.mso;
+    const certlib__certinfo *cert = &run->signer->cert;
+    if (mso->signed_at + run->skew < cert->not_before || mso->signed_at - run->skew > cert->not_after)
+        return CERTLIB_E_SIGNED_OUTSIDE_CERT;
+    if (run->now + run->skew < mso->valid_from) return CERTLIB_E_NOT_YET_VALID;
+    if (run->now - run->skew >= mso->valid_until) return CERTLIB_E_EXPIRED;
+    return CERTLIB_OK;
+}
+
+static certlib_err check_digests(struct run *run)
+{
+    for (size_t i = 0; i < run->lic.n_items; i++) {
+        const certlib__item *it = &run->lic.items[i];
+        const uint8_t *want = certlib__mso_digest(&run->lic.mso, it->ns, it->digest_id);
+        if (!want) return CERTLIB_E_DIGEST_MISSING;
+        uint8_t got[CERTLIB_DIGEST_LEN];
+        certlib_err err = certlib__digest(run->lic.mso.digest_alg, it->whole.ptr, it->whole.len, got);
+        if (err) return err;
+        if (sodium_memcmp(got, want, CERTLIB_DIGEST_LEN) != 0) return CERTLIB_E_DIGEST_MISMATCH;
+    }
+    return CERTLIB_OK;
+}
+
+static void check_status(struct run *run)
+{
+    const certlib__mso *mso = &run->lic.mso;
+    if (!mso->has_status) {
+        run->r->status = CERTLIB_STATUS_NONE;
+        if (run->opts->require_status)
+            set(run, CERTLIB_CHECK_STATUS, CERTLIB_CHECK_FAILED, CERTLIB_E_STATUS_UNKNOWN);
+        else
+            set(run, CERTLIB_CHECK_STATUS, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK);
+        return;
+    }
+    certlib_err err = certlib__ctx_status(run->ctx, mso->status_uri.ptr, mso->status_uri.len, mso->status_idx,
+                                          run->signer->root, run->now, run->skew, run->opts->status_max_age,
+                                          &run->r->status);
+    switch (run->r->status) {
+    case CERTLIB_STATUS_VALID:
+        set(run, CERTLIB_CHECK_STATUS, CERTLIB_CHECK_PASSED, CERTLIB_OK);
+        break;
+    case CERTLIB_STATUS_REVOKED:
+    case CERTLIB_STATUS_SUSPENDED:
+        set(run, CERTLIB_CHECK_STATUS, CERTLIB_CHECK_FAILED, err);
+        break;
+    case CERTLIB_STATUS_NONE:
+    case CERTLIB_STATUS_UNKNOWN:
+    default: /* no list, a stale one, one from another root, an index past its end: not decided */
+        set(run, CERTLIB_CHECK_STATUS, CERTLIB_CHECK_UNKNOWN, err);
+        break;
+    }
+}
+
+static void run_checks(struct run *run)
+{
+    if (!pass_or_fail(run, CERTLIB_CHECK_STRUCTURE, check_structure(run))) return;
+    if (!pass_or_fail(run, CERTLIB_CHECK_SIGNER, certlib__ctx_find_signer(run->ctx, &run->lic.auth, false, &run->signer)))
+        return;
+    run->r->issuer_name = certlib__result_str(run->r, run->signer->cert.org_name, strlen(run->signer->cert.org_name));
+    if (!pass_or_fail(run, CERTLIB_CHECK_SIGNATURE, certlib__sign1_verify(&run->lic.auth, &run->signer->cert.key)))
+        return;
+    pass_or_fail(run, CERTLIB_CHECK_CERTIFICATES, check_certificates(run));
+    pass_or_fail(run, CERTLIB_CHECK_SCOPE, check_scope(run));
+    pass_or_fail(run, CERTLIB_CHECK_VALIDITY, check_validity(run));
+    pass_or_fail(run, CERTLIB_CHECK_DIGESTS, check_digests(run));
+    check_status(run);
+}
+
+certlib_err certlib_licence_verify(const certlib_ctx *ctx, const uint8_t *licence, size_t len,
+                                   const certlib_verify_opts *opts, certlib_result **out)
+{
+    static const certlib_verify_opts defaults = {0};
+    if (!ctx || !out || (!licence && len)) return CERTLIB_E_INVALID_ARGUMENT;
+    *out = NULL;
+    if (!opts) opts = &defaults;
+    /* Refuse oversize input before copying it. */
+    size_t copy_len = len > CERTLIB_LICENCE_MAX_BYTES ? 0 : len;
+    certlib_result *r = calloc(1, sizeof(*r) + copy_len);
+    if (!r) return CERTLIB_E_NOMEM;
+    if (copy_len) memcpy((uint8_t *)(r + 1), licence, copy_len);
+    r->input = (const uint8_t *)(r + 1);
+    r->input_len = copy_len;
+
+    struct run run = {.ctx = ctx, .r = r, .opts = opts, .now = opts->now ? opts->now : certlib__now(),
+                      .skew = opts->clock_skew > 0 ? opts->clock_skew : 0};
+    if (len > CERTLIB_LICENCE_MAX_BYTES)
+        set(&run, CERTLIB_CHECK_STRUCTURE, CERTLIB_CHECK_FAILED, CERTLIB_E_CBOR_LIMIT);
+    else
+        run_checks(&run);
+    certlib__licence_clear(&run.lic);
+    if (r->checks[CERTLIB_CHECK_STRUCTURE].reason == CERTLIB_E_NOMEM) {
+        certlib_result_free(r);
+        return CERTLIB_E_NOMEM;
+    }
+    certlib__result_conclude(r);
+    *out = r;
+    return CERTLIB_OK;
+}
