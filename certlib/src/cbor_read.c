@@ -132,6 +132,14 @@ certlib_err certlib__cbr_head(cbr *r, cbr_item *it)
 
     memset(it, 0, sizeof(*it));
     it->start = r->p;
+    /* libcbor 0.8 refuses one-byte tag heads 6-20 as "unassigned", though tag 18 (COSE_Sign1) and
+     * others are assigned now. The head is its own value; decode it here. */
+    if (ib >= 0xC6 && ib <= 0xD4) {
+        it->major = CBR_TAG;
+        it->value = ib & 0x1F;
+        r->p++;
+        return CERTLIB_OK;
+    }
     struct head_sink sink = {.it = it};
     struct cbor_decoder_result res =
         cbor_stream_decode(r->p, (size_t)(r->end - r->p), &callbacks, &sink);

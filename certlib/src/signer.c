@@ -13,6 +13,7 @@ certlib_err certlib_signer_new(certlib_slice key_pem, certlib_slice cert_pem, ce
 {
     if (!out || !key_pem.ptr || !cert_pem.ptr) return CERTLIB_E_INVALID_ARGUMENT;
     *out = NULL;
+    if (sodium_init() < 0) return CERTLIB_E_INTERNAL;
     certlib_signer *s = calloc(1, sizeof(*s));
     if (!s) return CERTLIB_E_NOMEM;
     certlib_err err = certlib__certinfo_parse(cert_pem.ptr, cert_pem.len, &s->cert);

@@ -8,6 +8,15 @@ static const struct certctl_command commands[] = {
      certctl_check_usage},
     {"upgrade15", "upgrade a legacy 15-digit identity number to 18 digits", certctl_upgrade15_main,
      certctl_upgrade15_usage},
+    {"issue", "issue a signed e-licence offline with a department's key", certctl_issue_main, certctl_issue_usage},
+    {"verify", "verify an e-licence against a trust bundle and status lists", certctl_verify_main,
+     certctl_verify_usage},
+    {"inspect", "print an e-licence's structure and elements (no verification)", certctl_inspect_main,
+     certctl_inspect_usage},
+    {"disclose", "keep only some elements of an e-licence (it still verifies)", certctl_disclose_main,
+     certctl_disclose_usage},
+    {"status-list", "build, update or show a signed status list", certctl_status_list_main,
+     certctl_status_list_usage},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -20,7 +29,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: certctl COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(out, "  %-10s  %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-11s  %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'certctl COMMAND --help' for a command's options.\n");
 }
 

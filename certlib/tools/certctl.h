@@ -2,6 +2,7 @@
 #ifndef CERTCTL_H
 #define CERTCTL_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit codes shared by every subcommand. */
@@ -23,7 +24,27 @@ void certctl_check_usage(FILE *out);
 int certctl_upgrade15_main(int argc, char **argv);
 void certctl_upgrade15_usage(FILE *out);
 
+int certctl_issue_main(int argc, char **argv);
+void certctl_issue_usage(FILE *out);
+int certctl_verify_main(int argc, char **argv);
+void certctl_verify_usage(FILE *out);
+int certctl_inspect_main(int argc, char **argv);
+void certctl_inspect_usage(FILE *out);
+int certctl_disclose_main(int argc, char **argv);
+void certctl_disclose_usage(FILE *out);
+int certctl_status_list_main(int argc, char **argv);
+void certctl_status_list_usage(FILE *out);
+
 /* True when `arg` is -h or --help. */
 int certctl_is_help(const char *arg);
+
+/* Reads a whole file ("-" is standard input) up to `max` bytes; prints why on failure. */
+int certctl_read_file(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len);
+/* Writes bytes to `path` ("-" or NULL is standard output), atomically for files. */
+int certctl_write_file(const char *cmd, const char *path, const uint8_t *bytes, size_t len);
+/* Parses "YYYY-MM-DD" (00:00 China Standard Time), "YYYY-MM-DDTHH:MM:SSZ" or Unix seconds. */
+int certctl_parse_time(const char *s, int64_t *t);
+/* Formats Unix seconds as an RFC 3339 UTC time. */
+void certctl_format_time(int64_t t, char out[32]);
 
 #endif

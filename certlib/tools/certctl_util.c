@@ -1,0 +1,113 @@
+/* File and time helpers shared by certctl's subcommands. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "certctl.h"
+
+int certctl_read_file(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "certctl %s: cannot open %s: %s\n", cmd, path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 4096, n = 0;
+    uint8_t *buf = malloc(cap + 1);
+    while (buf) {
+        if (n == cap) {
+            if (cap >= max) break;
+            cap = cap * 2 > max ? max : cap * 2;
+            uint8_t *grown = realloc(buf, cap + 1);
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = grown;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int failed = !buf || ferror(f);
+    int too_big = buf && n == cap && cap >= max && fgetc(f) != EOF;
+    if (f != stdin) fclose(f);
+    if (failed || too_big) {
+        fprintf(stderr, "certctl %s: cannot read %s: %s\n", cmd, path,
+                too_big ? "file too large" : failed && !buf ? "out of memory" : "read error");
+        free(buf);
+        return -1;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+int certctl_write_file(const char *cmd, const char *path, const uint8_t *bytes, size_t len)
+{
+    if (!path || strcmp(path, "-") == 0) {
+        if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0) {
+            fprintf(stderr, "certctl %s: error writing standard output\n", cmd);
+            return -1;
+        }
+        return 0;
+    }
+    /* Write beside the target and rename, so a failed run never leaves half a licence behind. */
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (!tmp) return -1;
+    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    int ok = f && fwrite(bytes, 1, len, f) == len;
+    if (f && fclose(f) != 0) ok = 0;
+    if (ok && rename(tmp, path) != 0) ok = 0;
+    if (!ok) {
+        fprintf(stderr, "certctl %s: cannot write %s: %s\n", cmd, path, strerror(errno));
+        remove(tmp);
+    }
+    free(tmp);
+    return ok ? 0 : -1;
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    return era * 146097 + (int64_t)(yoe * 365 + yoe / 4 - yoe / 100 + doy) - 719468;
+}
+
+int certctl_parse_time(const char *s, int64_t *t)
+{
+    unsigned y, mo, d, h = 0, mi = 0, sec = 0;
+    char tail = 0;
+    int n = 0;
+    if (sscanf(s, "%4u-%2u-%2u%n", &y, &mo, &d, &n) == 3 && n == 10) {
+        if (s[10] == '\0') {
+            *t = days_from_civil(y, mo, d) * 86400 - 8 * 3600; /* midnight in China Standard Time */
+        } else if (sscanf(s + 10, "T%2u:%2u:%2u%c", &h, &mi, &sec, &tail) == 4 && tail == 'Z' && s[20] == '\0') {
+            *t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+        } else {
+            return -1;
+        }
+        return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && sec < 60 ? 0 : -1;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || end == s || v < 0) return -1;
+    *t = v;
+    return 0;
+}
+
+void certctl_format_time(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) snprintf(out, 32, "%lld", (long long)t);
+}
