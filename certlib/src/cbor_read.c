@@ -129,6 +129,8 @@ certlib_err certlib__cbr_head(cbr *r, cbr_item *it)
     /* Simple values 0..19 and 32..255 (0xE0-0xF3, 0xF8) have no use in any certlib structure. */
     uint8_t ib = r->p[0];
     if ((ib >= 0xE0 && ib <= 0xF3) || ib == 0xF8) return CERTLIB_E_CBOR_MALFORMED;
+    /* Indefinite lengths are refused where they start, so a break is always out of place. */
+    if (ib == 0xFF) return CERTLIB_E_CBOR_MALFORMED;
 
     memset(it, 0, sizeof(*it));
     it->start = r->p;
@@ -175,7 +177,7 @@ int certlib__cbr_peek(const cbr *r)
 
 certlib_err certlib__cbr_skip(cbr *r, int depth)
 {
-    if (depth >= CBR_MAX_DEPTH) return CERTLIB_E_CBOR_DEPTH;
+    if (depth > CBR_MAX_DEPTH) return CERTLIB_E_CBOR_DEPTH;
     cbr_item it;
     certlib_err err = certlib__cbr_head(r, &it);
     if (err) return err;
