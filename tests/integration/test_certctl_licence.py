@@ -1,0 +1,152 @@
+"""certctl issue, verify, inspect, disclose and status-list: the e-licence life cycle from a shell,
+against the committed demo PKI."""
+import json
+import os
+
+import pytest
+
+from conftest import REPO_ROOT, run_certctl
+
+KEYS = os.path.join(REPO_ROOT, "keys-example")
+TRUST = os.path.join(KEYS, "trust.json")
+TYPE = "11100000000013338W001"
+URI = "https://authd.example/v1/status/9"
+
+
+def issue(tmp_path, alg="ed25519", dept="scjg", name="lic.cbor", *extra):
+    out = tmp_path / name
+    r = run_certctl("issue", "--offline", "--key", f"{KEYS}/pki/{alg}/{dept}.key", "--cert", f"{KEYS}/pki/{alg}/{dept}.crt",
+                    "--type", TYPE, "--name", "营业执照", "--holder-id", "91330106MA2H12349J",
+                    "--holder-name", "杭州某某科技有限公司", "--element", "registered_capital:int=1000000",
+                    "--element", "business_scope=软件开发", "--element", "established:date=2020-05-01",
+                    "--out", str(out), *extra)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.decode().startswith("1.2.156.3005.2." + TYPE + ".")
+    return out
+
+
+def verify(path, *extra):
+    r = run_certctl("verify", "--trust", TRUST, "--json", *extra, str(path))
+    return r.returncode, json.loads(r.stdout) if r.stdout else None
+
+
+def status_list(tmp_path, name, *sets, alg="sm2", extra=()):
+    out = tmp_path / name
+    args = ["status-list", "--key", f"{KEYS}/pki/{alg}/status.key", "--cert", f"{KEYS}/pki/{alg}/status.crt",
+            "--size", "128", "--uri", URI, "--out", str(out), *extra]
+    for s in sets:
+        args += ["--set", s]
+    r = run_certctl(*args)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+@pytest.mark.parametrize("alg,name", [("ed25519", "EdDSA"), ("p256", "ES256"), ("sm2", "SM2-SM3")])
+def test_issue_and_verify(tmp_path, alg, name):
+    lic = issue(tmp_path, alg)
+    code, result = verify(lic)
+    assert code == 0
+    assert result["verdict"] == "valid" and result["reason"] is None and result["algorithm"] == name
+    assert all(c["state"] == "passed" for k, c in result["checks"].items() if k != "status")
+    assert result["checks"]["status"]["state"] == "not_applicable"
+    assert result["signer"] == "杭州市市场监督管理局" and result["holder_id"] == "91330106MA2H12349J"
+    values = {e["identifier"]: e for e in result["elements"]}
+    assert values["registered_capital"]["value"] == 1000000 and values["established"]["type"] == "date"
+    assert values["licence_id"]["label"] == "电子证照标识"
+    plain = run_certctl("verify", "--trust", TRUST, str(lic))
+    assert plain.returncode == 0 and b"verdict: valid" in plain.stdout
+
+
+def test_inspect_shows_labels_without_trusting(tmp_path):
+    lic = issue(tmp_path, "p256")
+    r = run_certctl("inspect", str(lic))
+    assert r.returncode == 0
+    text = r.stdout.decode()
+    for label in ("电子证照标识", "证照类型代码", "持证主体", "证照颁发机构代码", "有效期截止日期"):
+        assert label in text
+    assert "not verified" in text
+    data = bytearray(lic.read_bytes())
+    (tmp_path / "cut.cbor").write_bytes(data[:-10])
+    bad = run_certctl("inspect", str(tmp_path / "cut.cbor"))
+    assert bad.returncode == 1 and b"cbor_truncated" in bad.stdout
+
+
+def test_disclose_keeps_only_what_is_asked(tmp_path):
+    lic = issue(tmp_path, "sm2")
+    small = tmp_path / "small.cbor"
+    r = run_certctl("disclose", "--keep", "holder_name,business_scope", str(lic), str(small))
+    assert r.returncode == 0, r.stderr
+    code, result = verify(small)
+    assert code == 0 and result["verdict"] == "valid"
+    assert sorted(e["identifier"] for e in result["elements"]) == ["business_scope", "holder_name", "licence_id"]
+    assert result["holder_id"] is None
+    assert small.stat().st_size < lic.stat().st_size
+
+
+def test_status_lists(tmp_path):
+    lic = issue(tmp_path, "sm2", "mz", "m.cbor", "--status-uri", URI, "--status-idx", "7")
+    code, result = verify(lic)
+    assert code == 1 and result["verdict"] == "indeterminate" and result["status"] == "unknown"
+    revoked = status_list(tmp_path, "revoked.cwt", "7=revoked")
+    code, result = verify(lic, "--status", str(revoked))
+    assert code == 1 and result["verdict"] == "invalid" and result["reason"] == "revoked"
+    suspended = tmp_path / "suspended.cwt"
+    r = run_certctl("status-list", "--key", f"{KEYS}/pki/sm2/status.key", "--cert", f"{KEYS}/pki/sm2/status.crt",
+                    "--from", str(revoked), "--set", "7=suspended", "--out", str(suspended))
+    assert r.returncode == 0, r.stderr
+    code, result = verify(lic, "--status", str(suspended))
+    assert code == 1 and result["reason"] == "suspended" and result["status"] == "suspended"
+    valid = status_list(tmp_path, "valid.cwt", "8=revoked")
+    code, result = verify(lic, "--status", str(valid))
+    assert code == 0 and result["status"] == "valid"
+    # A list past its exp is stale: unknown, not valid.
+    code, result = verify(lic, "--status", str(valid), "--at", "2030-01-01")
+    assert code == 1 and result["verdict"] == "indeterminate" and result["reason"] == "status_stale"
+    shown = run_certctl("status-list", "--show", str(suspended))
+    assert shown.returncode == 0 and b"7\tsuspended" in shown.stdout and URI.encode() in shown.stdout
+    # A list signed by a department's document signer is refused outright.
+    wrong = tmp_path / "wrong.cwt"
+    r = run_certctl("status-list", "--key", f"{KEYS}/pki/sm2/mz.key", "--cert", f"{KEYS}/pki/sm2/mz.crt",
+                    "--size", "8", "--uri", URI, "--out", str(wrong))
+    assert r.returncode == 0
+    r = run_certctl("verify", "--trust", TRUST, "--status", str(wrong), str(lic))
+    assert r.returncode == 2 and b"signer_role" in r.stderr
+
+
+def test_tampering_and_time(tmp_path):
+    lic = issue(tmp_path, "p256")
+    data = bytearray(lic.read_bytes())
+    at = data.find(b"91330106MA2H12349J")
+    data[at + 5] ^= 1
+    (tmp_path / "t.cbor").write_bytes(data)
+    code, result = verify(tmp_path / "t.cbor")
+    assert code == 1 and result["reason"] == "digest_mismatch"
+    (tmp_path / "x.cbor").write_bytes(lic.read_bytes() + b"\x00")
+    code, result = verify(tmp_path / "x.cbor")
+    assert code == 1 and result["reason"] == "cbor_trailing"
+    code, result = verify(lic, "--at", "2040-01-01")
+    assert code == 1 and result["reason"] == "certificate_expired"
+    assert result["checks"]["validity"]["reason"] == "expired"
+
+
+def test_refusals_and_usage(tmp_path):
+    r = run_certctl("issue", "--offline", "--key", f"{KEYS}/pki/ed25519/scjg.key", "--cert", f"{KEYS}/pki/ed25519/scjg.crt",
+                    "--type", TYPE, "--holder-id", "11010519491231002Y", "--holder-name", "张三",
+                    "--out", str(tmp_path / "no.cbor"))
+    assert r.returncode == 1 and b"ident_checksum" in r.stderr and not (tmp_path / "no.cbor").exists()
+    r = run_certctl("issue", "--key", "k", "--cert", "c", "--type", TYPE, "--holder-id", "x", "--holder-name", "y")
+    assert r.returncode == 2 and b"--offline" in r.stderr
+    r = run_certctl("issue", "--offline", "--key", "/nonexistent", "--cert", "/nonexistent", "--type", TYPE,
+                    "--holder-id", "x", "--holder-name", "y")
+    assert r.returncode == 2
+    lic = issue(tmp_path)
+    assert run_certctl("verify", str(lic)).returncode == 2
+    bad_trust = tmp_path / "trust.json"
+    bad_trust.write_text('{"version": 1, "roots": [{"name": "x"}]}')
+    r = run_certctl("verify", "--trust", str(bad_trust), str(lic))
+    assert r.returncode == 2 and b"roots[0]" in r.stderr
+    assert run_certctl("verify", "--trust", TRUST, str(tmp_path / "missing.cbor")).returncode == 2
+    assert run_certctl("disclose", str(lic)).returncode == 2
+    for cmd in ("issue", "verify", "inspect", "disclose", "status-list"):
+        h = run_certctl(cmd, "--help")
+        assert h.returncode == 0 and b"usage: certctl " + cmd.encode() in h.stdout
