@@ -38,6 +38,7 @@ fuzz: deps
 
 bench: build
 	bench/ident/run.sh $(BUILD_DIR)
+	bench/verify/run.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan build-fuzz

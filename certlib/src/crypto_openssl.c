@@ -1,26 +1,35 @@
-/* OpenSSL 3 backend: ECDSA P-256 and SM2 signatures (COSE carries them as raw r‖s, OpenSSL wants
+/* OpenSSL 3 backend: SHA-256, SM3, ECDSA P-256 and SM2 signatures (COSE carries them as raw r‖s, OpenSSL wants
  * DER), SM3, and the SM2 distinguishing id that OpenSSL 3.0 leaves empty unless told. */
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
+#include <openssl/sha.h>
 #include <string.h>
 
 #include "crypto.h"
 
-/* COSE (RFC 9053 §2.1) signature r‖s to the DER ECDSA-Sig-Value OpenSSL verifies. */
-static int raw_to_der(const uint8_t *sig, uint8_t *der, size_t cap)
+/* One INTEGER of an ECDSA-Sig-Value: minimal big-endian, a 0x00 in front when the top bit is set. */
+static size_t der_integer(const uint8_t v[32], uint8_t *out)
 {
-    ECDSA_SIG *s = ECDSA_SIG_new();
-    BIGNUM *r = BN_bin2bn(sig, 32, NULL), *ss = BN_bin2bn(sig + 32, 32, NULL);
-    int len = -1;
-    if (s && r && ss && ECDSA_SIG_set0(s, r, ss) == 1) {
-        r = ss = NULL; /* owned by s now */
-        if ((size_t)i2d_ECDSA_SIG(s, NULL) <= cap) len = i2d_ECDSA_SIG(s, &der);
-    }
-    BN_free(r);
-    BN_free(ss);
-    ECDSA_SIG_free(s);
-    return len;
+    size_t skip = 0;
+    while (skip < 31 && v[skip] == 0) skip++;
+    size_t len = 32 - skip, pad = v[skip] & 0x80 ? 1 : 0;
+    out[0] = 0x02;
+    out[1] = (uint8_t)(len + pad);
+    out[2] = 0;
+    memcpy(out + 2 + pad, v + skip, len);
+    return 2 + pad + len;
+}
+
+/* COSE (RFC 9053 §2.1) signature r‖s to the DER ECDSA-Sig-Value OpenSSL verifies. Written by hand: the
+ * BIGNUM route costs three allocations per verification, and the encoding is two short INTEGERs. */
+static int raw_to_der(const uint8_t *sig, uint8_t der[72])
+{
+    size_t n = der_integer(sig, der + 2);
+    n += der_integer(sig + 32, der + 2 + n);
+    der[0] = 0x30;
+    der[1] = (uint8_t)n; /* at most 70: a one-byte length */
+    return (int)n + 2;
 }
 
 static certlib_err der_to_raw(const uint8_t *der, size_t len, uint8_t sig[64])
@@ -55,9 +64,8 @@ static EVP_MD_CTX *start(EVP_PKEY *pkey, certlib_alg alg, int sign)
 
 certlib_err certlib__ossl_verify(const certlib__pubkey *key, const uint8_t *msg, size_t len, const uint8_t *sig)
 {
-    uint8_t der[80];
-    int der_len = raw_to_der(sig, der, sizeof(der));
-    if (der_len < 0) return CERTLIB_E_SIGNATURE;
+    uint8_t der[72];
+    int der_len = raw_to_der(sig, der);
     EVP_MD_CTX *md = start(key->pkey, key->alg, 0);
     if (!md) return CERTLIB_E_INTERNAL;
     int rc = EVP_DigestVerify(md, der, (size_t)der_len, msg, len);
@@ -75,6 +83,50 @@ certlib_err certlib__ossl_sign(const certlib__privkey *key, const uint8_t *msg, 
     EVP_MD_CTX_free(md);
     if (rc != 1) return CERTLIB_E_INTERNAL;
     return der_to_raw(der, der_len, sig);
+}
+
+void certlib__sha256(const uint8_t *data, size_t len, uint8_t out[32])
+{
+    SHA256(data, len, out);
+}
+
+certlib_err certlib__hashes_fetch(certlib__hashes *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->md[CERTLIB_DIGEST_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
+    h->md[CERTLIB_DIGEST_SM3] = EVP_MD_fetch(NULL, "SM3", NULL);
+    if (h->md[CERTLIB_DIGEST_SHA256] && h->md[CERTLIB_DIGEST_SM3]) return CERTLIB_OK;
+    certlib__hashes_free(h);
+    return CERTLIB_E_INTERNAL;
+}
+
+void certlib__hashes_free(certlib__hashes *h)
+{
+    for (size_t i = 0; i < sizeof(h->md) / sizeof(h->md[0]); i++) EVP_MD_free(h->md[i]);
+    memset(h, 0, sizeof(*h));
+}
+
+certlib_err certlib__hasher_init(certlib__hasher *h, const certlib__hashes *hashes, certlib__digest_alg alg)
+{
+    h->md = (unsigned)alg < 3 ? hashes->md[alg] : NULL;
+    if (!h->md) return CERTLIB_E_UNSUPPORTED_DIGEST;
+    h->md_ctx = EVP_MD_CTX_new();
+    return h->md_ctx ? CERTLIB_OK : CERTLIB_E_NOMEM;
+}
+
+certlib_err certlib__hasher_digest(certlib__hasher *h, const uint8_t *data, size_t len, uint8_t out[CERTLIB_DIGEST_LEN])
+{
+    unsigned int n = 0;
+    if (EVP_DigestInit_ex2(h->md_ctx, h->md, NULL) != 1 || EVP_DigestUpdate(h->md_ctx, data, len) != 1 ||
+        EVP_DigestFinal_ex(h->md_ctx, out, &n) != 1 || n != CERTLIB_DIGEST_LEN)
+        return CERTLIB_E_INTERNAL;
+    return CERTLIB_OK;
+}
+
+void certlib__hasher_free(certlib__hasher *h)
+{
+    EVP_MD_CTX_free(h->md_ctx);
+    h->md_ctx = NULL;
 }
 
 certlib_err certlib__sm3(const uint8_t *data, size_t len, uint8_t out[32])

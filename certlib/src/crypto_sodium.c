@@ -1,4 +1,4 @@
-/* libsodium backend: Ed25519 signatures and SHA-256. */
+/* libsodium backend: Ed25519 signatures, and the protected memory their secret keys live in. */
 #include <sodium.h>
 #include <string.h>
 
@@ -25,9 +25,4 @@ certlib_err certlib__ed25519_sk_from_seed(const uint8_t seed[32], uint8_t **sk_o
     }
     *sk_out = sk;
     return CERTLIB_OK;
-}
-
-void certlib__sha256(const uint8_t *data, size_t len, uint8_t out[32])
-{
-    crypto_hash_sha256(out, data, len);
 }

@@ -43,6 +43,7 @@ typedef struct certlib__status_entry {
 
 struct certlib_ctx {
     certlib__trust trust;
+    certlib__hashes hashes; /* fetched once: verification digests every disclosed item */
     char trust_error[256];
 
     pthread_mutex_t cache_lock;

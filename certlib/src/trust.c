@@ -21,13 +21,15 @@ certlib_err certlib_ctx_new(certlib_ctx **out)
     certlib_ctx *ctx = calloc(1, sizeof(*ctx));
     if (!ctx) return CERTLIB_E_NOMEM;
     ctx->cache = calloc(CTX_CACHE_MAX, sizeof(*ctx->cache));
-    if (!ctx->cache || pthread_mutex_init(&ctx->cache_lock, NULL) != 0) {
+    if (!ctx->cache || certlib__hashes_fetch(&ctx->hashes) || pthread_mutex_init(&ctx->cache_lock, NULL) != 0) {
+        certlib__hashes_free(&ctx->hashes);
         free(ctx->cache);
         free(ctx);
         return CERTLIB_E_NOMEM;
     }
     if (pthread_rwlock_init(&ctx->status_lock, NULL) != 0) {
         pthread_mutex_destroy(&ctx->cache_lock);
+        certlib__hashes_free(&ctx->hashes);
         free(ctx->cache);
         free(ctx);
         return CERTLIB_E_NOMEM;
@@ -70,6 +72,7 @@ void certlib_ctx_free(certlib_ctx *ctx)
     cache_clear(ctx);
     free(ctx->cache);
     certlib__ctx_clear_status(ctx);
+    certlib__hashes_free(&ctx->hashes);
     pthread_mutex_destroy(&ctx->cache_lock);
     pthread_rwlock_destroy(&ctx->status_lock);
     free(ctx);
