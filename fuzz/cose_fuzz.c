@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         inside(s.payload, data, size);
         inside(s.signature, data, size);
         inside(s.kid, data, size);
-        for (size_t i = 0; i < s.n_x5chain; i++) inside(s.x5chain[i], data, size);
+        for (size_t i = 0; i < s.n_x5chain; i++)
+            inside(s.x5chain[i], data, size);
         if (s.signature.len != 64 || s.n_x5chain > COSE_MAX_X5CHAIN) abort();
     }
 
@@ -38,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (certlib__cose_key_parse((certlib_slice){data, size}, &key) == CERTLIB_OK && key.x.len != 32) abort();
 
     certlib_licence_id id;
-    if (certlib_licence_id_parse((const char *)data, size, &id) == CERTLIB_OK && strlen(id.issuer_code) != 18) abort();
+    if (certlib_licence_id_parse((const char *)data, size, &id) == CERTLIB_OK && strlen(id.issuer_code) != 18)
+        abort();
     return 0;
 }

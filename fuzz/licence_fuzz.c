@@ -24,7 +24,8 @@ static certlib_check_state signature_state(const uint8_t *data, size_t size)
     certlib_result *r;
     if (certlib_licence_verify(ctx, data, size, &opts, &r) != CERTLIB_OK) abort();
     certlib_verdict v = certlib_result_verdict(r);
-    if (v != CERTLIB_VERDICT_VALID && v != CERTLIB_VERDICT_INVALID && v != CERTLIB_VERDICT_INDETERMINATE) abort();
+    if (v != CERTLIB_VERDICT_VALID && v != CERTLIB_VERDICT_INVALID && v != CERTLIB_VERDICT_INDETERMINATE)
+        abort();
     for (size_t i = 0; i < certlib_result_element_count(r); i++) {
         const certlib_element *e = certlib_result_element(r, i);
         if (!e->ns || !e->identifier || (e->text && strlen(e->text) > size)) abort();

@@ -59,10 +59,12 @@ static int op_certlib(struct job *j)
 
 static int op_raw(struct job *j)
 {
-    if (j->alg == CERTLIB_ALG_EDDSA) return crypto_sign_verify_detached(j->sig, j->tbs, j->tbs_len, j->ed_pk) == 0;
+    if (j->alg == CERTLIB_ALG_EDDSA)
+        return crypto_sign_verify_detached(j->sig, j->tbs, j->tbs_len, j->ed_pk) == 0;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pctx = NULL;
-    int ok = EVP_DigestVerifyInit(md, &pctx, j->alg == CERTLIB_ALG_SM2_SM3 ? EVP_sm3() : EVP_sha256(), NULL, j->pkey) == 1;
+    int ok = EVP_DigestVerifyInit(md, &pctx, j->alg == CERTLIB_ALG_SM2_SM3 ? EVP_sm3() : EVP_sha256(), NULL,
+                                  j->pkey) == 1;
     if (ok && j->alg == CERTLIB_ALG_SM2_SM3) ok = EVP_PKEY_CTX_set1_id(pctx, "1234567812345678", 16) == 1;
     ok = ok && EVP_DigestVerify(md, j->der, j->der_len, j->tbs, j->tbs_len) == 1;
     EVP_MD_CTX_free(md);
@@ -165,15 +167,19 @@ static void compact_sizes(const char *keys)
     certlib_signer *signer;
     if (certlib_signer_load(key, crt, &signer)) exit(1);
     for (int with_status = 0; with_status <= 1; with_status++) {
-        certlib_licence_spec spec = {.licence_type_code = "11100000000013338W001", .licence_name = "营业执照",
-                                     .holder_name = "杭州某某科技有限公司", .holder_id = "91330106MA2H12349J",
-                                     .signed_at = 1795400000, .valid_until = 1795400000 + 86400 * 3650,
+        certlib_licence_spec spec = {.licence_type_code = "11100000000013338W001",
+                                     .licence_name = "营业执照",
+                                     .holder_name = "杭州某某科技有限公司",
+                                     .holder_id = "91330106MA2H12349J",
+                                     .signed_at = 1795400000,
+                                     .valid_until = 1795400000 + 86400 * 3650,
                                      .status_uri = with_status ? "https://authd.example/v1/status/1" : NULL,
                                      .status_idx = 12345};
         uint8_t *full, *compact;
         size_t full_len, compact_len;
-        const char *keep[] = {"licence_type_code", "licence_name", "licence_number", "holder_name", "holder_id",
-                              "issuer_name", "issuer_code", "issue_date", "valid_until"};
+        const char *keep[] = {"licence_type_code", "licence_name", "licence_number",
+                              "holder_name",       "holder_id",    "issuer_name",
+                              "issuer_code",       "issue_date",   "valid_until"};
         if (certlib_licence_issue(signer, &spec, &full, &full_len, NULL) ||
             certlib_licence_disclose(full, full_len, keep, 9, &compact, &compact_len))
             exit(1);
@@ -182,7 +188,8 @@ static void compact_sizes(const char *keys)
         compress2(z, &packed, compact, (uLong)compact_len, 9);
         char *text = base45(z, packed);
         QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-        printf("compact licence, 10 elements%s: %zu bytes CBOR (target <= 1000), %lu bytes zlib, %zu QR characters, "
+        printf("compact licence, 10 elements%s: %zu bytes CBOR (target <= 1000), %lu bytes zlib, %zu QR "
+               "characters, "
                "QR version %d-M\n",
                with_status ? " + status reference" : "", compact_len, (unsigned long)packed, strlen(text),
                qr ? qr->version : -1);
@@ -208,7 +215,8 @@ int main(int argc, char **argv)
     snprintf(path, sizeof(path), "%s/trust.json", keys);
     if (certlib_ctx_new(&ctx) || certlib_ctx_load_trust_file(ctx, path)) return 1;
 
-    printf("bench/verify: median of %d rounds of %.1f s; licence with 12 disclosed elements, signer in the bundle\n",
+    printf("bench/verify: median of %d rounds of %.1f s; licence with 12 disclosed elements, signer in the "
+           "bundle\n",
            ROUNDS, seconds);
     printf("%-8s %12s %12s %7s  %s\n", "alg", "verify/s", "raw/s", "ratio", "target >= 0.85");
     static const char *const dirs[] = {"ed25519", "p256", "sm2"};
@@ -219,9 +227,12 @@ int main(int argc, char **argv)
         snprintf(key, sizeof(key), "%s/pki/%s/scjg.key", keys, dirs[a]);
         snprintf(crt, sizeof(crt), "%s/pki/%s/scjg.crt", keys, dirs[a]);
         if (certlib_signer_load(key, crt, &signer)) return 1;
-        certlib_licence_spec spec = {.licence_type_code = "11100000000013338W001", .licence_name = "营业执照",
-                                     .holder_name = "杭州某某科技有限公司", .holder_id = "91330106MA2H12349J",
-                                     .signed_at = 1795400000, .valid_until = 1795400000 + 86400 * 3650};
+        certlib_licence_spec spec = {.licence_type_code = "11100000000013338W001",
+                                     .licence_name = "营业执照",
+                                     .holder_name = "杭州某某科技有限公司",
+                                     .holder_id = "91330106MA2H12349J",
+                                     .signed_at = 1795400000,
+                                     .valid_until = 1795400000 + 86400 * 3650};
         struct job j = {.ctx = ctx};
         uint8_t *licence;
         if (certlib_licence_issue(signer, &spec, &licence, &j.len, NULL)) return 1;

@@ -21,18 +21,36 @@ static void on_uint(void *ctx, uint64_t v)
     SINK(ctx)->it->major = CBR_UINT;
     SINK(ctx)->it->value = v;
 }
-static void on_uint8(void *ctx, uint8_t v) { on_uint(ctx, v); }
-static void on_uint16(void *ctx, uint16_t v) { on_uint(ctx, v); }
-static void on_uint32(void *ctx, uint32_t v) { on_uint(ctx, v); }
+static void on_uint8(void *ctx, uint8_t v)
+{
+    on_uint(ctx, v);
+}
+static void on_uint16(void *ctx, uint16_t v)
+{
+    on_uint(ctx, v);
+}
+static void on_uint32(void *ctx, uint32_t v)
+{
+    on_uint(ctx, v);
+}
 
 static void on_negint(void *ctx, uint64_t v)
 {
     SINK(ctx)->it->major = CBR_NEGINT;
     SINK(ctx)->it->value = v;
 }
-static void on_negint8(void *ctx, uint8_t v) { on_negint(ctx, v); }
-static void on_negint16(void *ctx, uint16_t v) { on_negint(ctx, v); }
-static void on_negint32(void *ctx, uint32_t v) { on_negint(ctx, v); }
+static void on_negint8(void *ctx, uint8_t v)
+{
+    on_negint(ctx, v);
+}
+static void on_negint16(void *ctx, uint16_t v)
+{
+    on_negint(ctx, v);
+}
+static void on_negint32(void *ctx, uint32_t v)
+{
+    on_negint(ctx, v);
+}
 
 static void on_bstr(void *ctx, cbor_data data, size_t len)
 {
@@ -71,9 +89,18 @@ static void on_simple(void *ctx, uint64_t v)
     SINK(ctx)->it->major = CBR_SIMPLE;
     SINK(ctx)->it->value = v;
 }
-static void on_false_true(void *ctx, bool v) { on_simple(ctx, v ? CBR_TRUE : CBR_FALSE); }
-static void on_null(void *ctx) { on_simple(ctx, CBR_NULL); }
-static void on_undefined(void *ctx) { on_simple(ctx, CBR_UNDEFINED); }
+static void on_false_true(void *ctx, bool v)
+{
+    on_simple(ctx, v ? CBR_TRUE : CBR_FALSE);
+}
+static void on_null(void *ctx)
+{
+    on_simple(ctx, CBR_NULL);
+}
+static void on_undefined(void *ctx)
+{
+    on_simple(ctx, CBR_UNDEFINED);
+}
 static void on_float(void *ctx, float v)
 {
     (void)v;
@@ -84,7 +111,10 @@ static void on_double(void *ctx, double v)
     (void)v;
     on_simple(ctx, CBR_FLOAT);
 }
-static void on_fault(void *ctx) { SINK(ctx)->fault = true; }
+static void on_fault(void *ctx)
+{
+    SINK(ctx)->fault = true;
+}
 
 static const struct cbor_callbacks callbacks = {
     .uint8 = on_uint8,
@@ -143,8 +173,7 @@ certlib_err certlib__cbr_head(cbr *r, cbr_item *it)
         return CERTLIB_OK;
     }
     struct head_sink sink = {.it = it};
-    struct cbor_decoder_result res =
-        cbor_stream_decode(r->p, (size_t)(r->end - r->p), &callbacks, &sink);
+    struct cbor_decoder_result res = cbor_stream_decode(r->p, (size_t)(r->end - r->p), &callbacks, &sink);
     switch (res.status) {
     case CBOR_DECODER_FINISHED:
         break;
@@ -229,7 +258,8 @@ certlib_err certlib__cbr_uint(cbr *r, uint64_t *v)
 certlib_err certlib__cbr_int(cbr *r, int64_t *v)
 {
     int next = certlib__cbr_peek(r);
-    if (next != CBR_UINT && next != CBR_NEGINT) return next < 0 ? CERTLIB_E_CBOR_TRUNCATED : CERTLIB_E_CBOR_TYPE;
+    if (next != CBR_UINT && next != CBR_NEGINT)
+        return next < 0 ? CERTLIB_E_CBOR_TRUNCATED : CERTLIB_E_CBOR_TYPE;
     cbr_item it;
     certlib_err err = certlib__cbr_head(r, &it);
     if (err) return err;
@@ -248,8 +278,14 @@ static certlib_err read_string(cbr *r, uint8_t major, certlib_slice *s)
     return CERTLIB_OK;
 }
 
-certlib_err certlib__cbr_tstr(cbr *r, certlib_slice *s) { return read_string(r, CBR_TSTR, s); }
-certlib_err certlib__cbr_bstr(cbr *r, certlib_slice *s) { return read_string(r, CBR_BSTR, s); }
+certlib_err certlib__cbr_tstr(cbr *r, certlib_slice *s)
+{
+    return read_string(r, CBR_TSTR, s);
+}
+certlib_err certlib__cbr_bstr(cbr *r, certlib_slice *s)
+{
+    return read_string(r, CBR_BSTR, s);
+}
 
 static certlib_err read_count(cbr *r, uint8_t major, uint64_t *n)
 {
@@ -259,9 +295,18 @@ static certlib_err read_count(cbr *r, uint8_t major, uint64_t *n)
     return err;
 }
 
-certlib_err certlib__cbr_array(cbr *r, uint64_t *n) { return read_count(r, CBR_ARRAY, n); }
-certlib_err certlib__cbr_map(cbr *r, uint64_t *n) { return read_count(r, CBR_MAP, n); }
-certlib_err certlib__cbr_tag(cbr *r, uint64_t *tag) { return read_count(r, CBR_TAG, tag); }
+certlib_err certlib__cbr_array(cbr *r, uint64_t *n)
+{
+    return read_count(r, CBR_ARRAY, n);
+}
+certlib_err certlib__cbr_map(cbr *r, uint64_t *n)
+{
+    return read_count(r, CBR_MAP, n);
+}
+certlib_err certlib__cbr_tag(cbr *r, uint64_t *tag)
+{
+    return read_count(r, CBR_TAG, tag);
+}
 
 certlib_err certlib__cbr_embedded(cbr *r, certlib_slice *inner, certlib_slice *whole)
 {

@@ -40,7 +40,10 @@ static bool reserve(cbw *w, size_t more)
         (w)->len += call;                                                                                    \
     } while (0)
 
-void certlib__cbw_uint(cbw *w, uint64_t v) { HEAD(w, cbor_encode_uint(v, w->buf + w->len, 9)); }
+void certlib__cbw_uint(cbw *w, uint64_t v)
+{
+    HEAD(w, cbor_encode_uint(v, w->buf + w->len, 9));
+}
 
 void certlib__cbw_int(cbw *w, int64_t v)
 {
@@ -63,9 +66,15 @@ void certlib__cbw_tstrn(cbw *w, const void *s, size_t len)
     certlib__cbw_raw(w, s, len);
 }
 
-void certlib__cbw_tstr(cbw *w, const char *s) { certlib__cbw_tstrn(w, s, strlen(s)); }
+void certlib__cbw_tstr(cbw *w, const char *s)
+{
+    certlib__cbw_tstrn(w, s, strlen(s));
+}
 
-void certlib__cbw_bstr_head(cbw *w, size_t len) { HEAD(w, cbor_encode_bytestring_start(len, w->buf + w->len, 9)); }
+void certlib__cbw_bstr_head(cbw *w, size_t len)
+{
+    HEAD(w, cbor_encode_bytestring_start(len, w->buf + w->len, 9));
+}
 
 void certlib__cbw_bstr(cbw *w, const void *s, size_t len)
 {
@@ -73,10 +82,22 @@ void certlib__cbw_bstr(cbw *w, const void *s, size_t len)
     certlib__cbw_raw(w, s, len);
 }
 
-void certlib__cbw_array(cbw *w, size_t n) { HEAD(w, cbor_encode_array_start(n, w->buf + w->len, 9)); }
-void certlib__cbw_map(cbw *w, size_t n) { HEAD(w, cbor_encode_map_start(n, w->buf + w->len, 9)); }
-void certlib__cbw_tag(cbw *w, uint64_t tag) { HEAD(w, cbor_encode_tag(tag, w->buf + w->len, 9)); }
-void certlib__cbw_bool(cbw *w, bool v) { HEAD(w, cbor_encode_bool(v, w->buf + w->len, 9)); }
+void certlib__cbw_array(cbw *w, size_t n)
+{
+    HEAD(w, cbor_encode_array_start(n, w->buf + w->len, 9));
+}
+void certlib__cbw_map(cbw *w, size_t n)
+{
+    HEAD(w, cbor_encode_map_start(n, w->buf + w->len, 9));
+}
+void certlib__cbw_tag(cbw *w, uint64_t tag)
+{
+    HEAD(w, cbor_encode_tag(tag, w->buf + w->len, 9));
+}
+void certlib__cbw_bool(cbw *w, bool v)
+{
+    HEAD(w, cbor_encode_bool(v, w->buf + w->len, 9));
+}
 
 void certlib__cbw_embedded(cbw *w, const cbw *inner)
 {

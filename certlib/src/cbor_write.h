@@ -33,7 +33,10 @@ void certlib__cbw_raw(cbw *w, const void *bytes, size_t len);
 void certlib__cbw_embedded(cbw *w, const cbw *inner);
 
 /* CERTLIB_E_NOMEM after a failed allocation; otherwise CERTLIB_OK. */
-static inline certlib_err cbw_status(const cbw *w) { return w->oom ? CERTLIB_E_NOMEM : CERTLIB_OK; }
+static inline certlib_err cbw_status(const cbw *w)
+{
+    return w->oom ? CERTLIB_E_NOMEM : CERTLIB_OK;
+}
 
 /* Frees the buffer (and wipes it: builders may hold element values of personal data). */
 void certlib__cbw_free(cbw *w);

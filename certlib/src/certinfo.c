@@ -56,7 +56,8 @@ certlib_err certlib__certinfo_from_x509(X509 *x509, certlib__certinfo *out)
     char org_id[64];
     subject_text(subject, NID_organizationIdentifier, org_id, sizeof(org_id));
     /* ETSI EN 319 412-1 §5.1.4: legal person semantics identifier "NTR" + country + "-" + number. */
-    if (strncmp(org_id, "NTRCN-", 6) == 0 && strlen(org_id + 6) == 18) memcpy(out->issuer_code, org_id + 6, 19);
+    if (strncmp(org_id, "NTRCN-", 6) == 0 && strlen(org_id + 6) == 18)
+        memcpy(out->issuer_code, org_id + 6, 19);
     subject_text(subject, NID_organizationName, out->org_name, sizeof(out->org_name));
 
     if ((err = certlib__x509_window(x509, &out->not_before, &out->not_after))) goto fail;

@@ -9,11 +9,11 @@
 #define CERTLIB_KID_LEN 8
 
 typedef struct certlib__certinfo {
-    X509 *x509;                  /* owned; SM2 distinguishing id already set */
+    X509 *x509;                   /* owned; SM2 distinguishing id already set */
     uint8_t kid[CERTLIB_KID_LEN]; /* first 8 bytes of SHA-256(DER): the COSE kid */
-    uint8_t fingerprint[32];     /* SHA-256(DER) */
-    char issuer_code[19];        /* USCC from organizationIdentifier "NTRCN-..."; "" when none */
-    char org_name[256];          /* subject O, UTF-8; "" when none */
+    uint8_t fingerprint[32];      /* SHA-256(DER) */
+    char issuer_code[19];         /* USCC from organizationIdentifier "NTRCN-..."; "" when none */
+    char org_name[256];           /* subject O, UTF-8; "" when none */
     int64_t not_before, not_after;
     bool is_ca;
     bool mdoc_ds; /* carries the ISO 18013-5 document-signer extended key usage */

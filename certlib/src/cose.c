@@ -51,7 +51,8 @@ static certlib_err read_headers(cbr *r, bool is_protected, certlib__sign1 *out)
         case LABEL_ALG: {
             int64_t alg;
             if (!is_protected) return CERTLIB_E_COSE_HEADER; /* alg must be integrity-protected */
-            if ((err = certlib__cbr_int(r, &alg))) return err == CERTLIB_E_CBOR_TYPE ? CERTLIB_E_COSE_HEADER : err;
+            if ((err = certlib__cbr_int(r, &alg)))
+                return err == CERTLIB_E_CBOR_TYPE ? CERTLIB_E_COSE_HEADER : err;
             out->alg = known_alg(alg);
             if (out->alg == CERTLIB_ALG_NONE) return CERTLIB_E_UNSUPPORTED_ALG;
             break;
@@ -60,7 +61,8 @@ static certlib_err read_headers(cbr *r, bool is_protected, certlib__sign1 *out)
             return CERTLIB_E_COSE_HEADER;
         case LABEL_KID:
             if (out->kid.ptr) return CERTLIB_E_COSE_HEADER; /* in both buckets */
-            if ((err = certlib__cbr_bstr(r, &out->kid))) return err == CERTLIB_E_CBOR_TYPE ? CERTLIB_E_COSE_HEADER : err;
+            if ((err = certlib__cbr_bstr(r, &out->kid)))
+                return err == CERTLIB_E_CBOR_TYPE ? CERTLIB_E_COSE_HEADER : err;
             if (!out->kid.ptr) out->kid.ptr = (const uint8_t *)""; /* present but empty */
             break;
         case LABEL_TYP:
@@ -76,11 +78,13 @@ static certlib_err read_headers(cbr *r, bool is_protected, certlib__sign1 *out)
                 out->n_x5chain = 1;
             } else {
                 uint64_t certs;
-                if ((err = certlib__cbr_array(r, &certs))) return err == CERTLIB_E_CBOR_TYPE ? CERTLIB_E_COSE_HEADER : err;
+                if ((err = certlib__cbr_array(r, &certs)))
+                    return err == CERTLIB_E_CBOR_TYPE ? CERTLIB_E_COSE_HEADER : err;
                 if (certs == 0) return CERTLIB_E_COSE_HEADER;
                 if (certs > COSE_MAX_X5CHAIN) return CERTLIB_E_CBOR_LIMIT;
                 for (uint64_t c = 0; c < certs; c++)
-                    if ((err = certlib__cbr_bstr(r, &out->x5chain[c]))) return err == CERTLIB_E_CBOR_TYPE ? CERTLIB_E_COSE_HEADER : err;
+                    if ((err = certlib__cbr_bstr(r, &out->x5chain[c])))
+                        return err == CERTLIB_E_CBOR_TYPE ? CERTLIB_E_COSE_HEADER : err;
                 out->n_x5chain = (size_t)certs;
             }
             break;
@@ -123,8 +127,9 @@ certlib_err certlib__sign1_decode(cbr *r, certlib__sign1 *out)
 
 /* The Sig_structure's bytes: array(4), "Signature1", bstr protected, h'', bstr payload. Verification
  * is the hot path, so small ones are assembled on the stack without any allocation. */
-static certlib_err with_sig_structure(const uint8_t *prot, size_t prot_len, const uint8_t *payload, size_t len,
-                                      certlib_err (*use)(const uint8_t *, size_t, void *), void *arg)
+static certlib_err with_sig_structure(const uint8_t *prot, size_t prot_len, const uint8_t *payload,
+                                      size_t len, certlib_err (*use)(const uint8_t *, size_t, void *),
+                                      void *arg)
 {
     uint8_t head[32], mid[16], stack[4096];
     size_t h = cbor_encode_array_start(4, head, sizeof(head));
@@ -178,8 +183,8 @@ static certlib_err do_sign(const uint8_t *msg, size_t len, void *arg)
     return certlib__sign(a->key, msg, len, a->sig);
 }
 
-certlib_err certlib__sign1_encode(cbw *out, const struct certlib_signer *signer, const char *typ, bool with_x5chain,
-                                  bool tagged, const uint8_t *payload, size_t len)
+certlib_err certlib__sign1_encode(cbw *out, const struct certlib_signer *signer, const char *typ,
+                                  bool with_x5chain, bool tagged, const uint8_t *payload, size_t len)
 {
     cbw prot = {0};
     certlib__cbw_map(&prot, typ ? 3 : 2);

@@ -18,8 +18,8 @@ typedef struct certlib__sign1 {
     certlib_slice payload;
     certlib_slice signature;
     certlib_alg alg;
-    certlib_slice kid;             /* empty when absent */
-    certlib_slice typ;             /* content of the typ (16) header when a text string; else empty */
+    certlib_slice kid; /* empty when absent */
+    certlib_slice typ; /* content of the typ (16) header when a text string; else empty */
     certlib_slice x5chain[COSE_MAX_X5CHAIN];
     size_t n_x5chain;
 } certlib__sign1;
@@ -34,7 +34,7 @@ certlib_err certlib__sign1_verify(const certlib__sign1 *s, const certlib__pubkey
 struct certlib_signer;
 /* Appends a COSE_Sign1 over `payload` signed by `signer`: protected {alg, kid[, typ]}, unprotected
  * {x5chain} when `with_x5chain`, else {}. Tagged 18 when `tagged`. */
-certlib_err certlib__sign1_encode(cbw *out, const struct certlib_signer *signer, const char *typ, bool with_x5chain,
-                                  bool tagged, const uint8_t *payload, size_t len);
+certlib_err certlib__sign1_encode(cbw *out, const struct certlib_signer *signer, const char *typ,
+                                  bool with_x5chain, bool tagged, const uint8_t *payload, size_t len);
 
 #endif

@@ -85,8 +85,8 @@ certlib_err certlib_cose_key_from_pem(certlib_slice pem, uint8_t **out, size_t *
     } else if (alg == CERTLIB_ALG_ES256) {
         uint8_t point[65];
         size_t n = 0;
-        if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point), &n) != 1 || n != 65 ||
-            point[0] != 0x04) {
+        if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point), &n) != 1 ||
+            n != 65 || point[0] != 0x04) {
             err = CERTLIB_E_KEY;
         } else {
             certlib__cbw_map(&w, 4);

@@ -5,7 +5,7 @@
 #include "crypto.h"
 
 typedef struct certlib__cose_key {
-    certlib_alg alg; /* CERTLIB_ALG_ES256 (EC2, crv 1) or CERTLIB_ALG_EDDSA (OKP, crv 6) */
+    certlib_alg alg;    /* CERTLIB_ALG_ES256 (EC2, crv 1) or CERTLIB_ALG_EDDSA (OKP, crv 6) */
     certlib_slice x, y; /* y empty for OKP */
 } certlib__cose_key;
 

@@ -48,7 +48,8 @@ typedef struct certlib__hashes {
 certlib_err certlib__hashes_fetch(certlib__hashes *h);
 void certlib__hashes_free(certlib__hashes *h);
 certlib_err certlib__hasher_init(certlib__hasher *h, const certlib__hashes *hashes, certlib__digest_alg alg);
-certlib_err certlib__hasher_digest(certlib__hasher *h, const uint8_t *data, size_t len, uint8_t out[CERTLIB_DIGEST_LEN]);
+certlib_err certlib__hasher_digest(certlib__hasher *h, const uint8_t *data, size_t len,
+                                   uint8_t out[CERTLIB_DIGEST_LEN]);
 void certlib__hasher_free(certlib__hasher *h);
 
 /* The algorithm a public key signs with; CERTLIB_ALG_NONE for unsupported keys. */
@@ -69,7 +70,8 @@ certlib_err certlib__ed25519_verify(const uint8_t pk[32], const uint8_t *msg, si
 certlib_err certlib__ed25519_sign(const uint8_t *sk, const uint8_t *msg, size_t len, uint8_t sig[64]);
 certlib_err certlib__ed25519_sk_from_seed(const uint8_t seed[32], uint8_t **sk_out);
 void certlib__sha256(const uint8_t *data, size_t len, uint8_t out[32]);
-certlib_err certlib__ossl_verify(const certlib__pubkey *key, const uint8_t *msg, size_t len, const uint8_t *sig);
+certlib_err certlib__ossl_verify(const certlib__pubkey *key, const uint8_t *msg, size_t len,
+                                 const uint8_t *sig);
 certlib_err certlib__ossl_sign(const certlib__privkey *key, const uint8_t *msg, size_t len, uint8_t sig[64]);
 certlib_err certlib__sm3(const uint8_t *data, size_t len, uint8_t out[32]);
 

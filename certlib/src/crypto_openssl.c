@@ -1,5 +1,5 @@
-/* OpenSSL 3 backend: SHA-256, SM3, ECDSA P-256 and SM2 signatures (COSE carries them as raw r‖s, OpenSSL wants
- * DER), SM3, and the SM2 distinguishing id that OpenSSL 3.0 leaves empty unless told. */
+/* OpenSSL 3 backend: SHA-256, SM3, ECDSA P-256 and SM2 signatures (COSE carries them as raw r‖s, OpenSSL
+ * wants DER), SM3, and the SM2 distinguishing id that OpenSSL 3.0 leaves empty unless told. */
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
@@ -12,7 +12,8 @@
 static size_t der_integer(const uint8_t v[32], uint8_t *out)
 {
     size_t skip = 0;
-    while (skip < 31 && v[skip] == 0) skip++;
+    while (skip < 31 && v[skip] == 0)
+        skip++;
     size_t len = 32 - skip, pad = v[skip] & 0x80 ? 1 : 0;
     out[0] = 0x02;
     out[1] = (uint8_t)(len + pad);
@@ -51,7 +52,8 @@ static EVP_MD_CTX *start(EVP_PKEY *pkey, certlib_alg alg, int sign)
     if (!md) return NULL;
     EVP_PKEY_CTX *pctx = NULL;
     const EVP_MD *hash = alg == CERTLIB_ALG_SM2_SM3 ? EVP_sm3() : EVP_sha256();
-    int ok = sign ? EVP_DigestSignInit(md, &pctx, hash, NULL, pkey) : EVP_DigestVerifyInit(md, &pctx, hash, NULL, pkey);
+    int ok = sign ? EVP_DigestSignInit(md, &pctx, hash, NULL, pkey)
+                  : EVP_DigestVerifyInit(md, &pctx, hash, NULL, pkey);
     /* GM/T 0009 default id, on signing and verifying alike (OpenSSL 3.0 would use an empty one). */
     if (ok == 1 && alg == CERTLIB_ALG_SM2_SM3)
         ok = EVP_PKEY_CTX_set1_id(pctx, CERTLIB_SM2_ID, strlen(CERTLIB_SM2_ID));
@@ -62,7 +64,8 @@ static EVP_MD_CTX *start(EVP_PKEY *pkey, certlib_alg alg, int sign)
     return md;
 }
 
-certlib_err certlib__ossl_verify(const certlib__pubkey *key, const uint8_t *msg, size_t len, const uint8_t *sig)
+certlib_err certlib__ossl_verify(const certlib__pubkey *key, const uint8_t *msg, size_t len,
+                                 const uint8_t *sig)
 {
     uint8_t der[72];
     int der_len = raw_to_der(sig, der);
@@ -102,7 +105,8 @@ certlib_err certlib__hashes_fetch(certlib__hashes *h)
 
 void certlib__hashes_free(certlib__hashes *h)
 {
-    for (size_t i = 0; i < sizeof(h->md) / sizeof(h->md[0]); i++) EVP_MD_free(h->md[i]);
+    for (size_t i = 0; i < sizeof(h->md) / sizeof(h->md[0]); i++)
+        EVP_MD_free(h->md[i]);
     memset(h, 0, sizeof(*h));
 }
 
@@ -114,7 +118,8 @@ certlib_err certlib__hasher_init(certlib__hasher *h, const certlib__hashes *hash
     return h->md_ctx ? CERTLIB_OK : CERTLIB_E_NOMEM;
 }
 
-certlib_err certlib__hasher_digest(certlib__hasher *h, const uint8_t *data, size_t len, uint8_t out[CERTLIB_DIGEST_LEN])
+certlib_err certlib__hasher_digest(certlib__hasher *h, const uint8_t *data, size_t len,
+                                   uint8_t out[CERTLIB_DIGEST_LEN])
 {
     unsigned int n = 0;
     if (EVP_DigestInit_ex2(h->md_ctx, h->md, NULL) != 1 || EVP_DigestUpdate(h->md_ctx, data, len) != 1 ||
@@ -139,7 +144,8 @@ certlib_err certlib__x509_set_sm2_id(X509 *cert)
 {
     if (X509_get_signature_nid(cert) != NID_SM2_with_SM3) return CERTLIB_OK;
     ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
-    if (!id || ASN1_OCTET_STRING_set(id, (const unsigned char *)CERTLIB_SM2_ID, (int)strlen(CERTLIB_SM2_ID)) != 1) {
+    if (!id ||
+        ASN1_OCTET_STRING_set(id, (const unsigned char *)CERTLIB_SM2_ID, (int)strlen(CERTLIB_SM2_ID)) != 1) {
         ASN1_OCTET_STRING_free(id);
         return CERTLIB_E_NOMEM;
     }

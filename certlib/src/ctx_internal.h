@@ -20,9 +20,9 @@ typedef struct certlib__root {
 /* A signer certificate whose chain has been verified. */
 typedef struct certlib__trusted {
     certlib__certinfo cert;
-    size_t root;                 /* index into trust.roots */
-    int64_t chain_not_before;    /* the latest notBefore along the chain */
-    int64_t chain_not_after;     /* the earliest notAfter along the chain */
+    size_t root;              /* index into trust.roots */
+    int64_t chain_not_before; /* the latest notBefore along the chain */
+    int64_t chain_not_after;  /* the earliest notAfter along the chain */
     bool status_signer;
 } certlib__trusted;
 
@@ -63,7 +63,8 @@ certlib_err certlib__ctx_find_signer(const certlib_ctx *ctx, const struct certli
 
 /* Looks up the status of `idx` in the list for `uri` signed under `root`, judged at `now`. */
 certlib_err certlib__ctx_status(const certlib_ctx *ctx, const uint8_t *uri, size_t uri_len, uint64_t idx,
-                                size_t root, int64_t now, int64_t skew, int64_t max_age, certlib_status *status);
+                                size_t root, int64_t now, int64_t skew, int64_t max_age,
+                                certlib_status *status);
 
 void certlib__ctx_clear_status(certlib_ctx *ctx);
 

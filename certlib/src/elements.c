@@ -15,18 +15,12 @@
 static const struct {
     const char *identifier, *label;
 } metadata_labels[] = {
-    {"licence_id", "电子证照标识"},
-    {"licence_type_code", "证照类型代码"},
-    {"licence_name", "证照名称"},
-    {"licence_number", "证照编号"},
-    {"holder_name", "持证主体"},
-    {"holder_id_type_code", "持证主体代码类型代码"},
-    {"holder_id", "持证主体代码"},
-    {"issuer_name", "证照颁发机构"},
-    {"issuer_code", "证照颁发机构代码"},
-    {"issue_date", "证照颁发日期"},
-    {"valid_from", "有效期起始日期"},
-    {"valid_until", "有效期截止日期"},
+    {"licence_id", "电子证照标识"},      {"licence_type_code", "证照类型代码"},
+    {"licence_name", "证照名称"},        {"licence_number", "证照编号"},
+    {"holder_name", "持证主体"},         {"holder_id_type_code", "持证主体代码类型代码"},
+    {"holder_id", "持证主体代码"},       {"issuer_name", "证照颁发机构"},
+    {"issuer_code", "证照颁发机构代码"}, {"issue_date", "证照颁发日期"},
+    {"valid_from", "有效期起始日期"},    {"valid_until", "有效期截止日期"},
 };
 
 const char *certlib_element_label(const char *identifier)
@@ -65,7 +59,8 @@ certlib_err certlib__element_encode(cbw *w, const certlib_element *e)
     int64_t scratch;
     switch (e->type) {
     case CERTLIB_VALUE_TEXT:
-        if (!e->text || !certlib__utf8_valid((const uint8_t *)e->text, text_len)) return CERTLIB_E_ELEMENT_VALUE;
+        if (!e->text || !certlib__utf8_valid((const uint8_t *)e->text, text_len))
+            return CERTLIB_E_ELEMENT_VALUE;
         certlib__cbw_tstrn(w, e->text, text_len);
         return CERTLIB_OK;
     case CERTLIB_VALUE_INT:

@@ -21,8 +21,8 @@ static bool wanted(const certlib__item *it, const char *const *keep, size_t n_ke
     return false;
 }
 
-certlib_err certlib_licence_disclose(const uint8_t *licence, size_t len, const char *const *keep, size_t n_keep,
-                                     uint8_t **out, size_t *out_len)
+certlib_err certlib_licence_disclose(const uint8_t *licence, size_t len, const char *const *keep,
+                                     size_t n_keep, uint8_t **out, size_t *out_len)
 {
     if (!licence || !out || !out_len || (n_keep && !keep)) return CERTLIB_E_INVALID_ARGUMENT;
     *out = NULL;
@@ -37,7 +37,8 @@ certlib_err certlib_licence_disclose(const uint8_t *licence, size_t len, const c
     for (size_t i = 0; i < lic.n_items; i++) {
         keep_item[i] = wanted(&lic.items[i], keep, n_keep);
         size_t k = 0;
-        while (k < n_ns && ns_keys[k] != lic.items[i].ns.ptr) k++;
+        while (k < n_ns && ns_keys[k] != lic.items[i].ns.ptr)
+            k++;
         if (k == n_ns) {
             ns_keys[n_ns] = lic.items[i].ns.ptr;
             ns_count[n_ns++] = 0;
@@ -45,7 +46,8 @@ certlib_err certlib_licence_disclose(const uint8_t *licence, size_t len, const c
         ns_count[k] += keep_item[i];
     }
     size_t non_empty = 0;
-    for (size_t k = 0; k < n_ns; k++) non_empty += ns_count[k] > 0;
+    for (size_t k = 0; k < n_ns; k++)
+        non_empty += ns_count[k] > 0;
 
     cbw w = {0};
     certlib__cbw_map(&w, non_empty ? 2 : 1);

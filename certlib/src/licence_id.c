@@ -41,13 +41,14 @@ static int valid_uscc(const char *s)
     return certlib_ident_check(s, 18, &opts, &r) == CERTLIB_OK && memcmp(r.normalized, s, 18) == 0;
 }
 
-static certlib_err check_segments(const char *type_code, size_t type_len, const char *issuer_code, size_t issuer_len,
-                                  const char *serial, size_t serial_len)
+static certlib_err check_segments(const char *type_code, size_t type_len, const char *issuer_code,
+                                  size_t issuer_len, const char *serial, size_t serial_len)
 {
     if (type_len != 21 || !all_alnum(type_code, 21) || !valid_uscc(type_code)) return CERTLIB_E_LICENCE_ID;
     for (int i = 18; i < 21; i++)
         if (type_code[i] < '0' || type_code[i] > '9') return CERTLIB_E_LICENCE_ID;
-    if (issuer_len != 18 || !all_alnum(issuer_code, 18) || !valid_uscc(issuer_code)) return CERTLIB_E_LICENCE_ID;
+    if (issuer_len != 18 || !all_alnum(issuer_code, 18) || !valid_uscc(issuer_code))
+        return CERTLIB_E_LICENCE_ID;
     if (serial_len == 0 || serial_len > CERTLIB_LICENCE_SERIAL_MAX || !all_alnum(serial, serial_len))
         return CERTLIB_E_LICENCE_ID;
     return CERTLIB_OK;
@@ -101,14 +102,14 @@ certlib_err certlib_licence_id_make(const char *type_code, const char *issuer_co
 {
     if (!type_code || !issuer_code || !serial || !out) return CERTLIB_E_INVALID_ARGUMENT;
     if (version > 999) return CERTLIB_E_LICENCE_ID;
-    certlib_err err =
-        check_segments(type_code, strlen(type_code), issuer_code, strlen(issuer_code), serial, strlen(serial));
+    certlib_err err = check_segments(type_code, strlen(type_code), issuer_code, strlen(issuer_code), serial,
+                                     strlen(serial));
     if (err) return err;
     char joined[CERTLIB_LICENCE_ID_MAX];
     int n = snprintf(joined, sizeof(joined), "%s%s%s%03u", type_code, issuer_code, serial, version);
     if (n < 0 || (size_t)n >= sizeof(joined)) return CERTLIB_E_LICENCE_ID;
-    int written = snprintf(out, cap, "%s%s.%s.%s.%03u.%c", CERTLIB_LICENCE_ID_ROOT, type_code, issuer_code, serial,
-                           version, certlib_mod37_36(joined, (size_t)n));
+    int written = snprintf(out, cap, "%s%s.%s.%s.%03u.%c", CERTLIB_LICENCE_ID_ROOT, type_code, issuer_code,
+                           serial, version, certlib_mod37_36(joined, (size_t)n));
     if (written < 0 || (size_t)written >= cap) return CERTLIB_E_BUFFER_TOO_SMALL;
     return CERTLIB_OK;
 }

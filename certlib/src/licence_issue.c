@@ -83,7 +83,8 @@ static certlib_err holder(const certlib_licence_spec *spec, struct build *b, con
 static void random_serial(char out[SERIAL_LEN + 1])
 {
     static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    for (int i = 0; i < SERIAL_LEN; i++) out[i] = alphabet[randombytes_uniform(36)];
+    for (int i = 0; i < SERIAL_LEN; i++)
+        out[i] = alphabet[randombytes_uniform(36)];
     out[SERIAL_LEN] = '\0';
 }
 
@@ -93,7 +94,8 @@ static certlib_err encode_items(struct build *b, certlib__digest_alg digest_alg)
 {
     uint64_t *ids = malloc(b->n * sizeof(*ids));
     if (!ids) return CERTLIB_E_NOMEM;
-    for (size_t i = 0; i < b->n; i++) ids[i] = i;
+    for (size_t i = 0; i < b->n; i++)
+        ids[i] = i;
     for (size_t i = b->n; i > 1; i--) {
         size_t j = randombytes_uniform((uint32_t)i);
         uint64_t t = ids[i - 1];
@@ -139,12 +141,13 @@ static void write_tdate(cbw *w, int64_t t)
 static size_t count_ns(const struct build *b, const char *ns)
 {
     size_t n = 0;
-    for (size_t i = 0; i < b->n; i++) n += b->items[i].ns == ns;
+    for (size_t i = 0; i < b->n; i++)
+        n += b->items[i].ns == ns;
     return n;
 }
 
-static certlib_err build_mso(const struct build *b, const certlib_licence_spec *spec, certlib__digest_alg digest_alg,
-                             int64_t signed_at, int64_t valid_from, cbw *mso)
+static certlib_err build_mso(const struct build *b, const certlib_licence_spec *spec,
+                             certlib__digest_alg digest_alg, int64_t signed_at, int64_t valid_from, cbw *mso)
 {
     const char *namespaces[2] = {CERTLIB_NS_META, b->type_ns};
     size_t n_ns = count_ns(b, b->type_ns) ? 2 : 1;
@@ -207,18 +210,20 @@ static void write_issuer_signed(const struct build *b, const cbw *auth, cbw *out
         certlib__cbw_tstr(out, namespaces[k]);
         certlib__cbw_array(out, count_ns(b, namespaces[k]));
         for (size_t i = 0; i < b->n; i++)
-            if (b->items[i].ns == namespaces[k]) certlib__cbw_raw(out, b->items[i].encoded.buf, b->items[i].encoded.len);
+            if (b->items[i].ns == namespaces[k])
+                certlib__cbw_raw(out, b->items[i].encoded.buf, b->items[i].encoded.len);
     }
     certlib__cbw_tstr(out, "issuerAuth");
     certlib__cbw_raw(out, auth->buf, auth->len);
 }
 
-static certlib_err check_spec(const certlib_signer *signer, const certlib_licence_spec *spec, int64_t signed_at,
-                              int64_t valid_from)
+static certlib_err check_spec(const certlib_signer *signer, const certlib_licence_spec *spec,
+                              int64_t signed_at, int64_t valid_from)
 {
     if (!text_ok(spec->licence_type_code) || !text_ok(spec->licence_name) || !text_ok(spec->holder_name))
         return CERTLIB_E_INVALID_ARGUMENT;
-    if ((spec->licence_number && !text_ok(spec->licence_number)) || (spec->issuer_name && !text_ok(spec->issuer_name)))
+    if ((spec->licence_number && !text_ok(spec->licence_number)) ||
+        (spec->issuer_name && !text_ok(spec->issuer_name)))
         return CERTLIB_E_INVALID_ARGUMENT;
     if (signed_at < 0 || signed_at > MAX_TIME || valid_from < 0 || spec->valid_until > MAX_TIME ||
         spec->valid_until <= valid_from)
@@ -231,7 +236,8 @@ static certlib_err check_spec(const certlib_signer *signer, const certlib_licenc
         if (!spec->elements[i].identifier || !certlib__identifier_ok(spec->elements[i].identifier))
             return CERTLIB_E_ELEMENT_VALUE;
         for (size_t j = 0; j < i; j++)
-            if (strcmp(spec->elements[i].identifier, spec->elements[j].identifier) == 0) return CERTLIB_E_ELEMENT_VALUE;
+            if (strcmp(spec->elements[i].identifier, spec->elements[j].identifier) == 0)
+                return CERTLIB_E_ELEMENT_VALUE;
     }
     if (spec->device_key.len) {
         certlib__cose_key key;
@@ -240,8 +246,8 @@ static certlib_err check_spec(const certlib_signer *signer, const certlib_licenc
     return CERTLIB_OK;
 }
 
-certlib_err certlib_licence_issue(const certlib_signer *signer, const certlib_licence_spec *spec, uint8_t **out,
-                                  size_t *out_len, char *licence_id)
+certlib_err certlib_licence_issue(const certlib_signer *signer, const certlib_licence_spec *spec,
+                                  uint8_t **out, size_t *out_len, char *licence_id)
 {
     if (!signer || !spec || !out || !out_len) return CERTLIB_E_INVALID_ARGUMENT;
     *out = NULL;
@@ -264,23 +270,28 @@ certlib_err certlib_licence_issue(const certlib_signer *signer, const certlib_li
     if ((err = holder(spec, &b, &holder_type))) goto done;
     if ((err = certlib_type_namespace(spec->licence_type_code, b.type_ns, sizeof(b.type_ns)))) goto done;
     if (!spec->serial) random_serial(serial);
-    err = certlib_licence_id_make(spec->licence_type_code, signer->cert.issuer_code, spec->serial ? spec->serial : serial,
-                                  spec->version ? spec->version : 1, id, sizeof(id));
+    err = certlib_licence_id_make(spec->licence_type_code, signer->cert.issuer_code,
+                                  spec->serial ? spec->serial : serial, spec->version ? spec->version : 1, id,
+                                  sizeof(id));
     if (err) goto done;
     certlib__cst_date_format(signed_at, b.issue_date);
     certlib__cst_date_format(valid_from, b.valid_from);
     certlib__cst_date_format(spec->valid_until, b.valid_until);
 
     /* GB/T 36903 metadata, then the type's own elements. */
-    if ((err = add_text(&b, "licence_id", id)) || (err = add_text(&b, "licence_type_code", spec->licence_type_code)) ||
+    if ((err = add_text(&b, "licence_id", id)) ||
+        (err = add_text(&b, "licence_type_code", spec->licence_type_code)) ||
         (err = add_text(&b, "licence_name", spec->licence_name)) ||
         (err = add_text(&b, "licence_number",
-                        spec->licence_number ? spec->licence_number : (spec->serial ? spec->serial : serial))) ||
+                        spec->licence_number ? spec->licence_number
+                                             : (spec->serial ? spec->serial : serial))) ||
         (err = add_text(&b, "holder_name", spec->holder_name)) ||
-        (err = add_text(&b, "holder_id_type_code", holder_type)) || (err = add_text(&b, "holder_id", b.holder_id)) ||
+        (err = add_text(&b, "holder_id_type_code", holder_type)) ||
+        (err = add_text(&b, "holder_id", b.holder_id)) ||
         (err = add_text(&b, "issuer_name", spec->issuer_name ? spec->issuer_name : signer->cert.org_name)) ||
         (err = add_text(&b, "issuer_code", signer->cert.issuer_code)) ||
-        (err = add_date(&b, "issue_date", b.issue_date)) || (err = add_date(&b, "valid_from", b.valid_from)) ||
+        (err = add_date(&b, "issue_date", b.issue_date)) ||
+        (err = add_date(&b, "valid_from", b.valid_from)) ||
         (err = add_date(&b, "valid_until", b.valid_until)))
         goto done;
     if (!text_ok(b.items[7].element.text)) { /* a signer certificate without O needs issuer_name */
@@ -294,13 +305,16 @@ certlib_err certlib_licence_issue(const certlib_signer *signer, const certlib_li
     if ((err = build_mso(&b, spec, digest_alg, signed_at, valid_from, &mso))) goto done;
     certlib__cbw_embedded(&payload, &mso);
     if ((err = cbw_status(&payload))) goto done;
-    if ((err = certlib__sign1_encode(&auth, signer, NULL, spec->with_x5chain, false, payload.buf, payload.len))) goto done;
+    if ((err =
+             certlib__sign1_encode(&auth, signer, NULL, spec->with_x5chain, false, payload.buf, payload.len)))
+        goto done;
     write_issuer_signed(&b, &auth, &doc);
     if ((err = cbw_status(&doc))) goto done;
     *out = certlib__cbw_take(&doc, out_len);
     if (licence_id) memcpy(licence_id, id, strlen(id) + 1);
 done:
-    for (size_t i = 0; i < b.n; i++) certlib__cbw_free(&b.items[i].encoded);
+    for (size_t i = 0; i < b.n; i++)
+        certlib__cbw_free(&b.items[i].encoded);
     free(b.items);
     sodium_memzero(b.holder_id, sizeof(b.holder_id));
     certlib__cbw_free(&mso);

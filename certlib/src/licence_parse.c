@@ -13,9 +13,9 @@
  * SHA-256("cn.gov.elicence.1 unbound device key") to (crypto_core_ed25519_from_uniform): a valid key
  * whose private key no one knows. tests/unit/licence_test.c recomputes it. */
 const uint8_t certlib__unbound_device_key[] = {
-    0xa3, 0x01, 0x01, 0x20, 0x06, 0x21, 0x58, 0x20, 0x12, 0xed, 0x38, 0xd2, 0xae, 0x8d, 0xd6, 0x29, 0xb7, 0xf4,
-    0xe1, 0xf0, 0x55, 0xcb, 0x9e, 0xb3, 0xb1, 0x93, 0x25, 0xf4, 0xf7, 0x23, 0xea, 0xa1, 0xf9, 0x2d, 0x38, 0xdc,
-    0xf9, 0xdb, 0x92, 0xc4,
+    0xa3, 0x01, 0x01, 0x20, 0x06, 0x21, 0x58, 0x20, 0x12, 0xed, 0x38, 0xd2, 0xae, 0x8d,
+    0xd6, 0x29, 0xb7, 0xf4, 0xe1, 0xf0, 0x55, 0xcb, 0x9e, 0xb3, 0xb1, 0x93, 0x25, 0xf4,
+    0xf7, 0x23, 0xea, 0xa1, 0xf9, 0x2d, 0x38, 0xdc, 0xf9, 0xdb, 0x92, 0xc4,
 };
 const size_t certlib__unbound_device_key_len = sizeof(certlib__unbound_device_key);
 
@@ -72,7 +72,8 @@ static certlib_err item_field(cbr *r, certlib_slice key, void *arg)
     if (slice_eq_str(key, "elementIdentifier")) {
         f->seen |= 4;
         if ((err = certlib__cbr_tstr(r, &f->item->identifier))) return err;
-        return f->item->identifier.len == 0 || f->item->identifier.len > 128 ? CERTLIB_E_CBOR_LIMIT : CERTLIB_OK;
+        return f->item->identifier.len == 0 || f->item->identifier.len > 128 ? CERTLIB_E_CBOR_LIMIT
+                                                                             : CERTLIB_OK;
     }
     if (slice_eq_str(key, "elementValue")) {
         f->seen |= 8;
@@ -323,7 +324,8 @@ void certlib__licence_clear(certlib__licence *lic)
 const uint8_t *certlib__mso_digest(const certlib__mso *mso, certlib_slice ns, uint64_t id)
 {
     size_t k = 0;
-    while (k < mso->n_ns && !(mso->ns[k].len == ns.len && memcmp(mso->ns[k].ptr, ns.ptr, ns.len) == 0)) k++;
+    while (k < mso->n_ns && !(mso->ns[k].len == ns.len && memcmp(mso->ns[k].ptr, ns.ptr, ns.len) == 0))
+        k++;
     if (k == mso->n_ns) return NULL;
     certlib__value_digest key = {.ns = (uint16_t)k, .id = id};
     const certlib__value_digest *d = bsearch(&key, mso->digests, mso->n_digests, sizeof(key), digest_cmp);

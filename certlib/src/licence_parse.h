@@ -15,7 +15,7 @@ typedef struct certlib__item {
 } certlib__item;
 
 typedef struct certlib__digest {
-    uint16_t ns;     /* index into mso.ns */
+    uint16_t ns; /* index into mso.ns */
     uint64_t id;
     const uint8_t *digest;
 } certlib__value_digest;

@@ -60,11 +60,16 @@ const char *certlib__result_str(certlib_result *r, const void *s, size_t len)
 static void note_fact(certlib_result *r, const certlib_element *e)
 {
     if (strcmp(e->ns, CERTLIB_NS_META) != 0 || e->type != CERTLIB_VALUE_TEXT) return;
-    if (strcmp(e->identifier, "licence_id") == 0) r->licence_id = e->text;
-    else if (strcmp(e->identifier, "licence_type_code") == 0) r->licence_type = e->text;
-    else if (strcmp(e->identifier, "issuer_code") == 0) r->issuer_code = e->text;
-    else if (strcmp(e->identifier, "holder_name") == 0) r->holder_name = e->text;
-    else if (strcmp(e->identifier, "holder_id") == 0) r->holder_id = e->text;
+    if (strcmp(e->identifier, "licence_id") == 0)
+        r->licence_id = e->text;
+    else if (strcmp(e->identifier, "licence_type_code") == 0)
+        r->licence_type = e->text;
+    else if (strcmp(e->identifier, "issuer_code") == 0)
+        r->issuer_code = e->text;
+    else if (strcmp(e->identifier, "holder_name") == 0)
+        r->holder_name = e->text;
+    else if (strcmp(e->identifier, "holder_id") == 0)
+        r->holder_id = e->text;
 }
 
 certlib_err certlib__result_fill(certlib_result *r, const certlib__licence *lic)
@@ -140,27 +145,65 @@ void certlib_result_free(certlib_result *r)
     free(r);
 }
 
-certlib_verdict certlib_result_verdict(const certlib_result *r) { return r->verdict; }
-certlib_err certlib_result_reason(const certlib_result *r) { return r->reason; }
+certlib_verdict certlib_result_verdict(const certlib_result *r)
+{
+    return r->verdict;
+}
+certlib_err certlib_result_reason(const certlib_result *r)
+{
+    return r->reason;
+}
 
 certlib_check_result certlib_result_check(const certlib_result *r, certlib_check check)
 {
-    if ((unsigned)check >= CERTLIB_CHECK_COUNT) return (certlib_check_result){CERTLIB_CHECK_NOT_RUN, CERTLIB_E_INVALID_ARGUMENT};
+    if ((unsigned)check >= CERTLIB_CHECK_COUNT)
+        return (certlib_check_result){CERTLIB_CHECK_NOT_RUN, CERTLIB_E_INVALID_ARGUMENT};
     return r->checks[check];
 }
 
-const char *certlib_result_licence_id(const certlib_result *r) { return r->licence_id; }
-const char *certlib_result_licence_type(const certlib_result *r) { return r->licence_type; }
-const char *certlib_result_issuer_code(const certlib_result *r) { return r->issuer_code; }
-const char *certlib_result_issuer_name(const certlib_result *r) { return r->issuer_name; }
-const char *certlib_result_holder_name(const certlib_result *r) { return r->holder_name; }
-const char *certlib_result_holder_id(const certlib_result *r) { return r->holder_id; }
-certlib_alg certlib_result_alg(const certlib_result *r) { return r->alg; }
-certlib_status certlib_result_status(const certlib_result *r) { return r->status; }
-bool certlib_result_holder_bound(const certlib_result *r) { return r->holder_bound; }
-size_t certlib_result_element_count(const certlib_result *r) { return r->n_elements; }
+const char *certlib_result_licence_id(const certlib_result *r)
+{
+    return r->licence_id;
+}
+const char *certlib_result_licence_type(const certlib_result *r)
+{
+    return r->licence_type;
+}
+const char *certlib_result_issuer_code(const certlib_result *r)
+{
+    return r->issuer_code;
+}
+const char *certlib_result_issuer_name(const certlib_result *r)
+{
+    return r->issuer_name;
+}
+const char *certlib_result_holder_name(const certlib_result *r)
+{
+    return r->holder_name;
+}
+const char *certlib_result_holder_id(const certlib_result *r)
+{
+    return r->holder_id;
+}
+certlib_alg certlib_result_alg(const certlib_result *r)
+{
+    return r->alg;
+}
+certlib_status certlib_result_status(const certlib_result *r)
+{
+    return r->status;
+}
+bool certlib_result_holder_bound(const certlib_result *r)
+{
+    return r->holder_bound;
+}
+size_t certlib_result_element_count(const certlib_result *r)
+{
+    return r->n_elements;
+}
 
-bool certlib_result_validity(const certlib_result *r, int64_t *signed_at, int64_t *valid_from, int64_t *valid_until)
+bool certlib_result_validity(const certlib_result *r, int64_t *signed_at, int64_t *valid_from,
+                             int64_t *valid_until)
 {
     if (!r->have_validity) return false;
     if (signed_at) *signed_at = r->signed_at;

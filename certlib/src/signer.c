@@ -45,8 +45,7 @@ certlib_err certlib_signer_load(const char *key_path, const char *cert_path, cer
     size_t key_len = 0, cert_len = 0;
     certlib_err err = certlib__read_file(key_path, MAX_PEM_BYTES, &key, &key_len);
     if (!err) err = certlib__read_file(cert_path, MAX_PEM_BYTES, &cert, &cert_len);
-    if (!err)
-        err = certlib_signer_new((certlib_slice){key, key_len}, (certlib_slice){cert, cert_len}, out);
+    if (!err) err = certlib_signer_new((certlib_slice){key, key_len}, (certlib_slice){cert, cert_len}, out);
     if (key) {
         sodium_memzero(key, key_len);
         free(key);
@@ -64,7 +63,19 @@ void certlib_signer_free(certlib_signer *signer)
     free(signer);
 }
 
-certlib_alg certlib_signer_alg(const certlib_signer *signer) { return signer->key.alg; }
-const char *certlib_signer_issuer_code(const certlib_signer *signer) { return signer->cert.issuer_code; }
-const char *certlib_signer_org_name(const certlib_signer *signer) { return signer->cert.org_name; }
-void certlib_signer_kid(const certlib_signer *signer, uint8_t kid[8]) { memcpy(kid, signer->cert.kid, 8); }
+certlib_alg certlib_signer_alg(const certlib_signer *signer)
+{
+    return signer->key.alg;
+}
+const char *certlib_signer_issuer_code(const certlib_signer *signer)
+{
+    return signer->cert.issuer_code;
+}
+const char *certlib_signer_org_name(const certlib_signer *signer)
+{
+    return signer->cert.org_name;
+}
+void certlib_signer_kid(const certlib_signer *signer, uint8_t kid[8])
+{
+    memcpy(kid, signer->cert.kid, 8);
+}

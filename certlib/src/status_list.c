@@ -35,7 +35,10 @@ const char *certlib_status_name(certlib_status status)
     }
 }
 
-static bool bits_ok(unsigned bits) { return bits == 1 || bits == 2 || bits == 4 || bits == 8; }
+static bool bits_ok(unsigned bits)
+{
+    return bits == 1 || bits == 2 || bits == 4 || bits == 8;
+}
 
 certlib_err certlib_status_list_new(size_t n_entries, unsigned bits, certlib_status_list **out)
 {
@@ -62,8 +65,14 @@ void certlib_status_list_free(certlib_status_list *list)
     free(list);
 }
 
-size_t certlib_status_list_size(const certlib_status_list *list) { return list->n_bytes * 8 / list->bits; }
-unsigned certlib_status_list_bits(const certlib_status_list *list) { return list->bits; }
+size_t certlib_status_list_size(const certlib_status_list *list)
+{
+    return list->n_bytes * 8 / list->bits;
+}
+unsigned certlib_status_list_bits(const certlib_status_list *list)
+{
+    return list->bits;
+}
 
 unsigned certlib__status_list_value(const certlib_status_list *list, uint64_t idx)
 {
@@ -93,8 +102,9 @@ certlib_err certlib_status_list_set(certlib_status_list *list, uint64_t idx, uns
     return CERTLIB_OK;
 }
 
-certlib_err certlib_status_list_sign(const certlib_status_list *list, const certlib_signer *signer, const char *uri,
-                                     int64_t iat, int64_t exp, uint64_t ttl, uint8_t **out, size_t *out_len)
+certlib_err certlib_status_list_sign(const certlib_status_list *list, const certlib_signer *signer,
+                                     const char *uri, int64_t iat, int64_t exp, uint64_t ttl, uint8_t **out,
+                                     size_t *out_len)
 {
     if (!list || !signer || !uri || !*uri || !out || !out_len || strlen(uri) > CERTLIB_STATUS_URI_MAX)
         return CERTLIB_E_INVALID_ARGUMENT;
@@ -127,7 +137,8 @@ certlib_err certlib_status_list_sign(const certlib_status_list *list, const cert
     certlib__cbw_bstr(&claims, packed, packed_len);
     free(packed);
     certlib_err err = cbw_status(&claims);
-    if (!err) err = certlib__sign1_encode(&token, signer, TYP_STATUSLIST_CWT, false, true, claims.buf, claims.len);
+    if (!err)
+        err = certlib__sign1_encode(&token, signer, TYP_STATUSLIST_CWT, false, true, claims.buf, claims.len);
     certlib__cbw_free(&claims);
     if (err) {
         certlib__cbw_free(&token);
@@ -287,7 +298,10 @@ certlib_err certlib__status_token_list(const certlib__status_token *t, certlib_s
     return CERTLIB_OK;
 }
 
-const char *certlib__status_list_uri(const certlib_status_list *list) { return list->uri; }
+const char *certlib__status_list_uri(const certlib_status_list *list)
+{
+    return list->uri;
+}
 
 certlib_err certlib_status_list_decode(const uint8_t *cwt, size_t len, certlib_status_list **out,
                                        certlib_status_token_info *info)

@@ -21,7 +21,8 @@ certlib_err certlib_ctx_add_status_list(certlib_ctx *ctx, const uint8_t *cwt, si
     certlib__status_entry fresh = {.list = list, .iat = t.iat, .exp = t.exp, .root = signer->root};
     pthread_rwlock_wrlock(&ctx->status_lock);
     size_t i = 0;
-    while (i < ctx->n_status && strcmp(ctx->status[i].uri, certlib__status_list_uri(list)) != 0) i++;
+    while (i < ctx->n_status && strcmp(ctx->status[i].uri, certlib__status_list_uri(list)) != 0)
+        i++;
     if (i < ctx->n_status) {
         if (ctx->status[i].iat <= t.iat) { /* newer (or a re-fetch of the same) replaces */
             certlib_status_list_free(ctx->status[i].list);
@@ -52,7 +53,8 @@ certlib_err certlib_ctx_add_status_list(certlib_ctx *ctx, const uint8_t *cwt, si
 }
 
 certlib_err certlib__ctx_status(const certlib_ctx *cctx, const uint8_t *uri, size_t uri_len, uint64_t idx,
-                                size_t root, int64_t now, int64_t skew, int64_t max_age, certlib_status *status)
+                                size_t root, int64_t now, int64_t skew, int64_t max_age,
+                                certlib_status *status)
 {
     certlib_ctx *ctx = (certlib_ctx *)cctx; /* the lock is the only thing touched */
     certlib_err err = CERTLIB_E_STATUS_UNKNOWN;
@@ -65,7 +67,8 @@ certlib_err certlib__ctx_status(const certlib_ctx *cctx, const uint8_t *uri, siz
             err = CERTLIB_E_STATUS_SIGNER;
             break;
         }
-        if (e->iat > now + skew || (e->exp && now - skew >= e->exp) || (max_age && now - e->iat > max_age + skew)) {
+        if (e->iat > now + skew || (e->exp && now - skew >= e->exp) ||
+            (max_age && now - e->iat > max_age + skew)) {
             err = CERTLIB_E_STATUS_STALE;
             break;
         }
@@ -98,7 +101,8 @@ certlib_err certlib__ctx_status(const certlib_ctx *cctx, const uint8_t *uri, siz
 
 void certlib__ctx_clear_status(certlib_ctx *ctx)
 {
-    for (size_t i = 0; i < ctx->n_status; i++) certlib_status_list_free(ctx->status[i].list);
+    for (size_t i = 0; i < ctx->n_status; i++)
+        certlib_status_list_free(ctx->status[i].list);
     free(ctx->status);
     ctx->status = NULL;
     ctx->n_status = ctx->status_cap = 0;

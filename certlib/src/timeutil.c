@@ -79,7 +79,8 @@ static int64_t floor_div(int64_t a, int64_t b)
 /* Writes v as `n` decimal digits. */
 static void put_digits(char *out, unsigned v, int n)
 {
-    for (int i = n - 1; i >= 0; i--, v /= 10) out[i] = (char)('0' + v % 10);
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        out[i] = (char)('0' + v % 10);
 }
 
 static void put_date(char *out, int64_t days)

@@ -21,7 +21,8 @@ certlib_err certlib_ctx_new(certlib_ctx **out)
     certlib_ctx *ctx = calloc(1, sizeof(*ctx));
     if (!ctx) return CERTLIB_E_NOMEM;
     ctx->cache = calloc(CTX_CACHE_MAX, sizeof(*ctx->cache));
-    if (!ctx->cache || certlib__hashes_fetch(&ctx->hashes) || pthread_mutex_init(&ctx->cache_lock, NULL) != 0) {
+    if (!ctx->cache || certlib__hashes_fetch(&ctx->hashes) ||
+        pthread_mutex_init(&ctx->cache_lock, NULL) != 0) {
         certlib__hashes_free(&ctx->hashes);
         free(ctx->cache);
         free(ctx);
@@ -40,7 +41,8 @@ certlib_err certlib_ctx_new(certlib_ctx **out)
 
 static void free_strings(char **list)
 {
-    for (size_t i = 0; list && list[i]; i++) free(list[i]);
+    for (size_t i = 0; list && list[i]; i++)
+        free(list[i]);
     free(list);
 }
 
@@ -53,7 +55,8 @@ static void trust_clear(certlib__trust *t)
         free_strings(t->roots[i].regions);
     }
     free(t->roots);
-    for (size_t i = 0; i < t->n_signers; i++) certlib__certinfo_clear(&t->signers[i].cert);
+    for (size_t i = 0; i < t->n_signers; i++)
+        certlib__certinfo_clear(&t->signers[i].cert);
     free(t->signers);
     X509_STORE_free(t->store);
     memset(t, 0, sizeof(*t));
@@ -61,7 +64,8 @@ static void trust_clear(certlib__trust *t)
 
 static void cache_clear(certlib_ctx *ctx)
 {
-    for (size_t i = 0; i < ctx->n_cache; i++) certlib__certinfo_clear(&ctx->cache[i].cert);
+    for (size_t i = 0; i < ctx->n_cache; i++)
+        certlib__certinfo_clear(&ctx->cache[i].cert);
     ctx->n_cache = 0;
 }
 
@@ -78,15 +82,24 @@ void certlib_ctx_free(certlib_ctx *ctx)
     free(ctx);
 }
 
-const char *certlib_ctx_trust_error(const certlib_ctx *ctx) { return ctx->trust_error; }
-size_t certlib_ctx_root_count(const certlib_ctx *ctx) { return ctx->trust.n_roots; }
-size_t certlib_ctx_signer_count(const certlib_ctx *ctx) { return ctx->trust.n_signers; }
+const char *certlib_ctx_trust_error(const certlib_ctx *ctx)
+{
+    return ctx->trust_error;
+}
+size_t certlib_ctx_root_count(const certlib_ctx *ctx)
+{
+    return ctx->trust.n_roots;
+}
+size_t certlib_ctx_signer_count(const certlib_ctx *ctx)
+{
+    return ctx->trust.n_signers;
+}
 
 /* ---- chains ---- */
 
 /* Verifies `leaf` up to one of the roots (intermediates from `untrusted`), and reports which root
  * and the window in which the whole chain is valid. */
-static certlib_err verify_chain(const certlib__trust *t, X509 *leaf, STACK_OF(X509) *untrusted, size_t *root,
+static certlib_err verify_chain(const certlib__trust *t, X509 *leaf, STACK_OF(X509) * untrusted, size_t *root,
                                 int64_t *not_before, int64_t *not_after)
 {
     X509_STORE_CTX *sctx = X509_STORE_CTX_new();
@@ -144,7 +157,8 @@ static bool only_keys(json_t *obj, const char *const *allowed, const char **unkn
     json_object_foreach(obj, key, value)
     {
         bool ok = false;
-        for (size_t i = 0; allowed[i]; i++) ok = ok || strcmp(key, allowed[i]) == 0;
+        for (size_t i = 0; allowed[i]; i++)
+            ok = ok || strcmp(key, allowed[i]) == 0;
         if (!ok) {
             *unknown = key;
             return false;
@@ -175,9 +189,11 @@ static certlib_err load_scope(struct loader *l, json_t *arr, const char *where, 
                               char ***out)
 {
     *out = NULL;
-    if (!json_is_array(arr) || json_array_size(arr) == 0) return fail(l, "%s: a non-empty array is required", where);
+    if (!json_is_array(arr) || json_array_size(arr) == 0)
+        return fail(l, "%s: a non-empty array is required", where);
     size_t n = json_array_size(arr);
-    if (n == 1 && json_is_string(json_array_get(arr, 0)) && strcmp(json_string_value(json_array_get(arr, 0)), "*") == 0)
+    if (n == 1 && json_is_string(json_array_get(arr, 0)) &&
+        strcmp(json_string_value(json_array_get(arr, 0)), "*") == 0)
         return CERTLIB_OK;
     char **list = calloc(n + 1, sizeof(*list));
     if (!list) return CERTLIB_E_NOMEM;
@@ -185,7 +201,8 @@ static certlib_err load_scope(struct loader *l, json_t *arr, const char *where, 
         json_t *v = json_array_get(arr, i);
         if (!json_is_string(v) || !ok(json_string_value(v))) {
             free_strings(list);
-            return fail(l, "%s[%zu]: not a valid entry (\"*\" alone, or codes of the documented form)", where, i);
+            return fail(l, "%s[%zu]: not a valid entry (\"*\" alone, or codes of the documented form)", where,
+                        i);
         }
         if (!(list[i] = strdup(json_string_value(v)))) {
             free_strings(list);
@@ -199,7 +216,8 @@ static certlib_err load_scope(struct loader *l, json_t *arr, const char *where, 
 static certlib_err load_cert(struct loader *l, json_t *v, const char *where, certlib__certinfo *out)
 {
     if (!json_is_string(v)) return fail(l, "%s: a PEM string is required", where);
-    certlib_err err = certlib__certinfo_parse((const uint8_t *)json_string_value(v), json_string_length(v), out);
+    certlib_err err =
+        certlib__certinfo_parse((const uint8_t *)json_string_value(v), json_string_length(v), out);
     if (err == CERTLIB_E_NOMEM) return err;
     if (err) return fail(l, "%s: not a certificate certlib can use (%s)", where, certlib_err_name(err));
     return CERTLIB_OK;
@@ -208,7 +226,8 @@ static certlib_err load_cert(struct loader *l, json_t *v, const char *where, cer
 static certlib_err load_roots(struct loader *l, json_t *roots)
 {
     static const char *const allowed[] = {"name", "certificate", "licence_types", "regions", NULL};
-    if (!json_is_array(roots) || json_array_size(roots) == 0) return fail(l, "roots: a non-empty array is required");
+    if (!json_is_array(roots) || json_array_size(roots) == 0)
+        return fail(l, "roots: a non-empty array is required");
     if (json_array_size(roots) > CERTLIB_TRUST_MAX_CERTS) return fail(l, "roots: too many");
     l->t.roots = calloc(json_array_size(roots), sizeof(*l->t.roots));
     if (!l->t.roots) return CERTLIB_E_NOMEM;
@@ -228,9 +247,11 @@ static certlib_err load_roots(struct loader *l, json_t *roots)
         if (err) return err;
         if (!root->cert.is_ca) return fail(l, "%s: not a CA certificate", where);
         snprintf(where, sizeof(where), "roots[%zu].licence_types", i);
-        if ((err = load_scope(l, json_object_get(r, "licence_types"), where, type_code_ok, &root->types))) return err;
+        if ((err = load_scope(l, json_object_get(r, "licence_types"), where, type_code_ok, &root->types)))
+            return err;
         snprintf(where, sizeof(where), "roots[%zu].regions", i);
-        if ((err = load_scope(l, json_object_get(r, "regions"), where, region_ok, &root->regions))) return err;
+        if ((err = load_scope(l, json_object_get(r, "regions"), where, region_ok, &root->regions)))
+            return err;
         if (X509_STORE_add_cert(l->t.store, root->cert.x509) != 1)
             return fail(l, "roots[%zu].certificate: listed twice", i);
     }
@@ -316,7 +337,8 @@ certlib_err certlib_ctx_load_trust_file(certlib_ctx *ctx, const char *path)
     size_t len;
     certlib_err err = certlib__read_file(path, CERTLIB_TRUST_MAX_BYTES, &bytes, &len);
     if (err) {
-        snprintf(ctx->trust_error, sizeof(ctx->trust_error), "cannot read the bundle: %s", certlib_strerror(err));
+        snprintf(ctx->trust_error, sizeof(ctx->trust_error), "cannot read the bundle: %s",
+                 certlib_strerror(err));
         return err;
     }
     err = certlib_ctx_load_trust(ctx, bytes, len);
@@ -334,14 +356,16 @@ static const certlib__trusted *by_fingerprint(const certlib__trusted *list, size
 }
 
 /* A document signer supplied in x5chain but absent from the bundle: verify its chain, remember it. */
-static certlib_err from_x5chain(const certlib_ctx *cctx, const certlib__sign1 *s, const certlib__trusted **out)
+static certlib_err from_x5chain(const certlib_ctx *cctx, const certlib__sign1 *s,
+                                const certlib__trusted **out)
 {
     certlib_ctx *ctx = (certlib_ctx *)cctx; /* the cache is the one mutable part, behind its lock */
     certlib__certinfo leaf;
     certlib_err err = certlib__certinfo_parse(s->x5chain[0].ptr, s->x5chain[0].len, &leaf);
     if (err) return err == CERTLIB_E_NOMEM ? err : CERTLIB_E_CERTIFICATE;
 
-    const certlib__trusted *found = by_fingerprint(ctx->trust.signers, ctx->trust.n_signers, leaf.fingerprint);
+    const certlib__trusted *found =
+        by_fingerprint(ctx->trust.signers, ctx->trust.n_signers, leaf.fingerprint);
     if (found && !found->status_signer) {
         certlib__certinfo_clear(&leaf);
         *out = found;
@@ -381,7 +405,8 @@ static certlib_err from_x5chain(const certlib_ctx *cctx, const certlib__sign1 *s
     }
 
     pthread_mutex_lock(&ctx->cache_lock);
-    found = by_fingerprint(ctx->cache, ctx->n_cache, fresh.cert.fingerprint); /* another thread may have won */
+    found =
+        by_fingerprint(ctx->cache, ctx->n_cache, fresh.cert.fingerprint); /* another thread may have won */
     if (!found && ctx->n_cache < CTX_CACHE_MAX) {
         ctx->cache[ctx->n_cache] = fresh;
         found = &ctx->cache[ctx->n_cache++];
@@ -406,7 +431,8 @@ certlib_err certlib__ctx_find_signer(const certlib_ctx *ctx, const certlib__sign
         certlib_err err = from_x5chain(ctx, s, out);
         if (err) return err;
         /* A kid next to an x5chain must name the same certificate. */
-        if (s->kid.len && (s->kid.len != CERTLIB_KID_LEN || memcmp(s->kid.ptr, (*out)->cert.kid, CERTLIB_KID_LEN)))
+        if (s->kid.len &&
+            (s->kid.len != CERTLIB_KID_LEN || memcmp(s->kid.ptr, (*out)->cert.kid, CERTLIB_KID_LEN)))
             return CERTLIB_E_UNKNOWN_KID;
         return CERTLIB_OK;
     }

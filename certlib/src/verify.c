@@ -36,7 +36,8 @@ static certlib_err unique_items(const certlib__licence *lic)
 {
     for (size_t i = 1; i < lic->n_items; i++)
         for (size_t j = 0; j < i; j++)
-            if (lic->items[i].digest_id == lic->items[j].digest_id && lic->items[i].ns.ptr == lic->items[j].ns.ptr)
+            if (lic->items[i].digest_id == lic->items[j].digest_id &&
+                lic->items[i].ns.ptr == lic->items[j].ns.ptr)
                 return CERTLIB_E_DUPLICATE_DIGEST_ID;
     return CERTLIB_OK;
 }
@@ -78,7 +79,8 @@ static certlib_err check_scope(struct run *run)
 {
     const certlib__root *root = &run->ctx->trust.roots[run->signer->root];
     const certlib__certinfo *cert = &run->signer->cert;
-    if (!cert->issuer_code[0] || strcmp(cert->issuer_code, run->id.issuer_code) != 0) return CERTLIB_E_ISSUER_MISMATCH;
+    if (!cert->issuer_code[0] || strcmp(cert->issuer_code, run->id.issuer_code) != 0)
+        return CERTLIB_E_ISSUER_MISMATCH;
     if (!listed(root->types, run->id.type_code, 0)) return CERTLIB_E_SCOPE_TYPE;
     char region[7];
     memcpy(region, run->id.issuer_code + 2, 6); /* GB 32100: characters 3-8 are the GB/T 2260 code */
@@ -154,10 +156,13 @@ static void check_status(struct run *run)
 static void run_checks(struct run *run)
 {
     if (!pass_or_fail(run, CERTLIB_CHECK_STRUCTURE, check_structure(run))) return;
-    if (!pass_or_fail(run, CERTLIB_CHECK_SIGNER, certlib__ctx_find_signer(run->ctx, &run->lic.auth, false, &run->signer)))
+    if (!pass_or_fail(run, CERTLIB_CHECK_SIGNER,
+                      certlib__ctx_find_signer(run->ctx, &run->lic.auth, false, &run->signer)))
         return;
-    run->r->issuer_name = certlib__result_str(run->r, run->signer->cert.org_name, strlen(run->signer->cert.org_name));
-    if (!pass_or_fail(run, CERTLIB_CHECK_SIGNATURE, certlib__sign1_verify(&run->lic.auth, &run->signer->cert.key)))
+    run->r->issuer_name =
+        certlib__result_str(run->r, run->signer->cert.org_name, strlen(run->signer->cert.org_name));
+    if (!pass_or_fail(run, CERTLIB_CHECK_SIGNATURE,
+                      certlib__sign1_verify(&run->lic.auth, &run->signer->cert.key)))
         return;
     pass_or_fail(run, CERTLIB_CHECK_CERTIFICATES, check_certificates(run));
     pass_or_fail(run, CERTLIB_CHECK_SCOPE, check_scope(run));
@@ -181,7 +186,10 @@ certlib_err certlib_licence_verify(const certlib_ctx *ctx, const uint8_t *licenc
     r->input = (const uint8_t *)(r + 1);
     r->input_len = copy_len;
 
-    struct run run = {.ctx = ctx, .r = r, .opts = opts, .now = opts->now ? opts->now : certlib__now(),
+    struct run run = {.ctx = ctx,
+                      .r = r,
+                      .opts = opts,
+                      .now = opts->now ? opts->now : certlib__now(),
                       .skew = opts->clock_skew > 0 ? opts->clock_skew : 0};
     if (len > CERTLIB_LICENCE_MAX_BYTES)
         set(&run, CERTLIB_CHECK_STRUCTURE, CERTLIB_CHECK_FAILED, CERTLIB_E_CBOR_LIMIT);

@@ -45,7 +45,8 @@ int certctl_disclose_main(int argc, char **argv)
     const char *keep[MAX_KEEP];
     size_t n_keep = 0;
     for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (n_keep == MAX_KEEP) return fprintf(stderr, "certctl disclose: too many elements\n"), CERTCTL_EXIT_USAGE;
+        if (n_keep == MAX_KEEP)
+            return fprintf(stderr, "certctl disclose: too many elements\n"), CERTCTL_EXIT_USAGE;
         keep[n_keep++] = tok;
     }
     uint8_t *bytes, *disclosed = NULL;
@@ -57,7 +58,8 @@ int certctl_disclose_main(int argc, char **argv)
         fprintf(stderr, "certctl disclose: %s: %s (%s)\n", in, certlib_strerror(err), certlib_err_name(err));
         return CERTCTL_EXIT_INVALID;
     }
-    int status = certctl_write_file("disclose", out, disclosed, disclosed_len) ? CERTCTL_EXIT_USAGE : CERTCTL_EXIT_OK;
+    int status =
+        certctl_write_file("disclose", out, disclosed, disclosed_len) ? CERTCTL_EXIT_USAGE : CERTCTL_EXIT_OK;
     certlib_free(disclosed);
     return status;
 }

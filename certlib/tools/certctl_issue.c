@@ -91,64 +91,127 @@ static int parse_element(struct issue_args *a, char *arg)
 
 static int parse_args(int argc, char **argv, struct issue_args *a)
 {
-    enum { O_OFFLINE = 256, O_KEY, O_CERT, O_TYPE, O_HID, O_HNAME, O_NAME, O_NUMBER, O_SERIAL, O_VERSION,
-           O_ELEMENT, O_FROM, O_UNTIL, O_SIGNED, O_SURI, O_SIDX, O_DEVICE, O_X5C, O_OUT };
-    static const struct option longopts[] = {
-        {"offline", no_argument, NULL, O_OFFLINE},     {"key", required_argument, NULL, O_KEY},
-        {"cert", required_argument, NULL, O_CERT},     {"type", required_argument, NULL, O_TYPE},
-        {"holder-id", required_argument, NULL, O_HID}, {"holder-name", required_argument, NULL, O_HNAME},
-        {"name", required_argument, NULL, O_NAME},     {"number", required_argument, NULL, O_NUMBER},
-        {"serial", required_argument, NULL, O_SERIAL}, {"version", required_argument, NULL, O_VERSION},
-        {"element", required_argument, NULL, O_ELEMENT}, {"valid-from", required_argument, NULL, O_FROM},
-        {"valid-until", required_argument, NULL, O_UNTIL}, {"signed-at", required_argument, NULL, O_SIGNED},
-        {"status-uri", required_argument, NULL, O_SURI}, {"status-idx", required_argument, NULL, O_SIDX},
-        {"device-key", required_argument, NULL, O_DEVICE}, {"x5chain", no_argument, NULL, O_X5C},
-        {"out", required_argument, NULL, O_OUT},       {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    enum {
+        O_OFFLINE = 256,
+        O_KEY,
+        O_CERT,
+        O_TYPE,
+        O_HID,
+        O_HNAME,
+        O_NAME,
+        O_NUMBER,
+        O_SERIAL,
+        O_VERSION,
+        O_ELEMENT,
+        O_FROM,
+        O_UNTIL,
+        O_SIGNED,
+        O_SURI,
+        O_SIDX,
+        O_DEVICE,
+        O_X5C,
+        O_OUT
+    };
+    static const struct option longopts[] = {{"offline", no_argument, NULL, O_OFFLINE},
+                                             {"key", required_argument, NULL, O_KEY},
+                                             {"cert", required_argument, NULL, O_CERT},
+                                             {"type", required_argument, NULL, O_TYPE},
+                                             {"holder-id", required_argument, NULL, O_HID},
+                                             {"holder-name", required_argument, NULL, O_HNAME},
+                                             {"name", required_argument, NULL, O_NAME},
+                                             {"number", required_argument, NULL, O_NUMBER},
+                                             {"serial", required_argument, NULL, O_SERIAL},
+                                             {"version", required_argument, NULL, O_VERSION},
+                                             {"element", required_argument, NULL, O_ELEMENT},
+                                             {"valid-from", required_argument, NULL, O_FROM},
+                                             {"valid-until", required_argument, NULL, O_UNTIL},
+                                             {"signed-at", required_argument, NULL, O_SIGNED},
+                                             {"status-uri", required_argument, NULL, O_SURI},
+                                             {"status-idx", required_argument, NULL, O_SIDX},
+                                             {"device-key", required_argument, NULL, O_DEVICE},
+                                             {"x5chain", no_argument, NULL, O_X5C},
+                                             {"out", required_argument, NULL, O_OUT},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     certlib_licence_spec *s = &a->spec;
     int opt;
     char *end;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
-        case O_OFFLINE: a->offline = true; break;
-        case O_KEY: a->key = optarg; break;
-        case O_CERT: a->cert = optarg; break;
-        case O_TYPE: s->licence_type_code = optarg; break;
-        case O_HID: s->holder_id = optarg; break;
-        case O_HNAME: s->holder_name = optarg; break;
-        case O_NAME: s->licence_name = optarg; break;
-        case O_NUMBER: s->licence_number = optarg; break;
-        case O_SERIAL: s->serial = optarg; break;
+        case O_OFFLINE:
+            a->offline = true;
+            break;
+        case O_KEY:
+            a->key = optarg;
+            break;
+        case O_CERT:
+            a->cert = optarg;
+            break;
+        case O_TYPE:
+            s->licence_type_code = optarg;
+            break;
+        case O_HID:
+            s->holder_id = optarg;
+            break;
+        case O_HNAME:
+            s->holder_name = optarg;
+            break;
+        case O_NAME:
+            s->licence_name = optarg;
+            break;
+        case O_NUMBER:
+            s->licence_number = optarg;
+            break;
+        case O_SERIAL:
+            s->serial = optarg;
+            break;
         case O_VERSION:
             s->version = (unsigned)strtoul(optarg, &end, 10);
-            if (*end || s->version < 1 || s->version > 999) return fprintf(stderr, "certctl issue: --version takes 1-999\n"), -1;
+            if (*end || s->version < 1 || s->version > 999)
+                return fprintf(stderr, "certctl issue: --version takes 1-999\n"), -1;
             break;
         case O_ELEMENT:
-            if (parse_element(a, optarg)) return fprintf(stderr, "certctl issue: bad --element (NAME[:TYPE]=VALUE)\n"), -1;
+            if (parse_element(a, optarg))
+                return fprintf(stderr, "certctl issue: bad --element (NAME[:TYPE]=VALUE)\n"), -1;
             break;
         case O_FROM:
         case O_UNTIL:
         case O_SIGNED: {
             int64_t t;
-            if (certctl_parse_time(optarg, &t)) return fprintf(stderr, "certctl issue: bad time '%s'\n", optarg), -1;
+            if (certctl_parse_time(optarg, &t))
+                return fprintf(stderr, "certctl issue: bad time '%s'\n", optarg), -1;
             *(opt == O_FROM ? &s->valid_from : opt == O_UNTIL ? &s->valid_until : &s->signed_at) = t;
             break;
         }
-        case O_SURI: s->status_uri = optarg; break;
+        case O_SURI:
+            s->status_uri = optarg;
+            break;
         case O_SIDX:
             s->status_idx = strtoull(optarg, &end, 10);
             if (*end || end == optarg) return fprintf(stderr, "certctl issue: bad --status-idx\n"), -1;
             break;
-        case O_DEVICE: a->device_key = optarg; break;
-        case O_X5C: s->with_x5chain = true; break;
-        case O_OUT: a->out = optarg; break;
-        case 'h': certctl_issue_usage(stdout); return 1;
-        default: certctl_issue_usage(stderr); return -1;
+        case O_DEVICE:
+            a->device_key = optarg;
+            break;
+        case O_X5C:
+            s->with_x5chain = true;
+            break;
+        case O_OUT:
+            a->out = optarg;
+            break;
+        case 'h':
+            certctl_issue_usage(stdout);
+            return 1;
+        default:
+            certctl_issue_usage(stderr);
+            return -1;
         }
     }
     if (optind != argc || !a->offline || !a->key || !a->cert || !s->licence_type_code || !s->holder_id ||
         !s->holder_name) {
-        fprintf(stderr, "certctl issue: --offline, --key, --cert, --type, --holder-id and --holder-name are required\n");
+        fprintf(
+            stderr,
+            "certctl issue: --offline, --key, --cert, --type, --holder-id and --holder-name are required\n");
         return -1;
     }
     if (!s->licence_name) s->licence_name = "电子证照";
@@ -175,14 +238,17 @@ int certctl_issue_main(int argc, char **argv)
     }
     if (a->device_key) {
         if (certctl_read_file("issue", a->device_key, 64 * 1024, &device_pem, &device_pem_len)) goto done;
-        if ((err = certlib_cose_key_from_pem((certlib_slice){device_pem, device_pem_len}, &device_key, &device_key_len))) {
+        if ((err = certlib_cose_key_from_pem((certlib_slice){device_pem, device_pem_len}, &device_key,
+                                             &device_key_len))) {
             fprintf(stderr, "certctl issue: %s: %s\n", a->device_key, certlib_strerror(err));
             goto done;
         }
         a->spec.device_key = (certlib_slice){device_key, device_key_len};
     }
     if (!a->spec.valid_until) {
-        int64_t from = a->spec.valid_from ? a->spec.valid_from : a->spec.signed_at ? a->spec.signed_at : (int64_t)time(NULL);
+        int64_t from = a->spec.valid_from  ? a->spec.valid_from
+                       : a->spec.signed_at ? a->spec.signed_at
+                                           : (int64_t)time(NULL);
         a->spec.valid_until = from + (int64_t)DEFAULT_VALID_DAYS * 86400;
     }
     a->spec.elements = a->elements;
@@ -195,7 +261,8 @@ int certctl_issue_main(int argc, char **argv)
     fprintf(stderr, "%s\t%s\t%zu bytes\n", id, certlib_alg_name(certlib_signer_alg(signer)), licence_len);
     status = CERTCTL_EXIT_OK;
 done:
-    for (size_t i = 0; i < MAX_ELEMENTS; i++) free(a->blobs[i]);
+    for (size_t i = 0; i < MAX_ELEMENTS; i++)
+        free(a->blobs[i]);
     free(a);
     free(device_pem);
     certlib_free(device_key);

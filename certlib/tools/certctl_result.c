@@ -49,7 +49,8 @@ void certctl_print_result(FILE *out, const certlib_result *r, bool show_checks)
         fputc('\n', out);
         for (int c = 0; c < CERTLIB_CHECK_COUNT; c++) {
             certlib_check_result cr = certlib_result_check(r, (certlib_check)c);
-            fprintf(out, "  %-13s %s", certlib_check_name((certlib_check)c), certlib_check_state_name(cr.state));
+            fprintf(out, "  %-13s %s", certlib_check_name((certlib_check)c),
+                    certlib_check_state_name(cr.state));
             if (cr.reason) fprintf(out, ": %s", certlib_strerror(cr.reason));
             fputc('\n', out);
         }
@@ -62,8 +63,10 @@ void certctl_print_result(FILE *out, const certlib_result *r, bool show_checks)
         certctl_format_time(signed_at, a);
         certctl_format_time(from, b);
         certctl_format_time(until, c);
-        fprintf(out, "algorithm: %s\nsigned: %s\nvalid: %s .. %s\n", certlib_alg_name(certlib_result_alg(r)), a, b, c);
-        fprintf(out, "holder binding: %s\n", certlib_result_holder_bound(r) ? "device key" : "not holder-bound");
+        fprintf(out, "algorithm: %s\nsigned: %s\nvalid: %s .. %s\n", certlib_alg_name(certlib_result_alg(r)),
+                a, b, c);
+        fprintf(out, "holder binding: %s\n",
+                certlib_result_holder_bound(r) ? "device key" : "not holder-bound");
     }
     if (certlib_result_issuer_name(r)) fprintf(out, "signer: %s\n", certlib_result_issuer_name(r));
     if (certlib_result_status_ref(r, &uri, &idx)) {
@@ -114,19 +117,25 @@ static const char *type_name(certlib_value_type t)
     return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "cbor";
 }
 
-static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
 
 int certctl_print_result_json(FILE *out, const certlib_result *r)
 {
     json_t *doc = json_object(), *checks = json_object(), *elements = json_array();
     certlib_verdict v = certlib_result_verdict(r);
     json_object_set_new(doc, "verdict", json_string(certlib_verdict_name(v)));
-    json_object_set_new(doc, "reason", v == CERTLIB_VERDICT_VALID ? json_null() : json_string(certlib_err_name(certlib_result_reason(r))));
+    json_object_set_new(doc, "reason",
+                        v == CERTLIB_VERDICT_VALID ? json_null()
+                                                   : json_string(certlib_err_name(certlib_result_reason(r))));
     for (int c = 0; c < CERTLIB_CHECK_COUNT; c++) {
         certlib_check_result cr = certlib_result_check(r, (certlib_check)c);
         json_t *check = json_object();
         json_object_set_new(check, "state", json_string(certlib_check_state_name(cr.state)));
-        json_object_set_new(check, "reason", cr.reason ? json_string(certlib_err_name(cr.reason)) : json_null());
+        json_object_set_new(check, "reason",
+                            cr.reason ? json_string(certlib_err_name(cr.reason)) : json_null());
         json_object_set_new(checks, certlib_check_name((certlib_check)c), check);
     }
     json_object_set_new(doc, "checks", checks);

@@ -37,7 +37,9 @@ int certctl_read_file(const char *cmd, const char *path, size_t max, uint8_t **o
     if (f != stdin) fclose(f);
     if (failed || too_big) {
         fprintf(stderr, "certctl %s: cannot read %s: %s\n", cmd, path,
-                too_big ? "file too large" : failed && !buf ? "out of memory" : "read error");
+                too_big          ? "file too large"
+                : failed && !buf ? "out of memory"
+                                 : "read error");
         free(buf);
         return -1;
     }
@@ -90,7 +92,8 @@ int certctl_parse_time(const char *s, int64_t *t)
     if (sscanf(s, "%4u-%2u-%2u%n", &y, &mo, &d, &n) == 3 && n == 10) {
         if (s[10] == '\0') {
             *t = days_from_civil(y, mo, d) * 86400 - 8 * 3600; /* midnight in China Standard Time */
-        } else if (sscanf(s + 10, "T%2u:%2u:%2u%c", &h, &mi, &sec, &tail) == 4 && tail == 'Z' && s[20] == '\0') {
+        } else if (sscanf(s + 10, "T%2u:%2u:%2u%c", &h, &mi, &sec, &tail) == 4 && tail == 'Z' &&
+                   s[20] == '\0') {
             *t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
         } else {
             return -1;
@@ -109,5 +112,6 @@ void certctl_format_time(int64_t t, char out[32])
 {
     time_t tt = (time_t)t;
     struct tm tm;
-    if (!gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) snprintf(out, 32, "%lld", (long long)t);
+    if (!gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 32, "%lld", (long long)t);
 }

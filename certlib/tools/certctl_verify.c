@@ -32,12 +32,11 @@ void certctl_verify_usage(FILE *out)
 
 void certctl_inspect_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: certctl inspect [--json] FILE\n"
-            "\n"
-            "Prints an e-licence's structure and elements, with the Chinese labels of the GB/T 36903\n"
-            "metadata, WITHOUT verifying anything (use certctl verify for that).\n"
-            "Exit status: 0 when the structure is well-formed, 1 when not, 2 on usage errors.\n");
+    fprintf(out, "usage: certctl inspect [--json] FILE\n"
+                 "\n"
+                 "Prints an e-licence's structure and elements, with the Chinese labels of the GB/T 36903\n"
+                 "metadata, WITHOUT verifying anything (use certctl verify for that).\n"
+                 "Exit status: 0 when the structure is well-formed, 1 when not, 2 on usage errors.\n");
 }
 
 static int load_status(certlib_ctx *ctx, const char *path)
@@ -47,12 +46,14 @@ static int load_status(certlib_ctx *ctx, const char *path)
     if (certctl_read_file("verify", path, CERTLIB_STATUS_LIST_MAX_BYTES, &cwt, &len)) return -1;
     certlib_err err = certlib_ctx_add_status_list(ctx, cwt, len);
     free(cwt);
-    if (err) fprintf(stderr, "certctl verify: %s: status list refused: %s (%s)\n", path, certlib_strerror(err), certlib_err_name(err));
+    if (err)
+        fprintf(stderr, "certctl verify: %s: status list refused: %s (%s)\n", path, certlib_strerror(err),
+                certlib_err_name(err));
     return err ? -1 : 0;
 }
 
-static int run(const char *cmd, certlib_ctx *ctx, const char *path, const certlib_verify_opts *opts, bool json,
-               bool inspect)
+static int run(const char *cmd, certlib_ctx *ctx, const char *path, const certlib_verify_opts *opts,
+               bool json, bool inspect)
 {
     uint8_t *bytes;
     size_t len;
@@ -71,8 +72,10 @@ static int run(const char *cmd, certlib_ctx *ctx, const char *path, const certli
         if (json) {
             certctl_print_result_json(stdout, r);
         } else {
-            printf("size: %zu bytes\nstructure: %s", len, structure.reason ? "malformed: " : "well-formed (not verified)");
-            if (structure.reason) printf("%s (%s)", certlib_strerror(structure.reason), certlib_err_name(structure.reason));
+            printf("size: %zu bytes\nstructure: %s", len,
+                   structure.reason ? "malformed: " : "well-formed (not verified)");
+            if (structure.reason)
+                printf("%s (%s)", certlib_strerror(structure.reason), certlib_err_name(structure.reason));
             putchar('\n');
             certctl_print_result(stdout, r, false);
         }
@@ -107,22 +110,35 @@ int certctl_verify_main(int argc, char **argv)
     char *end;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
-        case O_TRUST: trust = optarg; break;
+        case O_TRUST:
+            trust = optarg;
+            break;
         case O_STATUS:
-            if (n_status == MAX_STATUS_FILES) return fprintf(stderr, "certctl verify: too many --status\n"), CERTCTL_EXIT_USAGE;
+            if (n_status == MAX_STATUS_FILES)
+                return fprintf(stderr, "certctl verify: too many --status\n"), CERTCTL_EXIT_USAGE;
             status_files[n_status++] = optarg;
             break;
         case O_AT:
-            if (certctl_parse_time(optarg, &opts.now)) return fprintf(stderr, "certctl verify: bad --at\n"), CERTCTL_EXIT_USAGE;
+            if (certctl_parse_time(optarg, &opts.now))
+                return fprintf(stderr, "certctl verify: bad --at\n"), CERTCTL_EXIT_USAGE;
             break;
         case O_SKEW:
             opts.clock_skew = strtoll(optarg, &end, 10);
-            if (*end || opts.clock_skew < 0) return fprintf(stderr, "certctl verify: bad --skew\n"), CERTCTL_EXIT_USAGE;
+            if (*end || opts.clock_skew < 0)
+                return fprintf(stderr, "certctl verify: bad --skew\n"), CERTCTL_EXIT_USAGE;
             break;
-        case O_REQUIRE: opts.require_status = true; break;
-        case O_JSON: json = true; break;
-        case 'h': certctl_verify_usage(stdout); return CERTCTL_EXIT_OK;
-        default: certctl_verify_usage(stderr); return CERTCTL_EXIT_USAGE;
+        case O_REQUIRE:
+            opts.require_status = true;
+            break;
+        case O_JSON:
+            json = true;
+            break;
+        case 'h':
+            certctl_verify_usage(stdout);
+            return CERTCTL_EXIT_OK;
+        default:
+            certctl_verify_usage(stderr);
+            return CERTCTL_EXIT_USAGE;
         }
     }
     if (!trust || optind != argc - 1) {
@@ -134,7 +150,8 @@ int certctl_verify_main(int argc, char **argv)
     certlib_err err = certlib_ctx_new(&ctx);
     if (!err) err = certlib_ctx_load_trust_file(ctx, trust);
     if (err) {
-        fprintf(stderr, "certctl verify: %s: %s\n", trust, ctx ? certlib_ctx_trust_error(ctx) : certlib_strerror(err));
+        fprintf(stderr, "certctl verify: %s: %s\n", trust,
+                ctx ? certlib_ctx_trust_error(ctx) : certlib_strerror(err));
         goto done;
     }
     for (size_t i = 0; i < n_status; i++)

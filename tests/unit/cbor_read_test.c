@@ -35,7 +35,8 @@ static void check_vector(const struct tsv_row *row, void *arg)
     certlib_err err = certlib__cbr_skip(&r, 0);
     if (!err) err = cbr_done(&r);
     if (strcmp(certlib_err_name(err), row->fields[1]) != 0)
-        fail_msg("line %zu (%s): expected %s, got %s", row->line, row->fields[2], row->fields[1], certlib_err_name(err));
+        fail_msg("line %zu (%s): expected %s, got %s", row->line, row->fields[2], row->fields[1],
+                 certlib_err_name(err));
     (*rows)++;
 }
 
@@ -51,7 +52,8 @@ static void test_typed_reads(void **state)
 {
     (void)state;
     /* [-5, "ab", h'0102', {1: 2}, 24(h'00')] */
-    static const uint8_t in[] = {0x85, 0x24, 0x62, 'a', 'b', 0x42, 1, 2, 0xa1, 0x01, 0x02, 0xd8, 0x18, 0x41, 0x00};
+    static const uint8_t in[] = {0x85, 0x24, 0x62, 'a',  'b',  0x42, 1,   2,
+                                 0xa1, 0x01, 0x02, 0xd8, 0x18, 0x41, 0x00};
     cbr r;
     cbr_init(&r, in, sizeof(in));
     uint64_t n;
@@ -80,7 +82,8 @@ static void test_typed_reads(void **state)
 static void test_unique_keys(void **state)
 {
     (void)state;
-    certlib_slice keys[3] = {{(const uint8_t *)"\x61\x61", 2}, {(const uint8_t *)"\x61\x62", 2}, {(const uint8_t *)"\x61\x61", 2}};
+    certlib_slice keys[3] = {
+        {(const uint8_t *)"\x61\x61", 2}, {(const uint8_t *)"\x61\x62", 2}, {(const uint8_t *)"\x61\x61", 2}};
     assert_int_equal(certlib__cbr_unique_keys(keys, 2), CERTLIB_OK);
     assert_int_equal(certlib__cbr_unique_keys(keys, 3), CERTLIB_E_CBOR_DUPLICATE_KEY);
 }
@@ -89,11 +92,13 @@ static void test_unique_keys(void **state)
 static void test_writer_round_trip(void **state)
 {
     (void)state;
-    static const int64_t ints[] = {0, 23, 24, 255, 256, 65535, 65536, 4294967295LL, 4294967296LL, INT64_MAX, -1, -24,
-                                   -25, -65600, INT64_MIN};
+    static const int64_t ints[] = {0,     23,    24,           255,          256,
+                                   65535, 65536, 4294967295LL, 4294967296LL, INT64_MAX,
+                                   -1,    -24,   -25,          -65600,       INT64_MIN};
     cbw w = {0};
     certlib__cbw_array(&w, sizeof(ints) / sizeof(ints[0]) + 2);
-    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) certlib__cbw_int(&w, ints[i]);
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+        certlib__cbw_int(&w, ints[i]);
     uint8_t big[300] = {0};
     certlib__cbw_bstr(&w, big, sizeof(big));
     certlib__cbw_tstr(&w, "电子证照");

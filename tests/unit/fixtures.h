@@ -30,8 +30,8 @@ certlib_ctx *fixture_ctx_from(const char *bundle_json); /* frees nothing; aborts
 /* Issues the standard test licence (营业执照 for 杭州某某科技有限公司, 3 type-specific elements). */
 #define FIXTURE_TYPE "11100000000013338W001"
 #define FIXTURE_HOLDER_ID "91330106MA2H12349J" /* 杭州某某科技有限公司, 西湖区 */
-#define FIXTURE_SIGNED 1795400000LL /* 2026-11-23 */
-#define FIXTURE_NOW 1795500000LL    /* a day later: the default check time */
+#define FIXTURE_SIGNED 1795400000LL            /* 2026-11-23 */
+#define FIXTURE_NOW 1795500000LL               /* a day later: the default check time */
 uint8_t *fixture_licence(certlib_signer *signer, certlib_licence_spec *overrides, size_t *len);
 /* The defaults fixture_licence uses, for tests that change one field. */
 void fixture_spec(certlib_licence_spec *spec);

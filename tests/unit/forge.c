@@ -25,14 +25,17 @@ void forge_defaults(struct forge *f, certlib_signer *signer)
     f->signed_at = FIXTURE_SIGNED;
     f->valid_from = FIXTURE_SIGNED;
     f->valid_until = FIXTURE_SIGNED + 365 * 86400;
-    assert_int_equal(certlib_licence_id_make(FIXTURE_TYPE, certlib_signer_issuer_code(signer), "FORGED1", 1, forged_id,
-                                             sizeof(forged_id)),
+    assert_int_equal(certlib_licence_id_make(FIXTURE_TYPE, certlib_signer_issuer_code(signer), "FORGED1", 1,
+                                             forged_id, sizeof(forged_id)),
                      CERTLIB_OK);
-    const char *meta[][2] = {{"licence_id", forged_id},  {"licence_type_code", FIXTURE_TYPE},
-                             {"holder_name", "张三"},     {"holder_id", "11010519491231002X"},
+    const char *meta[][2] = {{"licence_id", forged_id},
+                             {"licence_type_code", FIXTURE_TYPE},
+                             {"holder_name", "张三"},
+                             {"holder_id", "11010519491231002X"},
                              {"issuer_code", certlib_signer_issuer_code(signer)}};
     for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++)
-        f->items[f->n_items++] = (struct forge_item){.digest_id = i + 10, .identifier = meta[i][0], .text = meta[i][1]};
+        f->items[f->n_items++] =
+            (struct forge_item){.digest_id = i + 10, .identifier = meta[i][0], .text = meta[i][1]};
 }
 
 struct forge_item *forge_find(struct forge *f, const char *identifier)
@@ -43,7 +46,10 @@ struct forge_item *forge_find(struct forge *f, const char *identifier)
     return NULL;
 }
 
-static const char *ns_of(const struct forge_item *it) { return it->ns ? it->ns : CERTLIB_NS_META; }
+static const char *ns_of(const struct forge_item *it)
+{
+    return it->ns ? it->ns : CERTLIB_NS_META;
+}
 
 static void tdate(cbw *w, int64_t t)
 {
@@ -62,7 +68,8 @@ uint8_t *forge_licence(const struct forge *f, size_t *len)
     memcpy(all, f->items, f->n_items * sizeof(all[0]));
     for (size_t k = 0; k < f->extra_namespaces; k++) {
         snprintf(extra_ns[k], sizeof(extra_ns[k]), "extra.%zu", k);
-        all[f->n_items + k] = (struct forge_item){.ns = extra_ns[k], .digest_id = 100 + k, .identifier = "x", .text = "y"};
+        all[f->n_items + k] =
+            (struct forge_item){.ns = extra_ns[k], .digest_id = 100 + k, .identifier = "x", .text = "y"};
     }
     for (size_t i = 0; i < n; i++) {
         cbw inner = {0};
@@ -84,7 +91,8 @@ uint8_t *forge_licence(const struct forge *f, size_t *len)
     size_t n_names = 0;
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
-        while (k < n_names && strcmp(names[k], ns_of(&all[i])) != 0) k++;
+        while (k < n_names && strcmp(names[k], ns_of(&all[i])) != 0)
+            k++;
         if (k == n_names) names[n_names++] = ns_of(&all[i]);
     }
     bool sm3 = f->digest_alg && strcmp(f->digest_alg, "SM3") == 0;
@@ -98,7 +106,8 @@ uint8_t *forge_licence(const struct forge *f, size_t *len)
     certlib__cbw_map(&mso, n_names);
     for (size_t k = 0; k < n_names; k++) {
         size_t count = 0;
-        for (size_t i = 0; i < n; i++) count += strcmp(ns_of(&all[i]), names[k]) == 0 && !all[i].not_in_mso;
+        for (size_t i = 0; i < n; i++)
+            count += strcmp(ns_of(&all[i]), names[k]) == 0 && !all[i].not_in_mso;
         certlib__cbw_tstr(&mso, names[k]);
         certlib__cbw_map(&mso, count);
         for (size_t i = 0; i < n; i++) {
@@ -147,7 +156,8 @@ uint8_t *forge_licence(const struct forge *f, size_t *len)
     certlib__cbw_map(&out, n_names);
     for (size_t k = 0; k < n_names; k++) {
         size_t count = 0;
-        for (size_t i = 0; i < n; i++) count += strcmp(ns_of(&all[i]), names[k]) == 0;
+        for (size_t i = 0; i < n; i++)
+            count += strcmp(ns_of(&all[i]), names[k]) == 0;
         certlib__cbw_tstr(&out, names[k]);
         certlib__cbw_array(&out, count);
         for (size_t i = 0; i < n; i++)
@@ -160,7 +170,8 @@ uint8_t *forge_licence(const struct forge *f, size_t *len)
     certlib__cbw_bstr(&out, payload.buf, payload.len);
     certlib__cbw_bstr(&out, sig, 64);
     assert_int_equal(cbw_status(&out), CERTLIB_OK);
-    for (size_t i = 0; i < n; i++) certlib__cbw_free(&encoded[i]);
+    for (size_t i = 0; i < n; i++)
+        certlib__cbw_free(&encoded[i]);
     certlib__cbw_free(&mso);
     certlib__cbw_free(&payload);
     certlib__cbw_free(&prot);

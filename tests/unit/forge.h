@@ -11,25 +11,25 @@
 #define FORGE_MAX_ITEMS 24
 
 struct forge_item {
-    const char *ns;         /* NULL: cn.gov.elicence.1 */
+    const char *ns; /* NULL: cn.gov.elicence.1 */
     uint64_t digest_id;
     const char *identifier;
     const char *text;
-    size_t random_len;      /* 0: 16 */
-    bool not_in_mso;        /* disclose it, but leave its digest out of the MSO */
+    size_t random_len; /* 0: 16 */
+    bool not_in_mso;   /* disclose it, but leave its digest out of the MSO */
 };
 
 struct forge {
     certlib_signer *signer;
-    const char *doc_type;        /* NULL: cn.gov.elicence.1 */
-    const char *version;         /* NULL: "1.0" */
-    const char *digest_alg;      /* NULL: "SHA-256" (digests are SHA-256 unless "SM3") */
-    int64_t alg;                 /* 0: the signer's */
-    const uint8_t *kid;          /* NULL: the signer's */
+    const char *doc_type;   /* NULL: cn.gov.elicence.1 */
+    const char *version;    /* NULL: "1.0" */
+    const char *digest_alg; /* NULL: "SHA-256" (digests are SHA-256 unless "SM3") */
+    int64_t alg;            /* 0: the signer's */
+    const uint8_t *kid;     /* NULL: the signer's */
     int64_t signed_at, valid_from, valid_until;
     struct forge_item items[FORGE_MAX_ITEMS];
     size_t n_items;
-    size_t extra_namespaces;     /* that many more single-item namespaces */
+    size_t extra_namespaces; /* that many more single-item namespaces */
 };
 
 /* Fills the standard metadata items (licence_id issued by the signer for FIXTURE_TYPE, holder). */

@@ -18,11 +18,13 @@ static void check_vector(const struct tsv_row *row, void *arg)
     certlib_licence_id id;
     certlib_err err = certlib_licence_id_parse(row->fields[0], row->lens[0], &id);
     if (strcmp(certlib_err_name(err), row->fields[1]) != 0)
-        fail_msg("line %zu (%s): expected %s, got %s", row->line, row->fields[2], row->fields[1], certlib_err_name(err));
+        fail_msg("line %zu (%s): expected %s, got %s", row->line, row->fields[2], row->fields[1],
+                 certlib_err_name(err));
     if (err == CERTLIB_OK) {
         /* Composing from the parts gives the identifier back. */
         char again[CERTLIB_LICENCE_ID_MAX];
-        assert_int_equal(certlib_licence_id_make(id.type_code, id.issuer_code, id.serial, id.version, again, sizeof(again)),
+        assert_int_equal(certlib_licence_id_make(id.type_code, id.issuer_code, id.serial, id.version, again,
+                                                 sizeof(again)),
                          CERTLIB_OK);
         assert_string_equal(again, row->fields[0]);
     }
@@ -53,10 +55,12 @@ static void test_make_errors(void **state)
 {
     (void)state;
     char out[CERTLIB_LICENCE_ID_MAX];
-    assert_int_equal(certlib_licence_id_make("11100000000013338W011", "11430000006122244L", "A", 1000, out, sizeof(out)),
-                     CERTLIB_E_LICENCE_ID);
-    assert_int_equal(certlib_licence_id_make("11100000000013338W011", "11430000006122244L", "a", 1, out, sizeof(out)),
-                     CERTLIB_E_LICENCE_ID);
+    assert_int_equal(
+        certlib_licence_id_make("11100000000013338W011", "11430000006122244L", "A", 1000, out, sizeof(out)),
+        CERTLIB_E_LICENCE_ID);
+    assert_int_equal(
+        certlib_licence_id_make("11100000000013338W011", "11430000006122244L", "a", 1, out, sizeof(out)),
+        CERTLIB_E_LICENCE_ID);
     assert_int_equal(certlib_licence_id_make("11100000000013338W011", "11430000006122244L", "A", 1, out, 10),
                      CERTLIB_E_BUFFER_TOO_SMALL);
     assert_int_equal(certlib_mod37_36("a", 1), '\0');

@@ -16,7 +16,8 @@
 
 static const char *const algs[] = {"ed25519", "p256", "sm2"};
 
-static void assert_check(const certlib_result *r, certlib_check check, certlib_check_state state, certlib_err reason)
+static void assert_check(const certlib_result *r, certlib_check check, certlib_check_state state,
+                         certlib_err reason)
 {
     certlib_check_result got = certlib_result_check(r, check);
     if (got.state != state || got.reason != reason)
@@ -25,8 +26,8 @@ static void assert_check(const certlib_result *r, certlib_check check, certlib_c
 }
 
 /* The licence is refused, and `check` says why. */
-static void expect_refused(const certlib_ctx *ctx, const uint8_t *lic, size_t len, int64_t now, certlib_check check,
-                           certlib_err reason)
+static void expect_refused(const certlib_ctx *ctx, const uint8_t *lic, size_t len, int64_t now,
+                           certlib_check check, certlib_err reason)
 {
     certlib_result *r = fixture_verify(ctx, lic, len, now);
     assert_int_equal(certlib_result_verdict(r), CERTLIB_VERDICT_INVALID);
@@ -47,7 +48,8 @@ static void test_issue_and_verify_each_algorithm(void **state)
         certlib_result *r = fixture_verify(ctx, lic, len, 0);
         if (certlib_result_verdict(r) != CERTLIB_VERDICT_VALID)
             fail_msg("%s: %s", algs[a], certlib_err_name(certlib_result_reason(r)));
-        for (int c = 0; c < CERTLIB_CHECK_STATUS; c++) assert_check(r, (certlib_check)c, CERTLIB_CHECK_PASSED, CERTLIB_OK);
+        for (int c = 0; c < CERTLIB_CHECK_STATUS; c++)
+            assert_check(r, (certlib_check)c, CERTLIB_CHECK_PASSED, CERTLIB_OK);
         assert_check(r, CERTLIB_CHECK_STATUS, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK);
         assert_int_equal(certlib_result_alg(r), expected[a]);
         assert_int_equal(certlib_result_element_count(r), 12 + 3);
@@ -96,7 +98,8 @@ static void test_selective_disclosure(void **state)
     certlib_signer *signer = fixture_signer("sm2", "scjg");
     size_t len, small_len, none_len;
     uint8_t *lic = fixture_licence(signer, NULL, &len), *small, *none;
-    const char *keep[] = {"holder_name", "cn.gov.elicence." FIXTURE_TYPE ".1/business_scope", "no_such_element"};
+    const char *keep[] = {"holder_name", "cn.gov.elicence." FIXTURE_TYPE ".1/business_scope",
+                          "no_such_element"};
     assert_int_equal(certlib_licence_disclose(lic, len, keep, 3, &small, &small_len), CERTLIB_OK);
     assert_true(small_len < len);
     certlib_result *r = fixture_verify(ctx, small, small_len, 0);
@@ -198,7 +201,8 @@ static void test_nesting_and_limits(void **state)
     certlib__cbw_tstr(&item, "elementIdentifier");
     certlib__cbw_tstr(&item, "deep");
     certlib__cbw_tstr(&item, "elementValue");
-    for (int i = 0; i < 20; i++) certlib__cbw_array(&item, 1);
+    for (int i = 0; i < 20; i++)
+        certlib__cbw_array(&item, 1);
     certlib__cbw_uint(&item, 0);
     certlib__cbw_map(&w, 2);
     certlib__cbw_tstr(&w, "nameSpaces");
@@ -262,10 +266,11 @@ static void test_forged_defects(void **state)
     uint8_t mz_kid[8], random_kid[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     certlib_signer_kid(mz, mz_kid);
     char other_issuer_id[CERTLIB_LICENCE_ID_MAX], other_type_id[CERTLIB_LICENCE_ID_MAX];
-    assert_int_equal(certlib_licence_id_make(FIXTURE_TYPE, "11330100002498121J", "X1", 1, other_issuer_id, sizeof(other_issuer_id)),
+    assert_int_equal(certlib_licence_id_make(FIXTURE_TYPE, "11330100002498121J", "X1", 1, other_issuer_id,
+                                             sizeof(other_issuer_id)),
                      CERTLIB_OK);
-    assert_int_equal(certlib_licence_id_make("11100000000013338W009", "11330100002498113P", "X1", 1, other_type_id,
-                                             sizeof(other_type_id)),
+    assert_int_equal(certlib_licence_id_make("11100000000013338W009", "11330100002498113P", "X1", 1,
+                                             other_type_id, sizeof(other_type_id)),
                      CERTLIB_OK);
 
     for (int defect = 0; defect < 16; defect++) {
@@ -274,38 +279,94 @@ static void test_forged_defects(void **state)
         certlib_check check = CERTLIB_CHECK_STRUCTURE;
         certlib_err reason;
         switch (defect) {
-        case 0: f.doc_type = "org.iso.18013.5.1.mDL"; reason = CERTLIB_E_DOCTYPE; break;
-        case 1: f.version = "2.0"; reason = CERTLIB_E_MSO; break;
-        case 2: f.digest_alg = "SHA-512"; reason = CERTLIB_E_UNSUPPORTED_DIGEST; break;
-        case 3: forge_find(&f, "holder_name")->random_len = 8; reason = CERTLIB_E_CBOR_TYPE; break;
-        case 4: forge_find(&f, "holder_id")->digest_id = forge_find(&f, "holder_name")->digest_id;
-            reason = CERTLIB_E_DUPLICATE_DIGEST_ID; break;
-        case 5: forge_find(&f, "licence_id")->identifier = "licence_ident"; reason = CERTLIB_E_ELEMENT_MISSING; break;
-        case 6: forge_find(&f, "licence_id")->text = "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.V";
-            reason = CERTLIB_E_LICENCE_ID_CHECKSUM; break;
-        case 7: f.kid = mz_kid; check = CERTLIB_CHECK_SIGNATURE; reason = CERTLIB_E_SIGNATURE; break; /* wrong key */
-        case 8: f.kid = random_kid; check = CERTLIB_CHECK_SIGNER; reason = CERTLIB_E_UNKNOWN_KID; break;
-        case 9: f.alg = CERTLIB_ALG_ES256; check = CERTLIB_CHECK_SIGNATURE; reason = CERTLIB_E_ALG_MISMATCH; break;
-        case 10: forge_find(&f, "holder_name")->not_in_mso = true; check = CERTLIB_CHECK_DIGESTS;
-            reason = CERTLIB_E_DIGEST_MISSING; break;
-        case 11: forge_find(&f, "licence_id")->text = other_issuer_id; check = CERTLIB_CHECK_SCOPE;
-            reason = CERTLIB_E_ISSUER_MISMATCH; break;
-        case 12: forge_find(&f, "licence_id")->text = other_type_id; check = CERTLIB_CHECK_SCOPE;
-            reason = CERTLIB_E_ELEMENT_INCONSISTENT; break;
-        case 13: f.signed_at = 1700000000; check = CERTLIB_CHECK_VALIDITY; reason = CERTLIB_E_SIGNED_OUTSIDE_CERT; break;
-        case 14: f.valid_until = f.valid_from; reason = CERTLIB_E_MSO; break;
-        case 15: f.signer = p256; f.alg = CERTLIB_ALG_EDDSA; f.kid = NULL; check = CERTLIB_CHECK_SIGNATURE;
-            reason = CERTLIB_E_ALG_MISMATCH; break;
-        default: reason = CERTLIB_OK; break;
+        case 0:
+            f.doc_type = "org.iso.18013.5.1.mDL";
+            reason = CERTLIB_E_DOCTYPE;
+            break;
+        case 1:
+            f.version = "2.0";
+            reason = CERTLIB_E_MSO;
+            break;
+        case 2:
+            f.digest_alg = "SHA-512";
+            reason = CERTLIB_E_UNSUPPORTED_DIGEST;
+            break;
+        case 3:
+            forge_find(&f, "holder_name")->random_len = 8;
+            reason = CERTLIB_E_CBOR_TYPE;
+            break;
+        case 4:
+            forge_find(&f, "holder_id")->digest_id = forge_find(&f, "holder_name")->digest_id;
+            reason = CERTLIB_E_DUPLICATE_DIGEST_ID;
+            break;
+        case 5:
+            forge_find(&f, "licence_id")->identifier = "licence_ident";
+            reason = CERTLIB_E_ELEMENT_MISSING;
+            break;
+        case 6:
+            forge_find(&f, "licence_id")->text =
+                "1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.V";
+            reason = CERTLIB_E_LICENCE_ID_CHECKSUM;
+            break;
+        case 7:
+            f.kid = mz_kid;
+            check = CERTLIB_CHECK_SIGNATURE;
+            reason = CERTLIB_E_SIGNATURE;
+            break; /* wrong key */
+        case 8:
+            f.kid = random_kid;
+            check = CERTLIB_CHECK_SIGNER;
+            reason = CERTLIB_E_UNKNOWN_KID;
+            break;
+        case 9:
+            f.alg = CERTLIB_ALG_ES256;
+            check = CERTLIB_CHECK_SIGNATURE;
+            reason = CERTLIB_E_ALG_MISMATCH;
+            break;
+        case 10:
+            forge_find(&f, "holder_name")->not_in_mso = true;
+            check = CERTLIB_CHECK_DIGESTS;
+            reason = CERTLIB_E_DIGEST_MISSING;
+            break;
+        case 11:
+            forge_find(&f, "licence_id")->text = other_issuer_id;
+            check = CERTLIB_CHECK_SCOPE;
+            reason = CERTLIB_E_ISSUER_MISMATCH;
+            break;
+        case 12:
+            forge_find(&f, "licence_id")->text = other_type_id;
+            check = CERTLIB_CHECK_SCOPE;
+            reason = CERTLIB_E_ELEMENT_INCONSISTENT;
+            break;
+        case 13:
+            f.signed_at = 1700000000;
+            check = CERTLIB_CHECK_VALIDITY;
+            reason = CERTLIB_E_SIGNED_OUTSIDE_CERT;
+            break;
+        case 14:
+            f.valid_until = f.valid_from;
+            reason = CERTLIB_E_MSO;
+            break;
+        case 15:
+            f.signer = p256;
+            f.alg = CERTLIB_ALG_EDDSA;
+            f.kid = NULL;
+            check = CERTLIB_CHECK_SIGNATURE;
+            reason = CERTLIB_E_ALG_MISMATCH;
+            break;
+        default:
+            reason = CERTLIB_OK;
+            break;
         }
         size_t len;
         uint8_t *lic = forge_licence(&f, &len);
         certlib_result *r = fixture_verify(ctx, lic, len, 0);
         certlib_check_result got = certlib_result_check(r, check);
-        if (certlib_result_verdict(r) != CERTLIB_VERDICT_INVALID || got.state != CERTLIB_CHECK_FAILED || got.reason != reason)
+        if (certlib_result_verdict(r) != CERTLIB_VERDICT_INVALID || got.state != CERTLIB_CHECK_FAILED ||
+            got.reason != reason)
             fail_msg("defect %d: expected %s on %s, got %s/%s (verdict %s)", defect, certlib_err_name(reason),
-                     certlib_check_name(check), certlib_check_state_name(got.state), certlib_err_name(got.reason),
-                     certlib_verdict_name(certlib_result_verdict(r)));
+                     certlib_check_name(check), certlib_check_state_name(got.state),
+                     certlib_err_name(got.reason), certlib_verdict_name(certlib_result_verdict(r)));
         certlib_result_free(r);
         free(lic);
     }
@@ -419,9 +480,10 @@ static void test_holder_binding(void **state)
                                      "-----END PUBLIC KEY-----\n";
     uint8_t *key;
     size_t key_len;
-    assert_int_equal(certlib_cose_key_from_pem((certlib_slice){(const uint8_t *)device_pem, sizeof(device_pem) - 1}, &key,
-                                               &key_len),
-                     CERTLIB_OK);
+    assert_int_equal(
+        certlib_cose_key_from_pem((certlib_slice){(const uint8_t *)device_pem, sizeof(device_pem) - 1}, &key,
+                                  &key_len),
+        CERTLIB_OK);
     certlib_licence_spec spec;
     fixture_spec(&spec);
     spec.device_key = (certlib_slice){key, key_len};
@@ -441,7 +503,8 @@ static void test_holder_binding(void **state)
     assert_null(out);
     certlib_free(key);
     static const char bad_pem[] = "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n";
-    assert_int_equal(certlib_cose_key_from_pem((certlib_slice){(const uint8_t *)bad_pem, sizeof(bad_pem) - 1}, &key, &key_len),
+    assert_int_equal(certlib_cose_key_from_pem((certlib_slice){(const uint8_t *)bad_pem, sizeof(bad_pem) - 1},
+                                               &key, &key_len),
                      CERTLIB_E_KEY);
     certlib_signer_free(signer);
     certlib_ctx_free(ctx);
@@ -456,10 +519,14 @@ static void test_issue_refusals(void **state)
         const char *what;
         certlib_err want;
     } cases[] = {
-        {"holder_id", CERTLIB_E_IDENT_CHECKSUM}, {"holder_name", CERTLIB_E_INVALID_ARGUMENT},
-        {"type", CERTLIB_E_LICENCE_ID},         {"serial", CERTLIB_E_LICENCE_ID},
-        {"window", CERTLIB_E_INVALID_ARGUMENT}, {"element_name", CERTLIB_E_ELEMENT_VALUE},
-        {"element_date", CERTLIB_E_ELEMENT_VALUE}, {"duplicate_element", CERTLIB_E_ELEMENT_VALUE},
+        {"holder_id", CERTLIB_E_IDENT_CHECKSUM},
+        {"holder_name", CERTLIB_E_INVALID_ARGUMENT},
+        {"type", CERTLIB_E_LICENCE_ID},
+        {"serial", CERTLIB_E_LICENCE_ID},
+        {"window", CERTLIB_E_INVALID_ARGUMENT},
+        {"element_name", CERTLIB_E_ELEMENT_VALUE},
+        {"element_date", CERTLIB_E_ELEMENT_VALUE},
+        {"duplicate_element", CERTLIB_E_ELEMENT_VALUE},
         {"legacy_id", CERTLIB_E_IDENT_KIND},
     };
     certlib_element bad_name[] = {{.identifier = "Bad Name", .type = CERTLIB_VALUE_TEXT, .text = "x"}};
@@ -482,17 +549,21 @@ static void test_issue_refusals(void **state)
         uint8_t *out = NULL;
         size_t len;
         certlib_err err = certlib_licence_issue(signer, &spec, &out, &len, NULL);
-        if (err != cases[i].want) fail_msg("%s: expected %s, got %s", w, certlib_err_name(cases[i].want), certlib_err_name(err));
+        if (err != cases[i].want)
+            fail_msg("%s: expected %s, got %s", w, certlib_err_name(cases[i].want), certlib_err_name(err));
         assert_null(out);
     }
     /* A key and a certificate that do not match. */
     certlib_signer *mixed = NULL;
-    assert_int_equal(certlib_signer_load(fixture_path("pki/ed25519/mz.key"), "/nonexistent.crt", &mixed), CERTLIB_E_IO_OPEN);
+    assert_int_equal(certlib_signer_load(fixture_path("pki/ed25519/mz.key"), "/nonexistent.crt", &mixed),
+                     CERTLIB_E_IO_OPEN);
     char key_path[1024];
     snprintf(key_path, sizeof(key_path), "%s", fixture_path("pki/ed25519/mz.key"));
-    assert_int_equal(certlib_signer_load(key_path, fixture_path("pki/ed25519/scjg.crt"), &mixed), CERTLIB_E_KEY);
+    assert_int_equal(certlib_signer_load(key_path, fixture_path("pki/ed25519/scjg.crt"), &mixed),
+                     CERTLIB_E_KEY);
     snprintf(key_path, sizeof(key_path), "%s", fixture_path("pki/sm2/mz.key"));
-    assert_int_equal(certlib_signer_load(key_path, fixture_path("pki/ed25519/mz.crt"), &mixed), CERTLIB_E_KEY);
+    assert_int_equal(certlib_signer_load(key_path, fixture_path("pki/ed25519/mz.crt"), &mixed),
+                     CERTLIB_E_KEY);
     assert_null(mixed);
     certlib_signer_free(signer);
     certlib_signer_free(status_signer);

@@ -28,11 +28,13 @@ static void test_draft_example(void **state)
     static const uint8_t lst[] = {0x78, 0xda, 0xdb, 0xb9, 0x18, 0x00, 0x02, 0x17, 0x01, 0x5d};
     certlib_status_list *list;
     assert_int_equal(certlib_status_list_new(16, 1, &list), CERTLIB_OK);
-    for (unsigned i = 0; i < 16; i++) assert_int_equal(certlib_status_list_set(list, i, statuses[i]), CERTLIB_OK);
+    for (unsigned i = 0; i < 16; i++)
+        assert_int_equal(certlib_status_list_set(list, i, statuses[i]), CERTLIB_OK);
     certlib_signer *signer = fixture_signer("ed25519", "status");
     uint8_t *cwt;
     size_t len;
-    assert_int_equal(certlib_status_list_sign(list, signer, URI, FIXTURE_SIGNED, 0, 0, &cwt, &len), CERTLIB_OK);
+    assert_int_equal(certlib_status_list_sign(list, signer, URI, FIXTURE_SIGNED, 0, 0, &cwt, &len),
+                     CERTLIB_OK);
     certlib__status_token t;
     assert_int_equal(certlib__status_token_parse(cwt, len, &t), CERTLIB_OK);
     assert_int_equal(t.bits, 1);
@@ -76,11 +78,12 @@ static void test_two_bit_layout(void **state)
     }
     certlib_status_list_free(list);
     assert_int_equal(certlib_status_list_new(8, 3, &list), CERTLIB_E_INVALID_ARGUMENT);
-    assert_int_equal(certlib_status_list_new((size_t)CERTLIB_STATUS_LIST_MAX_BYTES * 4 + 4, 2, &list), CERTLIB_E_CBOR_LIMIT);
+    assert_int_equal(certlib_status_list_new((size_t)CERTLIB_STATUS_LIST_MAX_BYTES * 4 + 4, 2, &list),
+                     CERTLIB_E_CBOR_LIMIT);
 }
 
-static uint8_t *make_list(const char *alg, const char *uri, int64_t iat, int64_t exp, uint64_t idx, unsigned value,
-                          size_t *len)
+static uint8_t *make_list(const char *alg, const char *uri, int64_t iat, int64_t exp, uint64_t idx,
+                          unsigned value, size_t *len)
 {
     certlib_status_list *list;
     assert_int_equal(certlib_status_list_new(1024, 2, &list), CERTLIB_OK);
@@ -93,7 +96,8 @@ static uint8_t *make_list(const char *alg, const char *uri, int64_t iat, int64_t
     return cwt;
 }
 
-static certlib_result *verify_with(certlib_ctx *ctx, const uint8_t *lic, size_t len, int64_t now, bool require)
+static certlib_result *verify_with(certlib_ctx *ctx, const uint8_t *lic, size_t len, int64_t now,
+                                   bool require)
 {
     certlib_verify_opts opts = {.now = now, .require_status = require};
     certlib_result *r;
@@ -101,13 +105,15 @@ static certlib_result *verify_with(certlib_ctx *ctx, const uint8_t *lic, size_t 
     return r;
 }
 
-static void expect_status(certlib_result *r, certlib_verdict verdict, certlib_status status, certlib_check_state state,
-                          certlib_err reason)
+static void expect_status(certlib_result *r, certlib_verdict verdict, certlib_status status,
+                          certlib_check_state state, certlib_err reason)
 {
     certlib_check_result c = certlib_result_check(r, CERTLIB_CHECK_STATUS);
-    if (certlib_result_verdict(r) != verdict || certlib_result_status(r) != status || c.state != state || c.reason != reason)
-        fail_msg("expected %s/%s/%s/%s, got %s/%s/%s/%s", certlib_verdict_name(verdict), certlib_status_name(status),
-                 certlib_check_state_name(state), certlib_err_name(reason), certlib_verdict_name(certlib_result_verdict(r)),
+    if (certlib_result_verdict(r) != verdict || certlib_result_status(r) != status || c.state != state ||
+        c.reason != reason)
+        fail_msg("expected %s/%s/%s/%s, got %s/%s/%s/%s", certlib_verdict_name(verdict),
+                 certlib_status_name(status), certlib_check_state_name(state), certlib_err_name(reason),
+                 certlib_verdict_name(certlib_result_verdict(r)),
                  certlib_status_name(certlib_result_status(r)), certlib_check_state_name(c.state),
                  certlib_err_name(c.reason));
     certlib_result_free(r);
@@ -127,32 +133,32 @@ static void test_status_outcomes(void **state)
 
     certlib_ctx *ctx = fixture_ctx();
     /* No list at all: unknown, never "revoked". */
-    expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_INDETERMINATE, CERTLIB_STATUS_UNKNOWN,
-                  CERTLIB_CHECK_UNKNOWN, CERTLIB_E_STATUS_UNKNOWN);
+    expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_INDETERMINATE,
+                  CERTLIB_STATUS_UNKNOWN, CERTLIB_CHECK_UNKNOWN, CERTLIB_E_STATUS_UNKNOWN);
     uint8_t *cwt = make_list("sm2", URI, iat, exp, 42, CERTLIB_STATUS_VALUE_VALID, &cwt_len);
     assert_int_equal(certlib_ctx_add_status_list(ctx, cwt, cwt_len), CERTLIB_OK);
     certlib_free(cwt);
     expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_VALID, CERTLIB_STATUS_VALID,
                   CERTLIB_CHECK_PASSED, CERTLIB_OK);
     /* After exp the list is stale. */
-    expect_status(verify_with(ctx, lic, len, exp, false), CERTLIB_VERDICT_INDETERMINATE, CERTLIB_STATUS_UNKNOWN,
-                  CERTLIB_CHECK_UNKNOWN, CERTLIB_E_STATUS_STALE);
+    expect_status(verify_with(ctx, lic, len, exp, false), CERTLIB_VERDICT_INDETERMINATE,
+                  CERTLIB_STATUS_UNKNOWN, CERTLIB_CHECK_UNKNOWN, CERTLIB_E_STATUS_STALE);
     /* A newer list replaces it; an older one is ignored. */
     cwt = make_list("sm2", URI, iat + 1, exp, 42, CERTLIB_STATUS_VALUE_REVOKED, &cwt_len);
     assert_int_equal(certlib_ctx_add_status_list(ctx, cwt, cwt_len), CERTLIB_OK);
     certlib_free(cwt);
-    expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_INVALID, CERTLIB_STATUS_REVOKED,
-                  CERTLIB_CHECK_FAILED, CERTLIB_E_REVOKED);
+    expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_INVALID,
+                  CERTLIB_STATUS_REVOKED, CERTLIB_CHECK_FAILED, CERTLIB_E_REVOKED);
     cwt = make_list("sm2", URI, iat - 100, exp, 42, CERTLIB_STATUS_VALUE_VALID, &cwt_len);
     assert_int_equal(certlib_ctx_add_status_list(ctx, cwt, cwt_len), CERTLIB_OK);
     certlib_free(cwt);
-    expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_INVALID, CERTLIB_STATUS_REVOKED,
-                  CERTLIB_CHECK_FAILED, CERTLIB_E_REVOKED);
+    expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_INVALID,
+                  CERTLIB_STATUS_REVOKED, CERTLIB_CHECK_FAILED, CERTLIB_E_REVOKED);
     cwt = make_list("sm2", URI, iat + 2, exp, 42, CERTLIB_STATUS_VALUE_SUSPENDED, &cwt_len);
     assert_int_equal(certlib_ctx_add_status_list(ctx, cwt, cwt_len), CERTLIB_OK);
     certlib_free(cwt);
-    expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_INVALID, CERTLIB_STATUS_SUSPENDED,
-                  CERTLIB_CHECK_FAILED, CERTLIB_E_SUSPENDED);
+    expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_INVALID,
+                  CERTLIB_STATUS_SUSPENDED, CERTLIB_CHECK_FAILED, CERTLIB_E_SUSPENDED);
     certlib_ctx_free(ctx);
 
     /* A list for the same URI signed under another root says nothing about this licence. */
@@ -160,8 +166,8 @@ static void test_status_outcomes(void **state)
     cwt = make_list("p256", URI, iat, exp, 42, CERTLIB_STATUS_VALUE_REVOKED, &cwt_len);
     assert_int_equal(certlib_ctx_add_status_list(ctx, cwt, cwt_len), CERTLIB_OK);
     certlib_free(cwt);
-    expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_INDETERMINATE, CERTLIB_STATUS_UNKNOWN,
-                  CERTLIB_CHECK_UNKNOWN, CERTLIB_E_STATUS_SIGNER);
+    expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_INDETERMINATE,
+                  CERTLIB_STATUS_UNKNOWN, CERTLIB_CHECK_UNKNOWN, CERTLIB_E_STATUS_SIGNER);
     certlib_ctx_free(ctx);
 
     /* An index past the list's end. */
@@ -172,8 +178,8 @@ static void test_status_outcomes(void **state)
     cwt = make_list("sm2", URI, iat, exp, 1, CERTLIB_STATUS_VALUE_VALID, &cwt_len);
     assert_int_equal(certlib_ctx_add_status_list(ctx, cwt, cwt_len), CERTLIB_OK);
     certlib_free(cwt);
-    expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_INDETERMINATE, CERTLIB_STATUS_UNKNOWN,
-                  CERTLIB_CHECK_UNKNOWN, CERTLIB_E_STATUS_INDEX);
+    expect_status(verify_with(ctx, lic, len, FIXTURE_NOW, false), CERTLIB_VERDICT_INDETERMINATE,
+                  CERTLIB_STATUS_UNKNOWN, CERTLIB_CHECK_UNKNOWN, CERTLIB_E_STATUS_INDEX);
     certlib_free(lic);
 
     /* A licence without a status reference, when the caller requires one. */
@@ -200,7 +206,8 @@ static void test_refused_lists(void **state)
     certlib_signer *ds = fixture_signer("ed25519", "scjg");
     uint8_t *by_ds;
     size_t by_ds_len;
-    assert_int_equal(certlib_status_list_sign(list, ds, URI, FIXTURE_NOW, 0, 0, &by_ds, &by_ds_len), CERTLIB_OK);
+    assert_int_equal(certlib_status_list_sign(list, ds, URI, FIXTURE_NOW, 0, 0, &by_ds, &by_ds_len),
+                     CERTLIB_OK);
     assert_int_equal(certlib_ctx_add_status_list(ctx, by_ds, by_ds_len), CERTLIB_E_SIGNER_ROLE);
     /* Altered payload: the signature fails. */
     cwt[len - 70] ^= 1;
@@ -235,7 +242,8 @@ static certlib_err add_raw_list(certlib_ctx *ctx, certlib_signer *signer, const 
     certlib__cbw_uint(&claims, 2);
     certlib__cbw_tstr(&claims, "lst");
     certlib__cbw_bstr(&claims, lst, lst_len);
-    assert_int_equal(certlib__sign1_encode(&token, signer, "application/statuslist+cwt", false, true, claims.buf, claims.len),
+    assert_int_equal(certlib__sign1_encode(&token, signer, "application/statuslist+cwt", false, true,
+                                           claims.buf, claims.len),
                      CERTLIB_OK);
     certlib_err err = certlib_ctx_add_status_list(ctx, token.buf, token.len);
     certlib__cbw_free(&claims);
@@ -254,7 +262,8 @@ static void test_decompression_cap(void **state)
         uLongf packed_len = compressBound((uLong)size);
         uint8_t *zeros = calloc(1, size), *packed = malloc(packed_len);
         assert_int_equal(compress2(packed, &packed_len, zeros, (uLong)size, 9), Z_OK);
-        assert_int_equal(add_raw_list(ctx, signer, packed, packed_len), over ? CERTLIB_E_DECOMPRESS : CERTLIB_OK);
+        assert_int_equal(add_raw_list(ctx, signer, packed, packed_len),
+                         over ? CERTLIB_E_DECOMPRESS : CERTLIB_OK);
         if (!over) {
             packed[packed_len / 2] ^= 0x55;
             assert_int_equal(add_raw_list(ctx, signer, packed, packed_len), CERTLIB_E_DECOMPRESS);
@@ -292,7 +301,8 @@ static void *verify_many(void *arg)
 static void test_concurrent_verification(void **state)
 {
     (void)state;
-    char *bundle = fixture_bundle("sm2,p256,ed25519", "[\"*\"]", "[\"33\"]", NULL, "sm2/status,p256/status,ed25519/status");
+    char *bundle = fixture_bundle("sm2,p256,ed25519", "[\"*\"]", "[\"33\"]", NULL,
+                                  "sm2/status,p256/status,ed25519/status");
     certlib_ctx *ctx = fixture_ctx_from(bundle);
     struct worker workers[4];
     pthread_t threads[4];
@@ -330,12 +340,9 @@ int main(int argc, char **argv)
     if (argc != 2) return 2;
     fixture_keys_dir = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_draft_example),
-        cmocka_unit_test(test_two_bit_layout),
-        cmocka_unit_test(test_status_outcomes),
-        cmocka_unit_test(test_refused_lists),
-        cmocka_unit_test(test_decompression_cap),
-        cmocka_unit_test(test_concurrent_verification),
+        cmocka_unit_test(test_draft_example),     cmocka_unit_test(test_two_bit_layout),
+        cmocka_unit_test(test_status_outcomes),   cmocka_unit_test(test_refused_lists),
+        cmocka_unit_test(test_decompression_cap), cmocka_unit_test(test_concurrent_verification),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

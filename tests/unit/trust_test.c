@@ -74,7 +74,8 @@ static void test_refused_bundles(void **state)
     free(json);
     json_decref(doc);
     free(b);
-    expect_refused("{\"version\": 1, \"roots\": [{\"name\": \"x\", \"certificate\": \"junk\", \"licence_types\": [\"*\"], "
+    expect_refused("{\"version\": 1, \"roots\": [{\"name\": \"x\", \"certificate\": \"junk\", "
+                   "\"licence_types\": [\"*\"], "
                    "\"regions\": [\"*\"]}]}",
                    "roots[0].certificate: not a certificate");
 }

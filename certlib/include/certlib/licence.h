@@ -63,24 +63,24 @@ typedef struct certlib_element {
 
 /** What to issue. Zero means "default" where a default is named. */
 typedef struct certlib_licence_spec {
-    const char *licence_type_code; /* 证照类型代码 (21 characters); required */
-    const char *licence_name;      /* 证照名称, e.g. "营业执照"; required */
-    const char *licence_number;    /* 证照编号; default: the serial */
-    const char *serial;            /* 流水号 [0-9A-Z]{1,64}; default: 20 random characters */
-    unsigned version;              /* 版本号 1-999; default 1 */
-    const char *holder_name;       /* 持证主体; required */
-    const char *holder_id;         /* 持证主体代码: identity number or USCC, checked and normalised */
+    const char *licence_type_code;   /* 证照类型代码 (21 characters); required */
+    const char *licence_name;        /* 证照名称, e.g. "营业执照"; required */
+    const char *licence_number;      /* 证照编号; default: the serial */
+    const char *serial;              /* 流水号 [0-9A-Z]{1,64}; default: 20 random characters */
+    unsigned version;                /* 版本号 1-999; default 1 */
+    const char *holder_name;         /* 持证主体; required */
+    const char *holder_id;           /* 持证主体代码: identity number or USCC, checked and normalised */
     const char *holder_id_type_code; /* default: "111" for identity numbers, "001" for USCCs */
-    const char *issuer_name;       /* 颁发机构; default: the signer certificate's O */
-    int64_t signed_at;             /* Unix seconds; default: now */
-    int64_t valid_from;            /* default: signed_at */
-    int64_t valid_until;           /* required, after valid_from */
+    const char *issuer_name;         /* 颁发机构; default: the signer certificate's O */
+    int64_t signed_at;               /* Unix seconds; default: now */
+    int64_t valid_from;              /* default: signed_at */
+    int64_t valid_until;             /* required, after valid_from */
     const certlib_element *elements; /* type-specific elements, in "cn.gov.elicence.<type>.1" */
     size_t n_elements;
-    const char *status_uri;        /* status list URI; NULL: the licence carries no status reference */
+    const char *status_uri; /* status list URI; NULL: the licence carries no status reference */
     uint64_t status_idx;
-    certlib_slice device_key;      /* holder's COSE_Key (certlib_cose_key_from_pem); empty: unbound */
-    bool with_x5chain;             /* embed the signer certificate (larger; verifiers need no kid lookup) */
+    certlib_slice device_key; /* holder's COSE_Key (certlib_cose_key_from_pem); empty: unbound */
+    bool with_x5chain;        /* embed the signer certificate (larger; verifiers need no kid lookup) */
 } certlib_licence_spec;
 
 /**
@@ -96,8 +96,9 @@ typedef struct certlib_licence_spec {
  * CERTLIB_E_KEY for a malformed device key, CERTLIB_E_ISSUER_MISMATCH when the signer has no USCC.
  */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_issue(const certlib_signer *signer,
-                                                               const certlib_licence_spec *spec, uint8_t **out,
-                                                               size_t *out_len, char *licence_id);
+                                                                const certlib_licence_spec *spec,
+                                                                uint8_t **out, size_t *out_len,
+                                                                char *licence_id);
 
 /**
  * Selective disclosure: copies the licence keeping only the elements named in `keep` (each either
@@ -105,15 +106,15 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_issue(const certlib_si
  * byte for byte, so the result verifies exactly as the original. `*out` is freed with certlib_free.
  */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_disclose(const uint8_t *licence, size_t len,
-                                                                  const char *const *keep, size_t n_keep,
-                                                                  uint8_t **out, size_t *out_len);
+                                                                   const char *const *keep, size_t n_keep,
+                                                                   uint8_t **out, size_t *out_len);
 
 /**
  * Encodes a holder's device public key (PEM SubjectPublicKeyInfo; P-256 or Ed25519) as a COSE_Key
  * (RFC 9053: EC2 with crv 1, or OKP with crv 6). `*out` is freed with certlib_free.
  */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_cose_key_from_pem(certlib_slice pem, uint8_t **out,
-                                                                   size_t *out_len);
+                                                                    size_t *out_len);
 
 /** The Chinese label of a GB/T 36903 metadata element ("licence_id" → "电子证照标识"); NULL for
  *  other identifiers. Static string. */
@@ -121,7 +122,7 @@ CERTLIB_API const char *certlib_element_label(const char *identifier);
 
 /** The type-specific namespace of a licence type: "cn.gov.elicence.<type code>.1" into `out`. */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_type_namespace(const char *licence_type_code, char *out,
-                                                                size_t cap);
+                                                                 size_t cap);
 
 /** Frees memory certlib allocated for the caller (licences, status lists, keys). NULL is a no-op. */
 CERTLIB_API void certlib_free(void *p);

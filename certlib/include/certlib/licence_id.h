@@ -21,11 +21,11 @@ extern "C" {
 #define CERTLIB_LICENCE_SERIAL_MAX 64
 
 typedef struct certlib_licence_id {
-    char type_code[22];                            /* 证照类型代码, 21 characters */
-    char issuer_code[19];                          /* 颁发机构代码 (USCC), 18 characters */
-    char serial[CERTLIB_LICENCE_SERIAL_MAX + 1];   /* 流水号 */
-    unsigned version;                              /* 版本号, 0-999 */
-    char check;                                    /* 校验位 */
+    char type_code[22];                          /* 证照类型代码, 21 characters */
+    char issuer_code[19];                        /* 颁发机构代码 (USCC), 18 characters */
+    char serial[CERTLIB_LICENCE_SERIAL_MAX + 1]; /* 流水号 */
+    unsigned version;                            /* 版本号, 0-999 */
+    char check;                                  /* 校验位 */
 } certlib_licence_id;
 
 /**
@@ -40,9 +40,9 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_id_parse(const char *s
  * Composes an identifier with its check character into `out` (at most CERTLIB_LICENCE_ID_MAX bytes
  * with the NUL). The inputs are validated as certlib_licence_id_parse would.
  */
-CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_id_make(const char *type_code, const char *issuer_code,
-                                                                  const char *serial, unsigned version,
-                                                                  char *out, size_t cap);
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_id_make(const char *type_code,
+                                                                  const char *issuer_code, const char *serial,
+                                                                  unsigned version, char *out, size_t cap);
 
 /** The ISO/IEC 7064 MOD 37,36 check character of `len` characters of [0-9A-Z]; '\0' if any other
  *  character occurs. */

@@ -16,8 +16,8 @@ extern "C" {
 /** COSE algorithm identifiers (RFC 9053; SM2 under a private-use value this profile pins). */
 typedef enum certlib_alg {
     CERTLIB_ALG_NONE = 0,
-    CERTLIB_ALG_ES256 = -7,      /* ECDSA P-256 with SHA-256, signature r‖s (64 bytes) */
-    CERTLIB_ALG_EDDSA = -8,      /* Ed25519 */
+    CERTLIB_ALG_ES256 = -7,       /* ECDSA P-256 with SHA-256, signature r‖s (64 bytes) */
+    CERTLIB_ALG_EDDSA = -8,       /* Ed25519 */
     CERTLIB_ALG_SM2_SM3 = -65600, /* SM2 with SM3 (GB/T 32918, GM/T 0009), signature r‖s (64 bytes) */
 } certlib_alg;
 

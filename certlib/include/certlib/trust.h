@@ -39,7 +39,7 @@ CERTLIB_API void certlib_ctx_free(certlib_ctx *ctx);
  * unchanged and certlib_ctx_trust_error describes the problem.
  */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_ctx_load_trust(certlib_ctx *ctx, const uint8_t *json,
-                                                                size_t len);
+                                                                 size_t len);
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_ctx_load_trust_file(certlib_ctx *ctx, const char *path);
 
 /** Where the last failed load went wrong ("roots[1].regions[0]: ..."), "" after a success. Valid until
@@ -58,7 +58,7 @@ CERTLIB_API size_t certlib_ctx_signer_count(const certlib_ctx *ctx);
  * status signer), CERTLIB_E_SIGNATURE, CERTLIB_E_DECOMPRESS.
  */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_ctx_add_status_list(certlib_ctx *ctx, const uint8_t *cwt,
-                                                                     size_t len);
+                                                                      size_t len);
 
 #ifdef __cplusplus
 }

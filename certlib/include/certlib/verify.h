@@ -31,21 +31,21 @@ typedef enum certlib_verdict {
 
 /** The checks, in the order they run. */
 typedef enum certlib_check {
-    CERTLIB_CHECK_STRUCTURE = 0, /* well-formed IssuerSigned, MSO, licence identifier, doc type */
+    CERTLIB_CHECK_STRUCTURE = 0,    /* well-formed IssuerSigned, MSO, licence identifier, doc type */
     CERTLIB_CHECK_SIGNER = 1,       /* a trusted document signer: its kid is in the bundle, or its x5chain
                                        leads to a trusted root; it carries the document-signer role */
     CERTLIB_CHECK_SIGNATURE = 2,    /* issuerAuth verifies under the signer's key and algorithm */
     CERTLIB_CHECK_CERTIFICATES = 3, /* every certificate from signer to root is in date */
-    CERTLIB_CHECK_SCOPE = 4,     /* licence type and issuer region within the root's scope; the
-                                    licence's issuer is the certificate's subject */
-    CERTLIB_CHECK_VALIDITY = 5,  /* validFrom <= now < validUntil, signed within the certificate */
-    CERTLIB_CHECK_DIGESTS = 6,   /* every disclosed element matches its signed digest */
-    CERTLIB_CHECK_STATUS = 7,    /* the status list says valid */
+    CERTLIB_CHECK_SCOPE = 4,        /* licence type and issuer region within the root's scope; the
+                                       licence's issuer is the certificate's subject */
+    CERTLIB_CHECK_VALIDITY = 5,     /* validFrom <= now < validUntil, signed within the certificate */
+    CERTLIB_CHECK_DIGESTS = 6,      /* every disclosed element matches its signed digest */
+    CERTLIB_CHECK_STATUS = 7,       /* the status list says valid */
     CERTLIB_CHECK_COUNT = 8,
 } certlib_check;
 
 typedef enum certlib_check_state {
-    CERTLIB_CHECK_NOT_RUN = 0,        /* an earlier check failed, so this one means nothing */
+    CERTLIB_CHECK_NOT_RUN = 0, /* an earlier check failed, so this one means nothing */
     CERTLIB_CHECK_PASSED = 1,
     CERTLIB_CHECK_FAILED = 2,
     CERTLIB_CHECK_UNKNOWN = 3,        /* could not be decided (status: no fresh list) */
@@ -59,10 +59,10 @@ typedef struct certlib_check_result {
 
 /** Options; a zeroed struct or NULL means the defaults. */
 typedef struct certlib_verify_opts {
-    int64_t now;             /* the check time, Unix seconds; 0: the system clock */
-    int64_t clock_skew;      /* seconds of tolerance on every time comparison; 0: none */
-    int64_t status_max_age;  /* treat lists older than this (by iat) as stale; 0: only their exp */
-    bool require_status;     /* a licence without a status reference fails the status check */
+    int64_t now;            /* the check time, Unix seconds; 0: the system clock */
+    int64_t clock_skew;     /* seconds of tolerance on every time comparison; 0: none */
+    int64_t status_max_age; /* treat lists older than this (by iat) as stale; 0: only their exp */
+    bool require_status;    /* a licence without a status reference fails the status check */
 } certlib_verify_opts;
 
 typedef struct certlib_result certlib_result;
@@ -72,9 +72,10 @@ typedef struct certlib_result certlib_result;
  * `*out` is always set on CERTLIB_OK and must be freed with certlib_result_free. The input is copied;
  * the caller may reuse its buffer at once.
  */
-CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_verify(const certlib_ctx *ctx, const uint8_t *licence,
-                                                                size_t len, const certlib_verify_opts *opts,
-                                                                certlib_result **out);
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_verify(const certlib_ctx *ctx,
+                                                                 const uint8_t *licence, size_t len,
+                                                                 const certlib_verify_opts *opts,
+                                                                 certlib_result **out);
 
 CERTLIB_API void certlib_result_free(certlib_result *result);
 
@@ -98,8 +99,8 @@ CERTLIB_API const char *certlib_result_holder_id(const certlib_result *result);
 CERTLIB_API certlib_alg certlib_result_alg(const certlib_result *result);
 
 /** validityInfo (Unix seconds); false when the MSO was not parsed. */
-CERTLIB_API bool certlib_result_validity(const certlib_result *result, int64_t *signed_at, int64_t *valid_from,
-                                         int64_t *valid_until);
+CERTLIB_API bool certlib_result_validity(const certlib_result *result, int64_t *signed_at,
+                                         int64_t *valid_from, int64_t *valid_until);
 
 CERTLIB_API certlib_status certlib_result_status(const certlib_result *result);
 /** The status reference; false when the licence has none. `uri` lives as long as the result. */
