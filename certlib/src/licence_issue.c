@@ -274,6 +274,11 @@ certlib_err certlib_licence_issue(const certlib_signer *signer, const certlib_li
                                   spec->serial ? spec->serial : serial, spec->version ? spec->version : 1, id,
                                   sizeof(id));
     if (err) goto done;
+    const char *issuer_name = spec->issuer_name ? spec->issuer_name : signer->cert.org_name;
+    if (!text_ok(issuer_name)) { /* a signer certificate without O needs an explicit issuer_name */
+        err = CERTLIB_E_INVALID_ARGUMENT;
+        goto done;
+    }
     certlib__cst_date_format(signed_at, b.issue_date);
     certlib__cst_date_format(valid_from, b.valid_from);
     certlib__cst_date_format(spec->valid_until, b.valid_until);
@@ -287,17 +292,12 @@ certlib_err certlib_licence_issue(const certlib_signer *signer, const certlib_li
                                              : (spec->serial ? spec->serial : serial))) ||
         (err = add_text(&b, "holder_name", spec->holder_name)) ||
         (err = add_text(&b, "holder_id_type_code", holder_type)) ||
-        (err = add_text(&b, "holder_id", b.holder_id)) ||
-        (err = add_text(&b, "issuer_name", spec->issuer_name ? spec->issuer_name : signer->cert.org_name)) ||
+        (err = add_text(&b, "holder_id", b.holder_id)) || (err = add_text(&b, "issuer_name", issuer_name)) ||
         (err = add_text(&b, "issuer_code", signer->cert.issuer_code)) ||
         (err = add_date(&b, "issue_date", b.issue_date)) ||
         (err = add_date(&b, "valid_from", b.valid_from)) ||
         (err = add_date(&b, "valid_until", b.valid_until)))
         goto done;
-    if (!text_ok(b.items[7].element.text)) { /* a signer certificate without O needs issuer_name */
-        err = CERTLIB_E_INVALID_ARGUMENT;
-        goto done;
-    }
     for (size_t i = 0; i < spec->n_elements; i++)
         if ((err = add(&b, b.type_ns, &spec->elements[i]))) goto done;
 

@@ -180,9 +180,13 @@ struct validity_fields {
 static certlib_err validity_field(cbr *r, certlib_slice key, void *arg)
 {
     struct validity_fields *f = arg;
-    if (slice_eq_str(key, "signed")) return f->seen |= 1, read_tdate(r, &f->mso->signed_at);
-    if (slice_eq_str(key, "validFrom")) return f->seen |= 2, read_tdate(r, &f->mso->valid_from);
-    if (slice_eq_str(key, "validUntil")) return f->seen |= 4, read_tdate(r, &f->mso->valid_until);
+    static const char *const names[] = {"signed", "validFrom", "validUntil"};
+    int64_t *const fields[] = {&f->mso->signed_at, &f->mso->valid_from, &f->mso->valid_until};
+    for (unsigned i = 0; i < 3; i++)
+        if (slice_eq_str(key, names[i])) {
+            f->seen |= 1u << i;
+            return read_tdate(r, fields[i]);
+        }
     if (slice_eq_str(key, "expectedUpdate")) {
         int64_t ignored;
         return read_tdate(r, &ignored);
@@ -243,13 +247,19 @@ static certlib_err mso_field(cbr *r, certlib_slice key, void *arg)
             return CERTLIB_E_UNSUPPORTED_DIGEST;
         return CERTLIB_OK;
     }
-    if (slice_eq_str(key, "valueDigests")) return f->seen |= 4, parse_value_digests(r, mso);
+    if (slice_eq_str(key, "valueDigests")) {
+        f->seen |= 4;
+        return parse_value_digests(r, mso);
+    }
     if (slice_eq_str(key, "deviceKeyInfo")) {
         f->seen |= 8;
         if ((err = read_text_map(r, device_key_info_field, mso))) return err;
         return mso->device_key.ptr ? CERTLIB_OK : CERTLIB_E_MSO;
     }
-    if (slice_eq_str(key, "docType")) return f->seen |= 16, certlib__cbr_tstr(r, &mso->doc_type);
+    if (slice_eq_str(key, "docType")) {
+        f->seen |= 16;
+        return certlib__cbr_tstr(r, &mso->doc_type);
+    }
     if (slice_eq_str(key, "validityInfo")) {
         struct validity_fields v = {mso, 0};
         f->seen |= 32;

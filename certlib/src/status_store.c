@@ -18,37 +18,35 @@ certlib_err certlib_ctx_add_status_list(certlib_ctx *ctx, const uint8_t *cwt, si
     certlib_status_list *list;
     if ((err = certlib__status_token_list(&t, &list))) return err;
 
-    certlib__status_entry fresh = {.list = list, .iat = t.iat, .exp = t.exp, .root = signer->root};
+    certlib__status_entry fresh = {.uri = (char *)certlib__status_list_uri(list),
+                                   .list = list,
+                                   .iat = t.iat,
+                                   .exp = t.exp,
+                                   .root = signer->root};
     pthread_rwlock_wrlock(&ctx->status_lock);
     size_t i = 0;
-    while (i < ctx->n_status && strcmp(ctx->status[i].uri, certlib__status_list_uri(list)) != 0)
+    while (i < ctx->n_status && strcmp(ctx->status[i].uri, fresh.uri) != 0)
         i++;
-    if (i < ctx->n_status) {
-        if (ctx->status[i].iat <= t.iat) { /* newer (or a re-fetch of the same) replaces */
-            certlib_status_list_free(ctx->status[i].list);
-            fresh.uri = (char *)certlib__status_list_uri(list);
-            ctx->status[i] = fresh;
-            list = NULL;
-        }
-    } else if (ctx->n_status == ctx->status_cap) {
+    if (i == ctx->n_status && ctx->n_status == ctx->status_cap) {
         size_t cap = ctx->status_cap ? ctx->status_cap * 2 : 8;
         certlib__status_entry *grown = realloc(ctx->status, cap * sizeof(*grown));
-        if (!grown) {
-            err = CERTLIB_E_NOMEM;
-        } else {
+        if (grown) {
             ctx->status = grown;
             ctx->status_cap = cap;
+        } else {
+            err = CERTLIB_E_NOMEM;
         }
     }
-    if (!err && list) {
-        fresh.uri = (char *)certlib__status_list_uri(list);
-        if (i == ctx->n_status) {
-            ctx->status[ctx->n_status++] = fresh;
-            list = NULL;
-        }
+    if (!err && i == ctx->n_status) { /* a URI not seen before */
+        ctx->status[ctx->n_status++] = fresh;
+        list = NULL;
+    } else if (!err && ctx->status[i].iat <= t.iat) { /* newer, or a re-fetch of the same, replaces */
+        certlib__status_entry old = ctx->status[i];
+        ctx->status[i] = fresh;
+        list = old.list;
     }
     pthread_rwlock_unlock(&ctx->status_lock);
-    certlib_status_list_free(list); /* an older list than the one held, or a failure */
+    certlib_status_list_free(list); /* the list replaced, or the older one offered, or a failure's */
     return err;
 }
 

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fixtures.h"
 
@@ -143,16 +142,4 @@ certlib_result *fixture_verify(const certlib_ctx *ctx, const uint8_t *licence, s
     assert_int_equal(certlib_licence_verify(ctx, licence, len, &opts, &r), CERTLIB_OK);
     assert_non_null(r);
     return r;
-}
-
-const char *fixture_temp_file(const char *name, const void *data, size_t len)
-{
-    static char path[512];
-    const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(path, sizeof(path), "%s/certlib-test-%ld-%s", dir, (long)getpid(), name);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    fclose(f);
-    return path;
 }

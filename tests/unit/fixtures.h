@@ -39,7 +39,4 @@ void fixture_spec(certlib_licence_spec *spec);
 /* Verifies and returns the result (never NULL). */
 certlib_result *fixture_verify(const certlib_ctx *ctx, const uint8_t *licence, size_t len, int64_t now);
 
-/* Writes `data` as a file under a temporary directory; returns the path (static buffer). */
-const char *fixture_temp_file(const char *name, const void *data, size_t len);
-
 #endif
