@@ -56,6 +56,8 @@ static const struct err_text texts[] = {
     {CERTLIB_E_ELEMENT_VALUE, "element_value", "an element value has the wrong type or form"},
     {CERTLIB_E_KEY, "key_unsupported", "a key cannot be parsed or is of an unsupported kind"},
     {CERTLIB_E_DECOMPRESS, "decompress", "compressed data is corrupt or inflates past its limit"},
+    {CERTLIB_E_QR_PREFIX, "qr_prefix", "the QR text does not start with EL1:"},
+    {CERTLIB_E_BASE45, "base45", "the QR text is not valid Base45"},
     {CERTLIB_E_SIGNATURE, "signature_invalid", "the signature does not verify"},
     {CERTLIB_E_UNKNOWN_KID, "unknown_kid", "no trusted certificate has the signature's key id"},
     {CERTLIB_E_ALG_MISMATCH, "alg_mismatch", "the signature algorithm does not fit the signer's key"},

@@ -8,6 +8,7 @@
 #include "ident.h"
 #include "licence.h"
 #include "licence_id.h"
+#include "qr.h"
 #include "signer.h"
 #include "status.h"
 #include "trust.h"

@@ -69,6 +69,8 @@ typedef enum certlib_err {
     CERTLIB_E_ELEMENT_VALUE = 218,       /* an element value has the wrong type or form */
     CERTLIB_E_KEY = 219,                 /* a key cannot be parsed or is of an unsupported kind */
     CERTLIB_E_DECOMPRESS = 220,          /* compressed data is corrupt or inflates past its limit */
+    CERTLIB_E_QR_PREFIX = 221,           /* QR text without the "EL1:" prefix */
+    CERTLIB_E_BASE45 = 222,              /* not valid Base45 (RFC 9285) */
 
     /* cryptographic checks */
     CERTLIB_E_SIGNATURE = 300,          /* the signature does not verify (altered data or wrong key) */
