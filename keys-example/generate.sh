@@ -4,7 +4,7 @@
 #
 # What it makes (see README.md for the table):
 #   pki/<alg>/   for each of sm2, p256, ed25519: an issuing-authority root (like an ISO 18013-5 IACA),
-#                document-signer certificates for three departments of 杭州市, and a status-list signer
+#                document-signer certificates for six departments of 杭州市, and a status-list signer
 #   log/         Ed25519 keys of the signature log and the access log
 #   tls/         authd's TLS server certificate, a client CA and mutual-TLS client certificates
 #   trust.json   the trust bundle: the roots with their scope, plus the signer certificates
@@ -26,6 +26,9 @@ departments=(
     "scjg 11330100002498113P 杭州市市场监督管理局"
     "mz 11330100002498121J 杭州市民政局"
     "ga 1133010000249813XA 杭州市公安局"
+    "zrzy 113301000024981565 杭州市规划和自然资源局"
+    "wjw 113301000024981640 杭州市卫生健康委员会"
+    "rs 11330100002498172T 杭州市人力资源和社会保障局"
 )
 STATUS_USCC=11330100002498148A # 杭州市数据资源管理局, signs the status lists
 STATUS_NAME=杭州市数据资源管理局
@@ -96,6 +99,18 @@ for logname in signatures access; do
     openssl pkey -in "log/$logname.key" -pubout -out "log/$logname.pub"
 done
 
+# The data key authd encrypts licences at rest with (and derives the holder-index key from): 32 random
+# bytes in hex. And bearer tokens for the example clients of policies/clients.yaml, which holds only
+# their SHA-256 (tokens/sha256.txt lists them to paste there after regenerating).
+openssl rand -hex 32 >data.key
+rm -rf tokens
+mkdir -p tokens
+: >tokens/sha256.txt
+for client in issuer-scjg issuer-mz issuer-ga issuer-zrzy issuer-wjw issuer-rs counter-hz counter-hz-full auditor admin; do
+    printf 'authd_%s' "$(openssl rand -hex 24)" >"tokens/$client.token"
+    printf '%s %s\n' "$client" "$(openssl dgst -sha256 -r "tokens/$client.token" | cut -d' ' -f1)" >>tokens/sha256.txt
+done
+
 # TLS: authd's server certificate (self-signed, localhost), a client CA and one client certificate per
 # example client of the mutual-TLS demo.
 mkdir -p tls
@@ -154,5 +169,10 @@ pem_json() { awk 'BEGIN { ORS = "" } { gsub(/\r/, ""); print $0 "\\n" }' "$1"; }
     done
     printf '\n  ]\n}\n'
 } >trust.json
-chmod 644 trust.json pki/*/*.crt log/*.pub tls/*.crt tls/clients/*.crt
-echo "wrote pki/, log/, tls/ and trust.json (NOT FOR PRODUCTION)"
+chmod 644 trust.json pki/*/*.crt log/*.pub tls/*.crt tls/clients/*.crt tokens/sha256.txt
+# Client certificate fingerprints (SHA-256 of the DER), for policies/clients.yaml.
+for c in tls/clients/*.crt; do
+    printf '%s %s\n' "$(basename "$c" .crt)" "$(openssl x509 -in "$c" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)"
+done >tls/clients/sha256.txt
+echo "wrote pki/, log/, tls/, tokens/, data.key and trust.json (NOT FOR PRODUCTION)"
+echo "update policies/clients.yaml with tokens/sha256.txt and tls/clients/sha256.txt"

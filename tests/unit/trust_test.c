@@ -17,7 +17,7 @@ static void test_example_bundle(void **state)
     (void)state;
     certlib_ctx *ctx = fixture_ctx();
     assert_int_equal(certlib_ctx_root_count(ctx), 3);
-    assert_int_equal(certlib_ctx_signer_count(ctx), 9 + 3);
+    assert_int_equal(certlib_ctx_signer_count(ctx), 18 + 3);
     assert_string_equal(certlib_ctx_trust_error(ctx), "");
     certlib_ctx_free(ctx);
 }
