@@ -10,12 +10,19 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "metrics.h"
 #include "router.h"
 
 struct authd_accesslog {
     int fd;
     int owns_fd;
+    struct authd_metrics *metrics; /* fed from the same hook: it sees every request's final status */
 };
+
+void authd_accesslog_set_metrics(struct authd_accesslog *log, struct authd_metrics *metrics)
+{
+    log->metrics = metrics;
+}
 
 struct logger {
     h2o_logger_t super;
@@ -108,6 +115,7 @@ static void log_access(h2o_logger_t *self, h2o_req_t *req)
                     ? (double)(end.tv_sec - req->timestamps.request_begin_at.tv_sec) * 1e3 +
                           (double)(end.tv_usec - req->timestamps.request_begin_at.tv_usec) / 1e3
                     : 0.0;
+    authd_metrics_request(log->metrics, pattern, req->res.status, ms / 1e3);
     const char *proto = req->version >= 0x200 ? "HTTP/2" : req->version == 0x101 ? "HTTP/1.1" : "HTTP/1.0";
 
     char line[512];

@@ -15,6 +15,10 @@ void authd_accesslog_register(struct authd_accesslog *log, h2o_pathconf_t *pathc
 
 void authd_accesslog_close(struct authd_accesslog *log);
 
+/* Every logged request also counts in these metrics. */
+struct authd_metrics;
+void authd_accesslog_set_metrics(struct authd_accesslog *log, struct authd_metrics *metrics);
+
 /* Writes into `out` (NUL-terminated) a printable, personal-data-free rendering of a path that matched
  * no route: segments longer than 8 bytes become "{redacted}", unsafe bytes become '?'. */
 void authd_accesslog_redact_path(h2o_iovec_t path, char *out, size_t cap);

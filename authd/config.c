@@ -58,10 +58,15 @@ static int listener_address(struct authd_yaml *l, yaml_node_t *v, void *t)
     lc->port = parsed.port;
     return 0;
 }
+static int tls_client_ca(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_path(l, v, "tls.client_ca", &((struct authd_listener_config *)t)->client_ca);
+}
 static int listener_tls(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
-    static const struct authd_yaml_field fields[] = {{"certificate", tls_cert}, {"key", tls_key}};
-    return authd_yaml_walk(l, v, "listen.tls", fields, 2, t);
+    static const struct authd_yaml_field fields[] = {
+        {"certificate", tls_cert}, {"key", tls_key}, {"client_ca", tls_client_ca}};
+    return authd_yaml_walk(l, v, "listen.tls", fields, 3, t);
 }
 
 static int top_listen(struct authd_yaml *l, yaml_node_t *v, void *t)
@@ -141,6 +146,90 @@ static int top_store(struct authd_yaml *l, yaml_node_t *v, void *t)
     return authd_yaml_walk(l, v, "store", fields, 1, t);
 }
 
+#define PATH_FIELD(fn, name, member)                                                                          \
+    static int fn(struct authd_yaml *l, yaml_node_t *v, void *t)                                              \
+    {                                                                                                        \
+        return authd_yaml_path(l, v, name, &((struct authd_config *)t)->member);                             \
+    }
+PATH_FIELD(top_policies, "policies_dir", policies_dir)
+PATH_FIELD(top_trust, "trust_bundle", trust_bundle)
+PATH_FIELD(top_data_key, "data_key", data_key)
+
+static int top_public_url(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    struct authd_config *c = t;
+    if (authd_yaml_string(l, v, "public_url", &c->public_url) != 0) return -1;
+    size_t n = strlen(c->public_url);
+    if ((strncmp(c->public_url, "http://", 7) != 0 && strncmp(c->public_url, "https://", 8) != 0) ||
+        c->public_url[n - 1] == '/')
+        return authd_yaml_fail(l, v, "public_url: expected http(s)://host[:port][/path] without a trailing /");
+    return 0;
+}
+
+#define SIGNER_FIELD(fn, name, member)                                                                        \
+    static int fn(struct authd_yaml *l, yaml_node_t *v, void *t)                                              \
+    {                                                                                                        \
+        return authd_yaml_path(l, v, "signers." name, &((struct authd_signer_config *)t)->member);            \
+    }
+SIGNER_FIELD(signer_key, "key", key)
+SIGNER_FIELD(signer_cert, "certificate", certificate)
+SIGNER_FIELD(signer_status_key, "status_key", status_key)
+SIGNER_FIELD(signer_status_cert, "status_certificate", status_certificate)
+static int signer_issuer(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_string(l, v, "signers.issuer_code", &((struct authd_signer_config *)t)->issuer_code);
+}
+
+static int one_signer(struct authd_yaml *l, yaml_node_t *item, size_t i, void *t)
+{
+    static const struct authd_yaml_field fields[] = {{"issuer_code", signer_issuer},
+                                                     {"key", signer_key},
+                                                     {"certificate", signer_cert},
+                                                     {"status_key", signer_status_key},
+                                                     {"status_certificate", signer_status_cert}};
+    struct authd_config *c = t;
+    if (i >= AUTHD_MAX_SIGNERS) return authd_yaml_fail(l, item, "signers: at most %d", AUTHD_MAX_SIGNERS);
+    struct authd_signer_config *sc = &c->signers[i];
+    c->signer_count = i + 1;
+    if (authd_yaml_walk(l, item, "signers", fields, 5, sc) != 0) return -1;
+    if (!sc->issuer_code || !sc->key || !sc->certificate || !sc->status_key || !sc->status_certificate)
+        return authd_yaml_fail(l, item, "signers: issuer_code, key, certificate, status_key and status_certificate are required");
+    return 0;
+}
+
+static int top_signers(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_each(l, v, "signers", one_signer, t);
+}
+
+static int status_size(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    uint64_t n;
+    if (authd_yaml_uint(l, v, "status.list_size", 1024, 1u << 24, &n) != 0) return -1;
+    if (n % 8) return authd_yaml_fail(l, v, "status.list_size: a multiple of 8");
+    ((struct authd_config *)t)->status_list_size = (uint32_t)n;
+    return 0;
+}
+static int status_ttl(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    uint64_t n;
+    if (authd_yaml_uint(l, v, "status.ttl", 1, 86400, &n) != 0) return -1;
+    ((struct authd_config *)t)->status_ttl = (uint32_t)n;
+    return 0;
+}
+static int top_status(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    static const struct authd_yaml_field fields[] = {{"list_size", status_size}, {"ttl", status_ttl}};
+    return authd_yaml_walk(l, v, "status", fields, 2, t);
+}
+
+SIZE_FIELD(writer_batch, "writer.max_batch", writer_max_batch, 1, 65536)
+static int top_writer(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    static const struct authd_yaml_field fields[] = {{"max_batch", writer_batch}};
+    return authd_yaml_walk(l, v, "writer", fields, 1, t);
+}
+
 static void set_defaults(struct authd_config *c)
 {
     memset(c, 0, sizeof(*c));
@@ -150,6 +239,9 @@ static void set_defaults(struct authd_config *c)
     c->max_header_bytes = (size_t)16 << 10;
     c->max_batch = 10000;
     c->shutdown_grace_ms = 5000;
+    c->status_list_size = 1u << 20;
+    c->status_ttl = 60;
+    c->writer_max_batch = 1024;
 }
 
 int authd_config_load(struct authd_config *config, const char *path, char *err, size_t err_cap)
@@ -157,7 +249,9 @@ int authd_config_load(struct authd_config *config, const char *path, char *err, 
     static const struct authd_yaml_field fields[] = {
         {"listen", top_listen},        {"workers", top_workers},       {"data_dir", top_data_dir},
         {"regions_file", top_regions}, {"access_log", top_access_log}, {"limits", top_limits},
-        {"store", top_store}};
+        {"store", top_store},          {"policies_dir", top_policies}, {"trust_bundle", top_trust},
+        {"data_key", top_data_key},    {"public_url", top_public_url}, {"signers", top_signers},
+        {"status", top_status},        {"writer", top_writer}};
     struct authd_yaml y;
     set_defaults(config);
     if (authd_yaml_load(&y, path, err, err_cap) != 0) return -1;
@@ -193,6 +287,12 @@ int authd_config_validate(const struct authd_config *c, char *err, size_t err_ca
         snprintf(err, err_cap, "no data directory: set 'data_dir' or pass --data");
         return -1;
     }
+    const char *missing = !c->policies_dir ? "policies_dir" : !c->trust_bundle ? "trust_bundle"
+                        : !c->data_key     ? "data_key"     : !c->public_url   ? "public_url" : NULL;
+    if (missing) {
+        snprintf(err, err_cap, "'%s' is required", missing);
+        return -1;
+    }
     return 0;
 }
 
@@ -203,6 +303,7 @@ void authd_config_replace_listeners(struct authd_config *c, const struct authd_l
         free(c->listeners[i].host);
         free(c->listeners[i].tls_cert);
         free(c->listeners[i].tls_key);
+        free(c->listeners[i].client_ca);
     }
     if (count) memcpy(c->listeners, listeners, count * sizeof(listeners[0]));
     c->listener_count = count;
@@ -214,5 +315,16 @@ void authd_config_free(struct authd_config *c)
     free(c->data_dir);
     free(c->access_log);
     free(c->regions_file);
+    free(c->policies_dir);
+    free(c->trust_bundle);
+    free(c->data_key);
+    free(c->public_url);
+    for (size_t i = 0; i < c->signer_count; i++) {
+        free(c->signers[i].issuer_code);
+        free(c->signers[i].key);
+        free(c->signers[i].certificate);
+        free(c->signers[i].status_key);
+        free(c->signers[i].status_certificate);
+    }
     memset(c, 0, sizeof(*c));
 }

@@ -6,12 +6,21 @@
 #include <stdint.h>
 
 #define AUTHD_MAX_LISTENERS 16
+#define AUTHD_MAX_SIGNERS 64
 
 struct authd_listener_config {
     char *host; /* numeric address, e.g. "127.0.0.1" or "::1" */
     uint16_t port;
     char *tls_cert; /* PEM certificate chain; NULL for plain HTTP */
     char *tls_key;  /* PEM private key */
+    char *client_ca; /* PEM CA of mutual-TLS client certificates; NULL: no client certificates asked */
+};
+
+/* A department's signing keys: its document signer and the status-list signer under the same root. */
+struct authd_signer_config {
+    char *issuer_code;
+    char *key, *certificate;
+    char *status_key, *status_certificate;
 };
 
 struct authd_config {
@@ -26,6 +35,15 @@ struct authd_config {
     uint64_t shutdown_grace_ms; /* how long in-flight requests may take after SIGTERM */
     char *access_log;           /* path, or "-" for standard error */
     char *regions_file;         /* extra GB/T 2260 codes (certlib TSV format), or NULL */
+    char *policies_dir;         /* licence-types.yaml, matters.yaml, clients.yaml */
+    char *trust_bundle;         /* served at /v1/trust and used by /v1/verify */
+    char *data_key;             /* file with the 32-byte data key in hex */
+    char *public_url;           /* base of the status-list URIs written into licences */
+    struct authd_signer_config signers[AUTHD_MAX_SIGNERS];
+    size_t signer_count;
+    uint32_t status_list_size;  /* entries per status list */
+    uint32_t status_ttl;        /* seconds: CWT ttl and Cache-Control max-age of status lists */
+    size_t writer_max_batch;    /* most writes in one group commit */
 };
 
 /* Fills defaults, then reads `path`. Relative paths in the file are resolved against the file's

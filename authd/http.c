@@ -2,6 +2,8 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "http.h"
 
@@ -43,19 +45,124 @@ const char *authd_status_text(int status)
     }
 }
 
-void authd_send(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body)
+static void send_with_cache(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body,
+                            h2o_iovec_t cache_control)
 {
     static h2o_generator_t generator = {NULL, NULL};
     req->res.status = status;
     req->res.reason = authd_status_text(status);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                    strlen(content_type));
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, H2O_STRLIT("no-store"));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, cache_control.base, cache_control.len);
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,
                           H2O_STRLIT("nosniff"));
     req->res.content_length = body.len;
     h2o_start_response(req, &generator);
     h2o_send(req, &body, 1, H2O_SEND_STATE_FINAL);
+}
+
+void authd_send(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body)
+{
+    send_with_cache(req, status, content_type, body, h2o_iovec_init(H2O_STRLIT("no-store")));
+}
+
+void authd_send_cacheable(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body, unsigned max_age)
+{
+    char *cc = h2o_mem_alloc_pool(&req->pool, 40);
+    int n = snprintf(cc, 40, "public, max-age=%u", max_age);
+    send_with_cache(req, status, content_type, body, h2o_iovec_init(cc, (size_t)n));
+}
+
+h2o_iovec_t authd_pool_copy(h2o_req_t *req, const void *bytes, size_t len)
+{
+    char *p = h2o_mem_alloc_pool(&req->pool, len + 1);
+    memcpy(p, bytes, len);
+    p[len] = '\0';
+    return h2o_iovec_init(p, len);
+}
+
+void authd_send_json_doc(h2o_req_t *req, int status, json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!text) {
+        authd_problem(req, 503, "overloaded", "out of memory");
+        return;
+    }
+    h2o_iovec_t body = authd_pool_copy(req, text, strlen(text));
+    free(text);
+    authd_send_json(req, status, body);
+}
+
+static int content_type_is(h2o_req_t *req, const char *want)
+{
+    ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    if (at < 0) return 0;
+    h2o_iovec_t v = req->headers.entries[at].value;
+    size_t n = strlen(want);
+    return v.len >= n && h2o_lcstris(v.base, n, want, n) && (v.len == n || v.base[n] == ';' || v.base[n] == ' ');
+}
+
+json_t *authd_json_body(h2o_req_t *req, const char *const *allowed)
+{
+    if (!content_type_is(req, "application/json")) {
+        authd_problem(req, 415, "unsupported_media_type", "send application/json");
+        return NULL;
+    }
+    json_error_t error;
+    json_t *doc = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len, JSON_REJECT_DUPLICATES, &error);
+    if (!doc) {
+        /* error.text may quote the input, which may be personal data: give the position only. */
+        if (json_error_code(&error) == json_error_invalid_utf8)
+            authd_problemf(req, 400, "invalid_utf8", "the body is not valid UTF-8 (line %d, column %d)", error.line,
+                           error.column);
+        else if (json_error_code(&error) == json_error_duplicate_key)
+            authd_problemf(req, 400, "duplicate_field", "a field appears twice (line %d, column %d)", error.line,
+                           error.column);
+        else
+            authd_problemf(req, 400, "malformed_json", "the body is not valid JSON (line %d, column %d)", error.line,
+                           error.column);
+        return NULL;
+    }
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        authd_problem(req, 400, "invalid_request", "the body must be a JSON object");
+        return NULL;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(doc, key, value)
+    {
+        size_t i = 0;
+        while (allowed[i] && strcmp(allowed[i], key) != 0) i++;
+        if (!allowed[i]) {
+            json_decref(doc);
+            authd_problem(req, 400, "unknown_field", "the body has a field this route does not take");
+            return NULL;
+        }
+    }
+    return doc;
+}
+
+int authd_query_param(h2o_req_t *req, const char *name, h2o_iovec_t *out)
+{
+    *out = h2o_iovec_init(NULL, 0);
+    if (req->query_at == SIZE_MAX) return 0;
+    const char *p = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
+    size_t n = strlen(name);
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        if (!amp) amp = end;
+        if ((size_t)(amp - p) > n && memcmp(p, name, n) == 0 && p[n] == '=') {
+            h2o_iovec_t raw = h2o_iovec_init(p + n + 1, (size_t)(amp - p - n - 1));
+            /* '+' means space in query strings */
+            char *plus = h2o_mem_alloc_pool(&req->pool, raw.len + 1);
+            for (size_t i = 0; i < raw.len; i++) plus[i] = raw.base[i] == '+' ? ' ' : raw.base[i];
+            return authd_percent_decode(&req->pool, h2o_iovec_init(plus, raw.len), out);
+        }
+        p = amp + 1;
+    }
+    return 0;
 }
 
 void authd_send_json(h2o_req_t *req, int status, h2o_iovec_t body)

@@ -21,6 +21,26 @@ struct authd_request {
 void authd_send(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body);
 void authd_send_json(h2o_req_t *req, int status, h2o_iovec_t body);
 
+/* Like authd_send, for public, cacheable documents (status lists, the trust bundle). */
+void authd_send_cacheable(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body,
+                          unsigned max_age);
+
+/* Sends a jansson document as JSON and releases it. */
+struct json_t;
+void authd_send_json_doc(h2o_req_t *req, int status, struct json_t *doc);
+
+/* Copies `len` bytes into the request's pool. */
+h2o_iovec_t authd_pool_copy(h2o_req_t *req, const void *bytes, size_t len);
+
+/* Parses the body as a JSON object (Content-Type application/json), refusing duplicate keys and any key
+ * not in `allowed` (NULL-terminated). On failure sends the problem and returns NULL; the caller
+ * json_decref's what it gets. */
+struct json_t *authd_json_body(h2o_req_t *req, const char *const *allowed);
+
+/* The value of query parameter `name`, percent-decoded into pool memory; {NULL, 0} when absent, and
+ * -1 from the function on a malformed escape. */
+int authd_query_param(h2o_req_t *req, const char *name, h2o_iovec_t *out);
+
 /* Sends an application/problem+json document (RFC 9457) with a stable machine-readable `code`.
  * `detail` must be UTF-8 and must not carry secrets or personal data. */
 void authd_problem(h2o_req_t *req, int status, const char *code, const char *detail);

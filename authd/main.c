@@ -10,7 +10,7 @@
 #include "certlib/region.h"
 #include "config.h"
 #include "server.h"
-#include "store.h"
+#include "services.h"
 
 #define AUTHD_VERSION "0.1.0"
 
@@ -119,9 +119,14 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    if (authd_accesslog_open(&server.accesslog, config.access_log, err, sizeof(err)) != 0 ||
-        authd_store_open(&server.store, config.data_dir, config.lmdb_map_bytes, err, sizeof(err)) != 0) {
+    if (authd_accesslog_open(&server.accesslog, config.access_log, err, sizeof(err)) != 0) {
         fprintf(stderr, "authd: %s\n", err);
+        goto out;
+    }
+    int started = authd_services_start(&server, err, sizeof(err));
+    if (started != 0) {
+        fprintf(stderr, "authd: %s\n", err);
+        status = started;
         goto out;
     }
     print_banner(&config);
@@ -132,7 +137,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "authd: stopped\n");
     status = 0;
 out:
-    authd_store_close(server.store);
+    authd_services_stop(&server);
     authd_accesslog_close(server.accesslog);
     certlib_regions_free(server.regions);
     authd_config_free(&config);

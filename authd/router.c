@@ -7,8 +7,24 @@ static const struct authd_route routes[] = {
     {"GET", "/healthz", authd_route_healthz},
     {"GET", "/v1/ident/{number}", authd_route_ident_get},
     {"POST", "/v1/ident/check", authd_route_ident_check},
+    {"POST", "/v1/licences", authd_route_licence_issue},
+    {"GET", "/v1/licences/{licence_id}", authd_route_licence_get},
+    {"POST", "/v1/licences/{licence_id}/status", authd_route_licence_status},
+    {"GET", "/v1/holders/{holder_id}/licences", authd_route_lookup},
+    {"POST", "/v1/verify", authd_route_verify},
+    {"GET", "/v1/status/{list_id}", authd_route_status_list},
+    {"GET", "/v1/trust", authd_route_trust},
+    {"GET", "/metrics", authd_route_metrics},
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+const char *const *authd_route_patterns(size_t *n)
+{
+    static const char *patterns[N_ROUTES];
+    for (size_t i = 0; i < N_ROUTES; i++) patterns[i] = routes[i].pattern;
+    *n = N_ROUTES;
+    return patterns;
+}
 
 /* Matches `path` (no query) against a pattern segment by segment. */
 static int pattern_match(const char *pattern, h2o_iovec_t path, h2o_iovec_t *params, size_t *param_count)

@@ -28,5 +28,16 @@ int authd_router_on_req(h2o_handler_t *self, h2o_req_t *req);
 void authd_route_healthz(struct authd_request *r);
 void authd_route_ident_get(struct authd_request *r);
 void authd_route_ident_check(struct authd_request *r);
+void authd_route_licence_issue(struct authd_request *r);
+void authd_route_licence_get(struct authd_request *r);
+void authd_route_licence_status(struct authd_request *r);
+void authd_route_lookup(struct authd_request *r);
+void authd_route_verify(struct authd_request *r);
+void authd_route_status_list(struct authd_request *r);
+void authd_route_trust(struct authd_request *r);
+void authd_route_metrics(struct authd_request *r);
+
+/* Every route pattern, for the metrics (static strings that live as long as the process). */
+const char *const *authd_route_patterns(size_t *n);
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "async.h"
 #include "problem_filter.h"
 #include "router.h"
 
@@ -35,9 +36,30 @@ struct worker {
     size_t listener_count;
     int fds[AUTHD_MAX_LISTENERS];
     h2o_context_t ctx;
+    h2o_multithread_receiver_t receiver; /* completions from the writer thread (async.c) */
     h2o_accept_ctx_t accept_ctx[AUTHD_MAX_LISTENERS];
     h2o_socket_t *sockets[AUTHD_MAX_LISTENERS];
 };
+
+h2o_multithread_receiver_t *authd_worker_receiver(h2o_context_t *ctx)
+{
+    return &H2O_STRUCT_FROM_MEMBER(struct worker, ctx, ctx)->receiver;
+}
+
+const struct authd_issuer_keys *authd_server_issuer(const struct authd_server *s, const char *issuer_code)
+{
+    for (size_t i = 0; issuer_code && i < s->n_issuers; i++)
+        if (strcmp(s->issuers[i].issuer_code, issuer_code) == 0) return &s->issuers[i];
+    return NULL;
+}
+
+/* Mutual TLS: ask for a client certificate (without requiring one: bearer tokens work over TLS too)
+ * and accept only those the client CA issued. */
+static int verify_client(int preverify_ok, X509_STORE_CTX *ctx)
+{
+    (void)ctx;
+    return preverify_ok;
+}
 
 static int resolve(struct listener *l)
 {
@@ -101,6 +123,16 @@ static SSL_CTX *make_ssl_ctx(const struct authd_listener_config *lc, char *err, 
         openssl_error(err, err_cap, "TLS private key", lc->tls_key);
         goto fail;
     }
+    if (lc->client_ca) {
+        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(lc->client_ca);
+        if (!names || SSL_CTX_load_verify_locations(ctx, lc->client_ca, NULL) != 1) {
+            sk_X509_NAME_pop_free(names, X509_NAME_free);
+            openssl_error(err, err_cap, "TLS client CA", lc->client_ca);
+            goto fail;
+        }
+        SSL_CTX_set_client_CA_list(ctx, names);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_client);
+    }
     h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
     return ctx;
 fail:
@@ -127,6 +159,7 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     h2o_evloop_t *loop = h2o_evloop_create();
     h2o_context_init(&w->ctx, loop, w->globalconf);
+    h2o_multithread_register_receiver(w->ctx.queue, &w->receiver, authd_async_on_messages);
     for (size_t i = 0; i < w->listener_count; i++) {
         w->accept_ctx[i] = (h2o_accept_ctx_t){
             .ctx = &w->ctx, .hosts = w->globalconf->hosts, .ssl_ctx = w->listeners[i].ssl_ctx};
@@ -162,6 +195,7 @@ static void *worker_main(void *arg)
     while (!h2o_linklist_is_empty(&w->ctx.one_sec_timeout._entries))
         h2o_timeout_unlink(
             H2O_STRUCT_FROM_MEMBER(h2o_timeout_entry_t, _link, w->ctx.one_sec_timeout._entries.next));
+    h2o_multithread_unregister_receiver(w->ctx.queue, &w->receiver);
     h2o_context_dispose(&w->ctx);
     h2o_evloop_destroy(loop);
     return NULL;

@@ -4,19 +4,43 @@
 
 #include <stdatomic.h>
 
-#include "certlib/region.h"
+#include "certlib/certlib.h"
 #include "config.h"
 
 struct authd_store;
 struct authd_accesslog;
+struct authd_policy;
+struct authd_writer;
+struct authd_statuslists;
+struct authd_metrics;
+
+/* A department that can issue here: its document signer and its root's status-list signer. */
+struct authd_issuer_keys {
+    char issuer_code[19];
+    certlib_signer *signer;
+    certlib_signer *status_signer;
+};
 
 struct authd_server {
     const struct authd_config *config;
     struct authd_store *store;
     certlib_regions *regions; /* NULL: certlib's built-in table */
     struct authd_accesslog *accesslog;
+    const struct authd_policy *policy;
+    struct authd_writer *writer;
+    struct authd_statuslists *statuslists;
+    struct authd_issuer_keys *issuers;
+    size_t n_issuers;
+    certlib_ctx *verify_ctx;  /* the trust bundle and authd's own status lists */
+    certlib_ctx *inspect_ctx; /* no trust: reads a licence's elements without checking anything */
+    uint8_t *trust_bundle;    /* served at /v1/trust */
+    size_t trust_bundle_len;
+    struct authd_metrics *metrics;
     atomic_int stopping;
 };
+
+/* The signing keys for an issuer code, NULL when this authd does not sign for it. */
+const struct authd_issuer_keys *authd_server_issuer(const struct authd_server *s, const char *issuer_code);
 
 /* Binds every listener, starts config->workers event-loop threads, and runs until authd_server_stop.
  * Returns 0 after a clean shutdown, -1 (message in err) when start-up failed. */

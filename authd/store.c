@@ -1,6 +1,7 @@
-/* LMDB environment and schema version. */
+/* LMDB environment, schema version, encrypted licence records and the keyed holder index. */
 #include <errno.h>
 #include <lmdb.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,16 @@
 
 struct authd_store {
     MDB_env *env;
-    MDB_dbi meta;
+    MDB_dbi meta, licences, holders;
+    uint8_t *keys; /* sodium_malloc: [0,32) encryption key, [32,64) holder-index key */
 };
+
+/* Record layout: version, status, list_no (4), status_idx (4), issued_at (8), type code (21), issuer
+ * code (18), nonce (24), ciphertext. Bytes [2, HEADER_LEN) are immutable and authenticated with the id. */
+#define RECORD_VERSION 1
+#define HEADER_LEN (2 + 4 + 4 + 8 + 21 + 18)
+#define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
 
 static const char schema_key[] = "schema_version";
 
@@ -39,18 +48,55 @@ static uint32_t decode_u32(const uint8_t in[4])
     return (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3];
 }
 
-int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes, char *err, size_t err_cap)
+/* The data key file holds 64 hex digits; the two working keys are derived from it (libsodium KDF), so
+ * the encryption key and the index key are independent. */
+static int load_keys(struct authd_store *s, const char *path, char *err, size_t err_cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return snprintf(err, err_cap, "data key %s: %s", path, strerror(errno)), -1;
+    char hex[80] = {0};
+    size_t n = fread(hex, 1, sizeof(hex) - 1, f);
+    fclose(f);
+    while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r')) n--;
+    uint8_t *master = sodium_malloc(32);
+    s->keys = sodium_malloc(64);
+    size_t bin_len = 0;
+    int rc = -1;
+    if (!master || !s->keys)
+        snprintf(err, err_cap, "data key: out of protected memory");
+    else if (n != 64 || sodium_hex2bin(master, 32, hex, n, NULL, &bin_len, NULL) != 0 || bin_len != 32)
+        snprintf(err, err_cap, "data key %s: expected 64 hexadecimal digits", path);
+    else if (crypto_kdf_derive_from_key(s->keys, 32, 1, "authdenc", master) != 0 ||
+             crypto_kdf_derive_from_key(s->keys + 32, 32, 2, "authdidx", master) != 0)
+        snprintf(err, err_cap, "data key: derivation failed");
+    else
+        rc = 0;
+    sodium_memzero(hex, sizeof(hex));
+    if (master) sodium_free(master);
+    if (rc == 0) sodium_mprotect_readonly(s->keys);
+    return rc;
+}
+
+int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes, const char *data_key_file,
+                     char *err, size_t err_cap)
 {
     struct authd_store *s = calloc(1, sizeof(*s));
     MDB_txn *txn = NULL;
     int rc;
     const char *step = "";
-    if (!s) {
+    if (!s || sodium_init() < 0) {
         snprintf(err, err_cap, "out of memory");
+        free(s);
+        return -1;
+    }
+    if (load_keys(s, data_key_file, err, err_cap) != 0) {
+        if (s->keys) sodium_free(s->keys);
+        free(s);
         return -1;
     }
     if ((rc = mkdirs(dir)) != 0) {
         snprintf(err, err_cap, "data directory %s: %s", dir, strerror(rc));
+        sodium_free(s->keys);
         free(s);
         return -1;
     }
@@ -67,6 +113,8 @@ int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes
     TRY(mdb_env_open(s->env, dir, MDB_NOTLS, 0600), "opening the LMDB environment");
     TRY(mdb_txn_begin(s->env, NULL, 0, &txn), "mdb_txn_begin");
     TRY(mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta), "opening the meta database");
+    TRY(mdb_dbi_open(txn, "licences", MDB_CREATE, &s->licences), "opening the licences database");
+    TRY(mdb_dbi_open(txn, "holders", MDB_CREATE | MDB_DUPSORT, &s->holders), "opening the holders database");
 
     MDB_val key = {sizeof(schema_key) - 1, (void *)schema_key}, val;
     rc = mdb_get(txn, s->meta, &key, &val);
@@ -83,6 +131,7 @@ int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes
                  val.mv_size == 4 ? decode_u32(val.mv_data) : 0, AUTHD_SCHEMA_VERSION);
         mdb_txn_abort(txn);
         mdb_env_close(s->env);
+        sodium_free(s->keys);
         free(s);
         return -1;
     }
@@ -97,6 +146,7 @@ fail:
     snprintf(err, err_cap, "data directory %s: %s: %s", dir, step, mdb_strerror(rc));
     if (txn) mdb_txn_abort(txn);
     if (s->env) mdb_env_close(s->env);
+    sodium_free(s->keys);
     free(s);
     return -1;
 }
@@ -117,5 +167,197 @@ void authd_store_close(struct authd_store *s)
 {
     if (!s) return;
     mdb_env_close(s->env);
+    sodium_free(s->keys); /* wipes */
     free(s);
+}
+
+void authd_store_holder_key(const struct authd_store *s, const char *holder_id, size_t len,
+                            uint8_t out[AUTHD_HOLDER_KEY_LEN])
+{
+    crypto_generichash(out, AUTHD_HOLDER_KEY_LEN, (const uint8_t *)holder_id, len, s->keys + 32, 32);
+}
+
+static void write_header(uint8_t *h, const struct authd_licence_meta *m)
+{
+    h[0] = RECORD_VERSION;
+    h[1] = m->status;
+    encode_u32(h + 2, m->list_no);
+    encode_u32(h + 6, m->status_idx);
+    encode_u32(h + 10, (uint32_t)((uint64_t)m->issued_at >> 32));
+    encode_u32(h + 14, (uint32_t)m->issued_at);
+    memcpy(h + 18, m->type_code, 21);
+    memcpy(h + 39, m->issuer_code, 18);
+}
+
+static int read_header(const MDB_val *v, struct authd_licence_meta *m)
+{
+    const uint8_t *h = v->mv_data;
+    if (v->mv_size < HEADER_LEN + NONCE_LEN + TAG_LEN || h[0] != RECORD_VERSION) return -1;
+    m->status = h[1];
+    m->list_no = decode_u32(h + 2);
+    m->status_idx = decode_u32(h + 6);
+    m->issued_at = (int64_t)((uint64_t)decode_u32(h + 10) << 32 | decode_u32(h + 14));
+    memcpy(m->type_code, h + 18, 21);
+    m->type_code[21] = '\0';
+    memcpy(m->issuer_code, h + 39, 18);
+    m->issuer_code[18] = '\0';
+    return 0;
+}
+
+/* Associated data: the licence id and the immutable header, so a record cannot be moved to another
+ * id or have its list place or type swapped without failing to decrypt. */
+static size_t make_ad(uint8_t *ad, const char *id, size_t id_len, const uint8_t *header)
+{
+    memcpy(ad, id, id_len);
+    memcpy(ad + id_len, header + 2, HEADER_LEN - 2);
+    return id_len + HEADER_LEN - 2;
+}
+
+static int put_licence(struct authd_store *s, MDB_txn *txn, struct authd_store_write *w)
+{
+    size_t id_len = strlen(w->licence_id);
+    MDB_val key = {id_len, w->licence_id}, val = {HEADER_LEN + NONCE_LEN + w->licence_len + TAG_LEN, NULL};
+    int rc = mdb_put(txn, s->licences, &key, &val, MDB_NOOVERWRITE | MDB_RESERVE);
+    if (rc == MDB_KEYEXIST) return w->result = AUTHD_STORE_EXISTS, 0;
+    if (rc != MDB_SUCCESS) return rc;
+    uint8_t *rec = val.mv_data, ad[CERTLIB_LICENCE_ID_MAX + HEADER_LEN];
+    write_header(rec, &w->meta);
+    randombytes_buf(rec + HEADER_LEN, NONCE_LEN);
+    size_t ad_len = make_ad(ad, w->licence_id, id_len, rec);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(rec + HEADER_LEN + NONCE_LEN, NULL, w->licence, w->licence_len, ad,
+                                               ad_len, NULL, rec + HEADER_LEN, s->keys);
+    MDB_val hkey = {AUTHD_HOLDER_KEY_LEN, w->holder_key}, hval = {id_len, w->licence_id};
+    if ((rc = mdb_put(txn, s->holders, &hkey, &hval, MDB_NODUPDATA)) != MDB_SUCCESS && rc != MDB_KEYEXIST) return rc;
+    w->result = AUTHD_STORE_OK;
+    return 0;
+}
+
+static int set_status(struct authd_store *s, MDB_txn *txn, struct authd_store_write *w)
+{
+    MDB_val key = {strlen(w->licence_id), w->licence_id}, val;
+    int rc = mdb_get(txn, s->licences, &key, &val);
+    if (rc == MDB_NOTFOUND) return w->result = AUTHD_STORE_NOT_FOUND, 0;
+    if (rc != MDB_SUCCESS) return rc;
+    if (read_header(&val, &w->before) != 0) return MDB_CORRUPTED;
+    /* Checked here, inside the transaction, so two concurrent changes cannot both pass. */
+    if (w->before.status == 1 /* revoked */ && w->meta.status != 1) return w->result = AUTHD_STORE_CONFLICT, 0;
+    /* The status byte is outside the associated data: rewrite just the record, same bytes otherwise. */
+    MDB_val copy = {val.mv_size, NULL};
+    uint8_t *old = malloc(val.mv_size);
+    if (!old) return ENOMEM;
+    memcpy(old, val.mv_data, val.mv_size);
+    if ((rc = mdb_put(txn, s->licences, &key, &copy, MDB_RESERVE)) == MDB_SUCCESS) {
+        memcpy(copy.mv_data, old, val.mv_size);
+        ((uint8_t *)copy.mv_data)[1] = w->meta.status;
+        w->result = AUTHD_STORE_OK;
+    }
+    free(old);
+    return rc;
+}
+
+int authd_store_apply(struct authd_store *s, struct authd_store_write *writes, size_t n, char *err, size_t err_cap)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    for (size_t i = 0; rc == MDB_SUCCESS && i < n; i++) {
+        writes[i].result = AUTHD_STORE_ERROR;
+        rc = writes[i].kind == AUTHD_WRITE_ISSUE ? put_licence(s, txn, &writes[i]) : set_status(s, txn, &writes[i]);
+    }
+    if (rc == MDB_SUCCESS) {
+        rc = mdb_txn_commit(txn); /* fsync: durable when this returns */
+    } else {
+        mdb_txn_abort(txn);
+    }
+    if (rc != MDB_SUCCESS) {
+        for (size_t i = 0; i < n; i++) writes[i].result = AUTHD_STORE_ERROR;
+        snprintf(err, err_cap, "store write: %s", rc == ENOMEM ? "out of memory" : mdb_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+int authd_store_get(struct authd_store *s, const char *id, size_t id_len, struct authd_licence_meta *meta,
+                    uint8_t **licence, size_t *licence_len)
+{
+    MDB_txn *txn;
+    if (id_len == 0 || id_len >= CERTLIB_LICENCE_ID_MAX) return AUTHD_STORE_NOT_FOUND;
+    if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != MDB_SUCCESS) return AUTHD_STORE_ERROR;
+    MDB_val key = {id_len, (void *)id}, val;
+    int rc = mdb_get(txn, s->licences, &key, &val), result = AUTHD_STORE_ERROR;
+    if (rc == MDB_NOTFOUND) {
+        result = AUTHD_STORE_NOT_FOUND;
+    } else if (rc == MDB_SUCCESS && read_header(&val, meta) == 0) {
+        result = AUTHD_STORE_OK;
+        if (licence) {
+            const uint8_t *rec = val.mv_data;
+            size_t clen = val.mv_size - HEADER_LEN - NONCE_LEN;
+            uint8_t ad[CERTLIB_LICENCE_ID_MAX + HEADER_LEN];
+            size_t ad_len = make_ad(ad, id, id_len, rec);
+            unsigned long long mlen;
+            uint8_t *plain = malloc(clen);
+            if (!plain || crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &mlen, NULL, rec + HEADER_LEN + NONCE_LEN,
+                                                                     clen, ad, ad_len, rec + HEADER_LEN, s->keys) != 0) {
+                free(plain);
+                result = AUTHD_STORE_ERROR; /* tampered, or another data key */
+            } else {
+                *licence = plain;
+                *licence_len = (size_t)mlen;
+            }
+        }
+    }
+    mdb_txn_abort(txn);
+    return result;
+}
+
+int authd_store_holder_licences(struct authd_store *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                char (*ids)[CERTLIB_LICENCE_ID_MAX], size_t max, size_t *n)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    *n = 0;
+    if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != MDB_SUCCESS) return AUTHD_STORE_ERROR;
+    if (mdb_cursor_open(txn, s->holders, &cur) != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return AUTHD_STORE_ERROR;
+    }
+    MDB_val k = {AUTHD_HOLDER_KEY_LEN, (void *)key}, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+    while (rc == MDB_SUCCESS && *n < max) {
+        if (v.mv_size < CERTLIB_LICENCE_ID_MAX) {
+            memcpy(ids[*n], v.mv_data, v.mv_size);
+            ids[(*n)++][v.mv_size] = '\0';
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_STORE_OK : AUTHD_STORE_ERROR;
+}
+
+int authd_store_each(struct authd_store *s,
+                     int (*fn)(const char *id, size_t id_len, const struct authd_licence_meta *meta, void *arg),
+                     void *arg)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != MDB_SUCCESS) return AUTHD_STORE_ERROR;
+    if (mdb_cursor_open(txn, s->licences, &cur) != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return AUTHD_STORE_ERROR;
+    }
+    MDB_val k, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST), result = 0;
+    while (rc == MDB_SUCCESS && result == 0) {
+        struct authd_licence_meta m;
+        if (read_header(&v, &m) != 0) {
+            result = AUTHD_STORE_ERROR;
+            break;
+        }
+        result = fn(k.mv_data, k.mv_size, &m, arg);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    if (result) return result;
+    return rc == MDB_NOTFOUND ? 0 : AUTHD_STORE_ERROR;
 }

@@ -19,6 +19,27 @@ REPO_ROOT = os.environ.get("REPO_ROOT", os.path.abspath(os.path.join(os.path.dir
 VECTORS = os.environ.get("VECTORS", os.path.join(REPO_ROOT, "tests/vectors"))
 
 
+KEYS = os.path.join(REPO_ROOT, "keys-example")
+# The example configuration's signers: each department's document signer and its root's status signer.
+SIGNERS = [("11330100002498113P", "sm2", "scjg"), ("11330100002498121J", "ed25519", "mz"),
+           ("1133010000249813XA", "p256", "ga"), ("113301000024981565", "sm2", "zrzy"),
+           ("113301000024981640", "ed25519", "wjw"), ("11330100002498172T", "p256", "rs")]
+
+
+def token(client):
+    with open(os.path.join(KEYS, "tokens", f"{client}.token")) as f:
+        return f.read().strip()
+
+
+def signers_yaml(signers=SIGNERS):
+    out = "signers:\n"
+    for code, alg, dept in signers:
+        out += (f"  - issuer_code: {code}\n    key: {KEYS}/pki/{alg}/{dept}.key\n"
+                f"    certificate: {KEYS}/pki/{alg}/{dept}.crt\n    status_key: {KEYS}/pki/{alg}/status.key\n"
+                f"    status_certificate: {KEYS}/pki/{alg}/status.crt\n")
+    return out
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -28,8 +49,9 @@ def free_port():
 class Authd:
     """One authd process with its own config, data directory and access log."""
 
-    def __init__(self, tmp_path, extra_config="", tls=False):
+    def __init__(self, tmp_path, extra_config="", tls=False, client_ca=False, as_client="admin"):
         self.port = free_port()
+        self.default_token = token(as_client) if as_client else None
         self.tmp = tmp_path
         self.access_log = tmp_path / "access.log"
         self.stderr_path = tmp_path / "authd.stderr"
@@ -37,11 +59,16 @@ class Authd:
         if tls:
             listen += (f"    tls:\n      certificate: {REPO_ROOT}/keys-example/tls/server.crt\n"
                        f"      key: {REPO_ROOT}/keys-example/tls/server.key\n")
+            if client_ca:
+                listen += f"      client_ca: {KEYS}/tls/client-ca.crt\n"
         self.scheme = "https" if tls else "http"
         self.config = tmp_path / "authd.yaml"
         self.config.write_text(
             f"listen:\n{listen}workers: 2\ndata_dir: {tmp_path}/data\naccess_log: {self.access_log}\n"
-            f"limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n{extra_config}")
+            f"limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
+            f"policies_dir: {REPO_ROOT}/policies\ntrust_bundle: {KEYS}/trust.json\ndata_key: {KEYS}/data.key\n"
+            f"public_url: {self.scheme}://127.0.0.1:{self.port}\nstatus:\n  list_size: 65536\n  ttl: 60\n"
+            f"{signers_yaml()}{extra_config}")
         self.proc = None
 
     @property
@@ -69,19 +96,25 @@ class Authd:
         self.stderr.close()
         return self.proc.returncode
 
-    def request(self, method, path, body=None, headers=None):
-        """Returns (status, headers, body bytes); never raises for HTTP error statuses."""
-        req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
+    def request(self, method, path, body=None, headers=None, token=True):
+        """Returns (status, headers, body bytes); never raises for HTTP error statuses. `token`: True for
+        the server's default client, a client name, or None for no credentials."""
+        headers = dict(headers or {})
+        if token is True and self.default_token:
+            headers.setdefault("authorization", f"Bearer {self.default_token}")
+        elif isinstance(token, str):
+            headers["authorization"] = f"Bearer {globals()['token'](token)}"
+        req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return resp.status, resp.headers, resp.read()
         except urllib.error.HTTPError as e:
             return e.code, e.headers, e.read()
 
-    def json(self, method, path, doc=None, raw=None, content_type="application/json"):
+    def json(self, method, path, doc=None, raw=None, content_type="application/json", token=True):
         body = raw if raw is not None else (json.dumps(doc).encode() if doc is not None else None)
         headers = {"content-type": content_type} if body is not None and content_type else {}
-        status, hdrs, data = self.request(method, path, body, headers)
+        status, hdrs, data = self.request(method, path, body, headers, token=token)
         return status, hdrs, json.loads(data) if data else None
 
 

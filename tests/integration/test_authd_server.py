@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from conftest import AUTHD, REPO_ROOT, Authd, free_port
+from conftest import token, AUTHD, REPO_ROOT, Authd, free_port
 from test_authd_ident import curl
 
 
@@ -50,7 +50,8 @@ def test_busy_port_fails_cleanly(tmp_path):
 def test_tls_http2_and_http1(tmp_path):
     server = Authd(tmp_path, tls=True).start()
     try:
-        code, version, body = curl("-k", "--http2", server.url + "/v1/ident/11010519491231002X")
+        code, version, body = curl("-k", "--http2", "-H", f"authorization: Bearer {token('admin')}",
+                                   server.url + "/v1/ident/11010519491231002X")
         assert (code, version) == (200, "2") and b'"valid":true' in body
         code, version, _ = curl("-k", "--http1.1", server.url + "/healthz")
         assert (code, version) == (200, "1.1")

@@ -117,6 +117,13 @@ CERTLIB_API const certlib_element *certlib_result_element(const certlib_result *
 CERTLIB_API const certlib_element *certlib_result_find(const certlib_result *result, const char *ns,
                                                        const char *identifier);
 
+/**
+ * The result as one JSON object (certctl verify --json prints it): verdict, reason, every check with
+ * its state and reason, the licence facts, validity, status and the disclosed elements with their
+ * Chinese labels. A NUL-terminated malloc'd string freed with certlib_free; NULL when out of memory.
+ */
+CERTLIB_API char *certlib_result_to_json(const certlib_result *result, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,25 @@
+/* Prometheus metrics: requests by route and status code, a latency histogram, licences issued,
+ * verifications, lookups and writer batch sizes. Counters are atomics: workers never lock. */
+#ifndef AUTHD_METRICS_H
+#define AUTHD_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct authd_metrics;
+
+/* `routes`: every route pattern of the route table, which outlives the metrics. */
+struct authd_metrics *authd_metrics_new(const char *const *routes, size_t n_routes);
+void authd_metrics_free(struct authd_metrics *m);
+
+/* `route` is a route pattern from the route table (a static string), or NULL for unmatched paths. */
+void authd_metrics_request(struct authd_metrics *m, const char *route, int status, double seconds);
+void authd_metrics_batch(struct authd_metrics *m, size_t size);
+
+enum authd_counter { AUTHD_M_ISSUED, AUTHD_M_STATUS_CHANGES, AUTHD_M_VERIFICATIONS, AUTHD_M_LOOKUPS, AUTHD_M_COUNT };
+void authd_metrics_count(struct authd_metrics *m, enum authd_counter c);
+
+/* The text exposition format into a malloc'd buffer. */
+char *authd_metrics_render(struct authd_metrics *m, size_t *len);
+
+#endif

@@ -1,0 +1,87 @@
+/* Policies: licence types, 一证通办 matters and clients (the YAML files in policies/), loaded and cross-checked
+ * at start-up; read-only afterwards, so every worker reads them without locks. */
+#ifndef AUTHD_POLICY_H
+#define AUTHD_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum authd_value_type { AUTHD_VALUE_TEXT, AUTHD_VALUE_INT, AUTHD_VALUE_BOOL, AUTHD_VALUE_DATE };
+enum authd_holder_kind { AUTHD_HOLDER_PERSON, AUTHD_HOLDER_ORG };
+enum authd_role { AUTHD_ROLE_ISSUER, AUTHD_ROLE_COUNTER, AUTHD_ROLE_AUDITOR, AUTHD_ROLE_ADMIN };
+
+struct authd_element_schema {
+    char *name;
+    char *label;
+    enum authd_value_type type;
+    bool required;
+};
+
+struct authd_licence_type {
+    char *code; /* GB/T 36904 type code, 21 characters */
+    char *name; /* 证照名称 */
+    enum authd_holder_kind holder;
+    struct authd_element_schema *elements;
+    size_t n_elements;
+    char **issuers; /* USCCs allowed to issue it */
+    size_t n_issuers;
+    uint32_t validity_days; /* 0: long-term */
+};
+
+struct authd_matter_need {
+    const struct authd_licence_type *type;
+    char **elements; /* metadata or type-specific element names; licence_id is added when missing */
+    size_t n_elements;
+};
+
+struct authd_matter {
+    char *code;
+    char *name;
+    struct authd_matter_need *needs;
+    size_t n_needs;
+};
+
+struct authd_client {
+    char *id;
+    char *name;
+    enum authd_role role;
+    bool has_token, has_cert;
+    uint8_t token_sha256[32];
+    uint8_t cert_sha256[32];
+    char *issuer_code;                          /* issuer */
+    const struct authd_licence_type **types;    /* issuer: what it may issue */
+    size_t n_types;
+    const struct authd_matter **matters;        /* counter: what it serves */
+    size_t n_matters;
+    bool unmasked;                              /* counter: sees identifiers in clear */
+};
+
+struct authd_policy {
+    struct authd_licence_type *types;
+    size_t n_types;
+    struct authd_matter *matters;
+    size_t n_matters;
+    struct authd_client *clients;
+    size_t n_clients;
+};
+
+/* Loads licence-types.yaml, matters.yaml and clients.yaml from `dir` and checks every reference
+ * between them. On error writes "file:line: message" into err and returns -1. */
+int authd_policy_load(struct authd_policy *policy, const char *dir, char *err, size_t err_cap);
+void authd_policy_free(struct authd_policy *policy);
+
+const struct authd_licence_type *authd_policy_type(const struct authd_policy *p, const char *code, size_t len);
+const struct authd_matter *authd_policy_matter(const struct authd_policy *p, const char *code, size_t len);
+/* Constant-time over the stored hashes. NULL when no client matches. */
+const struct authd_client *authd_policy_client_by_token(const struct authd_policy *p, const char *token, size_t len);
+const struct authd_client *authd_policy_client_by_cert(const struct authd_policy *p, const uint8_t sha256[32]);
+
+bool authd_client_may_issue(const struct authd_client *c, const struct authd_licence_type *t);
+bool authd_client_serves(const struct authd_client *c, const struct authd_matter *m);
+const char *authd_role_name(enum authd_role role);
+
+/* The element schema of a type-specific element, NULL when the type has none of that name. */
+const struct authd_element_schema *authd_type_element(const struct authd_licence_type *t, const char *name);
+
+#endif

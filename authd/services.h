@@ -1,0 +1,17 @@
+/* Start-up and teardown of authd's long-lived state around the HTTP front: policies, signing keys,
+ * verification contexts, the store, status lists, the writer thread and metrics. */
+#ifndef AUTHD_SERVICES_H
+#define AUTHD_SERVICES_H
+
+#include <stddef.h>
+
+#include "server.h"
+
+/* Fills `server` from its configuration. Returns 0, or 2 for a configuration problem (policies, keys,
+ * trust bundle) or 1 for a runtime one (store), with a message in err. */
+int authd_services_start(struct authd_server *server, char *err, size_t err_cap);
+
+/* Stops the writer (after the workers: it finishes queued writes) and frees everything. */
+void authd_services_stop(struct authd_server *server);
+
+#endif

@@ -1,0 +1,27 @@
+/* The one writer: a thread that takes queued writes (issuances, status changes) in batches and applies
+ * each batch in one LMDB transaction, so one fsync covers many licences (group commit). Workers sign
+ * in parallel before they submit; a job's completion runs after its batch is durable. */
+#ifndef AUTHD_WRITER_H
+#define AUTHD_WRITER_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+struct authd_write_job {
+    struct authd_store_write w;
+    /* Runs on the writer thread once the batch is committed (w.result says how this write fared). */
+    void (*done)(struct authd_write_job *job);
+    struct authd_write_job *next;
+};
+
+struct authd_writer;
+struct authd_metrics;
+
+struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_batch, struct authd_metrics *metrics);
+/* Queues a job; never blocks on the disk. */
+void authd_writer_submit(struct authd_writer *w, struct authd_write_job *job);
+/* Writes everything queued, then stops the thread. */
+void authd_writer_stop(struct authd_writer *w);
+
+#endif
