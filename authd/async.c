@@ -11,7 +11,8 @@ static void on_request_disposed(void *p)
     if (link->a) link->a->req = NULL; /* the work is still under way: it will find no request */
 }
 
-void authd_async_init(struct authd_async *a, h2o_req_t *req, void (*respond)(struct authd_async *, h2o_req_t *),
+void authd_async_init(struct authd_async *a, h2o_req_t *req,
+                      void (*respond)(struct authd_async *, h2o_req_t *),
                       void (*release)(struct authd_async *))
 {
     a->msg = (h2o_multithread_message_t){{NULL, NULL}};

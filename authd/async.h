@@ -15,11 +15,12 @@ struct authd_async {
     h2o_req_t *req; /* NULL once the request is disposed */
     struct authd_async_link *link;
     void (*respond)(struct authd_async *a, h2o_req_t *req); /* loop thread, request alive */
-    void (*release)(struct authd_async *a);                  /* loop thread, always, last */
+    void (*release)(struct authd_async *a);                 /* loop thread, always, last */
 };
 
 /* Binds `a` (malloc'd by the caller) to the request. */
-void authd_async_init(struct authd_async *a, h2o_req_t *req, void (*respond)(struct authd_async *, h2o_req_t *),
+void authd_async_init(struct authd_async *a, h2o_req_t *req,
+                      void (*respond)(struct authd_async *, h2o_req_t *),
                       void (*release)(struct authd_async *));
 /* From any thread: schedules respond/release on the request's loop. */
 void authd_async_complete(struct authd_async *a);

@@ -17,7 +17,8 @@ struct h2o22_socket_ssl_prefix {
 
 static const struct authd_client *by_certificate(struct authd_request *r)
 {
-    h2o_socket_t *sock = r->req->conn->callbacks->get_socket ? r->req->conn->callbacks->get_socket(r->req->conn) : NULL;
+    h2o_socket_t *sock =
+        r->req->conn->callbacks->get_socket ? r->req->conn->callbacks->get_socket(r->req->conn) : NULL;
     if (!sock || !sock->ssl) return NULL;
     const struct h2o22_socket_ssl_prefix *tls = (const void *)sock->ssl;
     if (!tls->ossl || SSL_get_SSL_CTX(tls->ossl) != tls->ssl_ctx) return NULL;
@@ -45,7 +46,8 @@ static const struct authd_client *by_token(struct authd_request *r, int *present
     if (v.len <= sizeof(scheme) - 1 || !h2o_lcstris(v.base, sizeof(scheme) - 1, scheme, sizeof(scheme) - 1) ||
         v.len > 512)
         return NULL;
-    return authd_policy_client_by_token(r->server->policy, v.base + sizeof(scheme) - 1, v.len - (sizeof(scheme) - 1));
+    return authd_policy_client_by_token(r->server->policy, v.base + sizeof(scheme) - 1,
+                                        v.len - (sizeof(scheme) - 1));
 }
 
 const struct authd_client *authd_authenticate(struct authd_request *r)

@@ -52,7 +52,8 @@ static int listener_address(struct authd_yaml *l, yaml_node_t *v, void *t)
     struct authd_listener_config *lc = t, parsed;
     const char *s = authd_yaml_scalar(v);
     if (!s || authd_config_parse_listen(s, &parsed) != 0)
-        return authd_yaml_fail(l, v, "listen.address: expected HOST:PORT with a numeric host, e.g. 127.0.0.1:8080");
+        return authd_yaml_fail(l, v,
+                               "listen.address: expected HOST:PORT with a numeric host, e.g. 127.0.0.1:8080");
     free(lc->host);
     lc->host = parsed.host;
     lc->port = parsed.port;
@@ -73,7 +74,8 @@ static int top_listen(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
     static const struct authd_yaml_field fields[] = {{"address", listener_address}, {"tls", listener_tls}};
     struct authd_config *c = t;
-    if (!v || v->type != YAML_SEQUENCE_NODE) return authd_yaml_fail(l, v, "listen: expected a list of listeners");
+    if (!v || v->type != YAML_SEQUENCE_NODE)
+        return authd_yaml_fail(l, v, "listen: expected a list of listeners");
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
         yaml_node_t *item = yaml_document_get_node(&l->doc, *it);
         if (c->listener_count == AUTHD_MAX_LISTENERS)
@@ -111,10 +113,10 @@ static int top_access_log(struct authd_yaml *l, yaml_node_t *v, void *t)
 }
 
 #define SIZE_FIELD(fn, name, member, min, max)                                                               \
-    static int fn(struct authd_yaml *l, yaml_node_t *v, void *t)                                                 \
+    static int fn(struct authd_yaml *l, yaml_node_t *v, void *t)                                             \
     {                                                                                                        \
         uint64_t n = 0;                                                                                      \
-        if (authd_yaml_uint(l, v, name, min, max, &n) != 0) return -1;                                              \
+        if (authd_yaml_uint(l, v, name, min, max, &n) != 0) return -1;                                       \
         ((struct authd_config *)t)->member = (size_t)n;                                                      \
         return 0;                                                                                            \
     }
@@ -134,9 +136,9 @@ static int limit_grace(struct authd_yaml *l, yaml_node_t *v, void *t)
 static int top_limits(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
     static const struct authd_yaml_field fields[] = {{"max_body_bytes", limit_body},
-                                          {"max_header_bytes", limit_header},
-                                          {"max_batch", limit_batch},
-                                          {"shutdown_grace_ms", limit_grace}};
+                                                     {"max_header_bytes", limit_header},
+                                                     {"max_batch", limit_batch},
+                                                     {"shutdown_grace_ms", limit_grace}};
     return authd_yaml_walk(l, v, "limits", fields, sizeof(fields) / sizeof(fields[0]), t);
 }
 
@@ -146,8 +148,8 @@ static int top_store(struct authd_yaml *l, yaml_node_t *v, void *t)
     return authd_yaml_walk(l, v, "store", fields, 1, t);
 }
 
-#define PATH_FIELD(fn, name, member)                                                                          \
-    static int fn(struct authd_yaml *l, yaml_node_t *v, void *t)                                              \
+#define PATH_FIELD(fn, name, member)                                                                         \
+    static int fn(struct authd_yaml *l, yaml_node_t *v, void *t)                                             \
     {                                                                                                        \
         return authd_yaml_path(l, v, name, &((struct authd_config *)t)->member);                             \
     }
@@ -162,14 +164,15 @@ static int top_public_url(struct authd_yaml *l, yaml_node_t *v, void *t)
     size_t n = strlen(c->public_url);
     if ((strncmp(c->public_url, "http://", 7) != 0 && strncmp(c->public_url, "https://", 8) != 0) ||
         c->public_url[n - 1] == '/')
-        return authd_yaml_fail(l, v, "public_url: expected http(s)://host[:port][/path] without a trailing /");
+        return authd_yaml_fail(l, v,
+                               "public_url: expected http(s)://host[:port][/path] without a trailing /");
     return 0;
 }
 
-#define SIGNER_FIELD(fn, name, member)                                                                        \
-    static int fn(struct authd_yaml *l, yaml_node_t *v, void *t)                                              \
+#define SIGNER_FIELD(fn, name, member)                                                                       \
+    static int fn(struct authd_yaml *l, yaml_node_t *v, void *t)                                             \
     {                                                                                                        \
-        return authd_yaml_path(l, v, "signers." name, &((struct authd_signer_config *)t)->member);            \
+        return authd_yaml_path(l, v, "signers." name, &((struct authd_signer_config *)t)->member);           \
     }
 SIGNER_FIELD(signer_key, "key", key)
 SIGNER_FIELD(signer_cert, "certificate", certificate)
@@ -193,7 +196,9 @@ static int one_signer(struct authd_yaml *l, yaml_node_t *item, size_t i, void *t
     c->signer_count = i + 1;
     if (authd_yaml_walk(l, item, "signers", fields, 5, sc) != 0) return -1;
     if (!sc->issuer_code || !sc->key || !sc->certificate || !sc->status_key || !sc->status_certificate)
-        return authd_yaml_fail(l, item, "signers: issuer_code, key, certificate, status_key and status_certificate are required");
+        return authd_yaml_fail(
+            l, item,
+            "signers: issuer_code, key, certificate, status_key and status_certificate are required");
     return 0;
 }
 
@@ -287,8 +292,11 @@ int authd_config_validate(const struct authd_config *c, char *err, size_t err_ca
         snprintf(err, err_cap, "no data directory: set 'data_dir' or pass --data");
         return -1;
     }
-    const char *missing = !c->policies_dir ? "policies_dir" : !c->trust_bundle ? "trust_bundle"
-                        : !c->data_key     ? "data_key"     : !c->public_url   ? "public_url" : NULL;
+    const char *missing = !c->policies_dir   ? "policies_dir"
+                          : !c->trust_bundle ? "trust_bundle"
+                          : !c->data_key     ? "data_key"
+                          : !c->public_url   ? "public_url"
+                                             : NULL;
     if (missing) {
         snprintf(err, err_cap, "'%s' is required", missing);
         return -1;

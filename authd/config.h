@@ -11,8 +11,8 @@
 struct authd_listener_config {
     char *host; /* numeric address, e.g. "127.0.0.1" or "::1" */
     uint16_t port;
-    char *tls_cert; /* PEM certificate chain; NULL for plain HTTP */
-    char *tls_key;  /* PEM private key */
+    char *tls_cert;  /* PEM certificate chain; NULL for plain HTTP */
+    char *tls_key;   /* PEM private key */
     char *client_ca; /* PEM CA of mutual-TLS client certificates; NULL: no client certificates asked */
 };
 
@@ -41,9 +41,9 @@ struct authd_config {
     char *public_url;           /* base of the status-list URIs written into licences */
     struct authd_signer_config signers[AUTHD_MAX_SIGNERS];
     size_t signer_count;
-    uint32_t status_list_size;  /* entries per status list */
-    uint32_t status_ttl;        /* seconds: CWT ttl and Cache-Control max-age of status lists */
-    size_t writer_max_batch;    /* most writes in one group commit */
+    uint32_t status_list_size; /* entries per status list */
+    uint32_t status_ttl;       /* seconds: CWT ttl and Cache-Control max-age of status lists */
+    size_t writer_max_batch;   /* most writes in one group commit */
 };
 
 /* Fills defaults, then reads `path`. Relative paths in the file are resolved against the file's

@@ -53,7 +53,8 @@ static void send_with_cache(h2o_req_t *req, int status, const char *content_type
     req->res.reason = authd_status_text(status);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
                    strlen(content_type));
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, cache_control.base, cache_control.len);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, cache_control.base,
+                   cache_control.len);
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,
                           H2O_STRLIT("nosniff"));
     req->res.content_length = body.len;
@@ -66,7 +67,8 @@ void authd_send(h2o_req_t *req, int status, const char *content_type, h2o_iovec_
     send_with_cache(req, status, content_type, body, h2o_iovec_init(H2O_STRLIT("no-store")));
 }
 
-void authd_send_cacheable(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body, unsigned max_age)
+void authd_send_cacheable(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body,
+                          unsigned max_age)
 {
     char *cc = h2o_mem_alloc_pool(&req->pool, 40);
     int n = snprintf(cc, 40, "public, max-age=%u", max_age);
@@ -100,7 +102,8 @@ static int content_type_is(h2o_req_t *req, const char *want)
     if (at < 0) return 0;
     h2o_iovec_t v = req->headers.entries[at].value;
     size_t n = strlen(want);
-    return v.len >= n && h2o_lcstris(v.base, n, want, n) && (v.len == n || v.base[n] == ';' || v.base[n] == ' ');
+    return v.len >= n && h2o_lcstris(v.base, n, want, n) &&
+           (v.len == n || v.base[n] == ';' || v.base[n] == ' ');
 }
 
 json_t *authd_json_body(h2o_req_t *req, const char *const *allowed)
@@ -110,18 +113,19 @@ json_t *authd_json_body(h2o_req_t *req, const char *const *allowed)
         return NULL;
     }
     json_error_t error;
-    json_t *doc = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len, JSON_REJECT_DUPLICATES, &error);
+    json_t *doc =
+        json_loadb(req->entity.base ? req->entity.base : "", req->entity.len, JSON_REJECT_DUPLICATES, &error);
     if (!doc) {
         /* error.text may quote the input, which may be personal data: give the position only. */
         if (json_error_code(&error) == json_error_invalid_utf8)
-            authd_problemf(req, 400, "invalid_utf8", "the body is not valid UTF-8 (line %d, column %d)", error.line,
-                           error.column);
+            authd_problemf(req, 400, "invalid_utf8", "the body is not valid UTF-8 (line %d, column %d)",
+                           error.line, error.column);
         else if (json_error_code(&error) == json_error_duplicate_key)
-            authd_problemf(req, 400, "duplicate_field", "a field appears twice (line %d, column %d)", error.line,
-                           error.column);
+            authd_problemf(req, 400, "duplicate_field", "a field appears twice (line %d, column %d)",
+                           error.line, error.column);
         else
-            authd_problemf(req, 400, "malformed_json", "the body is not valid JSON (line %d, column %d)", error.line,
-                           error.column);
+            authd_problemf(req, 400, "malformed_json", "the body is not valid JSON (line %d, column %d)",
+                           error.line, error.column);
         return NULL;
     }
     if (!json_is_object(doc)) {
@@ -134,7 +138,8 @@ json_t *authd_json_body(h2o_req_t *req, const char *const *allowed)
     json_object_foreach(doc, key, value)
     {
         size_t i = 0;
-        while (allowed[i] && strcmp(allowed[i], key) != 0) i++;
+        while (allowed[i] && strcmp(allowed[i], key) != 0)
+            i++;
         if (!allowed[i]) {
             json_decref(doc);
             authd_problem(req, 400, "unknown_field", "the body has a field this route does not take");
@@ -157,7 +162,8 @@ int authd_query_param(h2o_req_t *req, const char *name, h2o_iovec_t *out)
             h2o_iovec_t raw = h2o_iovec_init(p + n + 1, (size_t)(amp - p - n - 1));
             /* '+' means space in query strings */
             char *plus = h2o_mem_alloc_pool(&req->pool, raw.len + 1);
-            for (size_t i = 0; i < raw.len; i++) plus[i] = raw.base[i] == '+' ? ' ' : raw.base[i];
+            for (size_t i = 0; i < raw.len; i++)
+                plus[i] = raw.base[i] == '+' ? ' ' : raw.base[i];
             return authd_percent_decode(&req->pool, h2o_iovec_init(plus, raw.len), out);
         }
         p = amp + 1;

@@ -26,7 +26,8 @@ json_t *authd_json_base64url(const uint8_t *bytes, size_t len)
 json_t *authd_json_masked(const char *id, size_t len)
 {
     char masked[64];
-    if (len >= sizeof(masked) || certlib_ident_mask(id, len, len >= 15 ? 6 : 2, len >= 15 ? 4 : 2, masked, sizeof(masked)))
+    if (len >= sizeof(masked) ||
+        certlib_ident_mask(id, len, len >= 15 ? 6 : 2, len >= 15 ? 4 : 2, masked, sizeof(masked)))
         return json_string("********");
     return json_string(masked);
 }
@@ -34,7 +35,8 @@ json_t *authd_json_masked(const char *id, size_t len)
 static bool is_identifier(const char *name)
 {
     size_t n = strlen(name);
-    return strcmp(name, "holder_id") == 0 || (n > 3 && strcmp(name + n - 3, "_id") == 0 && strcmp(name, "licence_id") != 0);
+    return strcmp(name, "holder_id") == 0 ||
+           (n > 3 && strcmp(name + n - 3, "_id") == 0 && strcmp(name, "licence_id") != 0);
 }
 
 static json_t *element_value(const certlib_element *e)
@@ -53,10 +55,12 @@ static json_t *element_value(const certlib_element *e)
     }
 }
 
-json_t *authd_licence_view(const struct authd_server *s, const char *id, const struct authd_licence_meta *meta,
-                           const uint8_t *licence, size_t len, const struct authd_matter_need *need, bool unmasked)
+json_t *authd_licence_view(const struct authd_server *s, const char *id,
+                           const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
+                           const struct authd_matter_need *need, bool unmasked)
 {
-    const struct authd_licence_type *type = authd_policy_type(s->policy, meta->type_code, strlen(meta->type_code));
+    const struct authd_licence_type *type =
+        authd_policy_type(s->policy, meta->type_code, strlen(meta->type_code));
     const char *keep[80];
     size_t n_keep = 0;
     uint8_t *reduced = NULL;
@@ -68,14 +72,16 @@ json_t *authd_licence_view(const struct authd_server *s, const char *id, const s
             for (size_t i = 0; i < need->n_elements && n_keep < 80; i++)
                 if (unmasked || !is_identifier(need->elements[i])) keep[n_keep++] = need->elements[i];
         } else {
-            static const char *const metadata[] = {"licence_type_code", "licence_name", "licence_number", "holder_name",
-                                                   "holder_id_type_code", "issuer_name", "issuer_code", "issue_date",
-                                                   "valid_from", "valid_until"};
-            for (size_t i = 0; i < sizeof(metadata) / sizeof(metadata[0]); i++) keep[n_keep++] = metadata[i];
+            static const char *const metadata[] = {
+                "licence_type_code", "licence_name", "licence_number", "holder_name", "holder_id_type_code",
+                "issuer_name",       "issuer_code",  "issue_date",     "valid_from",  "valid_until"};
+            for (size_t i = 0; i < sizeof(metadata) / sizeof(metadata[0]); i++)
+                keep[n_keep++] = metadata[i];
             for (size_t i = 0; type && i < type->n_elements && n_keep < 80; i++)
                 if (!is_identifier(type->elements[i].name)) keep[n_keep++] = type->elements[i].name;
         }
-        if (certlib_licence_disclose(licence, len, keep, n_keep, &reduced, &reduced_len) != CERTLIB_OK) return NULL;
+        if (certlib_licence_disclose(licence, len, keep, n_keep, &reduced, &reduced_len) != CERTLIB_OK)
+            return NULL;
         licence = reduced;
     }
     /* Read the elements back from what is sent (no trust needed: nothing is being vouched for here). */
@@ -107,7 +113,8 @@ json_t *authd_licence_view(const struct authd_server *s, const char *id, const s
         for (size_t i = 0; i < certlib_result_element_count(full); i++) {
             const certlib_element *e = certlib_result_element(full, i);
             bool wanted = !need;
-            for (size_t k = 0; need && k < need->n_elements; k++) wanted = wanted || strcmp(need->elements[k], e->identifier) == 0;
+            for (size_t k = 0; need && k < need->n_elements; k++)
+                wanted = wanted || strcmp(need->elements[k], e->identifier) == 0;
             if (wanted && is_identifier(e->identifier) && e->type == CERTLIB_VALUE_TEXT)
                 json_object_set_new(masked, e->identifier, authd_json_masked(e->text, e->text_len));
         }

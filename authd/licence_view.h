@@ -13,8 +13,9 @@
 /* `need`: the matter's needs for this licence's type, or NULL for the whole licence. Masked (unless
  * `unmasked`): holder_id and every type element named *_id are withheld from the CBOR and shown masked
  * in `masked`. Returns NULL when out of memory or when the stored licence cannot be read. */
-json_t *authd_licence_view(const struct authd_server *s, const char *id, const struct authd_licence_meta *meta,
-                           const uint8_t *licence, size_t len, const struct authd_matter_need *need, bool unmasked);
+json_t *authd_licence_view(const struct authd_server *s, const char *id,
+                           const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
+                           const struct authd_matter_need *need, bool unmasked);
 
 /* "valid", "revoked", "suspended". */
 const char *authd_status_value_name(unsigned status);

@@ -34,7 +34,10 @@ struct authd_metrics *authd_metrics_new(const char *const *routes, size_t n_rout
     return m;
 }
 
-void authd_metrics_free(struct authd_metrics *m) { free(m); }
+void authd_metrics_free(struct authd_metrics *m)
+{
+    free(m);
+}
 
 void authd_metrics_request(struct authd_metrics *m, const char *route, int status, double seconds)
 {
@@ -43,10 +46,12 @@ void authd_metrics_request(struct authd_metrics *m, const char *route, int statu
     for (size_t i = 0; route && i < m->n_routes; i++)
         if (m->routes[i] == route) r = i;
     size_t c = 0;
-    while (codes[c] && codes[c] != status) c++;
+    while (codes[c] && codes[c] != status)
+        c++;
     atomic_fetch_add_explicit(&m->requests[r][c], 1, memory_order_relaxed);
     size_t b = 0;
-    while (b < N_BUCKETS && seconds > buckets[b]) b++;
+    while (b < N_BUCKETS && seconds > buckets[b])
+        b++;
     atomic_fetch_add_explicit(&m->latency[b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&m->latency_us_sum, (unsigned long long)(seconds * 1e6), memory_order_relaxed);
 }
@@ -55,7 +60,8 @@ void authd_metrics_batch(struct authd_metrics *m, size_t size)
 {
     if (!m) return;
     size_t b = 0;
-    while (b < N_BATCH && size > batch_buckets[b]) b++;
+    while (b < N_BATCH && size > batch_buckets[b])
+        b++;
     atomic_fetch_add_explicit(&m->batch[b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&m->batch_sum, size, memory_order_relaxed);
 }
@@ -79,8 +85,8 @@ char *authd_metrics_render(struct authd_metrics *m, size_t *len)
             if (!n) continue;
             char code[8];
             snprintf(code, sizeof(code), "%d", codes[c]);
-            fprintf(f, "authd_requests_total{route=\"%s\",code=\"%s\"} %lu\n", r < m->n_routes ? m->routes[r] : "unmatched",
-                    codes[c] ? code : "other", n);
+            fprintf(f, "authd_requests_total{route=\"%s\",code=\"%s\"} %lu\n",
+                    r < m->n_routes ? m->routes[r] : "unmatched", codes[c] ? code : "other", n);
         }
     fprintf(f, "# HELP authd_request_duration_seconds Time from request to response.\n"
                "# TYPE authd_request_duration_seconds histogram\n");
@@ -101,8 +107,8 @@ char *authd_metrics_render(struct authd_metrics *m, size_t *len)
         {"authd_lookups_total", "一证通办 lookups by holder."},
     };
     for (int c = 0; c < AUTHD_M_COUNT; c++)
-        fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %lu\n", names[c][0], names[c][1], names[c][0], names[c][0],
-                atomic_load(&m->counters[c]));
+        fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %lu\n", names[c][0], names[c][1], names[c][0],
+                names[c][0], atomic_load(&m->counters[c]));
     fprintf(f, "# HELP authd_writer_batch_size Writes per durable commit (group commit).\n"
                "# TYPE authd_writer_batch_size histogram\n");
     cumulative = 0;
@@ -113,8 +119,8 @@ char *authd_metrics_render(struct authd_metrics *m, size_t *len)
         else
             fprintf(f, "authd_writer_batch_size_bucket{le=\"+Inf\"} %lu\n", cumulative);
     }
-    fprintf(f, "authd_writer_batch_size_sum %llu\nauthd_writer_batch_size_count %lu\n", atomic_load(&m->batch_sum),
-            cumulative);
+    fprintf(f, "authd_writer_batch_size_sum %llu\nauthd_writer_batch_size_count %lu\n",
+            atomic_load(&m->batch_sum), cumulative);
     if (fclose(f) != 0) {
         free(buf);
         return NULL;

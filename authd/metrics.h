@@ -16,7 +16,13 @@ void authd_metrics_free(struct authd_metrics *m);
 void authd_metrics_request(struct authd_metrics *m, const char *route, int status, double seconds);
 void authd_metrics_batch(struct authd_metrics *m, size_t size);
 
-enum authd_counter { AUTHD_M_ISSUED, AUTHD_M_STATUS_CHANGES, AUTHD_M_VERIFICATIONS, AUTHD_M_LOOKUPS, AUTHD_M_COUNT };
+enum authd_counter {
+    AUTHD_M_ISSUED,
+    AUTHD_M_STATUS_CHANGES,
+    AUTHD_M_VERIFICATIONS,
+    AUTHD_M_LOOKUPS,
+    AUTHD_M_COUNT
+};
 void authd_metrics_count(struct authd_metrics *m, enum authd_counter c);
 
 /* The text exposition format into a malloc'd buffer. */

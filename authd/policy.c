@@ -13,10 +13,9 @@
 #include "yamlutil.h"
 
 /* GB/T 36903 metadata element names a matter may ask for. */
-static const char *const metadata_names[] = {"licence_id",  "licence_type_code", "licence_name",
-                                             "licence_number", "holder_name",   "holder_id_type_code",
-                                             "holder_id",   "issuer_name",       "issuer_code",
-                                             "issue_date",  "valid_from",        "valid_until"};
+static const char *const metadata_names[] = {
+    "licence_id", "licence_type_code", "licence_name", "licence_number", "holder_name", "holder_id_type_code",
+    "holder_id",  "issuer_name",       "issuer_code",  "issue_date",     "valid_from",  "valid_until"};
 
 static bool is_metadata(const char *name)
 {
@@ -39,7 +38,8 @@ static bool valid_uscc(const char *s)
 {
     certlib_ident r;
     certlib_ident_opts opts = {.accept = CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_USCC)};
-    return strlen(s) == 18 && certlib_ident_check(s, 18, &opts, &r) == CERTLIB_OK && strcmp(r.normalized, s) == 0;
+    return strlen(s) == 18 && certlib_ident_check(s, 18, &opts, &r) == CERTLIB_OK &&
+           strcmp(r.normalized, s) == 0;
 }
 
 static bool valid_type_code(const char *s)
@@ -72,7 +72,8 @@ static int string_list(struct authd_yaml *y, yaml_node_t *v, const char *key, ch
     for (size_t i = 0; i < count; i++) {
         yaml_node_t *item = yaml_document_get_node(&y->doc, v->data.sequence.items.start[i]);
         if (authd_yaml_string(y, item, key, &list[i]) != 0) {
-            for (size_t j = 0; j < i; j++) free(list[j]);
+            for (size_t j = 0; j < i; j++)
+                free(list[j]);
             free(list);
             return -1;
         }
@@ -84,7 +85,8 @@ static int string_list(struct authd_yaml *y, yaml_node_t *v, const char *key, ch
 
 static void free_strings(char **list)
 {
-    for (size_t i = 0; list && list[i]; i++) free(list[i]);
+    for (size_t i = 0; list && list[i]; i++)
+        free(list[i]);
     free(list);
 }
 
@@ -94,8 +96,9 @@ static int el_name(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
     struct authd_element_schema *e = t;
     if (authd_yaml_string(y, v, "elements.name", &e->name) != 0) return -1;
-    return identifier_ok(e->name) ? 0
-                                  : authd_yaml_fail(y, v, "elements.name: '%s' is not of the form [a-z][a-z0-9_]*", e->name);
+    return identifier_ok(e->name)
+               ? 0
+               : authd_yaml_fail(y, v, "elements.name: '%s' is not of the form [a-z][a-z0-9_]*", e->name);
 }
 static int el_label(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
@@ -106,7 +109,8 @@ static int el_type(struct authd_yaml *y, yaml_node_t *v, void *t)
     static const char *const names[] = {"text", "int", "bool", "date"};
     const char *s = authd_yaml_scalar(v);
     for (int i = 0; s && i < 4; i++)
-        if (strcmp(s, names[i]) == 0) return ((struct authd_element_schema *)t)->type = (enum authd_value_type)i, 0;
+        if (strcmp(s, names[i]) == 0)
+            return ((struct authd_element_schema *)t)->type = (enum authd_value_type)i, 0;
     return authd_yaml_fail(y, v, "elements.type: expected text, int, bool or date");
 }
 static int el_required(struct authd_yaml *y, yaml_node_t *v, void *t)
@@ -126,9 +130,11 @@ static int one_element(struct authd_yaml *y, yaml_node_t *item, size_t i, void *
     if (authd_yaml_walk(y, item, "elements", fields, 4, e) != 0) return -1;
     t->n_elements = i + 1;
     if (!e->name || !e->label) return authd_yaml_fail(y, item, "elements: 'name' and 'label' are required");
-    if (is_metadata(e->name)) return authd_yaml_fail(y, item, "elements: '%s' is a metadata element", e->name);
+    if (is_metadata(e->name))
+        return authd_yaml_fail(y, item, "elements: '%s' is a metadata element", e->name);
     for (size_t j = 0; j < i; j++)
-        if (strcmp(t->elements[j].name, e->name) == 0) return authd_yaml_fail(y, item, "elements: '%s' twice", e->name);
+        if (strcmp(t->elements[j].name, e->name) == 0)
+            return authd_yaml_fail(y, item, "elements: '%s' twice", e->name);
     return 0;
 }
 
@@ -136,7 +142,10 @@ static int type_code(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
     struct authd_licence_type *lt = t;
     if (authd_yaml_string(y, v, "code", &lt->code) != 0) return -1;
-    return valid_type_code(lt->code) ? 0 : authd_yaml_fail(y, v, "code: '%s' is not a GB/T 36904 type code (USCC + 3 digits)", lt->code);
+    return valid_type_code(lt->code)
+               ? 0
+               : authd_yaml_fail(y, v, "code: '%s' is not a GB/T 36904 type code (USCC + 3 digits)",
+                                 lt->code);
 }
 static int type_name(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
@@ -145,7 +154,8 @@ static int type_name(struct authd_yaml *y, yaml_node_t *v, void *t)
 static int type_holder(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
     const char *s = authd_yaml_scalar(v);
-    if (s && strcmp(s, "person") == 0) return ((struct authd_licence_type *)t)->holder = AUTHD_HOLDER_PERSON, 0;
+    if (s && strcmp(s, "person") == 0)
+        return ((struct authd_licence_type *)t)->holder = AUTHD_HOLDER_PERSON, 0;
     if (s && strcmp(s, "org") == 0) return ((struct authd_licence_type *)t)->holder = AUTHD_HOLDER_ORG, 0;
     return authd_yaml_fail(y, v, "holder: expected person or org");
 }
@@ -154,7 +164,8 @@ static int type_issuers(struct authd_yaml *y, yaml_node_t *v, void *t)
     struct authd_licence_type *lt = t;
     if (string_list(y, v, "issuers", &lt->issuers, &lt->n_issuers) != 0) return -1;
     for (size_t i = 0; i < lt->n_issuers; i++)
-        if (!valid_uscc(lt->issuers[i])) return authd_yaml_fail(y, v, "issuers: '%s' is not a valid USCC", lt->issuers[i]);
+        if (!valid_uscc(lt->issuers[i]))
+            return authd_yaml_fail(y, v, "issuers: '%s' is not a valid USCC", lt->issuers[i]);
     return 0;
 }
 static int type_validity(struct authd_yaml *y, yaml_node_t *v, void *t)
@@ -177,17 +188,22 @@ static int type_elements(struct authd_yaml *y, yaml_node_t *v, void *t)
 
 static int one_type(struct authd_yaml *y, yaml_node_t *item, size_t i, void *target)
 {
-    static const struct authd_yaml_field fields[] = {{"code", type_code},         {"name", type_name},
-                                                     {"holder", type_holder},     {"issuers", type_issuers},
-                                                     {"validity_days", type_validity}, {"elements", type_elements}};
+    static const struct authd_yaml_field fields[] = {{"code", type_code},
+                                                     {"name", type_name},
+                                                     {"holder", type_holder},
+                                                     {"issuers", type_issuers},
+                                                     {"validity_days", type_validity},
+                                                     {"elements", type_elements}};
     struct authd_policy *p = target;
     struct authd_licence_type *t = &p->types[i];
     p->n_types = i + 1;
-    if (authd_yaml_walk(y, item, "licence_types", fields, sizeof(fields) / sizeof(fields[0]), t) != 0) return -1;
+    if (authd_yaml_walk(y, item, "licence_types", fields, sizeof(fields) / sizeof(fields[0]), t) != 0)
+        return -1;
     if (!t->code || !t->name || !t->issuers)
         return authd_yaml_fail(y, item, "licence_types: 'code', 'name' and 'issuers' are required");
     for (size_t j = 0; j < i; j++)
-        if (strcmp(p->types[j].code, t->code) == 0) return authd_yaml_fail(y, item, "licence_types: code %s twice", t->code);
+        if (strcmp(p->types[j].code, t->code) == 0)
+            return authd_yaml_fail(y, item, "licence_types: code %s twice", t->code);
     return 0;
 }
 
@@ -203,10 +219,12 @@ static int one_need(struct authd_yaml *y, yaml_node_t *item, size_t i, void *tar
     struct matter_ctx *mc = target;
     struct authd_matter_need *n = &mc->m->needs[i];
     mc->m->n_needs = i + 1;
-    if (!item || item->type != YAML_MAPPING_NODE) return authd_yaml_fail(y, item, "licences: expected a mapping");
+    if (!item || item->type != YAML_MAPPING_NODE)
+        return authd_yaml_fail(y, item, "licences: expected a mapping");
     yaml_node_t *type = NULL, *elements = NULL;
     for (yaml_node_pair_t *pr = item->data.mapping.pairs.start; pr < item->data.mapping.pairs.top; pr++) {
-        yaml_node_t *k = yaml_document_get_node(&y->doc, pr->key), *v = yaml_document_get_node(&y->doc, pr->value);
+        yaml_node_t *k = yaml_document_get_node(&y->doc, pr->key),
+                    *v = yaml_document_get_node(&y->doc, pr->value);
         const char *key = authd_yaml_scalar(k);
         if (key && strcmp(key, "type") == 0)
             type = v;
@@ -219,7 +237,8 @@ static int one_need(struct authd_yaml *y, yaml_node_t *item, size_t i, void *tar
     const char *code = authd_yaml_scalar(type);
     if (!code) return authd_yaml_fail(y, type, "licences.type: expected a licence type code");
     n->type = authd_policy_type(mc->p, code, strlen(code));
-    if (!n->type) return authd_yaml_fail(y, type, "licences.type: no licence type %s in licence-types.yaml", code);
+    if (!n->type)
+        return authd_yaml_fail(y, type, "licences.type: no licence type %s in licence-types.yaml", code);
     for (size_t j = 0; j < i; j++)
         if (mc->m->needs[j].type == n->type) return authd_yaml_fail(y, type, "licences.type: %s twice", code);
     if (string_list(y, elements, "licences.elements", &n->elements, &n->n_elements) != 0) return -1;
@@ -265,7 +284,8 @@ static int one_matter(struct authd_yaml *y, yaml_node_t *item, size_t i, void *t
     if (!mc.m->code || !mc.m->name || !mc.m->needs)
         return authd_yaml_fail(y, item, "matters: 'code', 'name' and 'licences' are required");
     for (size_t j = 0; j < i; j++)
-        if (strcmp(p->matters[j].code, mc.m->code) == 0) return authd_yaml_fail(y, item, "matters: code %s twice", mc.m->code);
+        if (strcmp(p->matters[j].code, mc.m->code) == 0)
+            return authd_yaml_fail(y, item, "matters: code %s twice", mc.m->code);
     return 0;
 }
 
@@ -338,9 +358,11 @@ static int resolve_client_scope(struct authd_yaml *y, yaml_node_t *item, struct 
     struct authd_client *c = cc->c;
     bool issuer = c->role == AUTHD_ROLE_ISSUER, counter = c->role == AUTHD_ROLE_COUNTER;
     if (issuer != (c->issuer_code != NULL) || issuer != (cc->types != NULL))
-        return authd_yaml_fail(y, item, "clients: issuer_code and licence_types go with role issuer, and only with it");
+        return authd_yaml_fail(
+            y, item, "clients: issuer_code and licence_types go with role issuer, and only with it");
     if (counter != (cc->matters != NULL) || (cc->has_unmasked && !counter))
-        return authd_yaml_fail(y, item, "clients: matters and unmasked go with role counter, and only with it");
+        return authd_yaml_fail(y, item,
+                               "clients: matters and unmasked go with role counter, and only with it");
     if (cc->n_types) {
         c->types = calloc(cc->n_types, sizeof(*c->types));
         if (!c->types) return authd_yaml_fail(y, item, "out of memory");
@@ -349,8 +371,11 @@ static int resolve_client_scope(struct authd_yaml *y, yaml_node_t *item, struct 
         const struct authd_licence_type *lt = authd_policy_type(cc->p, cc->types[i], strlen(cc->types[i]));
         if (!lt) return authd_yaml_fail(y, item, "licence_types: no licence type %s", cc->types[i]);
         bool allowed = false;
-        for (size_t k = 0; k < lt->n_issuers; k++) allowed = allowed || strcmp(lt->issuers[k], c->issuer_code) == 0;
-        if (!allowed) return authd_yaml_fail(y, item, "licence_types: %s does not list issuer %s", lt->code, c->issuer_code);
+        for (size_t k = 0; k < lt->n_issuers; k++)
+            allowed = allowed || strcmp(lt->issuers[k], c->issuer_code) == 0;
+        if (!allowed)
+            return authd_yaml_fail(y, item, "licence_types: %s does not list issuer %s", lt->code,
+                                   c->issuer_code);
         c->types[c->n_types++] = lt;
     }
     if (cc->n_matters) {
@@ -367,13 +392,18 @@ static int resolve_client_scope(struct authd_yaml *y, yaml_node_t *item, struct 
 
 static int one_client(struct authd_yaml *y, yaml_node_t *item, size_t i, void *target)
 {
-    static const struct authd_yaml_field fields[] = {
-        {"id", cl_id},         {"name", cl_name},         {"role", cl_role},
-        {"issuer_code", cl_issuer}, {"licence_types", cl_types}, {"matters", cl_matters},
-        {"unmasked", cl_unmasked}, {"token_sha256", cl_token}, {"cert_sha256", cl_cert}};
+    static const struct authd_yaml_field fields[] = {{"id", cl_id},
+                                                     {"name", cl_name},
+                                                     {"role", cl_role},
+                                                     {"issuer_code", cl_issuer},
+                                                     {"licence_types", cl_types},
+                                                     {"matters", cl_matters},
+                                                     {"unmasked", cl_unmasked},
+                                                     {"token_sha256", cl_token},
+                                                     {"cert_sha256", cl_cert}};
     struct authd_policy *p = target;
     struct client_ctx cc = {.p = p, .c = &p->clients[i]};
-    cc.c->role = (enum authd_role)-1;
+    cc.c->role = (enum authd_role) - 1;
     p->n_clients = i + 1;
     int rc = authd_yaml_walk(y, item, "clients", fields, sizeof(fields) / sizeof(fields[0]), &cc);
     if (rc == 0 && (!cc.c->id || (int)cc.c->role < 0))
@@ -395,8 +425,9 @@ static int one_client(struct authd_yaml *y, yaml_node_t *item, size_t i, void *t
 
 /* ---- files ---- */
 
-static int load_list(const char *dir, const char *file, const char *key, struct authd_policy *p, void *array_out,
-                     size_t elem_size, int (*one)(struct authd_yaml *, yaml_node_t *, size_t, void *), char *err,
+static int load_list(const char *dir, const char *file, const char *key, struct authd_policy *p,
+                     void *array_out, size_t elem_size,
+                     int (*one)(struct authd_yaml *, yaml_node_t *, size_t, void *), char *err,
                      size_t err_cap)
 {
     char path[4096];
@@ -405,13 +436,16 @@ static int load_list(const char *dir, const char *file, const char *key, struct 
     if (authd_yaml_load(&y, path, err, err_cap) != 0) return -1;
     yaml_node_t *root = yaml_document_get_root_node(&y.doc), *list = NULL;
     int rc = -1;
-    if (root->type != YAML_MAPPING_NODE || root->data.mapping.pairs.top - root->data.mapping.pairs.start != 1 ||
-        strcmp(authd_yaml_scalar(yaml_document_get_node(&y.doc, root->data.mapping.pairs.start->key)) ?: "", key) != 0) {
+    if (root->type != YAML_MAPPING_NODE ||
+        root->data.mapping.pairs.top - root->data.mapping.pairs.start != 1 ||
+        strcmp(authd_yaml_scalar(yaml_document_get_node(&y.doc, root->data.mapping.pairs.start->key)) ?: "",
+               key) != 0) {
         authd_yaml_fail(&y, root, "top level: expected one key, '%s'", key);
         goto done;
     }
     list = yaml_document_get_node(&y.doc, root->data.mapping.pairs.start->value);
-    if (!list || list->type != YAML_SEQUENCE_NODE || list->data.sequence.items.top == list->data.sequence.items.start) {
+    if (!list || list->type != YAML_SEQUENCE_NODE ||
+        list->data.sequence.items.top == list->data.sequence.items.start) {
         authd_yaml_fail(&y, list, "%s: expected a non-empty list", key);
         goto done;
     }
@@ -434,8 +468,10 @@ int authd_policy_load(struct authd_policy *p, const char *dir, char *err, size_t
     if (sodium_init() < 0) return snprintf(err, err_cap, "libsodium failed to initialise"), -1;
     if (load_list(dir, "licence-types.yaml", "licence_types", p, &p->types, sizeof(*p->types), one_type, err,
                   err_cap) != 0 ||
-        load_list(dir, "matters.yaml", "matters", p, &p->matters, sizeof(*p->matters), one_matter, err, err_cap) != 0 ||
-        load_list(dir, "clients.yaml", "clients", p, &p->clients, sizeof(*p->clients), one_client, err, err_cap) != 0) {
+        load_list(dir, "matters.yaml", "matters", p, &p->matters, sizeof(*p->matters), one_matter, err,
+                  err_cap) != 0 ||
+        load_list(dir, "clients.yaml", "clients", p, &p->clients, sizeof(*p->clients), one_client, err,
+                  err_cap) != 0) {
         authd_policy_free(p);
         return -1;
     }
@@ -448,7 +484,8 @@ void authd_policy_free(struct authd_policy *p)
         struct authd_licence_type *t = &p->types[i];
         free(t->code);
         free(t->name);
-        for (size_t j = 0; j < t->n_elements; j++) free(t->elements[j].name), free(t->elements[j].label);
+        for (size_t j = 0; j < t->n_elements; j++)
+            free(t->elements[j].name), free(t->elements[j].label);
         free(t->elements);
         free_strings(t->issuers);
     }
@@ -457,7 +494,8 @@ void authd_policy_free(struct authd_policy *p)
         struct authd_matter *m = &p->matters[i];
         free(m->code);
         free(m->name);
-        for (size_t j = 0; j < m->n_needs; j++) free_strings(m->needs[j].elements);
+        for (size_t j = 0; j < m->n_needs; j++)
+            free_strings(m->needs[j].elements);
         free(m->needs);
     }
     free(p->matters);
@@ -483,17 +521,20 @@ const struct authd_licence_type *authd_policy_type(const struct authd_policy *p,
 const struct authd_matter *authd_policy_matter(const struct authd_policy *p, const char *code, size_t len)
 {
     for (size_t i = 0; i < p->n_matters; i++)
-        if (strlen(p->matters[i].code) == len && memcmp(p->matters[i].code, code, len) == 0) return &p->matters[i];
+        if (strlen(p->matters[i].code) == len && memcmp(p->matters[i].code, code, len) == 0)
+            return &p->matters[i];
     return NULL;
 }
 
-const struct authd_client *authd_policy_client_by_token(const struct authd_policy *p, const char *token, size_t len)
+const struct authd_client *authd_policy_client_by_token(const struct authd_policy *p, const char *token,
+                                                        size_t len)
 {
     uint8_t h[32];
     SHA256((const unsigned char *)token, len, h);
     const struct authd_client *found = NULL;
     for (size_t i = 0; i < p->n_clients; i++) /* no early exit: the time does not depend on which matched */
-        if (p->clients[i].has_token && sodium_memcmp(p->clients[i].token_sha256, h, 32) == 0) found = &p->clients[i];
+        if (p->clients[i].has_token && sodium_memcmp(p->clients[i].token_sha256, h, 32) == 0)
+            found = &p->clients[i];
     sodium_memzero(h, sizeof(h));
     return found;
 }
@@ -501,7 +542,8 @@ const struct authd_client *authd_policy_client_by_token(const struct authd_polic
 const struct authd_client *authd_policy_client_by_cert(const struct authd_policy *p, const uint8_t sha256[32])
 {
     for (size_t i = 0; i < p->n_clients; i++)
-        if (p->clients[i].has_cert && memcmp(p->clients[i].cert_sha256, sha256, 32) == 0) return &p->clients[i];
+        if (p->clients[i].has_cert && memcmp(p->clients[i].cert_sha256, sha256, 32) == 0)
+            return &p->clients[i];
     return NULL;
 }
 

@@ -1,5 +1,5 @@
-/* Policies: licence types, 一证通办 matters and clients (the YAML files in policies/), loaded and cross-checked
- * at start-up; read-only afterwards, so every worker reads them without locks. */
+/* Policies: licence types, 一证通办 matters and clients (the YAML files in policies/), loaded and
+ * cross-checked at start-up; read-only afterwards, so every worker reads them without locks. */
 #ifndef AUTHD_POLICY_H
 #define AUTHD_POLICY_H
 
@@ -49,12 +49,12 @@ struct authd_client {
     bool has_token, has_cert;
     uint8_t token_sha256[32];
     uint8_t cert_sha256[32];
-    char *issuer_code;                          /* issuer */
-    const struct authd_licence_type **types;    /* issuer: what it may issue */
+    char *issuer_code;                       /* issuer */
+    const struct authd_licence_type **types; /* issuer: what it may issue */
     size_t n_types;
-    const struct authd_matter **matters;        /* counter: what it serves */
+    const struct authd_matter **matters; /* counter: what it serves */
     size_t n_matters;
-    bool unmasked;                              /* counter: sees identifiers in clear */
+    bool unmasked; /* counter: sees identifiers in clear */
 };
 
 struct authd_policy {
@@ -71,11 +71,14 @@ struct authd_policy {
 int authd_policy_load(struct authd_policy *policy, const char *dir, char *err, size_t err_cap);
 void authd_policy_free(struct authd_policy *policy);
 
-const struct authd_licence_type *authd_policy_type(const struct authd_policy *p, const char *code, size_t len);
+const struct authd_licence_type *authd_policy_type(const struct authd_policy *p, const char *code,
+                                                   size_t len);
 const struct authd_matter *authd_policy_matter(const struct authd_policy *p, const char *code, size_t len);
 /* Constant-time over the stored hashes. NULL when no client matches. */
-const struct authd_client *authd_policy_client_by_token(const struct authd_policy *p, const char *token, size_t len);
-const struct authd_client *authd_policy_client_by_cert(const struct authd_policy *p, const uint8_t sha256[32]);
+const struct authd_client *authd_policy_client_by_token(const struct authd_policy *p, const char *token,
+                                                        size_t len);
+const struct authd_client *authd_policy_client_by_cert(const struct authd_policy *p,
+                                                       const uint8_t sha256[32]);
 
 bool authd_client_may_issue(const struct authd_client *c, const struct authd_licence_type *t);
 bool authd_client_serves(const struct authd_client *c, const struct authd_matter *m);

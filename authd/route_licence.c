@@ -15,7 +15,8 @@
 #include "statuslists.h"
 #include "writer.h"
 
-#define MAX_TIME 253402271999LL /* 9999-12-31 23:59:59 China Standard Time, the last date a licence can name */
+#define MAX_TIME                                                                                             \
+    253402271999LL /* 9999-12-31 23:59:59 China Standard Time, the last date a licence can name */
 
 /* ---- issuing ---- */
 
@@ -31,18 +32,21 @@ static void issue_respond(struct authd_async *a, h2o_req_t *req)
 {
     struct issue_job *j = (struct issue_job *)a;
     if (j->job.w.result != AUTHD_STORE_OK) {
-        authd_problem(req, 500, "store_failed", "the licence could not be stored durably; nothing was issued");
+        authd_problem(req, 500, "store_failed",
+                      "the licence could not be stored durably; nothing was issued");
         return;
     }
     char *qr = NULL;
     json_t *doc = json_object();
     json_object_set_new(doc, "licence_id", json_string(j->job.w.licence_id));
     json_object_set_new(doc, "licence", authd_json_base64url(j->licence, j->licence_len));
-    if (certlib_qr_encode(j->licence, j->licence_len, &qr) == CERTLIB_OK) json_object_set_new(doc, "qr", json_string(qr));
+    if (certlib_qr_encode(j->licence, j->licence_len, &qr) == CERTLIB_OK)
+        json_object_set_new(doc, "qr", json_string(qr));
     certlib_free(qr);
     char list_id[32];
     authd_statuslists_id(j->job.w.meta.issuer_code, j->job.w.meta.list_no, list_id);
-    json_object_set_new(doc, "status", json_pack("{s:s, s:I}", "list", list_id, "idx", (json_int_t)j->job.w.meta.status_idx));
+    json_object_set_new(
+        doc, "status", json_pack("{s:s, s:I}", "list", list_id, "idx", (json_int_t)j->job.w.meta.status_idx));
     authd_send_json_doc(req, 201, doc);
 }
 
@@ -71,12 +75,14 @@ static int parse_time(const char *s, int64_t *t)
 {
     unsigned y, m, d, hh = 0, mm = 0, ss = 0;
     int n = 0;
-    if (sscanf(s, "%4u-%2u-%2u%n", &y, &m, &d, &n) != 3 || n != 10 || y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+    if (sscanf(s, "%4u-%2u-%2u%n", &y, &m, &d, &n) != 3 || n != 10 || y < 1970 || m < 1 || m > 12 || d < 1 ||
+        d > 31)
         return -1;
     struct tm tm = {.tm_year = (int)y - 1900, .tm_mon = (int)m - 1, .tm_mday = (int)d};
     if (s[10] == 'T') {
         char z = 0;
-        if (sscanf(s + 10, "T%2u:%2u:%2u%c", &hh, &mm, &ss, &z) != 4 || z != 'Z' || s[20] || hh > 23 || mm > 59 || ss > 59)
+        if (sscanf(s + 10, "T%2u:%2u:%2u%c", &hh, &mm, &ss, &z) != 4 || z != 'Z' || s[20] || hh > 23 ||
+            mm > 59 || ss > 59)
             return -1;
         tm.tm_hour = (int)hh, tm.tm_min = (int)mm, tm.tm_sec = (int)ss;
         *t = (int64_t)timegm(&tm);
@@ -122,7 +128,8 @@ static int read_elements(struct authd_request *r, const struct authd_licence_typ
         int ok;
         switch (schema->type) {
         case AUTHD_VALUE_TEXT:
-            ok = json_is_string(value) && json_string_length(value) > 0 && json_string_length(value) <= 4096 &&
+            ok = json_is_string(value) && json_string_length(value) > 0 &&
+                 json_string_length(value) <= 4096 &&
                  !memchr(json_string_value(value), 0, json_string_length(value));
             e->type = CERTLIB_VALUE_TEXT;
             e->text = json_string_value(value);
@@ -145,15 +152,17 @@ static int read_elements(struct authd_request *r, const struct authd_licence_typ
             break;
         }
         if (!ok) {
-            static const char *const want[] = {"a non-empty string (at most 4096 bytes)", "an integer", "true or false",
-                                               "a date YYYY-MM-DD"};
-            authd_problemf(req, 422, "invalid_element", "element '%s' must be %s", schema->name, want[schema->type]);
+            static const char *const want[] = {"a non-empty string (at most 4096 bytes)", "an integer",
+                                               "true or false", "a date YYYY-MM-DD"};
+            authd_problemf(req, 422, "invalid_element", "element '%s' must be %s", schema->name,
+                           want[schema->type]);
             return -1;
         }
     }
     for (size_t i = 0; i < type->n_elements; i++)
         if (type->elements[i].required && !json_object_get(elements, type->elements[i].name)) {
-            authd_problemf(req, 422, "missing_element", "%s needs element '%s'", type->name, type->elements[i].name);
+            authd_problemf(req, 422, "missing_element", "%s needs element '%s'", type->name,
+                           type->elements[i].name);
             return -1;
         }
     *n_out = n;
@@ -161,12 +170,13 @@ static int read_elements(struct authd_request *r, const struct authd_licence_typ
 }
 
 /* The holder's number: valid, and of the kind the licence type is for. */
-static int read_holder(struct authd_request *r, const struct authd_licence_type *type, json_t *holder, const char **id,
-                       const char **name)
+static int read_holder(struct authd_request *r, const struct authd_licence_type *type, json_t *holder,
+                       const char **id, const char **name)
 {
     h2o_req_t *req = r->req;
     json_t *jid = json_object_get(holder, "id"), *jname = json_object_get(holder, "name");
-    if (!json_is_object(holder) || json_object_size(holder) != 2 || !json_is_string(jid) || !json_is_string(jname)) {
+    if (!json_is_object(holder) || json_object_size(holder) != 2 || !json_is_string(jid) ||
+        !json_is_string(jname)) {
         authd_problem(req, 422, "invalid_holder", "'holder' must be {\"id\": \"...\", \"name\": \"...\"}");
         return -1;
     }
@@ -194,20 +204,22 @@ static int read_holder(struct authd_request *r, const struct authd_licence_type 
     return 0;
 }
 
-static int read_validity(struct authd_request *r, const struct authd_licence_type *type, json_t *doc, int64_t now,
-                         int64_t *from, int64_t *until)
+static int read_validity(struct authd_request *r, const struct authd_licence_type *type, json_t *doc,
+                         int64_t now, int64_t *from, int64_t *until)
 {
     json_t *jfrom = json_object_get(doc, "valid_from"), *juntil = json_object_get(doc, "valid_until");
     *from = now;
     *until = type->validity_days ? now + (int64_t)type->validity_days * 86400 : MAX_TIME;
     if ((jfrom && (!json_is_string(jfrom) || parse_time(json_string_value(jfrom), from) != 0)) ||
         (juntil && (!json_is_string(juntil) || parse_time(json_string_value(juntil), until) != 0))) {
-        authd_problem(r->req, 422, "invalid_date", "valid_from and valid_until are YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+        authd_problem(r->req, 422, "invalid_date",
+                      "valid_from and valid_until are YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
         return -1;
     }
     if (jfrom && !juntil && type->validity_days) *until = *from + (int64_t)type->validity_days * 86400;
     if (*until <= *from || *until > MAX_TIME) {
-        authd_problem(r->req, 422, "invalid_validity", "valid_until must be after valid_from and before the year 10000");
+        authd_problem(r->req, 422, "invalid_validity",
+                      "valid_until must be after valid_from and before the year 10000");
         return -1;
     }
     return 0;
@@ -215,7 +227,8 @@ static int read_validity(struct authd_request *r, const struct authd_licence_typ
 
 void authd_route_licence_issue(struct authd_request *r)
 {
-    static const char *const fields[] = {"type", "holder", "elements", "valid_from", "valid_until", "device_key", NULL};
+    static const char *const fields[] = {"type",        "holder",     "elements", "valid_from",
+                                         "valid_until", "device_key", NULL};
     h2o_req_t *req = r->req;
     const struct authd_client *client = authd_require(r, AUTHD_ROLE(AUTHD_ROLE_ISSUER));
     if (!client) return;
@@ -229,10 +242,13 @@ void authd_route_licence_issue(struct authd_request *r)
     size_t device_key_len = 0;
     json_t *jtype = json_object_get(doc, "type"), *jdevice = json_object_get(doc, "device_key");
     const struct authd_licence_type *type =
-        json_is_string(jtype) ? authd_policy_type(r->server->policy, json_string_value(jtype), json_string_length(jtype)) : NULL;
+        json_is_string(jtype)
+            ? authd_policy_type(r->server->policy, json_string_value(jtype), json_string_length(jtype))
+            : NULL;
     const struct authd_issuer_keys *keys = authd_server_issuer(r->server, client->issuer_code);
     if (!type) {
-        authd_problem(req, 422, "unknown_licence_type", "'type' must be a licence type code from licence-types.yaml");
+        authd_problem(req, 422, "unknown_licence_type",
+                      "'type' must be a licence type code from licence-types.yaml");
         goto done;
     }
     if (!authd_client_may_issue(client, type)) {
@@ -249,9 +265,11 @@ void authd_route_licence_issue(struct authd_request *r)
         goto done;
     if (jdevice) {
         if (!json_is_string(jdevice) ||
-            certlib_cose_key_from_pem((certlib_slice){(const uint8_t *)json_string_value(jdevice), json_string_length(jdevice)},
-                                      &device_key, &device_key_len) != CERTLIB_OK) {
-            authd_problem(req, 422, "invalid_device_key", "device_key must be a PEM public key, P-256 or Ed25519");
+            certlib_cose_key_from_pem(
+                (certlib_slice){(const uint8_t *)json_string_value(jdevice), json_string_length(jdevice)},
+                &device_key, &device_key_len) != CERTLIB_OK) {
+            authd_problem(req, 422, "invalid_device_key",
+                          "device_key must be a PEM public key, P-256 or Ed25519");
             goto done;
         }
     }
@@ -268,21 +286,30 @@ void authd_route_licence_issue(struct authd_request *r)
     memcpy(w->meta.type_code, type->code, 22);
     w->meta.issued_at = now;
     w->meta.status = CERTLIB_STATUS_VALUE_VALID;
-    if (authd_statuslists_reserve(r->server->statuslists, client->issuer_code, &w->meta.list_no, &w->meta.status_idx) != 0) {
+    if (authd_statuslists_reserve(r->server->statuslists, client->issuer_code, &w->meta.list_no,
+                                  &w->meta.status_idx) != 0) {
         free(j);
         authd_problem(req, 503, "status_lists_full", "no free status-list index");
         goto done;
     }
     char uri[512];
     authd_statuslists_uri(r->server->statuslists, client->issuer_code, w->meta.list_no, uri, sizeof(uri));
-    certlib_licence_spec spec = {
-        .licence_type_code = type->code, .licence_name = type->name, .holder_name = holder_name,
-        .holder_id = holder_id, .signed_at = now, .valid_from = from, .valid_until = until,
-        .elements = elements, .n_elements = n_elements, .status_uri = uri, .status_idx = w->meta.status_idx,
-        .device_key = {device_key, device_key_len}};
+    certlib_licence_spec spec = {.licence_type_code = type->code,
+                                 .licence_name = type->name,
+                                 .holder_name = holder_name,
+                                 .holder_id = holder_id,
+                                 .signed_at = now,
+                                 .valid_from = from,
+                                 .valid_until = until,
+                                 .elements = elements,
+                                 .n_elements = n_elements,
+                                 .status_uri = uri,
+                                 .status_idx = w->meta.status_idx,
+                                 .device_key = {device_key, device_key_len}};
     certlib_err err = certlib_licence_issue(keys->signer, &spec, &j->licence, &j->licence_len, w->licence_id);
     if (err) {
-        authd_statuslists_release(r->server->statuslists, client->issuer_code, w->meta.list_no, w->meta.status_idx);
+        authd_statuslists_release(r->server->statuslists, client->issuer_code, w->meta.list_no,
+                                  w->meta.status_idx);
         free(j);
         authd_problemf(req, 422, "refused", "the licence cannot be issued: %s", certlib_err_name(err));
         goto done;
@@ -305,11 +332,12 @@ done:
 void authd_route_licence_get(struct authd_request *r)
 {
     h2o_req_t *req = r->req;
-    const struct authd_client *client =
-        authd_require(r, AUTHD_ROLE(AUTHD_ROLE_ISSUER) | AUTHD_ROLE(AUTHD_ROLE_COUNTER) | AUTHD_ROLE(AUTHD_ROLE_AUDITOR));
+    const struct authd_client *client = authd_require(
+        r, AUTHD_ROLE(AUTHD_ROLE_ISSUER) | AUTHD_ROLE(AUTHD_ROLE_COUNTER) | AUTHD_ROLE(AUTHD_ROLE_AUDITOR));
     if (!client) return;
     h2o_iovec_t id, matter_code;
-    if (authd_percent_decode(&req->pool, r->params[0], &id) != 0 || authd_query_param(req, "matter", &matter_code) != 0) {
+    if (authd_percent_decode(&req->pool, r->params[0], &id) != 0 ||
+        authd_query_param(req, "matter", &matter_code) != 0) {
         authd_problem(req, 400, "bad_path_encoding", "a malformed percent-escape");
         return;
     }
@@ -331,7 +359,8 @@ void authd_route_licence_get(struct authd_request *r)
     size_t len = 0;
     int rc = authd_store_get(r->server->store, id.base, id.len, &meta, &licence, &len);
     /* Another issuer's licence reads as absent: its existence is not this client's business. */
-    if (rc == AUTHD_STORE_OK && client->role == AUTHD_ROLE_ISSUER && strcmp(meta.issuer_code, client->issuer_code) != 0)
+    if (rc == AUTHD_STORE_OK && client->role == AUTHD_ROLE_ISSUER &&
+        strcmp(meta.issuer_code, client->issuer_code) != 0)
         rc = AUTHD_STORE_NOT_FOUND;
     if (rc == AUTHD_STORE_OK && matter) {
         for (size_t i = 0; i < matter->n_needs; i++)
@@ -392,7 +421,10 @@ static void status_respond(struct authd_async *a, h2o_req_t *req)
     }
 }
 
-static void status_release(struct authd_async *a) { free(a); }
+static void status_release(struct authd_async *a)
+{
+    free(a);
+}
 
 static void status_done(struct authd_write_job *job)
 {
@@ -420,15 +452,16 @@ void authd_route_licence_status(struct authd_request *r)
     if (!doc) return;
     json_t *jstatus = json_object_get(doc, "status"), *jreason = json_object_get(doc, "reason");
     const char *s = json_string_value(jstatus);
-    int value = !s ? -1
-                   : strcmp(s, "valid") == 0     ? CERTLIB_STATUS_VALUE_VALID
-                   : strcmp(s, "revoked") == 0   ? CERTLIB_STATUS_VALUE_REVOKED
-                   : strcmp(s, "suspended") == 0 ? CERTLIB_STATUS_VALUE_SUSPENDED
-                                                 : -1;
+    int value = !s                            ? -1
+                : strcmp(s, "valid") == 0     ? CERTLIB_STATUS_VALUE_VALID
+                : strcmp(s, "revoked") == 0   ? CERTLIB_STATUS_VALUE_REVOKED
+                : strcmp(s, "suspended") == 0 ? CERTLIB_STATUS_VALUE_SUSPENDED
+                                              : -1;
     struct authd_licence_meta meta;
     if (value < 0) {
         authd_problem(req, 422, "invalid_status", "'status' must be valid, revoked or suspended");
-    } else if (!json_is_string(jreason) || json_string_length(jreason) == 0 || json_string_length(jreason) > 500) {
+    } else if (!json_is_string(jreason) || json_string_length(jreason) == 0 ||
+               json_string_length(jreason) > 500) {
         authd_problem(req, 422, "invalid_reason", "'reason' must be 1 to 500 bytes of text");
     } else if (authd_store_get(r->server->store, id.base, id.len, &meta, NULL, NULL) != AUTHD_STORE_OK ||
                strcmp(meta.issuer_code, client->issuer_code) != 0) {

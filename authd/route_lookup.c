@@ -21,7 +21,8 @@ void authd_route_lookup(struct authd_request *r)
     if (!client) return;
     h2o_iovec_t holder, matter_code, use_cause;
     if (authd_percent_decode(&req->pool, r->params[0], &holder) != 0 ||
-        authd_query_param(req, "matter", &matter_code) != 0 || authd_query_param(req, "use_cause", &use_cause) != 0) {
+        authd_query_param(req, "matter", &matter_code) != 0 ||
+        authd_query_param(req, "use_cause", &use_cause) != 0) {
         authd_problem(req, 400, "bad_path_encoding", "a malformed percent-escape");
         return;
     }
@@ -30,11 +31,14 @@ void authd_route_lookup(struct authd_request *r)
         return;
     }
     /* 用途/事由: provincial data-sharing rules ask every lookup to say why. */
-    if (!use_cause.base || use_cause.len == 0 || use_cause.len > 200 || !authd_utf8_valid(use_cause.base, use_cause.len)) {
-        authd_problem(req, 400, "missing_use_cause", "state the use cause (用途/事由): &use_cause=TEXT, 1 to 200 bytes of UTF-8");
+    if (!use_cause.base || use_cause.len == 0 || use_cause.len > 200 ||
+        !authd_utf8_valid(use_cause.base, use_cause.len)) {
+        authd_problem(req, 400, "missing_use_cause",
+                      "state the use cause (用途/事由): &use_cause=TEXT, 1 to 200 bytes of UTF-8");
         return;
     }
-    const struct authd_matter *matter = authd_policy_matter(r->server->policy, matter_code.base, matter_code.len);
+    const struct authd_matter *matter =
+        authd_policy_matter(r->server->policy, matter_code.base, matter_code.len);
     if (!matter) {
         authd_problem(req, 404, "unknown_matter", "no such matter in matters.yaml");
         return;
@@ -44,21 +48,22 @@ void authd_route_lookup(struct authd_request *r)
         return;
     }
     certlib_ident ident;
-    certlib_ident_opts opts = {.regions = r->server->regions,
-                               .accept = CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_RIC) | CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_HMT) |
-                                         CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_FOREIGN_PR) |
-                                         CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_USCC)};
+    certlib_ident_opts opts = {
+        .regions = r->server->regions,
+        .accept = CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_RIC) | CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_HMT) |
+                  CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_FOREIGN_PR) | CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_USCC)};
     certlib_err err = certlib_ident_check(holder.base, holder.len, &opts, &ident);
     if (err) {
-        authd_problemf(req, 422, "invalid_holder_id", "the holder id is not a valid identity number or USCC: %s",
-                       certlib_err_name(err));
+        authd_problemf(req, 422, "invalid_holder_id",
+                       "the holder id is not a valid identity number or USCC: %s", certlib_err_name(err));
         return;
     }
     uint8_t key[AUTHD_HOLDER_KEY_LEN];
     authd_store_holder_key(r->server->store, ident.normalized, ident.normalized_len, key);
     char(*ids)[CERTLIB_LICENCE_ID_MAX] = malloc(MAX_HOLDER_LICENCES * sizeof(*ids));
     size_t n = 0;
-    if (!ids || authd_store_holder_licences(r->server->store, key, ids, MAX_HOLDER_LICENCES, &n) != AUTHD_STORE_OK) {
+    if (!ids ||
+        authd_store_holder_licences(r->server->store, key, ids, MAX_HOLDER_LICENCES, &n) != AUTHD_STORE_OK) {
         free(ids);
         authd_problem(req, 500, "store_failed", "the holder index could not be read");
         return;
@@ -68,15 +73,20 @@ void authd_route_lookup(struct authd_request *r)
     bool found[16] = {false};
     for (size_t i = 0; i < n; i++) {
         struct authd_licence_meta meta;
-        if (authd_store_get(r->server->store, ids[i], strlen(ids[i]), &meta, NULL, NULL) != AUTHD_STORE_OK) continue;
+        if (authd_store_get(r->server->store, ids[i], strlen(ids[i]), &meta, NULL, NULL) != AUTHD_STORE_OK)
+            continue;
         size_t k = 0;
-        while (k < matter->n_needs && strcmp(matter->needs[k].type->code, meta.type_code) != 0) k++;
+        while (k < matter->n_needs && strcmp(matter->needs[k].type->code, meta.type_code) != 0)
+            k++;
         /* Only what the matter needs, and never a revoked licence: it proves nothing. */
         if (k == matter->n_needs || meta.status == CERTLIB_STATUS_VALUE_REVOKED) continue;
         uint8_t *licence;
         size_t len;
-        if (authd_store_get(r->server->store, ids[i], strlen(ids[i]), &meta, &licence, &len) != AUTHD_STORE_OK) continue;
-        json_t *view = authd_licence_view(r->server, ids[i], &meta, licence, len, &matter->needs[k], unmasked);
+        if (authd_store_get(r->server->store, ids[i], strlen(ids[i]), &meta, &licence, &len) !=
+            AUTHD_STORE_OK)
+            continue;
+        json_t *view =
+            authd_licence_view(r->server, ids[i], &meta, licence, len, &matter->needs[k], unmasked);
         sodium_memzero(licence, len);
         free(licence);
         if (view) {
@@ -87,11 +97,13 @@ void authd_route_lookup(struct authd_request *r)
     free(ids);
     for (size_t k = 0; k < matter->n_needs; k++)
         if (!found[k])
-            json_array_append_new(missing, json_pack("{s:s, s:s}", "type", matter->needs[k].type->code, "type_name",
-                                                     matter->needs[k].type->name));
-    json_object_set_new(doc, "holder_id", unmasked ? json_string(ident.normalized)
-                                                   : authd_json_masked(ident.normalized, ident.normalized_len));
-    json_object_set_new(doc, "holder_kind", json_string(certlib_ident_kind_name((certlib_ident_kind)ident.kind)));
+            json_array_append_new(missing, json_pack("{s:s, s:s}", "type", matter->needs[k].type->code,
+                                                     "type_name", matter->needs[k].type->name));
+    json_object_set_new(doc, "holder_id",
+                        unmasked ? json_string(ident.normalized)
+                                 : authd_json_masked(ident.normalized, ident.normalized_len));
+    json_object_set_new(doc, "holder_kind",
+                        json_string(certlib_ident_kind_name((certlib_ident_kind)ident.kind)));
     json_object_set_new(doc, "matter", json_pack("{s:s, s:s}", "code", matter->code, "name", matter->name));
     json_object_set_new(doc, "use_cause", json_stringn(use_cause.base, use_cause.len));
     json_object_set_new(doc, "licences", licences);

@@ -10,7 +10,8 @@ void authd_route_status_list(struct authd_request *r)
 {
     uint8_t *cwt;
     size_t len;
-    if (authd_statuslists_token(r->server->statuslists, r->params[0].base, r->params[0].len, &cwt, &len) != 0) {
+    if (authd_statuslists_token(r->server->statuslists, r->params[0].base, r->params[0].len, &cwt, &len) !=
+        0) {
         authd_problem(r->req, 404, "status_list_not_found", "no such status list");
         return;
     }

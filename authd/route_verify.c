@@ -17,7 +17,8 @@ static int content_type(h2o_req_t *req, const char *want)
     if (at < 0) return 0;
     h2o_iovec_t v = req->headers.entries[at].value;
     size_t n = strlen(want);
-    return v.len >= n && h2o_lcstris(v.base, n, want, n) && (v.len == n || v.base[n] == ';' || v.base[n] == ' ');
+    return v.len >= n && h2o_lcstris(v.base, n, want, n) &&
+           (v.len == n || v.base[n] == ';' || v.base[n] == ' ');
 }
 
 void authd_route_verify(struct authd_request *r)
@@ -36,22 +37,26 @@ void authd_route_verify(struct authd_request *r)
         if (!(doc = authd_json_body(req, fields))) return;
         json_t *lic = json_object_get(doc, "licence"), *qr = json_object_get(doc, "qr");
         expect = json_object_get(doc, "expect_holder_id");
-        if (!lic == !qr || (lic && !json_is_string(lic)) || (qr && !json_is_string(qr)) || (expect && !json_is_string(expect))) {
-            authd_problem(req, 422, "invalid_request", "give exactly one of 'licence' (base64url) or 'qr' (EL1: text)");
+        if (!lic == !qr || (lic && !json_is_string(lic)) || (qr && !json_is_string(qr)) ||
+            (expect && !json_is_string(expect))) {
+            authd_problem(req, 422, "invalid_request",
+                          "give exactly one of 'licence' (base64url) or 'qr' (EL1: text)");
             goto done;
         }
         if (lic) {
             size_t cap = json_string_length(lic);
             owned = malloc(cap + 1);
-            if (!owned || sodium_base642bin(owned, cap + 1, json_string_value(lic), json_string_length(lic), NULL, &len,
-                                            NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+            if (!owned ||
+                sodium_base642bin(owned, cap + 1, json_string_value(lic), json_string_length(lic), NULL, &len,
+                                  NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
                 authd_problem(req, 422, "invalid_base64url", "'licence' is not base64url without padding");
                 goto done;
             }
         } else {
             certlib_err err = certlib_qr_decode(json_string_value(qr), json_string_length(qr), &owned, &len);
             if (err) {
-                authd_problemf(req, 422, "invalid_qr", "the QR text cannot be decoded: %s", certlib_err_name(err));
+                authd_problemf(req, 422, "invalid_qr", "the QR text cannot be decoded: %s",
+                               certlib_err_name(err));
                 goto done;
             }
         }
@@ -70,8 +75,10 @@ void authd_route_verify(struct authd_request *r)
     if (out && expect) {
         const char *holder = certlib_result_holder_id(result);
         certlib_ident ident;
-        int match = holder && certlib_ident_check(json_string_value(expect), json_string_length(expect), NULL, &ident) == 0 &&
-                    strcmp(ident.normalized, holder) == 0;
+        int match =
+            holder &&
+            certlib_ident_check(json_string_value(expect), json_string_length(expect), NULL, &ident) == 0 &&
+            strcmp(ident.normalized, holder) == 0;
         json_object_set_new(out, "holder_match", holder ? json_boolean(match) : json_null());
         if (holder && !match) {
             json_object_set_new(out, "verdict", json_string("invalid"));

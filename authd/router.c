@@ -21,7 +21,8 @@ static const struct authd_route routes[] = {
 const char *const *authd_route_patterns(size_t *n)
 {
     static const char *patterns[N_ROUTES];
-    for (size_t i = 0; i < N_ROUTES; i++) patterns[i] = routes[i].pattern;
+    for (size_t i = 0; i < N_ROUTES; i++)
+        patterns[i] = routes[i].pattern;
     *n = N_ROUTES;
     return patterns;
 }

@@ -22,7 +22,9 @@ static int load_keys(struct authd_server *s, char *err, size_t err_cap)
         struct authd_issuer_keys *k = &s->issuers[s->n_issuers++];
         certlib_err e = certlib_signer_load(sc->key, sc->certificate, &k->signer);
         if (!e) e = certlib_signer_load(sc->status_key, sc->status_certificate, &k->status_signer);
-        if (e) return snprintf(err, err_cap, "signers[%zu] (%s): %s", i, sc->issuer_code, certlib_strerror(e)), 2;
+        if (e)
+            return snprintf(err, err_cap, "signers[%zu] (%s): %s", i, sc->issuer_code, certlib_strerror(e)),
+                   2;
         /* The licence's issuer code is the certificate's: a mismatch would issue in someone else's name. */
         if (strcmp(certlib_signer_issuer_code(k->signer), sc->issuer_code) != 0)
             return snprintf(err, err_cap, "signers[%zu]: the certificate is %s's, not %s's", i,
@@ -64,13 +66,15 @@ int authd_services_start(struct authd_server *s, char *err, size_t err_cap)
     if (rc) return rc;
     size_t n_routes;
     const char *const *routes = authd_route_patterns(&n_routes);
-    if (!(s->metrics = authd_metrics_new(routes, n_routes))) return snprintf(err, err_cap, "out of memory"), 1;
+    if (!(s->metrics = authd_metrics_new(routes, n_routes)))
+        return snprintf(err, err_cap, "out of memory"), 1;
     authd_accesslog_set_metrics(s->accesslog, s->metrics);
     if (authd_store_open(&s->store, c->data_dir, c->lmdb_map_bytes, c->data_key, err, err_cap) != 0) return 1;
     s->statuslists = authd_statuslists_new(c->status_list_size, c->status_ttl, c->public_url, s->verify_ctx);
     if (!s->statuslists) return snprintf(err, err_cap, "out of memory"), 1;
     for (size_t i = 0; i < s->n_issuers; i++)
-        if (authd_statuslists_add_issuer(s->statuslists, s->issuers[i].issuer_code, s->issuers[i].status_signer) != 0)
+        if (authd_statuslists_add_issuer(s->statuslists, s->issuers[i].issuer_code,
+                                         s->issuers[i].status_signer) != 0)
             return snprintf(err, err_cap, "out of memory"), 1;
     if (authd_statuslists_rebuild(s->statuslists, s->store, err, err_cap) != 0) return 1;
     if (!(s->writer = authd_writer_start(s->store, c->writer_max_batch, s->metrics)))

@@ -69,7 +69,8 @@ void authd_statuslists_free(struct authd_statuslists *s)
     free(s);
 }
 
-int authd_statuslists_add_issuer(struct authd_statuslists *s, const char *issuer_code, const certlib_signer *signer)
+int authd_statuslists_add_issuer(struct authd_statuslists *s, const char *issuer_code,
+                                 const certlib_signer *signer)
 {
     struct issuer *grown = realloc(s->issuers, (s->n_issuers + 1) * sizeof(*grown));
     if (!grown || strlen(issuer_code) != 18) return -1;
@@ -86,8 +87,8 @@ void authd_statuslists_id(const char *issuer_code, uint32_t list_no, char out[32
     snprintf(out, 32, "%s-%u", issuer_code, list_no);
 }
 
-void authd_statuslists_uri(const struct authd_statuslists *s, const char *issuer_code, uint32_t list_no, char *out,
-                           size_t cap)
+void authd_statuslists_uri(const struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
+                           char *out, size_t cap)
 {
     char id[32];
     authd_statuslists_id(issuer_code, list_no, id);
@@ -154,7 +155,8 @@ static int mark(const char *id, size_t id_len, const struct authd_licence_meta *
     return 0;
 }
 
-int authd_statuslists_rebuild(struct authd_statuslists *s, struct authd_store *store, char *err, size_t err_cap)
+int authd_statuslists_rebuild(struct authd_statuslists *s, struct authd_store *store, char *err,
+                              size_t err_cap)
 {
     struct rebuild rb = {s, 0};
     pthread_mutex_lock(&s->lock);
@@ -168,7 +170,8 @@ int authd_statuslists_rebuild(struct authd_statuslists *s, struct authd_store *s
     return 0;
 }
 
-int authd_statuslists_reserve(struct authd_statuslists *s, const char *issuer_code, uint32_t *list_no, uint32_t *idx)
+int authd_statuslists_reserve(struct authd_statuslists *s, const char *issuer_code, uint32_t *list_no,
+                              uint32_t *idx)
 {
     int rc = -1;
     pthread_mutex_lock(&s->lock);
@@ -182,7 +185,8 @@ int authd_statuslists_reserve(struct authd_statuslists *s, const char *issuer_co
             continue;
         }
         uint32_t i;
-        do i = randombytes_uniform(s->size);
+        do
+            i = randombytes_uniform(s->size);
         while (l->used[i / 8] & (1u << (i % 8)));
         l->used[i / 8] |= (uint8_t)(1u << (i % 8));
         l->n_used++;
@@ -195,7 +199,8 @@ int authd_statuslists_reserve(struct authd_statuslists *s, const char *issuer_co
     return rc;
 }
 
-void authd_statuslists_release(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no, uint32_t idx)
+void authd_statuslists_release(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
+                               uint32_t idx)
 {
     pthread_mutex_lock(&s->lock);
     struct list *l = find_list(s, issuer_code, list_no);
@@ -206,8 +211,8 @@ void authd_statuslists_release(struct authd_statuslists *s, const char *issuer_c
     pthread_mutex_unlock(&s->lock);
 }
 
-void authd_statuslists_set(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no, uint32_t idx,
-                           unsigned status)
+void authd_statuslists_set(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
+                           uint32_t idx, unsigned status)
 {
     pthread_mutex_lock(&s->lock);
     struct list *l = find_list(s, issuer_code, list_no);
@@ -252,7 +257,8 @@ void authd_statuslists_sync(struct authd_statuslists *s)
     pthread_mutex_unlock(&s->lock);
 }
 
-int authd_statuslists_token(struct authd_statuslists *s, const char *id, size_t id_len, uint8_t **cwt, size_t *len)
+int authd_statuslists_token(struct authd_statuslists *s, const char *id, size_t id_len, uint8_t **cwt,
+                            size_t *len)
 {
     /* "<18-character issuer code>-<decimal list number>" */
     if (id_len < 20 || id_len > 29 || id[18] != '-') return -1;

@@ -19,31 +19,36 @@ struct authd_store;
 struct authd_statuslists *authd_statuslists_new(uint32_t list_size, uint32_t ttl, const char *public_url,
                                                 certlib_ctx *ctx);
 void authd_statuslists_free(struct authd_statuslists *s);
-int authd_statuslists_add_issuer(struct authd_statuslists *s, const char *issuer_code, const certlib_signer *signer);
+int authd_statuslists_add_issuer(struct authd_statuslists *s, const char *issuer_code,
+                                 const certlib_signer *signer);
 
 /* Marks every licence in the store as allocated with its current status. */
-int authd_statuslists_rebuild(struct authd_statuslists *s, struct authd_store *store, char *err, size_t err_cap);
+int authd_statuslists_rebuild(struct authd_statuslists *s, struct authd_store *store, char *err,
+                              size_t err_cap);
 
 /* Reserves a random free index for the issuer (opening a new list when the current one is full). */
-int authd_statuslists_reserve(struct authd_statuslists *s, const char *issuer_code, uint32_t *list_no, uint32_t *idx);
+int authd_statuslists_reserve(struct authd_statuslists *s, const char *issuer_code, uint32_t *list_no,
+                              uint32_t *idx);
 /* Gives back a reservation whose licence was never stored. */
-void authd_statuslists_release(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no, uint32_t idx);
+void authd_statuslists_release(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
+                               uint32_t idx);
 /* Records a committed status. */
-void authd_statuslists_set(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no, uint32_t idx,
-                           unsigned status);
+void authd_statuslists_set(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
+                           uint32_t idx, unsigned status);
 
 /* The list id in URIs and routes: "<issuer code>-<list number>". */
 void authd_statuslists_id(const char *issuer_code, uint32_t list_no, char out[32]);
 
 /* The list's URI as written into licences and into the list's own token: <public_url>/v1/status/<id>. */
-void authd_statuslists_uri(const struct authd_statuslists *s, const char *issuer_code, uint32_t list_no, char *out,
-                           size_t cap);
+void authd_statuslists_uri(const struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
+                           char *out, size_t cap);
 
 /* Re-signs every list changed since it was last signed and hands it to the verification context, so a
  * verification right after a status change sees the change. */
 void authd_statuslists_sync(struct authd_statuslists *s);
 
 /* The signed CWT of list `id`, fresh (re-signed if stale): a malloc'd copy. -1 when no such list. */
-int authd_statuslists_token(struct authd_statuslists *s, const char *id, size_t id_len, uint8_t **cwt, size_t *len);
+int authd_statuslists_token(struct authd_statuslists *s, const char *id, size_t id_len, uint8_t **cwt,
+                            size_t *len);
 
 #endif

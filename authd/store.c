@@ -57,7 +57,8 @@ static int load_keys(struct authd_store *s, const char *path, char *err, size_t 
     char hex[80] = {0};
     size_t n = fread(hex, 1, sizeof(hex) - 1, f);
     fclose(f);
-    while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r')) n--;
+    while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r'))
+        n--;
     uint8_t *master = sodium_malloc(32);
     s->keys = sodium_malloc(64);
     size_t bin_len = 0;
@@ -224,10 +225,11 @@ static int put_licence(struct authd_store *s, MDB_txn *txn, struct authd_store_w
     write_header(rec, &w->meta);
     randombytes_buf(rec + HEADER_LEN, NONCE_LEN);
     size_t ad_len = make_ad(ad, w->licence_id, id_len, rec);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(rec + HEADER_LEN + NONCE_LEN, NULL, w->licence, w->licence_len, ad,
-                                               ad_len, NULL, rec + HEADER_LEN, s->keys);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(rec + HEADER_LEN + NONCE_LEN, NULL, w->licence, w->licence_len,
+                                               ad, ad_len, NULL, rec + HEADER_LEN, s->keys);
     MDB_val hkey = {AUTHD_HOLDER_KEY_LEN, w->holder_key}, hval = {id_len, w->licence_id};
-    if ((rc = mdb_put(txn, s->holders, &hkey, &hval, MDB_NODUPDATA)) != MDB_SUCCESS && rc != MDB_KEYEXIST) return rc;
+    if ((rc = mdb_put(txn, s->holders, &hkey, &hval, MDB_NODUPDATA)) != MDB_SUCCESS && rc != MDB_KEYEXIST)
+        return rc;
     w->result = AUTHD_STORE_OK;
     return 0;
 }
@@ -240,7 +242,8 @@ static int set_status(struct authd_store *s, MDB_txn *txn, struct authd_store_wr
     if (rc != MDB_SUCCESS) return rc;
     if (read_header(&val, &w->before) != 0) return MDB_CORRUPTED;
     /* Checked here, inside the transaction, so two concurrent changes cannot both pass. */
-    if (w->before.status == 1 /* revoked */ && w->meta.status != 1) return w->result = AUTHD_STORE_CONFLICT, 0;
+    if (w->before.status == 1 /* revoked */ && w->meta.status != 1)
+        return w->result = AUTHD_STORE_CONFLICT, 0;
     /* The status byte is outside the associated data: rewrite just the record, same bytes otherwise. */
     MDB_val copy = {val.mv_size, NULL};
     uint8_t *old = malloc(val.mv_size);
@@ -255,13 +258,15 @@ static int set_status(struct authd_store *s, MDB_txn *txn, struct authd_store_wr
     return rc;
 }
 
-int authd_store_apply(struct authd_store *s, struct authd_store_write *writes, size_t n, char *err, size_t err_cap)
+int authd_store_apply(struct authd_store *s, struct authd_store_write *writes, size_t n, char *err,
+                      size_t err_cap)
 {
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     for (size_t i = 0; rc == MDB_SUCCESS && i < n; i++) {
         writes[i].result = AUTHD_STORE_ERROR;
-        rc = writes[i].kind == AUTHD_WRITE_ISSUE ? put_licence(s, txn, &writes[i]) : set_status(s, txn, &writes[i]);
+        rc = writes[i].kind == AUTHD_WRITE_ISSUE ? put_licence(s, txn, &writes[i])
+                                                 : set_status(s, txn, &writes[i]);
     }
     if (rc == MDB_SUCCESS) {
         rc = mdb_txn_commit(txn); /* fsync: durable when this returns */
@@ -269,7 +274,8 @@ int authd_store_apply(struct authd_store *s, struct authd_store_write *writes, s
         mdb_txn_abort(txn);
     }
     if (rc != MDB_SUCCESS) {
-        for (size_t i = 0; i < n; i++) writes[i].result = AUTHD_STORE_ERROR;
+        for (size_t i = 0; i < n; i++)
+            writes[i].result = AUTHD_STORE_ERROR;
         snprintf(err, err_cap, "store write: %s", rc == ENOMEM ? "out of memory" : mdb_strerror(rc));
         return -1;
     }
@@ -295,8 +301,9 @@ int authd_store_get(struct authd_store *s, const char *id, size_t id_len, struct
             size_t ad_len = make_ad(ad, id, id_len, rec);
             unsigned long long mlen;
             uint8_t *plain = malloc(clen);
-            if (!plain || crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &mlen, NULL, rec + HEADER_LEN + NONCE_LEN,
-                                                                     clen, ad, ad_len, rec + HEADER_LEN, s->keys) != 0) {
+            if (!plain || crypto_aead_xchacha20poly1305_ietf_decrypt(
+                              plain, &mlen, NULL, rec + HEADER_LEN + NONCE_LEN, clen, ad, ad_len,
+                              rec + HEADER_LEN, s->keys) != 0) {
                 free(plain);
                 result = AUTHD_STORE_ERROR; /* tampered, or another data key */
             } else {
@@ -335,7 +342,8 @@ int authd_store_holder_licences(struct authd_store *s, const uint8_t key[AUTHD_H
 }
 
 int authd_store_each(struct authd_store *s,
-                     int (*fn)(const char *id, size_t id_len, const struct authd_licence_meta *meta, void *arg),
+                     int (*fn)(const char *id, size_t id_len, const struct authd_licence_meta *meta,
+                               void *arg),
                      void *arg)
 {
     MDB_txn *txn;

@@ -18,7 +18,13 @@
 #define AUTHD_SCHEMA_VERSION 1u
 #define AUTHD_HOLDER_KEY_LEN 32
 
-enum { AUTHD_STORE_OK = 0, AUTHD_STORE_NOT_FOUND = 1, AUTHD_STORE_EXISTS = 2, AUTHD_STORE_CONFLICT = 3, AUTHD_STORE_ERROR = -1 };
+enum {
+    AUTHD_STORE_OK = 0,
+    AUTHD_STORE_NOT_FOUND = 1,
+    AUTHD_STORE_EXISTS = 2,
+    AUTHD_STORE_CONFLICT = 3,
+    AUTHD_STORE_ERROR = -1
+};
 
 struct authd_store;
 
@@ -60,7 +66,8 @@ struct authd_store_write {
 
 /* Applies the writes in one transaction and commits it durably (one fsync for the batch). Returns 0
  * when committed (each write's own result says whether it took effect), -1 when nothing was written. */
-int authd_store_apply(struct authd_store *store, struct authd_store_write *writes, size_t n, char *err, size_t err_cap);
+int authd_store_apply(struct authd_store *store, struct authd_store_write *writes, size_t n, char *err,
+                      size_t err_cap);
 
 /* Reads one licence: its header and (when `licence` is not NULL) its decrypted CBOR in a malloc'd
  * buffer the caller wipes and frees. */
@@ -74,7 +81,8 @@ int authd_store_holder_licences(struct authd_store *store, const uint8_t key[AUT
 /* Calls fn for every licence header (start-up: rebuilding the status lists). Stops at fn's first
  * non-zero return, which it returns. */
 int authd_store_each(struct authd_store *store,
-                     int (*fn)(const char *id, size_t id_len, const struct authd_licence_meta *meta, void *arg),
+                     int (*fn)(const char *id, size_t id_len, const struct authd_licence_meta *meta,
+                               void *arg),
                      void *arg);
 
 void authd_store_close(struct authd_store *store);

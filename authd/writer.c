@@ -26,7 +26,8 @@ static void *writer_main(void *arg)
     struct authd_write_job **jobs = malloc(w->max_batch * sizeof(*jobs));
     for (;;) {
         pthread_mutex_lock(&w->lock);
-        while (!w->head && !w->stopping) pthread_cond_wait(&w->wake, &w->lock);
+        while (!w->head && !w->stopping)
+            pthread_cond_wait(&w->wake, &w->lock);
         if (!w->head && w->stopping) {
             pthread_mutex_unlock(&w->lock);
             break;
@@ -39,7 +40,8 @@ static void *writer_main(void *arg)
         if (!w->head) w->tail = NULL;
         pthread_mutex_unlock(&w->lock);
 
-        for (size_t i = 0; i < n; i++) batch[i] = jobs[i]->w;
+        for (size_t i = 0; i < n; i++)
+            batch[i] = jobs[i]->w;
         char err[256];
         if (authd_store_apply(w->store, batch, n, err, sizeof(err)) != 0) fprintf(stderr, "authd: %s\n", err);
         authd_metrics_batch(w->metrics, n);
@@ -54,7 +56,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_batch, struct authd_metrics *metrics)
+struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_batch,
+                                        struct authd_metrics *metrics)
 {
     struct authd_writer *w = calloc(1, sizeof(*w));
     if (!w) return NULL;

@@ -18,7 +18,8 @@ struct authd_write_job {
 struct authd_writer;
 struct authd_metrics;
 
-struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_batch, struct authd_metrics *metrics);
+struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_batch,
+                                        struct authd_metrics *metrics);
 /* Queues a job; never blocks on the disk. */
 void authd_writer_submit(struct authd_writer *w, struct authd_write_job *job);
 /* Writes everything queued, then stops the thread. */

@@ -47,11 +47,12 @@ int authd_yaml_path(struct authd_yaml *y, const yaml_node_t *node, const char *k
     return *out ? 0 : authd_yaml_fail(y, node, "out of memory");
 }
 
-int authd_yaml_uint(struct authd_yaml *y, const yaml_node_t *node, const char *key, uint64_t min, uint64_t max,
-                    uint64_t *out)
+int authd_yaml_uint(struct authd_yaml *y, const yaml_node_t *node, const char *key, uint64_t min,
+                    uint64_t max, uint64_t *out)
 {
     const char *s = authd_yaml_scalar(node);
-    if (!s || !*s || *s == '-' || *s == '+') return authd_yaml_fail(y, node, "%s: expected a non-negative integer", key);
+    if (!s || !*s || *s == '-' || *s == '+')
+        return authd_yaml_fail(y, node, "%s: expected a non-negative integer", key);
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
@@ -66,8 +67,8 @@ int authd_yaml_uint(struct authd_yaml *y, const yaml_node_t *node, const char *k
         return authd_yaml_fail(y, node, "%s: '%s' is not a valid integer", key, s);
     v *= mult;
     if (v < min || v > max)
-        return authd_yaml_fail(y, node, "%s: %llu is out of range [%llu, %llu]", key, v, (unsigned long long)min,
-                               (unsigned long long)max);
+        return authd_yaml_fail(y, node, "%s: %llu is out of range [%llu, %llu]", key, v,
+                               (unsigned long long)min, (unsigned long long)max);
     *out = v;
     return 0;
 }
@@ -80,28 +81,34 @@ int authd_yaml_bool(struct authd_yaml *y, const yaml_node_t *node, const char *k
     return authd_yaml_fail(y, node, "%s: expected true or false", key);
 }
 
-int authd_yaml_walk(struct authd_yaml *y, yaml_node_t *node, const char *what, const struct authd_yaml_field *fields,
-                    size_t n_fields, void *target)
+int authd_yaml_walk(struct authd_yaml *y, yaml_node_t *node, const char *what,
+                    const struct authd_yaml_field *fields, size_t n_fields, void *target)
 {
-    if (!node || node->type != YAML_MAPPING_NODE) return authd_yaml_fail(y, node, "%s: expected a mapping", what);
+    if (!node || node->type != YAML_MAPPING_NODE)
+        return authd_yaml_fail(y, node, "%s: expected a mapping", what);
     for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(&y->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(&y->doc, p->value);
         const char *key = authd_yaml_scalar(k);
         size_t i = 0;
-        while (key && i < n_fields && strcmp(key, fields[i].key) != 0) i++;
-        if (!key || i == n_fields) return authd_yaml_fail(y, k, "%s: unknown key '%s'", what, key ? key : "?");
+        while (key && i < n_fields && strcmp(key, fields[i].key) != 0)
+            i++;
+        if (!key || i == n_fields)
+            return authd_yaml_fail(y, k, "%s: unknown key '%s'", what, key ? key : "?");
         if (fields[i].parse(y, v, target) != 0) return -1;
     }
     return 0;
 }
 
 int authd_yaml_each(struct authd_yaml *y, yaml_node_t *node, const char *what,
-                    int (*fn)(struct authd_yaml *y, yaml_node_t *item, size_t index, void *target), void *target)
+                    int (*fn)(struct authd_yaml *y, yaml_node_t *item, size_t index, void *target),
+                    void *target)
 {
-    if (!node || node->type != YAML_SEQUENCE_NODE) return authd_yaml_fail(y, node, "%s: expected a list", what);
+    if (!node || node->type != YAML_SEQUENCE_NODE)
+        return authd_yaml_fail(y, node, "%s: expected a list", what);
     size_t i = 0;
-    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++, i++)
+    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top;
+         it++, i++)
         if (fn(y, yaml_document_get_node(&y->doc, *it), i, target) != 0) return -1;
     return 0;
 }

@@ -30,8 +30,8 @@ int authd_yaml_string(struct authd_yaml *y, const yaml_node_t *node, const char 
 /* A path, resolved against the file's directory when relative. */
 int authd_yaml_path(struct authd_yaml *y, const yaml_node_t *node, const char *key, char **out);
 /* An unsigned integer with an optional binary suffix (k, M, G), within [min, max]. */
-int authd_yaml_uint(struct authd_yaml *y, const yaml_node_t *node, const char *key, uint64_t min, uint64_t max,
-                    uint64_t *out);
+int authd_yaml_uint(struct authd_yaml *y, const yaml_node_t *node, const char *key, uint64_t min,
+                    uint64_t max, uint64_t *out);
 /* "true" or "false". */
 int authd_yaml_bool(struct authd_yaml *y, const yaml_node_t *node, const char *key, int *out);
 
@@ -43,11 +43,12 @@ struct authd_yaml_field {
 };
 
 /* Walks a mapping, dispatching each key to its parser; unknown keys are errors naming `what`. */
-int authd_yaml_walk(struct authd_yaml *y, yaml_node_t *node, const char *what, const struct authd_yaml_field *fields,
-                    size_t n_fields, void *target);
+int authd_yaml_walk(struct authd_yaml *y, yaml_node_t *node, const char *what,
+                    const struct authd_yaml_field *fields, size_t n_fields, void *target);
 
 /* Calls `fn` for every item of a sequence. */
 int authd_yaml_each(struct authd_yaml *y, yaml_node_t *node, const char *what,
-                    int (*fn)(struct authd_yaml *y, yaml_node_t *item, size_t index, void *target), void *target);
+                    int (*fn)(struct authd_yaml *y, yaml_node_t *item, size_t index, void *target),
+                    void *target);
 
 #endif
