@@ -5,6 +5,7 @@
  * Also prints the size of a compact licence (kid, no x5chain, 10 elements) raw and as zlib+Base45.
  * usage: bench_verify KEYS_EXAMPLE_DIR [SECONDS_PER_ROUND] */
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <openssl/pem.h>
 #include <qrencode.h>
 #include <sodium.h>
@@ -202,8 +203,59 @@ static void compact_sizes(const char *keys)
     certlib_signer_free(signer);
 }
 
+/* --rate KEYS LICENCE THREADS: certlib_licence_verify of one licence on THREADS threads for 3 s,
+ * printed as "RATE <verifications per second>" (bench/authd compares HTTP verification with it). */
+struct rate_thread {
+    pthread_t t;
+    const certlib_ctx *ctx;
+    const uint8_t *licence;
+    size_t len;
+    long done;
+    double seconds;
+};
+
+static void *rate_main(void *arg)
+{
+    struct rate_thread *rt = arg;
+    double start = now_s();
+    while (now_s() - start < rt->seconds) {
+        certlib_result *r;
+        if (certlib_licence_verify(rt->ctx, rt->licence, rt->len, NULL, &r) == CERTLIB_OK) certlib_result_free(r);
+        rt->done++;
+    }
+    return NULL;
+}
+
+static int rate_mode(const char *keys, const char *licence_path, int threads)
+{
+    char path[1024];
+    certlib_ctx *ctx;
+    snprintf(path, sizeof(path), "%s/trust.json", keys);
+    if (certlib_ctx_new(&ctx) || certlib_ctx_load_trust_file(ctx, path)) return 1;
+    FILE *f = fopen(licence_path, "rb");
+    if (!f) return 1;
+    static uint8_t licence[65536];
+    size_t len = fread(licence, 1, sizeof(licence), f);
+    fclose(f);
+    struct rate_thread rt[16] = {0};
+    if (threads < 1 || threads > 16) threads = 1;
+    for (int i = 0; i < threads; i++) {
+        rt[i] = (struct rate_thread){.ctx = ctx, .licence = licence, .len = len, .seconds = 3};
+        pthread_create(&rt[i].t, NULL, rate_main, &rt[i]);
+    }
+    long total = 0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(rt[i].t, NULL);
+        total += rt[i].done;
+    }
+    printf("RATE %.0f\n", total / 3.0);
+    certlib_ctx_free(ctx);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && strcmp(argv[1], "--rate") == 0) return rate_mode(argv[2], argv[3], atoi(argv[4]));
     if (argc < 2) {
         fprintf(stderr, "usage: bench_verify KEYS_EXAMPLE_DIR [SECONDS_PER_ROUND]\n");
         return 2;

@@ -1,0 +1,47 @@
+-- Shared by the bench/authd wrk scripts: deterministic, valid resident identity numbers (GB 11643), so
+-- issuance spreads over a million holders and lookups ask for holders that exist.
+local weights = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+local checks = "10X98765432"
+
+function person(n)
+  local days = n % 16800                       -- 50 years x 12 months x 28 days
+  local year = 1950 + math.floor(days / 336)
+  local month = 1 + math.floor(days / 28) % 12
+  local day = 1 + days % 28
+  local seq = math.floor(n / 16800) % 1000
+  local body = string.format("330106%04d%02d%02d%03d", year, month, day, seq)
+  local sum = 0
+  for i = 1, 17 do sum = sum + tonumber(body:sub(i, i)) * weights[i] end
+  local c = (sum % 11) + 1
+  return body .. checks:sub(c, c)
+end
+
+function read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+-- Each wrk thread takes every nthreads-th number, starting at its own offset.
+local threads = {}
+function setup(thread)
+  thread:set("offset", #threads)
+  table.insert(threads, thread)
+end
+
+failures = 0
+function response(status, headers, body)
+  if status ~= expected_status then
+    failures = failures + 1
+    if failures <= 3 then io.stderr:write("unexpected status " .. status .. ": " .. body:sub(1, 200) .. "\n") end
+  end
+end
+
+function done(summary, latency, requests)
+  local f = 0
+  for _, t in ipairs(threads) do f = f + (t:get("failures") or 0) end
+  io.write(string.format("FAILURES %d\n", f))
+  io.write(string.format("P99_MS %.3f\n", latency:percentile(99) / 1000))
+  io.write(string.format("P50_MS %.3f\n", latency:percentile(50) / 1000))
+end
