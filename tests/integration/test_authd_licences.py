@@ -370,3 +370,42 @@ def test_kill_during_issuance_loses_nothing_acknowledged(tmp_path):
         assert code == 200 and len(look["licences"]) >= len(acknowledged)
     finally:
         assert server.stop() == 0
+
+
+def test_policy_errors_name_file_line_and_key(tmp_path):
+    import shutil
+    policies = tmp_path / "policies"
+    shutil.copytree(f"{REPO_ROOT}/policies", policies)
+    cases = [
+        ("matters.yaml", "type: 11100000000013338W006", "type: 11100000000013338W099",
+         "matters.yaml:", "no licence type 11100000000013338W099"),
+        ("licence-types.yaml", "holder: org", "holder: company", "licence-types.yaml:", "holder: expected person or org"),
+        ("clients.yaml", "role: auditor", "role: inspector", "clients.yaml:", "role: expected"),
+        ("clients.yaml", "unmasked: false", "unmasked: false\n    colour: red", "clients.yaml:", "unknown key 'colour'"),
+        ("licence-types.yaml", "code: 11100000000013338W009", "code: 11100000000013338X009", "licence-types.yaml:",
+         "not a GB/T 36904 type code"),
+    ]
+    for name, old, new, where, what in cases:
+        original = (policies / name).read_text()
+        assert old in original
+        (policies / name).write_text(original.replace(old, new, 1))
+        (tmp_path / name.replace(".", "_")).mkdir(exist_ok=True)
+        server = Authd(tmp_path / name.replace(".", "_"))
+        server.config.write_text(server.config.read_text().replace(f"{REPO_ROOT}/policies", str(policies)))
+        r = subprocess.run([__import__("conftest").AUTHD, "--config", str(server.config)], capture_output=True,
+                           timeout=30)
+        err = r.stderr.decode()
+        assert r.returncode == 2 and where in err and what in err, err
+        line = err.split(where, 1)[1].split(":", 1)[0]
+        assert line.isdigit() and int(line) > 0
+        (policies / name).write_text(original)
+
+
+def test_openapi_documents_every_route():
+    import yaml
+    with open(f"{REPO_ROOT}/docs/openapi.yaml") as f:
+        paths = yaml.safe_load(f)["paths"]
+    routes = ["/healthz", "/v1/ident/{number}", "/v1/ident/check", "/v1/licences", "/v1/licences/{licence_id}",
+              "/v1/licences/{licence_id}/status", "/v1/holders/{holder_id}/licences", "/v1/verify",
+              "/v1/status/{list_id}", "/v1/trust", "/metrics"]
+    assert sorted(paths) == sorted(routes)
