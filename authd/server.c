@@ -19,6 +19,7 @@
 #include "async.h"
 #include "problem_filter.h"
 #include "router.h"
+#include "writer.h"
 
 struct listener {
     const struct authd_listener_config *config;
@@ -189,6 +190,9 @@ static void *worker_main(void *arg)
          * the process is about to exit, so leave them to the kernel. */
         return NULL;
     }
+    /* A request whose client hung up may still have a write queued: its completion will post to this
+     * loop, so let it arrive before the loop and its queue go away. */
+    authd_writer_drain(w->server->writer);
     h2o_evloop_run(loop, 0);
     /* h2o_context_request_shutdown arms a once-a-second check for HTTP/2 connections to finish; with
      * none left it has nothing to do, but h2o_context_dispose asserts that no timer is still armed. */

@@ -17,13 +17,17 @@ struct authd_writer {
     struct authd_store *store;
     size_t max_batch;
     struct authd_metrics *metrics;
+    size_t in_flight;         /* submitted and not yet done */
+    pthread_cond_t idle;      /* signalled when in_flight drops to 0 */
+    struct authd_store_write *batch;
+    struct authd_write_job **jobs;
 };
 
 static void *writer_main(void *arg)
 {
     struct authd_writer *w = arg;
-    struct authd_store_write *batch = malloc(w->max_batch * sizeof(*batch));
-    struct authd_write_job **jobs = malloc(w->max_batch * sizeof(*jobs));
+    struct authd_store_write *batch = w->batch;
+    struct authd_write_job **jobs = w->jobs;
     for (;;) {
         pthread_mutex_lock(&w->lock);
         while (!w->head && !w->stopping)
@@ -50,9 +54,11 @@ static void *writer_main(void *arg)
             jobs[i]->w.before = batch[i].before;
             jobs[i]->done(jobs[i]);
         }
+        pthread_mutex_lock(&w->lock);
+        w->in_flight -= n;
+        if (w->in_flight == 0) pthread_cond_broadcast(&w->idle);
+        pthread_mutex_unlock(&w->lock);
     }
-    free(batch);
-    free(jobs);
     return NULL;
 }
 
@@ -64,9 +70,14 @@ struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_ba
     w->store = store;
     w->max_batch = max_batch;
     w->metrics = metrics;
+    w->batch = malloc(max_batch * sizeof(*w->batch));
+    w->jobs = malloc(max_batch * sizeof(*w->jobs));
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
-    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+    pthread_cond_init(&w->idle, NULL);
+    if (!w->batch || !w->jobs || pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        free(w->batch);
+        free(w->jobs);
         free(w);
         return NULL;
     }
@@ -82,7 +93,16 @@ void authd_writer_submit(struct authd_writer *w, struct authd_write_job *job)
     else
         w->head = job;
     w->tail = job;
+    w->in_flight++;
     pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void authd_writer_drain(struct authd_writer *w)
+{
+    if (!w) return;
+    pthread_mutex_lock(&w->lock);
+    while (w->in_flight) pthread_cond_wait(&w->idle, &w->lock);
     pthread_mutex_unlock(&w->lock);
 }
 
@@ -96,5 +116,8 @@ void authd_writer_stop(struct authd_writer *w)
     pthread_join(w->thread, NULL);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->wake);
+    pthread_cond_destroy(&w->idle);
+    free(w->batch);
+    free(w->jobs);
     free(w);
 }

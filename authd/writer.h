@@ -22,6 +22,8 @@ struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_ba
                                         struct authd_metrics *metrics);
 /* Queues a job; never blocks on the disk. */
 void authd_writer_submit(struct authd_writer *w, struct authd_write_job *job);
+/* Waits until every job submitted so far is done (its completion has run). */
+void authd_writer_drain(struct authd_writer *w);
 /* Writes everything queued, then stops the thread. */
 void authd_writer_stop(struct authd_writer *w);
 
