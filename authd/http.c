@@ -96,7 +96,7 @@ void authd_send_json_doc(h2o_req_t *req, int status, json_t *doc)
     authd_send_json(req, status, body);
 }
 
-static int content_type_is(h2o_req_t *req, const char *want)
+int authd_content_type_is(h2o_req_t *req, const char *want)
 {
     ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
     if (at < 0) return 0;
@@ -108,7 +108,7 @@ static int content_type_is(h2o_req_t *req, const char *want)
 
 json_t *authd_json_body(h2o_req_t *req, const char *const *allowed)
 {
-    if (!content_type_is(req, "application/json")) {
+    if (!authd_content_type_is(req, "application/json")) {
         authd_problem(req, 415, "unsupported_media_type", "send application/json");
         return NULL;
     }

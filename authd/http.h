@@ -32,6 +32,9 @@ void authd_send_json_doc(h2o_req_t *req, int status, struct json_t *doc);
 /* Copies `len` bytes into the request's pool. */
 h2o_iovec_t authd_pool_copy(h2o_req_t *req, const void *bytes, size_t len);
 
+/* True when the request's Content-Type is `want` (case-insensitive, parameters allowed). */
+int authd_content_type_is(h2o_req_t *req, const char *want);
+
 /* Parses the body as a JSON object (Content-Type application/json), refusing duplicate keys and any key
  * not in `allowed` (NULL-terminated). On failure sends the problem and returns NULL; the caller
  * json_decref's what it gets. */

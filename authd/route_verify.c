@@ -11,16 +11,6 @@
 #include "router.h"
 #include "statuslists.h"
 
-static int content_type(h2o_req_t *req, const char *want)
-{
-    ssize_t at = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
-    if (at < 0) return 0;
-    h2o_iovec_t v = req->headers.entries[at].value;
-    size_t n = strlen(want);
-    return v.len >= n && h2o_lcstris(v.base, n, want, n) &&
-           (v.len == n || v.base[n] == ';' || v.base[n] == ' ');
-}
-
 void authd_route_verify(struct authd_request *r)
 {
     static const char *const fields[] = {"licence", "qr", "expect_holder_id", NULL};
@@ -30,7 +20,7 @@ void authd_route_verify(struct authd_request *r)
     const uint8_t *bytes = NULL;
     size_t len = 0;
     json_t *doc = NULL, *expect = NULL;
-    if (content_type(req, "application/cbor")) {
+    if (authd_content_type_is(req, "application/cbor")) {
         bytes = (const uint8_t *)req->entity.base;
         len = req->entity.len;
     } else {

@@ -17,8 +17,8 @@ struct authd_writer {
     struct authd_store *store;
     size_t max_batch;
     struct authd_metrics *metrics;
-    size_t in_flight;         /* submitted and not yet done */
-    pthread_cond_t idle;      /* signalled when in_flight drops to 0 */
+    size_t in_flight;    /* submitted and not yet done */
+    pthread_cond_t idle; /* signalled when in_flight drops to 0 */
     struct authd_store_write *batch;
     struct authd_write_job **jobs;
 };
@@ -102,7 +102,8 @@ void authd_writer_drain(struct authd_writer *w)
 {
     if (!w) return;
     pthread_mutex_lock(&w->lock);
-    while (w->in_flight) pthread_cond_wait(&w->idle, &w->lock);
+    while (w->in_flight)
+        pthread_cond_wait(&w->idle, &w->lock);
     pthread_mutex_unlock(&w->lock);
 }
 

@@ -220,7 +220,8 @@ static void *rate_main(void *arg)
     double start = now_s();
     while (now_s() - start < rt->seconds) {
         certlib_result *r;
-        if (certlib_licence_verify(rt->ctx, rt->licence, rt->len, NULL, &r) == CERTLIB_OK) certlib_result_free(r);
+        if (certlib_licence_verify(rt->ctx, rt->licence, rt->len, NULL, &r) == CERTLIB_OK)
+            certlib_result_free(r);
         rt->done++;
     }
     return NULL;

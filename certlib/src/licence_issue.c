@@ -12,7 +12,8 @@
 #include "timeutil.h"
 #include "utf8.h"
 
-#define MAX_TIME 253402271999LL /* 9999-12-31 23:59:59 China Standard Time: the last date a licence can name */
+#define MAX_TIME                                                                                             \
+    253402271999LL /* 9999-12-31 23:59:59 China Standard Time: the last date a licence can name */
 #define SERIAL_LEN 20
 #define RANDOM_LEN 16 /* ISO 18013-5 §9.1.2.5: at least 16 random bytes per item */
 

@@ -63,7 +63,8 @@ certlib_err certlib_qr_encode(const uint8_t *cbor, size_t len, char **text)
     uint8_t *packed = malloc(packed_len);
     if (!packed) return CERTLIB_E_NOMEM;
     certlib_err err = CERTLIB_OK;
-    if (compress2(packed, &packed_len, cbor, (uLong)len, Z_BEST_COMPRESSION) != Z_OK) err = CERTLIB_E_INTERNAL;
+    if (compress2(packed, &packed_len, cbor, (uLong)len, Z_BEST_COMPRESSION) != Z_OK)
+        err = CERTLIB_E_INTERNAL;
     char *out = err ? NULL : malloc(sizeof(CERTLIB_QR_PREFIX) + packed_len / 2 * 3 + 3);
     if (!err && !out) err = CERTLIB_E_NOMEM;
     if (!err) {
@@ -75,7 +76,10 @@ certlib_err certlib_qr_encode(const uint8_t *cbor, size_t len, char **text)
     return err;
 }
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 certlib_err certlib_qr_decode(const char *text, size_t len, uint8_t **cbor, size_t *cbor_len)
 {
@@ -84,8 +88,10 @@ certlib_err certlib_qr_decode(const char *text, size_t len, uint8_t **cbor, size
     *cbor_len = 0;
     /* Scanners type the text and then Enter; trim what they add, but not the space Base45 uses inside
      * the text (a leading or trailing space in Base45 text is trimmed like any other). */
-    while (len && is_space(text[len - 1]) && text[len - 1] != ' ') len--;
-    while (len && is_space(text[0]) && text[0] != ' ') text++, len--;
+    while (len && is_space(text[len - 1]) && text[len - 1] != ' ')
+        len--;
+    while (len && is_space(text[0]) && text[0] != ' ')
+        text++, len--;
     if (len > CERTLIB_QR_MAX_TEXT) return CERTLIB_E_CBOR_LIMIT;
     const size_t prefix = sizeof(CERTLIB_QR_PREFIX) - 1;
     if (len < prefix || memcmp(text, CERTLIB_QR_PREFIX, prefix) != 0) return CERTLIB_E_QR_PREFIX;

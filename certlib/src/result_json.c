@@ -67,8 +67,8 @@ static void render(struct certlib__out *o, const certlib_result *r)
     certlib__out_str(o, ",\"checks\":{");
     for (int c = 0; c < CERTLIB_CHECK_COUNT; c++) {
         certlib_check_result cr = certlib_result_check(r, (certlib_check)c);
-        certlib__out_fmt(o, "%s\"%s\":{\"state\":\"%s\",\"reason\":", c ? "," : "", certlib_check_name((certlib_check)c),
-                         certlib_check_state_name(cr.state));
+        certlib__out_fmt(o, "%s\"%s\":{\"state\":\"%s\",\"reason\":", c ? "," : "",
+                         certlib_check_name((certlib_check)c), certlib_check_state_name(cr.state));
         str(o, cr.reason ? certlib_err_name(cr.reason) : NULL);
         certlib__out_str(o, "}");
     }

@@ -15,7 +15,8 @@ static void test_rfc9285_examples(void **state)
 {
     (void)state;
     static const char *const pairs[][2] = {
-        {"AB", "BB8"}, {"Hello!!", "%69 VD92EX0"}, {"base-45", "UJCLQE7W581"}, {"ietf!", "QED8WEX0"}, {"", ""},
+        {"AB", "BB8"}, {"Hello!!", "%69 VD92EX0"}, {"base-45", "UJCLQE7W581"}, {"ietf!", "QED8WEX0"},
+        {"", ""},
     };
     for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
         char enc[64];
@@ -30,19 +31,20 @@ static void test_rfc9285_examples(void **state)
     uint8_t out[16];
     size_t n;
     assert_int_equal(certlib_base45_decode("GGW", 3, out, &n), CERTLIB_E_BASE45); /* 65536 */
-    assert_int_equal(certlib_base45_decode("U5", 2, out, &n), CERTLIB_OK); /* 30 + 5 * 45 = 255 */
+    assert_int_equal(certlib_base45_decode("U5", 2, out, &n), CERTLIB_OK);        /* 30 + 5 * 45 = 255 */
     assert_int_equal(out[0], 255);
-    assert_int_equal(certlib_base45_decode("V5", 2, out, &n), CERTLIB_E_BASE45); /* 256 */
-    assert_int_equal(certlib_base45_decode("B", 1, out, &n), CERTLIB_E_BASE45);     /* length 3k+1 */
-    assert_int_equal(certlib_base45_decode("bb8", 3, out, &n), CERTLIB_E_BASE45);   /* lower case */
-    assert_int_equal(certlib_base45_decode("::", 2, out, &n), CERTLIB_E_BASE45);    /* 2024 > 255 */
+    assert_int_equal(certlib_base45_decode("V5", 2, out, &n), CERTLIB_E_BASE45);  /* 256 */
+    assert_int_equal(certlib_base45_decode("B", 1, out, &n), CERTLIB_E_BASE45);   /* length 3k+1 */
+    assert_int_equal(certlib_base45_decode("bb8", 3, out, &n), CERTLIB_E_BASE45); /* lower case */
+    assert_int_equal(certlib_base45_decode("::", 2, out, &n), CERTLIB_E_BASE45);  /* 2024 > 255 */
 }
 
 static void test_round_trip_and_errors(void **state)
 {
     (void)state;
     uint8_t cbor[3000];
-    for (size_t i = 0; i < sizeof(cbor); i++) cbor[i] = (uint8_t)(i * 7 % 251);
+    for (size_t i = 0; i < sizeof(cbor); i++)
+        cbor[i] = (uint8_t)(i * 7 % 251);
     char *text;
     assert_int_equal(certlib_qr_encode(cbor, sizeof(cbor), &text), CERTLIB_OK);
     assert_memory_equal(text, "EL1:", 4);

@@ -27,13 +27,13 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_qr_encode(const uint8_t *cbor,
  * (text longer than CERTLIB_QR_MAX_TEXT).
  */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_qr_decode(const char *text, size_t len, uint8_t **cbor,
-                                                           size_t *cbor_len);
+                                                            size_t *cbor_len);
 
 /** RFC 9285 Base45 alone: encode into `out` (NUL-terminated; needs len / 2 * 3 + 3 bytes). */
 CERTLIB_API size_t certlib_base45_encode(const uint8_t *in, size_t len, char *out);
 /** Decode; `out` needs len / 3 * 2 + 1 bytes. */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_base45_decode(const char *in, size_t len, uint8_t *out,
-                                                               size_t *out_len);
+                                                                size_t *out_len);
 
 #ifdef __cplusplus
 }
