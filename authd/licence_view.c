@@ -18,7 +18,7 @@ json_t *authd_json_base64url(const uint8_t *bytes, size_t len)
     char *b64 = malloc(cap);
     if (!b64) return NULL;
     sodium_bin2base64(b64, cap, bytes, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    json_t *s = json_string(b64);
+    json_t *s = json_stringn_nocheck(b64, strlen(b64)); /* ASCII by construction: skip jansson's UTF-8 scan */
     free(b64);
     return s;
 }
@@ -84,10 +84,11 @@ json_t *authd_licence_view(const struct authd_server *s, const char *id,
             return NULL;
         licence = reduced;
     }
-    /* Read the elements back from what is sent (no trust needed: nothing is being vouched for here). */
+    /* The elements, read once from the full licence (no trust needed: nothing is vouched for here):
+     * those sent are listed, identity numbers withheld from a masked client are shown masked. */
     certlib_result *r = NULL;
     json_t *doc = NULL;
-    if (certlib_licence_verify(s->inspect_ctx, licence, reduced_len, NULL, &r) != CERTLIB_OK) goto done;
+    if (certlib_licence_verify(s->inspect_ctx, original, len, NULL, &r) != CERTLIB_OK) goto done;
     doc = json_object();
     json_t *elements = json_array(), *masked = json_object();
     json_object_set_new(doc, "licence_id", json_string(id));
@@ -98,6 +99,15 @@ json_t *authd_licence_view(const struct authd_server *s, const char *id,
     json_object_set_new(doc, "licence", authd_json_base64url(licence, reduced_len));
     for (size_t i = 0; i < certlib_result_element_count(r); i++) {
         const certlib_element *e = certlib_result_element(r, i);
+        bool wanted = !need || strcmp(e->identifier, "licence_id") == 0;
+        for (size_t k = 0; need && !wanted && k < need->n_elements; k++)
+            wanted = strcmp(need->elements[k], e->identifier) == 0;
+        if (!wanted) continue;
+        if (!unmasked && is_identifier(e->identifier)) {
+            if (e->type == CERTLIB_VALUE_TEXT)
+                json_object_set_new(masked, e->identifier, authd_json_masked(e->text, e->text_len));
+            continue;
+        }
         const struct authd_element_schema *schema = type ? authd_type_element(type, e->identifier) : NULL;
         const char *label = schema ? schema->label : certlib_element_label(e->identifier);
         json_t *el = json_object();
@@ -107,19 +117,6 @@ json_t *authd_licence_view(const struct authd_server *s, const char *id,
         json_array_append_new(elements, el);
     }
     json_object_set_new(doc, "elements", elements);
-    /* The identity numbers withheld from a masked client, shown masked (read from the full licence). */
-    certlib_result *full = NULL;
-    if (!unmasked && certlib_licence_verify(s->inspect_ctx, original, len, NULL, &full) == CERTLIB_OK) {
-        for (size_t i = 0; i < certlib_result_element_count(full); i++) {
-            const certlib_element *e = certlib_result_element(full, i);
-            bool wanted = !need;
-            for (size_t k = 0; need && k < need->n_elements; k++)
-                wanted = wanted || strcmp(need->elements[k], e->identifier) == 0;
-            if (wanted && is_identifier(e->identifier) && e->type == CERTLIB_VALUE_TEXT)
-                json_object_set_new(masked, e->identifier, authd_json_masked(e->text, e->text_len));
-        }
-    }
-    certlib_result_free(full);
     json_object_set_new(doc, "masked", masked);
 done:
     certlib_result_free(r);
