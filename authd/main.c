@@ -38,12 +38,14 @@ static void print_banner(const struct authd_config *c)
                 l->host, v6 ? "]" : "", l->port);
     }
     const struct authd_listener_config *l = &c->listeners[0];
-    fprintf(stderr, "try:\n  curl %s%s://%s:%u/v1/ident/11010519491231002X\n", l->tls_cert ? "-k " : "",
-            l->tls_cert ? "https" : "http", l->host, l->port);
+    /* The demo tokens live in keys-example/tokens/ (clients.yaml holds only their hashes). */
+    fprintf(stderr, "try (a client's bearer token, e.g. keys-example/tokens/admin.token):\n");
     fprintf(stderr,
-            "  curl %s%s://%s:%u/v1/ident/check -H 'content-type: application/json' "
-            "-d '{\"numbers\":[\"91110000600037341L\",\"110101491001001\"]}'\n",
+            "  curl %s-H \"authorization: Bearer $(cat keys-example/tokens/admin.token)\" "
+            "%s://%s:%u/v1/ident/11010519491231002X\n",
             l->tls_cert ? "-k " : "", l->tls_cert ? "https" : "http", l->host, l->port);
+    fprintf(stderr, "  curl %s%s://%s:%u/v1/trust\n", l->tls_cert ? "-k " : "",
+            l->tls_cert ? "https" : "http", l->host, l->port);
 }
 
 int main(int argc, char **argv)
