@@ -8,9 +8,11 @@
 #include "ident.h"
 #include "licence.h"
 #include "licence_id.h"
+#include "logentry.h"
 #include "qr.h"
 #include "signer.h"
 #include "status.h"
+#include "tlog.h"
 #include "trust.h"
 #include "verify.h"
 

@@ -71,6 +71,12 @@ typedef enum certlib_err {
     CERTLIB_E_DECOMPRESS = 220,          /* compressed data is corrupt or inflates past its limit */
     CERTLIB_E_QR_PREFIX = 221,           /* QR text without the "EL1:" prefix */
     CERTLIB_E_BASE45 = 222,              /* not valid Base45 (RFC 9285) */
+    CERTLIB_E_NOTE = 223,                /* a signed note is malformed (C2SP signed-note) */
+    CERTLIB_E_CHECKPOINT = 224,          /* a checkpoint's text is malformed (C2SP tlog-checkpoint) */
+    CERTLIB_E_TLOG_PROOF = 225,          /* a tlog-proof receipt is malformed */
+    CERTLIB_E_TILE = 226,                /* a tile path, tile or entry bundle is malformed or truncated */
+    CERTLIB_E_PROOF_LENGTH = 227,        /* a Merkle proof has the wrong number of hashes */
+    CERTLIB_E_LOG_ENTRY = 228,           /* a log entry is not of the documented form */
 
     /* cryptographic checks */
     CERTLIB_E_SIGNATURE = 300,          /* the signature does not verify (altered data or wrong key) */
@@ -80,6 +86,8 @@ typedef enum certlib_err {
     CERTLIB_E_DIGEST_MISMATCH = 304,    /* a disclosed element does not match its signed digest */
     CERTLIB_E_DIGEST_MISSING = 305,     /* a disclosed element has no signed digest */
     CERTLIB_E_UNSUPPORTED_DIGEST = 306, /* a digest algorithm this library does not implement */
+    CERTLIB_E_NOTE_SIGNATURE = 307,     /* a known key's note signature fails, or no known key signed */
+    CERTLIB_E_PROOF = 308,              /* a Merkle proof leads to another root: the log is inconsistent */
 
     /* policy, trust, validity and status */
     CERTLIB_E_UNTRUSTED = 400,            /* no chain from the signer to a trusted root */
@@ -100,6 +108,9 @@ typedef enum certlib_err {
     CERTLIB_E_SIGNER_ROLE = 415,          /* the certificate is not allowed to sign this kind of object */
     CERTLIB_E_STATUS_SIGNER = 416,        /* the status list is not signed under the licence's root */
     CERTLIB_E_STATUS_STALE = 417,         /* the status list has expired (or is issued in the future) */
+    CERTLIB_E_TLOG_INDEX = 418,           /* a log index or size is out of range (index >= size, ...) */
+    CERTLIB_E_LOG_ORIGIN = 419,           /* a checkpoint names another log than the expected one */
+    CERTLIB_E_NOT_LOGGED = 420,           /* the receipt does not show this licence's signature logged */
 
     /* input/output */
     CERTLIB_E_IO_OPEN = 500,   /* a file could not be opened */
