@@ -235,6 +235,41 @@ static int top_writer(struct authd_yaml *l, yaml_node_t *v, void *t)
     return authd_yaml_walk(l, v, "writer", fields, 1, t);
 }
 
+static int log_origin(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_string(l, v, "logs.*.origin", &((struct authd_log_config *)t)->origin);
+}
+
+static int log_key(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_path(l, v, "logs.*.key", &((struct authd_log_config *)t)->key);
+}
+
+static int one_log(struct authd_yaml *l, yaml_node_t *v, const char *what, struct authd_log_config *lc)
+{
+    static const struct authd_yaml_field fields[] = {{"origin", log_origin}, {"key", log_key}};
+    if (authd_yaml_walk(l, v, what, fields, 2, lc) != 0) return -1;
+    if (!lc->origin || !lc->key) return authd_yaml_fail(l, v, "%s: origin and key are required", what);
+    return 0;
+}
+
+static int logs_signatures(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return one_log(l, v, "logs.signatures", &((struct authd_config *)t)->sig_log);
+}
+
+static int logs_access(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return one_log(l, v, "logs.access", &((struct authd_config *)t)->access_tlog);
+}
+
+static int top_logs(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    static const struct authd_yaml_field fields[] = {{"signatures", logs_signatures},
+                                                     {"access", logs_access}};
+    return authd_yaml_walk(l, v, "logs", fields, 2, t);
+}
+
 static void set_defaults(struct authd_config *c)
 {
     memset(c, 0, sizeof(*c));
@@ -256,7 +291,7 @@ int authd_config_load(struct authd_config *config, const char *path, char *err, 
         {"regions_file", top_regions}, {"access_log", top_access_log}, {"limits", top_limits},
         {"store", top_store},          {"policies_dir", top_policies}, {"trust_bundle", top_trust},
         {"data_key", top_data_key},    {"public_url", top_public_url}, {"signers", top_signers},
-        {"status", top_status},        {"writer", top_writer}};
+        {"status", top_status},        {"writer", top_writer},         {"logs", top_logs}};
     struct authd_yaml y;
     set_defaults(config);
     if (authd_yaml_load(&y, path, err, err_cap) != 0) return -1;
@@ -292,11 +327,13 @@ int authd_config_validate(const struct authd_config *c, char *err, size_t err_ca
         snprintf(err, err_cap, "no data directory: set 'data_dir' or pass --data");
         return -1;
     }
-    const char *missing = !c->policies_dir   ? "policies_dir"
-                          : !c->trust_bundle ? "trust_bundle"
-                          : !c->data_key     ? "data_key"
-                          : !c->public_url   ? "public_url"
-                                             : NULL;
+    const char *missing = !c->policies_dir      ? "policies_dir"
+                          : !c->trust_bundle    ? "trust_bundle"
+                          : !c->data_key        ? "data_key"
+                          : !c->public_url      ? "public_url"
+                          : !c->sig_log.key     ? "logs.signatures"
+                          : !c->access_tlog.key ? "logs.access"
+                                                : NULL;
     if (missing) {
         snprintf(err, err_cap, "'%s' is required", missing);
         return -1;
@@ -327,6 +364,10 @@ void authd_config_free(struct authd_config *c)
     free(c->trust_bundle);
     free(c->data_key);
     free(c->public_url);
+    free(c->sig_log.origin);
+    free(c->sig_log.key);
+    free(c->access_tlog.origin);
+    free(c->access_tlog.key);
     for (size_t i = 0; i < c->signer_count; i++) {
         free(c->signers[i].issuer_code);
         free(c->signers[i].key);

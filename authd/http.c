@@ -67,6 +67,12 @@ void authd_send(h2o_req_t *req, int status, const char *content_type, h2o_iovec_
     send_with_cache(req, status, content_type, body, h2o_iovec_init(H2O_STRLIT("no-store")));
 }
 
+void authd_send_cache_control(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body,
+                              const char *cache_control)
+{
+    send_with_cache(req, status, content_type, body, h2o_iovec_init(cache_control, strlen(cache_control)));
+}
+
 void authd_send_cacheable(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body,
                           unsigned max_age)
 {

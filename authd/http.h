@@ -22,6 +22,9 @@ void authd_send(h2o_req_t *req, int status, const char *content_type, h2o_iovec_
 void authd_send_json(h2o_req_t *req, int status, h2o_iovec_t body);
 
 /* Like authd_send, for public, cacheable documents (status lists, the trust bundle). */
+/* With an explicit Cache-Control value (a static string). */
+void authd_send_cache_control(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body,
+                              const char *cache_control);
 void authd_send_cacheable(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body,
                           unsigned max_age);
 

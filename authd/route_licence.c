@@ -47,6 +47,7 @@ static void issue_respond(struct authd_async *a, h2o_req_t *req)
     authd_statuslists_id(j->job.w.meta.issuer_code, j->job.w.meta.list_no, list_id);
     json_object_set_new(
         doc, "status", json_pack("{s:s, s:I}", "list", list_id, "idx", (json_int_t)j->job.w.meta.status_idx));
+    json_object_set_new(doc, "log", json_pack("{s:I}", "index", (json_int_t)j->job.w.log_index));
     authd_send_json_doc(req, 201, doc);
 }
 
@@ -314,6 +315,15 @@ void authd_route_licence_issue(struct authd_request *r)
         authd_problemf(req, 422, "refused", "the licence cannot be issued: %s", certlib_err_name(err));
         goto done;
     }
+    if (certlib_licence_signature_hash(j->licence, j->licence_len, w->sig_hash) != CERTLIB_OK) {
+        authd_statuslists_release(r->server->statuslists, client->issuer_code, w->meta.list_no,
+                                  w->meta.status_idx);
+        sodium_memzero(j->licence, j->licence_len);
+        certlib_free(j->licence);
+        free(j);
+        authd_problem(req, 500, "internal_error", "the licence just signed does not parse");
+        goto done;
+    }
     certlib_ident ident;
     certlib_ident_check(holder_id, strlen(holder_id), NULL, &ident);
     authd_store_holder_key(r->server->store, ident.normalized, ident.normalized_len, w->holder_key);
@@ -397,6 +407,7 @@ struct status_job {
     struct authd_async async;
     struct authd_write_job job;
     struct authd_server *server;
+    char reason[512];
 };
 
 static void status_respond(struct authd_async *a, h2o_req_t *req)
@@ -405,9 +416,10 @@ static void status_respond(struct authd_async *a, h2o_req_t *req)
     switch (j->job.w.result) {
     case AUTHD_STORE_OK:
         authd_send_json_doc(req, 200,
-                            json_pack("{s:s, s:s, s:s}", "licence_id", j->job.w.licence_id, "status",
+                            json_pack("{s:s, s:s, s:s, s:{s:I}}", "licence_id", j->job.w.licence_id, "status",
                                       authd_status_value_name(j->job.w.meta.status), "previous",
-                                      authd_status_value_name(j->job.w.before.status)));
+                                      authd_status_value_name(j->job.w.before.status), "log", "index",
+                                      (json_int_t)j->job.w.log_index));
         break;
     case AUTHD_STORE_NOT_FOUND:
         authd_problem(req, 404, "licence_not_found", "no such licence");
@@ -461,8 +473,10 @@ void authd_route_licence_status(struct authd_request *r)
     if (value < 0) {
         authd_problem(req, 422, "invalid_status", "'status' must be valid, revoked or suspended");
     } else if (!json_is_string(jreason) || json_string_length(jreason) == 0 ||
-               json_string_length(jreason) > 500) {
-        authd_problem(req, 422, "invalid_reason", "'reason' must be 1 to 500 bytes of text");
+               json_string_length(jreason) > 500 ||
+               strlen(json_string_value(jreason)) != json_string_length(jreason)) {
+        authd_problem(req, 422, "invalid_reason",
+                      "'reason' must be 1 to 500 bytes of text; it is public, in the signature log");
     } else if (authd_store_get(r->server->store, id.base, id.len, &meta, NULL, NULL) != AUTHD_STORE_OK ||
                strcmp(meta.issuer_code, client->issuer_code) != 0) {
         authd_problem(req, 404, "licence_not_found", "no such licence among this issuer's");
@@ -475,6 +489,9 @@ void authd_route_licence_status(struct authd_request *r)
             j->job.w.kind = AUTHD_WRITE_STATUS;
             memcpy(j->job.w.licence_id, id.base, id.len);
             j->job.w.meta.status = (uint8_t)value;
+            j->job.w.time = time(NULL);
+            memcpy(j->reason, json_string_value(jreason), json_string_length(jreason) + 1);
+            j->job.w.reason = j->reason;
             j->job.done = status_done;
             authd_async_init(&j->async, req, status_respond, status_release);
             authd_writer_submit(r->server->writer, &j->job);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access_record.h"
 #include "auth.h"
 #include "licence_view.h"
 #include "metrics.h"
@@ -71,6 +72,10 @@ void authd_route_lookup(struct authd_request *r)
     bool unmasked = client->unmasked;
     json_t *doc = json_object(), *licences = json_array(), *missing = json_array();
     bool found[16] = {false};
+    /* every licence returned is named in the access-log entry */
+    char *returned = calloc(MAX_HOLDER_LICENCES, CERTLIB_LICENCE_ID_MAX);
+    size_t n_returned = 0, returned_len = 0;
+    if (!returned) n = 0;
     for (size_t i = 0; i < n; i++) {
         struct authd_licence_meta meta;
         if (authd_store_get(r->server->store, ids[i], strlen(ids[i]), &meta, NULL, NULL) != AUTHD_STORE_OK)
@@ -89,9 +94,13 @@ void authd_route_lookup(struct authd_request *r)
             authd_licence_view(r->server, ids[i], &meta, licence, len, &matter->needs[k], unmasked);
         sodium_memzero(licence, len);
         free(licence);
+        size_t id_len = strlen(ids[i]);
         if (view) {
             json_array_append_new(licences, view);
             found[k] = true;
+            if (n_returned++) returned[returned_len++] = ',';
+            memcpy(returned + returned_len, ids[i], id_len + 1);
+            returned_len += id_len;
         }
     }
     free(ids);
@@ -110,5 +119,21 @@ void authd_route_lookup(struct authd_request *r)
     json_object_set_new(doc, "missing", missing);
     sodium_memzero(&ident, sizeof(ident));
     authd_metrics_count(r->server->metrics, AUTHD_M_LOOKUPS);
-    authd_send_json_doc(req, 200, doc);
+    char *body = returned ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!body) {
+        free(returned);
+        authd_problem(req, 503, "overloaded", "out of memory");
+        return;
+    }
+    const struct authd_access access = {.lookup = true,
+                                        .client = client->id,
+                                        .matter = matter->code,
+                                        .holder_key = key,
+                                        .outcome = "ok",
+                                        .licences = returned,
+                                        .use_cause = use_cause.base,
+                                        .use_cause_len = use_cause.len};
+    authd_access_respond(r, &access, 200, body, strlen(body));
+    free(returned);
 }

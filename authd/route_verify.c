@@ -6,16 +6,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access_record.h"
 #include "auth.h"
+#include "store.h"
 #include "metrics.h"
 #include "router.h"
 #include "statuslists.h"
+
+/* Logs the verification in the access log, then answers with `body` (taken over). */
+static void respond(struct authd_request *r, const struct authd_client *client, certlib_result *result,
+                    json_t *out, char *body, size_t len)
+{
+    if (!body) {
+        certlib_result_free(result);
+        authd_problem(r->req, 503, "overloaded", "out of memory");
+        return;
+    }
+    const char *verdict = certlib_verdict_name(certlib_result_verdict(result));
+    json_t *v = out ? json_object_get(out, "verdict") : NULL;
+    if (json_is_string(v)) verdict = json_string_value(v); /* holder_mismatch makes it invalid */
+    char outcome[16];
+    snprintf(outcome, sizeof(outcome), "%s", verdict);
+    const char *id = certlib_result_licence_id(result), *holder = certlib_result_holder_id(result);
+    uint8_t key[AUTHD_HOLDER_KEY_LEN];
+    if (holder) authd_store_holder_key(r->server->store, holder, strlen(holder), key);
+    char licence[CERTLIB_LICENCE_ID_MAX] = "";
+    /* only an identifier that parses is named: the log holds no free text from the request */
+    certlib_licence_id parsed;
+    if (id && strlen(id) < sizeof(licence) && certlib_licence_id_parse(id, strlen(id), &parsed) == CERTLIB_OK)
+        memcpy(licence, id, strlen(id) + 1);
+    const struct authd_access access = {.lookup = false,
+                                        .client = client->id,
+                                        .holder_key = holder ? key : NULL,
+                                        .outcome = outcome,
+                                        .licences = licence};
+    authd_access_respond(r, &access, 200, body, len);
+    certlib_result_free(result);
+    authd_metrics_count(r->server->metrics, AUTHD_M_VERIFICATIONS);
+}
 
 void authd_route_verify(struct authd_request *r)
 {
     static const char *const fields[] = {"licence", "qr", "expect_holder_id", NULL};
     h2o_req_t *req = r->req;
-    if (!authd_require(r, AUTHD_ROLE(AUTHD_ROLE_COUNTER))) return;
+    const struct authd_client *client = authd_require(r, AUTHD_ROLE(AUTHD_ROLE_COUNTER));
+    if (!client) return;
     uint8_t *owned = NULL;
     const uint8_t *bytes = NULL;
     size_t len = 0;
@@ -61,10 +96,10 @@ void authd_route_verify(struct authd_request *r)
     size_t json_len;
     char *json = certlib_result_to_json(result, &json_len);
     if (json && !expect) { /* the common case: certlib's rendering is the response, as it is */
-        certlib_result_free(result);
-        authd_metrics_count(r->server->metrics, AUTHD_M_VERIFICATIONS);
-        authd_send_json(req, 200, authd_pool_copy(req, json, json_len));
+        char *body = malloc(json_len + 1);
+        if (body) memcpy(body, json, json_len + 1);
         certlib_free(json);
+        respond(r, client, result, NULL, body, json_len);
         goto done;
     }
     json_t *out = json ? json_loadb(json, json_len, 0, NULL) : NULL;
@@ -82,12 +117,9 @@ void authd_route_verify(struct authd_request *r)
             json_object_set_new(out, "reason", json_string("holder_mismatch"));
         }
     }
-    certlib_result_free(result);
-    authd_metrics_count(r->server->metrics, AUTHD_M_VERIFICATIONS);
-    if (!out)
-        authd_problem(req, 503, "overloaded", "out of memory");
-    else
-        authd_send_json_doc(req, 200, out);
+    char *body = out ? json_dumps(out, JSON_COMPACT) : NULL;
+    respond(r, client, result, out, body, body ? strlen(body) : 0);
+    json_decref(out);
 done:
     free(owned);
     json_decref(doc);

@@ -15,6 +15,12 @@ static const struct authd_route routes[] = {
     {"GET", "/v1/status/{list_id}", authd_route_status_list},
     {"GET", "/v1/trust", authd_route_trust},
     {"GET", "/metrics", authd_route_metrics},
+    {"GET", "/v1/licences/{licence_id}/receipt", authd_route_receipt},
+    {"GET", "/log/{log}/checkpoint", authd_route_log_checkpoint},
+    {"GET", "/log/{log}/key", authd_route_log_key},
+    {"GET", "/log/{log}/tile/{*tile}", authd_route_log_tile},
+    {"GET", "/log/{log}/proof/inclusion", authd_route_log_inclusion},
+    {"GET", "/log/{log}/proof/consistency", authd_route_log_consistency},
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -35,7 +41,8 @@ static int pattern_match(const char *pattern, h2o_iovec_t path, h2o_iovec_t *par
     while (*p && s < end) {
         if (*p == '{') {
             const char *close = strchr(p, '}');
-            const char *seg_end = memchr(s, '/', (size_t)(end - s));
+            /* {*name} takes the rest of the path, slashes and all */
+            const char *seg_end = p[1] == '*' ? end : memchr(s, '/', (size_t)(end - s));
             if (!seg_end) seg_end = end;
             if (seg_end == s || n == AUTHD_MAX_PARAMS) return 0;
             if (params) params[n] = h2o_iovec_init(s, (size_t)(seg_end - s));

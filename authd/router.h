@@ -8,7 +8,8 @@ typedef void (*authd_handler_fn)(struct authd_request *r);
 
 struct authd_route {
     const char *method;
-    const char *pattern; /* "/v1/ident/{number}": each {name} matches one non-empty path segment */
+    const char *pattern; /* "/v1/ident/{number}": each {name} matches one non-empty path segment, and a
+                            final {*name} the non-empty rest of the path */
     authd_handler_fn handler;
 };
 
@@ -36,6 +37,12 @@ void authd_route_verify(struct authd_request *r);
 void authd_route_status_list(struct authd_request *r);
 void authd_route_trust(struct authd_request *r);
 void authd_route_metrics(struct authd_request *r);
+void authd_route_receipt(struct authd_request *r);
+void authd_route_log_checkpoint(struct authd_request *r);
+void authd_route_log_key(struct authd_request *r);
+void authd_route_log_tile(struct authd_request *r);
+void authd_route_log_inclusion(struct authd_request *r);
+void authd_route_log_consistency(struct authd_request *r);
 
 /* Every route pattern, for the metrics (static strings that live as long as the process). */
 const char *const *authd_route_patterns(size_t *n);

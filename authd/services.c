@@ -69,7 +69,10 @@ int authd_services_start(struct authd_server *s, char *err, size_t err_cap)
     if (!(s->metrics = authd_metrics_new(routes, n_routes)))
         return snprintf(err, err_cap, "out of memory"), 1;
     authd_accesslog_set_metrics(s->accesslog, s->metrics);
-    if (authd_store_open(&s->store, c->data_dir, c->lmdb_map_bytes, c->data_key, err, err_cap) != 0) return 1;
+    const struct authd_store_logs logs = {c->sig_log.origin, c->sig_log.key, c->access_tlog.origin,
+                                          c->access_tlog.key};
+    if (authd_store_open(&s->store, c->data_dir, c->lmdb_map_bytes, c->data_key, &logs, err, err_cap) != 0)
+        return 1;
     s->statuslists = authd_statuslists_new(c->status_list_size, c->status_ttl, c->public_url, s->verify_ctx);
     if (!s->statuslists) return snprintf(err, err_cap, "out of memory"), 1;
     for (size_t i = 0; i < s->n_issuers; i++)

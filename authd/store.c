@@ -7,11 +7,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "log_entries.h"
+#include "log_store.h"
 #include "store.h"
 
 struct authd_store {
     MDB_env *env;
-    MDB_dbi meta, licences, holders;
+    MDB_dbi meta, licences, holders, receipts;
+    struct authd_log *sig_log, *access_log;
     uint8_t *keys; /* sodium_malloc: [0,32) encryption key, [32,64) holder-index key */
 };
 
@@ -79,7 +82,7 @@ static int load_keys(struct authd_store *s, const char *path, char *err, size_t 
 }
 
 int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes, const char *data_key_file,
-                     char *err, size_t err_cap)
+                     const struct authd_store_logs *logs, char *err, size_t err_cap)
 {
     struct authd_store *s = calloc(1, sizeof(*s));
     MDB_txn *txn = NULL;
@@ -116,6 +119,15 @@ int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes
     TRY(mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta), "opening the meta database");
     TRY(mdb_dbi_open(txn, "licences", MDB_CREATE, &s->licences), "opening the licences database");
     TRY(mdb_dbi_open(txn, "holders", MDB_CREATE | MDB_DUPSORT, &s->holders), "opening the holders database");
+    TRY(mdb_dbi_open(txn, "receipts", MDB_CREATE, &s->receipts), "opening the receipts database");
+    if (authd_log_open(&s->sig_log, s->env, txn, "signatures", logs->signatures_origin, logs->signatures_key,
+                       err, err_cap) != 0 ||
+        authd_log_open(&s->access_log, s->env, txn, "access", logs->access_origin, logs->access_key, err,
+                       err_cap) != 0) {
+        mdb_txn_abort(txn);
+        authd_store_close(s);
+        return -1;
+    }
 
     MDB_val key = {sizeof(schema_key) - 1, (void *)schema_key}, val;
     rc = mdb_get(txn, s->meta, &key, &val);
@@ -131,9 +143,7 @@ int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes
         snprintf(err, err_cap, "data directory %s holds schema version %u; this authd uses %u", dir,
                  val.mv_size == 4 ? decode_u32(val.mv_data) : 0, AUTHD_SCHEMA_VERSION);
         mdb_txn_abort(txn);
-        mdb_env_close(s->env);
-        sodium_free(s->keys);
-        free(s);
+        authd_store_close(s);
         return -1;
     }
     rc = mdb_txn_commit(txn);
@@ -141,14 +151,17 @@ int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes
     step = "committing the schema version";
     if (rc != MDB_SUCCESS) goto fail;
 #undef TRY
+    if (authd_log_publish(s->sig_log) != 0 || authd_log_publish(s->access_log) != 0) {
+        snprintf(err, err_cap, "data directory %s: the logs' checkpoints cannot be signed", dir);
+        authd_store_close(s);
+        return -1;
+    }
     *out = s;
     return 0;
 fail:
     snprintf(err, err_cap, "data directory %s: %s: %s", dir, step, mdb_strerror(rc));
     if (txn) mdb_txn_abort(txn);
-    if (s->env) mdb_env_close(s->env);
-    sodium_free(s->keys);
-    free(s);
+    authd_store_close(s);
     return -1;
 }
 
@@ -167,9 +180,45 @@ uint32_t authd_store_schema_version(struct authd_store *s)
 void authd_store_close(struct authd_store *s)
 {
     if (!s) return;
-    mdb_env_close(s->env);
-    sodium_free(s->keys); /* wipes */
+    authd_log_close(s->sig_log);
+    authd_log_close(s->access_log);
+    if (s->env) mdb_env_close(s->env);
+    if (s->keys) sodium_free(s->keys); /* wipes */
     free(s);
+}
+
+struct authd_log *authd_store_signature_log(struct authd_store *s)
+{
+    return s->sig_log;
+}
+
+struct authd_log *authd_store_access_log(struct authd_store *s)
+{
+    return s->access_log;
+}
+
+static void encode_u64(uint8_t out[8], uint64_t v)
+{
+    encode_u32(out, (uint32_t)(v >> 32));
+    encode_u32(out + 4, (uint32_t)v);
+}
+
+int authd_store_receipt_index(struct authd_store *s, const char *id, size_t id_len, uint64_t *index)
+{
+    MDB_txn *txn;
+    if (id_len == 0 || id_len >= CERTLIB_LICENCE_ID_MAX) return AUTHD_STORE_NOT_FOUND;
+    if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != MDB_SUCCESS) return AUTHD_STORE_ERROR;
+    MDB_val key = {id_len, (void *)id}, val;
+    int rc = mdb_get(txn, s->receipts, &key, &val), result = AUTHD_STORE_ERROR;
+    if (rc == MDB_NOTFOUND) {
+        result = AUTHD_STORE_NOT_FOUND;
+    } else if (rc == MDB_SUCCESS && val.mv_size == 8) {
+        const uint8_t *b = val.mv_data;
+        *index = (uint64_t)decode_u32(b) << 32 | decode_u32(b + 4);
+        result = AUTHD_STORE_OK;
+    }
+    mdb_txn_abort(txn);
+    return result;
 }
 
 void authd_store_holder_key(const struct authd_store *s, const char *holder_id, size_t len,
@@ -230,6 +279,16 @@ static int put_licence(struct authd_store *s, MDB_txn *txn, struct authd_store_w
     MDB_val hkey = {AUTHD_HOLDER_KEY_LEN, w->holder_key}, hval = {id_len, w->licence_id};
     if ((rc = mdb_put(txn, s->holders, &hkey, &hval, MDB_NODUPDATA)) != MDB_SUCCESS && rc != MDB_KEYEXIST)
         return rc;
+    char entry[CERTLIB_LOG_ENTRY_MAX];
+    size_t entry_len = authd_log_entry_issue(entry, w->licence_id, &w->meta, w->sig_hash);
+    if (!entry_len) return MDB_BAD_VALSIZE;
+    if ((rc = authd_log_append(s->sig_log, txn, (const uint8_t *)entry, entry_len, &w->log_index)) !=
+        MDB_SUCCESS)
+        return rc;
+    uint8_t idx[8];
+    encode_u64(idx, w->log_index);
+    MDB_val rval = {8, idx};
+    if ((rc = mdb_put(txn, s->receipts, &key, &rval, 0)) != MDB_SUCCESS) return rc;
     w->result = AUTHD_STORE_OK;
     return 0;
 }
@@ -252,10 +311,18 @@ static int set_status(struct authd_store *s, MDB_txn *txn, struct authd_store_wr
     if ((rc = mdb_put(txn, s->licences, &key, &copy, MDB_RESERVE)) == MDB_SUCCESS) {
         memcpy(copy.mv_data, old, val.mv_size);
         ((uint8_t *)copy.mv_data)[1] = w->meta.status;
-        w->result = AUTHD_STORE_OK;
     }
     free(old);
-    return rc;
+    if (rc != MDB_SUCCESS) return rc;
+    char entry[CERTLIB_LOG_ENTRY_MAX];
+    size_t entry_len =
+        authd_log_entry_status(entry, w->licence_id, &w->before, w->meta.status, w->time, w->reason);
+    if (!entry_len) return MDB_BAD_VALSIZE;
+    if ((rc = authd_log_append(s->sig_log, txn, (const uint8_t *)entry, entry_len, &w->log_index)) !=
+        MDB_SUCCESS)
+        return rc;
+    w->result = AUTHD_STORE_OK;
+    return 0;
 }
 
 int authd_store_apply(struct authd_store *s, struct authd_store_write *writes, size_t n, char *err,
@@ -265,8 +332,19 @@ int authd_store_apply(struct authd_store *s, struct authd_store_write *writes, s
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     for (size_t i = 0; rc == MDB_SUCCESS && i < n; i++) {
         writes[i].result = AUTHD_STORE_ERROR;
-        rc = writes[i].kind == AUTHD_WRITE_ISSUE ? put_licence(s, txn, &writes[i])
-                                                 : set_status(s, txn, &writes[i]);
+        switch (writes[i].kind) {
+        case AUTHD_WRITE_ISSUE:
+            rc = put_licence(s, txn, &writes[i]);
+            break;
+        case AUTHD_WRITE_STATUS:
+            rc = set_status(s, txn, &writes[i]);
+            break;
+        case AUTHD_WRITE_ACCESS:
+            rc = authd_log_append(s->access_log, txn, (const uint8_t *)writes[i].entry, writes[i].entry_len,
+                                  &writes[i].log_index);
+            if (rc == MDB_SUCCESS) writes[i].result = AUTHD_STORE_OK;
+            break;
+        }
     }
     if (rc == MDB_SUCCESS) {
         rc = mdb_txn_commit(txn); /* fsync: durable when this returns */
@@ -274,11 +352,17 @@ int authd_store_apply(struct authd_store *s, struct authd_store_write *writes, s
         mdb_txn_abort(txn);
     }
     if (rc != MDB_SUCCESS) {
+        authd_log_rollback(s->sig_log);
+        authd_log_rollback(s->access_log);
         for (size_t i = 0; i < n; i++)
             writes[i].result = AUTHD_STORE_ERROR;
         snprintf(err, err_cap, "store write: %s", rc == ENOMEM ? "out of memory" : mdb_strerror(rc));
         return -1;
     }
+    /* Durable: now, and only now, sign checkpoints covering the new entries. */
+    if (authd_log_publish(s->sig_log) != 0 || authd_log_publish(s->access_log) != 0)
+        fprintf(stderr,
+                "authd: committed, but a log checkpoint could not be signed; retrying with the next write\n");
     return 0;
 }
 

@@ -5,6 +5,9 @@
  *             under a key derived from the data key, the licence id and header as associated data
  *   holders   keyed BLAKE2b of the normalised holder id -> licence ids (duplicates sorted), so the
  *             file holds no identity number in clear
+ *   receipts  licence id -> the index of its issuance in the signature log
+ *   log.*     the signature log and the access log (log_store.h), appended in the same transaction
+ *             as the change each entry records
  * Readers never block: any thread may read at any time. Writes come from the writer thread only
  * (writer.c), many per transaction, and are durable when authd_store_apply returns. */
 #ifndef AUTHD_STORE_H
@@ -15,7 +18,7 @@
 
 #include "certlib/licence_id.h"
 
-#define AUTHD_SCHEMA_VERSION 1u
+#define AUTHD_SCHEMA_VERSION 2u /* 2: the logs and receipts */
 #define AUTHD_HOLDER_KEY_LEN 32
 
 enum {
@@ -37,11 +40,24 @@ struct authd_licence_meta {
     char issuer_code[19];
 };
 
+/* The two logs: each one's origin (its name in checkpoints) and Ed25519 key file. */
+struct authd_store_logs {
+    const char *signatures_origin, *signatures_key;
+    const char *access_origin, *access_key;
+};
+
 /* Opens (creating if needed, mode 0700) the environment in `dir`, checks or writes the schema
- * version, and reads the data key (64 hex digits) from `data_key_file` into protected memory. On error
- * writes a message into err and returns -1. */
+ * version, reads the data key (64 hex digits) from `data_key_file` into protected memory, opens the
+ * logs and publishes their checkpoints. On error writes a message into err and returns -1. */
 int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes, const char *data_key_file,
-                     char *err, size_t err_cap);
+                     const struct authd_store_logs *logs, char *err, size_t err_cap);
+
+struct authd_log;
+struct authd_log *authd_store_signature_log(struct authd_store *store);
+struct authd_log *authd_store_access_log(struct authd_store *store);
+
+/* The signature-log index of a licence's issuance. AUTHD_STORE_OK or _NOT_FOUND. */
+int authd_store_receipt_index(struct authd_store *store, const char *id, size_t id_len, uint64_t *index);
 
 /* Reads the schema version in a read transaction: a cheap liveness probe for /healthz. Returns the
  * version, or 0 when the store cannot be read. Safe from any thread. */
@@ -51,7 +67,7 @@ uint32_t authd_store_schema_version(struct authd_store *store);
 void authd_store_holder_key(const struct authd_store *store, const char *holder_id, size_t len,
                             uint8_t out[AUTHD_HOLDER_KEY_LEN]);
 
-enum authd_write_kind { AUTHD_WRITE_ISSUE, AUTHD_WRITE_STATUS };
+enum authd_write_kind { AUTHD_WRITE_ISSUE, AUTHD_WRITE_STATUS, AUTHD_WRITE_ACCESS };
 
 struct authd_store_write {
     enum authd_write_kind kind;
@@ -60,6 +76,12 @@ struct authd_store_write {
     const uint8_t *licence;         /* ISSUE */
     size_t licence_len;
     uint8_t holder_key[AUTHD_HOLDER_KEY_LEN]; /* ISSUE */
+    uint8_t sig_hash[32];                     /* ISSUE: SHA-256 of the licence's issuerAuth */
+    int64_t time;                             /* STATUS: when */
+    const char *reason;                       /* STATUS: why (public: it goes into the signature log) */
+    const char *entry;                        /* ACCESS: the access-log entry */
+    size_t entry_len;
+    uint64_t log_index; /* out: the entry's index in its log */
     int result; /* out: AUTHD_STORE_OK, _EXISTS (issue), _NOT_FOUND or _CONFLICT (status: revoked is final) */
     struct authd_licence_meta before; /* out for STATUS: the header before the change */
 };

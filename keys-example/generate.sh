@@ -13,6 +13,28 @@
 # 1234567812345678, which OpenSSL 3.0 only uses when told to (-sigopt/-vfyopt distid:...).
 set -euo pipefail
 cd "$(dirname "$0")"
+
+# The C2SP verifier key of a log, "<origin>+<key id>+<base64(0x01 || key)>", for the origins of
+# authd/authd.example.yaml: what auditors give certctl audit. The key id is the first four bytes of
+# SHA-256(origin || "\n" || 0x01 || key).
+write_vkeys() {
+    local logname raw
+    for logname in signatures access; do
+        raw=$(mktemp)
+        openssl pkey -pubin -in "log/$logname.pub" -outform DER | tail -c 32 >"$raw"
+        local origin="authd.hangzhou.example/log/$logname"
+        local id b64
+        id=$( { printf '%s\n\001' "$origin"; cat "$raw"; } | openssl dgst -sha256 -binary | head -c 4 | od -An -tx1 | tr -d ' \n')
+        b64=$( { printf '\001'; cat "$raw"; } | openssl base64 -A)
+        printf '%s+%s+%s\n' "$origin" "$id" "$b64" >"log/$logname.vkey"
+        rm -f "$raw"
+    done
+}
+if [ "${1:-}" = "--vkeys-only" ]; then
+    write_vkeys
+    exit 0
+fi
+
 umask 077
 
 SM2_ID=1234567812345678
@@ -98,6 +120,7 @@ for logname in signatures access; do
     openssl genpkey -algorithm ED25519 -out "log/$logname.key"
     openssl pkey -in "log/$logname.key" -pubout -out "log/$logname.pub"
 done
+write_vkeys
 
 # The data key authd encrypts licences at rest with (and derives the holder-index key from): 32 random
 # bytes in hex. And bearer tokens for the example clients of policies/clients.yaml, which holds only

@@ -34,6 +34,13 @@ data_key: $keys/data.key
 public_url: http://127.0.0.1:$port
 writer:
   max_batch: 4096
+logs:
+  signatures:
+    origin: bench.example/log/signatures
+    key: $keys/log/signatures.key
+  access:
+    origin: bench.example/log/access
+    key: $keys/log/access.key
 signers:
 $(signer 11330100002498121J ed25519 mz)
 $(signer 113301000024981565 sm2 zrzy)

@@ -341,3 +341,14 @@ const uint8_t *certlib__mso_digest(const certlib__mso *mso, certlib_slice ns, ui
     const certlib__value_digest *d = bsearch(&key, mso->digests, mso->n_digests, sizeof(key), digest_cmp);
     return d ? d->digest : NULL;
 }
+
+certlib_err certlib_licence_signature_hash(const uint8_t *licence, size_t len, uint8_t out[32])
+{
+    if (!licence || !out) return CERTLIB_E_INVALID_ARGUMENT;
+    certlib__licence lic;
+    certlib_err e = certlib__licence_parse(licence, len, &lic);
+    if (e) return e;
+    e = certlib__digest(CERTLIB_DIGEST_SHA256, lic.issuer_auth_raw.ptr, lic.issuer_auth_raw.len, out);
+    certlib__licence_clear(&lic);
+    return e;
+}

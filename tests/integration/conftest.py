@@ -46,6 +46,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+SIG_LOG_ORIGIN = "authd.test/log/signatures"
+ACCESS_LOG_ORIGIN = "authd.test/log/access"
+
+
+def logs_yaml():
+    return (f"logs:\n  signatures:\n    origin: {SIG_LOG_ORIGIN}\n    key: {KEYS}/log/signatures.key\n"
+            f"  access:\n    origin: {ACCESS_LOG_ORIGIN}\n    key: {KEYS}/log/access.key\n")
+
+
 class Authd:
     """One authd process with its own config, data directory and access log."""
 
@@ -68,7 +77,7 @@ class Authd:
             f"limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
             f"policies_dir: {REPO_ROOT}/policies\ntrust_bundle: {KEYS}/trust.json\ndata_key: {KEYS}/data.key\n"
             f"public_url: {self.scheme}://127.0.0.1:{self.port}\nstatus:\n  list_size: 65536\n  ttl: 60\n"
-            f"{signers_yaml()}{extra_config}")
+            f"{logs_yaml()}{signers_yaml()}{extra_config}")
         self.proc = None
 
     @property

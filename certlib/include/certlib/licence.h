@@ -110,6 +110,14 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_disclose(const uint8_t
                                                                    uint8_t **out, size_t *out_len);
 
 /**
+ * SHA-256 of the licence's issuerAuth bytes: what authd's signature log records for each issuance
+ * (logentry.h). Disclosure keeps issuerAuth byte for byte, so every disclosed copy has the same hash.
+ * Errors are certlib_licence_verify's structure errors.
+ */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_signature_hash(const uint8_t *licence, size_t len,
+                                                                         uint8_t out[32]);
+
+/**
  * Encodes a holder's device public key (PEM SubjectPublicKeyInfo; P-256 or Ed25519) as a COSE_Key
  * (RFC 9053: EC2 with crv 1, or OKP with crv 6). `*out` is freed with certlib_free.
  */

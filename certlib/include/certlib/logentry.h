@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-#define CERTLIB_LOG_ENTRY_MAX 4096
+#define CERTLIB_LOG_ENTRY_MAX 32768 /* room for a lookup returning 256 licences */
 #define CERTLIB_LOG_FIELD_MAX 1024 /* a percent-decoded text field */
 
 typedef enum certlib_log_kind {

@@ -1,0 +1,28 @@
+/* Record first, then release: a counter's lookup or verification is answered only once its entry in
+ * the access log is durable, so no data leaves authd without a record of who asked, for what matter
+ * and why. The entry goes to the writer thread with the response held back; the writer's group commit
+ * makes this cheap under load. */
+#ifndef AUTHD_ACCESS_RECORD_H
+#define AUTHD_ACCESS_RECORD_H
+
+#include <stdbool.h>
+
+#include "http.h"
+
+struct authd_access {
+    bool lookup;               /* a lookup, or a verification */
+    const char *client;        /* the client id */
+    const char *matter;        /* NULL or "" when none */
+    const uint8_t *holder_key; /* the holder's keyed hash, or NULL */
+    const char *outcome;       /* "ok", "valid", "invalid", "indeterminate" */
+    const char *licences;      /* comma-separated licence ids; NULL or "" when none */
+    const char *use_cause;     /* NULL when none */
+    size_t use_cause_len;
+};
+
+/* Logs the access, then sends `body` (malloc'd JSON, taken over) with `status`. On failure sends a
+ * problem and the body is never released. */
+void authd_access_respond(struct authd_request *r, const struct authd_access *access, int status, char *body,
+                          size_t body_len);
+
+#endif

@@ -1,0 +1,69 @@
+/* Formatting log entries. Every field but the percent-encoded texts comes from authd itself
+ * (identifiers it validated, codes from its policies), so none can hold a space. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log_entries.h"
+#include "statuslists.h"
+
+static void time_text(int64_t t, char out[21])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static size_t finish(int n)
+{
+    return n > 0 && n < CERTLIB_LOG_ENTRY_MAX ? (size_t)n : 0;
+}
+
+size_t authd_log_entry_issue(char out[CERTLIB_LOG_ENTRY_MAX], const char *licence_id,
+                             const struct authd_licence_meta *meta, const uint8_t sig_hash[32])
+{
+    char when[21], list[32], hash[48];
+    time_text(meta->issued_at, when);
+    authd_statuslists_id(meta->issuer_code, meta->list_no, list);
+    sodium_bin2base64(hash, sizeof(hash), sig_hash, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "sig/v1 issue %s %s %s %s %s %u %s", when, licence_id,
+                           meta->type_code, meta->issuer_code, list, meta->status_idx, hash));
+}
+
+static const char *status_name(uint8_t status)
+{
+    return status == 1 ? "revoked" : status == 2 ? "suspended" : "valid";
+}
+
+size_t authd_log_entry_status(char out[CERTLIB_LOG_ENTRY_MAX], const char *licence_id,
+                              const struct authd_licence_meta *meta, uint8_t status, int64_t time,
+                              const char *reason)
+{
+    char when[21], list[32], why[CERTLIB_LOG_FIELD_MAX * 3];
+    time_text(time, when);
+    authd_statuslists_id(meta->issuer_code, meta->list_no, list);
+    if (!certlib_log_field_encode(reason ? reason : "", reason ? strlen(reason) : 0, why, sizeof(why)))
+        return 0;
+    return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "sig/v1 status %s %s %s %s %s %u %s %s", when,
+                           licence_id, meta->type_code, meta->issuer_code, list, meta->status_idx,
+                           status_name(status), why));
+}
+
+size_t authd_log_entry_access(char out[CERTLIB_LOG_ENTRY_MAX], bool lookup, int64_t time, const char *client,
+                              const char *matter, const uint8_t *holder_key, const char *outcome,
+                              const char *licences, const char *use_cause, size_t use_cause_len)
+{
+    char when[21], holder[48] = "-", cause[CERTLIB_LOG_FIELD_MAX * 3];
+    time_text(time, when);
+    if (holder_key)
+        sodium_bin2base64(holder, sizeof(holder), holder_key, AUTHD_HOLDER_KEY_LEN,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    if (!certlib_log_field_encode(use_cause ? use_cause : "", use_cause ? use_cause_len : 0, cause,
+                                  sizeof(cause)))
+        return 0;
+    return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "access/v1 %s %s %s %s %s %s %s %s",
+                           lookup ? "lookup" : "verify", when, client, matter && *matter ? matter : "-",
+                           holder, outcome, licences && *licences ? licences : "-", cause));
+}
