@@ -6,7 +6,7 @@
 #include "result.h"
 
 static const char *const check_names[CERTLIB_CHECK_COUNT] = {
-    "structure", "signer", "signature", "certificates", "scope", "validity", "digests", "status",
+    "structure", "signer", "signature", "certificates", "scope", "validity", "digests", "status", "logged",
 };
 
 const char *certlib_check_name(certlib_check check)
@@ -231,4 +231,11 @@ const certlib_element *certlib_result_find(const certlib_result *r, const char *
         if (strcmp(r->elements[i].identifier, identifier) == 0 && (!ns || strcmp(r->elements[i].ns, ns) == 0))
             return &r->elements[i];
     return NULL;
+}
+
+bool certlib_result_log_index(const certlib_result *r, uint64_t *index)
+{
+    if (!r || !r->logged) return false;
+    if (index) *index = r->log_index;
+    return true;
 }

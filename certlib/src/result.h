@@ -26,6 +26,8 @@ struct certlib_result {
     uint64_t status_idx;
     certlib_status status;
     bool holder_bound;
+    bool logged;
+    uint64_t log_index;
 };
 
 /* Copies what a parsed licence discloses into the result (elements and facts). */

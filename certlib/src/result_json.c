@@ -90,6 +90,9 @@ static void render(struct certlib__out *o, const certlib_result *r)
         certlib__out_fmt(o, ",\"holder_bound\":%s", certlib_result_holder_bound(r) ? "true" : "false");
     }
     field(o, "status", certlib_status_name(certlib_result_status(r)));
+    uint64_t log_index;
+    if (certlib_result_log_index(r, &log_index))
+        certlib__out_fmt(o, ",\"log_index\":%llu", (unsigned long long)log_index);
     certlib__out_str(o, ",\"elements\":[");
     for (size_t i = 0; i < certlib_result_element_count(r); i++) {
         const certlib_element *e = certlib_result_element(r, i);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certlib/logentry.h"
 #include "ctx_internal.h"
 #include "result.h"
 #include "timeutil.h"
@@ -153,6 +154,48 @@ static void check_status(struct run *run)
     }
 }
 
+/* The receipt's entry must be this licence's issuance: same id, same issuerAuth bytes. */
+static certlib_err check_logged(struct run *run)
+{
+    const certlib_verify_opts *o = run->opts;
+    if (!o->log_key) return CERTLIB_E_INVALID_ARGUMENT;
+    certlib_tlog_proof proof;
+    certlib_err e = certlib_tlog_proof_parse(o->receipt, o->receipt_len, &proof);
+    if (e) return e;
+    certlib_log_entry entry;
+    if (certlib_log_entry_parse(proof.extra, proof.extra_len, &entry) != CERTLIB_OK ||
+        entry.kind != CERTLIB_LOG_ISSUE)
+        return CERTLIB_E_NOT_LOGGED;
+    uint8_t hash[CERTLIB_DIGEST_LEN];
+    const char *id = run->r->licence_id;
+    if ((e = certlib__digest(CERTLIB_DIGEST_SHA256, run->lic.issuer_auth_raw.ptr,
+                             run->lic.issuer_auth_raw.len, hash)))
+        return e;
+    if (!id || entry.licence_id.len != strlen(id) ||
+        memcmp(entry.licence_id.ptr, id, entry.licence_id.len) != 0 ||
+        memcmp(entry.sig_hash, hash, sizeof(hash)) != 0)
+        return CERTLIB_E_NOT_LOGGED;
+    uint64_t index;
+    if ((e = certlib_tlog_proof_verify(o->receipt, o->receipt_len, o->log_key, proof.extra, proof.extra_len,
+                                       NULL, &index)))
+        return e;
+    run->r->logged = true;
+    run->r->log_index = index;
+    return CERTLIB_OK;
+}
+
+static void check_log(struct run *run)
+{
+    if (!run->opts->receipt) {
+        if (run->opts->require_logged)
+            set(run, CERTLIB_CHECK_LOGGED, CERTLIB_CHECK_FAILED, CERTLIB_E_NOT_LOGGED);
+        else
+            set(run, CERTLIB_CHECK_LOGGED, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK);
+        return;
+    }
+    pass_or_fail(run, CERTLIB_CHECK_LOGGED, check_logged(run));
+}
+
 static void run_checks(struct run *run)
 {
     if (!pass_or_fail(run, CERTLIB_CHECK_STRUCTURE, check_structure(run))) return;
@@ -169,6 +212,7 @@ static void run_checks(struct run *run)
     pass_or_fail(run, CERTLIB_CHECK_VALIDITY, check_validity(run));
     pass_or_fail(run, CERTLIB_CHECK_DIGESTS, check_digests(run));
     check_status(run);
+    check_log(run);
 }
 
 certlib_err certlib_licence_verify(const certlib_ctx *ctx, const uint8_t *licence, size_t len,

@@ -34,6 +34,8 @@ int certctl_disclose_main(int argc, char **argv);
 void certctl_disclose_usage(FILE *out);
 int certctl_status_list_main(int argc, char **argv);
 void certctl_status_list_usage(FILE *out);
+int certctl_audit_main(int argc, char **argv);
+void certctl_audit_usage(FILE *out);
 
 /* True when `arg` is -h or --help. */
 int certctl_is_help(const char *arg);
@@ -44,6 +46,9 @@ int certctl_read_file(const char *cmd, const char *path, size_t max, uint8_t **o
 int certctl_write_file(const char *cmd, const char *path, const uint8_t *bytes, size_t len);
 /* Parses "YYYY-MM-DD" (00:00 China Standard Time), "YYYY-MM-DDTHH:MM:SSZ" or Unix seconds. */
 int certctl_parse_time(const char *s, int64_t *t);
+/* A log's C2SP verifier key: the key text itself, or a file holding it. Prints why on failure. */
+struct certlib_note_verifier;
+int certctl_load_log_key(const char *cmd, const char *arg, struct certlib_note_verifier *out);
 /* Formats Unix seconds as an RFC 3339 UTC time. */
 void certctl_format_time(int64_t t, char out[32]);
 

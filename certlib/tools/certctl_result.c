@@ -73,6 +73,9 @@ void certctl_print_result(FILE *out, const certlib_result *r, bool show_checks)
         put_text(out, uri, strlen(uri));
         fprintf(out, " index %llu)\n", (unsigned long long)idx);
     }
+    uint64_t log_index;
+    if (certlib_result_log_index(r, &log_index))
+        fprintf(out, "logged: signature log index %llu\n", (unsigned long long)log_index);
     const char *ns = NULL;
     for (size_t i = 0; i < certlib_result_element_count(r); i++) {
         const certlib_element *e = certlib_result_element(r, i);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "certctl.h"
+#include "certlib/tlog.h"
 
 int certctl_read_file(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len)
 {
@@ -114,4 +115,25 @@ void certctl_format_time(int64_t t, char out[32])
     struct tm tm;
     if (!gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         snprintf(out, 32, "%lld", (long long)t);
+}
+
+int certctl_load_log_key(const char *cmd, const char *arg, struct certlib_note_verifier *out)
+{
+    uint8_t *text = NULL;
+    size_t len = strlen(arg);
+    const char *key = arg;
+    if (access(arg, F_OK) == 0) { /* a file holding the key */
+        if (certctl_read_file(cmd, arg, 4096, &text, &len)) return -1;
+        while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
+            len--;
+        key = (const char *)text;
+    }
+    certlib_err err = certlib_note_verifier_parse(key, len, out);
+    free(text);
+    if (err) {
+        fprintf(stderr, "certctl %s: the log key is not a C2SP verifier key (<origin>+<id>+<base64 key>)\n",
+                cmd);
+        return -1;
+    }
+    return 0;
 }

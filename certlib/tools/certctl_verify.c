@@ -13,7 +13,8 @@ void certctl_verify_usage(FILE *out)
 {
     fprintf(out,
             "usage: certctl verify --trust BUNDLE.json [--status LIST.cwt]... [--at TIME] [--skew SECONDS]\n"
-            "                      [--require-status] [--json] FILE\n"
+            "                      [--require-status] [--receipt FILE --log-key KEY [--require-logged]]\n"
+            "                      [--json] FILE\n"
             "\n"
             "Verifies an e-licence (FILE, or - for standard input) offline: structure, signer, signature,\n"
             "certificate validity, scope, validity period, element digests and, with --status, the status\n"
@@ -24,6 +25,10 @@ void certctl_verify_usage(FILE *out)
             "  --at TIME          check as of TIME (YYYY-MM-DD, RFC 3339 UTC or Unix seconds); default now\n"
             "  --skew SECONDS     clock tolerance on every time comparison (default 0)\n"
             "  --require-status   a licence without a status reference fails\n"
+            "  --receipt FILE     a tlog-proof from the signature log (authd: /v1/licences/{id}/receipt)\n"
+            "  --log-key KEY      the signature log's verifier key, or a file holding it\n"
+            "                     (keys-example/log/signatures.vkey for the example authd)\n"
+            "  --require-logged   a licence without a receipt fails\n"
             "  --json             one JSON object\n"
             "\n"
             "Exit status: 0 only when the verdict is valid; 1 invalid or indeterminate (status unknown);\n"
@@ -93,16 +98,21 @@ static int run(const char *cmd, certlib_ctx *ctx, const char *path, const certli
 
 int certctl_verify_main(int argc, char **argv)
 {
-    enum { O_TRUST = 256, O_STATUS, O_AT, O_SKEW, O_REQUIRE, O_JSON };
+    enum { O_TRUST = 256, O_STATUS, O_AT, O_SKEW, O_REQUIRE, O_JSON, O_RECEIPT, O_LOG_KEY, O_REQUIRE_LOGGED };
     static const struct option longopts[] = {{"trust", required_argument, NULL, O_TRUST},
                                              {"status", required_argument, NULL, O_STATUS},
                                              {"at", required_argument, NULL, O_AT},
                                              {"skew", required_argument, NULL, O_SKEW},
                                              {"require-status", no_argument, NULL, O_REQUIRE},
                                              {"json", no_argument, NULL, O_JSON},
+                                             {"receipt", required_argument, NULL, O_RECEIPT},
+                                             {"log-key", required_argument, NULL, O_LOG_KEY},
+                                             {"require-logged", no_argument, NULL, O_REQUIRE_LOGGED},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *trust = NULL, *status_files[MAX_STATUS_FILES];
+    const char *trust = NULL, *status_files[MAX_STATUS_FILES], *receipt = NULL, *log_key = NULL;
+    certlib_note_verifier key;
+    uint8_t *receipt_bytes = NULL;
     size_t n_status = 0;
     certlib_verify_opts opts = {0};
     bool json = false;
@@ -133,6 +143,15 @@ int certctl_verify_main(int argc, char **argv)
         case O_JSON:
             json = true;
             break;
+        case O_RECEIPT:
+            receipt = optarg;
+            break;
+        case O_LOG_KEY:
+            log_key = optarg;
+            break;
+        case O_REQUIRE_LOGGED:
+            opts.require_logged = true;
+            break;
         case 'h':
             certctl_verify_usage(stdout);
             return CERTCTL_EXIT_OK;
@@ -144,6 +163,19 @@ int certctl_verify_main(int argc, char **argv)
     if (!trust || optind != argc - 1) {
         fprintf(stderr, "certctl verify: --trust and exactly one FILE are required\n");
         return CERTCTL_EXIT_USAGE;
+    }
+    if (!receipt != !log_key) {
+        fprintf(stderr, "certctl verify: --receipt and --log-key go together\n");
+        return CERTCTL_EXIT_USAGE;
+    }
+    if (receipt) {
+        size_t receipt_len;
+        if (certctl_load_log_key("verify", log_key, &key) ||
+            certctl_read_file("verify", receipt, CERTLIB_NOTE_MAX_BYTES * 2, &receipt_bytes, &receipt_len))
+            return CERTCTL_EXIT_USAGE;
+        opts.receipt = (const char *)receipt_bytes;
+        opts.receipt_len = receipt_len;
+        opts.log_key = &key;
     }
     certlib_ctx *ctx = NULL;
     int status = CERTCTL_EXIT_USAGE;
@@ -159,6 +191,7 @@ int certctl_verify_main(int argc, char **argv)
     status = run("verify", ctx, argv[optind], &opts, json, false);
 done:
     certlib_ctx_free(ctx);
+    free(receipt_bytes);
     return status;
 }
 

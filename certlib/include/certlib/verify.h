@@ -17,6 +17,7 @@
 
 #include "licence.h"
 #include "status.h"
+#include "tlog.h"
 #include "trust.h"
 
 #ifdef __cplusplus
@@ -41,7 +42,8 @@ typedef enum certlib_check {
     CERTLIB_CHECK_VALIDITY = 5,     /* validFrom <= now < validUntil, signed within the certificate */
     CERTLIB_CHECK_DIGESTS = 6,      /* every disclosed element matches its signed digest */
     CERTLIB_CHECK_STATUS = 7,       /* the status list says valid */
-    CERTLIB_CHECK_COUNT = 8,
+    CERTLIB_CHECK_LOGGED = 8,       /* a receipt proves the signature is in the signature log */
+    CERTLIB_CHECK_COUNT = 9,
 } certlib_check;
 
 typedef enum certlib_check_state {
@@ -49,7 +51,7 @@ typedef enum certlib_check_state {
     CERTLIB_CHECK_PASSED = 1,
     CERTLIB_CHECK_FAILED = 2,
     CERTLIB_CHECK_UNKNOWN = 3,        /* could not be decided (status: no fresh list) */
-    CERTLIB_CHECK_NOT_APPLICABLE = 4, /* status: the licence carries no status reference */
+    CERTLIB_CHECK_NOT_APPLICABLE = 4, /* status: no status reference; logged: no receipt given */
 } certlib_check_state;
 
 typedef struct certlib_check_result {
@@ -63,6 +65,13 @@ typedef struct certlib_verify_opts {
     int64_t clock_skew;     /* seconds of tolerance on every time comparison; 0: none */
     int64_t status_max_age; /* treat lists older than this (by iat) as stale; 0: only their exp */
     bool require_status;    /* a licence without a status reference fails the status check */
+    /* The logged check: a C2SP tlog-proof receipt from authd's signature log (GET
+     * /v1/licences/{id}/receipt) and the log's verifier key. The receipt's entry must be this
+     * licence's issuance, with the SHA-256 of its issuerAuth, and be in a checkpoint the key signed. */
+    const char *receipt;
+    size_t receipt_len;
+    const certlib_note_verifier *log_key;
+    bool require_logged; /* without a receipt the logged check fails */
 } certlib_verify_opts;
 
 typedef struct certlib_result certlib_result;
@@ -109,6 +118,9 @@ CERTLIB_API bool certlib_result_status_ref(const certlib_result *result, const c
 /** True when the licence carries a holder device key (an unbound licence carries the profile's
  *  "no one's key" instead; see docs/formats.md). */
 CERTLIB_API bool certlib_result_holder_bound(const certlib_result *result);
+
+/** The receipt's log index when the logged check passed; false otherwise. */
+CERTLIB_API bool certlib_result_log_index(const certlib_result *result, uint64_t *index);
 
 /** Disclosed elements, in the order they appear. */
 CERTLIB_API size_t certlib_result_element_count(const certlib_result *result);
