@@ -52,6 +52,7 @@ static void *writer_main(void *arg)
         for (size_t i = 0; i < n; i++) {
             jobs[i]->w.result = batch[i].result;
             jobs[i]->w.before = batch[i].before;
+            jobs[i]->w.log_index = batch[i].log_index;
             jobs[i]->done(jobs[i]);
         }
         pthread_mutex_lock(&w->lock);
