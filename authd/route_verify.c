@@ -13,6 +13,16 @@
 #include "router.h"
 #include "statuslists.h"
 
+/* libsodium 1.0.18 takes some bytes >= 0x80 for base64 letters; only the RFC 4648 §5 alphabet is. */
+static bool base64url_alphabet(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '-' || s[i] == '_'))
+            return false;
+    return true;
+}
+
 /* Logs the verification in the access log, then answers with `body` (taken over). */
 static void respond(struct authd_request *r, const struct authd_client *client, certlib_result *result,
                     json_t *out, char *body, size_t len)
@@ -71,9 +81,11 @@ void authd_route_verify(struct authd_request *r)
         if (lic) {
             size_t cap = json_string_length(lic);
             owned = malloc(cap + 1);
-            if (!owned ||
-                sodium_base642bin(owned, cap + 1, json_string_value(lic), json_string_length(lic), NULL, &len,
-                                  NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+            const char *text = json_string_value(lic), *end = NULL;
+            if (!owned || !base64url_alphabet(text, cap) ||
+                sodium_base642bin(owned, cap + 1, text, cap, NULL, &len, &end,
+                                  sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+                end != text + cap) {
                 authd_problem(req, 422, "invalid_base64url", "'licence' is not base64url without padding");
                 goto done;
             }

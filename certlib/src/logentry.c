@@ -128,11 +128,10 @@ certlib_err certlib_log_entry_parse(const uint8_t *entry, size_t len, certlib_lo
             return CERTLIB_E_LOG_ENTRY;
         if (out->kind == CERTLIB_LOG_ISSUE) {
             size_t hl = 0;
-            const char *end = NULL;
             if (f[8].len != 43 ||
-                sodium_base642bin(out->sig_hash, sizeof(out->sig_hash), (const char *)f[8].ptr, f[8].len,
-                                  NULL, &hl, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-                hl != 32 || end != (const char *)f[8].ptr + f[8].len)
+                certlib__b64url_decode((const char *)f[8].ptr, f[8].len, out->sig_hash, sizeof(out->sig_hash),
+                                       &hl) ||
+                hl != 32)
                 return CERTLIB_E_LOG_ENTRY;
             return CERTLIB_OK;
         }

@@ -230,7 +230,8 @@ def test_verify_inputs(server):
     code, _, v = server.json("POST", "/v1/verify", raw=lic[:-5], content_type="application/cbor", token="counter-hz")
     assert v["verdict"] == "invalid" and v["reason"] == "cbor_truncated"
     for bad, code_ in (({"licence": doc["licence"], "qr": doc["qr"]}, "invalid_request"), ({}, "invalid_request"),
-                       ({"licence": "!!!"}, "invalid_base64url"), ({"qr": "EL1:!!"}, "invalid_qr"),
+                       ({"licence": "!!!"}, "invalid_base64url"), ({"licence": "AAAA\u0095\u008f"}, "invalid_base64url"),
+                       ({"licence": doc["licence"] + "="}, "invalid_base64url"), ({"qr": "EL1:!!"}, "invalid_qr"),
                        ({"qr": "nope"}, "invalid_qr")):
         st, h, p = server.json("POST", "/v1/verify", bad, token="counter-hz")
         assert_problem(st, h, p, 422, code_)

@@ -229,6 +229,24 @@ static void test_roundtrip_and_tamper(void **state)
     }
 }
 
+/* Sizes near 2^64 end promptly in a refusal (a doubling loop once hung on them: fuzz/tlog_proof_fuzz). */
+static void test_huge_sizes(void **state)
+{
+    (void)state;
+    certlib_tlog_hash h = {0}, proof[CERTLIB_TLOG_MAX_PROOF] = {{0}};
+    static const uint64_t sizes[] = {UINT64_MAX, UINT64_MAX - 1, ((uint64_t)1 << 63) + 1, (uint64_t)1 << 63};
+    for (size_t i = 0; i < 4; i++) {
+        for (size_t n = 0; n <= CERTLIB_TLOG_MAX_PROOF; n += 16) {
+            assert_int_not_equal(certlib_tlog_verify_inclusion(sizes[i] - 2, sizes[i], h,
+                                                               (const certlib_tlog_hash *)proof, n, h),
+                                 CERTLIB_OK);
+            assert_int_not_equal(certlib_tlog_verify_consistency(sizes[i] / 3, sizes[i],
+                                                                 (const certlib_tlog_hash *)proof, n, h, h),
+                                 CERTLIB_OK);
+        }
+    }
+}
+
 /* C2SP signed-note's example, signed by the Go sumdb/note test key. */
 static const char peter_vkey[] = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 static const char peter_text[] = "If you think cryptography is the answer to your problem,\n"
@@ -540,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_ct_roots),
         cmocka_unit_test(test_ct_proofs),
         cmocka_unit_test(test_roundtrip_and_tamper),
+        cmocka_unit_test(test_huge_sizes),
         cmocka_unit_test(test_note_spec_vector),
         cmocka_unit_test(test_note_syntax),
         cmocka_unit_test(test_note_sign_and_checkpoint),
