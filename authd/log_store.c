@@ -168,8 +168,14 @@ int authd_log_append(struct authd_log *log, MDB_txn *txn, const uint8_t *entry, 
     return MDB_SUCCESS;
 }
 
+uint64_t authd_log_next_index(const struct authd_log *log)
+{
+    return log->pending_size;
+}
+
 void authd_log_rollback(struct authd_log *log)
 {
+    if (!log) return;
     log->pending_size = log->durable_size;
 }
 
@@ -188,6 +194,7 @@ static certlib_err read_hash(void *arg, unsigned level, uint64_t index, certlib_
 
 int authd_log_publish(struct authd_log *log)
 {
+    if (!log) return 0;
     log->durable_size = log->pending_size;
     uint64_t size = log->durable_size;
     pthread_mutex_lock(&log->lock);

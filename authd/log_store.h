@@ -32,6 +32,8 @@ void authd_log_close(struct authd_log *log);
 /* Writer thread, inside its write transaction: appends one entry; *index is its place. Returns an
  * LMDB error code (MDB_SUCCESS). */
 int authd_log_append(struct authd_log *log, MDB_txn *txn, const uint8_t *entry, size_t len, uint64_t *index);
+/* Writer thread: the index the next appended entry will get. */
+uint64_t authd_log_next_index(const struct authd_log *log);
 /* Writer thread: the transaction was aborted; forget what was appended in it. */
 void authd_log_rollback(struct authd_log *log);
 /* Writer thread: the transaction is durable; sign and publish a checkpoint of the new size. Also

@@ -5,7 +5,6 @@
  *             under a key derived from the data key, the licence id and header as associated data
  *   holders   keyed BLAKE2b of the normalised holder id -> licence ids (duplicates sorted), so the
  *             file holds no identity number in clear
- *   receipts  licence id -> the index of its issuance in the signature log
  *   log.*     the signature log and the access log (log_store.h), appended in the same transaction
  *             as the change each entry records
  * Readers never block: any thread may read at any time. Writes come from the writer thread only
@@ -18,7 +17,7 @@
 
 #include "certlib/licence_id.h"
 
-#define AUTHD_SCHEMA_VERSION 2u /* 2: the logs and receipts */
+#define AUTHD_SCHEMA_VERSION 2u /* 2: the logs; records carry their signature-log index */
 #define AUTHD_HOLDER_KEY_LEN 32
 
 enum {
@@ -38,6 +37,7 @@ struct authd_licence_meta {
     int64_t issued_at;
     char type_code[22];
     char issuer_code[19];
+    uint64_t log_index; /* its issuance's index in the signature log (set by the store) */
 };
 
 /* The two logs: each one's origin (its name in checkpoints) and Ed25519 key file. */
@@ -48,7 +48,9 @@ struct authd_store_logs {
 
 /* Opens (creating if needed, mode 0700) the environment in `dir`, checks or writes the schema
  * version, reads the data key (64 hex digits) from `data_key_file` into protected memory, opens the
- * logs and publishes their checkpoints. On error writes a message into err and returns -1. */
+ * logs and publishes their checkpoints. On error writes a message into err and returns -1.
+ * `logs` NULL opens a store that keeps no logs: bench/tlog's baseline, never authd (its configuration
+ * requires both logs). */
 int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes, const char *data_key_file,
                      const struct authd_store_logs *logs, char *err, size_t err_cap);
 

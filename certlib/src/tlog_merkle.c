@@ -26,11 +26,14 @@ void certlib_tlog_leaf_hash(const uint8_t *entry, size_t len, certlib_tlog_hash 
 void certlib_tlog_node_hash(const certlib_tlog_hash left, const certlib_tlog_hash right,
                             certlib_tlog_hash out)
 {
-    uint8_t buf[1 + 2 * CERTLIB_TLOG_HASH_LEN];
-    buf[0] = 0x01;
-    memcpy(buf + 1, left, CERTLIB_TLOG_HASH_LEN);
-    memcpy(buf + 1 + CERTLIB_TLOG_HASH_LEN, right, CERTLIB_TLOG_HASH_LEN);
-    SHA256(buf, sizeof(buf), out);
+    static const uint8_t prefix = 0x01;
+    SHA256_CTX
+        c; /* not the one-shot SHA256(): in OpenSSL 3 it fetches the algorithm, under a lock, each time */
+    SHA256_Init(&c);
+    SHA256_Update(&c, &prefix, 1);
+    SHA256_Update(&c, left, CERTLIB_TLOG_HASH_LEN);
+    SHA256_Update(&c, right, CERTLIB_TLOG_HASH_LEN);
+    SHA256_Final(out, &c);
 }
 
 /* The largest power of two strictly below n (n >= 2): the highest bit of n - 1. (A doubling loop
@@ -69,7 +72,9 @@ certlib_err certlib_tlog_root(uint64_t size, certlib_tlog_reader read, void *arg
 {
     if (!read || !out) return CERTLIB_E_INVALID_ARGUMENT;
     if (size == 0) {
-        SHA256((const uint8_t *)"", 0, out);
+        SHA256_CTX c;
+        SHA256_Init(&c);
+        SHA256_Final(out, &c); /* SHA-256 of nothing */
         return CERTLIB_OK;
     }
     return range_hash(0, size, read, arg, out);
