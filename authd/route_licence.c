@@ -7,12 +7,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "access_record.h"
 #include "async.h"
 #include "auth.h"
 #include "licence_view.h"
 #include "metrics.h"
 #include "router.h"
 #include "statuslists.h"
+#include "utf8_check.h"
 #include "writer.h"
 
 #define MAX_TIME                                                                                             \
@@ -392,13 +394,54 @@ void authd_route_licence_get(struct authd_request *r)
     }
     bool unmasked = client->role != AUTHD_ROLE_COUNTER || client->unmasked;
     json_t *doc = authd_licence_view(r->server, id.base, &meta, licence, len, need, unmasked);
+    uint8_t holder_key[AUTHD_HOLDER_KEY_LEN];
+    bool have_holder = false;
+    if (doc && client->role == AUTHD_ROLE_COUNTER) { /* the access log names the holder by its keyed hash */
+        certlib_result *parsed = NULL;
+        if (certlib_licence_verify(r->server->inspect_ctx, licence, len, NULL, &parsed) == CERTLIB_OK &&
+            certlib_result_holder_id(parsed)) {
+            const char *holder = certlib_result_holder_id(parsed);
+            authd_store_holder_key(r->server->store, holder, strlen(holder), holder_key);
+            have_holder = true;
+        }
+        certlib_result_free(parsed);
+    }
     sodium_memzero(licence, len);
     free(licence);
     if (!doc) {
         authd_problem(req, 500, "store_failed", "the licence could not be read");
         return;
     }
-    authd_send_json_doc(req, 200, doc);
+    if (client->role != AUTHD_ROLE_COUNTER) {
+        authd_send_json_doc(req, 200, doc);
+        return;
+    }
+    /* A counter's fetch is an access like a lookup: recorded before it is answered. */
+    h2o_iovec_t use_cause;
+    char licence_id[CERTLIB_LICENCE_ID_MAX];
+    if (authd_query_param(req, "use_cause", &use_cause) != 0 || use_cause.len > 200 ||
+        (use_cause.base && !authd_utf8_valid(use_cause.base, use_cause.len))) {
+        json_decref(doc);
+        authd_problem(req, 400, "invalid_use_cause", "use_cause: at most 200 bytes of UTF-8");
+        return;
+    }
+    memcpy(licence_id, id.base, id.len);
+    licence_id[id.len] = '\0';
+    char *body = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!body) {
+        authd_problem(req, 503, "overloaded", "out of memory");
+        return;
+    }
+    const struct authd_access access = {.lookup = true,
+                                        .client = client->id,
+                                        .matter = matter->code,
+                                        .holder_key = have_holder ? holder_key : NULL,
+                                        .outcome = "ok",
+                                        .licences = licence_id,
+                                        .use_cause = use_cause.base,
+                                        .use_cause_len = use_cause.len};
+    authd_access_respond(r, &access, 200, body, strlen(body));
 }
 
 /* ---- status changes ---- */

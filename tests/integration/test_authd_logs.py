@@ -297,11 +297,17 @@ def test_access_log_records_lookups_and_verifications(server):
     assert code == 200 and look["licences"]
     code, _, verdict = server.json("POST", "/v1/verify", {"licence": issued["licence"]}, token="counter-hz")
     assert code == 200
+    lid = urllib.parse.quote(issued["licence_id"], safe="")
+    code, _, fetched = server.json("GET", f"/v1/licences/{lid}?matter=ZJ-CSDJ-001&use_cause={cause}",
+                                   token="counter-hz")
+    assert code == 200
     size, root, _ = checkpoint(server, "access", "auditor")
-    assert size == before + 2  # recorded before the answers left
+    assert size == before + 3  # recorded before the answers left
     entries = fetch_entries(server, "access", size, "auditor")
     assert mth([leaf_hash(e) for e in entries]) == root
-    lookup, verify = (e.decode().split(" ") for e in entries[before:])
+    lookup, verify, fetch = (e.decode().split(" ") for e in entries[before:])
+    assert fetch[:2] == ["access/v1", "lookup"] and fetch[4] == "ZJ-CSDJ-001" and fetch[7] == issued["licence_id"]
+    assert fetch[5] == lookup[5] and urllib.parse.unquote(fetch[8]) == "新生儿 登记"
     assert lookup[:2] == ["access/v1", "lookup"] and lookup[3] == "counter-hz" and lookup[4] == "ZJ-CSDJ-001"
     assert lookup[6] == "ok" and lookup[7].split(",") == [lic["licence_id"] for lic in look["licences"]]
     assert urllib.parse.unquote(lookup[8]) == "新生儿 登记"
