@@ -383,6 +383,7 @@ def test_policy_errors_name_file_line_and_key(tmp_path):
         ("licence-types.yaml", "holder: org", "holder: company", "licence-types.yaml:", "holder: expected person or org"),
         ("clients.yaml", "role: auditor", "role: inspector", "clients.yaml:", "role: expected"),
         ("clients.yaml", "unmasked: false", "unmasked: false\n    colour: red", "clients.yaml:", "unknown key 'colour'"),
+        ("clients.yaml", "id: auditor", "id: the auditor", "clients.yaml:", "clients: id: 1 to 64 of"),
         ("licence-types.yaml", "code: 11100000000013338W009", "code: 11100000000013338X009", "licence-types.yaml:",
          "not a GB/T 36904 type code"),
     ]
