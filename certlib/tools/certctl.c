@@ -18,6 +18,7 @@ static const struct certctl_command commands[] = {
      certctl_disclose_usage},
     {"status-list", "build, update or show a signed status list", certctl_status_list_main,
      certctl_status_list_usage},
+    {"qr", "draw a QR code (PNG or terminal) of QR text or a licence", certctl_qr_main, certctl_qr_usage},
     {"audit", "audit a transparency log: checkpoint, every tile and entry, consistency", certctl_audit_main,
      certctl_audit_usage},
 };

@@ -34,6 +34,8 @@ int certctl_disclose_main(int argc, char **argv);
 void certctl_disclose_usage(FILE *out);
 int certctl_status_list_main(int argc, char **argv);
 void certctl_status_list_usage(FILE *out);
+int certctl_qr_main(int argc, char **argv);
+void certctl_qr_usage(FILE *out);
 int certctl_audit_main(int argc, char **argv);
 void certctl_audit_usage(FILE *out);
 

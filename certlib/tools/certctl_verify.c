@@ -16,9 +16,10 @@ void certctl_verify_usage(FILE *out)
             "                      [--require-status] [--receipt FILE --log-key KEY [--require-logged]]\n"
             "                      [--json] FILE\n"
             "\n"
-            "Verifies an e-licence (FILE, or - for standard input) offline: structure, signer, signature,\n"
-            "certificate validity, scope, validity period, element digests and, with --status, the status\n"
-            "list. Prints the verdict, every check and the disclosed elements.\n"
+            "Verifies an e-licence (FILE, or - for standard input: CBOR, or scanned EL1: QR text) offline:\n"
+            "structure, signer, signature, certificate validity, scope, validity period, element digests,\n"
+            "with --status the status list, and with --receipt the signature log. Prints the verdict,\n"
+            "every check and the disclosed elements.\n"
             "\n"
             "  --trust FILE       trust bundle (keys-example/trust.json for the demo PKI)\n"
             "  --status FILE      a signed status list (repeatable)\n"
@@ -63,6 +64,26 @@ static int run(const char *cmd, certlib_ctx *ctx, const char *path, const certli
     uint8_t *bytes;
     size_t len;
     if (certctl_read_file(cmd, path, CERTLIB_LICENCE_MAX_BYTES, &bytes, &len)) return CERTCTL_EXIT_USAGE;
+    size_t prefix = sizeof(CERTLIB_QR_PREFIX) - 1;
+    if (len >= prefix && memcmp(bytes, CERTLIB_QR_PREFIX, prefix) == 0) { /* scanned QR text */
+        uint8_t *cbor;
+        size_t cbor_len;
+        certlib_err qerr = certlib_qr_decode((const char *)bytes, len, &cbor, &cbor_len);
+        free(bytes);
+        if (qerr) {
+            fprintf(stderr, "certctl %s: %s: not valid QR text: %s (%s)\n", cmd, path, certlib_strerror(qerr),
+                    certlib_err_name(qerr));
+            return CERTCTL_EXIT_INVALID;
+        }
+        bytes = malloc(cbor_len ? cbor_len : 1);
+        if (!bytes) {
+            certlib_free(cbor);
+            return CERTCTL_EXIT_USAGE;
+        }
+        memcpy(bytes, cbor, cbor_len);
+        certlib_free(cbor);
+        len = cbor_len;
+    }
     certlib_result *r = NULL;
     certlib_err err = certlib_licence_verify(ctx, bytes, len, opts, &r);
     free(bytes);

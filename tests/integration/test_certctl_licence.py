@@ -151,3 +151,36 @@ def test_refusals_and_usage(tmp_path):
     for cmd in ("issue", "verify", "inspect", "disclose", "status-list"):
         h = run_certctl(cmd, "--help")
         assert h.returncode == 0 and b"usage: certctl " + cmd.encode() in h.stdout
+
+
+def test_qr_images_scan_back_and_verify(tmp_path):
+    """certctl qr draws the licence's EL1: text at level M; zbarimg (ZBar, an independent decoder) reads
+    the PNG back to text that certctl verify accepts, and a changed character is refused."""
+    import shutil
+    import subprocess
+    lic = issue(tmp_path, "p256")
+    png = tmp_path / "lic.png"
+    r = run_certctl("qr", "--png", str(png), "--scale", "3", str(lic))
+    assert r.returncode == 0, r.stderr
+    version = int(r.stderr.decode().split("QR version ")[1].split(" ")[0])
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and 1 <= version <= 40
+    assert shutil.which("zbarimg"), "scripts/install-deps installs zbar-tools"
+    scanned = subprocess.run(["zbarimg", "--raw", "-q", str(png)], capture_output=True, timeout=60).stdout.strip()
+    assert scanned.startswith(b"EL1:")
+    text = tmp_path / "scanned.txt"
+    text.write_bytes(scanned + b"\r\n")  # as a scanner types it
+    code, result = verify(text)
+    assert result["checks"]["signature"]["state"] == "passed" and result["licence_type"] == TYPE
+    # the same text drawn from the text itself, and on a terminal: two modules per character cell
+    r = run_certctl("qr", "--terminal", scanned.decode())
+    modules = int(r.stderr.decode().split("(")[1].split(" x ")[0])
+    assert r.returncode == 0 and len(r.stdout.decode().splitlines()) == (modules + 8 + 1) // 2
+    assert "\033[" in r.stdout.decode()
+    bad = bytearray(scanned)
+    bad[40] = ord("A") if bad[40] != ord("A") else ord("B")
+    text.write_bytes(bytes(bad))
+    code, result = verify(text)
+    assert code == 1
+    assert run_certctl("qr", "--scale", "0", str(lic)).returncode == 2
+    r = run_certctl("qr", "A" * 5000)
+    assert r.returncode == 1 and b"do not fit a QR code" in r.stderr
