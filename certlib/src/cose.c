@@ -118,8 +118,14 @@ certlib_err certlib__sign1_decode(cbr *r, certlib__sign1 *out)
     if (out->alg == CERTLIB_ALG_NONE) return CERTLIB_E_COSE_HEADER;
 
     if ((err = read_headers(r, false, out))) return err;
-    /* A detached (nil) payload has no use here: the payload is the thing being verified. */
-    if ((err = certlib__cbr_bstr(r, &out->payload))) return err;
+    if (certlib__cbr_peek(r) == CBR_SIMPLE) { /* nil: a detached payload (device signatures) */
+        cbr_item it;
+        if ((err = certlib__cbr_head(r, &it))) return err;
+        if (it.value != CBR_NULL) return CERTLIB_E_CBOR_TYPE;
+        out->detached = true;
+    } else if ((err = certlib__cbr_bstr(r, &out->payload))) {
+        return err;
+    }
     if ((err = certlib__cbr_bstr(r, &out->signature))) return err;
     if (out->signature.len != CERTLIB_SIG_LEN) return CERTLIB_E_SIGNATURE;
     return CERTLIB_OK;
@@ -164,8 +170,18 @@ static certlib_err do_verify(const uint8_t *msg, size_t len, void *arg)
     return certlib__verify(a->key, msg, len, a->sig, CERTLIB_SIG_LEN);
 }
 
+certlib_err certlib__sign1_verify_detached(const certlib__sign1 *s, const certlib__pubkey *key,
+                                           const uint8_t *payload, size_t len)
+{
+    if (!s->detached) return CERTLIB_E_COSE_HEADER;
+    if (s->alg != key->alg) return CERTLIB_E_ALG_MISMATCH;
+    struct verify_args a = {key, s->signature.ptr};
+    return with_sig_structure(s->protected_bytes.ptr, s->protected_bytes.len, payload, len, do_verify, &a);
+}
+
 certlib_err certlib__sign1_verify(const certlib__sign1 *s, const certlib__pubkey *key)
 {
+    if (s->detached) return CERTLIB_E_COSE_HEADER; /* the payload is the thing being verified */
     if (s->alg != key->alg) return CERTLIB_E_ALG_MISMATCH;
     struct verify_args a = {key, s->signature.ptr};
     return with_sig_structure(s->protected_bytes.ptr, s->protected_bytes.len, s->payload.ptr, s->payload.len,
@@ -214,4 +230,27 @@ certlib_err certlib__sign1_encode(cbw *out, const struct certlib_signer *signer,
     }
     certlib__cbw_free(&prot);
     return err;
+}
+
+certlib_err certlib__sign1_encode_detached(cbw *out, const certlib__privkey *key, const uint8_t *payload,
+                                           size_t len)
+{
+    uint8_t prot[16];
+    cbw p = {0};
+    certlib__cbw_map(&p, 1);
+    certlib__cbw_uint(&p, LABEL_ALG);
+    certlib__cbw_int(&p, key->alg);
+    certlib_err err = cbw_status(&p);
+    size_t prot_len = p.len;
+    if (!err && prot_len <= sizeof(prot)) memcpy(prot, p.buf, prot_len);
+    certlib__cbw_free(&p);
+    if (err) return err;
+    struct sign_args a = {.key = key};
+    if ((err = with_sig_structure(prot, prot_len, payload, len, do_sign, &a))) return err;
+    certlib__cbw_array(out, 4);
+    certlib__cbw_bstr(out, prot, prot_len);
+    certlib__cbw_map(out, 0);
+    certlib__cbw_raw(out, "\xf6", 1); /* nil: the verifier rebuilds the payload */
+    certlib__cbw_bstr(out, a.sig, sizeof(a.sig));
+    return cbw_status(out);
 }

@@ -15,7 +15,8 @@
 
 typedef struct certlib__sign1 {
     certlib_slice protected_bytes; /* the protected header bstr's content, as received */
-    certlib_slice payload;
+    certlib_slice payload; /* empty and `detached` set when the payload is nil */
+    bool detached;
     certlib_slice signature;
     certlib_alg alg;
     certlib_slice kid; /* empty when absent */
@@ -28,8 +29,16 @@ typedef struct certlib__sign1 {
  * into the reader's input. */
 certlib_err certlib__sign1_decode(cbr *r, certlib__sign1 *out);
 
-/* Verifies the signature over Sig_structure = ["Signature1", protected, h'', payload]. */
+/* Verifies the signature over Sig_structure = ["Signature1", protected, h'', payload]. A detached
+ * Sign1 never verifies here. */
 certlib_err certlib__sign1_verify(const certlib__sign1 *s, const certlib__pubkey *key);
+/* Verifies a detached Sign1 against the payload the verifier built itself. */
+certlib_err certlib__sign1_verify_detached(const certlib__sign1 *s, const certlib__pubkey *key,
+                                           const uint8_t *payload, size_t len);
+/* Appends a detached COSE_Sign1 (protected {alg}, unprotected {}, payload nil) over `payload`, signed
+ * with a bare key (a holder's device key). */
+certlib_err certlib__sign1_encode_detached(cbw *out, const certlib__privkey *key, const uint8_t *payload,
+                                           size_t len);
 
 struct certlib_signer;
 /* Appends a COSE_Sign1 over `payload` signed by `signer`: protected {alg, kid[, typ]}, unprotected

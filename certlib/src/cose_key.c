@@ -107,3 +107,29 @@ certlib_err certlib_cose_key_from_pem(certlib_slice pem, uint8_t **out, size_t *
     *out = certlib__cbw_take(&w, out_len);
     return CERTLIB_OK;
 }
+
+certlib_err certlib__cose_key_pubkey(const certlib__cose_key *key, certlib__pubkey *out)
+{
+    memset(out, 0, sizeof(*out));
+    EVP_PKEY *pkey = NULL;
+    if (key->alg == CERTLIB_ALG_EDDSA) {
+        pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->x.ptr, key->x.len);
+    } else if (key->alg == CERTLIB_ALG_ES256) {
+        uint8_t point[65];
+        point[0] = 0x04;
+        memcpy(point + 1, key->x.ptr, 32);
+        memcpy(point + 33, key->y.ptr, 32);
+        OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
+                               OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)),
+                               OSSL_PARAM_construct_end()};
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+        if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+            EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+            pkey = NULL; /* not a point on the curve */
+        EVP_PKEY_CTX_free(ctx);
+    }
+    if (!pkey) return CERTLIB_E_KEY;
+    certlib_err err = certlib__pubkey_from_pkey(pkey, out);
+    EVP_PKEY_free(pkey); /* certlib__pubkey_from_pkey took its own reference */
+    return err;
+}

@@ -13,4 +13,8 @@ typedef struct certlib__cose_key {
  * public key. */
 certlib_err certlib__cose_key_parse(certlib_slice bytes, certlib__cose_key *out);
 
+/* The verification key of a parsed COSE_Key (certlib__pubkey_clear it). CERTLIB_E_KEY for a point
+ * that is not on the curve. */
+certlib_err certlib__cose_key_pubkey(const certlib__cose_key *key, certlib__pubkey *out);
+
 #endif

@@ -6,7 +6,7 @@
 #include "result.h"
 
 static const char *const check_names[CERTLIB_CHECK_COUNT] = {
-    "structure", "signer", "signature", "certificates", "scope", "validity", "digests", "status", "logged",
+    "structure", "signer", "signature", "certificates", "scope", "validity", "digests", "status", "logged", "holder",
 };
 
 const char *certlib_check_name(certlib_check check)

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "certlib/logentry.h"
+#include "cose_key.h"
 #include "ctx_internal.h"
+#include "present_internal.h"
 #include "result.h"
 #include "timeutil.h"
 
@@ -18,6 +20,7 @@ struct run {
     const certlib__trusted *signer;
     int64_t now, skew;
     const certlib_verify_opts *opts;
+    const struct certlib__holder_proof *proof;
 };
 
 static void set(struct run *run, certlib_check check, certlib_check_state state, certlib_err reason)
@@ -196,6 +199,40 @@ static void check_log(struct run *run)
     pass_or_fail(run, CERTLIB_CHECK_LOGGED, check_logged(run));
 }
 
+/* The holder check of a presentation: the device key named in the MSO answered this challenge. */
+static certlib_err check_holder(struct run *run)
+{
+    const struct certlib__holder_proof *p = run->proof;
+    const certlib_challenge *want = p->expected;
+    if (p->echo_counter.len != strlen(want->counter_id) ||
+        memcmp(p->echo_counter.ptr, want->counter_id, p->echo_counter.len) != 0)
+        return CERTLIB_E_CHALLENGE_COUNTER;
+    if (p->echo_nonce.len != CERTLIB_NONCE_LEN || memcmp(p->echo_nonce.ptr, want->nonce, CERTLIB_NONCE_LEN) != 0)
+        return CERTLIB_E_CHALLENGE_NONCE;
+    if (!p->has_signature) return CERTLIB_E_DEVICE_SIGNATURE_MISSING;
+    certlib__cose_key key;
+    certlib__pubkey pub;
+    certlib_err err = certlib__cose_key_parse(run->lic.mso.device_key, &key);
+    if (!err) err = certlib__cose_key_pubkey(&key, &pub);
+    if (err) return err;
+    cbw payload = {0};
+    certlib__device_auth_bytes(&payload, want); /* built from what the counter expects, never the echo */
+    err = cbw_status(&payload);
+    if (!err) err = certlib__sign1_verify_detached(&p->signature, &pub, payload.buf, payload.len);
+    if (err && err != CERTLIB_E_NOMEM) err = CERTLIB_E_DEVICE_SIGNATURE;
+    certlib__cbw_free(&payload);
+    certlib__pubkey_clear(&pub);
+    return err;
+}
+
+static void check_holder_binding(struct run *run)
+{
+    if (!run->proof || !run->r->holder_bound) /* no presentation, or a licence that binds no one */
+        set(run, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK);
+    else
+        pass_or_fail(run, CERTLIB_CHECK_HOLDER, check_holder(run));
+}
+
 static void run_checks(struct run *run)
 {
     if (!pass_or_fail(run, CERTLIB_CHECK_STRUCTURE, check_structure(run))) return;
@@ -213,10 +250,18 @@ static void run_checks(struct run *run)
     pass_or_fail(run, CERTLIB_CHECK_DIGESTS, check_digests(run));
     check_status(run);
     check_log(run);
+    check_holder_binding(run);
 }
 
 certlib_err certlib_licence_verify(const certlib_ctx *ctx, const uint8_t *licence, size_t len,
                                    const certlib_verify_opts *opts, certlib_result **out)
+{
+    return certlib__verify_licence(ctx, licence, len, opts, NULL, out);
+}
+
+certlib_err certlib__verify_licence(const certlib_ctx *ctx, const uint8_t *licence, size_t len,
+                                    const certlib_verify_opts *opts, const struct certlib__holder_proof *proof,
+                                    certlib_result **out)
 {
     static const certlib_verify_opts defaults = {0};
     if (!ctx || !out || (!licence && len)) return CERTLIB_E_INVALID_ARGUMENT;
@@ -233,10 +278,13 @@ certlib_err certlib_licence_verify(const certlib_ctx *ctx, const uint8_t *licenc
     struct run run = {.ctx = ctx,
                       .r = r,
                       .opts = opts,
+                      .proof = proof,
                       .now = opts->now ? opts->now : certlib__now(),
                       .skew = opts->clock_skew > 0 ? opts->clock_skew : 0};
     if (len > CERTLIB_LICENCE_MAX_BYTES)
         set(&run, CERTLIB_CHECK_STRUCTURE, CERTLIB_CHECK_FAILED, CERTLIB_E_CBOR_LIMIT);
+    else if (proof && proof->malformed)
+        set(&run, CERTLIB_CHECK_STRUCTURE, CERTLIB_CHECK_FAILED, proof->malformed);
     else
         run_checks(&run);
     certlib__licence_clear(&run.lic);

@@ -9,6 +9,7 @@
 #include "licence.h"
 #include "licence_id.h"
 #include "logentry.h"
+#include "present.h"
 #include "qr.h"
 #include "signer.h"
 #include "status.h"

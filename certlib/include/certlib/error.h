@@ -77,6 +77,8 @@ typedef enum certlib_err {
     CERTLIB_E_TILE = 226,                /* a tile path, tile or entry bundle is malformed or truncated */
     CERTLIB_E_PROOF_LENGTH = 227,        /* a Merkle proof has the wrong number of hashes */
     CERTLIB_E_LOG_ENTRY = 228,           /* a log entry is not of the documented form */
+    CERTLIB_E_CHALLENGE = 229,           /* a counter's challenge text is malformed */
+    CERTLIB_E_PRESENTATION = 230,        /* a presentation is not a DeviceResponse of this profile */
 
     /* cryptographic checks */
     CERTLIB_E_SIGNATURE = 300,          /* the signature does not verify (altered data or wrong key) */
@@ -88,6 +90,8 @@ typedef enum certlib_err {
     CERTLIB_E_UNSUPPORTED_DIGEST = 306, /* a digest algorithm this library does not implement */
     CERTLIB_E_NOTE_SIGNATURE = 307,     /* a known key's note signature fails, or no known key signed */
     CERTLIB_E_PROOF = 308,              /* a Merkle proof leads to another root: the log is inconsistent */
+    CERTLIB_E_DEVICE_SIGNATURE_MISSING = 309, /* a presentation without a device signature */
+    CERTLIB_E_DEVICE_SIGNATURE = 310,   /* the device signature does not verify under the licence's key */
 
     /* policy, trust, validity and status */
     CERTLIB_E_UNTRUSTED = 400,            /* no chain from the signer to a trusted root */
@@ -111,6 +115,8 @@ typedef enum certlib_err {
     CERTLIB_E_TLOG_INDEX = 418,           /* a log index or size is out of range (index >= size, ...) */
     CERTLIB_E_LOG_ORIGIN = 419,           /* a checkpoint names another log than the expected one */
     CERTLIB_E_NOT_LOGGED = 420,           /* the receipt does not show this licence's signature logged */
+    CERTLIB_E_CHALLENGE_COUNTER = 421,    /* the presentation answers another counter's challenge */
+    CERTLIB_E_CHALLENGE_NONCE = 422,      /* the presentation answers another (stale or replayed) nonce */
 
     /* input/output */
     CERTLIB_E_IO_OPEN = 500,   /* a file could not be opened */

@@ -43,7 +43,8 @@ typedef enum certlib_check {
     CERTLIB_CHECK_DIGESTS = 6,      /* every disclosed element matches its signed digest */
     CERTLIB_CHECK_STATUS = 7,       /* the status list says valid */
     CERTLIB_CHECK_LOGGED = 8,       /* a receipt proves the signature is in the signature log */
-    CERTLIB_CHECK_COUNT = 9,
+    CERTLIB_CHECK_HOLDER = 9,       /* a presentation: the device key answered this counter's challenge */
+    CERTLIB_CHECK_COUNT = 10,
 } certlib_check;
 
 typedef enum certlib_check_state {
@@ -51,7 +52,8 @@ typedef enum certlib_check_state {
     CERTLIB_CHECK_PASSED = 1,
     CERTLIB_CHECK_FAILED = 2,
     CERTLIB_CHECK_UNKNOWN = 3,        /* could not be decided (status: no fresh list) */
-    CERTLIB_CHECK_NOT_APPLICABLE = 4, /* status: no status reference; logged: no receipt given */
+    CERTLIB_CHECK_NOT_APPLICABLE = 4, /* status: no status reference; logged: no receipt given;
+                                         holder: not a presentation, or a licence without a device key */
 } certlib_check_state;
 
 typedef struct certlib_check_result {

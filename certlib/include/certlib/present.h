@@ -1,0 +1,74 @@
+/* Holder binding: a counter's challenge, and the citizen's app answering it with a presentation.
+ *
+ * The counter makes a challenge: its counter id and 16 random bytes (the nonce), shown as a QR text
+ * "ELC1:<counter id>:<base64url nonce>". The app answers with a DeviceResponse-shaped document
+ * (ISO/IEC 18013-5 §8.3.2.1.2.2) holding the chosen IssuerSignedItems and `deviceSigned`, a COSE_Sign1
+ * by the device key named in the licence's MSO over
+ *   DeviceAuthenticationBytes = #6.24(bstr .cbor ["DeviceAuthentication", SessionTranscript,
+ *                                                 "cn.gov.elicence.1", #6.24(bstr .cbor {})])
+ *   SessionTranscript = [null, null, ["cn.gov.elicence.counter.1", counter id, nonce]]
+ * with a detached payload, so a screenshot shown again, or an answer to another counter, never
+ * verifies. The document also echoes the challenge it answers (key "challenge"), so a verifier can
+ * tell a stale or foreign nonce from a forged signature.
+ */
+#ifndef CERTLIB_PRESENT_H
+#define CERTLIB_PRESENT_H
+
+#include "verify.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CERTLIB_NONCE_LEN 16
+#define CERTLIB_COUNTER_ID_MAX 64
+#define CERTLIB_CHALLENGE_PREFIX "ELC1:"
+#define CERTLIB_CHALLENGE_TEXT_MAX (sizeof(CERTLIB_CHALLENGE_PREFIX) + CERTLIB_COUNTER_ID_MAX + 24)
+
+typedef struct certlib_challenge {
+    char counter_id[CERTLIB_COUNTER_ID_MAX + 1]; /* 1-64 of [a-z0-9._-] */
+    uint8_t nonce[CERTLIB_NONCE_LEN];
+} certlib_challenge;
+
+/** A fresh challenge for `counter_id` with a random nonce. CERTLIB_E_INVALID_ARGUMENT for a bad id. */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_challenge_new(const char *counter_id, certlib_challenge *out);
+/** "ELC1:<counter id>:<base64url nonce>", NUL-terminated (CERTLIB_CHALLENGE_TEXT_MAX bytes suffice). */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_challenge_format(const certlib_challenge *c, char *out,
+                                                                   size_t cap);
+/** Parses challenge text (surrounding whitespace ignored). CERTLIB_E_CHALLENGE when malformed. */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_challenge_parse(const char *text, size_t len,
+                                                                  certlib_challenge *out);
+
+/**
+ * Plays the app: discloses `keep` (as certlib_licence_disclose) and signs the answer to `challenge`
+ * with the device's private key (`device_key_pem`: PEM, P-256 or Ed25519, the key whose public half
+ * the licence names). `*out` is freed with certlib_free.
+ */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_present(const uint8_t *licence, size_t len,
+                                                          const char *const *keep, size_t n_keep,
+                                                          certlib_slice device_key_pem,
+                                                          const certlib_challenge *challenge, uint8_t **out,
+                                                          size_t *out_len);
+
+/**
+ * Verifies a presentation against the challenge the counter issued: every check of
+ * certlib_licence_verify on its licence, plus CERTLIB_CHECK_HOLDER: the echoed challenge is
+ * `expected` (else CERTLIB_E_CHALLENGE_COUNTER or CERTLIB_E_CHALLENGE_NONCE) and the device signature
+ * verifies under the licence's device key (else CERTLIB_E_DEVICE_SIGNATURE_MISSING or
+ * CERTLIB_E_DEVICE_SIGNATURE). A licence without a device key leaves the check not applicable and
+ * certlib_result_holder_bound false: it proves nothing about who shows it. A document that is not a
+ * presentation fails the structure check with CERTLIB_E_PRESENTATION.
+ */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_presentation_verify(const certlib_ctx *ctx,
+                                                                      const uint8_t *presentation, size_t len,
+                                                                      const certlib_challenge *expected,
+                                                                      const certlib_verify_opts *opts,
+                                                                      certlib_result **out);
+
+/** True when the CBOR looks like a presentation (a map with "documents") rather than a licence. */
+CERTLIB_API bool certlib_is_presentation(const uint8_t *cbor, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
