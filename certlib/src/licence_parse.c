@@ -166,7 +166,7 @@ static certlib_err parse_value_digests(cbr *r, certlib__mso *mso)
         }
     }
     if ((err = certlib__cbr_unique_keys(mso->ns, mso->n_ns))) return err;
-    qsort(mso->digests, mso->n_digests, sizeof(*mso->digests), digest_cmp);
+    if (mso->n_digests > 1) qsort(mso->digests, mso->n_digests, sizeof(*mso->digests), digest_cmp);
     for (size_t i = 1; i < mso->n_digests; i++)
         if (digest_cmp(&mso->digests[i - 1], &mso->digests[i]) == 0) return CERTLIB_E_DUPLICATE_DIGEST_ID;
     return CERTLIB_OK;

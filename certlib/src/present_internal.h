@@ -16,8 +16,8 @@ struct certlib__holder_proof {
 
 /* certlib_licence_verify, with the holder check when `proof` is not NULL. */
 certlib_err certlib__verify_licence(const certlib_ctx *ctx, const uint8_t *licence, size_t len,
-                                    const certlib_verify_opts *opts, const struct certlib__holder_proof *proof,
-                                    certlib_result **out);
+                                    const certlib_verify_opts *opts,
+                                    const struct certlib__holder_proof *proof, certlib_result **out);
 
 /* DeviceAuthenticationBytes for a challenge (present.h), appended to `out`. */
 void certlib__device_auth_bytes(cbw *out, const certlib_challenge *c);

@@ -207,7 +207,8 @@ static certlib_err check_holder(struct run *run)
     if (p->echo_counter.len != strlen(want->counter_id) ||
         memcmp(p->echo_counter.ptr, want->counter_id, p->echo_counter.len) != 0)
         return CERTLIB_E_CHALLENGE_COUNTER;
-    if (p->echo_nonce.len != CERTLIB_NONCE_LEN || memcmp(p->echo_nonce.ptr, want->nonce, CERTLIB_NONCE_LEN) != 0)
+    if (p->echo_nonce.len != CERTLIB_NONCE_LEN ||
+        memcmp(p->echo_nonce.ptr, want->nonce, CERTLIB_NONCE_LEN) != 0)
         return CERTLIB_E_CHALLENGE_NONCE;
     if (!p->has_signature) return CERTLIB_E_DEVICE_SIGNATURE_MISSING;
     certlib__cose_key key;
@@ -260,8 +261,8 @@ certlib_err certlib_licence_verify(const certlib_ctx *ctx, const uint8_t *licenc
 }
 
 certlib_err certlib__verify_licence(const certlib_ctx *ctx, const uint8_t *licence, size_t len,
-                                    const certlib_verify_opts *opts, const struct certlib__holder_proof *proof,
-                                    certlib_result **out)
+                                    const certlib_verify_opts *opts,
+                                    const struct certlib__holder_proof *proof, certlib_result **out)
 {
     static const certlib_verify_opts defaults = {0};
     if (!ctx || !out || (!licence && len)) return CERTLIB_E_INVALID_ARGUMENT;

@@ -34,6 +34,10 @@ int certctl_disclose_main(int argc, char **argv);
 void certctl_disclose_usage(FILE *out);
 int certctl_status_list_main(int argc, char **argv);
 void certctl_status_list_usage(FILE *out);
+int certctl_challenge_main(int argc, char **argv);
+void certctl_challenge_usage(FILE *out);
+int certctl_present_main(int argc, char **argv);
+void certctl_present_usage(FILE *out);
 int certctl_qr_main(int argc, char **argv);
 void certctl_qr_usage(FILE *out);
 int certctl_audit_main(int argc, char **argv);
@@ -51,6 +55,9 @@ int certctl_parse_time(const char *s, int64_t *t);
 /* A log's C2SP verifier key: the key text itself, or a file holding it. Prints why on failure. */
 struct certlib_note_verifier;
 int certctl_load_log_key(const char *cmd, const char *arg, struct certlib_note_verifier *out);
+/* A counter's challenge: the ELC1: text itself, or a file holding it. Prints why on failure. */
+struct certlib_challenge;
+int certctl_load_challenge(const char *cmd, const char *arg, struct certlib_challenge *out);
 /* Formats Unix seconds as an RFC 3339 UTC time. */
 void certctl_format_time(int64_t t, char out[32]);
 

@@ -14,7 +14,7 @@ void certctl_verify_usage(FILE *out)
     fprintf(out,
             "usage: certctl verify --trust BUNDLE.json [--status LIST.cwt]... [--at TIME] [--skew SECONDS]\n"
             "                      [--require-status] [--receipt FILE --log-key KEY [--require-logged]]\n"
-            "                      [--json] FILE\n"
+            "                      [--challenge TEXT] [--json] FILE\n"
             "\n"
             "Verifies an e-licence (FILE, or - for standard input: CBOR, or scanned EL1: QR text) offline:\n"
             "structure, signer, signature, certificate validity, scope, validity period, element digests,\n"
@@ -30,6 +30,8 @@ void certctl_verify_usage(FILE *out)
             "  --log-key KEY      the signature log's verifier key, or a file holding it\n"
             "                     (keys-example/log/signatures.vkey for the example authd)\n"
             "  --require-logged   a licence without a receipt fails\n"
+            "  --challenge TEXT   FILE is a presentation answering this challenge (or a file holding it):\n"
+            "                     the holder check verifies the device signature over it\n"
             "  --json             one JSON object\n"
             "\n"
             "Exit status: 0 only when the verdict is valid; 1 invalid or indeterminate (status unknown);\n"
@@ -59,7 +61,7 @@ static int load_status(certlib_ctx *ctx, const char *path)
 }
 
 static int run(const char *cmd, certlib_ctx *ctx, const char *path, const certlib_verify_opts *opts,
-               bool json, bool inspect)
+               const certlib_challenge *challenge, bool json, bool inspect)
 {
     uint8_t *bytes;
     size_t len;
@@ -85,7 +87,18 @@ static int run(const char *cmd, certlib_ctx *ctx, const char *path, const certli
         len = cbor_len;
     }
     certlib_result *r = NULL;
-    certlib_err err = certlib_licence_verify(ctx, bytes, len, opts, &r);
+    certlib_err err;
+    if (!inspect && certlib_is_presentation(bytes, len)) {
+        if (!challenge) {
+            free(bytes);
+            fprintf(stderr, "certctl %s: %s is a presentation: give the challenge it answers (--challenge)\n",
+                    cmd, path);
+            return CERTCTL_EXIT_USAGE;
+        }
+        err = certlib_presentation_verify(ctx, bytes, len, challenge, opts, &r);
+    } else {
+        err = certlib_licence_verify(ctx, bytes, len, opts, &r);
+    }
     free(bytes);
     if (err) {
         fprintf(stderr, "certctl %s: %s\n", cmd, certlib_strerror(err));
@@ -119,7 +132,18 @@ static int run(const char *cmd, certlib_ctx *ctx, const char *path, const certli
 
 int certctl_verify_main(int argc, char **argv)
 {
-    enum { O_TRUST = 256, O_STATUS, O_AT, O_SKEW, O_REQUIRE, O_JSON, O_RECEIPT, O_LOG_KEY, O_REQUIRE_LOGGED };
+    enum {
+        O_TRUST = 256,
+        O_STATUS,
+        O_AT,
+        O_SKEW,
+        O_REQUIRE,
+        O_JSON,
+        O_RECEIPT,
+        O_LOG_KEY,
+        O_REQUIRE_LOGGED,
+        O_CHALLENGE
+    };
     static const struct option longopts[] = {{"trust", required_argument, NULL, O_TRUST},
                                              {"status", required_argument, NULL, O_STATUS},
                                              {"at", required_argument, NULL, O_AT},
@@ -129,9 +153,12 @@ int certctl_verify_main(int argc, char **argv)
                                              {"receipt", required_argument, NULL, O_RECEIPT},
                                              {"log-key", required_argument, NULL, O_LOG_KEY},
                                              {"require-logged", no_argument, NULL, O_REQUIRE_LOGGED},
+                                             {"challenge", required_argument, NULL, O_CHALLENGE},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *trust = NULL, *status_files[MAX_STATUS_FILES], *receipt = NULL, *log_key = NULL;
+    const char *trust = NULL, *status_files[MAX_STATUS_FILES], *receipt = NULL, *log_key = NULL,
+               *challenge_arg = NULL;
+    certlib_challenge challenge;
     certlib_note_verifier key;
     uint8_t *receipt_bytes = NULL;
     size_t n_status = 0;
@@ -173,6 +200,9 @@ int certctl_verify_main(int argc, char **argv)
         case O_REQUIRE_LOGGED:
             opts.require_logged = true;
             break;
+        case O_CHALLENGE:
+            challenge_arg = optarg;
+            break;
         case 'h':
             certctl_verify_usage(stdout);
             return CERTCTL_EXIT_OK;
@@ -185,6 +215,8 @@ int certctl_verify_main(int argc, char **argv)
         fprintf(stderr, "certctl verify: --trust and exactly one FILE are required\n");
         return CERTCTL_EXIT_USAGE;
     }
+    if (challenge_arg && certctl_load_challenge("verify", challenge_arg, &challenge))
+        return CERTCTL_EXIT_USAGE;
     if (!receipt != !log_key) {
         fprintf(stderr, "certctl verify: --receipt and --log-key go together\n");
         return CERTCTL_EXIT_USAGE;
@@ -209,7 +241,7 @@ int certctl_verify_main(int argc, char **argv)
     }
     for (size_t i = 0; i < n_status; i++)
         if (load_status(ctx, status_files[i])) goto done;
-    status = run("verify", ctx, argv[optind], &opts, json, false);
+    status = run("verify", ctx, argv[optind], &opts, challenge_arg ? &challenge : NULL, json, false);
 done:
     certlib_ctx_free(ctx);
     free(receipt_bytes);
@@ -237,7 +269,7 @@ int certctl_inspect_main(int argc, char **argv)
     }
     certlib_ctx *ctx = NULL; /* no trust: the structure is parsed and shown, nothing is believed */
     if (certlib_ctx_new(&ctx)) return CERTCTL_EXIT_USAGE;
-    int status = run("inspect", ctx, argv[i], NULL, json, true);
+    int status = run("inspect", ctx, argv[i], NULL, NULL, json, true);
     certlib_ctx_free(ctx);
     return status;
 }

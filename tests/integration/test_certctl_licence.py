@@ -185,3 +185,46 @@ def test_qr_images_scan_back_and_verify(tmp_path):
     assert run_certctl("qr", "--scale", "0", str(lic)).returncode == 2
     r = run_certctl("qr", "A" * 5000)
     assert r.returncode == 1 and b"do not fit a QR code" in r.stderr
+
+
+def test_challenge_present_and_verify(tmp_path):
+    """certctl plays the counter (challenge), the app (present) and the counter again (verify): the
+    answer to this challenge verifies with its holder check; a replayed one, or one made with another
+    device key, does not; the presentation also travels as QR text."""
+    import subprocess
+
+    def keypair(name):
+        subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+                        str(tmp_path / f"{name}.key")], check=True, capture_output=True)
+        subprocess.run(["openssl", "pkey", "-in", str(tmp_path / f"{name}.key"), "-pubout", "-out",
+                        str(tmp_path / f"{name}.pub")], check=True, capture_output=True)
+    keypair("phone")
+    keypair("thief")
+    lic = issue(tmp_path, "p256", "scjg", "bound.cbor", "--device-key", str(tmp_path / "phone.pub"))
+    r = run_certctl("challenge", "--counter", "counter-hz")
+    challenge = r.stdout.decode().strip()
+    assert r.returncode == 0 and challenge.startswith("ELC1:counter-hz:")
+
+    def present(key, out, *extra):
+        r = run_certctl("present", "--licence", str(lic), "--device-key", str(tmp_path / key), "--challenge",
+                        challenge, "--keep", "holder_name,registered_capital", "--out", str(tmp_path / out), *extra)
+        assert r.returncode == 0, r.stderr
+        return tmp_path / out
+    p = present("phone.key", "p.cbor")
+    code, result = verify(p, "--challenge", challenge)
+    assert code == 0 and result["checks"]["holder"]["state"] == "passed" and result["holder_bound"] is True
+    assert {e["identifier"] for e in result["elements"]} == {"licence_id", "holder_name", "registered_capital"}
+    qr = present("phone.key", "p.txt", "--qr")
+    assert qr.read_text().startswith("EL1:")
+    code, result = verify(qr, "--challenge", challenge)
+    assert code == 0 and result["checks"]["holder"]["state"] == "passed"
+    # the same answer at a later challenge (a screenshot shown again), and a stolen licence
+    later = run_certctl("challenge", "--counter", "counter-hz").stdout.decode().strip()
+    code, result = verify(p, "--challenge", later)
+    assert code == 1 and result["checks"]["holder"] == {"state": "failed", "reason": "challenge_nonce"}
+    code, result = verify(present("thief.key", "t.cbor"), "--challenge", challenge)
+    assert code == 1 and result["reason"] == "device_signature_invalid"
+    # a presentation needs its challenge; a bad challenge is a usage error
+    assert run_certctl("verify", "--trust", TRUST, str(p)).returncode == 2
+    assert run_certctl("verify", "--trust", TRUST, "--challenge", "ELC1:nope", str(p)).returncode == 2
+    assert run_certctl("challenge", "--counter", "Counter HZ").returncode == 2

@@ -31,7 +31,8 @@ typedef struct certlib_challenge {
 } certlib_challenge;
 
 /** A fresh challenge for `counter_id` with a random nonce. CERTLIB_E_INVALID_ARGUMENT for a bad id. */
-CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_challenge_new(const char *counter_id, certlib_challenge *out);
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_challenge_new(const char *counter_id,
+                                                                certlib_challenge *out);
 /** "ELC1:<counter id>:<base64url nonce>", NUL-terminated (CERTLIB_CHALLENGE_TEXT_MAX bytes suffice). */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_challenge_format(const certlib_challenge *c, char *out,
                                                                    size_t cap);
