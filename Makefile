@@ -39,6 +39,7 @@ fuzz: deps
 bench: build
 	bench/ident/run.sh $(BUILD_DIR)
 	bench/verify/run.sh $(BUILD_DIR)
+	bench/present/run.sh $(BUILD_DIR)
 	bench/tlog/run.sh $(BUILD_DIR)
 	bench/authd/run.sh $(BUILD_DIR)
 
