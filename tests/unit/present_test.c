@@ -85,7 +85,7 @@ static void test_challenges(void **state)
     assert_int_equal(certlib_challenge_new("counter-hz", &a), CERTLIB_OK);
     assert_int_equal(certlib_challenge_format(&a, text, sizeof(text)), CERTLIB_OK);
     assert_true(strncmp(text, "ELC1:counter-hz:", 16) == 0 && strlen(text) == 16 + 22);
-    char typed[80];
+    char typed[CERTLIB_CHALLENGE_TEXT_MAX + 8];
     snprintf(typed, sizeof(typed), " %s\r\n", text); /* as a scanner types it */
     assert_int_equal(certlib_challenge_parse(typed, strlen(typed), &b), CERTLIB_OK);
     assert_string_equal(b.counter_id, "counter-hz");
