@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "certlib/ident.h"
 
 #define RUNS 7
@@ -54,12 +55,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv)

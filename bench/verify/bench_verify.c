@@ -15,24 +15,12 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "bench_clock.h"
 #include "cbor_write.h"
 #include "certlib/certlib.h"
 #include "licence_parse.h"
 
 #define ROUNDS 7
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 struct job {
     const certlib_ctx *ctx;
