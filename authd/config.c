@@ -263,6 +263,21 @@ static int logs_access(struct authd_yaml *l, yaml_node_t *v, void *t)
     return one_log(l, v, "logs.access", &((struct authd_config *)t)->access_tlog);
 }
 
+static int challenge_ttl(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    uint64_t n;
+    if (authd_yaml_uint(l, v, "challenges.ttl", 1, 3600, &n) != 0) return -1;
+    ((struct authd_config *)t)->challenge_ttl = (uint32_t)n;
+    return 0;
+}
+SIZE_FIELD(challenge_capacity, "challenges.capacity", challenge_capacity, 16, 1 << 24)
+static int top_challenges(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    static const struct authd_yaml_field fields[] = {{"ttl", challenge_ttl},
+                                                     {"capacity", challenge_capacity}};
+    return authd_yaml_walk(l, v, "challenges", fields, 2, t);
+}
+
 static int top_logs(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
     static const struct authd_yaml_field fields[] = {{"signatures", logs_signatures},
@@ -282,6 +297,8 @@ static void set_defaults(struct authd_config *c)
     c->status_list_size = 1u << 20;
     c->status_ttl = 60;
     c->writer_max_batch = 1024;
+    c->challenge_ttl = 120;
+    c->challenge_capacity = 65536;
 }
 
 int authd_config_load(struct authd_config *config, const char *path, char *err, size_t err_cap)
@@ -291,7 +308,8 @@ int authd_config_load(struct authd_config *config, const char *path, char *err, 
         {"regions_file", top_regions}, {"access_log", top_access_log}, {"limits", top_limits},
         {"store", top_store},          {"policies_dir", top_policies}, {"trust_bundle", top_trust},
         {"data_key", top_data_key},    {"public_url", top_public_url}, {"signers", top_signers},
-        {"status", top_status},        {"writer", top_writer},         {"logs", top_logs}};
+        {"status", top_status},        {"writer", top_writer},         {"logs", top_logs},
+        {"challenges", top_challenges}};
     struct authd_yaml y;
     set_defaults(config);
     if (authd_yaml_load(&y, path, err, err_cap) != 0) return -1;

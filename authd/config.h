@@ -44,6 +44,8 @@ struct authd_config {
     uint32_t status_list_size; /* entries per status list */
     uint32_t status_ttl;       /* seconds: CWT ttl and Cache-Control max-age of status lists */
     size_t writer_max_batch;   /* most writes in one group commit */
+    uint32_t challenge_ttl;    /* seconds a holder-binding challenge may be answered in */
+    size_t challenge_capacity; /* most outstanding challenges */
     struct authd_log_config {
         char *origin; /* the log's name in its checkpoints */
         char *key;    /* PEM Ed25519 private key */

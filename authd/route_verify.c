@@ -1,13 +1,17 @@
-/* POST /v1/verify (counter): a licence as application/cbor, or JSON {licence (base64url) | qr,
- * expect_holder_id?}; the verdict is certlib's, against the trust bundle and authd's own current status
- * lists. expect_holder_id, when given, must equal the licence's disclosed holder_id. */
+/* POST /v1/verify (counter): a licence or a presentation as application/cbor, or JSON {licence |
+ * presentation (base64url) | qr, challenge?, expect_holder_id?}; the verdict is certlib's, against the
+ * trust bundle and authd's own current status lists. A presentation must answer a challenge this
+ * counter got from POST /v1/challenges (given as `challenge`, or as the `challenge` query parameter
+ * with CBOR), once and in time. expect_holder_id, when given, must equal the disclosed holder_id. */
 #include <jansson.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "access_record.h"
 #include "auth.h"
+#include "challenges.h"
 #include "store.h"
 #include "metrics.h"
 #include "router.h"
@@ -55,27 +59,76 @@ static void respond(struct authd_request *r, const struct authd_client *client, 
     authd_metrics_count(r->server->metrics, AUTHD_M_VERIFICATIONS);
 }
 
+/* The challenge a presentation answers, taken (once) from the store. Returns -1 after a problem;
+ * sets *failure when the challenge is expired or used (the presentation is still verified, to show
+ * everything, but cannot be valid). */
+static int take_challenge(struct authd_request *r, const struct authd_client *client, json_t *text,
+                          certlib_challenge *out, const char **failure)
+{
+    h2o_iovec_t query = {0};
+    certlib_challenge given;
+    if (!text && authd_query_param(r->req, "challenge", &query) != 0) query.base = NULL;
+    const char *s = text ? json_string_value(text) : query.base;
+    size_t n = text ? json_string_length(text) : query.len;
+    if (!s) {
+        authd_problem(r->req, 422, "missing_challenge",
+                      "a presentation answers a challenge: give it as 'challenge' (POST /v1/challenges)");
+        return -1;
+    }
+    if (certlib_challenge_parse(s, n, &given) != CERTLIB_OK) {
+        authd_problem(r->req, 422, "invalid_challenge", "'challenge' is not ELC1:<counter>:<nonce> text");
+        return -1;
+    }
+    switch (authd_challenges_take(r->server->challenges, given.nonce, client->id, time(NULL), out)) {
+    case AUTHD_CHALLENGE_OK:
+        return 0;
+    case AUTHD_CHALLENGE_EXPIRED:
+        *failure = "challenge_expired";
+        return 0;
+    case AUTHD_CHALLENGE_USED:
+        *failure = "challenge_replayed";
+        return 0;
+    case AUTHD_CHALLENGE_NOT_YOURS:
+        authd_problem(r->req, 403, "challenge_not_yours", "the challenge was issued to another counter");
+        return -1;
+    case AUTHD_CHALLENGE_UNKNOWN:
+    default:
+        authd_problem(r->req, 422, "unknown_challenge",
+                      "no such challenge was issued here (or it is long gone)");
+        return -1;
+    }
+}
+
 void authd_route_verify(struct authd_request *r)
 {
-    static const char *const fields[] = {"licence", "qr", "expect_holder_id", NULL};
+    static const char *const fields[] = {"licence",   "presentation",     "qr",
+                                         "challenge", "expect_holder_id", NULL};
     h2o_req_t *req = r->req;
     const struct authd_client *client = authd_require(r, AUTHD_ROLE(AUTHD_ROLE_COUNTER));
     if (!client) return;
     uint8_t *owned = NULL;
     const uint8_t *bytes = NULL;
     size_t len = 0;
-    json_t *doc = NULL, *expect = NULL;
+    json_t *doc = NULL, *expect = NULL, *jchallenge = NULL;
     if (authd_content_type_is(req, "application/cbor")) {
         bytes = (const uint8_t *)req->entity.base;
         len = req->entity.len;
     } else {
         if (!(doc = authd_json_body(req, fields))) return;
         json_t *lic = json_object_get(doc, "licence"), *qr = json_object_get(doc, "qr");
+        if (!lic) lic = json_object_get(doc, "presentation");
+        if (json_object_get(doc, "licence") && json_object_get(doc, "presentation")) lic = json_null();
+        jchallenge = json_object_get(doc, "challenge");
+        if (jchallenge && !json_is_string(jchallenge)) {
+            authd_problem(req, 422, "invalid_request",
+                          "'challenge' is the ELC1: text of POST /v1/challenges");
+            goto done;
+        }
         expect = json_object_get(doc, "expect_holder_id");
         if (!lic == !qr || (lic && !json_is_string(lic)) || (qr && !json_is_string(qr)) ||
             (expect && !json_is_string(expect))) {
             authd_problem(req, 422, "invalid_request",
-                          "give exactly one of 'licence' (base64url) or 'qr' (EL1: text)");
+                          "give exactly one of 'licence' or 'presentation' (base64url) or 'qr' (EL1: text)");
             goto done;
         }
         if (lic) {
@@ -101,13 +154,22 @@ void authd_route_verify(struct authd_request *r)
     }
     authd_statuslists_sync(r->server->statuslists); /* a change a moment ago must show */
     certlib_result *result = NULL;
-    if (certlib_licence_verify(r->server->verify_ctx, bytes, len, NULL, &result) != CERTLIB_OK) {
+    const char *challenge_failure = NULL; /* the challenge was expired or already used */
+    certlib_err verr;
+    if (certlib_is_presentation(bytes, len)) {
+        certlib_challenge issued;
+        if (take_challenge(r, client, jchallenge, &issued, &challenge_failure) != 0) goto done;
+        verr = certlib_presentation_verify(r->server->verify_ctx, bytes, len, &issued, NULL, &result);
+    } else {
+        verr = certlib_licence_verify(r->server->verify_ctx, bytes, len, NULL, &result);
+    }
+    if (verr != CERTLIB_OK) {
         authd_problem(req, 503, "overloaded", "out of memory");
         goto done;
     }
     size_t json_len;
     char *json = certlib_result_to_json(result, &json_len);
-    if (json && !expect) { /* the common case: certlib's rendering is the response, as it is */
+    if (json && !expect && !challenge_failure) { /* the common case: certlib's rendering, as it is */
         char *body = malloc(json_len + 1);
         if (body) memcpy(body, json, json_len + 1);
         certlib_free(json);
@@ -129,10 +191,31 @@ void authd_route_verify(struct authd_request *r)
             json_object_set_new(out, "reason", json_string("holder_mismatch"));
         }
     }
+    if (out && challenge_failure) { /* a screenshot shown again, or an answer too late */
+        json_object_set_new(out, "verdict", json_string("invalid"));
+        json_object_set_new(out, "reason", json_string(challenge_failure));
+    }
     char *body = out ? json_dumps(out, JSON_COMPACT) : NULL;
     respond(r, client, result, out, body, body ? strlen(body) : 0);
     json_decref(out);
 done:
     free(owned);
     json_decref(doc);
+}
+
+/* POST /v1/challenges (counter): a fresh challenge for the citizen's app, shown as a QR code. */
+void authd_route_challenge(struct authd_request *r)
+{
+    const struct authd_client *client = authd_require(r, AUTHD_ROLE(AUTHD_ROLE_COUNTER));
+    if (!client) return;
+    certlib_challenge c;
+    char text[CERTLIB_CHALLENGE_TEXT_MAX];
+    if (authd_challenges_issue(r->server->challenges, client->id, time(NULL), &c) != 0 ||
+        certlib_challenge_format(&c, text, sizeof(text)) != CERTLIB_OK) {
+        authd_problem(r->req, 503, "too_many_challenges", "every challenge slot holds a live challenge");
+        return;
+    }
+    authd_send_json_doc(r->req, 201,
+                        json_pack("{s:s, s:s, s:i}", "challenge", text, "counter", client->id, "expires_in",
+                                  (int)r->server->config->challenge_ttl));
 }

@@ -12,6 +12,7 @@ static const struct authd_route routes[] = {
     {"POST", "/v1/licences/{licence_id}/status", authd_route_licence_status},
     {"GET", "/v1/holders/{holder_id}/licences", authd_route_lookup},
     {"POST", "/v1/verify", authd_route_verify},
+    {"POST", "/v1/challenges", authd_route_challenge},
     {"GET", "/v1/status/{list_id}", authd_route_status_list},
     {"GET", "/v1/trust", authd_route_trust},
     {"GET", "/metrics", authd_route_metrics},

@@ -36,6 +36,7 @@ struct authd_server {
     uint8_t *trust_bundle;    /* served at /v1/trust */
     size_t trust_bundle_len;
     struct authd_metrics *metrics;
+    struct authd_challenges *challenges; /* holder-binding challenges handed to counters */
     atomic_int stopping;
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "accesslog.h"
+#include "challenges.h"
 #include "metrics.h"
 #include "policy.h"
 #include "router.h"
@@ -80,6 +81,8 @@ int authd_services_start(struct authd_server *s, char *err, size_t err_cap)
                                          s->issuers[i].status_signer) != 0)
             return snprintf(err, err_cap, "out of memory"), 1;
     if (authd_statuslists_rebuild(s->statuslists, s->store, err, err_cap) != 0) return 1;
+    if (!(s->challenges = authd_challenges_new(c->challenge_capacity, c->challenge_ttl)))
+        return snprintf(err, err_cap, "out of memory"), 1;
     if (!(s->writer = authd_writer_start(s->store, c->writer_max_batch, s->metrics)))
         return snprintf(err, err_cap, "cannot start the writer thread"), 1;
     return 0;
@@ -88,6 +91,7 @@ int authd_services_start(struct authd_server *s, char *err, size_t err_cap)
 void authd_services_stop(struct authd_server *s)
 {
     authd_writer_stop(s->writer);
+    authd_challenges_free(s->challenges);
     authd_statuslists_free(s->statuslists);
     authd_store_close(s->store);
     authd_metrics_free(s->metrics);
