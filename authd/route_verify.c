@@ -12,6 +12,7 @@
 #include "access_record.h"
 #include "auth.h"
 #include "challenges.h"
+#include "qr_svg.h"
 #include "store.h"
 #include "metrics.h"
 #include "router.h"
@@ -215,7 +216,10 @@ void authd_route_challenge(struct authd_request *r)
         authd_problem(r->req, 503, "too_many_challenges", "every challenge slot holds a live challenge");
         return;
     }
-    authd_send_json_doc(r->req, 201,
-                        json_pack("{s:s, s:s, s:i}", "challenge", text, "counter", client->id, "expires_in",
-                                  (int)r->server->config->challenge_ttl));
+    char *svg = authd_qr_svg(text);
+    json_t *doc = json_pack("{s:s, s:s, s:i}", "challenge", text, "counter", client->id, "expires_in",
+                            (int)r->server->config->challenge_ttl);
+    if (svg) json_object_set_new(doc, "qr_svg", json_string(svg)); /* for the counter page */
+    free(svg);
+    authd_send_json_doc(r->req, 201, doc);
 }

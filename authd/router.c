@@ -13,6 +13,8 @@ static const struct authd_route routes[] = {
     {"GET", "/v1/holders/{holder_id}/licences", authd_route_lookup},
     {"POST", "/v1/verify", authd_route_verify},
     {"POST", "/v1/challenges", authd_route_challenge},
+    {"GET", "/counter/", authd_route_counter_page},
+    {"GET", "/counter/{file}", authd_route_counter_file},
     {"GET", "/v1/status/{list_id}", authd_route_status_list},
     {"GET", "/v1/trust", authd_route_trust},
     {"GET", "/metrics", authd_route_metrics},

@@ -35,6 +35,8 @@ void authd_route_licence_status(struct authd_request *r);
 void authd_route_lookup(struct authd_request *r);
 void authd_route_verify(struct authd_request *r);
 void authd_route_challenge(struct authd_request *r);
+void authd_route_counter_page(struct authd_request *r);
+void authd_route_counter_file(struct authd_request *r);
 void authd_route_status_list(struct authd_request *r);
 void authd_route_trust(struct authd_request *r);
 void authd_route_metrics(struct authd_request *r);

@@ -1,0 +1,65 @@
+// Drives the counter page in headless Chromium as a service hall would: sign in with the counter's
+// token, read the challenge the page shows, have the holder's app (certctl present) answer it, type
+// the answer into the scan field the way a scanner does (the text, then Enter) and read the verdict.
+// Then a tampered answer and a replayed one. Prints one JSON line per step; exits non-zero on failure.
+// usage: node counter_page.mjs URL TOKEN_FILE CERTCTL LICENCE DEVICE_KEY
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const [url, tokenFile, certctl, licence, deviceKey] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-dev-shm-usage'],
+});
+const fail = (msg) => { console.error(msg); process.exitCode = 1; };
+try {
+  const page = await browser.newPage();
+  const external = [];
+  page.on('request', (r) => { if (!r.url().startsWith(url)) external.push(r.url()); });
+  await page.goto(url + '/counter/');
+  await page.fill('#token', readFileSync(tokenFile, 'utf8').trim());
+  await page.click('#signin');
+  await page.waitForSelector('#desk:not([hidden])');
+  if (!(await page.$('#challenge-qr svg'))) fail('no challenge QR code');
+
+  const present = (challenge) => execFileSync(certctl, ['present', '--licence', licence, '--device-key', deviceKey,
+    '--challenge', challenge, '--keep', 'holder_name,household_head', '--qr']).toString().trim();
+  const scan = async (text) => {
+    const before = await page.textContent('#challenge-text');
+    await page.focus('#scan');
+    await page.keyboard.type(text, { delay: 0 });
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((old) => document.getElementById('challenge-text').textContent !== old, before);
+    return page.evaluate(() => {
+      const v = document.getElementById('verdict');
+      return { verdict: v.dataset.verdict, reason: v.dataset.reason, text: v.textContent,
+               colour: getComputedStyle(v).backgroundColor,
+               checks: Array.from(document.querySelectorAll('#checks tr')).map((r) => r.innerText),
+               elements: Array.from(document.querySelectorAll('#elements tr')).map((r) => r.innerText) };
+    });
+  };
+
+  const answer = present(await page.textContent('#challenge-text'));
+  const ok = await scan(answer);
+  console.log(JSON.stringify({ step: 'valid', ...ok }));
+  if (ok.verdict !== 'valid' || !ok.text.includes('有效') || ok.colour !== 'rgb(30, 142, 62)') fail('not shown valid');
+  if (!ok.checks.some((c) => c.startsWith('holder') && c.includes('passed'))) fail('holder check not shown');
+  if (!ok.elements.some((e) => e.includes('持证主体') && e.includes('张三'))) fail('elements not shown with labels');
+
+  // a tampered answer: one Base45 character changed
+  const fresh = present(await page.textContent('#challenge-text'));
+  const at = 40;
+  const tampered = fresh.slice(0, at) + (fresh[at] === 'A' ? 'B' : 'A') + fresh.slice(at + 1);
+  const bad = await scan(tampered);
+  console.log(JSON.stringify({ step: 'tampered', ...bad }));
+  if (bad.verdict !== 'invalid' || bad.colour !== 'rgb(197, 34, 31)') fail('tampered answer not shown invalid');
+
+  // the first answer again (a screenshot shown twice): it answers an old challenge
+  const replayed = await scan(answer);
+  console.log(JSON.stringify({ step: 'replayed', ...replayed }));
+  if (replayed.verdict !== 'invalid' || replayed.reason !== 'challenge_nonce') fail('replay not refused');
+  if (external.length) fail('external resources requested: ' + external.join(' '));
+} finally {
+  await browser.close();
+}
