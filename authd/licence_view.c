@@ -4,13 +4,7 @@
 #include <string.h>
 
 #include "licence_view.h"
-
-const char *authd_status_value_name(unsigned status)
-{
-    return status == CERTLIB_STATUS_VALUE_REVOKED     ? "revoked"
-           : status == CERTLIB_STATUS_VALUE_SUSPENDED ? "suspended"
-                                                      : "valid";
-}
+#include "statuslists.h"
 
 json_t *authd_json_base64url(const uint8_t *bytes, size_t len)
 {
@@ -57,7 +51,8 @@ static json_t *element_value(const certlib_element *e)
 
 json_t *authd_licence_view(const struct authd_server *s, const char *id,
                            const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
-                           const struct authd_matter_need *need, bool unmasked)
+                           const struct authd_matter_need *need, bool unmasked, uint8_t *holder_key,
+                           bool *holder_found)
 {
     const struct authd_licence_type *type =
         authd_policy_type(s->policy, meta->type_code, strlen(meta->type_code));
@@ -89,6 +84,11 @@ json_t *authd_licence_view(const struct authd_server *s, const char *id,
     certlib_result *r = NULL;
     json_t *doc = NULL;
     if (certlib_licence_verify(s->inspect_ctx, original, len, NULL, &r) != CERTLIB_OK) goto done;
+    if (holder_key) {
+        const char *holder = certlib_result_holder_id(r);
+        *holder_found = holder != NULL;
+        if (holder) authd_store_holder_key(s->store, holder, strlen(holder), holder_key);
+    }
     doc = json_object();
     json_t *elements = json_array(), *masked = json_object();
     json_object_set_new(doc, "licence_id", json_string(id));

@@ -32,11 +32,6 @@ size_t authd_log_entry_issue(char out[CERTLIB_LOG_ENTRY_MAX], const char *licenc
                            meta->type_code, meta->issuer_code, list, meta->status_idx, hash));
 }
 
-static const char *status_name(uint8_t status)
-{
-    return status == 1 ? "revoked" : status == 2 ? "suspended" : "valid";
-}
-
 size_t authd_log_entry_status(char out[CERTLIB_LOG_ENTRY_MAX], const char *licence_id,
                               const struct authd_licence_meta *meta, uint8_t status, int64_t time,
                               const char *reason)
@@ -48,7 +43,7 @@ size_t authd_log_entry_status(char out[CERTLIB_LOG_ENTRY_MAX], const char *licen
         return 0;
     return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "sig/v1 status %s %s %s %s %s %u %s %s", when,
                            licence_id, meta->type_code, meta->issuer_code, list, meta->status_idx,
-                           status_name(status), why));
+                           authd_status_value_name(status), why));
 }
 
 size_t authd_log_entry_access(char out[CERTLIB_LOG_ENTRY_MAX], bool lookup, int64_t time, const char *client,

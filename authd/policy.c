@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certlib/present.h"
 #include "certlib/ident.h"
 #include "certlib/licence.h"
 #include "policy.h"
@@ -299,18 +300,14 @@ struct client_ctx {
     bool has_unmasked;
 };
 
-/* Client ids go into access-log entries as one space-free field: [a-z0-9._-], 1 to 64 characters. */
+/* Client ids name counters in challenges and go into access-log entries as one space-free field, so
+ * they follow certlib's counter-id rule. */
 static int cl_id(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
     char **id = &((struct client_ctx *)t)->c->id;
     if (authd_yaml_string(y, v, "id", id) != 0) return -1;
-    size_t n = strlen(*id);
-    bool ok = n >= 1 && n <= 64;
-    for (size_t i = 0; ok && i < n; i++) {
-        char c = (*id)[i];
-        ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    }
-    return ok ? 0 : authd_yaml_fail(y, v, "clients: id: 1 to 64 of a-z, 0-9, '.', '_' and '-'");
+    if (certlib_counter_id_valid(*id, strlen(*id))) return 0;
+    return authd_yaml_fail(y, v, "clients: id: 1 to 64 of a-z, 0-9, '.', '_' and '-'");
 }
 static int cl_name(struct authd_yaml *y, yaml_node_t *v, void *t)
 {

@@ -401,19 +401,10 @@ void authd_route_licence_get(struct authd_request *r)
         return;
     }
     bool unmasked = client->role != AUTHD_ROLE_COUNTER || client->unmasked;
-    json_t *doc = authd_licence_view(r->server, id.base, &meta, licence, len, need, unmasked);
     uint8_t holder_key[AUTHD_HOLDER_KEY_LEN];
     bool have_holder = false;
-    if (doc && client->role == AUTHD_ROLE_COUNTER) { /* the access log names the holder by its keyed hash */
-        certlib_result *parsed = NULL;
-        if (certlib_licence_verify(r->server->inspect_ctx, licence, len, NULL, &parsed) == CERTLIB_OK &&
-            certlib_result_holder_id(parsed)) {
-            const char *holder = certlib_result_holder_id(parsed);
-            authd_store_holder_key(r->server->store, holder, strlen(holder), holder_key);
-            have_holder = true;
-        }
-        certlib_result_free(parsed);
-    }
+    json_t *doc =
+        authd_licence_view(r->server, id.base, &meta, licence, len, need, unmasked, holder_key, &have_holder);
     sodium_memzero(licence, len);
     free(licence);
     if (!doc) {
@@ -435,12 +426,6 @@ void authd_route_licence_get(struct authd_request *r)
     }
     memcpy(licence_id, id.base, id.len);
     licence_id[id.len] = '\0';
-    char *body = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    if (!body) {
-        authd_problem(req, 503, "overloaded", "out of memory");
-        return;
-    }
     const struct authd_access access = {.lookup = true,
                                         .client = client->id,
                                         .matter = matter->code,
@@ -449,7 +434,7 @@ void authd_route_licence_get(struct authd_request *r)
                                         .licences = licence_id,
                                         .use_cause = use_cause.base,
                                         .use_cause_len = use_cause.len};
-    authd_access_respond(r, &access, 200, body, strlen(body));
+    authd_access_respond_doc(r, &access, 200, doc);
 }
 
 /* ---- status changes ---- */

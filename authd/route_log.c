@@ -122,6 +122,24 @@ static json_t *proof_json(const certlib_tlog_hash *proof, size_t n)
     return a;
 }
 
+/* A proof as JSON {a_name: a, b_name: b, proof: [base64...]}, or the problem its lookup ended in. */
+static void send_proof(h2o_req_t *req, int rc, const char *a_name, uint64_t a, const char *b_name, uint64_t b,
+                       const certlib_tlog_hash *proof, size_t n, const char *range_code,
+                       const char *range_detail)
+{
+    if (rc == AUTHD_LOG_NOT_FOUND) {
+        authd_problem(req, 422, range_code, range_detail);
+        return;
+    }
+    if (rc != AUTHD_LOG_OK) {
+        authd_problem(req, 500, "store_failed", "the proof could not be read");
+        return;
+    }
+    authd_send_json_doc(req, 200,
+                        json_pack("{s:I, s:I, s:o}", a_name, (json_int_t)a, b_name, (json_int_t)b, "proof",
+                                  proof_json(proof, n)));
+}
+
 /* ?size= defaults to the published checkpoint's; it may name any earlier size. */
 static int tree_size(struct authd_request *r, struct authd_log *log, const char *name, uint64_t *size)
 {
@@ -170,17 +188,8 @@ void authd_route_log_inclusion(struct authd_request *r)
     certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF];
     size_t n;
     int rc = authd_log_inclusion(log, index, size, proof, &n);
-    if (rc == AUTHD_LOG_NOT_FOUND) {
-        authd_problem(r->req, 422, "index_out_of_range", "the index is not below the tree size");
-        return;
-    }
-    if (rc != AUTHD_LOG_OK) {
-        authd_problem(r->req, 500, "store_failed", "the proof could not be read");
-        return;
-    }
-    authd_send_json_doc(r->req, 200,
-                        json_pack("{s:I, s:I, s:o}", "index", (json_int_t)index, "size", (json_int_t)size,
-                                  "proof", proof_json((const certlib_tlog_hash *)proof, n)));
+    send_proof(r->req, rc, "index", index, "size", size, (const certlib_tlog_hash *)proof, n,
+               "index_out_of_range", "the index is not below the tree size");
 }
 
 void authd_route_log_consistency(struct authd_request *r)
@@ -199,17 +208,8 @@ void authd_route_log_consistency(struct authd_request *r)
     certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF];
     size_t n;
     int rc = authd_log_consistency(log, from, to, proof, &n);
-    if (rc == AUTHD_LOG_NOT_FOUND) {
-        authd_problem(r->req, 422, "size_out_of_range", "'from' must not exceed 'to'");
-        return;
-    }
-    if (rc != AUTHD_LOG_OK) {
-        authd_problem(r->req, 500, "store_failed", "the proof could not be read");
-        return;
-    }
-    authd_send_json_doc(r->req, 200,
-                        json_pack("{s:I, s:I, s:o}", "from", (json_int_t)from, "to", (json_int_t)to, "proof",
-                                  proof_json((const certlib_tlog_hash *)proof, n)));
+    send_proof(r->req, rc, "from", from, "to", to, (const certlib_tlog_hash *)proof, n, "size_out_of_range",
+               "'from' must not exceed 'to'");
 }
 
 void authd_route_receipt(struct authd_request *r)

@@ -73,7 +73,7 @@ void authd_route_lookup(struct authd_request *r)
     json_t *doc = json_object(), *licences = json_array(), *missing = json_array();
     bool found[16] = {false};
     /* every licence returned is named in the access-log entry */
-    char *returned = calloc(MAX_HOLDER_LICENCES, CERTLIB_LICENCE_ID_MAX);
+    char *returned = calloc(n ? n : 1, CERTLIB_LICENCE_ID_MAX);
     size_t n_returned = 0, returned_len = 0;
     if (!returned) n = 0;
     for (size_t i = 0; i < n; i++) {
@@ -90,8 +90,8 @@ void authd_route_lookup(struct authd_request *r)
         if (authd_store_get(r->server->store, ids[i], strlen(ids[i]), &meta, &licence, &len) !=
             AUTHD_STORE_OK)
             continue;
-        json_t *view =
-            authd_licence_view(r->server, ids[i], &meta, licence, len, &matter->needs[k], unmasked);
+        json_t *view = authd_licence_view(r->server, ids[i], &meta, licence, len, &matter->needs[k], unmasked,
+                                          NULL, NULL);
         sodium_memzero(licence, len);
         free(licence);
         size_t id_len = strlen(ids[i]);
@@ -119,10 +119,8 @@ void authd_route_lookup(struct authd_request *r)
     json_object_set_new(doc, "missing", missing);
     sodium_memzero(&ident, sizeof(ident));
     authd_metrics_count(r->server->metrics, AUTHD_M_LOOKUPS);
-    char *body = returned ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    if (!body) {
-        free(returned);
+    if (!returned) {
+        json_decref(doc);
         authd_problem(req, 503, "overloaded", "out of memory");
         return;
     }
@@ -134,6 +132,6 @@ void authd_route_lookup(struct authd_request *r)
                                         .licences = returned,
                                         .use_cause = use_cause.base,
                                         .use_cause_len = use_cause.len};
-    authd_access_respond(r, &access, 200, body, strlen(body));
+    authd_access_respond_doc(r, &access, 200, doc);
     free(returned);
 }

@@ -82,6 +82,13 @@ int authd_statuslists_add_issuer(struct authd_statuslists *s, const char *issuer
     return 0;
 }
 
+const char *authd_status_value_name(unsigned status)
+{
+    return status == CERTLIB_STATUS_VALUE_REVOKED     ? "revoked"
+           : status == CERTLIB_STATUS_VALUE_SUSPENDED ? "suspended"
+                                                      : "valid";
+}
+
 void authd_statuslists_id(const char *issuer_code, uint32_t list_no, char out[32])
 {
     snprintf(out, 32, "%s-%u", issuer_code, list_no);

@@ -36,6 +36,9 @@ void authd_statuslists_release(struct authd_statuslists *s, const char *issuer_c
 void authd_statuslists_set(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
                            uint32_t idx, unsigned status);
 
+/* "valid", "revoked", "suspended": a status value's name in the API and the signature log. */
+const char *authd_status_value_name(unsigned status);
+
 /* The list id in URIs and routes: "<issuer code>-<list number>". */
 void authd_statuslists_id(const char *issuer_code, uint32_t list_no, char out[32]);
 

@@ -50,9 +50,7 @@ static void *writer_main(void *arg)
         if (authd_store_apply(w->store, batch, n, err, sizeof(err)) != 0) fprintf(stderr, "authd: %s\n", err);
         authd_metrics_batch(w->metrics, n);
         for (size_t i = 0; i < n; i++) {
-            jobs[i]->w.result = batch[i].result;
-            jobs[i]->w.before = batch[i].before;
-            jobs[i]->w.log_index = batch[i].log_index;
+            jobs[i]->w = batch[i]; /* every out field (result, before, log index) comes back */
             jobs[i]->done(jobs[i]);
         }
         pthread_mutex_lock(&w->lock);

@@ -39,8 +39,9 @@ struct job {
     size_t device_der_len;
 };
 
-static int op_present(struct job *j)
+static int op_present(void *arg)
 {
+    struct job *j = arg;
     certlib_verify_opts opts = {.now = 1795500000};
     certlib_result *r;
     if (certlib_presentation_verify(j->ctx, j->presentation, j->len, &j->challenge, &opts, &r)) return 0;
@@ -50,8 +51,9 @@ static int op_present(struct job *j)
     return ok;
 }
 
-static int op_raw(struct job *j)
+static int op_raw(void *arg)
 {
+    struct job *j = arg;
     if (crypto_sign_verify_detached(j->issuer_sig, j->issuer_tbs, j->issuer_tbs_len, j->issuer_pk) != 0)
         return 0;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -59,18 +61,6 @@ static int op_raw(struct job *j)
              EVP_DigestVerify(md, j->device_der, j->device_der_len, j->device_tbs, j->device_tbs_len) == 1;
     EVP_MD_CTX_free(md);
     return ok;
-}
-
-static double round_rate(int (*op)(struct job *), struct job *j, double seconds)
-{
-    long n = 0;
-    double start = now_s(), t;
-    do {
-        for (int k = 0; k < 20; k++)
-            if (!op(j)) die("an operation failed");
-        n += 20;
-    } while ((t = now_s() - start) < seconds);
-    return n / t;
 }
 
 static uint8_t *sig_structure(certlib_slice prot, const uint8_t *payload, size_t len, size_t *out_len)
@@ -165,15 +155,8 @@ int main(int argc, char **argv)
         die("device signature");
     EVP_MD_CTX_free(md);
 
-    double v[ROUNDS], r[ROUNDS], q[ROUNDS];
-    for (int i = 0; i < ROUNDS; i++) {
-        v[i] = round_rate(op_present, &j, seconds);
-        r[i] = round_rate(op_raw, &j, seconds);
-        q[i] = v[i] / r[i];
-    }
-    qsort(v, ROUNDS, sizeof(double), cmp_double);
-    qsort(r, ROUNDS, sizeof(double), cmp_double);
-    qsort(q, ROUNDS, sizeof(double), cmp_double);
+    double rate, raw, ratio;
+    bench_compare(op_present, op_raw, &j, seconds, ROUNDS, &rate, &raw, &ratio);
     char *text = NULL;
     if (certlib_qr_encode(j.presentation, j.len, &text)) die("qr");
     printf(
@@ -182,7 +165,7 @@ int main(int argc, char **argv)
         j.len, strlen(text));
     printf("presentation verification: %.0f/s; raw issuer + device signature verification: %.0f/s; "
            "ratio %.3f (target >= 0.85; medians of %d rounds of %.1f s, one core)\n",
-           v[ROUNDS / 2], r[ROUNDS / 2], q[ROUNDS / 2], ROUNDS, seconds);
+           rate, raw, ratio, ROUNDS, seconds);
     certlib_free(text);
     certlib_free(licence);
     certlib_free(cose_key);

@@ -36,8 +36,9 @@ struct job {
     size_t der_len;
 };
 
-static int op_certlib(struct job *j)
+static int op_certlib(void *arg)
 {
+    struct job *j = arg;
     certlib_verify_opts opts = {.now = 1795500000};
     certlib_result *r;
     if (certlib_licence_verify(j->ctx, j->licence, j->len, &opts, &r) != CERTLIB_OK) return 0;
@@ -46,8 +47,9 @@ static int op_certlib(struct job *j)
     return ok;
 }
 
-static int op_raw(struct job *j)
+static int op_raw(void *arg)
 {
+    struct job *j = arg;
     if (j->alg == CERTLIB_ALG_EDDSA)
         return crypto_sign_verify_detached(j->sig, j->tbs, j->tbs_len, j->ed_pk) == 0;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -60,38 +62,10 @@ static int op_raw(struct job *j)
     return ok;
 }
 
-/* Operations per second in one round of `seconds`. */
-static double round_rate(int (*op)(struct job *), struct job *j, double seconds)
-{
-    long n = 0;
-    double start = now_s(), t;
-    do {
-        for (int k = 0; k < 50; k++)
-            if (!op(j)) {
-                fprintf(stderr, "bench_verify: an operation failed\n");
-                exit(1);
-            }
-        n += 50;
-    } while ((t = now_s() - start) < seconds);
-    return n / t;
-}
-
-/* Medians of ROUNDS alternating rounds of each operation, so clock-frequency drift hits both alike;
- * the ratio is the median of the per-round ratios. */
+/* Medians of ROUNDS alternating rounds of each operation; the ratio is the median of per-round ratios. */
 static void rates(struct job *j, double seconds, double *verify, double *raw, double *ratio)
 {
-    double v[ROUNDS], r[ROUNDS], q[ROUNDS];
-    for (int i = 0; i < ROUNDS; i++) {
-        v[i] = round_rate(op_certlib, j, seconds);
-        r[i] = round_rate(op_raw, j, seconds);
-        q[i] = v[i] / r[i];
-    }
-    qsort(v, ROUNDS, sizeof(double), cmp_double);
-    qsort(r, ROUNDS, sizeof(double), cmp_double);
-    qsort(q, ROUNDS, sizeof(double), cmp_double);
-    *verify = v[ROUNDS / 2];
-    *raw = r[ROUNDS / 2];
-    *ratio = q[ROUNDS / 2];
+    bench_compare(op_certlib, op_raw, j, seconds, ROUNDS, verify, raw, ratio);
 }
 
 /* The Sig_structure and signature of a licence, as the raw primitive will see them. */

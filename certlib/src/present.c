@@ -12,9 +12,9 @@
 
 #define HANDOVER "cn.gov.elicence.counter.1"
 
-static bool counter_id_ok(const char *s, size_t n)
+bool certlib_counter_id_valid(const char *s, size_t n)
 {
-    if (n < 1 || n > CERTLIB_COUNTER_ID_MAX) return false;
+    if (!s || n < 1 || n > CERTLIB_COUNTER_ID_MAX) return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
@@ -25,7 +25,7 @@ static bool counter_id_ok(const char *s, size_t n)
 
 certlib_err certlib_challenge_new(const char *counter_id, certlib_challenge *out)
 {
-    if (!counter_id || !out || !counter_id_ok(counter_id, strlen(counter_id)))
+    if (!counter_id || !out || !certlib_counter_id_valid(counter_id, strlen(counter_id)))
         return CERTLIB_E_INVALID_ARGUMENT;
     memcpy(out->counter_id, counter_id, strlen(counter_id) + 1);
     randombytes_buf(out->nonce, CERTLIB_NONCE_LEN);
@@ -53,7 +53,7 @@ certlib_err certlib_challenge_parse(const char *text, size_t len, certlib_challe
     size_t pl = sizeof(CERTLIB_CHALLENGE_PREFIX) - 1;
     if (len < pl || memcmp(text, CERTLIB_CHALLENGE_PREFIX, pl) != 0) return CERTLIB_E_CHALLENGE;
     const char *id = text + pl, *colon = memchr(id, ':', len - pl);
-    if (!colon || !counter_id_ok(id, (size_t)(colon - id))) return CERTLIB_E_CHALLENGE;
+    if (!colon || !certlib_counter_id_valid(id, (size_t)(colon - id))) return CERTLIB_E_CHALLENGE;
     size_t nonce_len;
     if (certlib__b64url_decode(colon + 1, (size_t)(text + len - colon - 1), out->nonce, CERTLIB_NONCE_LEN,
                                &nonce_len) ||

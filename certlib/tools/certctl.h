@@ -52,6 +52,9 @@ int certctl_read_file(const char *cmd, const char *path, size_t max, uint8_t **o
 int certctl_write_file(const char *cmd, const char *path, const uint8_t *bytes, size_t len);
 /* Parses "YYYY-MM-DD" (00:00 China Standard Time), "YYYY-MM-DDTHH:MM:SSZ" or Unix seconds. */
 int certctl_parse_time(const char *s, int64_t *t);
+/* A short text given on the command line: the argument itself, or, when a file of that name exists,
+ * the file's content without trailing whitespace. malloc'd and NUL-terminated; NULL after printing why. */
+char *certctl_text_arg(const char *cmd, const char *arg, size_t *len);
 /* A log's C2SP verifier key: the key text itself, or a file holding it. Prints why on failure. */
 struct certlib_note_verifier;
 int certctl_load_log_key(const char *cmd, const char *arg, struct certlib_note_verifier *out);

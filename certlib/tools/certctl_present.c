@@ -166,14 +166,10 @@ done:
 
 int certctl_load_challenge(const char *cmd, const char *arg, certlib_challenge *out)
 {
-    uint8_t *text = NULL;
-    size_t len = strlen(arg);
-    const char *p = arg;
-    if (strncmp(arg, CERTLIB_CHALLENGE_PREFIX, sizeof(CERTLIB_CHALLENGE_PREFIX) - 1) != 0) { /* a file */
-        if (certctl_read_file(cmd, arg, 4096, &text, &len)) return -1;
-        p = (const char *)text;
-    }
-    certlib_err err = certlib_challenge_parse(p, len, out);
+    size_t len;
+    char *text = certctl_text_arg(cmd, arg, &len);
+    if (!text) return -1;
+    certlib_err err = certlib_challenge_parse(text, len, out);
     free(text);
     if (err) fprintf(stderr, "certctl %s: not a challenge (ELC1:<counter>:<nonce>)\n", cmd);
     return err ? -1 : 0;

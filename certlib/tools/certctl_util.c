@@ -117,19 +117,27 @@ void certctl_format_time(int64_t t, char out[32])
         snprintf(out, 32, "%lld", (long long)t);
 }
 
+char *certctl_text_arg(const char *cmd, const char *arg, size_t *len)
+{
+    uint8_t *text;
+    if (access(arg, F_OK) != 0) { /* the text itself */
+        *len = strlen(arg);
+        return strdup(arg);
+    }
+    if (certctl_read_file(cmd, arg, 4096, &text, len)) return NULL;
+    while (*len && (text[*len - 1] == '\n' || text[*len - 1] == '\r' || text[*len - 1] == ' '))
+        (*len)--;
+    text[*len] = '\0'; /* certctl_read_file leaves room for it */
+    return (char *)text;
+}
+
 int certctl_load_log_key(const char *cmd, const char *arg, struct certlib_note_verifier *out)
 {
-    uint8_t *text = NULL;
-    size_t len = strlen(arg);
-    const char *key = arg;
-    if (access(arg, F_OK) == 0) { /* a file holding the key */
-        if (certctl_read_file(cmd, arg, 4096, &text, &len)) return -1;
-        while (len && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
-            len--;
-        key = (const char *)text;
-    }
+    size_t len;
+    char *key = certctl_text_arg(cmd, arg, &len);
+    if (!key) return -1;
     certlib_err err = certlib_note_verifier_parse(key, len, out);
-    free(text);
+    free(key);
     if (err) {
         fprintf(stderr, "certctl %s: the log key is not a C2SP verifier key (<origin>+<id>+<base64 key>)\n",
                 cmd);

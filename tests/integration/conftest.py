@@ -4,9 +4,11 @@ The binaries come from the environment ctest sets (AUTHD, CERTCTL); run through 
 """
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -38,6 +40,23 @@ def signers_yaml(signers=SIGNERS):
                 f"    certificate: {KEYS}/pki/{alg}/{dept}.crt\n    status_key: {KEYS}/pki/{alg}/status.key\n"
                 f"    status_certificate: {KEYS}/pki/{alg}/status.crt\n")
     return out
+
+
+def npm_install(source, work, files, module, what):
+    """Copies `files` from `source` into `work` and installs the npm packages its package.json pins,
+    unless `module` (a path under node_modules) is there already. Skips the calling test, loudly, only
+    when the npm registry cannot be reached."""
+    os.makedirs(work, exist_ok=True)
+    for name in files:
+        shutil.copy(os.path.join(source, name), work)
+    if os.path.isdir(os.path.join(work, "node_modules", module)):
+        return
+    r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", "--no-save",
+                        "--loglevel=error"], cwd=work, capture_output=True, timeout=600)
+    if r.returncode != 0:
+        msg = f"!!! npm registry unreachable: {module} not installed, {what} SKIPPED !!!"
+        print(msg, r.stderr.decode(errors="replace")[-500:], file=sys.stderr)
+        pytest.skip(msg)
 
 
 def free_port():

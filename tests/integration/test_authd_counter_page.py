@@ -5,11 +5,10 @@ Skipped, loudly, only when the npm registry is unreachable."""
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-from conftest import CERTCTL, KEYS, REPO_ROOT, Authd
+from conftest import CERTCTL, KEYS, REPO_ROOT, Authd, npm_install
 from test_authd_licences import HUKOU, HUKOU_ELEMENTS, PERSON, b64d, issue_ok
 
 SOURCE = os.path.join(REPO_ROOT, "tests", "browser")
@@ -18,16 +17,7 @@ WORK = os.path.join(os.environ.get("INTEROP_DIR", os.path.join(REPO_ROOT, "build
 
 @pytest.fixture(scope="module")
 def driver():
-    os.makedirs(WORK, exist_ok=True)
-    for name in ("package.json", "counter_page.mjs"):
-        shutil.copy(os.path.join(SOURCE, name), WORK)
-    if not os.path.isdir(os.path.join(WORK, "node_modules", "playwright-core")):
-        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", "--no-save",
-                            "--loglevel=error"], cwd=WORK, capture_output=True, timeout=600)
-        if r.returncode != 0:
-            msg = "!!! npm registry unreachable: playwright-core not installed, COUNTER PAGE TEST SKIPPED !!!"
-            print(msg, r.stderr.decode(errors="replace")[-500:], file=sys.stderr)
-            pytest.skip(msg)
+    npm_install(SOURCE, WORK, ("package.json", "counter_page.mjs"), "playwright-core", "COUNTER PAGE TEST")
     assert shutil.which("chromium"), "scripts/install-deps installs Debian's chromium"
     return os.path.join(WORK, "counter_page.mjs")
 

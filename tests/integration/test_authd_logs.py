@@ -5,11 +5,7 @@ import base64
 import hashlib
 import json
 import os
-import shutil
-import signal
 import subprocess
-import threading
-import time
 import urllib.parse
 
 import pytest
@@ -18,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from conftest import (ACCESS_LOG_ORIGIN, CERTCTL, KEYS, SIG_LOG_ORIGIN, Authd, assert_problem, run_certctl,
                       token)
-from test_authd_licences import (BIZ_ELEMENTS, COMPANY, MARRIAGE, MARRIAGE_ELEMENTS, PERSON, b64d, issue,
+from test_authd_licences import (COMPANY, MARRIAGE, MARRIAGE_ELEMENTS, PERSON, b64d, crash_during_issuance,
                                  issue_ok)
 
 # ---- an independent implementation of what the log must satisfy ----
@@ -257,7 +253,7 @@ def test_proof_endpoints(server):
             proof = [base64.b64decode(h) for h in p["proof"]]
             assert verify_inclusion(p["index"], size, leaves[d["log"]["index"]], proof, root)
     # at an older size too, and consistency between every older size and now
-    code, _, p = server.json("GET", f"/log/signatures/proof/inclusion?index=2&size=7", token=None)
+    code, _, p = server.json("GET", "/log/signatures/proof/inclusion?index=2&size=7", token=None)
     assert verify_inclusion(2, 7, leaves[2], [base64.b64decode(h) for h in p["proof"]], mth(leaves[:7]))
     for old in (1, 2, 3, 7, 8, 255, 256, 257, size - 1, size):
         code, _, c = server.json("GET", f"/log/signatures/proof/consistency?from={old}", token=None)
@@ -418,19 +414,9 @@ def test_audit_detects_a_forked_history(tmp_path):
 
 def test_kill_during_issuance_keeps_the_log_consistent(tmp_path):
     server = Authd(tmp_path).start()
-    acknowledged, seen, lock, stop = [], [], threading.Lock(), threading.Event()
+    seen = []
 
-    def stream():
-        while not stop.is_set():
-            try:
-                status, _, doc = issue(server, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)
-            except Exception:
-                return
-            if status == 201:
-                with lock:
-                    acknowledged.append(doc)
-
-    def watch():  # every checkpoint handed out before the crash
+    def watch(stop):  # every checkpoint handed out before the crash
         while not stop.is_set():
             try:
                 code, _, body = server.request("GET", "/log/signatures/checkpoint", token=None)
@@ -438,18 +424,7 @@ def test_kill_during_issuance_keeps_the_log_consistent(tmp_path):
                 return
             if code == 200:
                 seen.append(body)
-    threads = [threading.Thread(target=stream) for _ in range(6)] + [threading.Thread(target=watch)]
-    for t in threads:
-        t.start()
-    while len(acknowledged) < 200:
-        time.sleep(0.01)
-    server.proc.send_signal(signal.SIGKILL)
-    server.proc.wait()
-    stop.set()
-    for t in threads:
-        t.join()
-    server.stderr.close()
-    server.start()
+    acknowledged = crash_during_issuance(server, 6, lambda n: n >= 200, watch)
     try:
         size, root, _ = checkpoint(server)
         entries = fetch_entries(server, "signatures", size)

@@ -2,13 +2,11 @@
 implementation, @owf/mdoc (TypeScript), trusting only the demo root. The npm package is installed by
 the test into the build tree; only when the npm registry is unreachable is the test skipped, loudly."""
 import os
-import shutil
 import subprocess
-import sys
 
 import pytest
 
-from conftest import REPO_ROOT, run_certctl
+from conftest import REPO_ROOT, npm_install, run_certctl
 
 KEYS = os.path.join(REPO_ROOT, "keys-example")
 SOURCE = os.path.join(REPO_ROOT, "tests", "interop")
@@ -18,16 +16,8 @@ NOW = "2026-11-24T00:00:00Z"
 
 @pytest.fixture(scope="module")
 def verifier():
-    os.makedirs(WORK, exist_ok=True)
-    for name in ("package.json", "package-lock.json", "verify_mdoc.mjs"):
-        shutil.copy(os.path.join(SOURCE, name), WORK)
-    if not os.path.isdir(os.path.join(WORK, "node_modules", "@owf", "mdoc")):
-        r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", "--no-save",
-                            "--loglevel=error"], cwd=WORK, capture_output=True, timeout=600)
-        if r.returncode != 0:
-            msg = "!!! npm registry unreachable: @owf/mdoc not installed, INTEROP TEST SKIPPED !!!"
-            print(msg, r.stderr.decode(errors="replace")[-500:], file=sys.stderr)
-            pytest.skip(msg)
+    npm_install(SOURCE, WORK, ("package.json", "package-lock.json", "verify_mdoc.mjs"), "@owf/mdoc",
+                "INTEROP TEST")
 
     def run(licence, root="p256"):
         return subprocess.run(["node", os.path.join(WORK, "verify_mdoc.mjs"), str(licence),

@@ -30,6 +30,9 @@ typedef struct certlib_challenge {
     uint8_t nonce[CERTLIB_NONCE_LEN];
 } certlib_challenge;
 
+/** True when `s` is a valid counter id: 1 to CERTLIB_COUNTER_ID_MAX of [a-z0-9._-]. */
+CERTLIB_API bool certlib_counter_id_valid(const char *s, size_t len);
+
 /** A fresh challenge for `counter_id` with a random nonce. CERTLIB_E_INVALID_ARGUMENT for a bad id. */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_challenge_new(const char *counter_id,
                                                                 certlib_challenge *out);
