@@ -111,26 +111,21 @@ certlib_err certlib_cose_key_from_pem(certlib_slice pem, uint8_t **out, size_t *
 certlib_err certlib__cose_key_pubkey(const certlib__cose_key *key, certlib__pubkey *out)
 {
     memset(out, 0, sizeof(*out));
-    EVP_PKEY *pkey = NULL;
-    if (key->alg == CERTLIB_ALG_EDDSA) {
-        pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key->x.ptr, key->x.len);
-    } else if (key->alg == CERTLIB_ALG_ES256) {
-        uint8_t point[65];
-        point[0] = 0x04;
-        memcpy(point + 1, key->x.ptr, 32);
-        memcpy(point + 33, key->y.ptr, 32);
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
-            OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)),
-            OSSL_PARAM_construct_end()};
-        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-        if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
-            EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
-            pkey = NULL; /* not a point on the curve */
-        EVP_PKEY_CTX_free(ctx);
+    if (key->alg == CERTLIB_ALG_EDDSA) { /* libsodium verifies with the raw key: no EVP_PKEY needed */
+        if (key->x.len != sizeof(out->ed25519)) return CERTLIB_E_KEY;
+        out->alg = CERTLIB_ALG_EDDSA;
+        memcpy(out->ed25519, key->x.ptr, sizeof(out->ed25519));
+        return CERTLIB_OK;
     }
-    if (!pkey) return CERTLIB_E_KEY;
-    certlib_err err = certlib__pubkey_from_pkey(pkey, out);
-    EVP_PKEY_free(pkey); /* certlib__pubkey_from_pkey took its own reference */
-    return err;
+    if (key->alg != CERTLIB_ALG_ES256) return CERTLIB_E_KEY;
+    uint8_t point[65];
+    point[0] = 0x04;
+    memcpy(point + 1, key->x.ptr, 32);
+    memcpy(point + 33, key->y.ptr, 32);
+    EVP_PKEY *pkey;
+    certlib_err err = certlib__p256_pubkey(point, &pkey);
+    if (err) return err;
+    out->alg = CERTLIB_ALG_ES256;
+    out->pkey = pkey;
+    return CERTLIB_OK;
 }

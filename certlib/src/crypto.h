@@ -55,6 +55,8 @@ void certlib__hasher_free(certlib__hasher *h);
 /* The algorithm a public key signs with; CERTLIB_ALG_NONE for unsupported keys. */
 certlib_alg certlib__alg_of_pkey(const EVP_PKEY *pkey);
 
+/* A P-256 key from its uncompressed point (0x04 ‖ x ‖ y); CERTLIB_E_KEY when it is not on the curve. */
+certlib_err certlib__p256_pubkey(const uint8_t point[65], EVP_PKEY **out);
 certlib_err certlib__pubkey_from_pkey(EVP_PKEY *pkey, certlib__pubkey *out); /* takes a reference */
 void certlib__pubkey_clear(certlib__pubkey *key);
 certlib_err certlib__verify(const certlib__pubkey *key, const uint8_t *msg, size_t len, const uint8_t *sig,

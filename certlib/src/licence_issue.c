@@ -240,9 +240,13 @@ static certlib_err check_spec(const certlib_signer *signer, const certlib_licenc
             if (strcmp(spec->elements[i].identifier, spec->elements[j].identifier) == 0)
                 return CERTLIB_E_ELEMENT_VALUE;
     }
-    if (spec->device_key.len) {
+    if (spec->device_key.len) { /* a key every verifier can use: P-256 points must be on the curve */
         certlib__cose_key key;
-        return certlib__cose_key_parse(spec->device_key, &key);
+        certlib__pubkey pub;
+        certlib_err err = certlib__cose_key_parse(spec->device_key, &key);
+        if (!err) err = certlib__cose_key_pubkey(&key, &pub);
+        if (!err) certlib__pubkey_clear(&pub);
+        return err;
     }
     return CERTLIB_OK;
 }

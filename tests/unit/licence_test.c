@@ -495,10 +495,15 @@ static void test_holder_binding(void **state)
     certlib_result_free(r);
     certlib_free(lic);
 
-    /* A key that is not one: refused at issuance. */
-    key[0] = 0x80; /* an array, not a map */
+    /* A key that is not one: refused at issuance. First a point off the curve (y's last bit flipped:
+     * the map ends with y), then something that is not a COSE_Key at all. */
     uint8_t *out = NULL;
     size_t out_len;
+    key[key_len - 1] ^= 1;
+    assert_int_equal(certlib_licence_issue(signer, &spec, &out, &out_len, NULL), CERTLIB_E_KEY);
+    assert_null(out);
+    key[key_len - 1] ^= 1;
+    key[0] = 0x80; /* an array, not a map */
     assert_int_equal(certlib_licence_issue(signer, &spec, &out, &out_len, NULL), CERTLIB_E_KEY);
     assert_null(out);
     certlib_free(key);
