@@ -1,5 +1,4 @@
 /* Holding a response until its access-log entry is durable. */
-#include <jansson.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,16 +70,4 @@ void authd_access_respond(struct authd_request *r, const struct authd_access *a,
     j->job.done = access_done;
     authd_async_init(&j->async, r->req, access_respond, access_release);
     authd_writer_submit(r->server->writer, &j->job);
-}
-
-void authd_access_respond_doc(struct authd_request *r, const struct authd_access *access, int status,
-                              json_t *doc)
-{
-    char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    if (!body) {
-        authd_problem(r->req, 503, "overloaded", "out of memory");
-        return;
-    }
-    authd_access_respond(r, access, status, body, strlen(body));
 }

@@ -25,9 +25,4 @@ struct authd_access {
 void authd_access_respond(struct authd_request *r, const struct authd_access *access, int status, char *body,
                           size_t body_len);
 
-/* The same with a JSON document (taken over, and dumped here). */
-struct json_t;
-void authd_access_respond_doc(struct authd_request *r, const struct authd_access *access, int status,
-                              struct json_t *doc);
-
 #endif

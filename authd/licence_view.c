@@ -6,24 +6,14 @@
 #include "licence_view.h"
 #include "statuslists.h"
 
-json_t *authd_json_base64url(const uint8_t *bytes, size_t len)
-{
-    size_t cap = sodium_base64_encoded_len(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *b64 = malloc(cap);
-    if (!b64) return NULL;
-    sodium_bin2base64(b64, cap, bytes, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    json_t *s = json_stringn_nocheck(b64, strlen(b64)); /* ASCII by construction: skip jansson's UTF-8 scan */
-    free(b64);
-    return s;
-}
-
-json_t *authd_json_masked(const char *id, size_t len)
+void authd_jsonw_masked(struct authd_jsonw *w, const char *id, size_t len)
 {
     char masked[64];
     if (len >= sizeof(masked) ||
         certlib_ident_mask(id, len, len >= 15 ? 6 : 2, len >= 15 ? 4 : 2, masked, sizeof(masked)))
-        return json_string("********");
-    return json_string(masked);
+        authd_jsonw_lit(w, "\"********\"");
+    else
+        authd_jsonw_cstring(w, masked);
 }
 
 static bool is_identifier(const char *name)
@@ -33,26 +23,32 @@ static bool is_identifier(const char *name)
            (n > 3 && strcmp(name + n - 3, "_id") == 0 && strcmp(name, "licence_id") != 0);
 }
 
-static json_t *element_value(const certlib_element *e)
+static void element_value(struct authd_jsonw *w, const certlib_element *e)
 {
     switch (e->type) {
     case CERTLIB_VALUE_TEXT:
     case CERTLIB_VALUE_DATE:
     case CERTLIB_VALUE_DATETIME:
-        return json_stringn(e->text, e->text_len);
+        authd_jsonw_string(w, e->text, e->text_len);
+        break;
     case CERTLIB_VALUE_INT:
-        return json_integer(e->integer);
+        authd_jsonw_int(w, e->integer);
+        break;
     case CERTLIB_VALUE_BOOL:
-        return json_boolean(e->boolean);
+        if (e->boolean)
+            authd_jsonw_lit(w, "true");
+        else
+            authd_jsonw_lit(w, "false");
+        break;
     default:
-        return json_null();
+        authd_jsonw_lit(w, "null");
     }
 }
 
-json_t *authd_licence_view(const struct authd_server *s, const char *id,
-                           const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
-                           const struct authd_matter_need *need, bool unmasked, uint8_t *holder_key,
-                           bool *holder_found)
+bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, const char *id,
+                        const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
+                        const struct authd_matter_need *need, bool unmasked, uint8_t *holder_key,
+                        bool *holder_found)
 {
     const struct authd_licence_type *type =
         authd_policy_type(s->policy, meta->type_code, strlen(meta->type_code));
@@ -76,50 +72,68 @@ json_t *authd_licence_view(const struct authd_server *s, const char *id,
                 if (!is_identifier(type->elements[i].name)) keep[n_keep++] = type->elements[i].name;
         }
         if (certlib_licence_disclose(licence, len, keep, n_keep, &reduced, &reduced_len) != CERTLIB_OK)
-            return NULL;
+            return false;
         licence = reduced;
     }
     /* The elements, read once from the full licence (no trust needed: nothing is vouched for here):
      * those sent are listed, identity numbers withheld from a masked client are shown masked. */
     certlib_result *r = NULL;
-    json_t *doc = NULL;
-    if (certlib_licence_verify(s->inspect_ctx, original, len, NULL, &r) != CERTLIB_OK) goto done;
+    if (certlib_licence_verify(s->inspect_ctx, original, len, NULL, &r) != CERTLIB_OK) {
+        certlib_free(reduced);
+        return false;
+    }
     if (holder_key) {
         const char *holder = certlib_result_holder_id(r);
         *holder_found = holder != NULL;
         if (holder) authd_store_holder_key(s->store, holder, strlen(holder), holder_key);
     }
-    doc = json_object();
-    json_t *elements = json_array(), *masked = json_object();
-    json_object_set_new(doc, "licence_id", json_string(id));
-    json_object_set_new(doc, "type", json_string(meta->type_code));
-    json_object_set_new(doc, "type_name", json_string(type ? type->name : ""));
-    json_object_set_new(doc, "issuer_code", json_string(meta->issuer_code));
-    json_object_set_new(doc, "status", json_string(authd_status_value_name(meta->status)));
-    json_object_set_new(doc, "licence", authd_json_base64url(licence, reduced_len));
-    for (size_t i = 0; i < certlib_result_element_count(r); i++) {
-        const certlib_element *e = certlib_result_element(r, i);
-        bool wanted = !need || strcmp(e->identifier, "licence_id") == 0;
-        for (size_t k = 0; need && !wanted && k < need->n_elements; k++)
-            wanted = strcmp(need->elements[k], e->identifier) == 0;
-        if (!wanted) continue;
-        if (!unmasked && is_identifier(e->identifier)) {
-            if (e->type == CERTLIB_VALUE_TEXT)
-                json_object_set_new(masked, e->identifier, authd_json_masked(e->text, e->text_len));
-            continue;
+    authd_jsonw_lit(w, "{\"licence_id\":");
+    authd_jsonw_cstring(w, id);
+    authd_jsonw_lit(w, ",\"type\":");
+    authd_jsonw_cstring(w, meta->type_code);
+    authd_jsonw_lit(w, ",\"type_name\":");
+    authd_jsonw_cstring(w, type ? type->name : "");
+    authd_jsonw_lit(w, ",\"issuer_code\":");
+    authd_jsonw_cstring(w, meta->issuer_code);
+    authd_jsonw_lit(w, ",\"status\":");
+    authd_jsonw_cstring(w, authd_status_value_name(meta->status));
+    authd_jsonw_lit(w, ",\"licence\":");
+    authd_jsonw_base64url(w, licence, reduced_len);
+    /* the elements sent, then the identity numbers withheld, masked */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass)
+            authd_jsonw_lit(w, "],\"masked\":{");
+        else
+            authd_jsonw_lit(w, ",\"elements\":[");
+        bool first = true;
+        for (size_t i = 0; i < certlib_result_element_count(r); i++) {
+            const certlib_element *e = certlib_result_element(r, i);
+            bool wanted = !need || strcmp(e->identifier, "licence_id") == 0;
+            for (size_t k = 0; need && !wanted && k < need->n_elements; k++)
+                wanted = strcmp(need->elements[k], e->identifier) == 0;
+            bool withheld = !unmasked && is_identifier(e->identifier);
+            if (!wanted || withheld != (pass == 1) || (withheld && e->type != CERTLIB_VALUE_TEXT)) continue;
+            if (!first) authd_jsonw_lit(w, ",");
+            first = false;
+            if (withheld) {
+                authd_jsonw_cstring(w, e->identifier);
+                authd_jsonw_lit(w, ":");
+                authd_jsonw_masked(w, e->text, e->text_len);
+                continue;
+            }
+            const struct authd_element_schema *schema = type ? authd_type_element(type, e->identifier) : NULL;
+            const char *label = schema ? schema->label : certlib_element_label(e->identifier);
+            authd_jsonw_lit(w, "{\"name\":");
+            authd_jsonw_cstring(w, e->identifier);
+            authd_jsonw_lit(w, ",\"label\":");
+            authd_jsonw_cstring(w, label);
+            authd_jsonw_lit(w, ",\"value\":");
+            element_value(w, e);
+            authd_jsonw_lit(w, "}");
         }
-        const struct authd_element_schema *schema = type ? authd_type_element(type, e->identifier) : NULL;
-        const char *label = schema ? schema->label : certlib_element_label(e->identifier);
-        json_t *el = json_object();
-        json_object_set_new(el, "name", json_string(e->identifier));
-        json_object_set_new(el, "label", label ? json_string(label) : json_null());
-        json_object_set_new(el, "value", element_value(e));
-        json_array_append_new(elements, el);
     }
-    json_object_set_new(doc, "elements", elements);
-    json_object_set_new(doc, "masked", masked);
-done:
+    authd_jsonw_lit(w, "}}");
     certlib_result_free(r);
     certlib_free(reduced);
-    return doc;
+    return true;
 }

@@ -1,6 +1,7 @@
 /* /v1/licences: issuing (issuer), fetching (issuer, counter for a matter, auditor) and status changes
  * (issuer). Issuance signs on the worker, then hands the write to the writer thread; the 201 goes out
  * only once the licence is durably stored. */
+#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "access_record.h"
 #include "async.h"
 #include "auth.h"
+#include "jsonw.h"
 #include "licence_view.h"
 #include "metrics.h"
 #include "router.h"
@@ -46,14 +48,11 @@ static void issue_respond(struct authd_async *a, h2o_req_t *req)
         authd_problem(req, 503, "overloaded", "out of memory");
         return;
     }
-    size_t b64_len = sodium_base64_ENCODED_LEN(j->licence_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    size_t cap = b64_len + strlen(qr) + CERTLIB_LICENCE_ID_MAX + 160;
+    size_t cap = authd_base64url_len(j->licence_len) + strlen(qr) + CERTLIB_LICENCE_ID_MAX + 160;
     char *body = h2o_mem_alloc_pool(&req->pool, cap), list_id[32];
     authd_statuslists_id(j->job.w.meta.issuer_code, j->job.w.meta.list_no, list_id);
     int n = snprintf(body, cap, "{\"licence_id\":\"%s\",\"licence\":\"", j->job.w.licence_id);
-    sodium_bin2base64(body + n, b64_len, j->licence, j->licence_len,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    n += (int)b64_len - 1;
+    n += (int)authd_base64url_encode(body + n, j->licence, j->licence_len);
     n += snprintf(body + n, cap - (size_t)n,
                   "\",\"qr\":\"%s\",\"status\":{\"list\":\"%s\",\"idx\":%u},\"log\":{\"index\":%llu}}", qr,
                   list_id, j->job.w.meta.status_idx, (unsigned long long)j->job.w.log_index);
@@ -403,16 +402,24 @@ void authd_route_licence_get(struct authd_request *r)
     bool unmasked = client->role != AUTHD_ROLE_COUNTER || client->unmasked;
     uint8_t holder_key[AUTHD_HOLDER_KEY_LEN];
     bool have_holder = false;
-    json_t *doc =
-        authd_licence_view(r->server, id.base, &meta, licence, len, need, unmasked, holder_key, &have_holder);
+    struct authd_jsonw w = {0};
+    bool viewed = authd_licence_view(&w, r->server, id.base, &meta, licence, len, need, unmasked, holder_key,
+                                     &have_holder);
     sodium_memzero(licence, len);
     free(licence);
-    if (!doc) {
-        authd_problem(req, 500, "store_failed", "the licence could not be read");
+    size_t body_len;
+    char *body = authd_jsonw_take(&w, &body_len);
+    if (!viewed || !body) {
+        if (body) sodium_memzero(body, body_len);
+        free(body);
+        authd_problem(req, viewed ? 503 : 500, viewed ? "overloaded" : "store_failed",
+                      viewed ? "out of memory" : "the licence could not be read");
         return;
     }
     if (client->role != AUTHD_ROLE_COUNTER) {
-        authd_send_json_doc(req, 200, doc);
+        authd_send_json(req, 200, authd_pool_copy(req, body, body_len));
+        sodium_memzero(body, body_len);
+        free(body);
         return;
     }
     /* A counter's fetch is an access like a lookup: recorded before it is answered. */
@@ -420,7 +427,8 @@ void authd_route_licence_get(struct authd_request *r)
     char licence_id[CERTLIB_LICENCE_ID_MAX];
     if (authd_query_param(req, "use_cause", &use_cause) != 0 || use_cause.len > 200 ||
         (use_cause.base && !authd_utf8_valid(use_cause.base, use_cause.len))) {
-        json_decref(doc);
+        sodium_memzero(body, body_len);
+        free(body);
         authd_problem(req, 400, "invalid_use_cause", "use_cause: at most 200 bytes of UTF-8");
         return;
     }
@@ -434,7 +442,7 @@ void authd_route_licence_get(struct authd_request *r)
                                         .licences = licence_id,
                                         .use_cause = use_cause.base,
                                         .use_cause_len = use_cause.len};
-    authd_access_respond_doc(r, &access, 200, doc);
+    authd_access_respond(r, &access, 200, body, body_len);
 }
 
 /* ---- status changes ---- */

@@ -70,12 +70,26 @@ void authd_route_lookup(struct authd_request *r)
         return;
     }
     bool unmasked = client->unmasked;
-    json_t *doc = json_object(), *licences = json_array(), *missing = json_array();
     bool found[16] = {false};
     /* every licence returned is named in the access-log entry */
     char *returned = calloc(n ? n : 1, CERTLIB_LICENCE_ID_MAX);
     size_t n_returned = 0, returned_len = 0;
     if (!returned) n = 0;
+    struct authd_jsonw w = {0};
+    authd_jsonw_lit(&w, "{\"holder_id\":");
+    if (unmasked)
+        authd_jsonw_string(&w, ident.normalized, ident.normalized_len);
+    else
+        authd_jsonw_masked(&w, ident.normalized, ident.normalized_len);
+    authd_jsonw_lit(&w, ",\"holder_kind\":");
+    authd_jsonw_cstring(&w, certlib_ident_kind_name((certlib_ident_kind)ident.kind));
+    authd_jsonw_lit(&w, ",\"matter\":{\"code\":");
+    authd_jsonw_cstring(&w, matter->code);
+    authd_jsonw_lit(&w, ",\"name\":");
+    authd_jsonw_cstring(&w, matter->name);
+    authd_jsonw_lit(&w, "},\"use_cause\":");
+    authd_jsonw_string(&w, use_cause.base, use_cause.len);
+    authd_jsonw_lit(&w, ",\"licences\":[");
     for (size_t i = 0; i < n; i++) {
         struct authd_licence_meta meta;
         if (authd_store_get(r->server->store, ids[i], strlen(ids[i]), &meta, NULL, NULL) != AUTHD_STORE_OK)
@@ -90,37 +104,42 @@ void authd_route_lookup(struct authd_request *r)
         if (authd_store_get(r->server->store, ids[i], strlen(ids[i]), &meta, &licence, &len) !=
             AUTHD_STORE_OK)
             continue;
-        json_t *view = authd_licence_view(r->server, ids[i], &meta, licence, len, &matter->needs[k], unmasked,
-                                          NULL, NULL);
+        size_t mark = w.len;
+        if (n_returned) authd_jsonw_lit(&w, ",");
+        bool viewed = authd_licence_view(&w, r->server, ids[i], &meta, licence, len, &matter->needs[k],
+                                         unmasked, NULL, NULL);
         sodium_memzero(licence, len);
         free(licence);
-        size_t id_len = strlen(ids[i]);
-        if (view) {
-            json_array_append_new(licences, view);
-            found[k] = true;
-            if (n_returned++) returned[returned_len++] = ',';
-            memcpy(returned + returned_len, ids[i], id_len + 1);
-            returned_len += id_len;
+        if (!viewed) {
+            w.len = mark; /* the comma goes: the view wrote nothing */
+            continue;
         }
+        size_t id_len = strlen(ids[i]);
+        found[k] = true;
+        if (n_returned++) returned[returned_len++] = ',';
+        memcpy(returned + returned_len, ids[i], id_len + 1);
+        returned_len += id_len;
     }
     free(ids);
-    for (size_t k = 0; k < matter->n_needs; k++)
-        if (!found[k])
-            json_array_append_new(missing, json_pack("{s:s, s:s}", "type", matter->needs[k].type->code,
-                                                     "type_name", matter->needs[k].type->name));
-    json_object_set_new(doc, "holder_id",
-                        unmasked ? json_string(ident.normalized)
-                                 : authd_json_masked(ident.normalized, ident.normalized_len));
-    json_object_set_new(doc, "holder_kind",
-                        json_string(certlib_ident_kind_name((certlib_ident_kind)ident.kind)));
-    json_object_set_new(doc, "matter", json_pack("{s:s, s:s}", "code", matter->code, "name", matter->name));
-    json_object_set_new(doc, "use_cause", json_stringn(use_cause.base, use_cause.len));
-    json_object_set_new(doc, "licences", licences);
-    json_object_set_new(doc, "missing", missing);
+    authd_jsonw_lit(&w, "],\"missing\":[");
+    for (size_t k = 0, listed = 0; k < matter->n_needs; k++) {
+        if (found[k]) continue;
+        if (listed++) authd_jsonw_lit(&w, ",");
+        authd_jsonw_lit(&w, "{\"type\":");
+        authd_jsonw_cstring(&w, matter->needs[k].type->code);
+        authd_jsonw_lit(&w, ",\"type_name\":");
+        authd_jsonw_cstring(&w, matter->needs[k].type->name);
+        authd_jsonw_lit(&w, "}");
+    }
+    authd_jsonw_lit(&w, "]}");
     sodium_memzero(&ident, sizeof(ident));
     authd_metrics_count(r->server->metrics, AUTHD_M_LOOKUPS);
-    if (!returned) {
-        json_decref(doc);
+    size_t body_len;
+    char *body = authd_jsonw_take(&w, &body_len);
+    if (!returned || !body) {
+        if (body) sodium_memzero(body, body_len);
+        free(body);
+        free(returned);
         authd_problem(req, 503, "overloaded", "out of memory");
         return;
     }
@@ -132,6 +151,6 @@ void authd_route_lookup(struct authd_request *r)
                                         .licences = returned,
                                         .use_cause = use_cause.base,
                                         .use_cause_len = use_cause.len};
-    authd_access_respond_doc(r, &access, 200, doc);
+    authd_access_respond(r, &access, 200, body, body_len);
     free(returned);
 }

