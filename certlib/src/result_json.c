@@ -26,9 +26,17 @@ static void str(struct certlib__out *o, const char *s)
         certlib__out_str(o, "null");
 }
 
+/* ,"name": — names are fixed ASCII words; no printf on this path (it was half of the rendering) */
+static void key(struct certlib__out *o, const char *name)
+{
+    certlib__out_bytes(o, ",\"", 2);
+    certlib__out_str(o, name);
+    certlib__out_bytes(o, "\":", 2);
+}
+
 static void field(struct certlib__out *o, const char *name, const char *value)
 {
-    certlib__out_fmt(o, ",\"%s\":", name);
+    key(o, name);
     str(o, value);
 }
 
@@ -67,8 +75,11 @@ static void render(struct certlib__out *o, const certlib_result *r)
     certlib__out_str(o, ",\"checks\":{");
     for (int c = 0; c < CERTLIB_CHECK_COUNT; c++) {
         certlib_check_result cr = certlib_result_check(r, (certlib_check)c);
-        certlib__out_fmt(o, "%s\"%s\":{\"state\":\"%s\",\"reason\":", c ? "," : "",
-                         certlib_check_name((certlib_check)c), certlib_check_state_name(cr.state));
+        certlib__out_str(o, c ? ",\"" : "\"");
+        certlib__out_str(o, certlib_check_name((certlib_check)c));
+        certlib__out_str(o, "\":{\"state\":\"");
+        certlib__out_str(o, certlib_check_state_name(cr.state));
+        certlib__out_str(o, "\",\"reason\":");
         str(o, cr.reason ? certlib_err_name(cr.reason) : NULL);
         certlib__out_str(o, "}");
     }
@@ -87,7 +98,8 @@ static void render(struct certlib__out *o, const certlib_result *r)
         field(o, "signed", a);
         field(o, "valid_from", b);
         field(o, "valid_until", c);
-        certlib__out_fmt(o, ",\"holder_bound\":%s", certlib_result_holder_bound(r) ? "true" : "false");
+        key(o, "holder_bound");
+        certlib__out_str(o, certlib_result_holder_bound(r) ? "true" : "false");
     }
     field(o, "status", certlib_status_name(certlib_result_status(r)));
     uint64_t log_index;
@@ -111,15 +123,21 @@ static void render(struct certlib__out *o, const certlib_result *r)
 
 char *certlib_result_to_json(const certlib_result *r, size_t *len)
 {
-    /* Measure, then write: one allocation of exactly the size needed. */
-    struct certlib__out measure = {NULL, 0, 0};
-    render(&measure, r);
-    size_t need = certlib__out_finish(&measure);
-    char *buf = malloc(need + 1);
-    if (!buf) return NULL;
-    struct certlib__out o = {buf, need + 1, 0};
-    render(&o, r);
-    certlib__out_finish(&o);
-    if (len) *len = need;
-    return buf;
+    /* Write into a buffer that fits most results, and again into one of the exact size when it did
+     * not: one rendering in the common case instead of a measuring pass and a writing pass. */
+    size_t cap = 4096;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        char *buf = malloc(cap);
+        if (!buf) return NULL;
+        struct certlib__out o = {buf, cap, 0};
+        render(&o, r);
+        size_t need = certlib__out_finish(&o);
+        if (need < cap) {
+            if (len) *len = need;
+            return buf;
+        }
+        free(buf);
+        cap = need + 1;
+    }
+    return NULL; /* not reached: the second buffer has the size the first rendering measured */
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -575,6 +576,66 @@ static void test_issue_refusals(void **state)
 }
 
 /* The status-list signer has no document-signer role: a licence it signs is refused. */
+/* certlib_result_to_json: the verdict, every check and element, for a result that fits the first
+ * buffer and for one (a 6 KB element full of characters to escape) that does not. */
+static void test_result_json(void **state)
+{
+    (void)state;
+    certlib_ctx *ctx = fixture_ctx();
+    certlib_signer *signer = fixture_signer("ed25519", "scjg");
+    static const char unit[] = "杭\"\\\t"; /* a character, a quote, a backslash, a tab: 6 bytes */
+    char *big = malloc(1000 * 6 + 1);
+    for (size_t i = 0; i < 1000; i++)
+        memcpy(big + i * 6, unit, 6);
+    big[6000] = '\0';
+    certlib_element elements[] = {{.identifier = "remarks", .type = CERTLIB_VALUE_TEXT, .text = big},
+                                  {.identifier = "count", .type = CERTLIB_VALUE_INT, .integer = -42}};
+    for (int size = 0; size < 2; size++) {
+        certlib_licence_spec spec;
+        fixture_spec(&spec);
+        if (size) spec.elements = elements, spec.n_elements = 2;
+        size_t len, json_len;
+        uint8_t *lic = fixture_licence(signer, &spec, &len);
+        certlib_result *r = fixture_verify(ctx, lic, len, 0);
+        char *json = certlib_result_to_json(r, &json_len);
+        assert_non_null(json);
+        assert_int_equal(strlen(json), json_len);
+        assert_true(size ? json_len > 4096 : json_len < 4096);
+        json_error_t error;
+        json_t *doc = json_loads(json, 0, &error);
+        if (!doc) fail_msg("not JSON: %s", error.text);
+        assert_string_equal(json_string_value(json_object_get(doc, "verdict")), "valid");
+        assert_true(json_is_null(json_object_get(doc, "reason")));
+        assert_int_equal(json_object_size(json_object_get(doc, "checks")), CERTLIB_CHECK_COUNT);
+        assert_string_equal(json_string_value(json_object_get(
+                                json_object_get(json_object_get(doc, "checks"), "signature"), "state")),
+                            "passed");
+        json_t *els = json_object_get(doc, "elements");
+        assert_int_equal(json_array_size(els), certlib_result_element_count(r));
+        int seen = 0;
+        for (size_t i = 0; size && i < json_array_size(els); i++) {
+            json_t *e = json_array_get(els, i);
+            const char *id = json_string_value(json_object_get(e, "identifier"));
+            if (!strcmp(id, "remarks")) {
+                assert_string_equal(json_string_value(json_object_get(e, "value")), big);
+                seen++;
+            }
+            if (!strcmp(id, "count")) {
+                assert_int_equal(json_integer_value(json_object_get(e, "value")), -42);
+                seen++;
+            }
+        }
+        assert_int_equal(seen, size ? 2 : 0);
+        json_decref(doc);
+        free(json);
+        certlib_result_free(r);
+        certlib_free(lic);
+    }
+    free(big);
+    certlib_signer_free(signer);
+    certlib_ctx_free(ctx);
+}
+
 static void test_signer_role(void **state)
 {
     (void)state;
@@ -609,6 +670,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_scope),
         cmocka_unit_test(test_holder_binding),
         cmocka_unit_test(test_issue_refusals),
+        cmocka_unit_test(test_result_json),
         cmocka_unit_test(test_signer_role),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
