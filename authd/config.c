@@ -229,10 +229,13 @@ static int top_status(struct authd_yaml *l, yaml_node_t *v, void *t)
 }
 
 SIZE_FIELD(writer_batch, "writer.max_batch", writer_max_batch, 1, 65536)
+SIZE_FIELD(writer_delay, "writer.commit_delay_us", writer_commit_delay_us, 0, 1000000)
+SIZE_FIELD(writer_fill, "writer.commit_fill", writer_commit_fill, 1, 65536)
 static int top_writer(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
-    static const struct authd_yaml_field fields[] = {{"max_batch", writer_batch}};
-    return authd_yaml_walk(l, v, "writer", fields, 1, t);
+    static const struct authd_yaml_field fields[] = {
+        {"max_batch", writer_batch}, {"commit_delay_us", writer_delay}, {"commit_fill", writer_fill}};
+    return authd_yaml_walk(l, v, "writer", fields, 3, t);
 }
 
 static int log_origin(struct authd_yaml *l, yaml_node_t *v, void *t)
@@ -297,6 +300,8 @@ static void set_defaults(struct authd_config *c)
     c->status_list_size = 1u << 20;
     c->status_ttl = 60;
     c->writer_max_batch = 1024;
+    c->writer_commit_delay_us = 500;
+    c->writer_commit_fill = 32;
     c->challenge_ttl = 120;
     c->challenge_capacity = 65536;
 }

@@ -41,9 +41,11 @@ struct authd_config {
     char *public_url;           /* base of the status-list URIs written into licences */
     struct authd_signer_config signers[AUTHD_MAX_SIGNERS];
     size_t signer_count;
-    uint32_t status_list_size; /* entries per status list */
-    uint32_t status_ttl;       /* seconds: CWT ttl and Cache-Control max-age of status lists */
-    size_t writer_max_batch;   /* most writes in one group commit */
+    uint32_t status_list_size;     /* entries per status list */
+    uint32_t status_ttl;           /* seconds: CWT ttl and Cache-Control max-age of status lists */
+    size_t writer_max_batch;       /* most writes in one group commit */
+    size_t writer_commit_delay_us; /* under load, wait up to this long for commit_fill writes */
+    size_t writer_commit_fill;
     uint32_t challenge_ttl;    /* seconds a holder-binding challenge may be answered in */
     size_t challenge_capacity; /* most outstanding challenges */
     struct authd_log_config {

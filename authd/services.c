@@ -83,7 +83,8 @@ int authd_services_start(struct authd_server *s, char *err, size_t err_cap)
     if (authd_statuslists_rebuild(s->statuslists, s->store, err, err_cap) != 0) return 1;
     if (!(s->challenges = authd_challenges_new(c->challenge_capacity, c->challenge_ttl)))
         return snprintf(err, err_cap, "out of memory"), 1;
-    if (!(s->writer = authd_writer_start(s->store, c->writer_max_batch, s->metrics)))
+    if (!(s->writer = authd_writer_start(s->store, c->writer_max_batch, c->writer_commit_delay_us,
+                                         c->writer_commit_fill, s->metrics)))
         return snprintf(err, err_cap, "cannot start the writer thread"), 1;
     return 0;
 }

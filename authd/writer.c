@@ -1,9 +1,11 @@
 /* Group commit: the thread sleeps until work arrives, then takes everything queued (up to max_batch)
  * as one transaction. Under load batches grow by themselves: while one commit is fsyncing, the next
- * batch queues up. */
+ * batch queues up; a short linger (commit_delay) makes them grow further. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "metrics.h"
 #include "writer.h"
@@ -13,6 +15,10 @@ struct authd_writer {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     struct authd_write_job *head, *tail;
+    size_t queued;
+    bool sleeping, lingering; /* waiting for any work; waiting for `fill` writes */
+    long delay_ns;            /* commit_delay_us, in ns */
+    size_t fill;              /* commit_fill */
     int stopping;
     struct authd_store *store;
     size_t max_batch;
@@ -23,24 +29,55 @@ struct authd_writer {
     struct authd_write_job **jobs;
 };
 
+#define BUSY_NS 5000000L /* a commit this recent means load */
+
+/* With the lock held: under load (work was waiting, or the last commit was moments ago) and with
+ * fewer than `fill` writes queued, waits up to the delay for more. Submitters wake the writer only
+ * once `fill` is reached, so lingering costs no wake-up per write. */
+static void linger(struct authd_writer *w, bool waited, const struct timespec *last_commit)
+{
+    if (w->delay_ns <= 0 || w->queued >= w->fill || w->stopping) return;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    long since = (until.tv_sec - last_commit->tv_sec) * 1000000000L + (until.tv_nsec - last_commit->tv_nsec);
+    if (waited && since >= BUSY_NS) return; /* idle: commit at once */
+    until.tv_nsec += w->delay_ns;
+    while (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    w->lingering = true;
+    while (w->queued < w->fill && !w->stopping)
+        if (pthread_cond_timedwait(&w->wake, &w->lock, &until) != 0) break; /* the delay is over */
+    w->lingering = false;
+}
+
 static void *writer_main(void *arg)
 {
     struct authd_writer *w = arg;
     struct authd_store_write *batch = w->batch;
     struct authd_write_job **jobs = w->jobs;
+    struct timespec last = {0, 0};
     for (;;) {
         pthread_mutex_lock(&w->lock);
-        while (!w->head && !w->stopping)
+        bool waited = false;
+        while (!w->head && !w->stopping) {
+            w->sleeping = true;
             pthread_cond_wait(&w->wake, &w->lock);
+            w->sleeping = false;
+            waited = true;
+        }
         if (!w->head && w->stopping) {
             pthread_mutex_unlock(&w->lock);
             break;
         }
+        linger(w, waited, &last);
         size_t n = 0;
         while (w->head && n < w->max_batch) {
             jobs[n++] = w->head;
             w->head = w->head->next;
         }
+        w->queued -= n;
         if (!w->head) w->tail = NULL;
         pthread_mutex_unlock(&w->lock);
 
@@ -49,6 +86,7 @@ static void *writer_main(void *arg)
         char err[256];
         if (authd_store_apply(w->store, batch, n, err, sizeof(err)) != 0) fprintf(stderr, "authd: %s\n", err);
         authd_metrics_batch(w->metrics, n);
+        clock_gettime(CLOCK_MONOTONIC, &last);
         for (size_t i = 0; i < n; i++) {
             jobs[i]->w = batch[i]; /* every out field (result, before, log index) comes back */
             jobs[i]->done(jobs[i]);
@@ -61,8 +99,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_batch,
-                                        struct authd_metrics *metrics)
+struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_batch, size_t delay_us,
+                                        size_t fill, struct authd_metrics *metrics)
 {
     struct authd_writer *w = calloc(1, sizeof(*w));
     if (!w) return NULL;
@@ -71,8 +109,14 @@ struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_ba
     w->metrics = metrics;
     w->batch = malloc(max_batch * sizeof(*w->batch));
     w->jobs = malloc(max_batch * sizeof(*w->jobs));
+    w->delay_ns = (long)delay_us * 1000;
+    w->fill = fill;
     pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->wake, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->wake, &attr);
+    pthread_condattr_destroy(&attr);
     pthread_cond_init(&w->idle, NULL);
     if (!w->batch || !w->jobs || pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         free(w->batch);
@@ -92,8 +136,10 @@ void authd_writer_submit(struct authd_writer *w, struct authd_write_job *job)
     else
         w->head = job;
     w->tail = job;
+    w->queued++;
     w->in_flight++;
-    pthread_cond_signal(&w->wake);
+    /* wake the writer only when it waits for this: not for every write while it lingers or commits */
+    if (w->sleeping || (w->lingering && w->queued >= w->fill)) pthread_cond_signal(&w->wake);
     pthread_mutex_unlock(&w->lock);
 }
 

@@ -18,8 +18,12 @@ struct authd_write_job {
 struct authd_writer;
 struct authd_metrics;
 
-struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_batch,
-                                        struct authd_metrics *metrics);
+/* Under load (the last commit ended less than 5 ms ago, or work was waiting), a commit of fewer than
+ * `fill` writes first waits up to `delay_us` for more, like PostgreSQL's commit_delay: fewer commits,
+ * so fewer fsyncs, page writes and checkpoint signatures per write. An idle server commits at once.
+ * delay_us 0 turns this off. */
+struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_batch, size_t delay_us,
+                                        size_t fill, struct authd_metrics *metrics);
 /* Queues a job; never blocks on the disk. */
 void authd_writer_submit(struct authd_writer *w, struct authd_write_job *job);
 /* Waits until every job submitted so far is done (its completion has run). */

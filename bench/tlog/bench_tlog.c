@@ -116,7 +116,7 @@ static void *issuer_thread(void *arg)
 static double issue_round(struct authd_store *store, const certlib_signer *signer, double seconds)
 {
     struct round r = {.store = store, .signer = signer};
-    if (!(r.writer = authd_writer_start(store, 4096, NULL))) die("writer");
+    if (!(r.writer = authd_writer_start(store, 4096, 0, 1, NULL))) die("writer");
     pthread_t t[WORKERS];
     for (int i = 0; i < WORKERS; i++)
         pthread_create(&t[i], NULL, issuer_thread, &r);

@@ -7,7 +7,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import KEYS, REPO_ROOT, Authd, assert_problem, run_certctl, token
+from conftest import AUTHD, KEYS, REPO_ROOT, Authd, assert_problem, run_certctl, token
 
 BIZ = "11100000000013338W001"        # 营业执照, issued by issuer-scjg (SM2)
 MARRIAGE = "11100000000013338W002"   # 结婚证, issuer-mz (Ed25519)
@@ -362,6 +362,42 @@ def test_restart_keeps_everything(tmp_path):
             (d["status"]["list"], d["status"]["idx"]) for d in issued}
     finally:
         assert server.stop() == 0
+
+
+def test_commit_delay(tmp_path):
+    """writer.commit_delay_us: an idle server commits at once; under load the writer waits (here up to
+    1 s, for 1,000 writes that never come) so one commit covers the whole burst."""
+    import concurrent.futures
+    import time
+
+    def batches():
+        _, _, text = server.request("GET", "/metrics", token="admin")
+        lines = dict(line.rsplit(" ", 1) for line in text.decode().splitlines() if line.startswith("authd_writer"))
+        return int(lines["authd_writer_batch_size_count"]), int(lines["authd_writer_batch_size_sum"])
+
+    server = Authd(tmp_path, extra_config="writer:\n  commit_delay_us: 1000000\n  commit_fill: 1000\n").start()
+    try:
+        time.sleep(0.1)  # idle
+        started = time.monotonic()
+        issue_ok(server)
+        assert time.monotonic() - started < 0.5  # no lingering when idle
+        count, total = batches()
+        started = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(20) as pool:
+            docs = list(pool.map(lambda _: issue_ok(server), range(20)))
+        elapsed = time.monotonic() - started
+        assert len({d["licence_id"] for d in docs}) == 20
+        count2, total2 = batches()
+        assert total2 - total == 20
+        # the first write of the burst may commit alone (the writer was idle); the rest wait together
+        assert count2 - count <= 3, (count2 - count)
+        assert 0.9 < elapsed < 10, elapsed
+    finally:
+        assert server.stop() == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(server.config.read_text().replace("commit_delay_us: 1000000", "commit_delay_us: 1000001"))
+    r = subprocess.run([AUTHD, "--config", str(bad)], capture_output=True, timeout=30)
+    assert r.returncode == 2 and b"writer.commit_delay_us: 1000001 is out of range [0, 1000000]" in r.stderr
 
 
 def test_kill_during_issuance_loses_nothing_acknowledged(tmp_path):
