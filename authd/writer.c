@@ -110,7 +110,7 @@ struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_ba
     w->batch = malloc(max_batch * sizeof(*w->batch));
     w->jobs = malloc(max_batch * sizeof(*w->jobs));
     w->delay_ns = (long)delay_us * 1000;
-    w->fill = fill;
+    w->fill = fill < max_batch ? fill : max_batch; /* a batch never holds more */
     pthread_mutex_init(&w->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
