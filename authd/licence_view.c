@@ -52,11 +52,14 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
 {
     const struct authd_licence_type *type =
         authd_policy_type(s->policy, meta->type_code, strlen(meta->type_code));
+    /* One parse: the elements come from reading the full licence (no trust needed: nothing is vouched
+     * for here), and the copy sent is disclosed from that same reading. */
+    certlib_result *r = NULL;
+    if (certlib_licence_verify(s->inspect_ctx, licence, len, NULL, &r) != CERTLIB_OK) return false;
     const char *keep[80];
     size_t n_keep = 0;
     uint8_t *reduced = NULL;
     size_t reduced_len = len;
-    const uint8_t *original = licence;
     /* Which elements go out: the matter's (or all), minus identity numbers for masked clients. */
     if (need || !unmasked) {
         if (need) {
@@ -71,16 +74,11 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
             for (size_t i = 0; type && i < type->n_elements && n_keep < 80; i++)
                 if (!is_identifier(type->elements[i].name)) keep[n_keep++] = type->elements[i].name;
         }
-        if (certlib_licence_disclose(licence, len, keep, n_keep, &reduced, &reduced_len) != CERTLIB_OK)
+        if (certlib_result_disclose(r, keep, n_keep, &reduced, &reduced_len) != CERTLIB_OK) {
+            certlib_result_free(r);
             return false;
+        }
         licence = reduced;
-    }
-    /* The elements, read once from the full licence (no trust needed: nothing is vouched for here):
-     * those sent are listed, identity numbers withheld from a masked client are shown masked. */
-    certlib_result *r = NULL;
-    if (certlib_licence_verify(s->inspect_ctx, original, len, NULL, &r) != CERTLIB_OK) {
-        certlib_free(reduced);
-        return false;
     }
     if (holder_key) {
         const char *holder = certlib_result_holder_id(r);

@@ -6,7 +6,8 @@
 #include "result.h"
 
 static const char *const check_names[CERTLIB_CHECK_COUNT] = {
-    "structure", "signer", "signature", "certificates", "scope", "validity", "digests", "status", "logged", "holder",
+    "structure", "signer",  "signature", "certificates", "scope",
+    "validity",  "digests", "status",    "logged",       "holder",
 };
 
 const char *certlib_check_name(certlib_check check)
@@ -76,10 +77,14 @@ certlib_err certlib__result_fill(certlib_result *r, const certlib__licence *lic)
 {
     /* Room for every string: each is a piece of the input plus its NUL; the signer's O comes later. */
     size_t arena = r->input_len + 4 * lic->n_items + 512;
-    char *block = malloc(lic->n_items * sizeof(certlib_element) + arena);
+    size_t elements = lic->n_items * sizeof(certlib_element), items = lic->n_items * sizeof(certlib__item);
+    char *block = malloc(elements + items + arena);
     if (!block) return CERTLIB_E_NOMEM;
     r->elements = (certlib_element *)(void *)block;
-    r->arena = block + lic->n_items * sizeof(certlib_element);
+    /* The items' slices point into the licence parsed, which is the result's own copy of the input. */
+    r->items = (certlib__item *)(void *)(block + elements);
+    if (items) memcpy(r->items, lic->items, items);
+    r->arena = block + elements + items;
     r->arena_cap = arena;
     r->arena_used = 0;
     const uint8_t *ns_source = NULL;
@@ -117,6 +122,7 @@ certlib_err certlib__result_fill(certlib_result *r, const certlib__licence *lic)
     }
     r->holder_bound = !(mso->device_key.len == certlib__unbound_device_key_len &&
                         memcmp(mso->device_key.ptr, certlib__unbound_device_key, mso->device_key.len) == 0);
+    r->issuer_auth_raw = lic->issuer_auth_raw; /* every item is in: certlib_result_disclose may use them */
     return CERTLIB_OK;
 }
 

@@ -17,6 +17,8 @@ struct certlib_result {
 
     certlib_element *elements;
     size_t n_elements;
+    certlib__item *items;          /* the parsed items (slices into input), for certlib_result_disclose */
+    certlib_slice issuer_auth_raw; /* likewise; NULL ptr when the structure was never read */
     const char *licence_id, *licence_type, *issuer_code, *issuer_name, *holder_name, *holder_id;
     certlib_alg alg;
     bool have_validity;

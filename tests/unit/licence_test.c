@@ -121,6 +121,35 @@ static void test_selective_disclosure(void **state)
     /* issuerAuth travels byte for byte. */
     size_t tail = 200;
     assert_memory_equal(lic + len - tail, none + none_len - tail, tail);
+
+    /* From a verification's reading: the same bytes as disclosing the licence afresh, for any verdict
+     * (here valid, and refused by a context that trusts no one); nothing from an unreadable licence. */
+    certlib_ctx *nobody;
+    assert_int_equal(certlib_ctx_new(&nobody), CERTLIB_OK);
+    for (int trusted = 0; trusted < 2; trusted++) {
+        r = fixture_verify(trusted ? ctx : nobody, lic, len, 0);
+        assert_int_equal(certlib_result_verdict(r),
+                         trusted ? CERTLIB_VERDICT_VALID : CERTLIB_VERDICT_INVALID);
+        for (size_t n_keep = 0; n_keep <= 3; n_keep++) {
+            uint8_t *a, *b;
+            size_t a_len, b_len;
+            assert_int_equal(certlib_result_disclose(r, keep, n_keep, &a, &a_len), CERTLIB_OK);
+            assert_int_equal(certlib_licence_disclose(lic, len, keep, n_keep, &b, &b_len), CERTLIB_OK);
+            assert_int_equal(a_len, b_len);
+            assert_memory_equal(a, b, a_len);
+            certlib_free(a);
+            certlib_free(b);
+        }
+        certlib_result_free(r);
+    }
+    r = fixture_verify(ctx, lic, len / 2, 0); /* truncated: its structure cannot be read */
+    uint8_t *out = (uint8_t *)"untouched";
+    size_t out_len = 7;
+    assert_int_equal(certlib_result_disclose(r, keep, 3, &out, &out_len), CERTLIB_E_INVALID_ARGUMENT);
+    assert_null(out);
+    assert_int_equal(out_len, 0);
+    certlib_result_free(r);
+    certlib_ctx_free(nobody);
     certlib_free(lic);
     certlib_free(small);
     certlib_free(none);

@@ -132,6 +132,16 @@ CERTLIB_API const certlib_element *certlib_result_find(const certlib_result *res
                                                        const char *identifier);
 
 /**
+ * The licence just read, reduced to the elements named in `keep` exactly as certlib_licence_disclose
+ * reduces it (same bytes), from what verification already parsed: a counter that verified a licence
+ * can pass on less of it without parsing it again. Whatever the verdict, as long as the licence's
+ * structure could be read; CERTLIB_E_INVALID_ARGUMENT otherwise. `*out` is freed with certlib_free.
+ */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_result_disclose(const certlib_result *result,
+                                                                  const char *const *keep, size_t n_keep,
+                                                                  uint8_t **out, size_t *out_len);
+
+/**
  * The result as one JSON object (certctl verify --json prints it): verdict, reason, every check with
  * its state and reason, the licence facts, validity, status and the disclosed elements with their
  * Chinese labels. A NUL-terminated malloc'd string freed with certlib_free; NULL when out of memory.
