@@ -1,6 +1,7 @@
 /* libFuzzer target for licence verification and disclosure against the demo trust bundle: any
- * bytes as a licence. A result always comes back, its verdict is one of the three, and anything
- * disclosure accepts must verify to the same signature verdict as its source. */
+ * bytes as a licence. A result always comes back, its verdict is one of the three, anything
+ * disclosure accepts must verify to the same signature verdict as its source, and disclosing from a
+ * verification's reading (certlib_result_disclose) gives the very bytes certlib_licence_disclose does. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static certlib_check_state signature_state(const uint8_t *data, size_t size)
+static const char *const keep[] = {"holder_name", "registered_capital"};
+
+/* The signature check's state; `disclosed` (when not NULL) receives certlib_result_disclose's copy. */
+static certlib_check_state signature_state(const uint8_t *data, size_t size, uint8_t **disclosed,
+                                           size_t *disclosed_len)
 {
     certlib_verify_opts opts = {.now = 1795500000};
     certlib_result *r;
@@ -30,6 +35,8 @@ static certlib_check_state signature_state(const uint8_t *data, size_t size)
         const certlib_element *e = certlib_result_element(r, i);
         if (!e->ns || !e->identifier || (e->text && strlen(e->text) > size)) abort();
     }
+    if (disclosed && certlib_result_disclose(r, keep, 2, disclosed, disclosed_len) != CERTLIB_OK)
+        *disclosed = NULL;
     certlib_check_state s = certlib_result_check(r, CERTLIB_CHECK_SIGNATURE).state;
     certlib_result_free(r);
     return s;
@@ -37,13 +44,19 @@ static certlib_check_state signature_state(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    certlib_check_state before = signature_state(data, size);
-    const char *keep[] = {"holder_name", "registered_capital"};
-    uint8_t *out;
-    size_t out_len;
+    uint8_t *from_result, *out = NULL;
+    size_t from_result_len, out_len = 0;
+    certlib_check_state before = signature_state(data, size, &from_result, &from_result_len);
     if (certlib_licence_disclose(data, size, keep, 2, &out, &out_len) == CERTLIB_OK) {
-        if (before == CERTLIB_CHECK_PASSED && signature_state(out, out_len) != CERTLIB_CHECK_PASSED) abort();
-        certlib_free(out);
+        if (before == CERTLIB_CHECK_PASSED &&
+            signature_state(out, out_len, NULL, NULL) != CERTLIB_CHECK_PASSED)
+            abort();
     }
+    /* whatever verification could read, disclosure can, to the same bytes (verification asks more of
+     * a licence's structure than disclosure, so not the other way round) */
+    if (from_result && (!out || from_result_len != out_len || memcmp(from_result, out, out_len) != 0))
+        abort();
+    certlib_free(out);
+    certlib_free(from_result);
     return 0;
 }
