@@ -8,22 +8,18 @@
  *     rewrote its history is reported loudly;
  *   - every entry decodes.
  * It can also list the licences an issuer signed in a time window. */
-#include <curl/curl.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "certctl.h"
+#include "certctl_fetch.h"
 #include "certlib/logentry.h"
 #include "certlib/tlog.h"
-
-#define MAX_FETCH (64u << 20) /* an entry bundle of 256 entries of at most 64 KiB, with room */
 
 void certctl_audit_usage(FILE *out)
 {
@@ -52,98 +48,6 @@ void certctl_audit_usage(FILE *out)
             "2 on usage errors or when the log cannot be reached.\n");
 }
 
-/* ---- fetching ---- */
-
-struct source {
-    CURL *curl;
-    struct curl_slist *headers;
-    const char *base; /* URL or directory, without a trailing slash */
-    bool http;
-    const char *mirror;
-};
-
-struct buf {
-    uint8_t *p;
-    size_t len, cap;
-};
-
-static size_t on_data(char *data, size_t size, size_t n, void *arg)
-{
-    struct buf *b = arg;
-    size_t add = size * n;
-    if (b->len + add > MAX_FETCH) return 0;
-    if (b->len + add > b->cap) {
-        size_t cap = (b->len + add) * 2;
-        uint8_t *p = realloc(b->p, cap);
-        if (!p) return 0;
-        b->p = p, b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, add);
-    b->len += add;
-    return add;
-}
-
-static int mkdirs_for(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return 0;
-}
-
-/* Fetches `rel` under the source: 0 with the bytes, 1 when the log does not have it (HTTP 404, no
- * such file), -1 when the source cannot be reached (printed). */
-static int fetch(struct source *s, const char *rel, uint8_t **out, size_t *len)
-{
-    char where[4096];
-    snprintf(where, sizeof(where), "%s/%s", s->base, rel);
-    int rc;
-    if (s->http) {
-        struct buf b = {0};
-        curl_easy_setopt(s->curl, CURLOPT_URL, where);
-        curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, &b);
-        CURLcode c = curl_easy_perform(s->curl);
-        long code = 0;
-        curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
-        if (c != CURLE_OK) {
-            fprintf(stderr, "certctl audit: %s: %s\n", where, curl_easy_strerror(c));
-            free(b.p);
-            return -1;
-        }
-        if (code == 404) {
-            free(b.p);
-            return 1;
-        }
-        if (code != 200) {
-            fprintf(stderr, "certctl audit: %s: HTTP %ld%s\n", where, code,
-                    code == 401 || code == 403 ? " (the access log needs an auditor's --token)" : "");
-            free(b.p);
-            return -1;
-        }
-        *out = b.p ? b.p : malloc(1);
-        *len = b.len;
-        rc = 0;
-    } else {
-        if (access(where, F_OK) != 0) return 1;
-        if (certctl_read_file("audit", where, MAX_FETCH, out, len)) return -1;
-        rc = 0;
-    }
-    if (s->mirror) {
-        char copy[4096];
-        snprintf(copy, sizeof(copy), "%s/%s", s->mirror, rel);
-        if (mkdirs_for(copy) != 0 || certctl_write_file("audit", copy, *out, *len) != 0) {
-            free(*out);
-            return -1;
-        }
-    }
-    return rc;
-}
-
 /* ---- rebuilding the tree ---- */
 
 /* The right edge of the tree being rebuilt: complete subtrees of decreasing size. Hashes of levels
@@ -158,7 +62,7 @@ struct rebuild {
     uint64_t tile_index[8];
 };
 
-static int compare_tile(struct source *s, struct rebuild *r, unsigned L, bool partial);
+static int compare_tile(struct certctl_source *s, struct rebuild *r, unsigned L, bool partial);
 static int g_failures;
 
 __attribute__((format(printf, 1, 2))) static void report(const char *fmt, ...)
@@ -172,7 +76,8 @@ __attribute__((format(printf, 1, 2))) static void report(const char *fmt, ...)
     g_failures++;
 }
 
-static int keep_for_tile(struct source *s, struct rebuild *r, unsigned level, const certlib_tlog_hash h)
+static int keep_for_tile(struct certctl_source *s, struct rebuild *r, unsigned level,
+                         const certlib_tlog_hash h)
 {
     if (level % CERTLIB_TLOG_TILE_HEIGHT) return 0;
     unsigned L = level / CERTLIB_TLOG_TILE_HEIGHT;
@@ -184,7 +89,7 @@ static int keep_for_tile(struct source *s, struct rebuild *r, unsigned level, co
     return 0;
 }
 
-static int add_leaf(struct source *s, struct rebuild *r, const certlib_tlog_hash leaf)
+static int add_leaf(struct certctl_source *s, struct rebuild *r, const certlib_tlog_hash leaf)
 {
     memcpy(r->stack[r->depth], leaf, CERTLIB_TLOG_HASH_LEN);
     r->levels[r->depth++] = 0;
@@ -215,7 +120,7 @@ static void root_of(const struct rebuild *r, certlib_tlog_hash out)
 
 /* Compares what the log serves as tile L (full, or the partial one at the end) with the rebuilt
  * hashes. Returns -1 only when the source cannot be reached. */
-static int compare_tile(struct source *s, struct rebuild *r, unsigned L, bool partial)
+static int compare_tile(struct certctl_source *s, struct rebuild *r, unsigned L, bool partial)
 {
     certlib_tile t = {(int)L, r->tile_index[L], r->tile_fill[L]};
     if (t.width == 0) return 0;
@@ -223,7 +128,7 @@ static int compare_tile(struct source *s, struct rebuild *r, unsigned L, bool pa
     if (certlib_tile_path(&t, path, sizeof(path)) != CERTLIB_OK) return -1;
     uint8_t *got;
     size_t len;
-    int rc = fetch(s, path, &got, &len);
+    int rc = certctl_fetch(s, path, &got, &len);
     if (rc < 0) return -1;
     if (rc == 1)
         report("the log does not serve %s", path);
@@ -242,7 +147,7 @@ static int compare_tile(struct source *s, struct rebuild *r, unsigned L, bool pa
 /* ---- entries ---- */
 
 struct audit {
-    struct source *src;
+    struct certctl_source *src;
     struct rebuild tree;
     uint64_t old_size; /* the state's checkpoint */
     certlib_tlog_hash old_root;
@@ -335,9 +240,9 @@ int certctl_audit_main(int argc, char **argv)
                                              {"quiet", no_argument, NULL, O_QUIET},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *log = NULL, *key_arg = NULL, *state = NULL, *token = NULL, *cacert = NULL;
+    const char *log = NULL, *key_arg = NULL, *state = NULL, *token = NULL, *cacert = NULL, *mirror = NULL;
     struct audit a = {.from = INT64_MIN, .to = INT64_MAX};
-    struct source src = {0};
+    struct certctl_source src = {0};
     bool quiet = false;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -358,7 +263,7 @@ int certctl_audit_main(int argc, char **argv)
             cacert = optarg;
             break;
         case O_MIRROR:
-            src.mirror = optarg;
+            mirror = optarg;
             break;
         case O_ISSUER:
             a.issuer = optarg;
@@ -387,48 +292,15 @@ int certctl_audit_main(int argc, char **argv)
     certlib_note_verifier key;
     if (certctl_load_log_key("audit", key_arg, &key)) return CERTCTL_EXIT_USAGE;
 
-    char base[4096];
-    snprintf(base, sizeof(base), "%s", log);
-    size_t bl = strlen(base);
-    while (bl > 1 && base[bl - 1] == '/')
-        base[--bl] = '\0';
-    src.base = base;
-    src.http = strncmp(base, "http://", 7) == 0 || strncmp(base, "https://", 8) == 0;
     int status = CERTCTL_EXIT_USAGE;
-    char *auth = NULL;
     uint8_t *cp_text = NULL;
-    if (src.http) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || !(src.curl = curl_easy_init())) {
-            fprintf(stderr, "certctl audit: libcurl cannot start\n");
-            return CERTCTL_EXIT_USAGE;
-        }
-        curl_easy_setopt(src.curl, CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(src.curl, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(src.curl, CURLOPT_CONNECTTIMEOUT, 10L);
-        curl_easy_setopt(src.curl, CURLOPT_USERAGENT, "certctl-audit/1");
-        if (cacert) curl_easy_setopt(src.curl, CURLOPT_CAINFO, cacert);
-        if (token) {
-            uint8_t *t;
-            size_t tl;
-            if (certctl_read_file("audit", token, 4096, &t, &tl)) goto done;
-            while (tl && (t[tl - 1] == '\n' || t[tl - 1] == '\r'))
-                tl--;
-            size_t cap = tl + 32;
-            auth = malloc(cap);
-            if (auth) snprintf(auth, cap, "authorization: Bearer %.*s", (int)tl, (const char *)t);
-            memset(t, 0, tl); /* a secret */
-            free(t);
-            if (!auth) goto done;
-            src.headers = curl_slist_append(NULL, auth);
-            curl_easy_setopt(src.curl, CURLOPT_HTTPHEADER, src.headers);
-        }
-    }
+    if (certctl_source_open(&src, log, token, cacert, mirror)) goto done;
 
     /* The checkpoint, then the one seen last time. */
     size_t cp_len;
-    int rc = fetch(&src, "checkpoint", &cp_text, &cp_len);
+    int rc = certctl_fetch(&src, "checkpoint", &cp_text, &cp_len);
     if (rc) {
-        if (rc == 1) fprintf(stderr, "certctl audit: %s has no checkpoint\n", base);
+        if (rc == 1) fprintf(stderr, "certctl audit: %s has no checkpoint\n", src.base);
         goto done;
     }
     certlib_checkpoint cp, old;
@@ -467,7 +339,7 @@ int certctl_audit_main(int argc, char **argv)
         uint8_t *bundle;
         size_t len;
         if (certlib_tile_path(&t, path, sizeof(path)) != CERTLIB_OK) goto done;
-        rc = fetch(&src, path, &bundle, &len);
+        rc = certctl_fetch(&src, path, &bundle, &len);
         if (rc < 0) goto done;
         if (rc == 1) {
             report("the log does not serve %s", path);
@@ -509,14 +381,6 @@ done:
     for (unsigned L = 0; L < 8; L++)
         free(a.tree.tiles[L]);
     free(cp_text);
-    if (auth) {
-        memset(auth, 0, strlen(auth));
-        free(auth);
-    }
-    curl_slist_free_all(src.headers);
-    if (src.curl) {
-        curl_easy_cleanup(src.curl);
-        curl_global_cleanup();
-    }
+    certctl_source_close(&src);
     return status;
 }
