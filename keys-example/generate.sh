@@ -30,8 +30,85 @@ write_vkeys() {
         rm -f "$raw"
     done
 }
+
+# Demo departments: short name, unified social credit code (GB 32100, valid check characters,
+# category 11 = 机关, region 330100 = 杭州市), Chinese name, and the licence types of
+# policies/licence-types.yaml it issues (its signer certificate's scope in the trust bundle).
+departments=(
+    "scjg 11330100002498113P 杭州市市场监督管理局 11100000000013338W001,11100000000013338W009"
+    "mz 11330100002498121J 杭州市民政局 11100000000013338W002,11100000000013338W003"
+    "ga 1133010000249813XA 杭州市公安局 11100000000013338W004,11100000000013338W005"
+    "zrzy 113301000024981565 杭州市规划和自然资源局 11100000000013338W006"
+    "wjw 113301000024981640 杭州市卫生健康委员会 11100000000013338W007"
+    "rs 11330100002498172T 杭州市人力资源和社会保障局 11100000000013338W008"
+)
+STATUS_USCC=11330100002498148A # 杭州市数据资源管理局, signs the status lists
+STATUS_NAME=杭州市数据资源管理局
+# Where the example authd and the tests' authd publish status lists (public_url: loopback, any port):
+# the only URIs the demo status signers may sign lists for.
+STATUS_URI_PREFIXES='"http://127.0.0.1:", "https://127.0.0.1:"'
+
+
+label() {
+    case $1 in
+    sm2) echo "SM2" ;;
+    p256) echo "P-256" ;;
+    ed25519) echo "Ed25519" ;;
+    esac
+}
+
+# The trust bundle (format: docs/formats.md). Scope: the SM2 and P-256 roots may sign every licence
+# type for issuers anywhere in 浙江省 (region prefix 33); the Ed25519 root only for 杭州市 (3301). Each
+# department's document signer is limited to its own licence types; the status signers to the example
+# authd's status URIs and the six departments.
+write_trust() {
+    pem_json() { awk 'BEGIN { ORS = "" } { gsub(/\r/, ""); print $0 "\\n" }' "$1"; }
+    local issuers="" sep
+    for d in "${departments[@]}"; do
+        read -r _ uscc _ _ <<<"$d"
+        issuers="$issuers${issuers:+, }\"$uscc\""
+    done
+    {
+        echo '{'
+        echo '  "version": 1,'
+        echo '  "roots": ['
+        sep=""
+        for alg in sm2 p256 ed25519; do
+            region=33
+            [ "$alg" = ed25519 ] && region=3301
+            printf '%s    {\n      "name": "浙江省电子证照演示根 %s",\n' "$sep" "$(label "$alg")"
+            printf '      "licence_types": ["*"],\n      "regions": ["%s"],\n' "$region"
+            printf '      "certificate": "%s"\n    }' "$(pem_json "pki/$alg/root.crt")"
+            sep=$',\n'
+        done
+        printf '\n  ],\n  "signers": [\n'
+        sep=""
+        for alg in sm2 p256 ed25519; do
+            for d in "${departments[@]}"; do
+                read -r short _ _ types <<<"$d"
+                printf '%s    {"licence_types": ["%s"],\n     "certificate": "%s"}' "$sep" "${types//,/\", \"}" \
+                    "$(pem_json "pki/$alg/$short.crt")"
+                sep=$',\n'
+            done
+        done
+        printf '\n  ],\n  "status_signers": [\n'
+        sep=""
+        for alg in sm2 p256 ed25519; do
+            printf '%s    {"uri_prefixes": [%s],\n     "issuers": [%s],\n     "certificate": "%s"}' "$sep" \
+                "$STATUS_URI_PREFIXES" "$issuers" "$(pem_json "pki/$alg/status.crt")"
+            sep=$',\n'
+        done
+        printf '\n  ]\n}\n'
+    } >trust.json
+    chmod 644 trust.json
+}
+
 if [ "${1:-}" = "--vkeys-only" ]; then
     write_vkeys
+    exit 0
+fi
+if [ "${1:-}" = "--trust-only" ]; then
+    write_trust
     exit 0
 fi
 
@@ -41,19 +118,6 @@ SM2_ID=1234567812345678
 DAYS_ROOT=7300
 DAYS_SIGNER=3650
 MDOC_DS_EKU=1.0.18013.5.1.2 # ISO/IEC 18013-5 Annex B: id-mdl-kp-mdlDS
-
-# Demo departments: short name, unified social credit code (GB 32100, valid check characters,
-# category 11 = 机关, region 330100 = 杭州市), Chinese name.
-departments=(
-    "scjg 11330100002498113P 杭州市市场监督管理局"
-    "mz 11330100002498121J 杭州市民政局"
-    "ga 1133010000249813XA 杭州市公安局"
-    "zrzy 113301000024981565 杭州市规划和自然资源局"
-    "wjw 113301000024981640 杭州市卫生健康委员会"
-    "rs 11330100002498172T 杭州市人力资源和社会保障局"
-)
-STATUS_USCC=11330100002498148A # 杭州市数据资源管理局, signs the status lists
-STATUS_NAME=杭州市数据资源管理局
 
 # Per algorithm: openssl genpkey arguments and signing options.
 keygen() {
@@ -71,14 +135,6 @@ sigopts() {
     esac
 }
 vfyopts() { [ "$1" = sm2 ] && echo "-vfyopt distid:$SM2_ID" || true; }
-label() {
-    case $1 in
-    sm2) echo "SM2" ;;
-    p256) echo "P-256" ;;
-    ed25519) echo "Ed25519" ;;
-    esac
-}
-
 # issue DIR NAME SUBJECT EXTENSIONS: a key and a certificate signed by DIR/root.
 issue() {
     local alg=$1 dir=$2 name=$3 subject=$4 ext=$5
@@ -103,7 +159,7 @@ for alg in sm2 p256 ed25519; do
         -addext "keyUsage=critical,keyCertSign,cRLSign" \
         -addext "subjectKeyIdentifier=hash" -out "$dir/root.crt"
     for d in "${departments[@]}"; do
-        read -r short uscc cname <<<"$d"
+        read -r short uscc cname _ <<<"$d"
         issue "$alg" "$dir" "$short" \
             "/C=CN/ST=浙江省/L=杭州市/O=$cname/organizationIdentifier=NTRCN-$uscc/CN=$cname 电子证照签发 $(label "$alg")" \
             "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=$MDOC_DS_EKU\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
@@ -159,40 +215,8 @@ for client in issuer-scjg counter-hz auditor; do
 done
 rm -f tls/*.srl pki/*/*.srl
 
-# The trust bundle (format: docs/formats.md). Scope: the SM2 and P-256 roots may sign every licence
-# type for issuers anywhere in 浙江省 (region prefix 33); the Ed25519 root only for 杭州市 (3301).
-pem_json() { awk 'BEGIN { ORS = "" } { gsub(/\r/, ""); print $0 "\\n" }' "$1"; }
-{
-    echo '{'
-    echo '  "version": 1,'
-    echo '  "roots": ['
-    sep=""
-    for alg in sm2 p256 ed25519; do
-        region=33
-        [ "$alg" = ed25519 ] && region=3301
-        printf '%s    {\n      "name": "浙江省电子证照演示根 %s",\n' "$sep" "$(label "$alg")"
-        printf '      "licence_types": ["*"],\n      "regions": ["%s"],\n' "$region"
-        printf '      "certificate": "%s"\n    }' "$(pem_json "pki/$alg/root.crt")"
-        sep=$',\n'
-    done
-    printf '\n  ],\n  "signers": [\n'
-    sep=""
-    for alg in sm2 p256 ed25519; do
-        for d in "${departments[@]}"; do
-            read -r short _ <<<"$d"
-            printf '%s    "%s"' "$sep" "$(pem_json "pki/$alg/$short.crt")"
-            sep=$',\n'
-        done
-    done
-    printf '\n  ],\n  "status_signers": [\n'
-    sep=""
-    for alg in sm2 p256 ed25519; do
-        printf '%s    "%s"' "$sep" "$(pem_json "pki/$alg/status.crt")"
-        sep=$',\n'
-    done
-    printf '\n  ]\n}\n'
-} >trust.json
-chmod 644 trust.json pki/*/*.crt log/*.pub tls/*.crt tls/clients/*.crt tokens/sha256.txt
+write_trust
+chmod 644 pki/*/*.crt log/*.pub tls/*.crt tls/clients/*.crt tokens/sha256.txt
 # Client certificate fingerprints (SHA-256 of the DER), for policies/clients.yaml.
 for c in tls/clients/*.crt; do
     printf '%s %s\n' "$(basename "$c" .crt)" "$(openssl x509 -in "$c" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)"

@@ -63,6 +63,9 @@ certlib_err certlib__certinfo_from_x509(X509 *x509, certlib__certinfo *out)
     if ((err = certlib__x509_window(x509, &out->not_before, &out->not_after))) goto fail;
     out->is_ca = X509_check_ca(x509) != 0;
     out->mdoc_ds = has_mdoc_ds_eku(x509);
+    /* X509_get_key_usage answers "everything" when the extension is absent: ask for it explicitly. */
+    out->signs =
+        (X509_get_extension_flags(x509) & EXFLAG_KUSAGE) && (X509_get_key_usage(x509) & KU_DIGITAL_SIGNATURE);
 
     EVP_PKEY *pkey = X509_get0_pubkey(x509);
     if (!pkey) {

@@ -17,6 +17,7 @@ typedef struct certlib__certinfo {
     int64_t not_before, not_after;
     bool is_ca;
     bool mdoc_ds; /* carries the ISO 18013-5 document-signer extended key usage */
+    bool signs;   /* a keyUsage extension with digitalSignature (ISO 18013-5 Annex B requires both) */
     certlib__pubkey key;
 } certlib__certinfo;
 

@@ -23,8 +23,22 @@ static certlib_alg known_alg(int64_t v)
 }
 
 /* Reads a header map. Labels are ints or text (RFC 9052 §3); unknown ones are skipped, crit is
- * refused because this profile defines no critical extensions. */
-static certlib_err read_headers(cbr *r, bool is_protected, certlib__sign1 *out)
+ * refused because this profile defines no critical extensions. RFC 9052 §3 forbids a label in both
+ * buckets: the protected map's keys come back in `prot` and the unprotected map may repeat none of them
+ * (the reader only accepts shortest encodings, so equal labels have equal bytes). */
+struct header_keys {
+    certlib_slice keys[COSE_MAX_HEADERS];
+    size_t n;
+};
+
+static bool in_keys(const struct header_keys *k, certlib_slice key)
+{
+    for (size_t i = 0; i < k->n; i++)
+        if (k->keys[i].len == key.len && memcmp(k->keys[i].ptr, key.ptr, key.len) == 0) return true;
+    return false;
+}
+
+static certlib_err read_headers(cbr *r, bool is_protected, certlib__sign1 *out, struct header_keys *prot)
 {
     uint64_t n;
     certlib_err err = certlib__cbr_map(r, &n);
@@ -43,6 +57,7 @@ static certlib_err read_headers(cbr *r, bool is_protected, certlib__sign1 *out)
             return err;
         }
         keys[i] = (certlib_slice){key_start, (size_t)(r->p - key_start)};
+        if (!is_protected && in_keys(prot, keys[i])) return CERTLIB_E_COSE_HEADER;
         if (major == CBR_TSTR) {
             if ((err = certlib__cbr_skip(r, 2))) return err;
             continue;
@@ -60,7 +75,6 @@ static certlib_err read_headers(cbr *r, bool is_protected, certlib__sign1 *out)
         case LABEL_CRIT:
             return CERTLIB_E_COSE_HEADER;
         case LABEL_KID:
-            if (out->kid.ptr) return CERTLIB_E_COSE_HEADER; /* in both buckets */
             if ((err = certlib__cbr_bstr(r, &out->kid)))
                 return err == CERTLIB_E_CBOR_TYPE ? CERTLIB_E_COSE_HEADER : err;
             if (!out->kid.ptr) out->kid.ptr = (const uint8_t *)""; /* present but empty */
@@ -68,6 +82,7 @@ static certlib_err read_headers(cbr *r, bool is_protected, certlib__sign1 *out)
         case LABEL_TYP:
             if (certlib__cbr_peek(r) == CBR_TSTR) {
                 if ((err = certlib__cbr_tstr(r, &out->typ))) return err;
+                out->typ_protected = is_protected;
             } else if ((err = certlib__cbr_skip(r, 2))) {
                 return err;
             }
@@ -93,7 +108,12 @@ static certlib_err read_headers(cbr *r, bool is_protected, certlib__sign1 *out)
             break;
         }
     }
-    return certlib__cbr_unique_keys(keys, (size_t)n);
+    if ((err = certlib__cbr_unique_keys(keys, (size_t)n))) return err;
+    if (is_protected) {
+        memcpy(prot->keys, keys, (size_t)n * sizeof(keys[0]));
+        prot->n = (size_t)n;
+    }
+    return CERTLIB_OK;
 }
 
 certlib_err certlib__sign1_decode(cbr *r, certlib__sign1 *out)
@@ -113,11 +133,12 @@ certlib_err certlib__sign1_decode(cbr *r, certlib__sign1 *out)
     cbr prot;
     cbr_init(&prot, out->protected_bytes.ptr, out->protected_bytes.len);
     if (out->protected_bytes.len == 0) return CERTLIB_E_COSE_HEADER; /* alg is required */
-    if ((err = read_headers(&prot, true, out))) return err;
+    struct header_keys prot_keys = {.n = 0};
+    if ((err = read_headers(&prot, true, out, &prot_keys))) return err;
     if ((err = cbr_done(&prot))) return err;
     if (out->alg == CERTLIB_ALG_NONE) return CERTLIB_E_COSE_HEADER;
 
-    if ((err = read_headers(r, false, out))) return err;
+    if ((err = read_headers(r, false, out, &prot_keys))) return err;
     if (certlib__cbr_peek(r) == CBR_SIMPLE) { /* nil: a detached payload (device signatures) */
         cbr_item it;
         if ((err = certlib__cbr_head(r, &it))) return err;

@@ -15,12 +15,13 @@
 
 typedef struct certlib__sign1 {
     certlib_slice protected_bytes; /* the protected header bstr's content, as received */
-    certlib_slice payload; /* empty and `detached` set when the payload is nil */
+    certlib_slice payload;         /* empty and `detached` set when the payload is nil */
     bool detached;
     certlib_slice signature;
     certlib_alg alg;
-    certlib_slice kid; /* empty when absent */
-    certlib_slice typ; /* content of the typ (16) header when a text string; else empty */
+    certlib_slice kid;  /* empty when absent */
+    certlib_slice typ;  /* content of the typ (16) header when a text string; else empty */
+    bool typ_protected; /* typ sits in the protected bucket (integrity-protected) */
     certlib_slice x5chain[COSE_MAX_X5CHAIN];
     size_t n_x5chain;
 } certlib__sign1;

@@ -106,14 +106,20 @@ certlib_err certlib__privkey_from_pem(const uint8_t *pem, size_t len, certlib__p
     if (out->alg == CERTLIB_ALG_NONE) {
         err = CERTLIB_E_KEY;
     } else if (out->alg == CERTLIB_ALG_EDDSA) {
-        /* Sign Ed25519 with libsodium; OpenSSL keeps only the public half from here on. */
-        uint8_t seed[32];
-        size_t n = sizeof(seed);
-        if (EVP_PKEY_get_raw_private_key(pkey, seed, &n) != 1 || n != 32)
+        /* Sign Ed25519 with libsodium (its secret key in guarded memory); OpenSSL keeps only the public
+         * half, in a key made from it alone, and the object that held the private key is freed. */
+        uint8_t seed[32], pub[32];
+        size_t n = sizeof(seed), pub_n = sizeof(pub);
+        EVP_PKEY *public_only = NULL;
+        if (EVP_PKEY_get_raw_private_key(pkey, seed, &n) != 1 || n != 32 ||
+            EVP_PKEY_get_raw_public_key(pkey, pub, &pub_n) != 1 || pub_n != 32 ||
+            !(public_only = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, sizeof(pub))))
             err = CERTLIB_E_KEY;
         else
             err = certlib__ed25519_sk_from_seed(seed, &out->ed25519_sk);
         sodium_memzero(seed, sizeof(seed));
+        EVP_PKEY_free(pkey); /* OpenSSL clears private key material on free */
+        pkey = public_only;
     }
     if (err) {
         EVP_PKEY_free(pkey);

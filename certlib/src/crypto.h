@@ -74,6 +74,9 @@ certlib_err certlib__ed25519_sk_from_seed(const uint8_t seed[32], uint8_t **sk_o
 void certlib__sha256(const uint8_t *data, size_t len, uint8_t out[32]);
 certlib_err certlib__ossl_verify(const certlib__pubkey *key, const uint8_t *msg, size_t len,
                                  const uint8_t *sig);
+/* A DER-encoded ECDSA or SM2 signature (X.509 objects carry them so) with the profile's hash and SM2 id. */
+certlib_err certlib__ossl_verify_der(EVP_PKEY *pkey, certlib_alg alg, const uint8_t *msg, size_t len,
+                                     const uint8_t *der, size_t der_len);
 certlib_err certlib__ossl_sign(const certlib__privkey *key, const uint8_t *msg, size_t len, uint8_t sig[64]);
 certlib_err certlib__sm3(const uint8_t *data, size_t len, uint8_t out[32]);
 

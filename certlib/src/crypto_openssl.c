@@ -77,6 +77,16 @@ certlib_err certlib__ossl_verify(const certlib__pubkey *key, const uint8_t *msg,
     return rc == 1 ? CERTLIB_OK : CERTLIB_E_SIGNATURE;
 }
 
+certlib_err certlib__ossl_verify_der(EVP_PKEY *pkey, certlib_alg alg, const uint8_t *msg, size_t len,
+                                     const uint8_t *der, size_t der_len)
+{
+    EVP_MD_CTX *md = start(pkey, alg, 0);
+    if (!md) return CERTLIB_E_INTERNAL;
+    int rc = EVP_DigestVerify(md, der, der_len, msg, len);
+    EVP_MD_CTX_free(md);
+    return rc == 1 ? CERTLIB_OK : CERTLIB_E_SIGNATURE;
+}
+
 certlib_err certlib__ossl_sign(const certlib__privkey *key, const uint8_t *msg, size_t len, uint8_t sig[64])
 {
     EVP_MD_CTX *md = start(key->pkey, key->alg, 1);

@@ -16,6 +16,9 @@ certlib_err certlib__ed25519_sign(const uint8_t *sk, const uint8_t *msg, size_t 
 
 certlib_err certlib__ed25519_sk_from_seed(const uint8_t seed[32], uint8_t **sk_out)
 {
+    /* sodium_malloc aborts before sodium_init (its page size is unset): a device key may be the first
+     * thing a program asks certlib for (certctl present). sodium_init is idempotent and thread-safe. */
+    if (sodium_init() < 0) return CERTLIB_E_INTERNAL;
     uint8_t *sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
     if (!sk) return CERTLIB_E_NOMEM;
     uint8_t pk[crypto_sign_PUBLICKEYBYTES];

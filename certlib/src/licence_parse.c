@@ -96,6 +96,19 @@ static certlib_err parse_item(cbr *r, certlib_slice ns, certlib__item *item)
     return cbr_done(&ir);
 }
 
+/* One namespace names each element once: with two "licence_id" items the scope check and the result
+ * could read different ones (ISO 18013-5 §8.3.2.1.2.2: an element identifier is unique in its
+ * namespace). */
+static certlib_err unique_identifiers(const certlib__item *items, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (items[i].identifier.len == items[j].identifier.len &&
+                memcmp(items[i].identifier.ptr, items[j].identifier.ptr, items[i].identifier.len) == 0)
+                return CERTLIB_E_DUPLICATE_ELEMENT;
+    return CERTLIB_OK;
+}
+
 static certlib_err parse_name_spaces(cbr *r, certlib__licence *lic)
 {
     uint64_t n_ns;
@@ -117,10 +130,12 @@ static certlib_err parse_name_spaces(cbr *r, certlib__licence *lic)
             if (!grown) return CERTLIB_E_NOMEM;
             lic->items = grown;
         }
+        size_t first = lic->n_items;
         for (uint64_t j = 0; j < n; j++) {
             if ((err = parse_item(r, keys[i], &lic->items[lic->n_items]))) return err;
             lic->n_items++;
         }
+        if ((err = unique_identifiers(lic->items + first, lic->n_items - first))) return err;
     }
     return certlib__cbr_unique_keys(keys, (size_t)n_ns);
 }

@@ -6,8 +6,8 @@
 #include "result.h"
 
 static const char *const check_names[CERTLIB_CHECK_COUNT] = {
-    "structure", "signer",  "signature", "certificates", "scope",
-    "validity",  "digests", "status",    "logged",       "holder",
+    "structure", "signer", "signature", "certificates", "scope",           "validity",
+    "digests",   "status", "logged",    "holder",       "expected_holder",
 };
 
 const char *certlib_check_name(certlib_check check)

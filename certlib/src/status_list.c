@@ -276,7 +276,9 @@ certlib_err certlib__status_token_parse(const uint8_t *cwt, size_t len, certlib_
     cbr_init(&r, cwt, len);
     certlib_err err = certlib__sign1_decode(&r, &t->sign1);
     if (!err) err = cbr_done(&r);
-    if (!err && !slice_eq_str(t->sign1.typ, TYP_STATUSLIST_CWT)) err = CERTLIB_E_STATUS_LIST;
+    /* draft-ietf-oauth-status-list §5.2: typ is a protected header; an unprotected one proves nothing */
+    if (!err && (!slice_eq_str(t->sign1.typ, TYP_STATUSLIST_CWT) || !t->sign1.typ_protected))
+        err = CERTLIB_E_STATUS_LIST;
     if (!err) err = read_claims(t->sign1.payload, t);
     return err;
 }

@@ -28,7 +28,7 @@ void certlib_tlog_node_hash(const certlib_tlog_hash left, const certlib_tlog_has
 {
     static const uint8_t prefix = 0x01;
     SHA256_CTX
-        c; /* not the one-shot SHA256(): in OpenSSL 3 it fetches the algorithm, under a lock, each time */
+    c; /* not the one-shot SHA256(): in OpenSSL 3 it fetches the algorithm, under a lock, each time */
     SHA256_Init(&c);
     SHA256_Update(&c, &prefix, 1);
     SHA256_Update(&c, left, CERTLIB_TLOG_HASH_LEN);
@@ -226,7 +226,12 @@ certlib_err certlib_tlog_verify_consistency(uint64_t old_size, uint64_t size, co
         if (n) return CERTLIB_E_PROOF_LENGTH;
         return hash_eq(old_root, root) ? CERTLIB_OK : CERTLIB_E_PROOF;
     }
-    if (old_size == 0) return n ? CERTLIB_E_PROOF_LENGTH : CERTLIB_OK;
+    if (old_size == 0) { /* RFC 9162 §2.1.4: the empty tree's root is SHA-256 of nothing */
+        certlib_tlog_hash empty;
+        SHA256((const uint8_t *)"", 0, empty);
+        if (n) return CERTLIB_E_PROOF_LENGTH;
+        return hash_eq(old_root, empty) ? CERTLIB_OK : CERTLIB_E_PROOF;
+    }
     if (n != consistency_len(old_size, size)) return CERTLIB_E_PROOF_LENGTH;
 
     /* When the old tree is a complete subtree its root is the proof's implicit first element. */

@@ -2,9 +2,11 @@
  * rules). Structure, signer and signature gate everything: without them the licence's claims mean
  * nothing. Past the signature, every remaining check runs, so a counter learns everything that is
  * wrong at once (expired and revoked, say). */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "certlib/ident.h"
 #include "certlib/logentry.h"
 #include "cose_key.h"
 #include "ctx_internal.h"
@@ -69,27 +71,21 @@ static certlib_err check_certificates(struct run *run)
     return CERTLIB_OK;
 }
 
-static bool listed(char *const *list, const char *s, size_t prefix_only)
-{
-    if (!list) return true; /* "*" */
-    for (size_t i = 0; list[i]; i++) {
-        size_t n = strlen(list[i]);
-        if (prefix_only ? strncmp(s, list[i], n) == 0 : strcmp(s, list[i]) == 0) return true;
-    }
-    return false;
-}
-
+/* The root's scope, then the signer's own when the bundle gives it one: both must allow the licence. */
 static certlib_err check_scope(struct run *run)
 {
-    const certlib__root *root = &run->ctx->trust.roots[run->signer->root];
+    const certlib__scope *root = &run->ctx->trust.roots[run->signer->root].scope, *own = &run->signer->scope;
     const certlib__certinfo *cert = &run->signer->cert;
     if (!cert->issuer_code[0] || strcmp(cert->issuer_code, run->id.issuer_code) != 0)
         return CERTLIB_E_ISSUER_MISMATCH;
-    if (!listed(root->types, run->id.type_code, 0)) return CERTLIB_E_SCOPE_TYPE;
+    if (!certlib__listed(root->types, run->id.type_code, false) ||
+        !certlib__listed(own->types, run->id.type_code, false))
+        return CERTLIB_E_SCOPE_TYPE;
     char region[7];
     memcpy(region, run->id.issuer_code + 2, 6); /* GB 32100: characters 3-8 are the GB/T 2260 code */
     region[6] = '\0';
-    if (!listed(root->regions, region, 1)) return CERTLIB_E_SCOPE_REGION;
+    if (!certlib__listed(root->regions, region, true) || !certlib__listed(own->regions, region, true))
+        return CERTLIB_E_SCOPE_REGION;
     /* Disclosed metadata may not contradict the identifier. */
     const certlib_result *r = run->r;
     if ((r->licence_type && strcmp(r->licence_type, run->id.type_code) != 0) ||
@@ -139,8 +135,8 @@ static void check_status(struct run *run)
         return;
     }
     certlib_err err = certlib__ctx_status(run->ctx, mso->status_uri.ptr, mso->status_uri.len, mso->status_idx,
-                                          run->signer->root, run->now, run->skew, run->opts->status_max_age,
-                                          &run->r->status);
+                                          run->signer->root, run->id.issuer_code, run->now, run->skew,
+                                          run->opts->status_max_age, &run->r->status);
     switch (run->r->status) {
     case CERTLIB_STATUS_VALID:
         set(run, CERTLIB_CHECK_STATUS, CERTLIB_CHECK_PASSED, CERTLIB_OK);
@@ -226,12 +222,43 @@ static certlib_err check_holder(struct run *run)
     return err;
 }
 
+/* certlib_holder_rule: a bound licence proves who shows it only through a presentation. */
 static void check_holder_binding(struct run *run)
 {
-    if (!run->proof || !run->r->holder_bound) /* no presentation, or a licence that binds no one */
-        set(run, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK);
-    else
+    certlib_holder_rule rule = run->opts->holder;
+    if (run->proof && run->opts->challenge_state) { /* the caller's bookkeeping: expired or replayed */
+        set(run, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_FAILED, run->opts->challenge_state);
+    } else if (!run->r->holder_bound) { /* the "no one's key": nothing to prove */
+        if (rule == CERTLIB_HOLDER_REQUIRED)
+            set(run, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_FAILED, CERTLIB_E_NOT_HOLDER_BOUND);
+        else
+            set(run, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK);
+    } else if (run->proof) {
         pass_or_fail(run, CERTLIB_CHECK_HOLDER, check_holder(run));
+    } else if (rule == CERTLIB_HOLDER_NOT_CHECKED) {
+        set(run, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK);
+    } else { /* a copy of a bound licence: anyone could be showing it */
+        set(run, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_FAILED, CERTLIB_E_DEVICE_SIGNATURE_MISSING);
+    }
+}
+
+/* The expected holder: compared with the normalised form when it is a valid number, so a lower-case x
+ * matches; a licence that withholds holder_id cannot show it is the one expected. */
+static void check_expected_holder(struct run *run)
+{
+    const char *want = run->opts->expected_holder_id, *holder = run->r->holder_id;
+    if (!want) {
+        set(run, CERTLIB_CHECK_EXPECTED_HOLDER, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK);
+        return;
+    }
+    certlib_ident ident;
+    if (certlib_ident_check(want, strlen(want), NULL, &ident) == CERTLIB_OK) want = ident.normalized;
+    if (!holder)
+        set(run, CERTLIB_CHECK_EXPECTED_HOLDER, CERTLIB_CHECK_FAILED, CERTLIB_E_HOLDER_NOT_DISCLOSED);
+    else
+        pass_or_fail(run, CERTLIB_CHECK_EXPECTED_HOLDER,
+                     strcmp(want, holder) == 0 ? CERTLIB_OK : CERTLIB_E_HOLDER_MISMATCH);
+    sodium_memzero(&ident, sizeof(ident)); /* an identity number */
 }
 
 static void run_checks(struct run *run)
@@ -245,6 +272,7 @@ static void run_checks(struct run *run)
     if (!pass_or_fail(run, CERTLIB_CHECK_SIGNATURE,
                       certlib__sign1_verify(&run->lic.auth, &run->signer->cert.key)))
         return;
+    certlib__ctx_signer_remember(run->ctx, run->signer); /* an x5chain signer that really signed */
     pass_or_fail(run, CERTLIB_CHECK_CERTIFICATES, check_certificates(run));
     pass_or_fail(run, CERTLIB_CHECK_SCOPE, check_scope(run));
     pass_or_fail(run, CERTLIB_CHECK_VALIDITY, check_validity(run));
@@ -252,6 +280,7 @@ static void run_checks(struct run *run)
     check_status(run);
     check_log(run);
     check_holder_binding(run);
+    check_expected_holder(run);
 }
 
 certlib_err certlib_licence_verify(const certlib_ctx *ctx, const uint8_t *licence, size_t len,
@@ -288,6 +317,7 @@ certlib_err certlib__verify_licence(const certlib_ctx *ctx, const uint8_t *licen
         set(&run, CERTLIB_CHECK_STRUCTURE, CERTLIB_CHECK_FAILED, proof->malformed);
     else
         run_checks(&run);
+    certlib__ctx_signer_release(ctx, run.signer);
     certlib__licence_clear(&run.lic);
     if (r->checks[CERTLIB_CHECK_STRUCTURE].reason == CERTLIB_E_NOMEM) {
         certlib_result_free(r);

@@ -12,17 +12,22 @@
 void certctl_verify_usage(FILE *out)
 {
     fprintf(out,
-            "usage: certctl verify --trust BUNDLE.json [--status LIST.cwt]... [--at TIME] [--skew SECONDS]\n"
-            "                      [--require-status] [--receipt FILE --log-key KEY [--require-logged]]\n"
-            "                      [--challenge TEXT] [--json] FILE\n"
+            "usage: certctl verify --trust BUNDLE.json [--status LIST.cwt]... [--crl CRL]... [--at TIME]\n"
+            "                      [--skew SECONDS] [--require-status]\n"
+            "                      [--receipt FILE --log-key KEY [--require-logged]]\n"
+            "                      [--challenge TEXT] [--require-holder-bound | --licence-only]\n"
+            "                      [--expect-holder ID] [--json] FILE\n"
             "\n"
             "Verifies an e-licence (FILE, or - for standard input: CBOR, or scanned EL1: QR text) offline:\n"
             "structure, signer, signature, certificate validity, scope, validity period, element digests,\n"
-            "with --status the status list, and with --receipt the signature log. Prints the verdict,\n"
-            "every check and the disclosed elements.\n"
+            "with --status the status list, with --receipt the signature log, and holder binding: a\n"
+            "licence bound to the holder's device must come as a presentation answering --challenge, or\n"
+            "it fails (device_signature_missing) as the copy it is. Prints the verdict, every check and\n"
+            "the disclosed elements.\n"
             "\n"
             "  --trust FILE       trust bundle (keys-example/trust.json for the demo PKI)\n"
-            "  --status FILE      a signed status list (repeatable)\n"
+            "  --status FILE      a signed status list (repeatable), taken as fetched at the check time\n"
+            "  --crl FILE         a CRL of one of the bundle's roots (repeatable): revoked signers fail\n"
             "  --at TIME          check as of TIME (YYYY-MM-DD, RFC 3339 UTC or Unix seconds); default now\n"
             "  --skew SECONDS     clock tolerance on every time comparison (default 0)\n"
             "  --require-status   a licence without a status reference fails\n"
@@ -32,6 +37,10 @@ void certctl_verify_usage(FILE *out)
             "  --require-logged   a licence without a receipt fails\n"
             "  --challenge TEXT   FILE is a presentation answering this challenge (or a file holding it):\n"
             "                     the holder check verifies the device signature over it\n"
+            "  --licence-only     check the licence, not who shows it (issuers and holders; never a\n"
+            "                     counter): a bound licence on its own is not refused for that\n"
+            "  --require-holder-bound  also refuse licences bound to no device (not_holder_bound)\n"
+            "  --expect-holder ID the licence must disclose this holder_id (identity number or USCC)\n"
             "  --json             one JSON object\n"
             "\n"
             "Exit status: 0 only when the verdict is valid; 1 invalid or indeterminate (status unknown);\n"
@@ -47,15 +56,28 @@ void certctl_inspect_usage(FILE *out)
                  "Exit status: 0 when the structure is well-formed, 1 when not, 2 on usage errors.\n");
 }
 
-static int load_status(certlib_ctx *ctx, const char *path)
+static int load_status(certlib_ctx *ctx, const char *path, const certlib_verify_opts *opts)
 {
     uint8_t *cwt;
     size_t len;
     if (certctl_read_file("verify", path, CERTLIB_STATUS_LIST_MAX_BYTES, &cwt, &len)) return -1;
-    certlib_err err = certlib_ctx_add_status_list(ctx, cwt, len);
+    certlib_err err = certlib_ctx_add_status_list_at(ctx, cwt, len, opts->now, opts->clock_skew);
     free(cwt);
     if (err)
         fprintf(stderr, "certctl verify: %s: status list refused: %s (%s)\n", path, certlib_strerror(err),
+                certlib_err_name(err));
+    return err ? -1 : 0;
+}
+
+static int load_crl(certlib_ctx *ctx, const char *path)
+{
+    uint8_t *crl;
+    size_t len;
+    if (certctl_read_file("verify", path, 8 * 1024 * 1024, &crl, &len)) return -1;
+    certlib_err err = certlib_ctx_add_crl(ctx, crl, len);
+    free(crl);
+    if (err)
+        fprintf(stderr, "certctl verify: %s: CRL refused: %s (%s)\n", path, certlib_strerror(err),
                 certlib_err_name(err));
     return err ? -1 : 0;
 }
@@ -142,7 +164,11 @@ int certctl_verify_main(int argc, char **argv)
         O_RECEIPT,
         O_LOG_KEY,
         O_REQUIRE_LOGGED,
-        O_CHALLENGE
+        O_CHALLENGE,
+        O_CRL,
+        O_LICENCE_ONLY,
+        O_REQUIRE_BOUND,
+        O_EXPECT_HOLDER
     };
     static const struct option longopts[] = {{"trust", required_argument, NULL, O_TRUST},
                                              {"status", required_argument, NULL, O_STATUS},
@@ -154,10 +180,16 @@ int certctl_verify_main(int argc, char **argv)
                                              {"log-key", required_argument, NULL, O_LOG_KEY},
                                              {"require-logged", no_argument, NULL, O_REQUIRE_LOGGED},
                                              {"challenge", required_argument, NULL, O_CHALLENGE},
+                                             {"crl", required_argument, NULL, O_CRL},
+                                             {"licence-only", no_argument, NULL, O_LICENCE_ONLY},
+                                             {"require-holder-bound", no_argument, NULL, O_REQUIRE_BOUND},
+                                             {"expect-holder", required_argument, NULL, O_EXPECT_HOLDER},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *trust = NULL, *status_files[MAX_STATUS_FILES], *receipt = NULL, *log_key = NULL,
-               *challenge_arg = NULL;
+    const char *trust = NULL, *status_files[MAX_STATUS_FILES], *crl_files[MAX_STATUS_FILES], *receipt = NULL,
+               *log_key = NULL, *challenge_arg = NULL;
+    size_t n_crls = 0;
+    bool licence_only = false, require_bound = false;
     certlib_challenge challenge;
     certlib_note_verifier key;
     uint8_t *receipt_bytes = NULL;
@@ -203,6 +235,20 @@ int certctl_verify_main(int argc, char **argv)
         case O_CHALLENGE:
             challenge_arg = optarg;
             break;
+        case O_CRL:
+            if (n_crls == MAX_STATUS_FILES)
+                return fprintf(stderr, "certctl verify: too many --crl\n"), CERTCTL_EXIT_USAGE;
+            crl_files[n_crls++] = optarg;
+            break;
+        case O_LICENCE_ONLY:
+            licence_only = true;
+            break;
+        case O_REQUIRE_BOUND:
+            require_bound = true;
+            break;
+        case O_EXPECT_HOLDER:
+            opts.expected_holder_id = optarg;
+            break;
         case 'h':
             certctl_verify_usage(stdout);
             return CERTCTL_EXIT_OK;
@@ -215,6 +261,14 @@ int certctl_verify_main(int argc, char **argv)
         fprintf(stderr, "certctl verify: --trust and exactly one FILE are required\n");
         return CERTCTL_EXIT_USAGE;
     }
+    if (licence_only && (require_bound || challenge_arg)) {
+        fprintf(stderr, "certctl verify: --licence-only checks no holder: not with --challenge or "
+                        "--require-holder-bound\n");
+        return CERTCTL_EXIT_USAGE;
+    }
+    opts.holder = licence_only    ? CERTLIB_HOLDER_NOT_CHECKED
+                  : require_bound ? CERTLIB_HOLDER_REQUIRED
+                                  : CERTLIB_HOLDER_IF_BOUND;
     if (challenge_arg && certctl_load_challenge("verify", challenge_arg, &challenge))
         return CERTCTL_EXIT_USAGE;
     if (!receipt != !log_key) {
@@ -239,8 +293,10 @@ int certctl_verify_main(int argc, char **argv)
                 ctx ? certlib_ctx_trust_error(ctx) : certlib_strerror(err));
         goto done;
     }
+    for (size_t i = 0; i < n_crls; i++)
+        if (load_crl(ctx, crl_files[i])) goto done;
     for (size_t i = 0; i < n_status; i++)
-        if (load_status(ctx, status_files[i])) goto done;
+        if (load_status(ctx, status_files[i], &opts)) goto done;
     status = run("verify", ctx, argv[optind], &opts, challenge_arg ? &challenge : NULL, json, false);
 done:
     certlib_ctx_free(ctx);

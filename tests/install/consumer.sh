@@ -19,7 +19,7 @@ cmake --build "$work/example-build" >/dev/null
 
 keys=$src/keys-example
 "$prefix/bin/certctl" issue --offline --key "$keys/pki/sm2/ga.key" --cert "$keys/pki/sm2/ga.crt" \
-    --type 11100000000013338W003 --name 居民户口簿 --holder-id 11010519491231002X --holder-name 张三 \
+    --type 11100000000013338W004 --name 居民户口簿 --holder-id 11010519491231002X --holder-name 张三 \
     --out "$work/licence.cbor" 2>/dev/null
 for bin in "$work/by-pkg-config" "$work/example-build/counter_verify"; do
     out=$("$bin" "$keys/trust.json" "$work/licence.cbor")

@@ -10,18 +10,21 @@ from conftest import REPO_ROOT, run_certctl
 KEYS = os.path.join(REPO_ROOT, "keys-example")
 TRUST = os.path.join(KEYS, "trust.json")
 TYPE = "11100000000013338W001"
-URI = "https://authd.example/v1/status/9"
+URI = "https://127.0.0.1:8443/v1/status/9"  # the demo status signers sign only loopback URIs
+# keys-example/generate.sh scopes each department's signer to its own licence types
+TYPE_OF = {"scjg": TYPE, "mz": "11100000000013338W002", "ga": "11100000000013338W004"}
 
 
-def issue(tmp_path, alg="ed25519", dept="scjg", name="lic.cbor", *extra):
+def issue(tmp_path, alg="ed25519", dept="scjg", name="lic.cbor", *extra, type_code=None):
     out = tmp_path / name
+    type_code = type_code or TYPE_OF[dept]
     r = run_certctl("issue", "--offline", "--key", f"{KEYS}/pki/{alg}/{dept}.key", "--cert", f"{KEYS}/pki/{alg}/{dept}.crt",
-                    "--type", TYPE, "--name", "营业执照", "--holder-id", "91330106MA2H12349J",
+                    "--type", type_code, "--name", "营业执照", "--holder-id", "91330106MA2H12349J",
                     "--holder-name", "杭州某某科技有限公司", "--element", "registered_capital:int=1000000",
                     "--element", "business_scope=软件开发", "--element", "established:date=2020-05-01",
                     "--out", str(out), *extra)
     assert r.returncode == 0, r.stderr
-    assert r.stderr.decode().startswith("1.2.156.3005.2." + TYPE + ".")
+    assert r.stderr.decode().startswith("1.2.156.3005.2." + type_code + ".")
     return out
 
 
@@ -47,9 +50,11 @@ def test_issue_and_verify(tmp_path, alg, name):
     code, result = verify(lic)
     assert code == 0
     assert result["verdict"] == "valid" and result["reason"] is None and result["algorithm"] == name
-    assert all(c["state"] == "passed" for k, c in result["checks"].items() if k not in ("status", "logged", "holder"))
+    skipped = ("status", "logged", "holder", "expected_holder")
+    assert all(c["state"] == "passed" for k, c in result["checks"].items() if k not in skipped)
     assert result["checks"]["logged"]["state"] == "not_applicable"  # no receipt given
-    assert result["checks"]["holder"]["state"] == "not_applicable"  # not a presentation
+    assert result["checks"]["holder"]["state"] == "not_applicable"  # bound to no device
+    assert result["checks"]["expected_holder"]["state"] == "not_applicable"  # none expected
     assert result["checks"]["status"]["state"] == "not_applicable"
     assert result["signer"] == "杭州市市场监督管理局" and result["holder_id"] == "91330106MA2H12349J"
     values = {e["identifier"]: e for e in result["elements"]}
@@ -224,7 +229,57 @@ def test_challenge_present_and_verify(tmp_path):
     assert code == 1 and result["checks"]["holder"] == {"state": "failed", "reason": "challenge_nonce"}
     code, result = verify(present("thief.key", "t.cbor"), "--challenge", challenge)
     assert code == 1 and result["reason"] == "device_signature_invalid"
+    # the bound licence itself, as issued (its QR, a screenshot, a forwarded file): with the counter's
+    # challenge or without, it is a copy anyone could show; only --licence-only checks it as a licence
+    for extra in (("--challenge", challenge), ()):
+        code, result = verify(lic, *extra)
+        assert code == 1 and result["verdict"] == "invalid" and result["reason"] == "device_signature_missing"
+        assert result["checks"]["holder"] == {"state": "failed", "reason": "device_signature_missing"}
+    code, result = verify(lic, "--licence-only")
+    assert code == 0 and result["checks"]["holder"]["state"] == "not_applicable"
+    assert run_certctl("verify", "--trust", TRUST, "--licence-only", "--challenge", challenge, str(lic)).returncode == 2
     # a presentation needs its challenge; a bad challenge is a usage error
     assert run_certctl("verify", "--trust", TRUST, str(p)).returncode == 2
     assert run_certctl("verify", "--trust", TRUST, "--challenge", "ELC1:nope", str(p)).returncode == 2
     assert run_certctl("challenge", "--counter", "Counter HZ").returncode == 2
+
+
+def test_expected_holder_and_bound_only(tmp_path):
+    """--expect-holder: only that holder passes, and a disclosure withholding holder_id cannot pass for
+    anyone; --require-holder-bound refuses licences bound to no device."""
+    lic = issue(tmp_path)
+    code, result = verify(lic, "--expect-holder", "91330106MA2H12349J")
+    assert code == 0 and result["checks"]["expected_holder"] == {"state": "passed", "reason": None}
+    code, result = verify(lic, "--expect-holder", "91330106MA2H12350Y")
+    assert code == 1 and result["reason"] == "holder_mismatch"
+    small = tmp_path / "small.cbor"
+    assert run_certctl("disclose", "--keep", "holder_name", str(lic), str(small)).returncode == 0
+    code, result = verify(small, "--expect-holder", "91330106MA2H12349J")
+    assert code == 1 and result["reason"] == "holder_not_disclosed" and result["holder_id"] is None
+    code, result = verify(lic, "--require-holder-bound")
+    assert code == 1 and result["reason"] == "not_holder_bound"
+
+
+def test_crl_revokes_a_signer(tmp_path):
+    """A CRL of the SM2 root (made with the openssl CLI and the GM/T 0009 id) revokes 民政局's SM2 signer:
+    its licences fail with signer_revoked; other signers are untouched; a CRL no root signed is refused."""
+    import subprocess
+    lic = issue(tmp_path, "sm2", "mz")
+    other = issue(tmp_path, "sm2", "scjg", "other.cbor")
+    (tmp_path / "index.txt").write_text("")
+    (tmp_path / "crlnumber").write_text("01\n")
+    (tmp_path / "ca.cnf").write_text(f"[ca]\ndefault_ca = demo\n[demo]\ndatabase = {tmp_path}/index.txt\n"
+                                     f"crlnumber = {tmp_path}/crlnumber\ndefault_md = sm3\ndefault_crl_days = 30\n")
+    ca = ["openssl", "ca", "-config", str(tmp_path / "ca.cnf"), "-keyfile", f"{KEYS}/pki/sm2/root.key",
+          "-cert", f"{KEYS}/pki/sm2/root.crt"]
+    subprocess.run(ca + ["-revoke", f"{KEYS}/pki/sm2/mz.crt"], check=True, capture_output=True)
+    subprocess.run(ca + ["-gencrl", "-sigopt", "distid:1234567812345678", "-out", str(tmp_path / "root.crl")],
+                   check=True, capture_output=True)
+    code, result = verify(lic, "--crl", str(tmp_path / "root.crl"))
+    assert code == 1 and result["reason"] == "signer_revoked"
+    assert result["checks"]["signer"] == {"state": "failed", "reason": "signer_revoked"}
+    code, result = verify(other, "--crl", str(tmp_path / "root.crl"))
+    assert code == 0
+    (tmp_path / "junk.crl").write_text("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n")
+    r = run_certctl("verify", "--trust", TRUST, "--crl", str(tmp_path / "junk.crl"), str(lic))
+    assert r.returncode == 2 and b"crl_malformed" in r.stderr

@@ -117,6 +117,28 @@ static void test_unbound_device_key(void **state)
     assert_true(crypto_core_ed25519_is_valid_point(point));
 }
 
+/* An Ed25519 signing key lives in libsodium's guarded memory only: OpenSSL keeps the public half. */
+static void test_ed25519_private_key_not_in_openssl(void **state)
+{
+    (void)state;
+    static const char pem[] = "-----BEGIN PRIVATE KEY-----\n"
+                              "MC4CAQAwBQYDK2VwBCIEIOuOWIeNTXyqhUT4WOpQE0r+vmXW/0Ew4o0yNM+L+h7x\n"
+                              "-----END PRIVATE KEY-----\n";
+    certlib__privkey key;
+    assert_int_equal(certlib__privkey_from_pem((const uint8_t *)pem, sizeof(pem) - 1, &key), CERTLIB_OK);
+    assert_int_equal(key.alg, CERTLIB_ALG_EDDSA);
+    assert_non_null(key.ed25519_sk);
+    uint8_t raw[32];
+    size_t n = sizeof(raw);
+    assert_int_not_equal(EVP_PKEY_get_raw_private_key(key.pkey, raw, &n), 1);
+    n = sizeof(raw);
+    assert_int_equal(EVP_PKEY_get_raw_public_key(key.pkey, raw, &n), 1);
+    assert_memory_equal(raw, key.ed25519_sk + 32, 32); /* libsodium's secret key ends with the public key */
+    uint8_t sig[64];
+    assert_int_equal(certlib__sign(&key, (const uint8_t *)"m", 1, sig), CERTLIB_OK);
+    certlib__privkey_clear(&key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +146,7 @@ int main(void)
         cmocka_unit_test(test_sm2_empty_id_differs),
         cmocka_unit_test(test_sm3),
         cmocka_unit_test(test_unbound_device_key),
+        cmocka_unit_test(test_ed25519_private_key_not_in_openssl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +125,20 @@ void fixture_spec(certlib_licence_spec *spec)
     spec->n_elements = sizeof(fixture_elements) / sizeof(fixture_elements[0]);
 }
 
+const char *fixture_type_for(const certlib_signer *signer)
+{
+    /* keys-example/generate.sh: each department's licence types (policies/licence-types.yaml) */
+    static const char *const types[][2] = {{"11330100002498113P", FIXTURE_TYPE},
+                                           {"11330100002498121J", "11100000000013338W002"},
+                                           {"1133010000249813XA", "11100000000013338W004"},
+                                           {"113301000024981565", "11100000000013338W006"},
+                                           {"113301000024981640", "11100000000013338W007"},
+                                           {"11330100002498172T", "11100000000013338W008"}};
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+        if (strcmp(certlib_signer_issuer_code(signer), types[i][0]) == 0) return types[i][1];
+    return FIXTURE_TYPE;
+}
+
 uint8_t *fixture_licence(certlib_signer *signer, certlib_licence_spec *overrides, size_t *len)
 {
     certlib_licence_spec spec;
@@ -129,6 +146,8 @@ uint8_t *fixture_licence(certlib_signer *signer, certlib_licence_spec *overrides
         spec = *overrides;
     else
         fixture_spec(&spec);
+    if (spec.licence_type_code && strcmp(spec.licence_type_code, FIXTURE_TYPE) == 0)
+        spec.licence_type_code = fixture_type_for(signer);
     uint8_t *out = NULL;
     certlib_err err = certlib_licence_issue(signer, &spec, &out, len, NULL);
     if (err) fail_msg("issue: %s", certlib_err_name(err));
@@ -142,4 +161,114 @@ certlib_result *fixture_verify(const certlib_ctx *ctx, const uint8_t *licence, s
     assert_int_equal(certlib_licence_verify(ctx, licence, len, &opts, &r), CERTLIB_OK);
     assert_non_null(r);
     return r;
+}
+
+/* ---- certificates minted on the fly under a demo root ---- */
+
+static EVP_PKEY *read_key(const char *rel)
+{
+    FILE *f = fopen(fixture_path(rel), "r");
+    if (!f) fail_msg("cannot open %s", rel);
+    EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!k) fail_msg("not a key: %s", rel);
+    return k;
+}
+
+static X509 *read_cert(const char *rel)
+{
+    FILE *f = fopen(fixture_path(rel), "r");
+    if (!f) fail_msg("cannot open %s", rel);
+    X509 *c = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!c) fail_msg("not a certificate: %s", rel);
+    return c;
+}
+
+static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX v3;
+    X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
+    if (!ext || X509_add_ext(cert, ext, -1) != 1) fail_msg("extension %d", nid);
+    X509_EXTENSION_free(ext);
+}
+
+static char *pem_of(int (*write)(BIO *, void *), void *obj)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    assert_int_equal(write(bio, obj), 1);
+    char *data;
+    long n = BIO_get_mem_data(bio, &data);
+    char *out = strndup(data, (size_t)n);
+    BIO_free(bio);
+    return out;
+}
+
+static int write_cert(BIO *b, void *c)
+{
+    return PEM_write_bio_X509(b, c);
+}
+static int write_key(BIO *b, void *k)
+{
+    return PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
+}
+
+certlib_signer *fixture_mint(const struct fixture_mint *m, char **cert_pem)
+{
+    char rel[256];
+    snprintf(rel, sizeof(rel), "pki/%s/root.key", m->alg);
+    EVP_PKEY *root_key = read_key(rel);
+    snprintf(rel, sizeof(rel), "pki/%s/root.crt", m->alg);
+    X509 *root = read_cert(rel);
+    EVP_PKEY *key = strcmp(m->alg, "ed25519") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")
+                                                   : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    assert_non_null(key);
+    X509 *cert = X509_new();
+    X509_set_version(cert, X509_VERSION_3);
+    uint8_t serial[16];
+    randombytes_buf(serial, sizeof(serial));
+    serial[0] &= 0x7f;
+    BIGNUM *bn = BN_bin2bn(serial, sizeof(serial), NULL);
+    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert));
+    BN_free(bn);
+    X509_NAME *name = X509_NAME_new();
+    char org_id[64];
+    snprintf(org_id, sizeof(org_id), "NTRCN-%s", m->issuer_code ? m->issuer_code : "11330100002498113P");
+    X509_NAME_add_entry_by_txt(name, "C", MBSTRING_UTF8, (const unsigned char *)"CN", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"minted in a test", -1, -1,
+                               0);
+    X509_NAME_add_entry_by_NID(name, NID_organizationIdentifier, MBSTRING_UTF8, (const unsigned char *)org_id,
+                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)"test signer", -1, -1, 0);
+    X509_set_subject_name(cert, name);
+    X509_NAME_free(name);
+    X509_set_issuer_name(cert, X509_get_subject_name(root));
+    int64_t nb = m->not_before ? m->not_before : FIXTURE_SIGNED - 365 * 86400;
+    int64_t na = m->not_after ? m->not_after : FIXTURE_SIGNED + 5 * 365 * 86400;
+    ASN1_TIME_set(X509_getm_notBefore(cert), (time_t)nb);
+    ASN1_TIME_set(X509_getm_notAfter(cert), (time_t)na);
+    X509_set_pubkey(cert, key);
+    add_ext(cert, root, NID_basic_constraints, "critical,CA:FALSE");
+    add_ext(cert, root, NID_key_usage,
+            m->no_digital_signature ? "critical,keyEncipherment" : "critical,digitalSignature");
+    if (!m->status) add_ext(cert, root, NID_ext_key_usage, "1.0.18013.5.1.2");
+    add_ext(cert, root, NID_subject_key_identifier, "hash");
+    add_ext(cert, root, NID_authority_key_identifier, "keyid");
+    assert_true(X509_sign(cert, root_key, strcmp(m->alg, "ed25519") == 0 ? NULL : EVP_sha256()) > 0);
+    char *crt = pem_of(write_cert, cert), *pem_key = pem_of(write_key, key);
+    certlib_signer *signer = NULL;
+    certlib_err err = certlib_signer_new((certlib_slice){(const uint8_t *)pem_key, strlen(pem_key)},
+                                         (certlib_slice){(const uint8_t *)crt, strlen(crt)}, &signer);
+    if (err) fail_msg("minted signer: %s", certlib_err_name(err));
+    if (cert_pem)
+        *cert_pem = crt;
+    else
+        free(crt);
+    free(pem_key);
+    X509_free(cert);
+    X509_free(root);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(root_key);
+    return signer;
 }

@@ -32,9 +32,23 @@ certlib_ctx *fixture_ctx_from(const char *bundle_json); /* frees nothing; aborts
 #define FIXTURE_HOLDER_ID "91330106MA2H12349J" /* 杭州某某科技有限公司, 西湖区 */
 #define FIXTURE_SIGNED 1795400000LL            /* 2026-11-23 */
 #define FIXTURE_NOW 1795500000LL               /* a day later: the default check time */
+/* The standard licence is of the signer's own type (the demo bundle scopes each department's signer
+ * to its licence types): a spec naming FIXTURE_TYPE gets fixture_type_for(signer) instead. */
 uint8_t *fixture_licence(certlib_signer *signer, certlib_licence_spec *overrides, size_t *len);
+const char *fixture_type_for(const certlib_signer *signer);
 /* The defaults fixture_licence uses, for tests that change one field. */
 void fixture_spec(certlib_licence_spec *spec);
+
+/* A signer whose certificate a test mints under a demo root (keys-example/pki/<alg>/root.key), with
+ * the defects negative tests need. *cert_pem (when not NULL) receives the certificate, malloc'd. */
+struct fixture_mint {
+    const char *alg;               /* the root: "p256" or "ed25519" */
+    bool status;                   /* a status-list signer: no document-signer extended key usage */
+    bool no_digital_signature;     /* keyUsage keyEncipherment alone */
+    int64_t not_before, not_after; /* 0: a year before FIXTURE_SIGNED, five years after */
+    const char *issuer_code;       /* NULL: 杭州市市场监督管理局's */
+};
+certlib_signer *fixture_mint(const struct fixture_mint *m, char **cert_pem);
 
 /* Verifies and returns the result (never NULL). */
 certlib_result *fixture_verify(const certlib_ctx *ctx, const uint8_t *licence, size_t len, int64_t now);

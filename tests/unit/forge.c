@@ -136,11 +136,15 @@ uint8_t *forge_licence(const struct forge *f, size_t *len)
     tdate(&mso, f->valid_until);
     certlib__cbw_embedded(&payload, &mso);
 
-    certlib__cbw_map(&prot, 2);
+    certlib__cbw_map(&prot, f->x5chain_in_both ? 3 : 2);
     certlib__cbw_uint(&prot, 1);
     certlib__cbw_int(&prot, f->alg ? f->alg : f->signer->key.alg);
     certlib__cbw_uint(&prot, 4);
     certlib__cbw_bstr(&prot, f->kid ? f->kid : f->signer->cert.kid, 8);
+    if (f->x5chain_in_both) {
+        certlib__cbw_uint(&prot, 33);
+        certlib__cbw_bstr(&prot, f->signer->cert_der, f->signer->cert_der_len);
+    }
     /* Sig_structure, then the signature by the signer's key whatever the headers claim. */
     cbw tbs = {0};
     certlib__cbw_array(&tbs, 4);
@@ -166,7 +170,11 @@ uint8_t *forge_licence(const struct forge *f, size_t *len)
     certlib__cbw_tstr(&out, "issuerAuth");
     certlib__cbw_array(&out, 4);
     certlib__cbw_bstr(&out, prot.buf, prot.len);
-    certlib__cbw_map(&out, 0);
+    certlib__cbw_map(&out, f->x5chain_in_both ? 1 : 0);
+    if (f->x5chain_in_both) {
+        certlib__cbw_uint(&out, 33);
+        certlib__cbw_bstr(&out, f->signer->cert_der, f->signer->cert_der_len);
+    }
     certlib__cbw_bstr(&out, payload.buf, payload.len);
     certlib__cbw_bstr(&out, sig, 64);
     assert_int_equal(cbw_status(&out), CERTLIB_OK);

@@ -30,6 +30,7 @@ struct forge {
     struct forge_item items[FORGE_MAX_ITEMS];
     size_t n_items;
     size_t extra_namespaces; /* that many more single-item namespaces */
+    bool x5chain_in_both;    /* the signer certificate as x5chain in the protected and unprotected headers */
 };
 
 /* Fills the standard metadata items (licence_id issued by the signer for FIXTURE_TYPE, holder). */

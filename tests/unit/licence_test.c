@@ -303,7 +303,7 @@ static void test_forged_defects(void **state)
                                              other_type_id, sizeof(other_type_id)),
                      CERTLIB_OK);
 
-    for (int defect = 0; defect < 16; defect++) {
+    for (int defect = 0; defect < 19; defect++) {
         struct forge f;
         forge_defaults(&f, scjg);
         certlib_check check = CERTLIB_CHECK_STRUCTURE;
@@ -383,6 +383,26 @@ static void test_forged_defects(void **state)
             f.kid = NULL;
             check = CERTLIB_CHECK_SIGNATURE;
             reason = CERTLIB_E_ALG_MISMATCH;
+            break;
+        case 16: /* a second licence_id naming another department's licence type */
+            f.items[f.n_items++] =
+                (struct forge_item){.digest_id = 30, .identifier = "licence_id", .text = other_type_id};
+            reason = CERTLIB_E_DUPLICATE_ELEMENT;
+            break;
+        case 17: /* the same element twice in a type namespace */
+            f.items[f.n_items++] = (struct forge_item){.ns = "cn.gov.elicence.11100000000013338W001.1",
+                                                       .digest_id = 31,
+                                                       .identifier = "a",
+                                                       .text = "x"};
+            f.items[f.n_items++] = (struct forge_item){.ns = "cn.gov.elicence.11100000000013338W001.1",
+                                                       .digest_id = 32,
+                                                       .identifier = "a",
+                                                       .text = "y"};
+            reason = CERTLIB_E_DUPLICATE_ELEMENT;
+            break;
+        case 18: /* RFC 9052 §3: no label in both header buckets (the unprotected one used to win) */
+            f.x5chain_in_both = true;
+            reason = CERTLIB_E_COSE_HEADER;
             break;
         default:
             reason = CERTLIB_OK;
@@ -476,7 +496,7 @@ static void test_scope(void **state)
         certlib_err reason;
     } cases[] = {
         {"[\"*\"]", "[\"33\"]", CERTLIB_OK},
-        {"[\"" FIXTURE_TYPE "\"]", "[\"3301\"]", CERTLIB_OK},
+        {"[\"11100000000013338W002\"]", "[\"3301\"]", CERTLIB_OK}, /* 结婚证: 民政局's */
         {"[\"*\"]", "[\"330100\"]", CERTLIB_OK},
         {"[\"*\"]", "[\"11\", \"31\"]", CERTLIB_E_SCOPE_REGION},
         {"[\"*\"]", "[\"3302\"]", CERTLIB_E_SCOPE_REGION},
@@ -496,6 +516,141 @@ static void test_scope(void **state)
     }
     certlib_free(lic);
     certlib_signer_free(signer);
+}
+
+/* The demo bundle scopes each department's signer to its own licence types (under roots that allow
+ * every type): 民政局's key cannot issue a 营业执照, whichever algorithm it uses, and the same
+ * certificate given as x5chain is held to the same scope. */
+static void test_signer_scope(void **state)
+{
+    (void)state;
+    certlib_ctx *ctx = fixture_ctx();
+    for (size_t a = 0; a < 3; a++) {
+        certlib_signer *mz = fixture_signer(algs[a], "mz");
+        for (int x5chain = 0; x5chain < 2; x5chain++) {
+            certlib_licence_spec spec;
+            fixture_spec(&spec);
+            spec.with_x5chain = x5chain;
+            uint8_t *lic = NULL;
+            size_t len;
+            assert_int_equal(certlib_licence_issue(mz, &spec, &lic, &len, NULL), CERTLIB_OK); /* 营业执照 */
+            expect_refused(ctx, lic, len, 0, CERTLIB_CHECK_SCOPE, CERTLIB_E_SCOPE_TYPE);
+            certlib_free(lic);
+            spec.licence_type_code = "11100000000013338W003"; /* 离婚证: 民政局's */
+            assert_int_equal(certlib_licence_issue(mz, &spec, &lic, &len, NULL), CERTLIB_OK);
+            certlib_result *r = fixture_verify(ctx, lic, len, 0);
+            assert_int_equal(certlib_result_verdict(r), CERTLIB_VERDICT_VALID);
+            certlib_result_free(r);
+            certlib_free(lic);
+        }
+        certlib_signer_free(mz);
+    }
+    /* A signer's own regions narrow its root's. */
+    char *bundle = fixture_bundle("p256", "[\"*\"]", "[\"33\"]", NULL, NULL);
+    json_t *doc = json_loads(bundle, 0, NULL);
+    char pem[4096] = {0};
+    FILE *f = fopen(fixture_path("pki/p256/scjg.crt"), "r");
+    assert_true(fread(pem, 1, sizeof(pem) - 1, f) > 0);
+    fclose(f);
+    json_array_append_new(json_object_get(doc, "signers"),
+                          json_pack("{s:s, s:[s]}", "certificate", pem, "regions", "3302")); /* 宁波 */
+    char *json = json_dumps(doc, 0);
+    certlib_ctx *narrow = fixture_ctx_from(json);
+    certlib_signer *scjg = fixture_signer("p256", "scjg");
+    size_t len;
+    uint8_t *lic = fixture_licence(scjg, NULL, &len);
+    expect_refused(narrow, lic, len, 0, CERTLIB_CHECK_SCOPE, CERTLIB_E_SCOPE_REGION);
+    certlib_free(lic);
+    certlib_signer_free(scjg);
+    certlib_ctx_free(narrow);
+    free(json);
+    json_decref(doc);
+    free(bundle);
+    certlib_ctx_free(ctx);
+}
+
+/* Only the caller's expected holder passes, and only when the licence shows who holds it. */
+static void test_expected_holder(void **state)
+{
+    (void)state;
+    certlib_ctx *ctx = fixture_ctx();
+    certlib_signer *signer = fixture_signer("ed25519", "ga");
+    certlib_licence_spec spec;
+    fixture_spec(&spec);
+    spec.holder_id = "11010519491231002X";
+    size_t len;
+    uint8_t *lic = fixture_licence(signer, &spec, &len);
+    struct {
+        const char *expected;
+        bool withhold;
+        certlib_check_state state;
+        certlib_err reason;
+    } cases[] = {
+        {NULL, false, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK},
+        {"11010519491231002X", false, CERTLIB_CHECK_PASSED, CERTLIB_OK},
+        {"11010519491231002x", false, CERTLIB_CHECK_PASSED, CERTLIB_OK}, /* normalised */
+        {"440524188001010014", false, CERTLIB_CHECK_FAILED, CERTLIB_E_HOLDER_MISMATCH},
+        {"not a number", false, CERTLIB_CHECK_FAILED, CERTLIB_E_HOLDER_MISMATCH},
+        /* holder_id withheld, another person's number given: failed before, passed by as "null" */
+        {"440524188001010014", true, CERTLIB_CHECK_FAILED, CERTLIB_E_HOLDER_NOT_DISCLOSED},
+        {"11010519491231002X", true, CERTLIB_CHECK_FAILED, CERTLIB_E_HOLDER_NOT_DISCLOSED},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const uint8_t *bytes = lic;
+        size_t n = len;
+        uint8_t *reduced = NULL;
+        if (cases[i].withhold) {
+            const char *keep[] = {"holder_name"};
+            assert_int_equal(certlib_licence_disclose(lic, len, keep, 1, &reduced, &n), CERTLIB_OK);
+            bytes = reduced;
+        }
+        certlib_verify_opts opts = {.now = FIXTURE_NOW, .expected_holder_id = cases[i].expected};
+        certlib_result *r;
+        assert_int_equal(certlib_licence_verify(ctx, bytes, n, &opts, &r), CERTLIB_OK);
+        assert_check(r, CERTLIB_CHECK_EXPECTED_HOLDER, cases[i].state, cases[i].reason);
+        assert_int_equal(certlib_result_verdict(r), cases[i].state == CERTLIB_CHECK_FAILED
+                                                        ? CERTLIB_VERDICT_INVALID
+                                                        : CERTLIB_VERDICT_VALID);
+        certlib_result_free(r);
+        certlib_free(reduced);
+    }
+    certlib_free(lic);
+    certlib_signer_free(signer);
+    certlib_ctx_free(ctx);
+}
+
+/* A document signer certificate without the digitalSignature key usage signs nothing: not through
+ * x5chain (it used to verify valid), and a bundle listing it is refused. */
+static void test_signer_key_usage(void **state)
+{
+    (void)state;
+    certlib_ctx *ctx = fixture_ctx();
+    char *pem = NULL;
+    struct fixture_mint m = {.alg = "p256", .no_digital_signature = true};
+    certlib_signer *signer = fixture_mint(&m, &pem);
+    certlib_licence_spec spec;
+    fixture_spec(&spec);
+    spec.with_x5chain = true;
+    size_t len;
+    uint8_t *lic = fixture_licence(signer, &spec, &len);
+    expect_refused(ctx, lic, len, 0, CERTLIB_CHECK_SIGNER, CERTLIB_E_SIGNER_ROLE);
+    certlib_free(lic);
+    certlib_signer_free(signer);
+    char *bundle = fixture_bundle("p256", "[\"*\"]", "[\"33\"]", NULL, NULL);
+    json_t *doc = json_loads(bundle, 0, NULL);
+    json_array_append_new(json_object_get(doc, "signers"), json_string(pem));
+    char *json = json_dumps(doc, 0);
+    certlib_ctx *refused;
+    assert_int_equal(certlib_ctx_new(&refused), CERTLIB_OK);
+    assert_int_equal(certlib_ctx_load_trust(refused, (const uint8_t *)json, strlen(json)),
+                     CERTLIB_E_TRUST_BUNDLE);
+    assert_non_null(strstr(certlib_ctx_trust_error(refused), "digitalSignature"));
+    certlib_ctx_free(refused);
+    free(json);
+    json_decref(doc);
+    free(bundle);
+    free(pem);
+    certlib_ctx_free(ctx);
 }
 
 static void test_holder_binding(void **state)
@@ -519,9 +674,35 @@ static void test_holder_binding(void **state)
     spec.device_key = (certlib_slice){key, key_len};
     size_t len;
     uint8_t *lic = fixture_licence(signer, &spec, &len);
+    /* On its own a bound licence is a copy anyone could show: the holder check demands the device's
+     * signature by default, and passes it by only when the caller checks the licence, not its holder. */
     certlib_result *r = fixture_verify(ctx, lic, len, 0);
-    assert_int_equal(certlib_result_verdict(r), CERTLIB_VERDICT_VALID);
+    assert_int_equal(certlib_result_verdict(r), CERTLIB_VERDICT_INVALID);
     assert_true(certlib_result_holder_bound(r));
+    assert_check(r, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_FAILED, CERTLIB_E_DEVICE_SIGNATURE_MISSING);
+    assert_int_equal(certlib_result_reason(r), CERTLIB_E_DEVICE_SIGNATURE_MISSING);
+    certlib_result_free(r);
+    certlib_verify_opts opts = {.now = FIXTURE_NOW, .holder = CERTLIB_HOLDER_REQUIRED};
+    assert_int_equal(certlib_licence_verify(ctx, lic, len, &opts, &r), CERTLIB_OK);
+    assert_check(r, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_FAILED, CERTLIB_E_DEVICE_SIGNATURE_MISSING);
+    certlib_result_free(r);
+    opts.holder = CERTLIB_HOLDER_NOT_CHECKED;
+    assert_int_equal(certlib_licence_verify(ctx, lic, len, &opts, &r), CERTLIB_OK);
+    assert_int_equal(certlib_result_verdict(r), CERTLIB_VERDICT_VALID);
+    assert_check(r, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK);
+    certlib_result_free(r);
+    certlib_free(lic);
+
+    /* A licence that binds no one: nothing to prove, unless the caller accepts only bound licences. */
+    lic = fixture_licence(signer, NULL, &len);
+    r = fixture_verify(ctx, lic, len, 0);
+    assert_int_equal(certlib_result_verdict(r), CERTLIB_VERDICT_VALID);
+    assert_false(certlib_result_holder_bound(r));
+    assert_check(r, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK);
+    certlib_result_free(r);
+    opts.holder = CERTLIB_HOLDER_REQUIRED;
+    assert_int_equal(certlib_licence_verify(ctx, lic, len, &opts, &r), CERTLIB_OK);
+    assert_check(r, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_FAILED, CERTLIB_E_NOT_HOLDER_BOUND);
     certlib_result_free(r);
     certlib_free(lic);
 
@@ -698,6 +879,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_validity_windows),
         cmocka_unit_test(test_scope),
         cmocka_unit_test(test_holder_binding),
+        cmocka_unit_test(test_signer_scope),
+        cmocka_unit_test(test_expected_holder),
+        cmocka_unit_test(test_signer_key_usage),
         cmocka_unit_test(test_issue_refusals),
         cmocka_unit_test(test_result_json),
         cmocka_unit_test(test_signer_role),

@@ -134,6 +134,23 @@ static void test_presentations(void **state)
         assert_null(certlib_result_find(r, NULL, "holder_id"));
         certlib_result_free(r);
 
+        /* the caller's own bookkeeping: the challenge answered has expired, or was answered before */
+        static const certlib_err spent[] = {CERTLIB_E_CHALLENGE_EXPIRED, CERTLIB_E_CHALLENGE_REPLAYED};
+        for (int k = 0; k < 2; k++) {
+            certlib_verify_opts late = {.now = FIXTURE_NOW, .challenge_state = spent[k]};
+            assert_int_equal(certlib_presentation_verify(ctx, p, plen, &c, &late, &r), CERTLIB_OK);
+            assert_int_equal(certlib_result_verdict(r), CERTLIB_VERDICT_INVALID);
+            assert_int_equal(certlib_result_check(r, CERTLIB_CHECK_HOLDER).reason, spent[k]);
+            assert_int_equal(certlib_result_check(r, CERTLIB_CHECK_SIGNATURE).state, CERTLIB_CHECK_PASSED);
+            certlib_result_free(r);
+        }
+        /* the bound licence inside, taken out and shown on its own: a copy proves no holder */
+        assert_int_equal(certlib_licence_verify(ctx, lic, len, &opts, &r), CERTLIB_OK);
+        assert_int_equal(certlib_result_check(r, CERTLIB_CHECK_HOLDER).reason,
+                         CERTLIB_E_DEVICE_SIGNATURE_MISSING);
+        assert_int_equal(certlib_result_verdict(r), CERTLIB_VERDICT_INVALID);
+        certlib_result_free(r);
+
         /* a stale or replayed nonce, another counter's challenge */
         certlib_verdict v;
         assert_int_equal(holder(ctx, p, plen, &stale, &v).reason, CERTLIB_E_CHALLENGE_NONCE);

@@ -79,6 +79,8 @@ typedef enum certlib_err {
     CERTLIB_E_LOG_ENTRY = 228,           /* a log entry is not of the documented form */
     CERTLIB_E_CHALLENGE = 229,           /* a counter's challenge text is malformed */
     CERTLIB_E_PRESENTATION = 230,        /* a presentation is not a DeviceResponse of this profile */
+    CERTLIB_E_DUPLICATE_ELEMENT = 231,   /* a namespace names the same element twice */
+    CERTLIB_E_CRL = 232,                 /* a certificate revocation list cannot be parsed */
 
     /* cryptographic checks */
     CERTLIB_E_SIGNATURE = 300,          /* the signature does not verify (altered data or wrong key) */
@@ -91,16 +93,16 @@ typedef enum certlib_err {
     CERTLIB_E_NOTE_SIGNATURE = 307,     /* a known key's note signature fails, or no known key signed */
     CERTLIB_E_PROOF = 308,              /* a Merkle proof leads to another root: the log is inconsistent */
     CERTLIB_E_DEVICE_SIGNATURE_MISSING = 309, /* a presentation without a device signature */
-    CERTLIB_E_DEVICE_SIGNATURE = 310,   /* the device signature does not verify under the licence's key */
+    CERTLIB_E_DEVICE_SIGNATURE = 310, /* the device signature does not verify under the licence's key */
 
     /* policy, trust, validity and status */
-    CERTLIB_E_UNTRUSTED = 400,            /* no chain from the signer to a trusted root */
-    CERTLIB_E_SCOPE_TYPE = 401,           /* the root may not certify signers of this licence type */
-    CERTLIB_E_SCOPE_REGION = 402,         /* the issuer's region is outside the root's scope */
-    CERTLIB_E_ISSUER_MISMATCH = 403,      /* the licence names an issuer other than its signer */
-    CERTLIB_E_EXPIRED = 404,              /* the licence's validity ended before the check time */
-    CERTLIB_E_NOT_YET_VALID = 405,        /* the licence's validity starts after the check time */
-    CERTLIB_E_CERT_EXPIRED = 406,         /* a certificate of the chain has expired at the check time */
+    CERTLIB_E_UNTRUSTED = 400,       /* no chain from the signer to a trusted root */
+    CERTLIB_E_SCOPE_TYPE = 401,      /* the bundle scopes the signer (or its root) to other licence types */
+    CERTLIB_E_SCOPE_REGION = 402,    /* the issuer's region is outside the signer's (or its root's) scope */
+    CERTLIB_E_ISSUER_MISMATCH = 403, /* the licence names an issuer other than its signer */
+    CERTLIB_E_EXPIRED = 404,         /* the licence's validity ended before the check time */
+    CERTLIB_E_NOT_YET_VALID = 405,   /* the licence's validity starts after the check time */
+    CERTLIB_E_CERT_EXPIRED = 406,    /* a certificate of the chain has expired at the check time */
     CERTLIB_E_CERT_NOT_YET_VALID = 407,   /* a certificate of the chain is not yet valid */
     CERTLIB_E_SIGNED_OUTSIDE_CERT = 408,  /* the signing time is outside the signer certificate's validity */
     CERTLIB_E_REVOKED = 409,              /* the status list says revoked */
@@ -117,6 +119,16 @@ typedef enum certlib_err {
     CERTLIB_E_NOT_LOGGED = 420,           /* the receipt does not show this licence's signature logged */
     CERTLIB_E_CHALLENGE_COUNTER = 421,    /* the presentation answers another counter's challenge */
     CERTLIB_E_CHALLENGE_NONCE = 422,      /* the presentation answers another (stale or replayed) nonce */
+    CERTLIB_E_HOLDER_MISMATCH = 423,      /* the disclosed holder is not the one the verifier expected */
+    CERTLIB_E_HOLDER_NOT_DISCLOSED = 424, /* a holder was expected, but holder_id is not disclosed */
+    CERTLIB_E_NOT_HOLDER_BOUND = 425,     /* holder binding is required, and the licence binds no device */
+    CERTLIB_E_SIGNER_REVOKED =
+        426, /* the signer's certificate is revoked (a CRL or the bundle's deny-list) */
+    CERTLIB_E_SIGNER_NOT_LISTED = 427,      /* the bundle accepts only listed signers, and this one is not */
+    CERTLIB_E_STATUS_SIGNER_VALIDITY = 428, /* the status list's signer certificate is not valid then */
+    CERTLIB_E_STATUS_SIGNER_SCOPE = 429,    /* the status signer may not speak for this issuer or list URI */
+    CERTLIB_E_CHALLENGE_EXPIRED = 430,      /* the challenge a presentation answers is past its time */
+    CERTLIB_E_CHALLENGE_REPLAYED = 431,     /* the challenge a presentation answers was answered before */
 
     /* input/output */
     CERTLIB_E_IO_OPEN = 500,   /* a file could not be opened */

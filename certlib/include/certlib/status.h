@@ -21,6 +21,9 @@ extern "C" {
 
 #define CERTLIB_STATUS_LIST_MAX_BYTES (4 * 1024 * 1024) /* decompressed: 16 Mi entries at 2 bits */
 #define CERTLIB_STATUS_URI_MAX 2048
+/* A list without exp is judged stale this long (seconds) after its iat, unless the verifier sets
+ * its own maximum age. */
+#define CERTLIB_STATUS_DEFAULT_MAX_AGE 86400
 
 /** A licence's status as a verifier sees it. */
 typedef enum certlib_status {

@@ -67,7 +67,10 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_tlog_verify_inclusion(uint64_t
                                                                         size_t n,
                                                                         const certlib_tlog_hash root);
 
-/** RFC 9162 §2.1.4.2: the tree with `root` at `size` extends the one with `old_root` at `old_size`. */
+/** RFC 9162 §2.1.4.2: the tree with `root` at `size` extends the one with `old_root` at `old_size`.
+ *  Every tree extends the empty one, whose root is SHA-256 of nothing: with `old_size` 0 the proof is
+ *  empty and `old_root` must be that hash (CERTLIB_E_PROOF otherwise: a checkpoint claiming an empty
+ *  tree with another root is not consistent with anything). */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_tlog_verify_consistency(uint64_t old_size, uint64_t size,
                                                                           const certlib_tlog_hash *proof,
                                                                           size_t n,

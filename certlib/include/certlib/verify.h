@@ -32,19 +32,21 @@ typedef enum certlib_verdict {
 
 /** The checks, in the order they run. */
 typedef enum certlib_check {
-    CERTLIB_CHECK_STRUCTURE = 0,    /* well-formed IssuerSigned, MSO, licence identifier, doc type */
-    CERTLIB_CHECK_SIGNER = 1,       /* a trusted document signer: its kid is in the bundle, or its x5chain
-                                       leads to a trusted root; it carries the document-signer role */
-    CERTLIB_CHECK_SIGNATURE = 2,    /* issuerAuth verifies under the signer's key and algorithm */
-    CERTLIB_CHECK_CERTIFICATES = 3, /* every certificate from signer to root is in date */
-    CERTLIB_CHECK_SCOPE = 4,        /* licence type and issuer region within the root's scope; the
-                                       licence's issuer is the certificate's subject */
-    CERTLIB_CHECK_VALIDITY = 5,     /* validFrom <= now < validUntil, signed within the certificate */
-    CERTLIB_CHECK_DIGESTS = 6,      /* every disclosed element matches its signed digest */
-    CERTLIB_CHECK_STATUS = 7,       /* the status list says valid */
-    CERTLIB_CHECK_LOGGED = 8,       /* a receipt proves the signature is in the signature log */
-    CERTLIB_CHECK_HOLDER = 9,       /* a presentation: the device key answered this counter's challenge */
-    CERTLIB_CHECK_COUNT = 10,
+    CERTLIB_CHECK_STRUCTURE = 0,        /* well-formed IssuerSigned, MSO, licence identifier, doc type */
+    CERTLIB_CHECK_SIGNER = 1,           /* a trusted document signer: its kid is in the bundle, or its x5chain
+                                           leads to a trusted root; it carries the document-signer role */
+    CERTLIB_CHECK_SIGNATURE = 2,        /* issuerAuth verifies under the signer's key and algorithm */
+    CERTLIB_CHECK_CERTIFICATES = 3,     /* every certificate from signer to root is in date */
+    CERTLIB_CHECK_SCOPE = 4,            /* licence type and issuer region within the root's scope; the
+                                           licence's issuer is the certificate's subject */
+    CERTLIB_CHECK_VALIDITY = 5,         /* validFrom <= now < validUntil, signed within the certificate */
+    CERTLIB_CHECK_DIGESTS = 6,          /* every disclosed element matches its signed digest */
+    CERTLIB_CHECK_STATUS = 7,           /* the status list says valid */
+    CERTLIB_CHECK_LOGGED = 8,           /* a receipt proves the signature is in the signature log */
+    CERTLIB_CHECK_HOLDER = 9,           /* holder binding: the device key the licence names answered this
+                                           counter's challenge (certlib_holder_rule says when it must) */
+    CERTLIB_CHECK_EXPECTED_HOLDER = 10, /* the disclosed holder_id is the one the caller expected */
+    CERTLIB_CHECK_COUNT = 11,
 } certlib_check;
 
 typedef enum certlib_check_state {
@@ -53,8 +55,29 @@ typedef enum certlib_check_state {
     CERTLIB_CHECK_FAILED = 2,
     CERTLIB_CHECK_UNKNOWN = 3,        /* could not be decided (status: no fresh list) */
     CERTLIB_CHECK_NOT_APPLICABLE = 4, /* status: no status reference; logged: no receipt given;
-                                         holder: not a presentation, or a licence without a device key */
+                                         holder: a licence without a device key (or the caller's rule
+                                         is CERTLIB_HOLDER_NOT_CHECKED); expected_holder: none given */
 } certlib_check_state;
+
+/**
+ * When the holder check demands a device signature. A licence bound to a device key (its MSO names the
+ * holder's key) proves who shows it only through a presentation answering the verifier's challenge;
+ * verified on its own it is a copy that anyone could show: an issuance QR, a screenshot, a forwarded
+ * file. Presentations always have their device signature checked, whatever the rule.
+ */
+typedef enum certlib_holder_rule {
+    /* The default. A bound licence verified on its own fails the holder check with
+     * CERTLIB_E_DEVICE_SIGNATURE_MISSING; a licence that binds no one leaves it not applicable (and
+     * certlib_result_holder_bound false: the counter must identify the holder otherwise). */
+    CERTLIB_HOLDER_IF_BOUND = 0,
+    /* As CERTLIB_HOLDER_IF_BOUND, and a licence that binds no one fails with CERTLIB_E_NOT_HOLDER_BOUND:
+     * for matters that accept only holder-bound licences. */
+    CERTLIB_HOLDER_REQUIRED = 1,
+    /* The licence itself, not who shows it: the holder check is not applicable to a licence verified
+     * on its own. For issuers checking what they signed and holders' apps checking what they hold;
+     * never for a counter deciding whether to accept what it is shown. */
+    CERTLIB_HOLDER_NOT_CHECKED = 2,
+} certlib_holder_rule;
 
 typedef struct certlib_check_result {
     certlib_check_state state;
@@ -73,7 +96,16 @@ typedef struct certlib_verify_opts {
     const char *receipt;
     size_t receipt_len;
     const certlib_note_verifier *log_key;
-    bool require_logged; /* without a receipt the logged check fails */
+    bool require_logged;        /* without a receipt the logged check fails */
+    certlib_holder_rule holder; /* when holder binding is demanded (above); 0: CERTLIB_HOLDER_IF_BOUND */
+    /* The holder the caller expects (an identity number or USCC, normalised as certlib_ident_check
+     * does): the licence must disclose holder_id and it must be this one, else the expected_holder
+     * check fails with CERTLIB_E_HOLDER_NOT_DISCLOSED or CERTLIB_E_HOLDER_MISMATCH. NULL: no such check. */
+    const char *expected_holder_id;
+    /* For presentations, what the caller's own challenge bookkeeping says of the challenge answered:
+     * CERTLIB_E_CHALLENGE_EXPIRED or CERTLIB_E_CHALLENGE_REPLAYED fail the holder check with that
+     * reason (everything else is still verified and reported); CERTLIB_OK when it was live. */
+    certlib_err challenge_state;
 } certlib_verify_opts;
 
 typedef struct certlib_result certlib_result;
