@@ -3,6 +3,7 @@
  * as such rather than as unknown. */
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,14 +15,24 @@ struct slot {
     bool live, used;
 };
 
+/* A counter's quota: the issue times of its last `per_counter` challenges, oldest at `head`. Counters
+ * are the policy's clients, so there are few of them; they are found by a linear search. */
+struct quota {
+    char counter_id[CERTLIB_COUNTER_ID_MAX + 1];
+    int64_t *issued;
+    size_t head, count;
+};
+
 struct authd_challenges {
     pthread_mutex_t lock;
     struct slot *slots;
-    size_t capacity;
+    size_t capacity, per_counter;
     uint32_t ttl;
+    struct quota *quotas;
+    size_t n_quotas;
 };
 
-struct authd_challenges *authd_challenges_new(size_t capacity, uint32_t ttl)
+struct authd_challenges *authd_challenges_new(size_t capacity, size_t per_counter, uint32_t ttl)
 {
     struct authd_challenges *c = calloc(1, sizeof(*c));
     if (!c || !(c->slots = calloc(capacity, sizeof(*c->slots)))) {
@@ -30,6 +41,7 @@ struct authd_challenges *authd_challenges_new(size_t capacity, uint32_t ttl)
     }
     pthread_mutex_init(&c->lock, NULL);
     c->capacity = capacity;
+    c->per_counter = per_counter;
     c->ttl = ttl;
     return c;
 }
@@ -37,9 +49,28 @@ struct authd_challenges *authd_challenges_new(size_t capacity, uint32_t ttl)
 void authd_challenges_free(struct authd_challenges *c)
 {
     if (!c) return;
+    for (size_t i = 0; i < c->n_quotas; i++)
+        free(c->quotas[i].issued);
+    free(c->quotas);
     pthread_mutex_destroy(&c->lock);
     free(c->slots);
     free(c);
+}
+
+/* The counter's quota, created on its first challenge. NULL when out of memory. Caller holds the lock. */
+static struct quota *quota_of(struct authd_challenges *c, const char *counter_id)
+{
+    for (size_t i = 0; i < c->n_quotas; i++)
+        if (strcmp(c->quotas[i].counter_id, counter_id) == 0) return &c->quotas[i];
+    struct quota *grown = realloc(c->quotas, (c->n_quotas + 1) * sizeof(*grown));
+    if (!grown) return NULL;
+    c->quotas = grown;
+    struct quota *q = &c->quotas[c->n_quotas];
+    memset(q, 0, sizeof(*q));
+    if (!(q->issued = calloc(c->per_counter, sizeof(*q->issued)))) return NULL;
+    snprintf(q->counter_id, sizeof(q->counter_id), "%s", counter_id);
+    c->n_quotas++;
+    return q;
 }
 
 static size_t home(const struct authd_challenges *c, const uint8_t *nonce)
@@ -54,18 +85,30 @@ static bool expired(const struct authd_challenges *c, const struct slot *s, int6
     return now - s->issued > (int64_t)c->ttl;
 }
 
-int authd_challenges_issue(struct authd_challenges *c, const char *counter_id, int64_t now,
-                           certlib_challenge *out)
+enum authd_challenge_issue authd_challenges_issue(struct authd_challenges *c, const char *counter_id,
+                                                  int64_t now, certlib_challenge *out, uint32_t *retry_after)
 {
-    if (certlib_challenge_new(counter_id, out) != CERTLIB_OK) return -1;
+    if (certlib_challenge_new(counter_id, out) != CERTLIB_OK) return AUTHD_CHALLENGE_FULL;
     pthread_mutex_lock(&c->lock);
+    enum authd_challenge_issue rc = AUTHD_CHALLENGE_FULL;
+    struct quota *q = quota_of(c, counter_id);
+    if (q && q->count == c->per_counter && now - q->issued[q->head] <= (int64_t)c->ttl) {
+        *retry_after = (uint32_t)(q->issued[q->head] + (int64_t)c->ttl + 1 - now);
+        rc = AUTHD_CHALLENGE_QUOTA;
+        q = NULL;
+    }
     size_t i = home(c, out->nonce);
-    int rc = -1;
-    for (size_t probe = 0; probe < c->capacity; probe++, i = (i + 1) % c->capacity) {
+    for (size_t probe = 0; q && probe < c->capacity; probe++, i = (i + 1) % c->capacity) {
         struct slot *s = &c->slots[i];
         if (s->live && !expired(c, s, now)) continue;
         *s = (struct slot){.c = *out, .issued = now, .live = true};
-        rc = 0;
+        if (q->count == c->per_counter) { /* the oldest has left the window: its place is reused */
+            q->issued[q->head] = now;
+            q->head = (q->head + 1) % c->per_counter;
+        } else {
+            q->issued[(q->head + q->count++) % c->per_counter] = now;
+        }
+        rc = AUTHD_CHALLENGE_ISSUED;
         break;
     }
     pthread_mutex_unlock(&c->lock);

@@ -10,13 +10,21 @@
 
 struct authd_challenges;
 
-/* At most `capacity` outstanding challenges. */
-struct authd_challenges *authd_challenges_new(size_t capacity, uint32_t ttl);
+/* At most `capacity` outstanding challenges, and at most `per_counter` issued to one counter within
+ * any `ttl` seconds: one counter (or a stolen counter token) cannot fill the table for the others. */
+struct authd_challenges *authd_challenges_new(size_t capacity, size_t per_counter, uint32_t ttl);
 void authd_challenges_free(struct authd_challenges *c);
 
-/* A fresh challenge for `counter_id`. -1 when full (every slot holds a live, unanswered challenge). */
-int authd_challenges_issue(struct authd_challenges *c, const char *counter_id, int64_t now,
-                           certlib_challenge *out);
+enum authd_challenge_issue {
+    AUTHD_CHALLENGE_ISSUED = 0,
+    AUTHD_CHALLENGE_FULL = 1,  /* every slot holds a live, unanswered challenge */
+    AUTHD_CHALLENGE_QUOTA = 2, /* this counter had per_counter challenges in the last ttl seconds */
+};
+
+/* A fresh challenge for `counter_id`. On QUOTA, *retry_after says in how many seconds the counter's
+ * oldest challenge of the window expires. */
+enum authd_challenge_issue authd_challenges_issue(struct authd_challenges *c, const char *counter_id,
+                                                  int64_t now, certlib_challenge *out, uint32_t *retry_after);
 
 enum authd_challenge_state {
     AUTHD_CHALLENGE_OK = 0,       /* taken: it cannot be used again */

@@ -274,11 +274,12 @@ static int challenge_ttl(struct authd_yaml *l, yaml_node_t *v, void *t)
     return 0;
 }
 SIZE_FIELD(challenge_capacity, "challenges.capacity", challenge_capacity, 16, 1 << 24)
+SIZE_FIELD(challenge_per_counter, "challenges.per_counter", challenge_per_counter, 1, 1 << 16)
 static int top_challenges(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
-    static const struct authd_yaml_field fields[] = {{"ttl", challenge_ttl},
-                                                     {"capacity", challenge_capacity}};
-    return authd_yaml_walk(l, v, "challenges", fields, 2, t);
+    static const struct authd_yaml_field fields[] = {
+        {"ttl", challenge_ttl}, {"capacity", challenge_capacity}, {"per_counter", challenge_per_counter}};
+    return authd_yaml_walk(l, v, "challenges", fields, 3, t);
 }
 
 static int top_logs(struct authd_yaml *l, yaml_node_t *v, void *t)
@@ -304,6 +305,7 @@ static void set_defaults(struct authd_config *c)
     c->writer_commit_fill = 32;
     c->challenge_ttl = 120;
     c->challenge_capacity = 65536;
+    c->challenge_per_counter = 64;
 }
 
 int authd_config_load(struct authd_config *config, const char *path, char *err, size_t err_cap)

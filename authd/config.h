@@ -46,8 +46,9 @@ struct authd_config {
     size_t writer_max_batch;       /* most writes in one group commit */
     size_t writer_commit_delay_us; /* under load, wait up to this long for commit_fill writes */
     size_t writer_commit_fill;
-    uint32_t challenge_ttl;    /* seconds a holder-binding challenge may be answered in */
-    size_t challenge_capacity; /* most outstanding challenges */
+    uint32_t challenge_ttl;       /* seconds a holder-binding challenge may be answered in */
+    size_t challenge_capacity;    /* most outstanding challenges */
+    size_t challenge_per_counter; /* most challenges one counter gets within a ttl */
     struct authd_log_config {
         char *origin; /* the log's name in its checkpoints */
         char *key;    /* PEM Ed25519 private key */

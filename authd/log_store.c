@@ -301,6 +301,32 @@ int authd_log_tile(struct authd_log *log, const certlib_tile *t, uint8_t **out, 
     return AUTHD_LOG_OK;
 }
 
+int authd_log_each(struct authd_log *log,
+                   int (*fn)(uint64_t index, const uint8_t *entry, size_t len, void *arg), void *arg)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    if (mdb_txn_begin(log->env, NULL, MDB_RDONLY, &txn) != MDB_SUCCESS) return AUTHD_LOG_ERROR;
+    if (mdb_cursor_open(txn, log->entries, &cur) != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return AUTHD_LOG_ERROR;
+    }
+    MDB_val k, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST), result = 0;
+    for (uint64_t i = 0; rc == MDB_SUCCESS && i < log->durable_size && result == 0; i++) {
+        if (k.mv_size != 8 || read_be64(k.mv_data) != i) { /* a gap: the log is damaged */
+            result = AUTHD_LOG_ERROR;
+            break;
+        }
+        result = fn(i, v.mv_data, v.mv_size, arg);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    if (result) return result;
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? 0 : AUTHD_LOG_ERROR;
+}
+
 int authd_log_entry(struct authd_log *log, uint64_t index, uint8_t **out, size_t *len)
 {
     if (index >= published(log)) return AUTHD_LOG_NOT_FOUND;

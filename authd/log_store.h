@@ -51,6 +51,10 @@ enum { AUTHD_LOG_OK = 0, AUTHD_LOG_NOT_FOUND = 1, AUTHD_LOG_ERROR = -1 };
 /* A tile (hash tile or entry bundle) of the published tree, malloc'd into *out. NOT_FOUND when the
  * published tree does not have it at that width. */
 int authd_log_tile(struct authd_log *log, const certlib_tile *tile, uint8_t **out, size_t *len);
+/* Calls fn for every entry of the durable tree in order, in one read transaction (start-up checks);
+ * stops at fn's first non-zero return, which it returns. AUTHD_LOG_ERROR when the log cannot be read. */
+int authd_log_each(struct authd_log *log,
+                   int (*fn)(uint64_t index, const uint8_t *entry, size_t len, void *arg), void *arg);
 /* One entry (malloc'd). */
 int authd_log_entry(struct authd_log *log, uint64_t index, uint8_t **out, size_t *len);
 /* Proofs against the tree of `size` leaves (<= the published size). */

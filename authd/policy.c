@@ -297,7 +297,7 @@ struct client_ctx {
     struct authd_client *c;
     char **types, **matters;
     size_t n_types, n_matters;
-    bool has_unmasked;
+    bool has_unmasked, has_binding;
 };
 
 /* Client ids name counters in challenges and go into access-log entries as one space-free field, so
@@ -346,6 +346,15 @@ static int cl_unmasked(struct authd_yaml *y, yaml_node_t *v, void *t)
     cc->has_unmasked = true;
     return 0;
 }
+static int cl_binding(struct authd_yaml *y, yaml_node_t *v, void *t)
+{
+    struct client_ctx *cc = t;
+    int b;
+    if (authd_yaml_bool(y, v, "require_holder_binding", &b) != 0) return -1;
+    cc->c->require_holder_binding = b;
+    cc->has_binding = true;
+    return 0;
+}
 static int cl_token(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
     struct authd_client *c = ((struct client_ctx *)t)->c;
@@ -366,9 +375,10 @@ static int resolve_client_scope(struct authd_yaml *y, yaml_node_t *item, struct 
     if (issuer != (c->issuer_code != NULL) || issuer != (cc->types != NULL))
         return authd_yaml_fail(
             y, item, "clients: issuer_code and licence_types go with role issuer, and only with it");
-    if (counter != (cc->matters != NULL) || (cc->has_unmasked && !counter))
-        return authd_yaml_fail(y, item,
-                               "clients: matters and unmasked go with role counter, and only with it");
+    if (counter != (cc->matters != NULL) || ((cc->has_unmasked || cc->has_binding) && !counter))
+        return authd_yaml_fail(
+            y, item,
+            "clients: matters, unmasked and require_holder_binding go with role counter, and only with it");
     if (cc->n_types) {
         c->types = calloc(cc->n_types, sizeof(*c->types));
         if (!c->types) return authd_yaml_fail(y, item, "out of memory");
@@ -405,6 +415,7 @@ static int one_client(struct authd_yaml *y, yaml_node_t *item, size_t i, void *t
                                                      {"licence_types", cl_types},
                                                      {"matters", cl_matters},
                                                      {"unmasked", cl_unmasked},
+                                                     {"require_holder_binding", cl_binding},
                                                      {"token_sha256", cl_token},
                                                      {"cert_sha256", cl_cert}};
     struct authd_policy *p = target;

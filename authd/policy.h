@@ -54,7 +54,8 @@ struct authd_client {
     size_t n_types;
     const struct authd_matter **matters; /* counter: what it serves */
     size_t n_matters;
-    bool unmasked; /* counter: sees identifiers in clear */
+    bool unmasked;               /* counter: sees identifiers in clear */
+    bool require_holder_binding; /* counter: accepts only licences bound to the holder's device, presented */
 };
 
 struct authd_policy {

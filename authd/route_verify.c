@@ -1,12 +1,14 @@
 /* POST /v1/verify (counter): a licence or a presentation as application/cbor, or JSON {licence |
  * presentation (base64url) | qr, challenge?, expect_holder_id?}; the verdict is certlib's, against the
- * trust bundle and authd's own current status lists. A presentation must answer a challenge this
- * counter got from POST /v1/challenges (given as `challenge`, or as the `challenge` query parameter
- * with CBOR), once and in time. expect_holder_id, when given, must equal the disclosed holder_id. */
+ * trust bundle and authd's own current status lists, rendered by certlib. A presentation must answer a
+ * challenge this counter got from POST /v1/challenges (given as `challenge`, or as the `challenge` query
+ * parameter with CBOR), once and in time. A licence bound to a device fails the holder check unless it
+ * comes as such a presentation. expect_holder_id, when given, must equal the disclosed holder_id. */
 #include <jansson.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "access_record.h"
@@ -27,20 +29,18 @@ static bool base64url_alphabet(const char *s, size_t len)
     return true;
 }
 
-/* Logs the verification in the access log, then answers with `body` (taken over). */
-static void respond(struct authd_request *r, const struct authd_client *client, certlib_result *result,
-                    json_t *out, char *body, size_t len)
+/* Logs the verification in the access log, then answers with certlib's rendering of the result. */
+static void respond(struct authd_request *r, const struct authd_client *client, certlib_result *result)
 {
+    size_t len;
+    char *json = certlib_result_to_json(result, &len);
+    char *body = json ? malloc(len + 1) : NULL; /* certlib's memory goes back to certlib_free */
+    if (body) memcpy(body, json, len + 1);
+    certlib_free(json);
     if (!body) {
-        certlib_result_free(result);
         authd_problem(r->req, 503, "overloaded", "out of memory");
         return;
     }
-    const char *verdict = certlib_verdict_name(certlib_result_verdict(result));
-    json_t *v = out ? json_object_get(out, "verdict") : NULL;
-    if (json_is_string(v)) verdict = json_string_value(v); /* holder_mismatch makes it invalid */
-    char outcome[16];
-    snprintf(outcome, sizeof(outcome), "%s", verdict);
     const char *id = certlib_result_licence_id(result), *holder = certlib_result_holder_id(result);
     uint8_t key[AUTHD_HOLDER_KEY_LEN];
     if (holder) authd_store_holder_key(r->server->store, holder, strlen(holder), key);
@@ -52,18 +52,17 @@ static void respond(struct authd_request *r, const struct authd_client *client, 
     const struct authd_access access = {.lookup = false,
                                         .client = client->id,
                                         .holder_key = holder ? key : NULL,
-                                        .outcome = outcome,
+                                        .outcome = certlib_verdict_name(certlib_result_verdict(result)),
                                         .licences = licence};
     authd_access_respond(r, &access, 200, body, len);
-    certlib_result_free(result);
     authd_metrics_count(r->server->metrics, AUTHD_M_VERIFICATIONS);
 }
 
-/* The challenge a presentation answers, taken (once) from the store. Returns -1 after a problem;
- * sets *failure when the challenge is expired or used (the presentation is still verified, to show
- * everything, but cannot be valid). */
+/* The challenge a presentation answers, taken (once) from the store. Returns -1 after a problem; sets
+ * *state when the challenge is expired or used (the presentation is still verified, to show
+ * everything, but its holder check fails with that reason). */
 static int take_challenge(struct authd_request *r, const struct authd_client *client, json_t *text,
-                          certlib_challenge *out, const char **failure)
+                          certlib_challenge *out, certlib_err *state)
 {
     h2o_iovec_t query = {0};
     certlib_challenge given;
@@ -83,10 +82,10 @@ static int take_challenge(struct authd_request *r, const struct authd_client *cl
     case AUTHD_CHALLENGE_OK:
         return 0;
     case AUTHD_CHALLENGE_EXPIRED:
-        *failure = "challenge_expired";
+        *state = CERTLIB_E_CHALLENGE_EXPIRED;
         return 0;
     case AUTHD_CHALLENGE_USED:
-        *failure = "challenge_replayed";
+        *state = CERTLIB_E_CHALLENGE_REPLAYED;
         return 0;
     case AUTHD_CHALLENGE_NOT_YOURS:
         authd_problem(r->req, 403, "challenge_not_yours", "the challenge was issued to another counter");
@@ -125,8 +124,12 @@ void authd_route_verify(struct authd_request *r)
             goto done;
         }
         expect = json_object_get(doc, "expect_holder_id");
-        if (!lic == !qr || (lic && !json_is_string(lic)) || (qr && !json_is_string(qr)) ||
-            (expect && !json_is_string(expect))) {
+        if (expect &&
+            (!json_is_string(expect) || strlen(json_string_value(expect)) != json_string_length(expect))) {
+            authd_problem(req, 422, "invalid_request", "'expect_holder_id' is an identity number or USCC");
+            goto done;
+        }
+        if (!lic == !qr || (lic && !json_is_string(lic)) || (qr && !json_is_string(qr))) {
             authd_problem(req, 422, "invalid_request",
                           "give exactly one of 'licence' or 'presentation' (base64url) or 'qr' (EL1: text)");
             goto done;
@@ -153,51 +156,26 @@ void authd_route_verify(struct authd_request *r)
         bytes = owned;
     }
     authd_statuslists_sync(r->server->statuslists); /* a change a moment ago must show */
+    /* A bound licence proves its holder only as a presentation answering this counter's challenge;
+     * shown on its own it is a copy (device_signature_missing). Some counters take bound ones only. */
+    certlib_verify_opts opts = {.holder = client->require_holder_binding ? CERTLIB_HOLDER_REQUIRED
+                                                                         : CERTLIB_HOLDER_IF_BOUND,
+                                .expected_holder_id = expect ? json_string_value(expect) : NULL};
     certlib_result *result = NULL;
-    const char *challenge_failure = NULL; /* the challenge was expired or already used */
     certlib_err verr;
     if (certlib_is_presentation(bytes, len)) {
         certlib_challenge issued;
-        if (take_challenge(r, client, jchallenge, &issued, &challenge_failure) != 0) goto done;
-        verr = certlib_presentation_verify(r->server->verify_ctx, bytes, len, &issued, NULL, &result);
+        if (take_challenge(r, client, jchallenge, &issued, &opts.challenge_state) != 0) goto done;
+        verr = certlib_presentation_verify(r->server->verify_ctx, bytes, len, &issued, &opts, &result);
     } else {
-        verr = certlib_licence_verify(r->server->verify_ctx, bytes, len, NULL, &result);
+        verr = certlib_licence_verify(r->server->verify_ctx, bytes, len, &opts, &result);
     }
     if (verr != CERTLIB_OK) {
         authd_problem(req, 503, "overloaded", "out of memory");
         goto done;
     }
-    size_t json_len;
-    char *json = certlib_result_to_json(result, &json_len);
-    if (json && !expect && !challenge_failure) { /* the common case: certlib's rendering, as it is */
-        char *body = malloc(json_len + 1);
-        if (body) memcpy(body, json, json_len + 1);
-        certlib_free(json);
-        respond(r, client, result, NULL, body, json_len);
-        goto done;
-    }
-    json_t *out = json ? json_loadb(json, json_len, 0, NULL) : NULL;
-    certlib_free(json);
-    if (out && expect) {
-        const char *holder = certlib_result_holder_id(result);
-        certlib_ident ident;
-        int match =
-            holder &&
-            certlib_ident_check(json_string_value(expect), json_string_length(expect), NULL, &ident) == 0 &&
-            strcmp(ident.normalized, holder) == 0;
-        json_object_set_new(out, "holder_match", holder ? json_boolean(match) : json_null());
-        if (holder && !match) {
-            json_object_set_new(out, "verdict", json_string("invalid"));
-            json_object_set_new(out, "reason", json_string("holder_mismatch"));
-        }
-    }
-    if (out && challenge_failure) { /* a screenshot shown again, or an answer too late */
-        json_object_set_new(out, "verdict", json_string("invalid"));
-        json_object_set_new(out, "reason", json_string(challenge_failure));
-    }
-    char *body = out ? json_dumps(out, JSON_COMPACT) : NULL;
-    respond(r, client, result, out, body, body ? strlen(body) : 0);
-    json_decref(out);
+    respond(r, client, result);
+    certlib_result_free(result);
 done:
     free(owned);
     json_decref(doc);

@@ -9,6 +9,7 @@
 #include "policy.h"
 #include "router.h"
 #include "services.h"
+#include "status_check.h"
 #include "statuslists.h"
 #include "store.h"
 #include "writer.h"
@@ -80,8 +81,12 @@ int authd_services_start(struct authd_server *s, char *err, size_t err_cap)
         if (authd_statuslists_add_issuer(s->statuslists, s->issuers[i].issuer_code,
                                          s->issuers[i].status_signer) != 0)
             return snprintf(err, err_cap, "out of memory"), 1;
+    if (authd_statuslists_probe(s->statuslists, s->trust_bundle, s->trust_bundle_len, err, err_cap) != 0)
+        return 2;
+    if (authd_status_check(s->store, err, err_cap) != 0) return 1;
     if (authd_statuslists_rebuild(s->statuslists, s->store, err, err_cap) != 0) return 1;
-    if (!(s->challenges = authd_challenges_new(c->challenge_capacity, c->challenge_ttl)))
+    if (!(s->challenges =
+              authd_challenges_new(c->challenge_capacity, c->challenge_per_counter, c->challenge_ttl)))
         return snprintf(err, err_cap, "out of memory"), 1;
     if (!(s->writer = authd_writer_start(s->store, c->writer_max_batch, c->writer_commit_delay_us,
                                          c->writer_commit_fill, s->metrics)))

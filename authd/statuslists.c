@@ -142,6 +142,40 @@ static struct list *list_of(struct authd_statuslists *s, const char *code, uint3
     return l;
 }
 
+int authd_statuslists_probe(struct authd_statuslists *s, const uint8_t *bundle, size_t len, char *err,
+                            size_t err_cap)
+{
+    certlib_ctx *ctx = NULL;
+    certlib_status_list *list = NULL;
+    int rc = -1;
+    if (certlib_ctx_new(&ctx) != CERTLIB_OK || certlib_ctx_load_trust(ctx, bundle, len) != CERTLIB_OK ||
+        certlib_status_list_new(8, 2, &list) != CERTLIB_OK) {
+        snprintf(err, err_cap, "status lists: cannot set up the probe");
+        goto done;
+    }
+    int64_t now = (int64_t)time(NULL);
+    for (size_t i = 0; i < s->n_issuers; i++) {
+        char uri[512];
+        uint8_t *cwt = NULL;
+        size_t cwt_len;
+        authd_statuslists_uri(s, s->issuers[i].code, 1, uri, sizeof(uri));
+        certlib_err e = certlib_status_list_sign(list, s->issuers[i].signer, uri, now, now + s->ttl, s->ttl,
+                                                 &cwt, &cwt_len);
+        if (!e) e = certlib_ctx_add_status_list_at(ctx, cwt, cwt_len, now, 0);
+        certlib_free(cwt);
+        if (e) {
+            snprintf(err, err_cap, "the trust bundle refuses issuer %s's status lists at %s: %s (%s)",
+                     s->issuers[i].code, uri, certlib_err_name(e), certlib_strerror(e));
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    certlib_status_list_free(list);
+    certlib_ctx_free(ctx);
+    return rc;
+}
+
 struct rebuild {
     struct authd_statuslists *s;
     int failed;
@@ -247,10 +281,13 @@ static void sign_list(struct authd_statuslists *s, struct list *l, const struct 
         fprintf(stderr, "authd: status list %s could not be given to the verifier\n", uri);
 }
 
-/* Stale: changed, never signed, or past half of its life (exp is ten ttls after iat). */
+/* Stale: changed, never signed, or half its ttl old. Verifiers (certlib among them, authd's own
+ * verification context too) stop trusting a list ttl seconds after they fetched it, so a list is
+ * re-signed well before: a counter fetching it gets at least half a ttl of use. exp is ten ttls after
+ * iat, for verifiers that keep lists by exp alone. */
 static int stale(const struct authd_statuslists *s, const struct list *l, int64_t now)
 {
-    return l->dirty || !l->cwt || now - l->cwt_iat >= (int64_t)s->ttl * 5;
+    return l->dirty || !l->cwt || now - l->cwt_iat >= (int64_t)(s->ttl + 1) / 2;
 }
 
 void authd_statuslists_sync(struct authd_statuslists *s)

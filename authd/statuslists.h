@@ -22,6 +22,12 @@ void authd_statuslists_free(struct authd_statuslists *s);
 int authd_statuslists_add_issuer(struct authd_statuslists *s, const char *issuer_code,
                                  const certlib_signer *signer);
 
+/* Start-up: signs a probe list for every issuer and has a context over `bundle` (the trust bundle)
+ * accept it, so a bundle that would refuse authd's own status lists (a status signer scoped to other
+ * URIs or issuers, a revoked one) is a configuration error, not a stream of "unknown" statuses. */
+int authd_statuslists_probe(struct authd_statuslists *s, const uint8_t *bundle, size_t len, char *err,
+                            size_t err_cap);
+
 /* Marks every licence in the store as allocated with its current status. */
 int authd_statuslists_rebuild(struct authd_statuslists *s, struct authd_store *store, char *err,
                               size_t err_cap);

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "certlib/status.h"
 #include "log_entries.h"
 #include "log_store.h"
 #include "store.h"
@@ -15,18 +17,26 @@ struct authd_store {
     MDB_env *env;
     MDB_dbi meta, licences, holders;
     struct authd_log *sig_log, *access_log;
-    uint8_t *keys; /* sodium_malloc: [0,32) encryption key, [32,64) holder-index key */
+    uint8_t *keys; /* sodium_malloc: encryption key, holder-index key, header MAC key (KEY_* below) */
 };
 
+#define KEY_ENC 0
+#define KEY_INDEX 32
+#define KEY_MAC 64
+
 /* Record layout: version, status, list_no (4), status_idx (4), issued_at (8), type code (21), issuer
- * code (18), signature-log index (8; all ones when the store keeps no log), nonce (24), ciphertext.
- * Bytes [2, HEADER_LEN) are immutable and authenticated with the id. The log index lives here rather
- * than in an index of its own: a second random-key B-tree insert per issuance cost 10% of throughput
- * (bench/tlog). */
-#define RECORD_VERSION 2
+ * code (18), signature-log index (8; all ones when the store keeps no log), header MAC (16), nonce (24),
+ * ciphertext. Bytes [2, HEADER_LEN) are immutable and authenticated with the id as the AEAD's associated
+ * data. The MAC (keyed BLAKE2b over the id and the whole header) covers the status too, which changes,
+ * so that patching one byte of the file cannot un-revoke a licence: a status without a valid MAC makes
+ * the record unreadable and start-up refuse. The log index lives here rather than in an index of its
+ * own: a second random-key B-tree insert per issuance cost 10% of throughput (bench/tlog). */
+#define RECORD_VERSION 3
 #define HEADER_LEN (2 + 4 + 4 + 8 + 21 + 18 + 8)
+#define MAC_LEN 16
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define BODY_AT (HEADER_LEN + MAC_LEN) /* where the nonce starts */
 
 static const char schema_key[] = "schema_version";
 
@@ -72,15 +82,16 @@ static int load_keys(struct authd_store *s, const char *path, char *err, size_t 
     while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r'))
         n--;
     uint8_t *master = sodium_malloc(32);
-    s->keys = sodium_malloc(64);
+    s->keys = sodium_malloc(96);
     size_t bin_len = 0;
     int rc = -1;
     if (!master || !s->keys)
         snprintf(err, err_cap, "data key: out of protected memory");
     else if (n != 64 || sodium_hex2bin(master, 32, hex, n, NULL, &bin_len, NULL) != 0 || bin_len != 32)
         snprintf(err, err_cap, "data key %s: expected 64 hexadecimal digits", path);
-    else if (crypto_kdf_derive_from_key(s->keys, 32, 1, "authdenc", master) != 0 ||
-             crypto_kdf_derive_from_key(s->keys + 32, 32, 2, "authdidx", master) != 0)
+    else if (crypto_kdf_derive_from_key(s->keys + KEY_ENC, 32, 1, "authdenc", master) != 0 ||
+             crypto_kdf_derive_from_key(s->keys + KEY_INDEX, 32, 2, "authdidx", master) != 0 ||
+             crypto_kdf_derive_from_key(s->keys + KEY_MAC, 32, 3, "authdmac", master) != 0)
         snprintf(err, err_cap, "data key: derivation failed");
     else
         rc = 0;
@@ -88,6 +99,117 @@ static int load_keys(struct authd_store *s, const char *path, char *err, size_t 
     if (master) sodium_free(master);
     if (rc == 0) sodium_mprotect_readonly(s->keys);
     return rc;
+}
+
+/* The header MAC: keyed BLAKE2b-128 over the id's length, the id and the header. */
+static void header_mac(const struct authd_store *s, const char *id, size_t id_len, const uint8_t *header,
+                       uint8_t out[MAC_LEN])
+{
+    crypto_generichash_state st;
+    uint8_t n = (uint8_t)id_len; /* ids are shorter than CERTLIB_LICENCE_ID_MAX < 256 */
+    crypto_generichash_init(&st, s->keys + KEY_MAC, 32, MAC_LEN);
+    crypto_generichash_update(&st, &n, 1);
+    crypto_generichash_update(&st, (const uint8_t *)id, id_len);
+    crypto_generichash_update(&st, header, HEADER_LEN);
+    crypto_generichash_final(&st, out, MAC_LEN);
+}
+
+/* Schema 2 records had no header MAC: each gets one, in batches small enough for LMDB's dirty-page
+ * limit, and the schema version moves to 3 last. An interrupted upgrade resumes: records carry their
+ * own version. Statuses are taken as they are; start-up then checks them against the signature log. */
+#define UPGRADE_BATCH 4096
+
+static int upgrade_record(struct authd_store *s, MDB_txn *txn, const char *id, size_t id_len)
+{
+    MDB_val k = {id_len, (void *)id}, v;
+    int rc = mdb_get(txn, s->licences, &k, &v);
+    if (rc != MDB_SUCCESS) return rc;
+    uint8_t *copy = malloc(v.mv_size);
+    if (!copy) return ENOMEM;
+    memcpy(copy, v.mv_data, v.mv_size);
+    MDB_val fresh = {v.mv_size + MAC_LEN, NULL};
+    if ((rc = mdb_put(txn, s->licences, &k, &fresh, MDB_RESERVE)) == MDB_SUCCESS) {
+        uint8_t *rec = fresh.mv_data;
+        memcpy(rec, copy, HEADER_LEN);
+        rec[0] = RECORD_VERSION;
+        header_mac(s, id, id_len, rec, rec + HEADER_LEN);
+        memcpy(rec + BODY_AT, copy + HEADER_LEN, v.mv_size - HEADER_LEN);
+    }
+    free(copy);
+    return rc;
+}
+
+static int upgrade_batch(struct authd_store *s, size_t *done, bool *finished)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != MDB_SUCCESS) return rc;
+    if ((rc = mdb_cursor_open(txn, s->licences, &cur)) != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    /* The batch's ids first (the cursor's pages move under writes), then the rewrites. */
+    char(*ids)[CERTLIB_LICENCE_ID_MAX] = malloc(UPGRADE_BATCH * sizeof(*ids));
+    size_t n = 0, *lens = malloc(UPGRADE_BATCH * sizeof(*lens));
+    if (!ids || !lens) {
+        free(ids);
+        free(lens);
+        mdb_cursor_close(cur);
+        mdb_txn_abort(txn);
+        return ENOMEM;
+    }
+    MDB_val k, v;
+    *finished = true;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *rec = v.mv_data;
+        if (v.mv_size < HEADER_LEN + NONCE_LEN + TAG_LEN || rec[0] != 2 ||
+            k.mv_size >= CERTLIB_LICENCE_ID_MAX)
+            continue; /* upgraded already, or not a record */
+        if (n == UPGRADE_BATCH) {
+            *finished = false;
+            break;
+        }
+        memcpy(ids[n], k.mv_data, k.mv_size);
+        lens[n++] = k.mv_size;
+    }
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND || rc == MDB_SUCCESS) rc = MDB_SUCCESS;
+    for (size_t i = 0; rc == MDB_SUCCESS && i < n; i++)
+        rc = upgrade_record(s, txn, ids[i], lens[i]);
+    free(ids);
+    free(lens);
+    if (rc == MDB_SUCCESS && *finished) {
+        MDB_val key = {sizeof(schema_key) - 1, (void *)schema_key};
+        uint8_t version[4];
+        encode_u32(version, AUTHD_SCHEMA_VERSION);
+        MDB_val val = {4, version};
+        rc = mdb_put(txn, s->meta, &key, &val, 0);
+    }
+    if (rc != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    *done += n;
+    return mdb_txn_commit(txn);
+}
+
+static int upgrade_from_2(struct authd_store *s)
+{
+    size_t done = 0;
+    bool finished = false;
+    fprintf(stderr,
+            "authd: upgrading the store from schema version 2 to %u (a MAC over every record's "
+            "header)\n",
+            AUTHD_SCHEMA_VERSION);
+    while (!finished) {
+        int rc = upgrade_batch(s, &done, &finished);
+        if (rc != MDB_SUCCESS) return rc;
+        if (!finished) fprintf(stderr, "authd: upgraded %zu records\n", done);
+    }
+    fprintf(stderr, "authd: store upgraded: %zu records\n", done);
+    return MDB_SUCCESS;
 }
 
 int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes, const char *data_key_file,
@@ -138,6 +260,7 @@ int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes
     }
 
     MDB_val key = {sizeof(schema_key) - 1, (void *)schema_key}, val;
+    bool upgrade = false;
     rc = mdb_get(txn, s->meta, &key, &val);
     if (rc == MDB_NOTFOUND) {
         uint8_t v[4];
@@ -147,6 +270,8 @@ int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes
     } else if (rc != MDB_SUCCESS) {
         step = "reading the schema version";
         goto fail;
+    } else if (val.mv_size == 4 && decode_u32(val.mv_data) == 2) {
+        upgrade = true; /* after this transaction, in batches of its own */
     } else if (val.mv_size != 4 || decode_u32(val.mv_data) != AUTHD_SCHEMA_VERSION) {
         snprintf(err, err_cap, "data directory %s holds schema version %u; this authd uses %u", dir,
                  val.mv_size == 4 ? decode_u32(val.mv_data) : 0, AUTHD_SCHEMA_VERSION);
@@ -158,6 +283,8 @@ int authd_store_open(struct authd_store **out, const char *dir, size_t map_bytes
     txn = NULL; /* freed by the commit, whatever its outcome */
     step = "committing the schema version";
     if (rc != MDB_SUCCESS) goto fail;
+    step = "upgrading the store from schema version 2";
+    if (upgrade && (rc = upgrade_from_2(s)) != MDB_SUCCESS) goto fail;
 #undef TRY
     if (authd_log_publish(s->sig_log) != 0 || authd_log_publish(s->access_log) != 0) {
         snprintf(err, err_cap, "data directory %s: the logs' checkpoints cannot be signed", dir);
@@ -218,7 +345,7 @@ int authd_store_receipt_index(struct authd_store *s, const char *id, size_t id_l
 void authd_store_holder_key(const struct authd_store *s, const char *holder_id, size_t len,
                             uint8_t out[AUTHD_HOLDER_KEY_LEN])
 {
-    crypto_generichash(out, AUTHD_HOLDER_KEY_LEN, (const uint8_t *)holder_id, len, s->keys + 32, 32);
+    crypto_generichash(out, AUTHD_HOLDER_KEY_LEN, (const uint8_t *)holder_id, len, s->keys + KEY_INDEX, 32);
 }
 
 static void write_header(uint8_t *h, const struct authd_licence_meta *m)
@@ -234,10 +361,18 @@ static void write_header(uint8_t *h, const struct authd_licence_meta *m)
     encode_u64(h + 57, m->log_index);
 }
 
-static int read_header(const MDB_val *v, struct authd_licence_meta *m)
+/* The record's header, once its MAC verified: -1 for a record that is too short, of another version,
+ * or altered. */
+static int read_header(const struct authd_store *s, const char *id, size_t id_len, const MDB_val *v,
+                       struct authd_licence_meta *m)
 {
     const uint8_t *h = v->mv_data;
-    if (v->mv_size < HEADER_LEN + NONCE_LEN + TAG_LEN || h[0] != RECORD_VERSION) return -1;
+    uint8_t mac[MAC_LEN];
+    if (v->mv_size < BODY_AT + NONCE_LEN + TAG_LEN || h[0] != RECORD_VERSION ||
+        id_len >= CERTLIB_LICENCE_ID_MAX)
+        return -1;
+    header_mac(s, id, id_len, h, mac);
+    if (sodium_memcmp(mac, h + HEADER_LEN, MAC_LEN) != 0) return -1;
     m->status = h[1];
     m->list_no = decode_u32(h + 2);
     m->status_idx = decode_u32(h + 6);
@@ -262,7 +397,7 @@ static size_t make_ad(uint8_t *ad, const char *id, size_t id_len, const uint8_t 
 static int put_licence(struct authd_store *s, MDB_txn *txn, struct authd_store_write *w)
 {
     size_t id_len = strlen(w->licence_id);
-    MDB_val key = {id_len, w->licence_id}, val = {HEADER_LEN + NONCE_LEN + w->licence_len + TAG_LEN, NULL};
+    MDB_val key = {id_len, w->licence_id}, val = {BODY_AT + NONCE_LEN + w->licence_len + TAG_LEN, NULL};
     int rc = mdb_put(txn, s->licences, &key, &val, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == MDB_KEYEXIST) return w->result = AUTHD_STORE_EXISTS, 0;
     if (rc != MDB_SUCCESS) return rc;
@@ -271,10 +406,11 @@ static int put_licence(struct authd_store *s, MDB_txn *txn, struct authd_store_w
      * MDB_RESERVE's space is only valid until the next write */
     w->meta.log_index = s->sig_log ? authd_log_next_index(s->sig_log) : UINT64_MAX;
     write_header(rec, &w->meta);
-    randombytes_buf(rec + HEADER_LEN, NONCE_LEN);
+    header_mac(s, w->licence_id, id_len, rec, rec + HEADER_LEN);
+    randombytes_buf(rec + BODY_AT, NONCE_LEN);
     size_t ad_len = make_ad(ad, w->licence_id, id_len, rec);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(rec + HEADER_LEN + NONCE_LEN, NULL, w->licence, w->licence_len,
-                                               ad, ad_len, NULL, rec + HEADER_LEN, s->keys);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(rec + BODY_AT + NONCE_LEN, NULL, w->licence, w->licence_len,
+                                               ad, ad_len, NULL, rec + BODY_AT, s->keys + KEY_ENC);
     MDB_val hkey = {AUTHD_HOLDER_KEY_LEN, w->holder_key}, hval = {id_len, w->licence_id};
     if ((rc = mdb_put(txn, s->holders, &hkey, &hval, MDB_NODUPDATA)) != MDB_SUCCESS && rc != MDB_KEYEXIST)
         return rc;
@@ -291,22 +427,26 @@ static int put_licence(struct authd_store *s, MDB_txn *txn, struct authd_store_w
 
 static int set_status(struct authd_store *s, MDB_txn *txn, struct authd_store_write *w)
 {
-    MDB_val key = {strlen(w->licence_id), w->licence_id}, val;
+    size_t id_len = strlen(w->licence_id);
+    MDB_val key = {id_len, w->licence_id}, val;
     int rc = mdb_get(txn, s->licences, &key, &val);
     if (rc == MDB_NOTFOUND) return w->result = AUTHD_STORE_NOT_FOUND, 0;
     if (rc != MDB_SUCCESS) return rc;
-    if (read_header(&val, &w->before) != 0) return MDB_CORRUPTED;
+    if (read_header(s, w->licence_id, id_len, &val, &w->before) != 0) return MDB_CORRUPTED;
     /* Checked here, inside the transaction, so two concurrent changes cannot both pass. */
-    if (w->before.status == 1 /* revoked */ && w->meta.status != 1)
+    if (w->before.status == CERTLIB_STATUS_VALUE_REVOKED && w->meta.status != CERTLIB_STATUS_VALUE_REVOKED)
         return w->result = AUTHD_STORE_CONFLICT, 0;
-    /* The status byte is outside the associated data: rewrite just the record, same bytes otherwise. */
+    /* The status byte is outside the associated data: rewrite the record with the new status and its
+     * MAC, the same bytes otherwise. */
     MDB_val copy = {val.mv_size, NULL};
     uint8_t *old = malloc(val.mv_size);
     if (!old) return ENOMEM;
     memcpy(old, val.mv_data, val.mv_size);
     if ((rc = mdb_put(txn, s->licences, &key, &copy, MDB_RESERVE)) == MDB_SUCCESS) {
-        memcpy(copy.mv_data, old, val.mv_size);
-        ((uint8_t *)copy.mv_data)[1] = w->meta.status;
+        uint8_t *rec = copy.mv_data;
+        memcpy(rec, old, val.mv_size);
+        rec[1] = w->meta.status;
+        header_mac(s, w->licence_id, id_len, rec, rec + HEADER_LEN);
     }
     free(old);
     if (rc != MDB_SUCCESS) return rc;
@@ -377,18 +517,18 @@ int authd_store_get(struct authd_store *s, const char *id, size_t id_len, struct
     int rc = mdb_get(txn, s->licences, &key, &val), result = AUTHD_STORE_ERROR;
     if (rc == MDB_NOTFOUND) {
         result = AUTHD_STORE_NOT_FOUND;
-    } else if (rc == MDB_SUCCESS && read_header(&val, meta) == 0) {
+    } else if (rc == MDB_SUCCESS && read_header(s, id, id_len, &val, meta) == 0) {
         result = AUTHD_STORE_OK;
         if (licence) {
             const uint8_t *rec = val.mv_data;
-            size_t clen = val.mv_size - HEADER_LEN - NONCE_LEN;
+            size_t clen = val.mv_size - BODY_AT - NONCE_LEN;
             uint8_t ad[CERTLIB_LICENCE_ID_MAX + HEADER_LEN];
             size_t ad_len = make_ad(ad, id, id_len, rec);
             unsigned long long mlen;
             uint8_t *plain = malloc(clen);
             if (!plain || crypto_aead_xchacha20poly1305_ietf_decrypt(
-                              plain, &mlen, NULL, rec + HEADER_LEN + NONCE_LEN, clen, ad, ad_len,
-                              rec + HEADER_LEN, s->keys) != 0) {
+                              plain, &mlen, NULL, rec + BODY_AT + NONCE_LEN, clen, ad, ad_len, rec + BODY_AT,
+                              s->keys + KEY_ENC) != 0) {
                 free(plain);
                 result = AUTHD_STORE_ERROR; /* tampered, or another data key */
             } else {
@@ -442,8 +582,8 @@ int authd_store_each(struct authd_store *s,
     int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST), result = 0;
     while (rc == MDB_SUCCESS && result == 0) {
         struct authd_licence_meta m;
-        if (read_header(&v, &m) != 0) {
-            result = AUTHD_STORE_ERROR;
+        if (read_header(s, k.mv_data, k.mv_size, &v, &m) != 0) {
+            result = AUTHD_STORE_CORRUPT;
             break;
         }
         result = fn(k.mv_data, k.mv_size, &m, arg);

@@ -1,8 +1,9 @@
 /* authd's LMDB store: one environment in the data directory with named databases:
  *   meta      schema version
  *   licences  licence id -> record: a cleartext header (status, status-list place, type, issuer,
- *             issue time: no personal data) and the licence CBOR encrypted with XChaCha20-Poly1305
- *             under a key derived from the data key, the licence id and header as associated data
+ *             issue time: no personal data) with a keyed MAC over it and the id, and the licence CBOR
+ *             encrypted with XChaCha20-Poly1305 under a key derived from the data key, the licence id
+ *             and the header's fixed part as associated data
  *   holders   keyed BLAKE2b of the normalised holder id -> licence ids (duplicates sorted), so the
  *             file holds no identity number in clear
  *   log.*     the signature log and the access log (log_store.h), appended in the same transaction
@@ -17,7 +18,9 @@
 
 #include "certlib/licence_id.h"
 
-#define AUTHD_SCHEMA_VERSION 2u /* 2: the logs; records carry their signature-log index */
+/* 2: the logs; records carry their signature-log index. 3: a MAC over every record's header (status
+ * included); a version 2 store is upgraded in place at start-up. */
+#define AUTHD_SCHEMA_VERSION 3u
 #define AUTHD_HOLDER_KEY_LEN 32
 
 enum {
@@ -25,7 +28,8 @@ enum {
     AUTHD_STORE_NOT_FOUND = 1,
     AUTHD_STORE_EXISTS = 2,
     AUTHD_STORE_CONFLICT = 3,
-    AUTHD_STORE_ERROR = -1
+    AUTHD_STORE_ERROR = -1,
+    AUTHD_STORE_CORRUPT = -2 /* a record failed authentication: altered, or another data key */
 };
 
 struct authd_store;

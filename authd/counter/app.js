@@ -35,11 +35,37 @@ function row(table, cells) {
   }
 }
 
+// What the clerk must do, said plainly, for the outcomes that turn on who is showing the licence.
+const HOLDER_NOTES = {
+  device_signature_missing: '此电子证照绑定持证人手机，须由持证人用手机应用扫描本页挑战码出示；签发二维码、截图或转发的副本' +
+    '不能证明出示人就是持证人。 / This licence is bound to the holder\'s phone: the holder must present it from ' +
+    'the app by scanning this page\'s challenge. Its issuance QR, a screenshot or a forwarded copy proves nothing ' +
+    'about who shows it.',
+  not_holder_bound: '本柜台只受理绑定持证人手机的电子证照。 / This counter accepts only licences bound to the ' +
+    'holder\'s phone.',
+  challenge_nonce: '这是对另一个挑战的答复：可能是截图或旧答复。请持证人重新扫描本页挑战码。 / An answer to another ' +
+    'challenge (a screenshot, or an old answer): ask the holder to scan this page\'s challenge again.',
+  challenge_replayed: '此答复已使用过：可能是截图。请持证人重新扫描本页挑战码。 / This answer was used before ' +
+    '(a screenshot?): ask the holder to scan this page\'s challenge again.',
+  challenge_expired: '挑战已过期，请持证人重新扫描本页挑战码。 / The challenge expired: ask the holder to scan again.',
+  device_signature_invalid: '设备签名不符：出示的手机不是证照绑定的手机。 / The device signature does not match: ' +
+    'this is not the phone the licence is bound to.',
+};
+const UNBOUND_NOTE = '此电子证照未绑定持证人手机：请当面核对持证人身份证件。 / This licence is not bound to a ' +
+  'phone: check the holder\'s identity document in person.';
+
+function note(text) {
+  const n = $('holder-note');
+  n.hidden = !text;
+  n.textContent = text || '';
+}
+
 function render(status, doc) {
   const v = $('verdict');
   v.hidden = false;
   $('checks').replaceChildren();
   $('elements').replaceChildren();
+  note(null);
   if (status !== 200 || !doc || !doc.verdict) {
     v.className = 'verdict invalid';
     v.dataset.verdict = 'invalid';
@@ -52,6 +78,9 @@ function render(status, doc) {
   v.dataset.verdict = doc.verdict;
   v.dataset.reason = doc.reason || '';
   v.textContent = (names[doc.verdict] || doc.verdict) + (doc.reason ? ' — ' + doc.reason : '');
+  const holder = (doc.checks && doc.checks.holder) || {};
+  if (holder.state === 'failed') note(HOLDER_NOTES[holder.reason] || null);
+  else if (doc.verdict === 'valid' && doc.holder_bound === false) note(UNBOUND_NOTE);
   for (const [name, check] of Object.entries(doc.checks || {}))
     row($('checks'), [[name], [check.state, check.state], [check.reason || '']]);
   for (const e of doc.elements || [])

@@ -1,13 +1,14 @@
 // Drives the counter page in headless Chromium as a service hall would: sign in with the counter's
 // token, read the challenge the page shows, have the holder's app (certctl present) answer it, type
 // the answer into the scan field the way a scanner does (the text, then Enter) and read the verdict.
-// Then a tampered answer and a replayed one. Prints one JSON line per step; exits non-zero on failure.
-// usage: node counter_page.mjs URL TOKEN_FILE CERTCTL LICENCE DEVICE_KEY
+// Then the licence's own QR (a copy), a tampered answer and a replayed one. Prints one JSON line per step;
+// exits non-zero on failure.
+// usage: node counter_page.mjs URL TOKEN_FILE CERTCTL LICENCE DEVICE_KEY LICENCE_QR_TEXT_FILE
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
-const [url, tokenFile, certctl, licence, deviceKey] = process.argv.slice(2);
+const [url, tokenFile, certctl, licence, deviceKey, licenceQr] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-dev-shm-usage'],
@@ -33,7 +34,9 @@ try {
     await page.waitForFunction((old) => document.getElementById('challenge-text').textContent !== old, before);
     return page.evaluate(() => {
       const v = document.getElementById('verdict');
+      const n = document.getElementById('holder-note');
       return { verdict: v.dataset.verdict, reason: v.dataset.reason, text: v.textContent,
+               note: n.hidden ? '' : n.textContent,
                colour: getComputedStyle(v).backgroundColor,
                checks: Array.from(document.querySelectorAll('#checks tr')).map((r) => r.innerText),
                elements: Array.from(document.querySelectorAll('#elements tr')).map((r) => r.innerText) };
@@ -46,6 +49,14 @@ try {
   if (ok.verdict !== 'valid' || !ok.text.includes('有效') || ok.colour !== 'rgb(30, 142, 62)') fail('not shown valid');
   if (!ok.checks.some((c) => c.startsWith('holder') && c.includes('passed'))) fail('holder check not shown');
   if (!ok.elements.some((e) => e.includes('持证主体') && e.includes('张三'))) fail('elements not shown with labels');
+
+  // the bound licence's own QR text (as issued, a screenshot of it, a forwarded copy): a copy, refused,
+  // and the page says plainly what to do
+  const copy = readFileSync(licenceQr, 'utf8').trim();
+  const copied = await scan(copy);
+  console.log(JSON.stringify({ step: 'copy', ...copied }));
+  if (copied.verdict !== 'invalid' || copied.reason !== 'device_signature_missing') fail('a copy was not refused');
+  if (!copied.note.includes('截图') || !copied.note.includes('screenshot')) fail('the page did not say why plainly');
 
   // a tampered answer: one Base45 character changed
   const fresh = present(await page.textContent('#challenge-text'));

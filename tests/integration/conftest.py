@@ -77,7 +77,7 @@ def logs_yaml():
 class Authd:
     """One authd process with its own config, data directory and access log."""
 
-    def __init__(self, tmp_path, extra_config="", tls=False, client_ca=False, as_client="admin"):
+    def __init__(self, tmp_path, extra_config="", tls=False, client_ca=False, as_client="admin", policies_dir=None):
         self.port = free_port()
         self.default_token = token(as_client) if as_client else None
         self.tmp = tmp_path
@@ -94,7 +94,7 @@ class Authd:
         self.config.write_text(
             f"listen:\n{listen}workers: 2\ndata_dir: {tmp_path}/data\naccess_log: {self.access_log}\n"
             f"limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
-            f"policies_dir: {REPO_ROOT}/policies\ntrust_bundle: {KEYS}/trust.json\ndata_key: {KEYS}/data.key\n"
+            f"policies_dir: {policies_dir or REPO_ROOT + '/policies'}\ntrust_bundle: {KEYS}/trust.json\ndata_key: {KEYS}/data.key\n"
             f"public_url: {self.scheme}://127.0.0.1:{self.port}\nstatus:\n  list_size: 65536\n  ttl: 60\n"
             f"{logs_yaml()}{signers_yaml()}{extra_config}")
         self.proc = None
@@ -151,6 +151,15 @@ def authd(tmp_path):
     server = Authd(tmp_path).start()
     yield server
     assert server.stop() == 0, server.stderr_path.read_text()
+
+
+def policies_with(tmp_path, clients_yaml):
+    """A copy of policies/ whose clients.yaml has `clients_yaml` (list items) appended."""
+    d = tmp_path / "policies"
+    shutil.copytree(os.path.join(REPO_ROOT, "policies"), d)
+    with open(d / "clients.yaml", "a") as f:
+        f.write(clients_yaml)
+    return str(d)
 
 
 def run_certctl(*args, stdin=None):

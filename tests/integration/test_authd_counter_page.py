@@ -34,16 +34,18 @@ def test_counter_page_in_chromium(tmp_path, driver):
         doc = issue_ok(server, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS,
                        device_key=(tmp_path / "device.pub").read_text())
         (tmp_path / "licence.cbor").write_bytes(b64d(doc["licence"]))
+        (tmp_path / "licence.qr").write_text(doc["qr"])  # the issuance QR: a copy anyone could show
         r = subprocess.run(["node", driver, server.url, f"{KEYS}/tokens/counter-hz.token", CERTCTL,
-                            str(tmp_path / "licence.cbor"), str(tmp_path / "device.key")],
+                            str(tmp_path / "licence.cbor"), str(tmp_path / "device.key"),
+                            str(tmp_path / "licence.qr")],
                            capture_output=True, timeout=180)
         print(r.stdout.decode(), r.stderr.decode())
         assert r.returncode == 0, r.stderr.decode()
         steps = [line for line in r.stdout.decode().splitlines() if line.startswith("{")]
-        assert len(steps) == 3
+        assert len(steps) == 4
         # the page's verifications are in the access log like any other (the tampered text was refused as
-        # malformed QR text before any verification, so two)
+        # malformed QR text before any verification, so three)
         code, _, cp = server.request("GET", "/log/access/checkpoint", token="auditor")
-        assert code == 200 and int(cp.decode().splitlines()[1]) == 2
+        assert code == 200 and int(cp.decode().splitlines()[1]) == 3
     finally:
         assert server.stop() == 0

@@ -2,12 +2,15 @@
 present) answers it with a licence authd issued to its device key, and POST /v1/verify checks the
 answer once, in time, for that counter only; every verification is in the access log."""
 import base64
+import json
 import subprocess
 import time
 
 import pytest
 
-from conftest import CERTCTL, Authd, assert_problem
+import hashlib
+
+from conftest import CERTCTL, Authd, assert_problem, policies_with
 from test_authd_licences import HUKOU, HUKOU_ELEMENTS, PERSON, b64d, issue_ok
 
 
@@ -100,3 +103,71 @@ def test_challenges_are_for_counters(server):
         assert server.json("POST", "/v1/challenges", {}, token=who)[0] == status
     texts = {challenge(server) for _ in range(50)}
     assert len(texts) == 50
+
+
+def test_a_bound_licence_needs_its_presentation(server, phone):
+    """A licence bound to the holder's phone, shown as a plain licence (its issuance QR, a screenshot, a
+    forwarded copy) proves nothing about who shows it: invalid, with or without the counter's challenge,
+    and the challenge is not spent on it."""
+    doc = issue_ok(server, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS,
+                   device_key=(phone / "device.pub").read_text())
+    text = challenge(server)
+    for body in ({"licence": doc["licence"]}, {"qr": doc["qr"]}, {"qr": doc["qr"], "challenge": text},
+                 {"licence": doc["licence"], "challenge": text}):
+        code, _, v = server.json("POST", "/v1/verify", body, token="counter-hz")
+        assert code == 200 and v["verdict"] == "invalid" and v["reason"] == "device_signature_missing", (body, v)
+        assert v["checks"]["holder"] == {"state": "failed", "reason": "device_signature_missing"}
+        assert v["holder_bound"] is True and v["checks"]["signature"]["state"] == "passed"
+    p = present(phone, b64d(doc["licence"]), text)
+    code, _, v = server.json("POST", "/v1/verify", {"presentation": b64u(p), "challenge": text}, token="counter-hz")
+    assert v["verdict"] == "valid", v
+    # an unbound licence binds no one: valid, and the answer says so (the counter checks the ID card)
+    plain = issue_ok(server, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS)
+    code, _, v = server.json("POST", "/v1/verify", {"licence": plain["licence"], "challenge": challenge(server)},
+                             token="counter-hz")
+    assert v["verdict"] == "valid" and v["holder_bound"] is False
+    assert v["checks"]["holder"] == {"state": "not_applicable", "reason": None}
+
+
+STRICT_TOKEN = "authd_strict_counter_token_for_tests_0123456789"
+
+
+def test_a_counter_that_takes_bound_licences_only(tmp_path, phone):
+    """require_holder_binding (clients.yaml): that counter refuses licences bound to no one."""
+    digest = hashlib.sha256(STRICT_TOKEN.encode()).hexdigest()
+    policies = policies_with(tmp_path, f"""  - id: counter-strict
+    name: 高风险事项窗口
+    role: counter
+    matters: [ZJ-BDCZY-001]
+    require_holder_binding: true
+    token_sha256: {digest}
+""")
+    s = Authd(tmp_path, policies_dir=policies).start()
+    try:
+        plain = issue_ok(s, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS)
+        headers = {"authorization": f"Bearer {STRICT_TOKEN}", "content-type": "application/json"}
+        code, _, body = s.request("POST", "/v1/verify", json.dumps({"licence": plain["licence"]}).encode(), headers,
+                                  token=None)
+        v = json.loads(body)
+        assert code == 200 and v["verdict"] == "invalid" and v["reason"] == "not_holder_bound", v
+        code, _, v = s.json("POST", "/v1/verify", {"licence": plain["licence"]}, token="counter-hz")
+        assert v["verdict"] == "valid"
+    finally:
+        assert s.stop() == 0, s.stderr_path.read_text()
+
+
+def test_challenge_quota_per_counter(tmp_path):
+    """One counter cannot take every challenge slot: per_counter in any ttl, then 429 with Retry-After;
+    other counters are unaffected, and the quota comes back as challenges age."""
+    s = Authd(tmp_path, extra_config="challenges:\n  ttl: 2\n  per_counter: 8\n").start()
+    try:
+        for _ in range(8):
+            assert s.json("POST", "/v1/challenges", {}, token="counter-hz")[0] == 201
+        code, headers, doc = s.json("POST", "/v1/challenges", {}, token="counter-hz")
+        assert_problem(code, headers, doc, 429, "challenge_quota")
+        assert 1 <= int(headers["retry-after"]) <= 3
+        assert s.json("POST", "/v1/challenges", {}, token="counter-hz-full")[0] == 201
+        time.sleep(3.1)
+        assert s.json("POST", "/v1/challenges", {}, token="counter-hz")[0] == 201
+    finally:
+        assert s.stop() == 0, s.stderr_path.read_text()

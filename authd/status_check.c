@@ -1,0 +1,145 @@
+/* The signature log's last word on each licence it changed the status of, in a hash table of their
+ * ids (status changes are few next to issuances), then one pass over the records. Issue entries are
+ * skipped by their prefix without being parsed: the pass over the log costs little more than reading
+ * it. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certlib/logentry.h"
+#include "certlib/status.h"
+#include "log_store.h"
+#include "status_check.h"
+#include "store.h"
+
+struct change {
+    char id[CERTLIB_LICENCE_ID_MAX];
+    uint8_t status;
+    bool used, seen;
+};
+
+struct table {
+    struct change *slots;
+    size_t cap, n;
+    char *err;
+    size_t err_cap;
+    size_t checked;
+};
+
+static size_t hash(const char *id, size_t len)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a: the ids are authd's own, not an attacker's */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)id[i]) * 1099511628211ull;
+    return (size_t)h;
+}
+
+static struct change *find(struct table *t, const char *id, size_t len)
+{
+    for (size_t i = hash(id, len) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        struct change *c = &t->slots[i];
+        if (!c->used || (strlen(c->id) == len && memcmp(c->id, id, len) == 0)) return c;
+    }
+}
+
+static int grow(struct table *t)
+{
+    struct table bigger = {.cap = t->cap ? t->cap * 2 : 1024};
+    if (!(bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots)))) return -1;
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->slots[i].used) *find(&bigger, t->slots[i].id, strlen(t->slots[i].id)) = t->slots[i];
+    free(t->slots);
+    t->slots = bigger.slots;
+    t->cap = bigger.cap;
+    return 0;
+}
+
+static int status_value(certlib_slice name)
+{
+    static const char *const names[] = {"valid", "revoked", "suspended"};
+    for (int v = 0; v < 3; v++)
+        if (name.len == strlen(names[v]) && memcmp(name.ptr, names[v], name.len) == 0) return v;
+    return -1;
+}
+
+static int note_change(uint64_t index, const uint8_t *entry, size_t len, void *arg)
+{
+    static const char prefix[] = "sig/v1 status ";
+    struct table *t = arg;
+    if (len < sizeof(prefix) - 1 || memcmp(entry, prefix, sizeof(prefix) - 1) != 0) return 0;
+    certlib_log_entry e;
+    int value;
+    if (certlib_log_entry_parse(entry, len, &e) != CERTLIB_OK || e.licence_id.len >= CERTLIB_LICENCE_ID_MAX ||
+        (value = status_value(e.status)) < 0) {
+        snprintf(t->err, t->err_cap, "signature log entry %llu is not a status change authd writes",
+                 (unsigned long long)index);
+        return -1;
+    }
+    if (2 * (t->n + 1) > t->cap && grow(t) != 0) {
+        snprintf(t->err, t->err_cap, "out of memory checking statuses against the signature log");
+        return -1;
+    }
+    struct change *c = find(t, (const char *)e.licence_id.ptr, e.licence_id.len);
+    if (!c->used) {
+        memcpy(c->id, e.licence_id.ptr, e.licence_id.len);
+        c->id[e.licence_id.len] = '\0';
+        c->used = true;
+        t->n++;
+    }
+    c->status = (uint8_t)value; /* later entries win */
+    return 0;
+}
+
+static const char *name_of(unsigned status)
+{
+    return status == CERTLIB_STATUS_VALUE_REVOKED     ? "revoked"
+           : status == CERTLIB_STATUS_VALUE_SUSPENDED ? "suspended"
+           : status == CERTLIB_STATUS_VALUE_VALID     ? "valid"
+                                                      : "unknown";
+}
+
+static int compare(const char *id, size_t id_len, const struct authd_licence_meta *meta, void *arg)
+{
+    struct table *t = arg;
+    unsigned expected = CERTLIB_STATUS_VALUE_VALID;
+    struct change *c = t->n ? find(t, id, id_len) : NULL;
+    if (c && c->used) {
+        expected = c->status;
+        c->seen = true;
+    }
+    t->checked++;
+    if (meta->status == expected) return 0;
+    snprintf(t->err, t->err_cap,
+             "licence %.*s: the store says %s but the signature log says %s: the store was altered outside "
+             "authd, or restored without its log; refusing to publish status lists from it",
+             (int)id_len, id, name_of(meta->status), name_of(expected));
+    return -1;
+}
+
+int authd_status_check(struct authd_store *store, char *err, size_t err_cap)
+{
+    struct authd_log *log = authd_store_signature_log(store);
+    if (!log) return 0;
+    struct table t = {.err = err, .err_cap = err_cap};
+    err[0] = '\0';
+    int rc = authd_log_each(log, note_change, &t);
+    if (rc == 0) {
+        rc = authd_store_each(store, compare, &t);
+        if (rc == AUTHD_STORE_CORRUPT)
+            snprintf(err, err_cap,
+                     "a licence record fails its authentication: the store was altered outside "
+                     "authd, or the data key is not the one it was written with");
+    }
+    for (size_t i = 0; rc == 0 && i < t.cap; i++)
+        if (t.slots[i].used && !t.slots[i].seen) {
+            snprintf(err, err_cap,
+                     "the signature log records a status change of licence %s, which the store "
+                     "does not hold: the store was altered or rolled back",
+                     t.slots[i].id);
+            rc = -1;
+        }
+    if (rc != 0 && !err[0]) snprintf(err, err_cap, "the store or the signature log cannot be read");
+    free(t.slots);
+    return rc == 0 ? 0 : -1;
+}
