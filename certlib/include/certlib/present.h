@@ -59,9 +59,10 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_present(const uint8_t *licence
  * certlib_licence_verify on its licence, plus CERTLIB_CHECK_HOLDER: the echoed challenge is
  * `expected` (else CERTLIB_E_CHALLENGE_COUNTER or CERTLIB_E_CHALLENGE_NONCE) and the device signature
  * verifies under the licence's device key (else CERTLIB_E_DEVICE_SIGNATURE_MISSING or
- * CERTLIB_E_DEVICE_SIGNATURE). A licence without a device key leaves the check not applicable and
- * certlib_result_holder_bound false: it proves nothing about who shows it. A document that is not a
- * presentation fails the structure check with CERTLIB_E_PRESENTATION.
+ * CERTLIB_E_DEVICE_SIGNATURE), and `opts->challenge_state` may fail it as expired or replayed. A
+ * licence without a device key leaves the check not applicable (CERTLIB_E_NOT_HOLDER_BOUND under
+ * CERTLIB_HOLDER_REQUIRED) and certlib_result_holder_bound false: it proves nothing about who shows it. A
+ * document that is not a presentation fails the structure check with CERTLIB_E_PRESENTATION.
  */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_presentation_verify(const certlib_ctx *ctx,
                                                                       const uint8_t *presentation, size_t len,

@@ -34,11 +34,12 @@ typedef enum certlib_verdict {
 typedef enum certlib_check {
     CERTLIB_CHECK_STRUCTURE = 0,        /* well-formed IssuerSigned, MSO, licence identifier, doc type */
     CERTLIB_CHECK_SIGNER = 1,           /* a trusted document signer: its kid is in the bundle, or its x5chain
-                                           leads to a trusted root; it carries the document-signer role */
+                                           leads to a trusted root; it carries the document-signer role and is
+                                           not revoked (a root's CRL, the bundle's revoked_signers) */
     CERTLIB_CHECK_SIGNATURE = 2,        /* issuerAuth verifies under the signer's key and algorithm */
     CERTLIB_CHECK_CERTIFICATES = 3,     /* every certificate from signer to root is in date */
-    CERTLIB_CHECK_SCOPE = 4,            /* licence type and issuer region within the root's scope; the
-                                           licence's issuer is the certificate's subject */
+    CERTLIB_CHECK_SCOPE = 4,            /* licence type and issuer region within the root's scope and the
+                                           signer's own; the licence's issuer is the certificate's subject */
     CERTLIB_CHECK_VALIDITY = 5,         /* validFrom <= now < validUntil, signed within the certificate */
     CERTLIB_CHECK_DIGESTS = 6,          /* every disclosed element matches its signed digest */
     CERTLIB_CHECK_STATUS = 7,           /* the status list says valid */
@@ -86,10 +87,12 @@ typedef struct certlib_check_result {
 
 /** Options; a zeroed struct or NULL means the defaults. */
 typedef struct certlib_verify_opts {
-    int64_t now;            /* the check time, Unix seconds; 0: the system clock */
-    int64_t clock_skew;     /* seconds of tolerance on every time comparison; 0: none */
-    int64_t status_max_age; /* treat lists older than this (by iat) as stale; 0: only their exp */
-    bool require_status;    /* a licence without a status reference fails the status check */
+    int64_t now;        /* the check time, Unix seconds; 0: the system clock */
+    int64_t clock_skew; /* seconds of tolerance on every time comparison; 0: none */
+    int64_t
+        status_max_age;  /* treat lists older than this (by iat) as stale; 0: CERTLIB_STATUS_DEFAULT_MAX_AGE
+                            for lists without exp, none otherwise (exp and ttl still apply) */
+    bool require_status; /* a licence without a status reference fails the status check */
     /* The logged check: a C2SP tlog-proof receipt from authd's signature log (GET
      * /v1/licences/{id}/receipt) and the log's verifier key. The receipt's entry must be this
      * licence's issuance, with the SHA-256 of its issuerAuth, and be in a checkpoint the key signed. */
