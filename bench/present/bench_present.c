@@ -15,7 +15,7 @@
 #include "cbor_write.h"
 #include "certlib/certlib.h"
 #include "licence_parse.h"
-#include "present_internal.h"
+#include "device_auth.h"
 
 #define ROUNDS 7
 

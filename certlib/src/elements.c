@@ -11,10 +11,11 @@
 #define TAG_TDATE 0
 #define TAG_FULL_DATE 1004 /* RFC 8943 */
 
-/* GB/T 36903-2018 电子证照 元数据规范: the metadata elements and their Chinese names. */
+/* GB/T 36903-2018 电子证照 元数据规范: the metadata elements and their Chinese names, in the order of
+ * certlib_metadata. The one place these names are written. */
 static const struct {
     const char *identifier, *label;
-} metadata_labels[] = {
+} metadata[CERTLIB_METADATA_COUNT] = {
     {"licence_id", "电子证照标识"},      {"licence_type_code", "证照类型代码"},
     {"licence_name", "证照名称"},        {"licence_number", "证照编号"},
     {"holder_name", "持证主体"},         {"holder_id_type_code", "持证主体代码类型代码"},
@@ -26,9 +27,14 @@ static const struct {
 const char *certlib_element_label(const char *identifier)
 {
     if (!identifier) return NULL;
-    for (size_t i = 0; i < sizeof(metadata_labels) / sizeof(metadata_labels[0]); i++)
-        if (strcmp(identifier, metadata_labels[i].identifier) == 0) return metadata_labels[i].label;
+    for (size_t i = 0; i < CERTLIB_METADATA_COUNT; i++)
+        if (strcmp(identifier, metadata[i].identifier) == 0) return metadata[i].label;
     return NULL;
+}
+
+const char *certlib_metadata_element(certlib_metadata which)
+{
+    return (unsigned)which < CERTLIB_METADATA_COUNT ? metadata[which].identifier : NULL;
 }
 
 certlib_err certlib_type_namespace(const char *licence_type_code, char *out, size_t cap)

@@ -83,6 +83,8 @@ static const struct err_text texts[] = {
     {CERTLIB_E_BASE45, "base45", "the QR text is not valid Base45"},
     {CERTLIB_E_DUPLICATE_ELEMENT, "duplicate_element", "a namespace names the same element twice"},
     {CERTLIB_E_CRL, "crl_malformed", "the certificate revocation list cannot be parsed"},
+    {CERTLIB_E_BASE64URL, "base64url", "not canonical base64url without padding"},
+    {CERTLIB_E_NOT_VERIFIED, "not_verified", "the licence was only read, not verified"},
     {CERTLIB_E_HOLDER_MISMATCH, "holder_mismatch", "the disclosed holder is not the expected one"},
     {CERTLIB_E_HOLDER_NOT_DISCLOSED, "holder_not_disclosed",
      "a holder was expected, but the licence does not disclose holder_id"},

@@ -2,10 +2,9 @@
  * that lets one call check any identifier a service hall sees. The per-number path is branch-light
  * and allocation-free: the batch API runs tens of millions of checks per second on one core. */
 #include <string.h>
-#include <time.h>
 
-#include "ident_internal.h"
-#include "region_table.h"
+#include "ident_env.h"
+#include "uscc.h"
 #include "utf8.h"
 
 /* GB 11643-1999 §7.2 / ISO 7064 MOD 11-2: weights 2^(18-i) mod 11 and the check characters. */
@@ -18,21 +17,6 @@ static const char ric_check_chars[12] = "10X98765432";
 #define HMT_TAIWAN 830000u
 
 #define EARLIEST_BIRTH_YEAR 1870u
-
-static uint32_t china_today(void)
-{
-    time_t now = time(NULL) + 8 * 3600; /* birth dates are local dates in UTC+8 */
-    struct tm tm;
-    if (!gmtime_r(&now, &tm)) return 99991231u;
-    return (uint32_t)(tm.tm_year + 1900) * 10000u + (uint32_t)(tm.tm_mon + 1) * 100u + (uint32_t)tm.tm_mday;
-}
-
-static void env_init(struct ident_env *env, const certlib_ident_opts *opts)
-{
-    env->regions = opts ? opts->regions : NULL;
-    env->bits = certlib__regions_bitmap(env->regions);
-    env->today = opts && opts->today ? opts->today : china_today();
-}
 
 static inline uint32_t digits_at(const char *s, int n)
 {
@@ -120,7 +104,9 @@ static certlib_err ric15_check(const struct ident_env *env, const char *s, certl
     return out->reason = CERTLIB_OK;
 }
 
-bool certlib__ident_bad_encoding(const char *s, size_t len)
+/* True when any byte is a control character or the input is not UTF-8: the reason is then
+ * CERTLIB_E_IDENT_ENCODING whatever else is wrong. */
+static bool bad_encoding(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
         if ((uint8_t)s[i] < 0x20 || s[i] == 0x7F) return true;
@@ -166,7 +152,7 @@ static certlib_err check_one(const struct ident_env *env, uint32_t accept, const
 
     if (out->reason == CERTLIB_OK && !accepted(accept, out->kind)) out->reason = CERTLIB_E_IDENT_KIND;
     if ((out->reason == CERTLIB_E_IDENT_LENGTH || out->reason == CERTLIB_E_IDENT_CHARSET) &&
-        certlib__ident_bad_encoding(s, len))
+        bad_encoding(s, len))
         out->reason = CERTLIB_E_IDENT_ENCODING;
     return out->reason;
 }
@@ -180,7 +166,7 @@ certlib_err certlib_ident_check(const char *s, size_t len, const certlib_ident_o
 {
     if (!out || (!s && len)) return CERTLIB_E_INVALID_ARGUMENT;
     struct ident_env env;
-    env_init(&env, opts);
+    certlib__ident_env_init(&env, opts);
     return check_one(&env, accept_mask(opts), s, len, out);
 }
 
@@ -189,7 +175,7 @@ size_t certlib_ident_check_batch(const certlib_slice *inputs, size_t n, const ce
 {
     if (!inputs || !results) return 0;
     struct ident_env env;
-    env_init(&env, opts);
+    certlib__ident_env_init(&env, opts);
     uint32_t accept = accept_mask(opts);
     size_t valid = 0;
     for (size_t i = 0; i < n; i++) {

@@ -2,7 +2,7 @@
  * shared by certctl and authd. */
 #include <string.h>
 
-#include "ident_internal.h"
+#include "uscc.h"
 #include "utf8.h"
 
 #define ECHO_LIMIT 256 /* bytes of the input echoed back in JSON */

@@ -254,6 +254,12 @@ static certlib_err check_spec(const certlib_signer *signer, const certlib_licenc
 certlib_err certlib_licence_issue(const certlib_signer *signer, const certlib_licence_spec *spec,
                                   uint8_t **out, size_t *out_len, char *licence_id)
 {
+    return certlib_licence_issue_ex(signer, spec, out, out_len, licence_id, NULL);
+}
+
+certlib_err certlib_licence_issue_ex(const certlib_signer *signer, const certlib_licence_spec *spec,
+                                     uint8_t **out, size_t *out_len, char *licence_id, uint8_t sig_hash[32])
+{
     if (!signer || !spec || !out || !out_len) return CERTLIB_E_INVALID_ARGUMENT;
     *out = NULL;
     *out_len = 0;
@@ -288,21 +294,27 @@ certlib_err certlib_licence_issue(const certlib_signer *signer, const certlib_li
     certlib__cst_date_format(valid_from, b.valid_from);
     certlib__cst_date_format(spec->valid_until, b.valid_until);
 
-    /* GB/T 36903 metadata, then the type's own elements. */
-    if ((err = add_text(&b, "licence_id", id)) ||
-        (err = add_text(&b, "licence_type_code", spec->licence_type_code)) ||
-        (err = add_text(&b, "licence_name", spec->licence_name)) ||
-        (err = add_text(&b, "licence_number",
-                        spec->licence_number ? spec->licence_number
-                                             : (spec->serial ? spec->serial : serial))) ||
-        (err = add_text(&b, "holder_name", spec->holder_name)) ||
-        (err = add_text(&b, "holder_id_type_code", holder_type)) ||
-        (err = add_text(&b, "holder_id", b.holder_id)) || (err = add_text(&b, "issuer_name", issuer_name)) ||
-        (err = add_text(&b, "issuer_code", signer->cert.issuer_code)) ||
-        (err = add_date(&b, "issue_date", b.issue_date)) ||
-        (err = add_date(&b, "valid_from", b.valid_from)) ||
-        (err = add_date(&b, "valid_until", b.valid_until)))
-        goto done;
+    /* GB/T 36903 metadata, in the standard's order, then the type's own elements. */
+    const char *const values[CERTLIB_METADATA_COUNT] = {
+        [CERTLIB_META_LICENCE_ID] = id,
+        [CERTLIB_META_LICENCE_TYPE_CODE] = spec->licence_type_code,
+        [CERTLIB_META_LICENCE_NAME] = spec->licence_name,
+        [CERTLIB_META_LICENCE_NUMBER] =
+            spec->licence_number ? spec->licence_number : (spec->serial ? spec->serial : serial),
+        [CERTLIB_META_HOLDER_NAME] = spec->holder_name,
+        [CERTLIB_META_HOLDER_ID_TYPE_CODE] = holder_type,
+        [CERTLIB_META_HOLDER_ID] = b.holder_id,
+        [CERTLIB_META_ISSUER_NAME] = issuer_name,
+        [CERTLIB_META_ISSUER_CODE] = signer->cert.issuer_code,
+        [CERTLIB_META_ISSUE_DATE] = b.issue_date,
+        [CERTLIB_META_VALID_FROM] = b.valid_from,
+        [CERTLIB_META_VALID_UNTIL] = b.valid_until,
+    };
+    for (int m = 0; !err && m < CERTLIB_METADATA_COUNT; m++) {
+        const char *name = certlib_metadata_element((certlib_metadata)m);
+        err = m >= CERTLIB_META_ISSUE_DATE ? add_date(&b, name, values[m]) : add_text(&b, name, values[m]);
+    }
+    if (err) goto done;
     for (size_t i = 0; i < spec->n_elements; i++)
         if ((err = add(&b, b.type_ns, &spec->elements[i]))) goto done;
 
@@ -315,6 +327,8 @@ certlib_err certlib_licence_issue(const certlib_signer *signer, const certlib_li
         goto done;
     write_issuer_signed(&b, &auth, &doc);
     if ((err = cbw_status(&doc))) goto done;
+    /* issuerAuth goes into the licence as these very bytes: their hash is the licence's */
+    if (sig_hash && (err = certlib__digest(CERTLIB_DIGEST_SHA256, auth.buf, auth.len, sig_hash))) goto done;
     *out = certlib__cbw_take(&doc, out_len);
     if (licence_id) memcpy(licence_id, id, strlen(id) + 1);
 done:

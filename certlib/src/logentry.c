@@ -5,6 +5,7 @@
 
 #include "certlib/logentry.h"
 #include "timeutil.h"
+#include "certlib/encoding.h"
 #include "tlog_internal.h"
 #include "utf8.h"
 
@@ -137,8 +138,8 @@ certlib_err certlib_log_entry_parse(const uint8_t *entry, size_t len, certlib_lo
         if (out->kind == CERTLIB_LOG_ISSUE) {
             size_t hl = 0;
             if (f[8].len != 43 ||
-                certlib__b64url_decode((const char *)f[8].ptr, f[8].len, out->sig_hash, sizeof(out->sig_hash),
-                                       &hl) ||
+                certlib_base64url_decode((const char *)f[8].ptr, f[8].len, out->sig_hash,
+                                         sizeof(out->sig_hash), &hl) ||
                 hl != 32)
                 return CERTLIB_E_LOG_ENTRY;
             return CERTLIB_OK;

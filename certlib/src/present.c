@@ -1,5 +1,5 @@
-/* Challenges and presentations (present.h): making them, as the counter and the app do, and taking a
- * presentation apart for verify.c's holder check. */
+/* Presentations (present.h): making one, as the app does, and taking one apart for verification
+ * (device_auth.c holds the session transcript; verify.c runs the checks). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,89 +7,8 @@
 
 #include "cbor_read.h"
 #include "certlib/licence.h"
-#include "present_internal.h"
-#include "tlog_internal.h"
-
-#define HANDOVER "cn.gov.elicence.counter.1"
-
-bool certlib_counter_id_valid(const char *s, size_t n)
-{
-    if (!s || n < 1 || n > CERTLIB_COUNTER_ID_MAX) return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
-certlib_err certlib_challenge_new(const char *counter_id, certlib_challenge *out)
-{
-    if (!counter_id || !out || !certlib_counter_id_valid(counter_id, strlen(counter_id)))
-        return CERTLIB_E_INVALID_ARGUMENT;
-    memcpy(out->counter_id, counter_id, strlen(counter_id) + 1);
-    randombytes_buf(out->nonce, CERTLIB_NONCE_LEN);
-    return CERTLIB_OK;
-}
-
-certlib_err certlib_challenge_format(const certlib_challenge *c, char *out, size_t cap)
-{
-    if (!c || !out) return CERTLIB_E_INVALID_ARGUMENT;
-    char nonce[32];
-    sodium_bin2base64(nonce, sizeof(nonce), c->nonce, CERTLIB_NONCE_LEN,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    int n = snprintf(out, cap, CERTLIB_CHALLENGE_PREFIX "%s:%s", c->counter_id, nonce);
-    return n < 0 || (size_t)n >= cap ? CERTLIB_E_BUFFER_TOO_SMALL : CERTLIB_OK;
-}
-
-certlib_err certlib_challenge_parse(const char *text, size_t len, certlib_challenge *out)
-{
-    if (!text || !out) return CERTLIB_E_INVALID_ARGUMENT;
-    while (len && (text[0] == ' ' || text[0] == '\t' || text[0] == '\r' || text[0] == '\n'))
-        text++, len--;
-    while (len &&
-           (text[len - 1] == ' ' || text[len - 1] == '\t' || text[len - 1] == '\r' || text[len - 1] == '\n'))
-        len--;
-    size_t pl = sizeof(CERTLIB_CHALLENGE_PREFIX) - 1;
-    if (len < pl || memcmp(text, CERTLIB_CHALLENGE_PREFIX, pl) != 0) return CERTLIB_E_CHALLENGE;
-    const char *id = text + pl, *colon = memchr(id, ':', len - pl);
-    if (!colon || !certlib_counter_id_valid(id, (size_t)(colon - id))) return CERTLIB_E_CHALLENGE;
-    size_t nonce_len;
-    if (certlib__b64url_decode(colon + 1, (size_t)(text + len - colon - 1), out->nonce, CERTLIB_NONCE_LEN,
-                               &nonce_len) ||
-        nonce_len != CERTLIB_NONCE_LEN)
-        return CERTLIB_E_CHALLENGE;
-    memcpy(out->counter_id, id, (size_t)(colon - id));
-    out->counter_id[colon - id] = '\0';
-    return CERTLIB_OK;
-}
-
-static void handover(cbw *w, const certlib_challenge *c)
-{
-    certlib__cbw_array(w, 3);
-    certlib__cbw_tstr(w, HANDOVER);
-    certlib__cbw_tstr(w, c->counter_id);
-    certlib__cbw_bstr(w, c->nonce, CERTLIB_NONCE_LEN);
-}
-
-static const uint8_t empty_map = 0xa0;
-
-void certlib__device_auth_bytes(cbw *out, const certlib_challenge *c)
-{
-    cbw inner = {0}, ns = {0};
-    certlib__cbw_raw(&ns, &empty_map, 1);
-    certlib__cbw_array(&inner, 4);
-    certlib__cbw_tstr(&inner, "DeviceAuthentication");
-    certlib__cbw_array(&inner, 3); /* SessionTranscript: no device engagement, no reader key */
-    certlib__cbw_raw(&inner, "\xf6\xf6", 2);
-    handover(&inner, c);
-    certlib__cbw_tstr(&inner, CERTLIB_DOCTYPE);
-    certlib__cbw_embedded(&inner, &ns);
-    certlib__cbw_embedded(out, &inner);
-    if (inner.oom || ns.oom) out->oom = true;
-    certlib__cbw_free(&inner);
-    certlib__cbw_free(&ns);
-}
+#include "device_auth.h"
+#include "verify_internal.h"
 
 certlib_err certlib_present(const uint8_t *licence, size_t len, const char *const *keep, size_t n_keep,
                             certlib_slice device_key_pem, const certlib_challenge *challenge, uint8_t **out,
@@ -113,7 +32,7 @@ certlib_err certlib_present(const uint8_t *licence, size_t len, const char *cons
         err = cbw_status(&auth);
     }
     if (!err) {
-        certlib__cbw_raw(&ns, &empty_map, 1);
+        certlib__cbw_raw(&ns, "\xa0", 1); /* {}: no device-signed elements */
         certlib__cbw_map(&w, 4);
         certlib__cbw_tstr(&w, "version");
         certlib__cbw_tstr(&w, "1.0");
@@ -137,7 +56,7 @@ certlib_err certlib_present(const uint8_t *licence, size_t len, const char *cons
         certlib__cbw_tstr(&w, "status");
         certlib__cbw_uint(&w, 0);
         certlib__cbw_tstr(&w, "challenge");
-        handover(&w, challenge);
+        certlib__handover(&w, challenge);
         err = cbw_status(&w);
     }
     if (!err) *out = certlib__cbw_take(&w, out_len);
@@ -158,8 +77,9 @@ static certlib_err read_challenge(cbr *r, struct certlib__holder_proof *p)
 {
     uint64_t n;
     certlib_slice tag;
-    if (certlib__cbr_array(r, &n) || n != 3 || certlib__cbr_tstr(r, &tag) || !slice_eq_str(tag, HANDOVER) ||
-        certlib__cbr_tstr(r, &p->echo_counter) || certlib__cbr_bstr(r, &p->echo_nonce))
+    if (certlib__cbr_array(r, &n) || n != 3 || certlib__cbr_tstr(r, &tag) ||
+        !slice_eq_str(tag, CERTLIB__HANDOVER) || certlib__cbr_tstr(r, &p->echo_counter) ||
+        certlib__cbr_bstr(r, &p->echo_nonce))
         return CERTLIB_E_PRESENTATION;
     return CERTLIB_OK;
 }
@@ -173,7 +93,7 @@ static certlib_err read_device_signed(cbr *r, struct certlib__holder_proof *p)
         if (certlib__cbr_tstr(r, &key)) return CERTLIB_E_PRESENTATION;
         if (slice_eq_str(key, "nameSpaces")) {
             /* no device-signed elements in this profile: the issuer vouches for everything shown */
-            if (certlib__cbr_embedded(r, &inner, &whole) || inner.len != 1 || inner.ptr[0] != empty_map)
+            if (certlib__cbr_embedded(r, &inner, &whole) || inner.len != 1 || inner.ptr[0] != 0xa0)
                 return CERTLIB_E_PRESENTATION;
         } else if (slice_eq_str(key, "deviceAuth")) {
             if (certlib__cbr_map(r, &m) || m > 1) return CERTLIB_E_PRESENTATION;

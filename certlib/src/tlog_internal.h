@@ -12,7 +12,6 @@ size_t certlib__tlog_inclusion_len(uint64_t index, uint64_t size);
  * Returns 0 and the decoded length, or -1 (malformed, or longer than cap). */
 int certlib__b64_decode(const char *s, size_t len, uint8_t *out, size_t cap, size_t *out_len);
 /* The same for base64url without padding (RFC 4648 §5). */
-int certlib__b64url_decode(const char *s, size_t len, uint8_t *out, size_t cap, size_t *out_len);
 /* Writes base64 of data, NUL-terminated; returns its length, or 0 when cap is too small. */
 size_t certlib__b64_encode(const uint8_t *data, size_t len, char *out, size_t cap);
 

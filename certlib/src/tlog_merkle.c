@@ -68,6 +68,27 @@ static certlib_err range_hash(uint64_t lo, uint64_t hi, certlib_tlog_reader read
     return CERTLIB_OK;
 }
 
+certlib_err certlib_tlog_stored_hashes(uint64_t index, const certlib_tlog_hash leaf, certlib_tlog_reader read,
+                                       void *arg, certlib_tlog_stored_hash *out, size_t *n)
+{
+    if (!leaf || !read || !out || !n) return CERTLIB_E_INVALID_ARGUMENT;
+    if (index >= (uint64_t)1 << 63) return CERTLIB_E_TLOG_INDEX;
+    *n = 0;
+    out[0] = (certlib_tlog_stored_hash){.level = 0, .index = index};
+    memcpy(out[0].hash, leaf, CERTLIB_TLOG_HASH_LEN);
+    size_t k = 1;
+    /* A right child (odd index) completes its parent; the parent may be a right child in turn. */
+    for (uint64_t i = index; i & 1; i >>= 1, k++) {
+        certlib_tlog_hash left;
+        certlib_err err = read(arg, out[k - 1].level, i - 1, left);
+        if (err) return err;
+        out[k] = (certlib_tlog_stored_hash){.level = out[k - 1].level + 1, .index = i >> 1};
+        certlib_tlog_node_hash(left, out[k - 1].hash, out[k].hash);
+    }
+    *n = k;
+    return CERTLIB_OK;
+}
+
 certlib_err certlib_tlog_root(uint64_t size, certlib_tlog_reader read, void *arg, certlib_tlog_hash out)
 {
     if (!read || !out) return CERTLIB_E_INVALID_ARGUMENT;

@@ -2,7 +2,7 @@
  * it embeds (GB 11714-1997). */
 #include <string.h>
 
-#include "ident_internal.h"
+#include "uscc.h"
 
 /* GB 32100-2015 §4.2: the 31-character alphabet (no I, O, Z, S, V). The table holds each character's
  * value plus one, so that zero (every other byte) means "not in the alphabet". Lower case is accepted

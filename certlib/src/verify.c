@@ -8,11 +8,11 @@
 
 #include "certlib/ident.h"
 #include "certlib/logentry.h"
-#include "cose_key.h"
 #include "ctx_internal.h"
-#include "present_internal.h"
+#include "device_auth.h"
 #include "result.h"
 #include "timeutil.h"
+#include "verify_internal.h"
 
 struct run {
     const certlib_ctx *ctx;
@@ -195,33 +195,6 @@ static void check_log(struct run *run)
     pass_or_fail(run, CERTLIB_CHECK_LOGGED, check_logged(run));
 }
 
-/* The holder check of a presentation: the device key named in the MSO answered this challenge. */
-static certlib_err check_holder(struct run *run)
-{
-    const struct certlib__holder_proof *p = run->proof;
-    const certlib_challenge *want = p->expected;
-    if (p->echo_counter.len != strlen(want->counter_id) ||
-        memcmp(p->echo_counter.ptr, want->counter_id, p->echo_counter.len) != 0)
-        return CERTLIB_E_CHALLENGE_COUNTER;
-    if (p->echo_nonce.len != CERTLIB_NONCE_LEN ||
-        memcmp(p->echo_nonce.ptr, want->nonce, CERTLIB_NONCE_LEN) != 0)
-        return CERTLIB_E_CHALLENGE_NONCE;
-    if (!p->has_signature) return CERTLIB_E_DEVICE_SIGNATURE_MISSING;
-    certlib__cose_key key;
-    certlib__pubkey pub;
-    certlib_err err = certlib__cose_key_parse(run->lic.mso.device_key, &key);
-    if (!err) err = certlib__cose_key_pubkey(&key, &pub);
-    if (err) return err;
-    cbw payload = {0};
-    certlib__device_auth_bytes(&payload, want); /* built from what the counter expects, never the echo */
-    err = cbw_status(&payload);
-    if (!err) err = certlib__sign1_verify_detached(&p->signature, &pub, payload.buf, payload.len);
-    if (err && err != CERTLIB_E_NOMEM) err = CERTLIB_E_DEVICE_SIGNATURE;
-    certlib__cbw_free(&payload);
-    certlib__pubkey_clear(&pub);
-    return err;
-}
-
 /* certlib_holder_rule: a bound licence proves who shows it only through a presentation. */
 static void check_holder_binding(struct run *run)
 {
@@ -234,7 +207,7 @@ static void check_holder_binding(struct run *run)
         else
             set(run, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK);
     } else if (run->proof) {
-        pass_or_fail(run, CERTLIB_CHECK_HOLDER, check_holder(run));
+        pass_or_fail(run, CERTLIB_CHECK_HOLDER, certlib__holder_check(run->proof, run->lic.mso.device_key));
     } else if (rule == CERTLIB_HOLDER_NOT_CHECKED) {
         set(run, CERTLIB_CHECK_HOLDER, CERTLIB_CHECK_NOT_APPLICABLE, CERTLIB_OK);
     } else { /* a copy of a bound licence: anyone could be showing it */
@@ -283,18 +256,37 @@ static void run_checks(struct run *run)
     check_expected_holder(run);
 }
 
+/* A verification, or with no context a read: the structure alone. */
+static certlib_err verify_or_read(const certlib_ctx *ctx, const uint8_t *licence, size_t len,
+                                  const certlib_verify_opts *opts, const struct certlib__holder_proof *proof,
+                                  certlib_result **out);
+
 certlib_err certlib_licence_verify(const certlib_ctx *ctx, const uint8_t *licence, size_t len,
                                    const certlib_verify_opts *opts, certlib_result **out)
 {
-    return certlib__verify_licence(ctx, licence, len, opts, NULL, out);
+    if (!ctx) return CERTLIB_E_INVALID_ARGUMENT;
+    return verify_or_read(ctx, licence, len, opts, NULL, out);
+}
+
+certlib_err certlib_licence_read(const uint8_t *licence, size_t len, certlib_result **out)
+{
+    return verify_or_read(NULL, licence, len, NULL, NULL, out);
 }
 
 certlib_err certlib__verify_licence(const certlib_ctx *ctx, const uint8_t *licence, size_t len,
                                     const certlib_verify_opts *opts,
                                     const struct certlib__holder_proof *proof, certlib_result **out)
 {
+    if (!ctx) return CERTLIB_E_INVALID_ARGUMENT;
+    return verify_or_read(ctx, licence, len, opts, proof, out);
+}
+
+static certlib_err verify_or_read(const certlib_ctx *ctx, const uint8_t *licence, size_t len,
+                                  const certlib_verify_opts *opts, const struct certlib__holder_proof *proof,
+                                  certlib_result **out)
+{
     static const certlib_verify_opts defaults = {0};
-    if (!ctx || !out || (!licence && len)) return CERTLIB_E_INVALID_ARGUMENT;
+    if (!out || (!licence && len)) return CERTLIB_E_INVALID_ARGUMENT;
     *out = NULL;
     if (!opts) opts = &defaults;
     /* Refuse oversize input before copying it. */
@@ -315,15 +307,21 @@ certlib_err certlib__verify_licence(const certlib_ctx *ctx, const uint8_t *licen
         set(&run, CERTLIB_CHECK_STRUCTURE, CERTLIB_CHECK_FAILED, CERTLIB_E_CBOR_LIMIT);
     else if (proof && proof->malformed)
         set(&run, CERTLIB_CHECK_STRUCTURE, CERTLIB_CHECK_FAILED, proof->malformed);
-    else
+    else if (ctx)
         run_checks(&run);
-    certlib__ctx_signer_release(ctx, run.signer);
+    else
+        pass_or_fail(&run, CERTLIB_CHECK_STRUCTURE, check_structure(&run));
+    if (run.signer) certlib__ctx_signer_release(ctx, run.signer);
     certlib__licence_clear(&run.lic);
     if (r->checks[CERTLIB_CHECK_STRUCTURE].reason == CERTLIB_E_NOMEM) {
         certlib_result_free(r);
         return CERTLIB_E_NOMEM;
     }
     certlib__result_conclude(r);
+    if (!ctx && r->verdict == CERTLIB_VERDICT_VALID) { /* read, never verified */
+        r->verdict = CERTLIB_VERDICT_INVALID;
+        r->reason = CERTLIB_E_NOT_VERIFIED;
+    }
     *out = r;
     return CERTLIB_OK;
 }

@@ -89,18 +89,32 @@ static int keep_for_tile(struct certctl_source *s, struct rebuild *r, unsigned l
     return 0;
 }
 
+/* The right edge's hash at `level`: the stack holds at most one subtree per level, the newest on top. */
+static certlib_err edge_hash(void *arg, unsigned level, uint64_t index, certlib_tlog_hash out)
+{
+    (void)index;
+    const struct rebuild *r = arg;
+    for (size_t i = r->depth; i-- > 0;)
+        if (r->levels[i] == level) {
+            memcpy(out, r->stack[i], CERTLIB_TLOG_HASH_LEN);
+            return CERTLIB_OK;
+        }
+    return CERTLIB_E_INTERNAL;
+}
+
+/* The hashes the log stores for this leaf (certlib_tlog_stored_hashes, as authd computes them), each
+ * kept for its tile; the left siblings they merged leave the edge for the new subtree. */
 static int add_leaf(struct certctl_source *s, struct rebuild *r, const certlib_tlog_hash leaf)
 {
-    memcpy(r->stack[r->depth], leaf, CERTLIB_TLOG_HASH_LEN);
-    r->levels[r->depth++] = 0;
+    certlib_tlog_stored_hash stored[CERTLIB_TLOG_MAX_STORED];
+    size_t n;
+    if (certlib_tlog_stored_hashes(r->leaves, leaf, edge_hash, r, stored, &n) != CERTLIB_OK) return -1;
+    r->depth -= n - 1;
+    memcpy(r->stack[r->depth], stored[n - 1].hash, CERTLIB_TLOG_HASH_LEN);
+    r->levels[r->depth++] = stored[n - 1].level;
     r->leaves++;
-    if (keep_for_tile(s, r, 0, leaf)) return -1;
-    while (r->depth >= 2 && r->levels[r->depth - 1] == r->levels[r->depth - 2]) {
-        r->depth--;
-        certlib_tlog_node_hash(r->stack[r->depth - 1], r->stack[r->depth], r->stack[r->depth - 1]);
-        r->levels[r->depth - 1]++;
-        if (keep_for_tile(s, r, r->levels[r->depth - 1], r->stack[r->depth - 1])) return -1;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (keep_for_tile(s, r, stored[i].level, stored[i].hash)) return -1;
     return 0;
 }
 

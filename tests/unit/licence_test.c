@@ -70,7 +70,26 @@ static void test_issue_and_verify_each_algorithm(void **state)
         int64_t signed_at, from, until;
         assert_true(certlib_result_validity(r, &signed_at, &from, &until));
         assert_int_equal(signed_at, FIXTURE_SIGNED);
+        /* every metadata element, in the standard's order, with its label */
+        for (int m = 0; m < CERTLIB_METADATA_COUNT; m++) {
+            const certlib_element *meta = certlib_result_element(r, (size_t)m);
+            assert_string_equal(meta->identifier, certlib_metadata_element((certlib_metadata)m));
+            assert_non_null(certlib_element_label(meta->identifier));
+        }
+        assert_null(certlib_metadata_element(CERTLIB_METADATA_COUNT));
+        assert_null(certlib_element_label("registered_capital"));
         certlib_result_free(r);
+        /* the signature hash issuance gives is the one read back from the licence */
+        certlib_licence_spec spec;
+        fixture_spec(&spec);
+        spec.licence_type_code = fixture_type_for(signer);
+        uint8_t *again, issued_hash[32], read_hash[32];
+        size_t again_len;
+        assert_int_equal(certlib_licence_issue_ex(signer, &spec, &again, &again_len, NULL, issued_hash),
+                         CERTLIB_OK);
+        assert_int_equal(certlib_licence_signature_hash(again, again_len, read_hash), CERTLIB_OK);
+        assert_memory_equal(issued_hash, read_hash, 32);
+        certlib_free(again);
         certlib_free(lic);
         certlib_signer_free(signer);
     }
@@ -785,6 +804,40 @@ static void test_issue_refusals(void **state)
     certlib_signer_free(status_signer);
 }
 
+/* certlib_licence_read: the structure and elements of a licence, never a verdict that could pass for
+ * a verification. */
+static void test_read_without_trust(void **state)
+{
+    (void)state;
+    certlib_signer *signer = fixture_signer("p256", "scjg");
+    size_t len;
+    uint8_t *lic = fixture_licence(signer, NULL, &len);
+    certlib_result *r;
+    assert_int_equal(certlib_licence_read(lic, len, &r), CERTLIB_OK);
+    assert_int_equal(certlib_result_verdict(r), CERTLIB_VERDICT_INVALID);
+    assert_int_equal(certlib_result_reason(r), CERTLIB_E_NOT_VERIFIED);
+    assert_check(r, CERTLIB_CHECK_STRUCTURE, CERTLIB_CHECK_PASSED, CERTLIB_OK);
+    assert_check(r, CERTLIB_CHECK_SIGNATURE, CERTLIB_CHECK_NOT_RUN, CERTLIB_OK);
+    assert_string_equal(certlib_result_holder_id(r), FIXTURE_HOLDER_ID);
+    assert_int_equal(certlib_result_element_count(r), 15);
+    const char *keep[] = {"holder_name"};
+    uint8_t *from_read, *disclosed;
+    size_t from_read_len, disclosed_len;
+    assert_int_equal(certlib_result_disclose(r, keep, 1, &from_read, &from_read_len), CERTLIB_OK);
+    assert_int_equal(certlib_licence_disclose(lic, len, keep, 1, &disclosed, &disclosed_len), CERTLIB_OK);
+    assert_int_equal(from_read_len, disclosed_len);
+    assert_memory_equal(from_read, disclosed, disclosed_len);
+    certlib_free(from_read);
+    certlib_free(disclosed);
+    certlib_result_free(r);
+    assert_int_equal(certlib_licence_read(lic, len - 3, &r), CERTLIB_OK);
+    assert_int_equal(certlib_result_reason(r), CERTLIB_E_CBOR_TRUNCATED);
+    certlib_result_free(r);
+    assert_int_equal(certlib_licence_verify(NULL, lic, len, NULL, &r), CERTLIB_E_INVALID_ARGUMENT);
+    certlib_free(lic);
+    certlib_signer_free(signer);
+}
+
 /* The status-list signer has no document-signer role: a licence it signs is refused. */
 /* certlib_result_to_json: the verdict, every check and element, for a result that fits the first
  * buffer and for one (a 6 KB element full of characters to escape) that does not. */
@@ -884,6 +937,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_signer_key_usage),
         cmocka_unit_test(test_issue_refusals),
         cmocka_unit_test(test_result_json),
+        cmocka_unit_test(test_read_without_trust),
         cmocka_unit_test(test_signer_role),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -267,6 +267,65 @@ static size_t peter_note(char *out, size_t cap, const char *extra_lines)
     return (size_t)snprintf(out, cap, "%s\n%s%s", peter_text, extra_lines, peter_sig);
 }
 
+/* A log built only from what certlib_tlog_stored_hashes returns, appending 1,100 leaves: each append
+ * stores the leaf and one more hash per trailing one bit of its index, every stored hash is the subtree
+ * the naive definition gives, and roots over the stored hashes match the CT vectors. */
+struct store {
+    certlib_tlog_hash *by_level[12];
+    uint64_t size;
+};
+
+static certlib_err from_store(void *arg, unsigned level, uint64_t index, certlib_tlog_hash out)
+{
+    const struct store *st = arg;
+    if (level >= 12 || ((index + 1) << level) > st->size) return CERTLIB_E_IO_READ; /* never stored */
+    memcpy(out, st->by_level[level][index], CERTLIB_TLOG_HASH_LEN);
+    return CERTLIB_OK;
+}
+
+static void test_stored_hashes(void **state)
+{
+    (void)state;
+    struct store st = {.size = 0};
+    for (int l = 0; l < 12; l++)
+        st.by_level[l] = calloc(1100, sizeof(certlib_tlog_hash));
+    struct tree t = {1100, 0};
+    for (uint64_t i = 0; i < 1100; i++) {
+        certlib_tlog_hash leaf;
+        leaf_of(&t, i, leaf);
+        certlib_tlog_stored_hash out[CERTLIB_TLOG_MAX_STORED];
+        size_t n;
+        assert_int_equal(certlib_tlog_stored_hashes(i, leaf, from_store, &st, out, &n), CERTLIB_OK);
+        size_t ones = 0;
+        while ((i >> ones) & 1)
+            ones++;
+        assert_int_equal(n, 1 + ones);
+        for (size_t k = 0; k < n; k++) {
+            certlib_tlog_hash want;
+            assert_int_equal(out[k].level, k);
+            assert_int_equal(out[k].index, i >> k);
+            mth(&t, out[k].index << k, (out[k].index + 1) << k, want);
+            assert_memory_equal(out[k].hash, want, CERTLIB_TLOG_HASH_LEN);
+            memcpy(st.by_level[k][out[k].index], out[k].hash, CERTLIB_TLOG_HASH_LEN);
+        }
+        st.size = i + 1;
+        certlib_tlog_hash root, want;
+        assert_int_equal(certlib_tlog_root(st.size, from_store, &st, root), CERTLIB_OK);
+        mth(&t, 0, st.size, want);
+        assert_memory_equal(root, want, CERTLIB_TLOG_HASH_LEN);
+    }
+    /* a reader that fails stops the append */
+    certlib_tlog_hash leaf = {0};
+    certlib_tlog_stored_hash out[CERTLIB_TLOG_MAX_STORED];
+    size_t n;
+    st.size = 0;
+    assert_int_equal(certlib_tlog_stored_hashes(1, leaf, from_store, &st, out, &n), CERTLIB_E_IO_READ);
+    assert_int_equal(certlib_tlog_stored_hashes((uint64_t)1 << 63, leaf, from_store, &st, out, &n),
+                     CERTLIB_E_TLOG_INDEX);
+    for (int l = 0; l < 12; l++)
+        free(st.by_level[l]);
+}
+
 static void test_note_spec_vector(void **state)
 {
     (void)state;
@@ -566,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_ct_proofs),
         cmocka_unit_test(test_roundtrip_and_tamper),
         cmocka_unit_test(test_huge_sizes),
+        cmocka_unit_test(test_stored_hashes),
         cmocka_unit_test(test_note_spec_vector),
         cmocka_unit_test(test_note_syntax),
         cmocka_unit_test(test_note_sign_and_checkpoint),

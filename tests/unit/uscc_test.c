@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "certlib/ident.h"
-#include "ident_internal.h"
+#include "uscc.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 

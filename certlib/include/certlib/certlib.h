@@ -4,6 +4,7 @@
 
 #include "common.h"
 #include "error.h"
+#include "encoding.h"
 #include "region.h"
 #include "ident.h"
 #include "licence.h"

@@ -81,6 +81,7 @@ typedef enum certlib_err {
     CERTLIB_E_PRESENTATION = 230,        /* a presentation is not a DeviceResponse of this profile */
     CERTLIB_E_DUPLICATE_ELEMENT = 231,   /* a namespace names the same element twice */
     CERTLIB_E_CRL = 232,                 /* a certificate revocation list cannot be parsed */
+    CERTLIB_E_BASE64URL = 233,           /* not base64url without padding (RFC 4648 §5), or not canonical */
 
     /* cryptographic checks */
     CERTLIB_E_SIGNATURE = 300,          /* the signature does not verify (altered data or wrong key) */
@@ -122,13 +123,13 @@ typedef enum certlib_err {
     CERTLIB_E_HOLDER_MISMATCH = 423,      /* the disclosed holder is not the one the verifier expected */
     CERTLIB_E_HOLDER_NOT_DISCLOSED = 424, /* a holder was expected, but holder_id is not disclosed */
     CERTLIB_E_NOT_HOLDER_BOUND = 425,     /* holder binding is required, and the licence binds no device */
-    CERTLIB_E_SIGNER_REVOKED =
-        426, /* the signer's certificate is revoked (a CRL or the bundle's deny-list) */
-    CERTLIB_E_SIGNER_NOT_LISTED = 427,      /* the bundle accepts only listed signers, and this one is not */
+    CERTLIB_E_SIGNER_REVOKED = 426,       /* the signer's certificate is revoked (a CRL, or the deny-list) */
+    CERTLIB_E_SIGNER_NOT_LISTED = 427,    /* the bundle accepts only listed signers, and this one is not */
     CERTLIB_E_STATUS_SIGNER_VALIDITY = 428, /* the status list's signer certificate is not valid then */
     CERTLIB_E_STATUS_SIGNER_SCOPE = 429,    /* the status signer may not speak for this issuer or list URI */
     CERTLIB_E_CHALLENGE_EXPIRED = 430,      /* the challenge a presentation answers is past its time */
     CERTLIB_E_CHALLENGE_REPLAYED = 431,     /* the challenge a presentation answers was answered before */
+    CERTLIB_E_NOT_VERIFIED = 432,           /* the licence was read (certlib_licence_read), not verified */
 
     /* input/output */
     CERTLIB_E_IO_OPEN = 500,   /* a file could not be opened */

@@ -29,6 +29,24 @@ extern "C" {
 #define CERTLIB_LICENCE_MAX_NAMESPACES 8
 #define CERTLIB_LICENCE_MAX_ELEMENTS 256 /* disclosed items, and digests per licence */
 
+/** The GB/T 36903 metadata elements, in the standard's order: every licence carries all twelve.
+ *  certlib_metadata_element gives each one's identifier, certlib_element_label its Chinese name. */
+typedef enum certlib_metadata {
+    CERTLIB_META_LICENCE_ID = 0,          /* licence_id 电子证照标识 */
+    CERTLIB_META_LICENCE_TYPE_CODE = 1,   /* licence_type_code 证照类型代码 */
+    CERTLIB_META_LICENCE_NAME = 2,        /* licence_name 证照名称 */
+    CERTLIB_META_LICENCE_NUMBER = 3,      /* licence_number 证照编号 */
+    CERTLIB_META_HOLDER_NAME = 4,         /* holder_name 持证主体 */
+    CERTLIB_META_HOLDER_ID_TYPE_CODE = 5, /* holder_id_type_code 持证主体代码类型代码 */
+    CERTLIB_META_HOLDER_ID = 6,           /* holder_id 持证主体代码 */
+    CERTLIB_META_ISSUER_NAME = 7,         /* issuer_name 证照颁发机构 */
+    CERTLIB_META_ISSUER_CODE = 8,         /* issuer_code 证照颁发机构代码 */
+    CERTLIB_META_ISSUE_DATE = 9,          /* issue_date 证照颁发日期 */
+    CERTLIB_META_VALID_FROM = 10,         /* valid_from 有效期起始日期 */
+    CERTLIB_META_VALID_UNTIL = 11,        /* valid_until 有效期截止日期 */
+    CERTLIB_METADATA_COUNT = 12,
+} certlib_metadata;
+
 /* Holder id type codes (持证主体代码类型代码, GB/T 36903). */
 #define CERTLIB_HOLDER_ID_TYPE_RIC "111"  /* 居民身份证 */
 #define CERTLIB_HOLDER_ID_TYPE_USCC "001" /* 统一社会信用代码 */
@@ -100,6 +118,14 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_issue(const certlib_si
                                                                 uint8_t **out, size_t *out_len,
                                                                 char *licence_id);
 
+/** certlib_licence_issue, and `sig_hash` (when not NULL) receives what certlib_licence_signature_hash
+ *  would give for the licence, from the issuerAuth bytes just written: an issuer logging its
+ *  signatures needs not parse what it signed. */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_issue_ex(const certlib_signer *signer,
+                                                                   const certlib_licence_spec *spec,
+                                                                   uint8_t **out, size_t *out_len,
+                                                                   char *licence_id, uint8_t sig_hash[32]);
+
 /**
  * Selective disclosure: copies the licence keeping only the elements named in `keep` (each either
  * "identifier" or "namespace/identifier") plus `licence_id`. issuerAuth and the kept items are copied
@@ -125,8 +151,12 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_cose_key_from_pem(certlib_slic
                                                                     size_t *out_len);
 
 /** The Chinese label of a GB/T 36903 metadata element ("licence_id" → "电子证照标识"); NULL for
- *  other identifiers. Static string. */
+ *  other identifiers (so it also tells metadata from type-specific elements). Static string. */
 CERTLIB_API const char *certlib_element_label(const char *identifier);
+
+/** The identifier of metadata element `which` ("licence_id" for CERTLIB_META_LICENCE_ID); NULL when
+ *  out of range. Static string. */
+CERTLIB_API const char *certlib_metadata_element(certlib_metadata which);
 
 /** The type-specific namespace of a licence type: "cn.gov.elicence.<type code>.1" into `out`. */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_type_namespace(const char *licence_type_code, char *out,

@@ -43,6 +43,28 @@ CERTLIB_API void certlib_tlog_node_hash(const certlib_tlog_hash left, const cert
 typedef certlib_err (*certlib_tlog_reader)(void *arg, unsigned level, uint64_t index, certlib_tlog_hash out);
 
 /** The root of the first `size` leaves; SHA-256("") for size 0. Reads at most 64 stored hashes. */
+/** A hash a log stores: the root of the complete subtree of 2^level leaves at `index` of its level
+ *  (leaves are level 0). */
+typedef struct certlib_tlog_stored_hash {
+    unsigned level;
+    uint64_t index;
+    certlib_tlog_hash hash;
+} certlib_tlog_stored_hash;
+#define CERTLIB_TLOG_MAX_STORED 64 /* stored hashes of one append, for logs of fewer than 2^63 leaves */
+
+/**
+ * What a log stores when it appends leaf `index` (0-based: the log held `index` leaves) whose leaf hash
+ * is `leaf`, as Go's tlog.StoredHashes: the leaf at level 0, then, for every complete subtree the leaf
+ * completes, its root, hashing the left sibling `read` gives with the hash below. Writes *n (1 to
+ * CERTLIB_TLOG_MAX_STORED) entries, lowest level first. A log that stores all of them serves any
+ * tile, root or proof in O(log n) reads. Errors: those of `read`; CERTLIB_E_TLOG_INDEX past 2^63.
+ */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_tlog_stored_hashes(uint64_t index,
+                                                                     const certlib_tlog_hash leaf,
+                                                                     certlib_tlog_reader read, void *arg,
+                                                                     certlib_tlog_stored_hash *out,
+                                                                     size_t *n);
+
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_tlog_root(uint64_t size, certlib_tlog_reader read,
                                                             void *arg, certlib_tlog_hash out);
 
@@ -183,7 +205,7 @@ typedef struct certlib_tlog_proof {
     size_t path_len;
     const char *checkpoint; /* points into the parsed text */
     size_t checkpoint_len;
-    uint8_t extra[1024]; /* authd puts the log entry here */
+    uint8_t extra[1024]; /* the log entry itself, when the log sends it along (C2SP tlog-proof extra data) */
     size_t extra_len;
 } certlib_tlog_proof;
 

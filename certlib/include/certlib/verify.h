@@ -123,6 +123,16 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_verify(const certlib_c
                                                                  const certlib_verify_opts *opts,
                                                                  certlib_result **out);
 
+/**
+ * Reads a licence without verifying anything: its structure is checked and its elements, facts and
+ * disclosure (certlib_result_disclose) are available, for a store that shows what it holds or a tool
+ * that inspects a file. No trust is involved: the verdict is always CERTLIB_VERDICT_INVALID, with the
+ * structure's error when it is malformed and CERTLIB_E_NOT_VERIFIED otherwise, so a read can never pass
+ * for a verification. Returns an error only for bad arguments or lack of memory.
+ */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_read(const uint8_t *licence, size_t len,
+                                                               certlib_result **out);
+
 CERTLIB_API void certlib_result_free(certlib_result *result);
 
 CERTLIB_API certlib_verdict certlib_result_verdict(const certlib_result *result);
