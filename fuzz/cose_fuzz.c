@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cbor_read.h"
+#include "cbor/cbor_read.h"
 #include "certlib/licence_id.h"
-#include "cose.h"
-#include "cose_key.h"
+#include "cose/cose.h"
+#include "cose/cose_key.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

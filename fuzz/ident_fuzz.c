@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "certlib/ident.h"
-#include "utf8.h"
+#include "base/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,10 +12,10 @@
 #include <time.h>
 
 #include "bench_clock.h"
-#include "cbor_write.h"
+#include "cbor/cbor_write.h"
 #include "certlib/certlib.h"
-#include "licence_parse.h"
-#include "device_auth.h"
+#include "licence/licence_parse.h"
+#include "present/device_auth.h"
 
 #define ROUNDS 7
 

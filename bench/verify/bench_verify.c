@@ -16,9 +16,9 @@
 #include <zlib.h>
 
 #include "bench_clock.h"
-#include "cbor_write.h"
+#include "cbor/cbor_write.h"
 #include "certlib/certlib.h"
-#include "licence_parse.h"
+#include "licence/licence_parse.h"
 
 #define ROUNDS 7
 
