@@ -22,7 +22,7 @@ struct access_job {
 static void access_respond(struct authd_async *a, h2o_req_t *req)
 {
     struct access_job *j = (struct access_job *)a;
-    if (j->job.w.result != AUTHD_STORE_OK) {
+    if (j->job.w.result != AUTHD_OK) {
         authd_problem(req, 500, "access_not_recorded",
                       "the access could not be recorded in the access log, so nothing is released");
         return;
@@ -40,7 +40,7 @@ static void access_release(struct authd_async *a)
 
 static void access_done(struct authd_write_job *job)
 {
-    struct access_job *j = H2O_STRUCT_FROM_MEMBER(struct access_job, job, job);
+    struct access_job *j = AUTHD_JOB_OWNER(struct access_job, job, job);
     authd_async_complete(&j->async);
 }
 
@@ -64,9 +64,10 @@ void authd_access_respond(struct authd_request *r, const struct authd_access *a,
     j->status = status;
     j->body = body;
     j->body_len = body_len;
-    j->job.w.kind = AUTHD_WRITE_ACCESS;
-    j->job.w.entry = j->entry;
-    j->job.w.entry_len = n;
+    j->job.w = (struct authd_storage_write){.op = AUTHD_STORE_APPEND,
+                                            .log = AUTHD_LOG_ACCESS,
+                                            .entry = (const uint8_t *)j->entry,
+                                            .entry_len = n};
     j->job.done = access_done;
     authd_async_init(&j->async, r->req, access_respond, access_release);
     authd_writer_submit(r->server->writer, &j->job);

@@ -9,6 +9,8 @@
 
 #include "http.h"
 
+#define AUTHD_USE_CAUSE_MAX 200 /* bytes of a use cause (用途/事由), which the access log records */
+
 struct authd_access {
     bool lookup;               /* a lookup, or a verification */
     const char *client;        /* the client id */

@@ -24,6 +24,11 @@ void authd_async_init(struct authd_async *a, h2o_req_t *req,
     a->link->a = a;
 }
 
+void authd_async_cancel(struct authd_async *a)
+{
+    a->link->a = NULL;
+}
+
 void authd_async_complete(struct authd_async *a)
 {
     h2o_multithread_send_message(a->receiver, &a->msg);

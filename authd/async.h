@@ -22,6 +22,9 @@ struct authd_async {
 void authd_async_init(struct authd_async *a, h2o_req_t *req,
                       void (*respond)(struct authd_async *, h2o_req_t *),
                       void (*release)(struct authd_async *));
+/* The work was never handed over (the request was answered at once): unbinds `a` from the request so
+ * the caller may free it. Loop thread. */
+void authd_async_cancel(struct authd_async *a);
 /* From any thread: schedules respond/release on the request's loop. */
 void authd_async_complete(struct authd_async *a);
 

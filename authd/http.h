@@ -9,9 +9,11 @@
 /* One request as routes see it. `params` are the raw (still percent-encoded) path segments the
  * route's {placeholders} matched. */
 #define AUTHD_MAX_PARAMS 4
+struct authd_client;
 struct authd_request {
     h2o_req_t *req;
     struct authd_server *server;
+    const struct authd_client *client; /* authenticated by the router when the route has roles */
     h2o_iovec_t params[AUTHD_MAX_PARAMS];
     size_t param_count;
 };

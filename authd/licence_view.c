@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "licence_view.h"
-#include "statuslists.h"
+#include "record.h"
 
 void authd_jsonw_masked(struct authd_jsonw *w, const char *id, size_t len)
 {
@@ -52,26 +52,30 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
 {
     const struct authd_licence_type *type =
         authd_policy_type(s->policy, meta->type_code, strlen(meta->type_code));
-    /* One parse: the elements come from reading the full licence (no trust needed: nothing is vouched
-     * for here), and the copy sent is disclosed from that same reading. */
+    /* One parse: the elements come from reading the licence (authd signed and stored it: nothing is
+     * verified here), and the copy sent is disclosed from that same reading. */
     certlib_result *r = NULL;
-    if (certlib_licence_verify(s->inspect_ctx, licence, len, NULL, &r) != CERTLIB_OK) return false;
-    const char *keep[80];
+    if (certlib_licence_read(licence, len, &r) != CERTLIB_OK) return false;
+    if (certlib_result_check(r, CERTLIB_CHECK_STRUCTURE).state != CERTLIB_CHECK_PASSED) {
+        certlib_result_free(r);
+        return false;
+    }
+    const char *keep[AUTHD_TYPE_MAX_ELEMENTS + CERTLIB_METADATA_COUNT];
     size_t n_keep = 0;
     uint8_t *reduced = NULL;
     size_t reduced_len = len;
     /* Which elements go out: the matter's (or all), minus identity numbers for masked clients. */
     if (need || !unmasked) {
+        size_t cap = sizeof(keep) / sizeof(keep[0]);
         if (need) {
-            for (size_t i = 0; i < need->n_elements && n_keep < 80; i++)
+            for (size_t i = 0; i < need->n_elements && n_keep < cap; i++)
                 if (unmasked || !is_identifier(need->elements[i])) keep[n_keep++] = need->elements[i];
-        } else {
-            static const char *const metadata[] = {
-                "licence_type_code", "licence_name", "licence_number", "holder_name", "holder_id_type_code",
-                "issuer_name",       "issuer_code",  "issue_date",     "valid_from",  "valid_until"};
-            for (size_t i = 0; i < sizeof(metadata) / sizeof(metadata[0]); i++)
-                keep[n_keep++] = metadata[i];
-            for (size_t i = 0; type && i < type->n_elements && n_keep < 80; i++)
+        } else { /* the whole licence but its identifiers (licence_id is always kept) */
+            for (int m = 0; m < CERTLIB_METADATA_COUNT; m++) {
+                const char *name = certlib_metadata_element((certlib_metadata)m);
+                if (!is_identifier(name) && m != CERTLIB_META_LICENCE_ID) keep[n_keep++] = name;
+            }
+            for (size_t i = 0; type && i < type->n_elements && n_keep < cap; i++)
                 if (!is_identifier(type->elements[i].name)) keep[n_keep++] = type->elements[i].name;
         }
         if (certlib_result_disclose(r, keep, n_keep, &reduced, &reduced_len) != CERTLIB_OK) {
@@ -83,7 +87,7 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
     if (holder_key) {
         const char *holder = certlib_result_holder_id(r);
         *holder_found = holder != NULL;
-        if (holder) authd_store_holder_key(s->store, holder, strlen(holder), holder_key);
+        if (holder) authd_record_holder_key(s->keys, holder, strlen(holder), holder_key);
     }
     authd_jsonw_lit(w, "{\"licence_id\":");
     authd_jsonw_cstring(w, id);

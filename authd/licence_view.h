@@ -7,9 +7,9 @@
 
 #include "jsonw.h"
 
+#include "licence_meta.h"
 #include "policy.h"
 #include "server.h"
-#include "store.h"
 
 /* Appends the licence as one JSON object to `w`: licence_id, type, type_name, issuer_code, status,
  * licence (base64url CBOR), elements [{name, label, value}] and masked {name: masked value}.

@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "log_entries.h"
-#include "statuslists.h"
 
 static void time_text(int64_t t, char out[21])
 {
@@ -24,9 +23,9 @@ static size_t finish(int n)
 size_t authd_log_entry_issue(char out[CERTLIB_LOG_ENTRY_MAX], const char *licence_id,
                              const struct authd_licence_meta *meta, const uint8_t sig_hash[32])
 {
-    char when[21], list[32], hash[48];
+    char when[21], list[AUTHD_LIST_ID_MAX], hash[48];
     time_text(meta->issued_at, when);
-    authd_statuslists_id(meta->issuer_code, meta->list_no, list);
+    authd_status_list_id(meta->issuer_code, meta->list_no, list);
     sodium_bin2base64(hash, sizeof(hash), sig_hash, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "sig/v1 issue %s %s %s %s %s %u %s", when, licence_id,
                            meta->type_code, meta->issuer_code, list, meta->status_idx, hash));
@@ -36,9 +35,9 @@ size_t authd_log_entry_status(char out[CERTLIB_LOG_ENTRY_MAX], const char *licen
                               const struct authd_licence_meta *meta, uint8_t status, int64_t time,
                               const char *reason)
 {
-    char when[21], list[32], why[CERTLIB_LOG_FIELD_MAX * 3];
+    char when[21], list[AUTHD_LIST_ID_MAX], why[CERTLIB_LOG_FIELD_MAX * 3];
     time_text(time, when);
-    authd_statuslists_id(meta->issuer_code, meta->list_no, list);
+    authd_status_list_id(meta->issuer_code, meta->list_no, list);
     if (!certlib_log_field_encode(reason ? reason : "", reason ? strlen(reason) : 0, why, sizeof(why)))
         return 0;
     return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "sig/v1 status %s %s %s %s %s %u %s %s", when,

@@ -5,9 +5,10 @@
 #define AUTHD_LOG_ENTRIES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "certlib/logentry.h"
-#include "store.h"
+#include "licence_meta.h"
 
 /* An issuance: the licence's public header and SHA-256 of its issuerAuth bytes. */
 size_t authd_log_entry_issue(char out[CERTLIB_LOG_ENTRY_MAX], const char *licence_id,

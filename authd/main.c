@@ -125,10 +125,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "authd: %s\n", err);
         goto out;
     }
-    int started = authd_services_start(&server, err, sizeof(err));
-    if (started != 0) {
+    authd_err started = authd_services_start(&server, err, sizeof(err));
+    if (started != AUTHD_OK) {
         fprintf(stderr, "authd: %s\n", err);
-        status = started;
+        status = started == AUTHD_E_CONFIG ? 2 : 1; /* exit status: 2 for the configuration, 1 otherwise */
         goto out;
     }
     print_banner(&config);

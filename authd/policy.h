@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define AUTHD_TYPE_MAX_ELEMENTS 64 /* type-specific elements of one licence type */
+#define AUTHD_MATTER_MAX_NEEDS 16  /* licence types one matter needs */
+
 enum authd_value_type { AUTHD_VALUE_TEXT, AUTHD_VALUE_INT, AUTHD_VALUE_BOOL, AUTHD_VALUE_DATE };
 enum authd_holder_kind { AUTHD_HOLDER_PERSON, AUTHD_HOLDER_ORG };
 enum authd_role { AUTHD_ROLE_ISSUER, AUTHD_ROLE_COUNTER, AUTHD_ROLE_AUDITOR, AUTHD_ROLE_ADMIN };
@@ -68,7 +71,7 @@ struct authd_policy {
 };
 
 /* Loads licence-types.yaml, matters.yaml and clients.yaml from `dir` and checks every reference
- * between them. On error writes "file:line: message" into err and returns -1. */
+ * between them (policy_load.c). On error writes "file:line: message" into err and returns -1. */
 int authd_policy_load(struct authd_policy *policy, const char *dir, char *err, size_t err_cap);
 void authd_policy_free(struct authd_policy *policy);
 

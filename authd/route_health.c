@@ -2,11 +2,11 @@
 #include <stdio.h>
 
 #include "router.h"
-#include "store.h"
+#include "storage/storage.h"
 
 void authd_route_healthz(struct authd_request *r)
 {
-    uint32_t schema = authd_store_schema_version(r->server->store);
+    uint32_t schema = r->server->storage->ops->schema_version(r->server->storage);
     if (schema == 0) {
         authd_problem(r->req, 503, "store_unavailable", "the data store cannot be read");
         return;

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "auth.h"
-#include "log_store.h"
+#include "licences.h"
 #include "router.h"
-#include "store.h"
+#include "tlog.h"
 
 /* The log a request names, or NULL after a 404 or 401/403. */
 static struct authd_log *which_log(struct authd_request *r, int *is_public)
@@ -20,12 +20,12 @@ static struct authd_log *which_log(struct authd_request *r, int *is_public)
     h2o_iovec_t name = r->params[0];
     if (h2o_memis(name.base, name.len, H2O_STRLIT("signatures"))) {
         *is_public = 1;
-        return authd_store_signature_log(r->server->store);
+        return r->server->logs[AUTHD_LOG_SIGNATURES];
     }
     if (h2o_memis(name.base, name.len, H2O_STRLIT("access"))) {
         *is_public = 0;
         if (!authd_require(r, AUTHD_ROLE(AUTHD_ROLE_AUDITOR) | AUTHD_ROLE(AUTHD_ROLE_ADMIN))) return NULL;
-        return authd_store_access_log(r->server->store);
+        return r->server->logs[AUTHD_LOG_ACCESS];
     }
     authd_problem(r->req, 404, "log_not_found", "the logs are 'signatures' and 'access'");
     return NULL;
@@ -74,12 +74,12 @@ void authd_route_log_tile(struct authd_request *r)
     }
     uint8_t *bytes;
     size_t len;
-    int rc = authd_log_tile(log, &t, &bytes, &len);
-    if (rc == AUTHD_LOG_NOT_FOUND) {
+    authd_err rc = authd_log_tile(log, &t, &bytes, &len);
+    if (rc == AUTHD_E_NOT_FOUND) {
         authd_problem(r->req, 404, "tile_not_found", "the log's published tree has no such tile");
         return;
     }
-    if (rc != AUTHD_LOG_OK) {
+    if (rc != AUTHD_OK) {
         authd_problem(r->req, 500, "store_failed", "the tile could not be read");
         return;
     }
@@ -122,16 +122,29 @@ static json_t *proof_json(const certlib_tlog_hash *proof, size_t n)
     return a;
 }
 
+/* The signature-log index of a licence's issuance; -1 after a 404 when there is none. */
+static int receipt_index(struct authd_request *r, h2o_iovec_t id, uint64_t *index)
+{
+    struct authd_licence_meta meta;
+    if (authd_licence_get(r->server->storage, r->server->keys, id.base, id.len, &meta, index, NULL, NULL) !=
+            AUTHD_OK ||
+        *index == UINT64_MAX) {
+        authd_problem(r->req, 404, "licence_not_found", "no such licence in the signature log");
+        return -1;
+    }
+    return 0;
+}
+
 /* A proof as JSON {a_name: a, b_name: b, proof: [base64...]}, or the problem its lookup ended in. */
-static void send_proof(h2o_req_t *req, int rc, const char *a_name, uint64_t a, const char *b_name, uint64_t b,
-                       const certlib_tlog_hash *proof, size_t n, const char *range_code,
+static void send_proof(h2o_req_t *req, authd_err rc, const char *a_name, uint64_t a, const char *b_name,
+                       uint64_t b, const certlib_tlog_hash *proof, size_t n, const char *range_code,
                        const char *range_detail)
 {
-    if (rc == AUTHD_LOG_NOT_FOUND) {
+    if (rc == AUTHD_E_NOT_FOUND) {
         authd_problem(req, 422, range_code, range_detail);
         return;
     }
-    if (rc != AUTHD_LOG_OK) {
+    if (rc != AUTHD_OK) {
         authd_problem(req, 500, "store_failed", "the proof could not be read");
         return;
     }
@@ -179,15 +192,12 @@ void authd_route_log_inclusion(struct authd_request *r)
             authd_problem(r->req, 400, "invalid_parameter", "'licence_id' applies to the signature log");
             return;
         }
-        if (authd_store_receipt_index(r->server->store, id.base, id.len, &index) != AUTHD_STORE_OK) {
-            authd_problem(r->req, 404, "licence_not_found", "no such licence in the signature log");
-            return;
-        }
+        if (receipt_index(r, id, &index) != 0) return;
     }
     if (tree_size(r, log, "size", &size) != 0) return;
     certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF];
     size_t n;
-    int rc = authd_log_inclusion(log, index, size, proof, &n);
+    authd_err rc = authd_log_inclusion(log, index, size, proof, &n);
     send_proof(r->req, rc, "index", index, "size", size, (const certlib_tlog_hash *)proof, n,
                "index_out_of_range", "the index is not below the tree size");
 }
@@ -207,7 +217,7 @@ void authd_route_log_consistency(struct authd_request *r)
     if (tree_size(r, log, "to", &to) != 0) return;
     certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF];
     size_t n;
-    int rc = authd_log_consistency(log, from, to, proof, &n);
+    authd_err rc = authd_log_consistency(log, from, to, proof, &n);
     send_proof(r->req, rc, "from", from, "to", to, (const certlib_tlog_hash *)proof, n, "size_out_of_range",
                "'from' must not exceed 'to'");
 }
@@ -220,14 +230,10 @@ void authd_route_receipt(struct authd_request *r)
         authd_problem(r->req, 400, "bad_path_encoding", "a malformed percent-escape");
         return;
     }
-    if (authd_store_receipt_index(r->server->store, id.base, id.len, &index) != AUTHD_STORE_OK) {
-        authd_problem(r->req, 404, "licence_not_found", "no such licence in the signature log");
-        return;
-    }
+    if (receipt_index(r, id, &index) != 0) return;
     char *text;
     size_t len;
-    int rc = authd_log_receipt(authd_store_signature_log(r->server->store), index, &text, &len);
-    if (rc != AUTHD_LOG_OK) {
+    if (authd_log_receipt(r->server->logs[AUTHD_LOG_SIGNATURES], index, &text, &len) != AUTHD_OK) {
         authd_problem(r->req, 500, "store_failed", "the receipt could not be made");
         return;
     }

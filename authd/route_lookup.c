@@ -9,17 +9,19 @@
 #include "access_record.h"
 #include "auth.h"
 #include "licence_view.h"
+#include "licences.h"
+#include "record.h"
 #include "metrics.h"
 #include "router.h"
 #include "utf8_check.h"
 
-#define MAX_HOLDER_LICENCES 256
+#define MAX_HOLDER_LICENCES 256 /* a lookup names at most this many licences (the access-log entry's room)   \
+                                 */
 
 void authd_route_lookup(struct authd_request *r)
 {
     h2o_req_t *req = r->req;
-    const struct authd_client *client = authd_require(r, AUTHD_ROLE(AUTHD_ROLE_COUNTER));
-    if (!client) return;
+    const struct authd_client *client = r->client;
     h2o_iovec_t holder, matter_code, use_cause;
     if (authd_percent_decode(&req->pool, r->params[0], &holder) != 0 ||
         authd_query_param(req, "matter", &matter_code) != 0 ||
@@ -32,7 +34,7 @@ void authd_route_lookup(struct authd_request *r)
         return;
     }
     /* 用途/事由: provincial data-sharing rules ask every lookup to say why. */
-    if (!use_cause.base || use_cause.len == 0 || use_cause.len > 200 ||
+    if (!use_cause.base || use_cause.len == 0 || use_cause.len > AUTHD_USE_CAUSE_MAX ||
         !authd_utf8_valid(use_cause.base, use_cause.len)) {
         authd_problem(req, 400, "missing_use_cause",
                       "state the use cause (用途/事由): &use_cause=TEXT, 1 to 200 bytes of UTF-8");
@@ -60,17 +62,16 @@ void authd_route_lookup(struct authd_request *r)
         return;
     }
     uint8_t key[AUTHD_HOLDER_KEY_LEN];
-    authd_store_holder_key(r->server->store, ident.normalized, ident.normalized_len, key);
+    authd_record_holder_key(r->server->keys, ident.normalized, ident.normalized_len, key);
     char(*ids)[CERTLIB_LICENCE_ID_MAX] = malloc(MAX_HOLDER_LICENCES * sizeof(*ids));
     size_t n = 0;
-    if (!ids ||
-        authd_store_holder_licences(r->server->store, key, ids, MAX_HOLDER_LICENCES, &n) != AUTHD_STORE_OK) {
+    if (!ids || authd_licence_holder_ids(r->server->storage, key, ids, MAX_HOLDER_LICENCES, &n) != AUTHD_OK) {
         free(ids);
         authd_problem(req, 500, "store_failed", "the holder index could not be read");
         return;
     }
     bool unmasked = client->unmasked;
-    bool found[16] = {false};
+    bool found[AUTHD_MATTER_MAX_NEEDS] = {false};
     /* every licence returned is named in the access-log entry */
     char *returned = calloc(n ? n : 1, CERTLIB_LICENCE_ID_MAX);
     size_t n_returned = 0, returned_len = 0;
@@ -92,7 +93,8 @@ void authd_route_lookup(struct authd_request *r)
     authd_jsonw_lit(&w, ",\"licences\":[");
     for (size_t i = 0; i < n; i++) {
         struct authd_licence_meta meta;
-        if (authd_store_get(r->server->store, ids[i], strlen(ids[i]), &meta, NULL, NULL) != AUTHD_STORE_OK)
+        if (authd_licence_get(r->server->storage, r->server->keys, ids[i], strlen(ids[i]), &meta, NULL, NULL,
+                              NULL) != AUTHD_OK)
             continue;
         size_t k = 0;
         while (k < matter->n_needs && strcmp(matter->needs[k].type->code, meta.type_code) != 0)
@@ -101,8 +103,8 @@ void authd_route_lookup(struct authd_request *r)
         if (k == matter->n_needs || meta.status == CERTLIB_STATUS_VALUE_REVOKED) continue;
         uint8_t *licence;
         size_t len;
-        if (authd_store_get(r->server->store, ids[i], strlen(ids[i]), &meta, &licence, &len) !=
-            AUTHD_STORE_OK)
+        if (authd_licence_get(r->server->storage, r->server->keys, ids[i], strlen(ids[i]), &meta, NULL,
+                              &licence, &len) != AUTHD_OK)
             continue;
         size_t mark = w.len;
         if (n_returned) authd_jsonw_lit(&w, ",");

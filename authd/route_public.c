@@ -28,7 +28,6 @@ void authd_route_trust(struct authd_request *r)
 
 void authd_route_metrics(struct authd_request *r)
 {
-    if (!authd_require(r, AUTHD_ROLE(AUTHD_ROLE_ADMIN) | AUTHD_ROLE(AUTHD_ROLE_AUDITOR))) return;
     size_t len;
     char *text = authd_metrics_render(r->server->metrics, &len);
     if (!text) {

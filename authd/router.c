@@ -1,31 +1,45 @@
 /* Routing and the request limits every route shares. */
 #include <string.h>
 
+#include "auth.h"
 #include "router.h"
 
+#define ISSUER AUTHD_ROLE(AUTHD_ROLE_ISSUER)
+#define COUNTER AUTHD_ROLE(AUTHD_ROLE_COUNTER)
+#define AUDITOR AUTHD_ROLE(AUTHD_ROLE_AUDITOR)
+#define ADMIN AUTHD_ROLE(AUTHD_ROLE_ADMIN)
+#define PUBLIC 0u
+
 static const struct authd_route routes[] = {
-    {"GET", "/healthz", authd_route_healthz},
-    {"GET", "/v1/ident/{number}", authd_route_ident_get},
-    {"POST", "/v1/ident/check", authd_route_ident_check},
-    {"POST", "/v1/licences", authd_route_licence_issue},
-    {"GET", "/v1/licences/{licence_id}", authd_route_licence_get},
-    {"POST", "/v1/licences/{licence_id}/status", authd_route_licence_status},
-    {"GET", "/v1/holders/{holder_id}/licences", authd_route_lookup},
-    {"POST", "/v1/verify", authd_route_verify},
-    {"POST", "/v1/challenges", authd_route_challenge},
-    {"GET", "/counter/", authd_route_counter_page},
-    {"GET", "/counter/{file}", authd_route_counter_file},
-    {"GET", "/v1/status/{list_id}", authd_route_status_list},
-    {"GET", "/v1/trust", authd_route_trust},
-    {"GET", "/metrics", authd_route_metrics},
-    {"GET", "/v1/licences/{licence_id}/receipt", authd_route_receipt},
-    {"GET", "/log/{log}/checkpoint", authd_route_log_checkpoint},
-    {"GET", "/log/{log}/key", authd_route_log_key},
-    {"GET", "/log/{log}/tile/{*tile}", authd_route_log_tile},
-    {"GET", "/log/{log}/proof/inclusion", authd_route_log_inclusion},
-    {"GET", "/log/{log}/proof/consistency", authd_route_log_consistency},
+    {"GET", "/healthz", authd_route_healthz, PUBLIC},
+    {"GET", "/v1/ident/{number}", authd_route_ident_get, AUTHD_ANY_ROLE},
+    {"POST", "/v1/ident/check", authd_route_ident_check, AUTHD_ANY_ROLE},
+    {"POST", "/v1/licences", authd_route_licence_issue, ISSUER},
+    {"GET", "/v1/licences/{licence_id}", authd_route_licence_get, ISSUER | COUNTER | AUDITOR},
+    {"POST", "/v1/licences/{licence_id}/status", authd_route_licence_status, ISSUER},
+    {"GET", "/v1/holders/{holder_id}/licences", authd_route_lookup, COUNTER},
+    {"POST", "/v1/verify", authd_route_verify, COUNTER},
+    {"POST", "/v1/challenges", authd_route_challenge, COUNTER},
+    {"GET", "/counter/", authd_route_counter_page, PUBLIC},
+    {"GET", "/counter/{file}", authd_route_counter_file, PUBLIC},
+    {"GET", "/v1/status/{list_id}", authd_route_status_list, PUBLIC},
+    {"GET", "/v1/trust", authd_route_trust, PUBLIC},
+    {"GET", "/metrics", authd_route_metrics, ADMIN | AUDITOR},
+    {"GET", "/v1/licences/{licence_id}/receipt", authd_route_receipt, PUBLIC},
+    /* the signature log is public; the access log's routes check for an auditor or admin themselves */
+    {"GET", "/log/{log}/checkpoint", authd_route_log_checkpoint, PUBLIC},
+    {"GET", "/log/{log}/key", authd_route_log_key, PUBLIC},
+    {"GET", "/log/{log}/tile/{*tile}", authd_route_log_tile, PUBLIC},
+    {"GET", "/log/{log}/proof/inclusion", authd_route_log_inclusion, PUBLIC},
+    {"GET", "/log/{log}/proof/consistency", authd_route_log_consistency, PUBLIC},
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+const struct authd_route *authd_routes(size_t *n)
+{
+    *n = N_ROUTES;
+    return routes;
+}
 
 const char *const *authd_route_patterns(size_t *n)
 {
@@ -116,7 +130,7 @@ static size_t header_bytes(const h2o_req_t *req)
 
 int authd_router_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
-    struct authd_server *server = *(struct authd_server **)(self + 1);
+    struct authd_server *server = ((struct authd_handler *)self)->server;
     const struct authd_config *config = server->config;
 
     if (header_bytes(req) > config->max_header_bytes) {
@@ -144,6 +158,7 @@ int authd_router_on_req(h2o_handler_t *self, h2o_req_t *req)
         }
         return 0;
     }
+    if (route->roles && !(r.client = authd_require(&r, route->roles))) return 0; /* 401 or 403 sent */
     route->handler(&r);
     return 0;
 }

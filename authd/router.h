@@ -11,6 +11,14 @@ struct authd_route {
     const char *pattern; /* "/v1/ident/{number}": each {name} matches one non-empty path segment, and a
                             final {*name} the non-empty rest of the path */
     authd_handler_fn handler;
+    unsigned roles; /* AUTHD_ROLE() mask of the clients allowed: checked (401/403) before the handler
+                       runs, which then finds its client in r->client. 0: public, no credentials */
+};
+
+/* authd's h2o handler (the embedding idiom: h2o hands back the h2o_handler_t, the server comes with it). */
+struct authd_handler {
+    h2o_handler_t super;
+    struct authd_server *server;
 };
 
 /* Finds the route for a request. Returns NULL and sets *path_matched when some route has the path
@@ -22,8 +30,11 @@ const struct authd_route *authd_route_match(h2o_iovec_t method, h2o_iovec_t path
  * path; NULL when no route has the path. */
 const char *authd_route_pattern(h2o_iovec_t method, h2o_iovec_t path);
 
-/* The h2o handler: limits, routing, dispatch. */
+/* The h2o handler: limits, routing, authentication and roles, dispatch. */
 int authd_router_on_req(h2o_handler_t *self, h2o_req_t *req);
+
+/* The route table, for tests and documentation checks. */
+const struct authd_route *authd_routes(size_t *n);
 
 /* Route handlers, one file per API area. */
 void authd_route_healthz(struct authd_request *r);

@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,11 @@
 #include "async.h"
 #include "problem_filter.h"
 #include "router.h"
+#include "statuslists.h"
 #include "writer.h"
+
+/* h2o keeps its timers on the wall clock, authd's deadlines on the monotonic one: margin between them. */
+#define SHUTDOWN_TIMER_SLACK_MS 50
 
 struct listener {
     const struct authd_listener_config *config;
@@ -40,6 +45,7 @@ struct worker {
     h2o_multithread_receiver_t receiver; /* completions from the writer thread (async.c) */
     h2o_accept_ctx_t accept_ctx[AUTHD_MAX_LISTENERS];
     h2o_socket_t *sockets[AUTHD_MAX_LISTENERS];
+    size_t connections; /* open client connections, counted through their sockets' on_close */
 };
 
 h2o_multithread_receiver_t *authd_worker_receiver(h2o_context_t *ctx)
@@ -141,11 +147,25 @@ fail:
     return NULL;
 }
 
+static void on_connection_closed(void *data)
+{
+    struct worker *w = data;
+    w->connections--;
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     if (err) return;
     h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-    if (sock) h2o_accept(listener->data, sock);
+    if (!sock) return;
+    h2o_accept_ctx_t *accept_ctx = listener->data;
+    struct worker *w = H2O_STRUCT_FROM_MEMBER(struct worker, ctx, accept_ctx->ctx);
+    /* on_close is the socket's public close hook (h2o itself leaves it unset on accepted sockets): the
+     * count tells shutdown when the last connection has gone, without reading h2o's own lists. */
+    sock->on_close.cb = on_connection_closed;
+    sock->on_close.data = w;
+    w->connections++;
+    h2o_accept(accept_ctx, sock);
 }
 
 static int64_t now_ms(void)
@@ -153,6 +173,27 @@ static int64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Tells clients (HTTP/2 GOAWAY, HTTP/1 Connection: close) and lets their requests finish within the
+ * grace period. false when connections remain at its end. */
+static bool shut_connections_down(struct worker *w, h2o_evloop_t *loop)
+{
+    int64_t requested = now_ms();
+    h2o_context_request_shutdown(&w->ctx);
+    int64_t deadline = requested + (int64_t)w->server->config->shutdown_grace_ms;
+    do {
+        /* At least one turn: closing sockets leaves work on h2o's zero timeout. */
+        h2o_evloop_run(loop, 10);
+    } while (w->connections > 0 && now_ms() < deadline);
+    if (w->connections > 0) return false;
+    /* The shutdown request armed h2o's one-second GOAWAY resend; h2o_context_dispose asserts that no
+     * timer is still armed, so the loop runs until it has fired (it finds no connection and stops). */
+    int64_t fired = requested + 1000 + SHUTDOWN_TIMER_SLACK_MS;
+    for (int64_t now = now_ms(); now < fired; now = now_ms())
+        h2o_evloop_run(loop, (int32_t)(fired - now));
+    h2o_evloop_run(loop, 0);
+    return true;
 }
 
 static void *worker_main(void *arg)
@@ -177,28 +218,17 @@ static void *worker_main(void *arg)
         h2o_socket_read_stop(w->sockets[i]);
         h2o_socket_close(w->sockets[i]);
     }
-    h2o_context_request_shutdown(&w->ctx);
-    int64_t deadline = now_ms() + (int64_t)w->server->config->shutdown_grace_ms;
-    int drained;
-    do {
-        /* At least one turn: closing sockets leaves work on h2o's zero timeout. */
-        h2o_evloop_run(loop, 10);
-        drained = h2o_linklist_is_empty(&w->ctx.http1._conns) && h2o_linklist_is_empty(&w->ctx.http2._conns);
-    } while (!drained && now_ms() < deadline);
-    if (!drained) {
+    if (w->connections > 0 && !shut_connections_down(w, loop)) {
         /* Connections outlived the grace period; h2o cannot dispose a context that still has them, and
          * the process is about to exit, so leave them to the kernel. */
         return NULL;
     }
-    /* A request whose client hung up may still have a write queued: its completion will post to this
-     * loop, so let it arrive before the loop and its queue go away. */
+    /* A request whose client hung up may still have a write queued, or a status change a list to be
+     * signed: its completion will post to this loop, so let it arrive before the loop and its queue go
+     * away. */
     authd_writer_drain(w->server->writer);
+    authd_statuslists_drain(w->server->statuslists);
     h2o_evloop_run(loop, 0);
-    /* h2o_context_request_shutdown arms a once-a-second check for HTTP/2 connections to finish; with
-     * none left it has nothing to do, but h2o_context_dispose asserts that no timer is still armed. */
-    while (!h2o_linklist_is_empty(&w->ctx.one_sec_timeout._entries))
-        h2o_timeout_unlink(
-            H2O_STRUCT_FROM_MEMBER(h2o_timeout_entry_t, _link, w->ctx.one_sec_timeout._entries.next));
     h2o_multithread_unregister_receiver(w->ctx.queue, &w->receiver);
     h2o_context_dispose(&w->ctx);
     h2o_evloop_destroy(loop);
@@ -217,9 +247,9 @@ static void setup_globalconf(h2o_globalconf_t *gc, struct authd_server *server)
     gc->max_request_entity_size = cap <= (SIZE_MAX - (8u << 20)) / 4 ? cap * 4 + (8u << 20) : cap;
     h2o_hostconf_t *host = h2o_config_register_host(gc, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
-    h2o_handler_t *handler = h2o_create_handler(path, sizeof(*handler) + sizeof(server));
-    handler->on_req = authd_router_on_req;
-    *(struct authd_server **)(handler + 1) = server;
+    struct authd_handler *handler = (struct authd_handler *)h2o_create_handler(path, sizeof(*handler));
+    handler->super.on_req = authd_router_on_req;
+    handler->server = server;
     /* Errors h2o answers itself (oversized bodies, malformed requests) may go through the fallback path:
      * log them and give them the API's error format there too. */
     h2o_pathconf_t *paths[2] = {path, &host->fallback_path};

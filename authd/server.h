@@ -7,33 +7,38 @@
 #include "certlib/certlib.h"
 #include "config.h"
 
-struct authd_store;
+#include "storage/storage.h"
+
 struct authd_accesslog;
 struct authd_policy;
 struct authd_writer;
 struct authd_statuslists;
 struct authd_metrics;
+struct authd_record_keys;
+struct authd_log;
+struct authd_challenges;
 
 /* A department that can issue here: its document signer and its root's status-list signer. */
 struct authd_issuer_keys {
-    char issuer_code[19];
+    char issuer_code[AUTHD_ISSUER_CODE_LEN + 1];
     certlib_signer *signer;
     certlib_signer *status_signer;
 };
 
 struct authd_server {
     const struct authd_config *config;
-    struct authd_store *store;
-    certlib_regions *regions; /* NULL: certlib's built-in table */
+    struct authd_storage *storage;           /* durable: licences, the holder index, the logs */
+    struct authd_record_keys *keys;          /* seals and opens licence records; keys the holder index */
+    struct authd_log *logs[AUTHD_LOG_COUNT]; /* the signature log and the access log */
+    certlib_regions *regions;                /* NULL: certlib's built-in table */
     struct authd_accesslog *accesslog;
     const struct authd_policy *policy;
     struct authd_writer *writer;
     struct authd_statuslists *statuslists;
     struct authd_issuer_keys *issuers;
     size_t n_issuers;
-    certlib_ctx *verify_ctx;  /* the trust bundle and authd's own status lists */
-    certlib_ctx *inspect_ctx; /* no trust: reads a licence's elements without checking anything */
-    uint8_t *trust_bundle;    /* served at /v1/trust */
+    certlib_ctx *verify_ctx; /* the trust bundle and authd's own status lists */
+    uint8_t *trust_bundle;   /* served at /v1/trust */
     size_t trust_bundle_len;
     struct authd_metrics *metrics;
     struct authd_challenges *challenges; /* holder-binding challenges handed to counters */

@@ -7,18 +7,19 @@
 #include "challenges.h"
 #include "metrics.h"
 #include "policy.h"
+#include "record.h"
 #include "router.h"
 #include "services.h"
 #include "status_check.h"
 #include "statuslists.h"
-#include "store.h"
+#include "tlog.h"
 #include "writer.h"
 
-static int load_keys(struct authd_server *s, char *err, size_t err_cap)
+static authd_err load_keys(struct authd_server *s, char *err, size_t err_cap)
 {
     const struct authd_config *c = s->config;
     s->issuers = calloc(c->signer_count ? c->signer_count : 1, sizeof(*s->issuers));
-    if (!s->issuers) return snprintf(err, err_cap, "out of memory"), 2;
+    if (!s->issuers) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     for (size_t i = 0; i < c->signer_count; i++) {
         const struct authd_signer_config *sc = &c->signers[i];
         struct authd_issuer_keys *k = &s->issuers[s->n_issuers++];
@@ -26,83 +27,106 @@ static int load_keys(struct authd_server *s, char *err, size_t err_cap)
         if (!e) e = certlib_signer_load(sc->status_key, sc->status_certificate, &k->status_signer);
         if (e)
             return snprintf(err, err_cap, "signers[%zu] (%s): %s", i, sc->issuer_code, certlib_strerror(e)),
-                   2;
+                   AUTHD_E_CONFIG;
         /* The licence's issuer code is the certificate's: a mismatch would issue in someone else's name. */
         if (strcmp(certlib_signer_issuer_code(k->signer), sc->issuer_code) != 0)
             return snprintf(err, err_cap, "signers[%zu]: the certificate is %s's, not %s's", i,
                             certlib_signer_issuer_code(k->signer), sc->issuer_code),
-                   2;
-        memcpy(k->issuer_code, sc->issuer_code, 19);
+                   AUTHD_E_CONFIG;
+        snprintf(k->issuer_code, sizeof(k->issuer_code), "%s", sc->issuer_code);
     }
-    return 0;
+    return AUTHD_OK;
 }
 
-static int load_trust(struct authd_server *s, char *err, size_t err_cap)
+static authd_err load_trust(struct authd_server *s, char *err, size_t err_cap)
 {
     FILE *f = fopen(s->config->trust_bundle, "rb");
-    if (!f) return snprintf(err, err_cap, "trust_bundle %s: cannot open", s->config->trust_bundle), 2;
+    if (!f)
+        return snprintf(err, err_cap, "trust_bundle %s: cannot open", s->config->trust_bundle),
+               AUTHD_E_CONFIG;
     size_t cap = CERTLIB_TRUST_MAX_BYTES + 1;
     s->trust_bundle = malloc(cap);
     s->trust_bundle_len = s->trust_bundle ? fread(s->trust_bundle, 1, cap, f) : 0;
     fclose(f);
     if (!s->trust_bundle || s->trust_bundle_len == cap)
-        return snprintf(err, err_cap, "trust_bundle %s: unreadable or too large", s->config->trust_bundle), 2;
-    if (certlib_ctx_new(&s->verify_ctx) || certlib_ctx_new(&s->inspect_ctx))
-        return snprintf(err, err_cap, "out of memory"), 2;
+        return snprintf(err, err_cap, "trust_bundle %s: unreadable or too large", s->config->trust_bundle),
+               AUTHD_E_CONFIG;
+    if (certlib_ctx_new(&s->verify_ctx)) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     if (certlib_ctx_load_trust(s->verify_ctx, s->trust_bundle, s->trust_bundle_len) != CERTLIB_OK)
         return snprintf(err, err_cap, "trust_bundle %s: %s", s->config->trust_bundle,
                         certlib_ctx_trust_error(s->verify_ctx)),
-               2;
-    return 0;
+               AUTHD_E_CONFIG;
+    return AUTHD_OK;
 }
 
-int authd_services_start(struct authd_server *s, char *err, size_t err_cap)
+static authd_err open_store(struct authd_server *s, char *err, size_t err_cap)
+{
+    const struct authd_config *c = s->config;
+    authd_err rc = authd_record_keys_load(c->data_key, &s->keys, err, err_cap);
+    if (rc) return rc;
+    const struct authd_lmdb_options lmdb = {
+        .dir = c->data_dir, .map_bytes = c->lmdb_map_bytes, .keys = s->keys};
+    if ((rc = authd_storage_open_lmdb(&lmdb, &s->storage, err, err_cap))) return rc;
+    if ((rc = authd_log_open(s->storage, AUTHD_LOG_SIGNATURES, c->sig_log.origin, c->sig_log.key,
+                             &s->logs[AUTHD_LOG_SIGNATURES], err, err_cap)))
+        return rc;
+    return authd_log_open(s->storage, AUTHD_LOG_ACCESS, c->access_tlog.origin, c->access_tlog.key,
+                          &s->logs[AUTHD_LOG_ACCESS], err, err_cap);
+}
+
+static authd_err start_status_lists(struct authd_server *s, char *err, size_t err_cap)
+{
+    const struct authd_config *c = s->config;
+    s->statuslists = authd_statuslists_new(c->status_list_size, c->status_ttl, c->public_url, s->verify_ctx);
+    if (!s->statuslists) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    for (size_t i = 0; i < s->n_issuers; i++)
+        if (authd_statuslists_add_issuer(s->statuslists, s->issuers[i].issuer_code,
+                                         s->issuers[i].status_signer) != 0)
+            return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    if (authd_statuslists_probe(s->statuslists, s->trust_bundle, s->trust_bundle_len, err, err_cap) != 0)
+        return AUTHD_E_CONFIG;
+    /* The statuses are checked against the signature log before any list is built from them. */
+    authd_err rc = authd_status_check(s->storage, s->keys, s->logs[AUTHD_LOG_SIGNATURES], err, err_cap);
+    if (rc) return rc;
+    return authd_statuslists_rebuild(s->statuslists, s->storage, s->keys, err, err_cap);
+}
+
+authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap)
 {
     const struct authd_config *c = s->config;
     struct authd_policy *policy = calloc(1, sizeof(*policy));
-    if (!policy) return snprintf(err, err_cap, "out of memory"), 1;
+    if (!policy) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     s->policy = policy;
-    if (authd_policy_load(policy, c->policies_dir, err, err_cap) != 0) return 2;
-    int rc = load_keys(s, err, err_cap);
+    if (authd_policy_load(policy, c->policies_dir, err, err_cap) != 0) return AUTHD_E_CONFIG;
+    authd_err rc = load_keys(s, err, err_cap);
     if (!rc) rc = load_trust(s, err, err_cap);
     if (rc) return rc;
     size_t n_routes;
     const char *const *routes = authd_route_patterns(&n_routes);
     if (!(s->metrics = authd_metrics_new(routes, n_routes)))
-        return snprintf(err, err_cap, "out of memory"), 1;
+        return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     authd_accesslog_set_metrics(s->accesslog, s->metrics);
-    const struct authd_store_logs logs = {c->sig_log.origin, c->sig_log.key, c->access_tlog.origin,
-                                          c->access_tlog.key};
-    if (authd_store_open(&s->store, c->data_dir, c->lmdb_map_bytes, c->data_key, &logs, err, err_cap) != 0)
-        return 1;
-    s->statuslists = authd_statuslists_new(c->status_list_size, c->status_ttl, c->public_url, s->verify_ctx);
-    if (!s->statuslists) return snprintf(err, err_cap, "out of memory"), 1;
-    for (size_t i = 0; i < s->n_issuers; i++)
-        if (authd_statuslists_add_issuer(s->statuslists, s->issuers[i].issuer_code,
-                                         s->issuers[i].status_signer) != 0)
-            return snprintf(err, err_cap, "out of memory"), 1;
-    if (authd_statuslists_probe(s->statuslists, s->trust_bundle, s->trust_bundle_len, err, err_cap) != 0)
-        return 2;
-    if (authd_status_check(s->store, err, err_cap) != 0) return 1;
-    if (authd_statuslists_rebuild(s->statuslists, s->store, err, err_cap) != 0) return 1;
+    if ((rc = open_store(s, err, err_cap)) || (rc = start_status_lists(s, err, err_cap))) return rc;
     if (!(s->challenges =
               authd_challenges_new(c->challenge_capacity, c->challenge_per_counter, c->challenge_ttl)))
-        return snprintf(err, err_cap, "out of memory"), 1;
-    if (!(s->writer = authd_writer_start(s->store, c->writer_max_batch, c->writer_commit_delay_us,
+        return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    if (!(s->writer = authd_writer_start(s->storage, s->logs, c->writer_max_batch, c->writer_commit_delay_us,
                                          c->writer_commit_fill, s->metrics)))
-        return snprintf(err, err_cap, "cannot start the writer thread"), 1;
-    return 0;
+        return snprintf(err, err_cap, "cannot start the writer thread"), AUTHD_E_INTERNAL;
+    return AUTHD_OK;
 }
 
 void authd_services_stop(struct authd_server *s)
 {
     authd_writer_stop(s->writer);
+    authd_statuslists_free(s->statuslists); /* after the writer: its last status changes are signed */
     authd_challenges_free(s->challenges);
-    authd_statuslists_free(s->statuslists);
-    authd_store_close(s->store);
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++)
+        authd_log_close(s->logs[l]);
+    authd_storage_close(s->storage);
+    authd_record_keys_free(s->keys);
     authd_metrics_free(s->metrics);
     certlib_ctx_free(s->verify_ctx);
-    certlib_ctx_free(s->inspect_ctx);
     free(s->trust_bundle);
     for (size_t i = 0; i < s->n_issuers; i++) {
         certlib_signer_free(s->issuers[i].signer);

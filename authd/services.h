@@ -5,11 +5,12 @@
 
 #include <stddef.h>
 
+#include "errors.h"
 #include "server.h"
 
-/* Fills `server` from its configuration. Returns 0, or 2 for a configuration problem (policies, keys,
- * trust bundle) or 1 for a runtime one (store), with a message in err. */
-int authd_services_start(struct authd_server *server, char *err, size_t err_cap);
+/* Fills `server` from its configuration. AUTHD_OK, or the failure with a message in err:
+ * AUTHD_E_CONFIG for the configuration (policies, keys, trust bundle), others for the store. */
+authd_err authd_services_start(struct authd_server *server, char *err, size_t err_cap);
 
 /* Stops the writer (after the workers: it finishes queued writes) and frees everything. */
 void authd_services_stop(struct authd_server *server);

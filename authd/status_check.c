@@ -9,9 +9,9 @@
 
 #include "certlib/logentry.h"
 #include "certlib/status.h"
-#include "log_store.h"
+#include "licences.h"
 #include "status_check.h"
-#include "store.h"
+#include "tlog.h"
 
 struct change {
     char id[CERTLIB_LICENCE_ID_MAX];
@@ -25,6 +25,7 @@ struct table {
     char *err;
     size_t err_cap;
     size_t checked;
+    authd_err failed; /* what stopped the pass over the log */
 };
 
 static size_t hash(const char *id, size_t len)
@@ -63,7 +64,7 @@ static int status_value(certlib_slice name)
     return -1;
 }
 
-static int note_change(uint64_t index, const uint8_t *entry, size_t len, void *arg)
+static int note_change(void *arg, uint64_t index, const uint8_t *entry, size_t len)
 {
     static const char prefix[] = "sig/v1 status ";
     struct table *t = arg;
@@ -74,11 +75,11 @@ static int note_change(uint64_t index, const uint8_t *entry, size_t len, void *a
         (value = status_value(e.status)) < 0) {
         snprintf(t->err, t->err_cap, "signature log entry %llu is not a status change authd writes",
                  (unsigned long long)index);
-        return -1;
+        return t->failed = AUTHD_E_CORRUPT, 1;
     }
     if (2 * (t->n + 1) > t->cap && grow(t) != 0) {
         snprintf(t->err, t->err_cap, "out of memory checking statuses against the signature log");
-        return -1;
+        return t->failed = AUTHD_E_NOMEM, 1;
     }
     struct change *c = find(t, (const char *)e.licence_id.ptr, e.licence_id.len);
     if (!c->used) {
@@ -99,8 +100,10 @@ static const char *name_of(unsigned status)
                                                       : "unknown";
 }
 
-static int compare(const char *id, size_t id_len, const struct authd_licence_meta *meta, void *arg)
+static int compare(void *arg, const char *id, size_t id_len, const struct authd_licence_meta *meta,
+                   uint64_t log_index)
 {
+    (void)log_index;
     struct table *t = arg;
     unsigned expected = CERTLIB_STATUS_VALUE_VALID;
     struct change *c = t->n ? find(t, id, id_len) : NULL;
@@ -109,37 +112,39 @@ static int compare(const char *id, size_t id_len, const struct authd_licence_met
         c->seen = true;
     }
     t->checked++;
-    if (meta->status == expected) return 0;
+    if (meta->status == expected) return AUTHD_OK;
     snprintf(t->err, t->err_cap,
              "licence %.*s: the store says %s but the signature log says %s: the store was altered outside "
              "authd, or restored without its log; refusing to publish status lists from it",
              (int)id_len, id, name_of(meta->status), name_of(expected));
-    return -1;
+    return AUTHD_E_CORRUPT;
 }
 
-int authd_status_check(struct authd_store *store, char *err, size_t err_cap)
+authd_err authd_status_check(struct authd_storage *storage, const struct authd_record_keys *keys,
+                             struct authd_log *log, char *err, size_t err_cap)
 {
-    struct authd_log *log = authd_store_signature_log(store);
-    if (!log) return 0;
+    if (!log) return AUTHD_OK;
     struct table t = {.err = err, .err_cap = err_cap};
     err[0] = '\0';
-    int rc = authd_log_each(log, note_change, &t);
-    if (rc == 0) {
-        rc = authd_store_each(store, compare, &t);
-        if (rc == AUTHD_STORE_CORRUPT)
+    authd_err rc = authd_log_each(log, note_change, &t);
+    if (rc == AUTHD_OK) rc = t.failed;
+    if (rc == AUTHD_OK) {
+        rc = authd_licence_each(storage, keys, compare, &t);
+        if (rc == AUTHD_E_CORRUPT && !err[0])
             snprintf(err, err_cap,
                      "a licence record fails its authentication: the store was altered outside "
                      "authd, or the data key is not the one it was written with");
     }
-    for (size_t i = 0; rc == 0 && i < t.cap; i++)
+    for (size_t i = 0; rc == AUTHD_OK && i < t.cap; i++)
         if (t.slots[i].used && !t.slots[i].seen) {
             snprintf(err, err_cap,
                      "the signature log records a status change of licence %s, which the store "
                      "does not hold: the store was altered or rolled back",
                      t.slots[i].id);
-            rc = -1;
+            rc = AUTHD_E_CORRUPT;
         }
-    if (rc != 0 && !err[0]) snprintf(err, err_cap, "the store or the signature log cannot be read");
+    if (rc != AUTHD_OK && !err[0])
+        snprintf(err, err_cap, "the store or the signature log cannot be read: %s", authd_err_name(rc));
     free(t.slots);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }

@@ -8,9 +8,15 @@
 
 #include <stddef.h>
 
-struct authd_store;
+#include "errors.h"
 
-/* 0 when every status agrees; -1 with the first disagreement (or a read failure) described in err. */
-int authd_status_check(struct authd_store *store, char *err, size_t err_cap);
+struct authd_storage;
+struct authd_record_keys;
+struct authd_log;
+
+/* AUTHD_OK when every status agrees; AUTHD_E_CORRUPT with the first disagreement described in err (or
+ * the failure that kept the check from reading the store or the log). */
+authd_err authd_status_check(struct authd_storage *storage, const struct authd_record_keys *keys,
+                             struct authd_log *signature_log, char *err, size_t err_cap);
 
 #endif

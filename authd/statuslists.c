@@ -1,35 +1,50 @@
-/* In-memory status lists behind one mutex: reservations are a few random probes, and signing a list
- * (a 2-bit array compressed with zlib) happens only on a fetch after a change. */
+/* In-memory status lists behind one mutex: reservations are a few random probes under it. Signing (a
+ * 2-bit array compressed with zlib: milliseconds for a list of a million) happens on the signing
+ * thread, on a snapshot taken under the lock, so reservations never wait for it. */
 #include <pthread.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "licence_meta.h"
+#include "licences.h"
 #include "statuslists.h"
-#include "store.h"
 
 struct list {
-    char issuer_code[19];
+    char issuer_code[AUTHD_ISSUER_CODE_LEN + 1];
     uint32_t no;
     uint8_t *used; /* 1 bit per entry: reserved or stored */
     uint32_t n_used;
     certlib_status_list *bits;
-    uint8_t *cwt; /* cached token */
+    uint64_t version; /* bumped at every change: a snapshot older than this leaves the list dirty */
+    uint8_t *cwt;     /* the latest signed token */
     size_t cwt_len;
     int64_t cwt_iat;
-    int dirty;
+    uint64_t cwt_version;
 };
 
 struct issuer {
-    char code[19];
+    char code[AUTHD_ISSUER_CODE_LEN + 1];
     const certlib_signer *signer;
     uint32_t current; /* list number new reservations go to */
 };
 
+struct waiter {
+    void (*cb)(void *arg);
+    void *arg;
+    struct waiter *next;
+};
+
 struct authd_statuslists {
     pthread_mutex_t lock;
+    pthread_cond_t wake, drained;
+    pthread_t thread;
+    bool running, stopping;
+    struct waiter *waiting; /* status changes whose list the next pass signs */
+    size_t n_waiting;       /* registered and not yet called back */
     uint32_t size, ttl;
     char *public_url;
     certlib_ctx *ctx;
@@ -48,6 +63,12 @@ struct authd_statuslists *authd_statuslists_new(uint32_t list_size, uint32_t ttl
         return NULL;
     }
     pthread_mutex_init(&s->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_cond_init(&s->drained, NULL);
     s->size = list_size;
     s->ttl = ttl;
     s->ctx = ctx;
@@ -57,6 +78,13 @@ struct authd_statuslists *authd_statuslists_new(uint32_t list_size, uint32_t ttl
 void authd_statuslists_free(struct authd_statuslists *s)
 {
     if (!s) return;
+    if (s->running) {
+        pthread_mutex_lock(&s->lock);
+        s->stopping = true;
+        pthread_cond_signal(&s->wake);
+        pthread_mutex_unlock(&s->lock);
+        pthread_join(s->thread, NULL);
+    }
     for (size_t i = 0; i < s->n_lists; i++) {
         free(s->lists[i].used);
         certlib_status_list_free(s->lists[i].bits);
@@ -65,6 +93,8 @@ void authd_statuslists_free(struct authd_statuslists *s)
     free(s->lists);
     free(s->issuers);
     free(s->public_url);
+    pthread_cond_destroy(&s->wake);
+    pthread_cond_destroy(&s->drained);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -73,32 +103,20 @@ int authd_statuslists_add_issuer(struct authd_statuslists *s, const char *issuer
                                  const certlib_signer *signer)
 {
     struct issuer *grown = realloc(s->issuers, (s->n_issuers + 1) * sizeof(*grown));
-    if (!grown || strlen(issuer_code) != 18) return -1;
+    if (!grown || strlen(issuer_code) != AUTHD_ISSUER_CODE_LEN) return -1;
     s->issuers = grown;
     struct issuer *is = &s->issuers[s->n_issuers++];
-    memcpy(is->code, issuer_code, 19);
+    memcpy(is->code, issuer_code, sizeof(is->code));
     is->signer = signer;
     is->current = 1;
     return 0;
 }
 
-const char *authd_status_value_name(unsigned status)
-{
-    return status == CERTLIB_STATUS_VALUE_REVOKED     ? "revoked"
-           : status == CERTLIB_STATUS_VALUE_SUSPENDED ? "suspended"
-                                                      : "valid";
-}
-
-void authd_statuslists_id(const char *issuer_code, uint32_t list_no, char out[32])
-{
-    snprintf(out, 32, "%s-%u", issuer_code, list_no);
-}
-
 void authd_statuslists_uri(const struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
                            char *out, size_t cap)
 {
-    char id[32];
-    authd_statuslists_id(issuer_code, list_no, id);
+    char id[AUTHD_LIST_ID_MAX];
+    authd_status_list_id(issuer_code, list_no, id);
     snprintf(out, cap, "%s/v1/status/%s", s->public_url, id);
 }
 
@@ -130,17 +148,145 @@ static struct list *list_of(struct authd_statuslists *s, const char *code, uint3
     }
     l = &s->lists[s->n_lists];
     memset(l, 0, sizeof(*l));
-    memcpy(l->issuer_code, code, 19);
+    memcpy(l->issuer_code, code, sizeof(l->issuer_code));
     l->no = no;
     l->used = calloc(s->size / 8, 1);
     if (!l->used || certlib_status_list_new(s->size, 2, &l->bits) != CERTLIB_OK) {
         free(l->used);
         return NULL;
     }
-    l->dirty = 1;
+    l->version = 1; /* never signed */
     s->n_lists++;
+    pthread_cond_signal(&s->wake);
     return l;
 }
+
+/* ---- signing ---- */
+
+/* Changed, never signed, or half a ttl old: verifiers stop trusting a list ttl seconds after they fetched
+ * it, so a counter fetching it gets at least half a ttl of use. */
+static bool stale(const struct authd_statuslists *s, const struct list *l, int64_t now)
+{
+    return l->cwt_version != l->version || !l->cwt || now - l->cwt_iat >= (int64_t)(s->ttl + 1) / 2;
+}
+
+/* A list to sign, taken under the lock and signed without it. */
+struct snapshot {
+    size_t list;
+    certlib_status_list *bits;
+    uint64_t version;
+    const certlib_signer *signer;
+    char issuer_code[AUTHD_ISSUER_CODE_LEN + 1];
+    uint32_t no;
+};
+
+/* Signs a snapshot (no lock held) and installs the token if no newer one got there first. */
+static void sign_snapshot(struct authd_statuslists *s, struct snapshot *snap, int64_t now)
+{
+    uint8_t *fresh;
+    size_t fresh_len;
+    char uri[512];
+    authd_statuslists_uri(s, snap->issuer_code, snap->no, uri, sizeof(uri));
+    certlib_err err = certlib_status_list_sign(snap->bits, snap->signer, uri, now, now + (int64_t)s->ttl * 10,
+                                               s->ttl, &fresh, &fresh_len);
+    if (err) {
+        fprintf(stderr, "authd: status list %s could not be signed: %s\n", uri, certlib_err_name(err));
+        return;
+    }
+    /* Our own freshly signed list: the context can only refuse it for lack of memory (the trust bundle
+     * was probed at start-up). */
+    if (s->ctx && certlib_ctx_add_status_list(s->ctx, fresh, fresh_len) != CERTLIB_OK)
+        fprintf(stderr, "authd: status list %s could not be given to the verifier\n", uri);
+    pthread_mutex_lock(&s->lock);
+    struct list *l = &s->lists[snap->list];
+    if (snap->version >= l->cwt_version) {
+        certlib_free(l->cwt);
+        l->cwt = fresh;
+        l->cwt_len = fresh_len;
+        l->cwt_iat = now;
+        l->cwt_version = snap->version;
+        fresh = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    certlib_free(fresh);
+}
+
+/* Snapshots every stale list. Caller holds the lock; *snaps is malloc'd. */
+static size_t take_snapshots(struct authd_statuslists *s, int64_t now, struct snapshot **snaps)
+{
+    size_t n = 0;
+    *snaps = NULL;
+    for (size_t i = 0; i < s->n_lists; i++) {
+        struct list *l = &s->lists[i];
+        struct issuer *is = find_issuer(s, l->issuer_code);
+        if (!is || !stale(s, l, now)) continue;
+        struct snapshot *grown = realloc(*snaps, (n + 1) * sizeof(*grown));
+        if (!grown) break;
+        *snaps = grown;
+        struct snapshot *snap = &(*snaps)[n];
+        if (certlib_status_list_dup(l->bits, &snap->bits) != CERTLIB_OK) break;
+        snap->list = i;
+        snap->version = l->version;
+        snap->signer = is->signer;
+        memcpy(snap->issuer_code, l->issuer_code, sizeof(snap->issuer_code));
+        snap->no = l->no;
+        n++;
+    }
+    return n;
+}
+
+/* One pass: every stale list signed, then the status changes it covers called back. */
+static void sign_pass(struct authd_statuslists *s)
+{
+    int64_t now = (int64_t)time(NULL);
+    struct snapshot *snaps;
+    pthread_mutex_lock(&s->lock);
+    struct waiter *covered = s->waiting;
+    s->waiting = NULL;
+    size_t n = take_snapshots(s, now, &snaps);
+    pthread_mutex_unlock(&s->lock);
+    for (size_t i = 0; i < n; i++) {
+        sign_snapshot(s, &snaps[i], now);
+        certlib_status_list_free(snaps[i].bits);
+    }
+    free(snaps);
+    size_t called = 0;
+    while (covered) {
+        struct waiter *w = covered;
+        covered = w->next;
+        w->cb(w->arg);
+        free(w);
+        called++;
+    }
+    if (called) {
+        pthread_mutex_lock(&s->lock);
+        s->n_waiting -= called;
+        if (!s->n_waiting) pthread_cond_broadcast(&s->drained);
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
+static void *signer_main(void *arg)
+{
+    struct authd_statuslists *s = arg;
+    long period = s->ttl >= 8 ? (long)s->ttl / 4 : 1; /* seconds between looks at the lists' age */
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        if (!s->waiting && !s->stopping) {
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_sec += period;
+            pthread_cond_timedwait(&s->wake, &s->lock, &until);
+        }
+        bool stop = s->stopping && !s->waiting;
+        pthread_mutex_unlock(&s->lock);
+        if (stop) break;
+        sign_pass(s);
+    }
+    return NULL;
+}
+
+/* ---- start-up ---- */
 
 int authd_statuslists_probe(struct authd_statuslists *s, const uint8_t *bundle, size_t len, char *err,
                             size_t err_cap)
@@ -176,40 +322,43 @@ done:
     return rc;
 }
 
-struct rebuild {
-    struct authd_statuslists *s;
-    int failed;
-};
-
-static int mark(const char *id, size_t id_len, const struct authd_licence_meta *m, void *arg)
+static int mark(void *arg, const char *id, size_t id_len, const struct authd_licence_meta *m,
+                uint64_t log_index)
 {
-    (void)id, (void)id_len;
-    struct rebuild *rb = arg;
-    struct authd_statuslists *s = rb->s;
+    (void)id, (void)id_len, (void)log_index;
+    struct authd_statuslists *s = arg;
     struct list *l = list_of(s, m->issuer_code, m->list_no);
-    if (!l || m->status_idx >= s->size) return rb->failed = 1;
+    if (!l) return AUTHD_E_NOMEM;
+    if (m->status_idx >= s->size) return AUTHD_E_CONFIG;
     if (!(l->used[m->status_idx / 8] & (1u << (m->status_idx % 8)))) l->n_used++;
     l->used[m->status_idx / 8] |= (uint8_t)(1u << (m->status_idx % 8));
-    if (certlib_status_list_set(l->bits, m->status_idx, m->status) != CERTLIB_OK) return rb->failed = 1;
+    if (certlib_status_list_set(l->bits, m->status_idx, m->status) != CERTLIB_OK) return AUTHD_E_CORRUPT;
     struct issuer *is = find_issuer(s, m->issuer_code);
     if (is && m->list_no > is->current) is->current = m->list_no;
-    return 0;
+    return AUTHD_OK;
 }
 
-int authd_statuslists_rebuild(struct authd_statuslists *s, struct authd_store *store, char *err,
-                              size_t err_cap)
+authd_err authd_statuslists_rebuild(struct authd_statuslists *s, struct authd_storage *storage,
+                                    const struct authd_record_keys *keys, char *err, size_t err_cap)
 {
-    struct rebuild rb = {s, 0};
     pthread_mutex_lock(&s->lock);
-    int rc = authd_store_each(store, mark, &rb);
+    authd_err rc = authd_licence_each(storage, keys, mark, s);
     pthread_mutex_unlock(&s->lock);
-    if (rc != 0 || rb.failed) {
-        snprintf(err, err_cap, "rebuilding the status lists from the store failed%s",
-                 rb.failed ? " (an index past the configured status.list_size?)" : "");
-        return -1;
+    if (rc) {
+        snprintf(err, err_cap, "rebuilding the status lists from the store failed: %s%s", authd_err_name(rc),
+                 rc == AUTHD_E_CONFIG ? " (an index past the configured status.list_size)" : "");
+        return rc;
     }
-    return 0;
+    sign_pass(s); /* the verification context has every list before the first request */
+    if (pthread_create(&s->thread, NULL, signer_main, s) != 0) {
+        snprintf(err, err_cap, "cannot start the status-list signing thread");
+        return AUTHD_E_INTERNAL;
+    }
+    s->running = true;
+    return AUTHD_OK;
 }
+
+/* ---- changes ---- */
 
 int authd_statuslists_reserve(struct authd_statuslists *s, const char *issuer_code, uint32_t *list_no,
                               uint32_t *idx)
@@ -253,64 +402,45 @@ void authd_statuslists_release(struct authd_statuslists *s, const char *issuer_c
 }
 
 void authd_statuslists_set(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
-                           uint32_t idx, unsigned status)
+                           uint32_t idx, unsigned status, void (*signed_cb)(void *arg), void *arg)
 {
+    struct waiter *w = signed_cb ? malloc(sizeof(*w)) : NULL;
     pthread_mutex_lock(&s->lock);
     struct list *l = find_list(s, issuer_code, list_no);
-    if (l && certlib_status_list_set(l->bits, idx, status) == CERTLIB_OK) l->dirty = 1;
-    pthread_mutex_unlock(&s->lock);
-}
-
-/* Signs a list and keeps the token; feeds the verification context. Caller holds the lock. */
-static void sign_list(struct authd_statuslists *s, struct list *l, const struct issuer *is, int64_t now)
-{
-    uint8_t *fresh;
-    size_t fresh_len;
-    char uri[512];
-    authd_statuslists_uri(s, l->issuer_code, l->no, uri, sizeof(uri));
-    if (certlib_status_list_sign(l->bits, is->signer, uri, now, now + (int64_t)s->ttl * 10, s->ttl, &fresh,
-                                 &fresh_len) != CERTLIB_OK)
-        return;
-    certlib_free(l->cwt);
-    l->cwt = fresh;
-    l->cwt_len = fresh_len;
-    l->cwt_iat = now;
-    l->dirty = 0;
-    /* Our own freshly signed list: the context can only refuse it for lack of memory. */
-    if (s->ctx && certlib_ctx_add_status_list(s->ctx, fresh, fresh_len) != CERTLIB_OK)
-        fprintf(stderr, "authd: status list %s could not be given to the verifier\n", uri);
-}
-
-/* Stale: changed, never signed, or half its ttl old. Verifiers (certlib among them, authd's own
- * verification context too) stop trusting a list ttl seconds after they fetched it, so a list is
- * re-signed well before: a counter fetching it gets at least half a ttl of use. exp is ten ttls after
- * iat, for verifiers that keep lists by exp alone. */
-static int stale(const struct authd_statuslists *s, const struct list *l, int64_t now)
-{
-    return l->dirty || !l->cwt || now - l->cwt_iat >= (int64_t)(s->ttl + 1) / 2;
-}
-
-void authd_statuslists_sync(struct authd_statuslists *s)
-{
-    int64_t now = (int64_t)time(NULL);
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->n_lists; i++) {
-        struct issuer *is = find_issuer(s, s->lists[i].issuer_code);
-        if (is && stale(s, &s->lists[i], now)) sign_list(s, &s->lists[i], is, now);
+    if (l && certlib_status_list_set(l->bits, idx, status) == CERTLIB_OK) l->version++;
+    if (w) {
+        *w = (struct waiter){signed_cb, arg, s->waiting};
+        s->waiting = w;
+        s->n_waiting++;
     }
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+    if (signed_cb && !w) signed_cb(arg); /* out of memory: answer without waiting rather than never */
+}
+
+void authd_statuslists_drain(struct authd_statuslists *s)
+{
+    if (!s) return;
+    pthread_mutex_lock(&s->lock);
+    while (s->n_waiting && s->running)
+        pthread_cond_wait(&s->drained, &s->lock);
     pthread_mutex_unlock(&s->lock);
 }
+
+/* ---- serving ---- */
 
 int authd_statuslists_token(struct authd_statuslists *s, const char *id, size_t id_len, uint8_t **cwt,
                             size_t *len)
 {
     /* "<18-character issuer code>-<decimal list number>" */
-    if (id_len < 20 || id_len > 29 || id[18] != '-') return -1;
-    char code[19], digits[12];
-    memcpy(code, id, 18);
-    code[18] = '\0';
-    memcpy(digits, id + 19, id_len - 19);
-    digits[id_len - 19] = '\0';
+    if (id_len < AUTHD_ISSUER_CODE_LEN + 2 || id_len > AUTHD_ISSUER_CODE_LEN + 11 ||
+        id[AUTHD_ISSUER_CODE_LEN] != '-')
+        return -1;
+    char code[AUTHD_ISSUER_CODE_LEN + 1], digits[12];
+    memcpy(code, id, AUTHD_ISSUER_CODE_LEN);
+    code[AUTHD_ISSUER_CODE_LEN] = '\0';
+    memcpy(digits, id + AUTHD_ISSUER_CODE_LEN + 1, id_len - AUTHD_ISSUER_CODE_LEN - 1);
+    digits[id_len - AUTHD_ISSUER_CODE_LEN - 1] = '\0';
     char *end;
     unsigned long no = strtoul(digits, &end, 10);
     if (*end || digits[0] == '0' || no == 0 || no > UINT32_MAX) return -1;
@@ -320,9 +450,11 @@ int authd_statuslists_token(struct authd_statuslists *s, const char *id, size_t 
     struct issuer *is = find_issuer(s, code);
     struct list *l = is ? find_list(s, code, (uint32_t)no) : NULL;
     if (!l && is && no <= is->current) l = list_of(s, code, (uint32_t)no); /* announced but still empty */
-    int64_t now = (int64_t)time(NULL);
-    if (l && stale(s, l, now)) sign_list(s, l, is, now);
-    if (l && l->cwt && (*cwt = malloc(l->cwt_len))) {
+    bool unsigned_yet = l && !l->cwt;
+    pthread_mutex_unlock(&s->lock);
+    if (unsigned_yet) sign_pass(s); /* a list just opened, asked for before the thread came by: once */
+    pthread_mutex_lock(&s->lock);
+    if (l && (l = find_list(s, code, (uint32_t)no)) && l->cwt && (*cwt = malloc(l->cwt_len))) {
         memcpy(*cwt, l->cwt, l->cwt_len);
         *len = l->cwt_len;
         rc = 0;

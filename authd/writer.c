@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "metrics.h"
+#include "tlog.h"
 #include "writer.h"
 
 struct authd_writer {
@@ -20,12 +21,13 @@ struct authd_writer {
     long delay_ns;            /* commit_delay_us, in ns */
     size_t fill;              /* commit_fill */
     int stopping;
-    struct authd_store *store;
+    struct authd_storage *storage;
+    struct authd_log *logs[AUTHD_LOG_COUNT];
     size_t max_batch;
     struct authd_metrics *metrics;
     size_t in_flight;    /* submitted and not yet done */
     pthread_cond_t idle; /* signalled when in_flight drops to 0 */
-    struct authd_store_write *batch;
+    struct authd_storage_write *batch;
     struct authd_write_job **jobs;
 };
 
@@ -55,7 +57,7 @@ static void linger(struct authd_writer *w, bool waited, const struct timespec *l
 static void *writer_main(void *arg)
 {
     struct authd_writer *w = arg;
-    struct authd_store_write *batch = w->batch;
+    struct authd_storage_write *batch = w->batch;
     struct authd_write_job **jobs = w->jobs;
     struct timespec last = {0, 0};
     for (;;) {
@@ -83,8 +85,16 @@ static void *writer_main(void *arg)
 
         for (size_t i = 0; i < n; i++)
             batch[i] = jobs[i]->w;
-        char err[256];
-        if (authd_store_apply(w->store, batch, n, err, sizeof(err)) != 0) fprintf(stderr, "authd: %s\n", err);
+        authd_err rc = authd_storage_apply(w->storage, batch, n);
+        if (rc != AUTHD_OK)
+            fprintf(stderr, "authd: a batch of %zu writes was not stored: %s\n", n, authd_err_name(rc));
+        /* Durable: now, and only now, sign checkpoints covering the new entries. */
+        for (int l = 0; rc == AUTHD_OK && l < AUTHD_LOG_COUNT; l++)
+            if (authd_log_publish(w->logs[l]) != AUTHD_OK)
+                fprintf(stderr,
+                        "authd: committed, but the %s log's checkpoint could not be signed; retrying "
+                        "with the next write\n",
+                        l == AUTHD_LOG_SIGNATURES ? "signature" : "access");
         authd_metrics_batch(w->metrics, n);
         clock_gettime(CLOCK_MONOTONIC, &last);
         for (size_t i = 0; i < n; i++) {
@@ -99,12 +109,15 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_batch, size_t delay_us,
-                                        size_t fill, struct authd_metrics *metrics)
+struct authd_writer *authd_writer_start(struct authd_storage *storage,
+                                        struct authd_log *const logs[AUTHD_LOG_COUNT], size_t max_batch,
+                                        size_t delay_us, size_t fill, struct authd_metrics *metrics)
 {
     struct authd_writer *w = calloc(1, sizeof(*w));
     if (!w) return NULL;
-    w->store = store;
+    w->storage = storage;
+    for (int l = 0; logs && l < AUTHD_LOG_COUNT; l++)
+        w->logs[l] = logs[l];
     w->max_batch = max_batch;
     w->metrics = metrics;
     w->batch = malloc(max_batch * sizeof(*w->batch));

@@ -1,29 +1,35 @@
-/* The one writer: a thread that takes queued writes (issuances, status changes) in batches and applies
- * each batch in one LMDB transaction, so one fsync covers many licences (group commit). Workers sign
- * in parallel before they submit; a job's completion runs after its batch is durable. */
+/* The one writer: a thread that takes queued writes (issuances, status changes, access records) in
+ * batches and applies each batch with one storage transaction, so one durable commit covers many
+ * licences (group commit). Workers sign in parallel before they submit; after each commit the writer
+ * publishes the logs' new checkpoints, then runs the jobs' completions. */
 #ifndef AUTHD_WRITER_H
 #define AUTHD_WRITER_H
 
 #include <stddef.h>
 
-#include "store.h"
+#include "storage/storage.h"
 
 struct authd_write_job {
-    struct authd_store_write w;
+    struct authd_storage_write w;
     /* Runs on the writer thread once the batch is committed (w.result says how this write fared). */
     void (*done)(struct authd_write_job *job);
     struct authd_write_job *next;
 };
 
+/* The struct a write job is embedded in (the embedding idiom), from the job the writer hands back. */
+#define AUTHD_JOB_OWNER(type, member, job) ((type *)(void *)((char *)(job)-offsetof(type, member)))
+
 struct authd_writer;
 struct authd_metrics;
+struct authd_log;
 
 /* Under load (the last commit ended less than 5 ms ago, or work was waiting), a commit of fewer than
  * `fill` writes first waits up to `delay_us` for more, like PostgreSQL's commit_delay: fewer commits,
  * so fewer fsyncs, page writes and checkpoint signatures per write. An idle server commits at once.
  * delay_us 0 turns this off. */
-struct authd_writer *authd_writer_start(struct authd_store *store, size_t max_batch, size_t delay_us,
-                                        size_t fill, struct authd_metrics *metrics);
+struct authd_writer *authd_writer_start(struct authd_storage *storage,
+                                        struct authd_log *const logs[AUTHD_LOG_COUNT], size_t max_batch,
+                                        size_t delay_us, size_t fill, struct authd_metrics *metrics);
 /* Queues a job; never blocks on the disk. */
 void authd_writer_submit(struct authd_writer *w, struct authd_write_job *job);
 /* Waits until every job submitted so far is done (its completion has run). */

@@ -395,17 +395,20 @@ def _unrevoke_on_disk(data_dir, doc, with_key):
     import struct
     path = data_dir / "data.mdb"
     data = bytearray(path.read_bytes())
-    tail = doc["type"].encode() + doc["issuer"].encode() + struct.pack(">Q", doc["log"]["index"])
+    # The LMDB value: the signature-log index, then the sealed record (authd/record.h), whose header
+    # ends with the type code (NUL-padded to 21 bytes) and the issuer code.
+    tail = doc["type"].encode().ljust(21, b"\0") + doc["issuer"].encode()
     lid = doc["licence_id"].encode()
     patched, at = 0, data.find(tail)
     while at >= 0:
         h = at - 18
-        if data[h] == 3 and data[h + 1] == 1:  # schema 3, revoked
+        in_value = data[h - 8:h] == struct.pack(">Q", doc["log"]["index"])
+        if in_value and data[h] == 3 and data[h + 1] == 1:  # schema 3, revoked
             data[h + 1] = 0
             if with_key:
-                mac = hashlib.blake2b(bytes([len(lid)]) + lid + bytes(data[h:h + 65]), digest_size=16,
+                mac = hashlib.blake2b(bytes([len(lid)]) + lid + bytes(data[h:h + 57]), digest_size=16,
                                       key=_derived_key("authdmac", 3)).digest()
-                data[h + 65:h + 81] = mac
+                data[h + 57:h + 73] = mac
             patched += 1
         at = data.find(tail, at + 1)
     assert patched >= 1
@@ -527,7 +530,7 @@ def test_openapi_documents_every_route():
         paths = yaml.safe_load(f)["paths"]
     import re
     with open(f"{REPO_ROOT}/authd/router.c") as f:  # the route table itself
-        table = re.findall(r'\{"(GET|POST)", "([^"]+)", authd_route_\w+\}', f.read())
+        table = re.findall(r'\{"(GET|POST)", "([^"]+)", authd_route_\w+, [^}]+\}', f.read())
     assert len(table) >= 17
     for method, pattern in table:
         path = pattern.replace("{*", "{")  # a rest-of-path parameter is one parameter to OpenAPI

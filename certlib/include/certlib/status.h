@@ -51,6 +51,9 @@ typedef struct certlib_status_token_info {
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_status_list_new(size_t n_entries, unsigned bits,
                                                                   certlib_status_list **out);
 CERTLIB_API void certlib_status_list_free(certlib_status_list *list);
+/** A copy of `list` (to sign a snapshot while the original keeps changing). */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_status_list_dup(const certlib_status_list *list,
+                                                                  certlib_status_list **out);
 CERTLIB_API size_t certlib_status_list_size(const certlib_status_list *list);
 CERTLIB_API unsigned certlib_status_list_bits(const certlib_status_list *list);
 /** CERTLIB_E_STATUS_INDEX when `idx` is outside the list; CERTLIB_E_INVALID_ARGUMENT when `value`

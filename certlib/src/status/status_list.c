@@ -65,6 +65,23 @@ void certlib_status_list_free(certlib_status_list *list)
     free(list);
 }
 
+certlib_err certlib_status_list_dup(const certlib_status_list *list, certlib_status_list **out)
+{
+    if (!list || !out) return CERTLIB_E_INVALID_ARGUMENT;
+    *out = NULL;
+    certlib_status_list *copy = calloc(1, sizeof(*copy));
+    if (!copy || !(copy->bytes = malloc(list->n_bytes)) || (list->uri && !(copy->uri = strdup(list->uri)))) {
+        if (copy) free(copy->bytes);
+        free(copy);
+        return CERTLIB_E_NOMEM;
+    }
+    memcpy(copy->bytes, list->bytes, list->n_bytes);
+    copy->n_bytes = list->n_bytes;
+    copy->bits = list->bits;
+    *out = copy;
+    return CERTLIB_OK;
+}
+
 size_t certlib_status_list_size(const certlib_status_list *list)
 {
     return list->n_bytes * 8 / list->bits;

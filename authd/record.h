@@ -1,0 +1,67 @@
+/* A licence as it is stored, whatever the storage backend: a sealed record. Its cleartext header
+ * (licence_meta.h) carries a keyed MAC over the licence id and the header, status included, so a status
+ * patched at rest is detected; the licence CBOR is encrypted with XChaCha20-Poly1305 with the id and
+ * the header's fixed part as associated data, so a record cannot be moved to another id or have its
+ * list place or type swapped. The keys are derived from the data key and never leave protected memory.
+ * Backends store sealed records as opaque bytes next to their signature-log index.
+ *
+ *   [0] version 3  [1] status  [2,6) list number  [6,10) status index  [10,18) issue time
+ *   [18,39) type code  [39,57) issuer code  [57,73) MAC  [73,97) nonce  [97,...) ciphertext and tag
+ */
+#ifndef AUTHD_RECORD_H
+#define AUTHD_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "licence_meta.h"
+
+struct authd_record_keys;
+
+/* Reads the data key (64 hex digits) from `path` and derives the record keys into protected memory.
+ * AUTHD_E_CONFIG with a message in err when the file is missing or malformed. */
+authd_err authd_record_keys_load(const char *path, struct authd_record_keys **out, char *err, size_t err_cap);
+void authd_record_keys_free(struct authd_record_keys *keys);
+
+/* The holder-index key of a normalised holder id: BLAKE2b keyed with a subkey of the data key, so the
+ * store holds no identity number in clear. */
+void authd_record_holder_key(const struct authd_record_keys *keys, const char *holder_id, size_t len,
+                             uint8_t out[AUTHD_HOLDER_KEY_LEN]);
+
+/* The size of the sealed record of a licence of `licence_len` bytes. */
+size_t authd_record_sealed_len(size_t licence_len);
+
+/* Seals a licence into `out` (authd_record_sealed_len bytes). */
+void authd_record_seal(const struct authd_record_keys *keys, const char *id, size_t id_len,
+                       const struct authd_licence_meta *meta, const uint8_t *licence, size_t licence_len,
+                       uint8_t *out);
+
+/* The header of a sealed record, once its MAC verified. AUTHD_E_CORRUPT when the record is not of this
+ * format, was altered, or was sealed under another data key. */
+authd_err authd_record_meta(const struct authd_record_keys *keys, const char *id, size_t id_len,
+                            const uint8_t *record, size_t len, struct authd_licence_meta *meta);
+
+/* The header and the licence (malloc'd; the caller wipes and frees it). AUTHD_E_CORRUPT as above,
+ * AUTHD_E_NOMEM. */
+authd_err authd_record_open(const struct authd_record_keys *keys, const char *id, size_t id_len,
+                            const uint8_t *record, size_t len, struct authd_licence_meta *meta,
+                            uint8_t **licence, size_t *licence_len);
+
+/* The record with a new status (and a new MAC) into `out` (`len` bytes, as the record): the status
+ * change a storage backend applies inside its transaction. *before receives the header as it was.
+ * AUTHD_E_CONFLICT when the licence is revoked and `status` is not (revocation is final);
+ * AUTHD_E_CORRUPT as above. */
+authd_err authd_record_set_status(const struct authd_record_keys *keys, const char *id, size_t id_len,
+                                  const uint8_t *record, size_t len, uint8_t status, uint8_t *out,
+                                  struct authd_licence_meta *before);
+
+/* Store schema 2 kept the signature-log index inside the record, under the associated data: such a
+ * record is re-sealed into this format (*sealed malloc'd) with its log index returned apart.
+ * AUTHD_E_CORRUPT when it is not a schema 2 record or does not decrypt. */
+authd_err authd_record_upgrade_v2(const struct authd_record_keys *keys, const char *id, size_t id_len,
+                                  const uint8_t *old, size_t old_len, uint8_t **sealed, size_t *sealed_len,
+                                  uint64_t *log_index);
+
+#endif

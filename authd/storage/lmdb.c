@@ -1,0 +1,623 @@
+/* The LMDB backend of the storage interface (storage.h): one environment in the data directory with
+ * named databases
+ *   meta                 schema version
+ *   licences             licence id -> signature-log index (8 bytes, big-endian) || sealed record
+ *   holders              holder key -> licence ids (duplicates, sorted)
+ *   log.<name>.entries   index (8 bytes, big-endian) -> entry
+ *   log.<name>.hashes    level (1 byte) || index (8 bytes, big-endian) -> stored subtree hash
+ * Every level of every log is stored, so a C2SP tile is one contiguous key range. The log index lives
+ * in the licence's value rather than in a database of its own: a second random-key B-tree insert per
+ * issuance cost 10% of throughput (bench/tlog). Writes come from one thread; readers never block
+ * (LMDB MVCC). */
+#include <errno.h>
+#include <lmdb.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "certlib/licence_id.h"
+#include "record.h"
+#include "storage/storage.h"
+
+#define LOG_INDEX_LEN 8
+#define HASH_KEY_LEN 9
+#define UPGRADE_BATCH 4096 /* records re-sealed per transaction: well inside LMDB's dirty-page limit */
+
+static const char *const log_names[AUTHD_LOG_COUNT] = {"signatures", "access"};
+static const char schema_key[] = "schema_version";
+
+struct lmdb_storage {
+    struct authd_storage base;
+    MDB_env *env;
+    MDB_dbi meta, licences, holders;
+    MDB_dbi entries[AUTHD_LOG_COUNT], hashes[AUTHD_LOG_COUNT];
+    _Atomic uint64_t durable[AUTHD_LOG_COUNT]; /* entries committed; read by any thread */
+    uint64_t pending[AUTHD_LOG_COUNT];         /* the writer's, inside apply */
+};
+
+static struct lmdb_storage *of(struct authd_storage *s)
+{
+    return (struct lmdb_storage *)s;
+}
+
+/* LMDB's and errno's codes, mapped to ours at this one boundary. */
+static authd_err map(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS:
+        return AUTHD_OK;
+    case MDB_NOTFOUND:
+        return AUTHD_E_NOT_FOUND;
+    case MDB_KEYEXIST:
+        return AUTHD_E_EXISTS;
+    case MDB_MAP_FULL:
+    case MDB_TXN_FULL:
+    case MDB_READERS_FULL:
+        return AUTHD_E_FULL;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+        return AUTHD_E_CORRUPT;
+    case ENOMEM:
+        return AUTHD_E_NOMEM;
+    default:
+        return AUTHD_E_IO;
+    }
+}
+
+static void be64(uint8_t out[8], uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        out[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t read_be64(const uint8_t in[8])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | in[i];
+    return v;
+}
+
+static void hash_key(uint8_t key[HASH_KEY_LEN], unsigned level, uint64_t index)
+{
+    key[0] = (uint8_t)level;
+    be64(key + 1, index);
+}
+
+/* ---- writes ---- */
+
+struct txn_reader {
+    struct lmdb_storage *st;
+    MDB_txn *txn;
+    enum authd_log_id log;
+    int rc;
+};
+
+/* certlib_tlog_stored_hashes' reader: the hashes stored so far, this transaction's included. */
+static certlib_err read_stored(void *arg, unsigned level, uint64_t index, certlib_tlog_hash out)
+{
+    struct txn_reader *r = arg;
+    uint8_t hk[HASH_KEY_LEN];
+    hash_key(hk, level, index);
+    MDB_val k = {HASH_KEY_LEN, hk}, v;
+    if ((r->rc = mdb_get(r->txn, r->st->hashes[r->log], &k, &v)) != MDB_SUCCESS) return CERTLIB_E_IO_READ;
+    if (v.mv_size != CERTLIB_TLOG_HASH_LEN) {
+        r->rc = MDB_CORRUPTED;
+        return CERTLIB_E_IO_READ;
+    }
+    memcpy(out, v.mv_data, CERTLIB_TLOG_HASH_LEN);
+    return CERTLIB_OK;
+}
+
+static int append(struct lmdb_storage *st, MDB_txn *txn, enum authd_log_id log, const uint8_t *entry,
+                  size_t len, uint64_t *index)
+{
+    uint64_t i = st->pending[log];
+    uint8_t ek[8];
+    be64(ek, i);
+    MDB_val k = {8, ek}, v = {len, (void *)entry};
+    int rc = mdb_put(txn, st->entries[log], &k, &v, MDB_APPEND);
+    if (rc != MDB_SUCCESS) return rc;
+    certlib_tlog_hash leaf;
+    certlib_tlog_leaf_hash(entry, len, leaf);
+    certlib_tlog_stored_hash stored[CERTLIB_TLOG_MAX_STORED];
+    size_t n;
+    struct txn_reader reader = {st, txn, log, MDB_SUCCESS};
+    if (certlib_tlog_stored_hashes(i, leaf, read_stored, &reader, stored, &n) != CERTLIB_OK)
+        return reader.rc != MDB_SUCCESS ? reader.rc : MDB_CORRUPTED;
+    for (size_t h = 0; h < n; h++) {
+        uint8_t hk[HASH_KEY_LEN];
+        hash_key(hk, stored[h].level, stored[h].index);
+        k = (MDB_val){HASH_KEY_LEN, hk};
+        v = (MDB_val){CERTLIB_TLOG_HASH_LEN, stored[h].hash};
+        if ((rc = mdb_put(txn, st->hashes[log], &k, &v, 0)) != MDB_SUCCESS) return rc;
+    }
+    st->pending[log] = i + 1;
+    *index = i;
+    return MDB_SUCCESS;
+}
+
+/* Returns an LMDB error that aborts the batch; a refusal of this write alone goes into w->result. */
+static int put_record(struct lmdb_storage *st, MDB_txn *txn, struct authd_storage_write *w)
+{
+    uint64_t index = w->entry ? st->pending[w->log] : UINT64_MAX; /* what the append below will give */
+    MDB_val key = {w->id_len, (void *)w->id}, val = {LOG_INDEX_LEN + w->record_len, NULL};
+    int rc = mdb_put(txn, st->licences, &key, &val, MDB_NOOVERWRITE | MDB_RESERVE);
+    if (rc == MDB_KEYEXIST) return w->result = AUTHD_E_EXISTS, MDB_SUCCESS;
+    if (rc != MDB_SUCCESS) return rc;
+    be64(val.mv_data, index); /* MDB_RESERVE's space is valid until the next write: fill it now */
+    memcpy((uint8_t *)val.mv_data + LOG_INDEX_LEN, w->record, w->record_len);
+    MDB_val hkey = {AUTHD_HOLDER_KEY_LEN, (void *)w->holder_key}, hval = {w->id_len, (void *)w->id};
+    if ((rc = mdb_put(txn, st->holders, &hkey, &hval, MDB_NODUPDATA)) != MDB_SUCCESS && rc != MDB_KEYEXIST)
+        return rc;
+    if (w->entry && (rc = append(st, txn, w->log, w->entry, w->entry_len, &w->log_index)) != MDB_SUCCESS)
+        return rc;
+    if (w->entry && w->log_index != index) return MDB_CORRUPTED; /* not one linear log */
+    w->result = AUTHD_OK;
+    return MDB_SUCCESS;
+}
+
+static int update_record(struct lmdb_storage *st, MDB_txn *txn, struct authd_storage_write *w)
+{
+    MDB_val key = {w->id_len, (void *)w->id}, val;
+    int rc = mdb_get(txn, st->licences, &key, &val);
+    if (rc == MDB_NOTFOUND) return w->result = AUTHD_E_NOT_FOUND, MDB_SUCCESS;
+    if (rc != MDB_SUCCESS) return rc;
+    if (val.mv_size <= LOG_INDEX_LEN) return MDB_CORRUPTED;
+    size_t len = val.mv_size - LOG_INDEX_LEN;
+    uint8_t *copy = malloc(val.mv_size), *next = malloc(len);
+    if (!copy || !next) {
+        free(copy);
+        free(next);
+        return ENOMEM;
+    }
+    memcpy(copy, val.mv_data, val.mv_size);
+    authd_err refused = w->update(w->update_arg, w->id, w->id_len, copy + LOG_INDEX_LEN, next, len);
+    if (refused) {
+        w->result = refused;
+    } else if ((rc = mdb_put(txn, st->licences, &key, &val, MDB_RESERVE)) == MDB_SUCCESS) {
+        memcpy(val.mv_data, copy, LOG_INDEX_LEN);
+        memcpy((uint8_t *)val.mv_data + LOG_INDEX_LEN, next, len);
+        if (!w->entry || (rc = append(st, txn, w->log, w->entry, w->entry_len, &w->log_index)) == MDB_SUCCESS)
+            w->result = AUTHD_OK;
+    }
+    free(copy);
+    free(next);
+    return rc;
+}
+
+static authd_err lmdb_apply(struct authd_storage *s, struct authd_storage_write *writes, size_t n)
+{
+    struct lmdb_storage *st = of(s);
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++)
+        st->pending[l] = atomic_load(&st->durable[l]);
+    for (size_t i = 0; rc == MDB_SUCCESS && i < n; i++) {
+        struct authd_storage_write *w = &writes[i];
+        w->result = AUTHD_E_IO;
+        w->log_index = UINT64_MAX;
+        switch (w->op) {
+        case AUTHD_STORE_PUT:
+            rc = put_record(st, txn, w);
+            break;
+        case AUTHD_STORE_UPDATE:
+            rc = update_record(st, txn, w);
+            break;
+        case AUTHD_STORE_APPEND:
+        default:
+            if ((rc = append(st, txn, w->log, w->entry, w->entry_len, &w->log_index)) == MDB_SUCCESS)
+                w->result = AUTHD_OK;
+            break;
+        }
+    }
+    if (rc == MDB_SUCCESS)
+        rc = mdb_txn_commit(txn); /* fsync: durable when this returns */
+    else
+        mdb_txn_abort(txn);
+    if (rc != MDB_SUCCESS) {
+        for (size_t i = 0; i < n; i++)
+            writes[i].result = map(rc) ? map(rc) : AUTHD_E_IO;
+        return map(rc);
+    }
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++)
+        atomic_store(&st->durable[l], st->pending[l]);
+    return AUTHD_OK;
+}
+
+/* ---- reads ---- */
+
+static authd_err lmdb_get(struct authd_storage *s, const char *id, size_t id_len, uint8_t **record,
+                          size_t *len, uint64_t *log_index)
+{
+    struct lmdb_storage *st = of(s);
+    MDB_txn *txn;
+    if (id_len == 0 || id_len > 511) return AUTHD_E_NOT_FOUND; /* LMDB's key limit */
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    if (rc != MDB_SUCCESS) return map(rc);
+    MDB_val key = {id_len, (void *)id}, val;
+    authd_err err = map(mdb_get(txn, st->licences, &key, &val));
+    if (!err && val.mv_size <= LOG_INDEX_LEN) err = AUTHD_E_CORRUPT;
+    if (!err && !(*record = malloc(val.mv_size - LOG_INDEX_LEN))) err = AUTHD_E_NOMEM;
+    if (!err) {
+        *len = val.mv_size - LOG_INDEX_LEN;
+        memcpy(*record, (const uint8_t *)val.mv_data + LOG_INDEX_LEN, *len);
+        if (log_index) *log_index = read_be64(val.mv_data);
+    }
+    mdb_txn_abort(txn);
+    return err;
+}
+
+static authd_err lmdb_holder_ids(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                 int (*fn)(void *arg, const char *id, size_t id_len), void *arg)
+{
+    struct lmdb_storage *st = of(s);
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    if (rc != MDB_SUCCESS) return map(rc);
+    if ((rc = mdb_cursor_open(txn, st->holders, &cur)) != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return map(rc);
+    }
+    MDB_val k = {AUTHD_HOLDER_KEY_LEN, (void *)key}, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == MDB_SUCCESS;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP))
+        if (fn(arg, v.mv_data, v.mv_size)) break;
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
+}
+
+static authd_err lmdb_each_record(struct authd_storage *s,
+                                  int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record,
+                                            size_t len, uint64_t log_index),
+                                  void *arg)
+{
+    struct lmdb_storage *st = of(s);
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    if (rc != MDB_SUCCESS) return map(rc);
+    if ((rc = mdb_cursor_open(txn, st->licences, &cur)) != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return map(rc);
+    }
+    MDB_val k, v;
+    int stop = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS && !stop;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (v.mv_size <= LOG_INDEX_LEN) {
+            stop = AUTHD_E_CORRUPT;
+            break;
+        }
+        stop = fn(arg, k.mv_data, k.mv_size, (const uint8_t *)v.mv_data + LOG_INDEX_LEN,
+                  v.mv_size - LOG_INDEX_LEN, read_be64(v.mv_data));
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    if (stop) return stop > 0 ? (authd_err)stop : AUTHD_E_INTERNAL;
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
+}
+
+static authd_err lmdb_log_size(struct authd_storage *s, enum authd_log_id log, uint64_t *size)
+{
+    *size = atomic_load(&of(s)->durable[log]);
+    return AUTHD_OK;
+}
+
+static authd_err lmdb_log_entries(struct authd_storage *s, enum authd_log_id log, uint64_t start,
+                                  uint64_t count,
+                                  int (*fn)(void *arg, uint64_t index, const uint8_t *entry, size_t len),
+                                  void *arg)
+{
+    struct lmdb_storage *st = of(s);
+    uint64_t size = atomic_load(&st->durable[log]);
+    if (start > size || count > size - start) return AUTHD_E_NOT_FOUND;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    if (rc != MDB_SUCCESS) return map(rc);
+    if ((rc = mdb_cursor_open(txn, st->entries[log], &cur)) != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return map(rc);
+    }
+    uint8_t kb[8];
+    be64(kb, start);
+    MDB_val k = {8, kb}, v;
+    authd_err err = AUTHD_OK;
+    rc = count ? mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) : MDB_SUCCESS;
+    for (uint64_t i = 0; i < count && !err; i++) {
+        if (i) rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        if (rc != MDB_SUCCESS || k.mv_size != 8 || read_be64(k.mv_data) != start + i) {
+            err = rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_E_CORRUPT : map(rc); /* a gap */
+            break;
+        }
+        if (fn(arg, start + i, v.mv_data, v.mv_size)) break;
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return err;
+}
+
+static authd_err lmdb_log_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level,
+                                 uint64_t start, uint64_t count, certlib_tlog_hash *out)
+{
+    struct lmdb_storage *st = of(s);
+    uint64_t size = atomic_load(&st->durable[log]);
+    uint64_t complete = level >= 64 ? 0 : size >> level;
+    if (start > complete || count > complete - start) return AUTHD_E_NOT_FOUND;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    if (rc != MDB_SUCCESS) return map(rc);
+    if ((rc = mdb_cursor_open(txn, st->hashes[log], &cur)) != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return map(rc);
+    }
+    uint8_t kb[HASH_KEY_LEN];
+    hash_key(kb, level, start);
+    MDB_val k = {HASH_KEY_LEN, kb}, v;
+    authd_err err = AUTHD_OK;
+    rc = count ? mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) : MDB_SUCCESS;
+    for (uint64_t i = 0; i < count; i++) {
+        if (i) rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        if (rc != MDB_SUCCESS || v.mv_size != CERTLIB_TLOG_HASH_LEN || k.mv_size != HASH_KEY_LEN ||
+            ((const uint8_t *)k.mv_data)[0] != level ||
+            read_be64((const uint8_t *)k.mv_data + 1) != start + i) {
+            err = rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_E_CORRUPT : map(rc);
+            break;
+        }
+        memcpy(out[i], v.mv_data, CERTLIB_TLOG_HASH_LEN);
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    return err;
+}
+
+static uint32_t lmdb_schema_version(struct authd_storage *s)
+{
+    struct lmdb_storage *st = of(s);
+    MDB_txn *txn;
+    if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != MDB_SUCCESS) return 0;
+    MDB_val key = {sizeof(schema_key) - 1, (void *)schema_key}, val;
+    uint32_t version = 0;
+    if (mdb_get(txn, st->meta, &key, &val) == MDB_SUCCESS && val.mv_size == 4) {
+        const uint8_t *b = val.mv_data;
+        version = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    }
+    mdb_txn_abort(txn);
+    return version;
+}
+
+static authd_err lmdb_stats(struct authd_storage *s, struct authd_storage_stats *out)
+{
+    struct lmdb_storage *st = of(s);
+    memset(out, 0, sizeof(*out));
+    MDB_txn *txn;
+    MDB_stat stat;
+    MDB_envinfo info;
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    if (rc != MDB_SUCCESS) return map(rc);
+    if ((rc = mdb_stat(txn, st->licences, &stat)) == MDB_SUCCESS) out->records = stat.ms_entries;
+    mdb_txn_abort(txn);
+    if (rc != MDB_SUCCESS) return map(rc);
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++)
+        out->log_size[l] = atomic_load(&st->durable[l]);
+    if (mdb_env_info(st->env, &info) == MDB_SUCCESS && mdb_env_stat(st->env, &stat) == MDB_SUCCESS) {
+        out->bytes_used = ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
+        out->bytes_capacity = info.me_mapsize;
+    }
+    return AUTHD_OK;
+}
+
+static void lmdb_close(struct authd_storage *s)
+{
+    struct lmdb_storage *st = of(s);
+    if (st->env) mdb_env_close(st->env);
+    free(st);
+}
+
+static const struct authd_storage_ops lmdb_ops = {
+    .name = "lmdb",
+    .close = lmdb_close,
+    .schema_version = lmdb_schema_version,
+    .stats = lmdb_stats,
+    .apply = lmdb_apply,
+    .get = lmdb_get,
+    .holder_ids = lmdb_holder_ids,
+    .each_record = lmdb_each_record,
+    .log_size = lmdb_log_size,
+    .log_entries = lmdb_log_entries,
+    .log_hashes = lmdb_log_hashes,
+};
+
+/* ---- opening ---- */
+
+static int mkdirs(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) return ENAMETOOLONG;
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST) return errno;
+        *p = '/';
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) return errno;
+    return 0;
+}
+
+static int put_schema(struct lmdb_storage *st, MDB_txn *txn, uint32_t version)
+{
+    uint8_t v[4] = {(uint8_t)(version >> 24), (uint8_t)(version >> 16), (uint8_t)(version >> 8),
+                    (uint8_t)version};
+    MDB_val key = {sizeof(schema_key) - 1, (void *)schema_key}, val = {4, v};
+    return mdb_put(txn, st->meta, &key, &val, 0);
+}
+
+/* Schema 2 stored the record with its log index inside; each one is re-sealed by record.c (the
+ * associated data changes) and stored as index || record, in batches small enough for LMDB's dirty-page
+ * limit, the schema version moving to 3 last. An interrupted upgrade resumes: a schema 2 value starts
+ * with its version byte 2, a schema 3 value with the top byte of a log index (0, or 0xff for none). */
+static int upgrade_batch(struct lmdb_storage *st, const struct authd_record_keys *keys, size_t *done,
+                         bool *finished)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    if (rc != MDB_SUCCESS) return rc;
+    if ((rc = mdb_cursor_open(txn, st->licences, &cur)) != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    /* The batch's ids first (the cursor's pages move under writes), then the rewrites. */
+    char(*ids)[CERTLIB_LICENCE_ID_MAX] = malloc(UPGRADE_BATCH * sizeof(*ids));
+    size_t n = 0, *lens = malloc(UPGRADE_BATCH * sizeof(*lens));
+    MDB_val k, v;
+    *finished = true;
+    for (rc = ids && lens ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : ENOMEM; rc == MDB_SUCCESS;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (v.mv_size == 0 || ((const uint8_t *)v.mv_data)[0] != 2 || k.mv_size >= CERTLIB_LICENCE_ID_MAX)
+            continue;
+        if (n == UPGRADE_BATCH) {
+            *finished = false;
+            break;
+        }
+        memcpy(ids[n], k.mv_data, k.mv_size);
+        lens[n++] = k.mv_size;
+    }
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND) rc = MDB_SUCCESS;
+    for (size_t i = 0; rc == MDB_SUCCESS && i < n; i++) {
+        MDB_val key = {lens[i], ids[i]}, val;
+        uint8_t *sealed = NULL;
+        size_t sealed_len;
+        uint64_t log_index;
+        if ((rc = mdb_get(txn, st->licences, &key, &val)) != MDB_SUCCESS) break;
+        if (authd_record_upgrade_v2(keys, ids[i], lens[i], val.mv_data, val.mv_size, &sealed, &sealed_len,
+                                    &log_index) != AUTHD_OK) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        MDB_val fresh = {LOG_INDEX_LEN + sealed_len, NULL};
+        if ((rc = mdb_put(txn, st->licences, &key, &fresh, MDB_RESERVE)) == MDB_SUCCESS) {
+            be64(fresh.mv_data, log_index);
+            memcpy((uint8_t *)fresh.mv_data + LOG_INDEX_LEN, sealed, sealed_len);
+        }
+        free(sealed);
+    }
+    free(ids);
+    free(lens);
+    if (rc == MDB_SUCCESS && *finished) rc = put_schema(st, txn, AUTHD_SCHEMA_VERSION);
+    if (rc != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    *done += n;
+    return mdb_txn_commit(txn);
+}
+
+static int upgrade_from_2(struct lmdb_storage *st, const struct authd_record_keys *keys)
+{
+    size_t done = 0;
+    bool finished = false;
+    fprintf(stderr,
+            "authd: upgrading the store from schema version 2 to %u (records sealed with a MAC over "
+            "their header)\n",
+            AUTHD_SCHEMA_VERSION);
+    while (!finished) {
+        int rc = upgrade_batch(st, keys, &done, &finished);
+        if (rc != MDB_SUCCESS) return rc;
+        if (!finished) fprintf(stderr, "authd: upgraded %zu records\n", done);
+    }
+    fprintf(stderr, "authd: store upgraded: %zu records\n", done);
+    return MDB_SUCCESS;
+}
+
+static int open_dbs(struct lmdb_storage *st, MDB_txn *txn)
+{
+    int rc;
+    if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta)) ||
+        (rc = mdb_dbi_open(txn, "licences", MDB_CREATE, &st->licences)) ||
+        (rc = mdb_dbi_open(txn, "holders", MDB_CREATE | MDB_DUPSORT, &st->holders)))
+        return rc;
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++) {
+        char name[64];
+        snprintf(name, sizeof(name), "log.%s.entries", log_names[l]);
+        if ((rc = mdb_dbi_open(txn, name, MDB_CREATE, &st->entries[l]))) return rc;
+        snprintf(name, sizeof(name), "log.%s.hashes", log_names[l]);
+        if ((rc = mdb_dbi_open(txn, name, MDB_CREATE, &st->hashes[l]))) return rc;
+        /* the log's size: one past its last entry */
+        MDB_cursor *cur;
+        MDB_val k, v;
+        if ((rc = mdb_cursor_open(txn, st->entries[l], &cur))) return rc;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+        mdb_cursor_close(cur);
+        if (rc == MDB_SUCCESS && k.mv_size != 8) return MDB_CORRUPTED;
+        atomic_store(&st->durable[l], rc == MDB_SUCCESS ? read_be64(k.mv_data) + 1 : 0);
+        if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) return rc;
+    }
+    return MDB_SUCCESS;
+}
+
+authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct authd_storage **out, char *err,
+                                  size_t err_cap)
+{
+    *out = NULL;
+    struct lmdb_storage *st = calloc(1, sizeof(*st));
+    if (!st) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    st->base.ops = &lmdb_ops;
+    MDB_txn *txn = NULL;
+    const char *step = "creating the data directory";
+    int rc = mkdirs(o->dir);
+    uint32_t version = 0;
+    if (!rc) step = "mdb_env_create", rc = mdb_env_create(&st->env);
+    if (!rc) step = "mdb_env_set_mapsize", rc = mdb_env_set_mapsize(st->env, o->map_bytes);
+    if (!rc) step = "mdb_env_set_maxdbs", rc = mdb_env_set_maxdbs(st->env, 16);
+    if (!rc) step = "mdb_env_set_maxreaders", rc = mdb_env_set_maxreaders(st->env, 512);
+    /* NOTLS: read transactions belong to requests, not threads. */
+    if (!rc) step = "opening the LMDB environment", rc = mdb_env_open(st->env, o->dir, MDB_NOTLS, 0600);
+    if (!rc) step = "mdb_txn_begin", rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    if (!rc) step = "opening the databases", rc = open_dbs(st, txn);
+    if (!rc) {
+        MDB_val key = {sizeof(schema_key) - 1, (void *)schema_key}, val;
+        step = "reading the schema version";
+        rc = mdb_get(txn, st->meta, &key, &val);
+        if (rc == MDB_NOTFOUND) {
+            step = "writing the schema version";
+            version = AUTHD_SCHEMA_VERSION;
+            rc = put_schema(st, txn, version);
+        } else if (rc == MDB_SUCCESS && val.mv_size == 4) {
+            const uint8_t *b = val.mv_data;
+            version = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        }
+    }
+    if (!rc) {
+        step = "committing";
+        rc = mdb_txn_commit(txn);
+        txn = NULL; /* freed by the commit, whatever its outcome */
+    }
+    if (!rc && version != AUTHD_SCHEMA_VERSION && !(version == 2 && o->keys)) {
+        snprintf(err, err_cap, "data directory %s holds schema version %u; this authd uses %u", o->dir,
+                 version, AUTHD_SCHEMA_VERSION);
+        lmdb_close(&st->base);
+        return AUTHD_E_SCHEMA;
+    }
+    if (!rc && version == 2)
+        step = "upgrading the store from schema version 2", rc = upgrade_from_2(st, o->keys);
+    if (rc) {
+        snprintf(err, err_cap, "data directory %s: %s: %s", o->dir, step,
+                 mdb_strerror(rc)); /* errno values too */
+        if (txn) mdb_txn_abort(txn);
+        lmdb_close(&st->base);
+        return map(rc) ? map(rc) : AUTHD_E_IO;
+    }
+    *out = &st->base;
+    return AUTHD_OK;
+}

@@ -1,0 +1,152 @@
+/* Durable storage behind authd, as one interface with a table of functions per backend (LMDB now;
+ * PostgreSQL next). Backends store opaque bytes: sealed licence records (record.h) under their id, the
+ * holder index (holder key -> ids), and the two append-only Merkle logs (entries and every stored subtree
+ * hash). They never see a key, an identity number or a name: sealing, opening and formatting happen in
+ * the callers.
+ *
+ * THE CONTRACT every backend keeps (tests/unit/storage/storage_contract.c checks it on each):
+ *
+ *  1. apply() is atomic: all its writes take effect, or none does (then every write's result is an
+ *     error and apply() returns it). A write that is refused on its own (an id stored already, a record
+ *     missing, an update the callback refuses) changes nothing, appends no log entry, and leaves the
+ *     other writes of the batch to take effect.
+ *  2. Each log is one linear sequence: a write that takes effect and names an entry appends it at the
+ *     log's next index, in order within the batch, and sets log_index. A stored record's log index is
+ *     the index its own entry got in the same batch.
+ *  3. Durable before return: when apply() returns AUTHD_OK the batch survives a crash (and, for
+ *     replicated backends, whatever the operator configured as durable: a synchronous standby).
+ *  4. The log's stored hashes are those certlib_tlog_stored_hashes gives for each append: every
+ *     complete subtree's root is stored at (level, index), so tiles and proofs need O(log n) reads.
+ *  5. Readers never block on writers and see only committed data. get()/holder_ids()/each_record()
+ *     may run on any thread at any time, concurrently with apply(); a reader sees a write's record, its
+ *     index entry and its log entry all or none of them. log_hashes()/log_entries() below log_size()
+ *     return data that never changes.
+ *  6. update callbacks run inside the transaction, on the record as the transaction sees it, so two
+ *     concurrent updates of one record are serialized and each sees the other's outcome.
+ *
+ * Threads: apply() is called by one writer per process (writer.c); every other function from any
+ * thread. Every function returns AUTHD_OK or an authd_err saying what kind of failure it was.
+ */
+#ifndef AUTHD_STORAGE_H
+#define AUTHD_STORAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "certlib/tlog.h"
+#include "errors.h"
+#include "licence_meta.h"
+
+/* The store's own schema. 2: the logs, records carrying their signature-log index. 3: sealed records
+ * with a MAC over their header and their log index kept apart (a schema 2 LMDB store is upgraded in
+ * place at open). */
+#define AUTHD_SCHEMA_VERSION 3u
+
+enum authd_log_id { AUTHD_LOG_SIGNATURES = 0, AUTHD_LOG_ACCESS = 1, AUTHD_LOG_COUNT = 2 };
+
+enum authd_storage_op {
+    AUTHD_STORE_PUT,    /* a new record (AUTHD_E_EXISTS when its id is stored) and its holder-index entry */
+    AUTHD_STORE_UPDATE, /* a stored record replaced by what `update` makes of it (AUTHD_E_NOT_FOUND when
+                           none) */
+    AUTHD_STORE_APPEND, /* a log entry alone */
+};
+
+struct authd_storage_write {
+    enum authd_storage_op op;
+    const char *id; /* PUT, UPDATE: the licence id */
+    size_t id_len;
+    const uint8_t *record; /* PUT: the sealed record */
+    size_t record_len;
+    const uint8_t *holder_key; /* PUT: AUTHD_HOLDER_KEY_LEN bytes */
+    /* UPDATE: writes into `next` (`len` bytes) the record replacing `current`, or returns the error
+     * that refuses the change. Runs inside the transaction. */
+    authd_err (*update)(void *arg, const char *id, size_t id_len, const uint8_t *current, uint8_t *next,
+                        size_t len);
+    void *update_arg;
+    enum authd_log_id log; /* the entry recording the change; NULL entry: none */
+    const uint8_t *entry;
+    size_t entry_len;
+    /* out */
+    authd_err result;   /* AUTHD_OK when the write took effect */
+    uint64_t log_index; /* the entry's index in its log (and the record's, for PUT) */
+};
+
+struct authd_storage_stats {
+    uint64_t records;
+    uint64_t log_size[AUTHD_LOG_COUNT];
+    uint64_t bytes_used, bytes_capacity; /* 0 when the backend cannot tell */
+};
+
+struct authd_storage;
+
+struct authd_storage_ops {
+    const char *name; /* "lmdb" */
+    void (*close)(struct authd_storage *s);
+    uint32_t (*schema_version)(struct authd_storage *s); /* 0 when the store cannot be read */
+    authd_err (*stats)(struct authd_storage *s, struct authd_storage_stats *out);
+
+    authd_err (*apply)(struct authd_storage *s, struct authd_storage_write *writes, size_t n);
+
+    /* A record (malloc'd copy, freed by the caller) and its signature-log index. */
+    authd_err (*get)(struct authd_storage *s, const char *id, size_t id_len, uint8_t **record, size_t *len,
+                     uint64_t *log_index);
+    /* Calls fn for each id under a holder key, in id order, until fn returns non-zero. */
+    authd_err (*holder_ids)(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                            int (*fn)(void *arg, const char *id, size_t id_len), void *arg);
+    /* Calls fn for every record (start-up rebuilds) until fn returns non-zero; a non-zero return of fn
+     * is passed back as AUTHD_E_INTERNAL unless fn set it as an authd_err (>0). */
+    authd_err (*each_record)(struct authd_storage *s,
+                             int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record,
+                                       size_t len, uint64_t log_index),
+                             void *arg);
+
+    /* The number of durable entries of a log. */
+    authd_err (*log_size)(struct authd_storage *s, enum authd_log_id log, uint64_t *size);
+    /* Entries [start, start + count) below log_size, in order, until fn returns non-zero. */
+    authd_err (*log_entries)(struct authd_storage *s, enum authd_log_id log, uint64_t start, uint64_t count,
+                             int (*fn)(void *arg, uint64_t index, const uint8_t *entry, size_t len),
+                             void *arg);
+    /* `count` stored hashes of `level` from `start` (a hash tile is one call); AUTHD_E_NOT_FOUND when a
+     * subtree there is not complete in the durable tree. */
+    authd_err (*log_hashes)(struct authd_storage *s, enum authd_log_id log, unsigned level, uint64_t start,
+                            uint64_t count, certlib_tlog_hash *out);
+};
+
+/* Every backend's handle starts with this (the embedding idiom: `struct lmdb_storage { struct
+ * authd_storage base; ... }`). */
+struct authd_storage {
+    const struct authd_storage_ops *ops;
+};
+
+/* The calls, dispatched to the backend. */
+static inline authd_err authd_storage_apply(struct authd_storage *s, struct authd_storage_write *w, size_t n)
+{
+    return s->ops->apply(s, w, n);
+}
+static inline authd_err authd_storage_get(struct authd_storage *s, const char *id, size_t id_len,
+                                          uint8_t **record, size_t *len, uint64_t *log_index)
+{
+    return s->ops->get(s, id, id_len, record, len, log_index);
+}
+static inline void authd_storage_close(struct authd_storage *s)
+{
+    if (s) s->ops->close(s);
+}
+
+/* ---- backends ---- */
+
+/* Forward declaration: a backend that meets schema 2 records re-seals them with the data keys. */
+struct authd_record_keys;
+
+struct authd_lmdb_options {
+    const char *dir;                      /* created (mode 0700) when missing */
+    size_t map_bytes;                     /* the LMDB map size: the largest the store may grow */
+    const struct authd_record_keys *keys; /* for upgrading a schema 2 store in place; may be NULL */
+};
+
+/* Opens (creating) the LMDB environment: licences, holders, the logs' entries and hashes, meta.
+ * AUTHD_E_SCHEMA for an unknown schema version, AUTHD_E_IO otherwise, with a message in err. */
+authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *options, struct authd_storage **out,
+                                  char *err, size_t err_cap);
+
+#endif

@@ -1,0 +1,292 @@
+/* Merkle logs over the storage interface (tlog.h): checkpoints, tiles, proofs and receipts. */
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlog.h"
+
+struct authd_log {
+    struct authd_storage *storage;
+    enum authd_log_id id;
+    char origin[CERTLIB_CHECKPOINT_ORIGIN_MAX];
+    char vkey[CERTLIB_NOTE_NAME_MAX + 80];
+    uint8_t *sk;          /* sodium_malloc: libsodium's 64-byte Ed25519 secret key */
+    pthread_mutex_t lock; /* guards what follows */
+    uint64_t published_size;
+    char checkpoint[AUTHD_CHECKPOINT_MAX];
+    size_t checkpoint_len;
+};
+
+static authd_err load_key(struct authd_log *log, const char *path, char *err, size_t err_cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return snprintf(err, err_cap, "log key %s: %s", path, strerror(errno)), AUTHD_E_CONFIG;
+    EVP_PKEY *pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    uint8_t seed[32], pk[32];
+    size_t seed_len = sizeof(seed);
+    authd_err rc = AUTHD_E_CONFIG;
+    if (!pkey || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519 ||
+        EVP_PKEY_get_raw_private_key(pkey, seed, &seed_len) != 1 || seed_len != 32)
+        snprintf(err, err_cap, "log key %s: not a PEM Ed25519 private key", path);
+    else if (!(log->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)))
+        snprintf(err, err_cap, "log key: out of protected memory"), rc = AUTHD_E_NOMEM;
+    else if (crypto_sign_seed_keypair(pk, log->sk, seed) != 0)
+        snprintf(err, err_cap, "log key %s: unusable", path);
+    else
+        rc = AUTHD_OK;
+    sodium_memzero(seed, sizeof(seed));
+    EVP_PKEY_free(pkey);
+    if (rc) return rc;
+    sodium_mprotect_readonly(log->sk);
+    certlib_note_verifier v;
+    if (certlib_note_verifier_from_key(log->origin, pk, &v) != CERTLIB_OK ||
+        certlib_note_verifier_format(&v, log->vkey, sizeof(log->vkey)) != CERTLIB_OK)
+        return snprintf(err, err_cap, "log origin '%s' is not a valid key name (no spaces or '+')",
+                        log->origin),
+               AUTHD_E_CONFIG;
+    return AUTHD_OK;
+}
+
+authd_err authd_log_open(struct authd_storage *storage, enum authd_log_id id, const char *origin,
+                         const char *key_file, struct authd_log **out, char *err, size_t err_cap)
+{
+    *out = NULL;
+    if (sodium_init() < 0) return snprintf(err, err_cap, "libsodium failed to initialise"), AUTHD_E_INTERNAL;
+    struct authd_log *log = calloc(1, sizeof(*log));
+    if (!log) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    log->storage = storage;
+    log->id = id;
+    pthread_mutex_init(&log->lock, NULL);
+    authd_err rc = AUTHD_OK;
+    if (snprintf(log->origin, sizeof(log->origin), "%s", origin) >= (int)sizeof(log->origin))
+        rc = AUTHD_E_CONFIG, snprintf(err, err_cap, "log origin too long");
+    if (!rc) rc = load_key(log, key_file, err, err_cap);
+    if (!rc && (rc = authd_log_publish(log)))
+        snprintf(err, err_cap, "log %s: the checkpoint of the stored tree cannot be signed (%s)", origin,
+                 authd_err_name(rc));
+    if (rc) {
+        authd_log_close(log);
+        return rc;
+    }
+    *out = log;
+    return AUTHD_OK;
+}
+
+void authd_log_close(struct authd_log *log)
+{
+    if (!log) return;
+    if (log->sk) sodium_free(log->sk);
+    pthread_mutex_destroy(&log->lock);
+    free(log);
+}
+
+const char *authd_log_origin(const struct authd_log *log)
+{
+    return log->origin;
+}
+
+const char *authd_log_vkey(const struct authd_log *log)
+{
+    return log->vkey;
+}
+
+static certlib_err read_hash(void *arg, unsigned level, uint64_t index, certlib_tlog_hash out)
+{
+    const struct authd_log *log = arg;
+    return log->storage->ops->log_hashes(log->storage, log->id, level, index, 1, (certlib_tlog_hash *)out) ==
+                   AUTHD_OK
+               ? CERTLIB_OK
+               : CERTLIB_E_IO_READ;
+}
+
+authd_err authd_log_publish(struct authd_log *log)
+{
+    if (!log) return AUTHD_OK;
+    uint64_t size;
+    authd_err rc = log->storage->ops->log_size(log->storage, log->id, &size);
+    if (rc) return rc;
+    pthread_mutex_lock(&log->lock);
+    int have = log->checkpoint_len && log->published_size == size;
+    pthread_mutex_unlock(&log->lock);
+    if (have) return AUTHD_OK;
+
+    certlib_checkpoint cp = {.size = size};
+    memcpy(cp.origin, log->origin, sizeof(cp.origin));
+    char text[512], note[AUTHD_CHECKPOINT_MAX];
+    size_t tlen, nlen;
+    if (certlib_tlog_root(size, read_hash, log, cp.root) != CERTLIB_OK) return AUTHD_E_IO;
+    if (certlib_checkpoint_format(&cp, text, sizeof(text), &tlen) != CERTLIB_OK ||
+        certlib_note_sign(text, tlen, log->origin, log->sk, note, sizeof(note), &nlen) != CERTLIB_OK)
+        return AUTHD_E_INTERNAL;
+    pthread_mutex_lock(&log->lock);
+    memcpy(log->checkpoint, note, nlen);
+    log->checkpoint_len = nlen;
+    log->published_size = size;
+    pthread_mutex_unlock(&log->lock);
+    return AUTHD_OK;
+}
+
+size_t authd_log_checkpoint(struct authd_log *log, char out[AUTHD_CHECKPOINT_MAX], uint64_t *size)
+{
+    pthread_mutex_lock(&log->lock);
+    size_t n = log->checkpoint_len;
+    memcpy(out, log->checkpoint, n);
+    if (size) *size = log->published_size;
+    pthread_mutex_unlock(&log->lock);
+    return n;
+}
+
+static uint64_t published(struct authd_log *log)
+{
+    pthread_mutex_lock(&log->lock);
+    uint64_t size = log->published_size;
+    pthread_mutex_unlock(&log->lock);
+    return size;
+}
+
+/* An entry bundle: each entry with its big-endian 16-bit length (C2SP tlog-tiles). */
+struct bundle {
+    uint8_t *buf;
+    size_t len, cap;
+    authd_err err;
+};
+
+static int add_to_bundle(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+{
+    (void)index;
+    struct bundle *b = arg;
+    if (len > CERTLIB_TLOG_ENTRY_MAX) return b->err = AUTHD_E_CORRUPT, 1;
+    if (b->len + 2 + len > b->cap) {
+        size_t cap = b->cap * 2 + 2 + len;
+        uint8_t *grown = realloc(b->buf, cap);
+        if (!grown) return b->err = AUTHD_E_NOMEM, 1;
+        b->buf = grown, b->cap = cap;
+    }
+    b->buf[b->len++] = (uint8_t)(len >> 8);
+    b->buf[b->len++] = (uint8_t)len;
+    memcpy(b->buf + b->len, entry, len);
+    b->len += len;
+    return 0;
+}
+
+authd_err authd_log_tile(struct authd_log *log, const certlib_tile *t, uint8_t **out, size_t *len)
+{
+    uint64_t size = published(log);
+    unsigned shift = t->level < 0 ? 0 : (unsigned)t->level * CERTLIB_TLOG_TILE_HEIGHT;
+    uint64_t count = shift >= 64 ? 0 : size >> shift, start = t->index * CERTLIB_TLOG_TILE_WIDTH;
+    if (t->index > UINT64_MAX / CERTLIB_TLOG_TILE_WIDTH || count <= start || count - start < t->width)
+        return AUTHD_E_NOT_FOUND;
+    if (t->level >= 0) {
+        certlib_tlog_hash *hashes = malloc((size_t)t->width * CERTLIB_TLOG_HASH_LEN);
+        if (!hashes) return AUTHD_E_NOMEM;
+        authd_err rc = log->storage->ops->log_hashes(log->storage, log->id, shift, start, t->width, hashes);
+        if (rc) {
+            free(hashes);
+            return rc == AUTHD_E_NOT_FOUND ? AUTHD_E_CORRUPT
+                                           : rc; /* the tree has them: they must be stored */
+        }
+        *out = (uint8_t *)hashes;
+        *len = (size_t)t->width * CERTLIB_TLOG_HASH_LEN;
+        return AUTHD_OK;
+    }
+    struct bundle b = {.cap = 4096};
+    if (!(b.buf = malloc(b.cap))) return AUTHD_E_NOMEM;
+    authd_err rc = log->storage->ops->log_entries(log->storage, log->id, start, t->width, add_to_bundle, &b);
+    if (!rc) rc = b.err;
+    if (rc) {
+        free(b.buf);
+        return rc;
+    }
+    *out = b.buf;
+    *len = b.len;
+    return AUTHD_OK;
+}
+
+struct one_entry {
+    uint8_t *copy;
+    size_t len;
+};
+
+static int copy_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+{
+    (void)index;
+    struct one_entry *e = arg;
+    if ((e->copy = malloc(len ? len : 1))) memcpy(e->copy, entry, len);
+    e->len = len;
+    return 1;
+}
+
+authd_err authd_log_entry(struct authd_log *log, uint64_t index, uint8_t **out, size_t *len)
+{
+    if (index >= published(log)) return AUTHD_E_NOT_FOUND;
+    struct one_entry e = {0};
+    authd_err rc = log->storage->ops->log_entries(log->storage, log->id, index, 1, copy_entry, &e);
+    if (rc) return rc;
+    if (!e.copy) return AUTHD_E_NOMEM;
+    *out = e.copy;
+    *len = e.len;
+    return AUTHD_OK;
+}
+
+authd_err authd_log_each(struct authd_log *log,
+                         int (*fn)(void *arg, uint64_t index, const uint8_t *entry, size_t len), void *arg)
+{
+    uint64_t size;
+    authd_err rc = log->storage->ops->log_size(log->storage, log->id, &size);
+    return rc ? rc : log->storage->ops->log_entries(log->storage, log->id, 0, size, fn, arg);
+}
+
+typedef certlib_err (*prover)(uint64_t a, uint64_t b, certlib_tlog_reader read, void *arg,
+                              certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF], size_t *n);
+
+static authd_err prove(struct authd_log *log, prover fn, uint64_t a, uint64_t size,
+                       certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF], size_t *n)
+{
+    if (size > published(log)) return AUTHD_E_NOT_FOUND;
+    certlib_err e = fn(a, size, read_hash, log, proof, n);
+    if (e == CERTLIB_E_TLOG_INDEX) return AUTHD_E_NOT_FOUND;
+    return e ? AUTHD_E_IO : AUTHD_OK;
+}
+
+authd_err authd_log_inclusion(struct authd_log *log, uint64_t index, uint64_t size,
+                              certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF], size_t *n)
+{
+    return prove(log, certlib_tlog_inclusion_proof, index, size, proof, n);
+}
+
+authd_err authd_log_consistency(struct authd_log *log, uint64_t old_size, uint64_t size,
+                                certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF], size_t *n)
+{
+    return prove(log, certlib_tlog_consistency_proof, old_size, size, proof, n);
+}
+
+authd_err authd_log_receipt(struct authd_log *log, uint64_t index, char **out, size_t *len)
+{
+    char cp[AUTHD_CHECKPOINT_MAX];
+    uint64_t size;
+    size_t cp_len = authd_log_checkpoint(log, cp, &size);
+    if (index >= size) return AUTHD_E_NOT_FOUND;
+    uint8_t *entry;
+    size_t entry_len;
+    authd_err rc = authd_log_entry(log, index, &entry, &entry_len);
+    if (rc) return rc;
+    certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF];
+    size_t n;
+    if ((rc = authd_log_inclusion(log, index, size, proof, &n)) == AUTHD_OK) {
+        size_t cap = 4096 + cp_len + entry_len * 2;
+        *out = malloc(cap);
+        if (!*out || certlib_tlog_proof_format(index, (const certlib_tlog_hash *)proof, n, entry, entry_len,
+                                               cp, cp_len, *out, cap, len) != CERTLIB_OK) {
+            free(*out);
+            rc = AUTHD_E_INTERNAL;
+        }
+    }
+    free(entry);
+    return rc;
+}
