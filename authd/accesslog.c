@@ -21,7 +21,7 @@ struct authd_accesslog {
 
 void authd_accesslog_set_metrics(struct authd_accesslog *log, struct authd_metrics *metrics)
 {
-    log->metrics = metrics;
+    if (log) log->metrics = metrics;
 }
 
 struct logger {

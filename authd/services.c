@@ -66,7 +66,7 @@ static authd_err open_store(struct authd_server *s, char *err, size_t err_cap)
     if (rc) return rc;
     const struct authd_lmdb_options lmdb = {
         .dir = c->data_dir, .map_bytes = c->lmdb_map_bytes, .keys = s->keys};
-    if ((rc = authd_storage_open_lmdb(&lmdb, &s->storage, err, err_cap))) return rc;
+    if (!s->storage && (rc = authd_storage_open_lmdb(&lmdb, &s->storage, err, err_cap))) return rc;
     if ((rc = authd_log_open(s->storage, AUTHD_LOG_SIGNATURES, c->sig_log.origin, c->sig_log.key,
                              &s->logs[AUTHD_LOG_SIGNATURES], err, err_cap)))
         return rc;

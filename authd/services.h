@@ -9,7 +9,9 @@
 #include "server.h"
 
 /* Fills `server` from its configuration. AUTHD_OK, or the failure with a message in err:
- * AUTHD_E_CONFIG for the configuration (policies, keys, trust bundle), others for the store. */
+ * AUTHD_E_CONFIG for the configuration (policies, keys, trust bundle), others for the store. A storage
+ * the caller set in server->storage beforehand is used instead of the configured one (and closed by
+ * authd_services_stop): tests put a backend they observe there. */
 authd_err authd_services_start(struct authd_server *server, char *err, size_t err_cap);
 
 /* Stops the writer (after the workers: it finishes queued writes) and frees everything. */

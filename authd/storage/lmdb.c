@@ -465,8 +465,15 @@ static int put_schema(struct lmdb_storage *st, MDB_txn *txn, uint32_t version)
  * associated data changes) and stored as index || record, in batches small enough for LMDB's dirty-page
  * limit, the schema version moving to 3 last. An interrupted upgrade resumes: a schema 2 value starts
  * with its version byte 2, a schema 3 value with the top byte of a log index (0, or 0xff for none). */
-static int upgrade_batch(struct lmdb_storage *st, const struct authd_record_keys *keys, size_t *done,
-                         bool *finished)
+struct upgrade_progress {
+    size_t done;
+    bool finished;
+    char after[CERTLIB_LICENCE_ID_MAX]; /* the last id re-sealed: the next batch starts past it */
+    size_t after_len;
+};
+
+static int upgrade_batch(struct lmdb_storage *st, const struct authd_record_keys *keys,
+                         struct upgrade_progress *p)
 {
     MDB_txn *txn;
     MDB_cursor *cur;
@@ -479,14 +486,14 @@ static int upgrade_batch(struct lmdb_storage *st, const struct authd_record_keys
     /* The batch's ids first (the cursor's pages move under writes), then the rewrites. */
     char(*ids)[CERTLIB_LICENCE_ID_MAX] = malloc(UPGRADE_BATCH * sizeof(*ids));
     size_t n = 0, *lens = malloc(UPGRADE_BATCH * sizeof(*lens));
-    MDB_val k, v;
-    *finished = true;
-    for (rc = ids && lens ? mdb_cursor_get(cur, &k, &v, MDB_FIRST) : ENOMEM; rc == MDB_SUCCESS;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    MDB_val k = {p->after_len, p->after}, v;
+    p->finished = true;
+    rc = !ids || !lens ? ENOMEM : mdb_cursor_get(cur, &k, &v, p->after_len ? MDB_SET_RANGE : MDB_FIRST);
+    for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (v.mv_size == 0 || ((const uint8_t *)v.mv_data)[0] != 2 || k.mv_size >= CERTLIB_LICENCE_ID_MAX)
             continue;
         if (n == UPGRADE_BATCH) {
-            *finished = false;
+            p->finished = false;
             break;
         }
         memcpy(ids[n], k.mv_data, k.mv_size);
@@ -512,31 +519,34 @@ static int upgrade_batch(struct lmdb_storage *st, const struct authd_record_keys
         }
         free(sealed);
     }
+    if (rc == MDB_SUCCESS && n) {
+        memcpy(p->after, ids[n - 1], lens[n - 1]);
+        p->after_len = lens[n - 1];
+    }
     free(ids);
     free(lens);
-    if (rc == MDB_SUCCESS && *finished) rc = put_schema(st, txn, AUTHD_SCHEMA_VERSION);
+    if (rc == MDB_SUCCESS && p->finished) rc = put_schema(st, txn, AUTHD_SCHEMA_VERSION);
     if (rc != MDB_SUCCESS) {
         mdb_txn_abort(txn);
         return rc;
     }
-    *done += n;
+    p->done += n;
     return mdb_txn_commit(txn);
 }
 
 static int upgrade_from_2(struct lmdb_storage *st, const struct authd_record_keys *keys)
 {
-    size_t done = 0;
-    bool finished = false;
+    struct upgrade_progress p = {0};
     fprintf(stderr,
             "authd: upgrading the store from schema version 2 to %u (records sealed with a MAC over "
             "their header)\n",
             AUTHD_SCHEMA_VERSION);
-    while (!finished) {
-        int rc = upgrade_batch(st, keys, &done, &finished);
+    while (!p.finished) {
+        int rc = upgrade_batch(st, keys, &p);
         if (rc != MDB_SUCCESS) return rc;
-        if (!finished) fprintf(stderr, "authd: upgraded %zu records\n", done);
+        if (!p.finished) fprintf(stderr, "authd: upgraded %zu records\n", p.done);
     }
-    fprintf(stderr, "authd: store upgraded: %zu records\n", done);
+    fprintf(stderr, "authd: store upgraded: %zu records\n", p.done);
     return MDB_SUCCESS;
 }
 

@@ -4,7 +4,7 @@
  * hash). They never see a key, an identity number or a name: sealing, opening and formatting happen in
  * the callers.
  *
- * THE CONTRACT every backend keeps (tests/unit/storage/storage_contract.c checks it on each):
+ * THE CONTRACT every backend keeps (tests/unit/authd/storage/storage_contract_test.c checks it on each):
  *
  *  1. apply() is atomic: all its writes take effect, or none does (then every write's result is an
  *     error and apply() returns it). A write that is refused on its own (an id stored already, a record
@@ -19,8 +19,9 @@
  *     complete subtree's root is stored at (level, index), so tiles and proofs need O(log n) reads.
  *  5. Readers never block on writers and see only committed data. get()/holder_ids()/each_record()
  *     may run on any thread at any time, concurrently with apply(); a reader sees a write's record, its
- *     index entry and its log entry all or none of them. log_hashes()/log_entries() below log_size()
- *     return data that never changes.
+ *     index entry and its log entry all or none of them. log_size() says what is durable: it never leads
+ *     the data (a record whose entry is below it is readable) and may trail a commit until apply() has
+ *     returned. log_hashes()/log_entries() below log_size() return data that never changes.
  *  6. update callbacks run inside the transaction, on the record as the transaction sees it, so two
  *     concurrent updates of one record are serialized and each sees the other's outcome.
  *

@@ -42,7 +42,6 @@ CERTLIB_API void certlib_tlog_node_hash(const certlib_tlog_hash left, const cert
  */
 typedef certlib_err (*certlib_tlog_reader)(void *arg, unsigned level, uint64_t index, certlib_tlog_hash out);
 
-/** The root of the first `size` leaves; SHA-256("") for size 0. Reads at most 64 stored hashes. */
 /** A hash a log stores: the root of the complete subtree of 2^level leaves at `index` of its level
  *  (leaves are level 0). */
 typedef struct certlib_tlog_stored_hash {
@@ -65,6 +64,7 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_tlog_stored_hashes(uint64_t in
                                                                      certlib_tlog_stored_hash *out,
                                                                      size_t *n);
 
+/** The root of the first `size` leaves; SHA-256("") for size 0. Reads at most 64 stored hashes. */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_tlog_root(uint64_t size, certlib_tlog_reader read,
                                                             void *arg, certlib_tlog_hash out);
 

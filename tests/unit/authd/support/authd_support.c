@@ -1,0 +1,268 @@
+/* authd's unit-test support (authd_support.h). */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "authd_support.h"
+#include "services.h"
+
+const char *test_repo = ".";
+
+char *scratch_dir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *path = malloc(4096);
+    assert_non_null(path);
+    snprintf(path, 4096, "%s/authd-unit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    assert_non_null(mkdtemp(path));
+    return path;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+void scratch_remove(char *dir)
+{
+    if (!dir) return;
+    nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(dir);
+}
+
+/* ---- the spy backend ---- */
+
+static struct spy_storage *spy_of(struct authd_storage *s)
+{
+    return (struct spy_storage *)s;
+}
+
+static void spy_close(struct authd_storage *s)
+{
+    struct spy_storage *spy = spy_of(s);
+    authd_storage_close(spy->inner);
+    pthread_mutex_destroy(&spy->lock);
+    pthread_cond_destroy(&spy->changed);
+    free(spy);
+}
+
+static uint32_t spy_schema_version(struct authd_storage *s)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->schema_version(in);
+}
+
+static authd_err spy_stats(struct authd_storage *s, struct authd_storage_stats *out)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->stats(in, out);
+}
+
+static authd_err spy_apply(struct authd_storage *s, struct authd_storage_write *w, size_t n)
+{
+    struct spy_storage *spy = spy_of(s);
+    pthread_mutex_lock(&spy->lock);
+    spy->holding = spy->hold;
+    pthread_cond_broadcast(&spy->changed);
+    while (spy->hold)
+        pthread_cond_wait(&spy->changed, &spy->lock);
+    spy->holding = false;
+    if (spy->applies < SPY_MAX_APPLIES) spy->sizes[spy->applies] = n;
+    spy->applies++;
+    authd_err fail = spy->fail_next;
+    spy->fail_next = AUTHD_OK;
+    pthread_cond_broadcast(&spy->changed);
+    pthread_mutex_unlock(&spy->lock);
+    if (fail) {
+        for (size_t i = 0; i < n; i++)
+            w[i].result = fail;
+        return fail;
+    }
+    return authd_storage_apply(spy->inner, w, n);
+}
+
+static authd_err spy_get(struct authd_storage *s, const char *id, size_t id_len, uint8_t **record, size_t *len,
+                         uint64_t *log_index)
+{
+    return authd_storage_get(spy_of(s)->inner, id, id_len, record, len, log_index);
+}
+
+static authd_err spy_holder_ids(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                int (*fn)(void *arg, const char *id, size_t id_len), void *arg)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->holder_ids(in, key, fn, arg);
+}
+
+static authd_err spy_each_record(struct authd_storage *s,
+                                 int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record,
+                                           size_t len, uint64_t log_index),
+                                 void *arg)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->each_record(in, fn, arg);
+}
+
+static authd_err spy_log_size(struct authd_storage *s, enum authd_log_id log, uint64_t *size)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->log_size(in, log, size);
+}
+
+static authd_err spy_log_entries(struct authd_storage *s, enum authd_log_id log, uint64_t start, uint64_t count,
+                                 int (*fn)(void *arg, uint64_t index, const uint8_t *entry, size_t len),
+                                 void *arg)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->log_entries(in, log, start, count, fn, arg);
+}
+
+static authd_err spy_log_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level, uint64_t start,
+                                uint64_t count, certlib_tlog_hash *out)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->log_hashes(in, log, level, start, count, out);
+}
+
+static const struct authd_storage_ops spy_ops = {
+    .name = "spy",
+    .close = spy_close,
+    .schema_version = spy_schema_version,
+    .stats = spy_stats,
+    .apply = spy_apply,
+    .get = spy_get,
+    .holder_ids = spy_holder_ids,
+    .each_record = spy_each_record,
+    .log_size = spy_log_size,
+    .log_entries = spy_log_entries,
+    .log_hashes = spy_log_hashes,
+};
+
+struct spy_storage *spy_wrap(struct authd_storage *inner)
+{
+    struct spy_storage *spy = calloc(1, sizeof(*spy));
+    assert_non_null(spy);
+    spy->base.ops = &spy_ops;
+    spy->inner = inner;
+    pthread_mutex_init(&spy->lock, NULL);
+    pthread_cond_init(&spy->changed, NULL);
+    return spy;
+}
+
+void spy_set_hold(struct spy_storage *spy, bool hold)
+{
+    pthread_mutex_lock(&spy->lock);
+    spy->hold = hold;
+    pthread_cond_broadcast(&spy->changed);
+    pthread_mutex_unlock(&spy->lock);
+}
+
+static struct timespec deadline_in(int seconds)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += seconds;
+    return t;
+}
+
+void spy_wait_holding(struct spy_storage *spy)
+{
+    struct timespec until = deadline_in(30);
+    pthread_mutex_lock(&spy->lock);
+    int rc = 0;
+    while (!spy->holding && rc == 0)
+        rc = pthread_cond_timedwait(&spy->changed, &spy->lock, &until);
+    pthread_mutex_unlock(&spy->lock);
+    if (rc) fail_msg("no apply() arrived within 30 s");
+}
+
+size_t spy_applies(struct spy_storage *spy)
+{
+    pthread_mutex_lock(&spy->lock);
+    size_t n = spy->applies;
+    pthread_mutex_unlock(&spy->lock);
+    return n;
+}
+
+/* ---- LMDB and the services ---- */
+
+struct authd_storage *open_lmdb(const char *dir, size_t map_bytes)
+{
+    struct authd_lmdb_options o = {.dir = dir, .map_bytes = map_bytes ? map_bytes : (size_t)64 << 20};
+    struct authd_storage *s = NULL;
+    char err[512] = "";
+    authd_err rc = authd_storage_open_lmdb(&o, &s, err, sizeof(err));
+    if (rc) fail_msg("LMDB in %s: %s (%s)", dir, err, authd_err_name(rc));
+    return s;
+}
+
+void test_server_start(struct test_server *t, uint32_t list_size)
+{
+    memset(t, 0, sizeof(*t));
+    char path[4096], err[1024] = "";
+    snprintf(path, sizeof(path), "%s/authd/authd.example.yaml", test_repo);
+    if (authd_config_load(&t->config, path, err, sizeof(err)) != 0) fail_msg("%s", err);
+    t->dir = scratch_dir();
+    free(t->config.data_dir);
+    t->config.data_dir = strdup(t->dir);
+    t->config.status_list_size = list_size;
+    t->spy = spy_wrap(open_lmdb(t->dir, 0));
+    t->server.config = &t->config;
+    t->server.storage = &t->spy->base;
+    authd_err rc = authd_services_start(&t->server, err, sizeof(err));
+    if (rc) fail_msg("services: %s (%s)", err, authd_err_name(rc));
+}
+
+void test_server_stop(struct test_server *t)
+{
+    authd_services_stop(&t->server);
+    authd_config_free(&t->config);
+    scratch_remove(t->dir);
+    memset(t, 0, sizeof(*t));
+}
+
+/* ---- waiting for completions ---- */
+
+void waiter_init(struct waiter *w)
+{
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    w->count = 0;
+}
+
+void waiter_signal(struct waiter *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->count++;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void waiter_wait(struct waiter *w, size_t count)
+{
+    struct timespec until = deadline_in(30);
+    pthread_mutex_lock(&w->lock);
+    int rc = 0;
+    while (w->count < count && rc == 0)
+        rc = pthread_cond_timedwait(&w->cond, &w->lock, &until);
+    size_t got = w->count;
+    pthread_mutex_unlock(&w->lock);
+    if (got < count) fail_msg("%zu of %zu completions within 30 s", got, count);
+}
+
+void waiter_destroy(struct waiter *w)
+{
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cond);
+}
