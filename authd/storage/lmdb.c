@@ -470,6 +470,7 @@ struct upgrade_progress {
     bool finished;
     char after[CERTLIB_LICENCE_ID_MAX]; /* the last id re-sealed: the next batch starts past it */
     size_t after_len;
+    bool unreadable; /* a record would not open under the data key */
 };
 
 static int upgrade_batch(struct lmdb_storage *st, const struct authd_record_keys *keys,
@@ -509,6 +510,7 @@ static int upgrade_batch(struct lmdb_storage *st, const struct authd_record_keys
         if ((rc = mdb_get(txn, st->licences, &key, &val)) != MDB_SUCCESS) break;
         if (authd_record_upgrade_v2(keys, ids[i], lens[i], val.mv_data, val.mv_size, &sealed, &sealed_len,
                                     &log_index) != AUTHD_OK) {
+            p->unreadable = true;
             rc = MDB_CORRUPTED;
             break;
         }
@@ -534,7 +536,8 @@ static int upgrade_batch(struct lmdb_storage *st, const struct authd_record_keys
     return mdb_txn_commit(txn);
 }
 
-static int upgrade_from_2(struct lmdb_storage *st, const struct authd_record_keys *keys)
+static authd_err upgrade_from_2(struct lmdb_storage *st, const struct authd_record_keys *keys, const char *dir,
+                                char *err, size_t err_cap)
 {
     struct upgrade_progress p = {0};
     fprintf(stderr,
@@ -543,11 +546,22 @@ static int upgrade_from_2(struct lmdb_storage *st, const struct authd_record_key
             AUTHD_SCHEMA_VERSION);
     while (!p.finished) {
         int rc = upgrade_batch(st, keys, &p);
-        if (rc != MDB_SUCCESS) return rc;
+        if (rc != MDB_SUCCESS) {
+            if (p.unreadable)
+                snprintf(err, err_cap,
+                         "data directory %s: upgrading from schema version 2: a record does not open under "
+                         "this data key (another key, or altered); nothing after the %zu records upgraded "
+                         "was changed",
+                         dir, p.done);
+            else
+                snprintf(err, err_cap, "data directory %s: upgrading from schema version 2: %s", dir,
+                         mdb_strerror(rc));
+            return p.unreadable ? AUTHD_E_CORRUPT : map(rc) ? map(rc) : AUTHD_E_IO;
+        }
         if (!p.finished) fprintf(stderr, "authd: upgraded %zu records\n", p.done);
     }
     fprintf(stderr, "authd: store upgraded: %zu records\n", p.done);
-    return MDB_SUCCESS;
+    return AUTHD_OK;
 }
 
 static int open_dbs(struct lmdb_storage *st, MDB_txn *txn)
@@ -619,8 +633,13 @@ authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct aut
         lmdb_close(&st->base);
         return AUTHD_E_SCHEMA;
     }
-    if (!rc && version == 2)
-        step = "upgrading the store from schema version 2", rc = upgrade_from_2(st, o->keys);
+    if (!rc && version == 2) {
+        authd_err upgraded = upgrade_from_2(st, o->keys, o->dir, err, err_cap);
+        if (upgraded) {
+            lmdb_close(&st->base);
+            return upgraded;
+        }
+    }
     if (rc) {
         snprintf(err, err_cap, "data directory %s: %s: %s", o->dir, step,
                  mdb_strerror(rc)); /* errno values too */

@@ -13,7 +13,10 @@
 
 #include <cmocka.h>
 
+#include <sodium.h>
+
 #include "authd_support.h"
+#include "record.h"
 #include "services.h"
 
 const char *test_repo = ".";
@@ -265,4 +268,56 @@ void waiter_destroy(struct waiter *w)
 {
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->cond);
+}
+
+/* ---- records ---- */
+
+struct authd_record_keys *demo_record_keys(void)
+{
+    char path[4096], err[512] = "";
+    snprintf(path, sizeof(path), "%s/keys-example/data.key", test_repo);
+    struct authd_record_keys *keys = NULL;
+    if (authd_record_keys_load(path, &keys, err, sizeof(err)) != AUTHD_OK) fail_msg("%s", err);
+    return keys;
+}
+
+static void put_be(uint8_t *out, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        out[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+}
+
+uint8_t *seal_v2_record(const char *data_key_file, const char *id, const struct authd_licence_meta *m,
+                        uint64_t log_index, const uint8_t *licence, size_t licence_len, size_t *len)
+{
+    enum { HEADER = 65, NONCE = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES };
+    FILE *f = fopen(data_key_file, "r");
+    assert_non_null(f);
+    char hex[65] = {0};
+    assert_int_equal(fread(hex, 1, 64, f), 64);
+    fclose(f);
+    uint8_t master[32], key[32];
+    assert_int_equal(sodium_hex2bin(master, 32, hex, 64, NULL, NULL, NULL), 0);
+    assert_int_equal(crypto_kdf_derive_from_key(key, 32, 1, "authdenc", master), 0);
+    *len = HEADER + NONCE + licence_len + crypto_aead_xchacha20poly1305_ietf_ABYTES;
+    uint8_t *r = calloc(1, *len);
+    assert_non_null(r);
+    r[0] = 2;
+    r[1] = m->status;
+    put_be(r + 2, m->list_no, 4);
+    put_be(r + 6, m->status_idx, 4);
+    put_be(r + 10, (uint64_t)m->issued_at, 8);
+    memcpy(r + 18, m->type_code, strlen(m->type_code));
+    memcpy(r + 39, m->issuer_code, strlen(m->issuer_code));
+    put_be(r + 57, log_index, 8);
+    randombytes_buf(r + HEADER, NONCE);
+    uint8_t ad[256];
+    size_t id_len = strlen(id);
+    memcpy(ad, id, id_len);
+    memcpy(ad + id_len, r + 2, HEADER - 2);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(r + HEADER + NONCE, NULL, licence, licence_len, ad,
+                                               id_len + HEADER - 2, NULL, r + HEADER, key);
+    sodium_memzero(master, sizeof(master));
+    sodium_memzero(key, sizeof(key));
+    return r;
 }

@@ -66,3 +66,14 @@ void waiter_wait(struct waiter *w, size_t count);
 void waiter_destroy(struct waiter *w);
 
 #endif
+
+/* The data key of keys-example/ (the demo data key) as record keys. */
+struct authd_record_keys;
+struct authd_record_keys *demo_record_keys(void);
+
+/* A record as store schema 2 sealed it, from its documented layout (the upgrade's input): version 2,
+ * the header of licence_meta.h, the signature-log index (8 bytes), the nonce, the ciphertext, with the
+ * id and header bytes [2, 65) as associated data, under the data key's "authdenc" subkey. malloc'd. */
+struct authd_licence_meta;
+uint8_t *seal_v2_record(const char *data_key_file, const char *id, const struct authd_licence_meta *meta,
+                        uint64_t log_index, const uint8_t *licence, size_t licence_len, size_t *len);
