@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,39 +335,6 @@ static void test_logs_are_separate_sequences(void **state)
 
 /* ---- clause 4: stored hashes ---- */
 
-/* The root of leaves [start, start + n) of `leaves`, the RFC 6962 way (n a power of two here). */
-static void subtree(const certlib_tlog_hash *leaves, uint64_t start, uint64_t n, certlib_tlog_hash out)
-{
-    if (n == 1) {
-        memcpy(out, leaves[start], CERTLIB_TLOG_HASH_LEN);
-        return;
-    }
-    certlib_tlog_hash l, r;
-    subtree(leaves, start, n / 2, l);
-    subtree(leaves, start + n / 2, n / 2, r);
-    certlib_tlog_node_hash(l, r, out);
-}
-
-/* RFC 6962 MTH over any number of leaves. */
-static void mth(const certlib_tlog_hash *leaves, uint64_t n, certlib_tlog_hash out)
-{
-    if (n == 0) {
-        SHA256((const unsigned char *)"", 0, out);
-        return;
-    }
-    if (n == 1) {
-        memcpy(out, leaves[0], CERTLIB_TLOG_HASH_LEN);
-        return;
-    }
-    uint64_t k = 1;
-    while (k * 2 < n)
-        k *= 2;
-    certlib_tlog_hash l, r;
-    mth(leaves, k, l);
-    mth(leaves + k, n - k, r);
-    certlib_tlog_node_hash(l, r, out);
-}
-
 struct storage_reader {
     struct authd_storage *s;
     enum authd_log_id log;
@@ -391,7 +357,7 @@ static void check_hashes(struct authd_storage *s, enum authd_log_id log, const c
         assert_int_equal(s->ops->log_hashes(s, log, level, 0, complete, got), AUTHD_OK);
         for (uint64_t i = 0; i < complete; i++) {
             certlib_tlog_hash want;
-            subtree(leaves, i << level, (uint64_t)1 << level, want);
+            tree_hash(leaves + (i << level), (uint64_t)1 << level, want);
             assert_memory_equal(got[i], want, CERTLIB_TLOG_HASH_LEN);
         }
         free(got);
@@ -399,7 +365,7 @@ static void check_hashes(struct authd_storage *s, enum authd_log_id log, const c
         assert_int_equal(s->ops->log_hashes(s, log, level, complete, 1, &h), AUTHD_E_NOT_FOUND);
     }
     certlib_tlog_hash want, got;
-    mth(leaves, size, want);
+    tree_hash(leaves, size, want);
     struct storage_reader r = {s, log};
     assert_int_equal(certlib_tlog_root(size, read_hash, &r, got), CERTLIB_OK);
     assert_memory_equal(got, want, CERTLIB_TLOG_HASH_LEN);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include "authd_support.h"
@@ -198,6 +199,13 @@ size_t spy_applies(struct spy_storage *spy)
     return n;
 }
 
+void spy_fail_next(struct spy_storage *spy, authd_err err)
+{
+    pthread_mutex_lock(&spy->lock);
+    spy->fail_next = err;
+    pthread_mutex_unlock(&spy->lock);
+}
+
 /* ---- LMDB and the services ---- */
 
 struct authd_storage *open_lmdb(const char *dir, size_t map_bytes)
@@ -264,6 +272,14 @@ void waiter_wait(struct waiter *w, size_t count)
     if (got < count) fail_msg("%zu of %zu completions within 30 s", got, count);
 }
 
+size_t waiter_count(struct waiter *w)
+{
+    pthread_mutex_lock(&w->lock);
+    size_t n = w->count;
+    pthread_mutex_unlock(&w->lock);
+    return n;
+}
+
 void waiter_destroy(struct waiter *w)
 {
     pthread_mutex_destroy(&w->lock);
@@ -320,4 +336,23 @@ uint8_t *seal_v2_record(const char *data_key_file, const char *id, const struct 
     sodium_memzero(master, sizeof(master));
     sodium_memzero(key, sizeof(key));
     return r;
+}
+
+void tree_hash(const certlib_tlog_hash *leaves, uint64_t n, certlib_tlog_hash out)
+{
+    if (n == 0) {
+        SHA256((const unsigned char *)"", 0, out);
+        return;
+    }
+    if (n == 1) {
+        memcpy(out, leaves[0], CERTLIB_TLOG_HASH_LEN);
+        return;
+    }
+    uint64_t k = 1; /* the largest power of two below n */
+    while (k * 2 < n)
+        k *= 2;
+    certlib_tlog_hash l, r;
+    tree_hash(leaves, k, l);
+    tree_hash(leaves + k, n - k, r);
+    certlib_tlog_node_hash(l, r, out);
 }

@@ -38,6 +38,8 @@ void spy_set_hold(struct spy_storage *spy, bool hold);
 /* Waits until an apply() is held. */
 void spy_wait_holding(struct spy_storage *spy);
 size_t spy_applies(struct spy_storage *spy);
+/* The next apply() fails with `err`, changing nothing. */
+void spy_fail_next(struct spy_storage *spy, authd_err err);
 
 /* An LMDB store in `dir` (map of `map_bytes`; 0 for 64 MiB), asserting that it opens. */
 struct authd_storage *open_lmdb(const char *dir, size_t map_bytes);
@@ -63,9 +65,15 @@ void waiter_init(struct waiter *w);
 void waiter_signal(struct waiter *w);
 /* Waits until `count` signals have arrived (fails the test after 30 s). */
 void waiter_wait(struct waiter *w, size_t count);
+size_t waiter_count(struct waiter *w);
 void waiter_destroy(struct waiter *w);
 
 #endif
+
+/* RFC 6962's Merkle tree hash of `n` leaf hashes, computed the slow, obvious way (SHA-256 of nothing
+ * for none): what a log's stored hashes, roots and proofs are checked against. */
+#include "certlib/tlog.h"
+void tree_hash(const certlib_tlog_hash *leaves, uint64_t n, certlib_tlog_hash out);
 
 /* The data key of keys-example/ (the demo data key) as record keys. */
 struct authd_record_keys;

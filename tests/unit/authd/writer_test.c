@@ -1,0 +1,240 @@
+/* authd writer.h: group commit over a watched LMDB store. Completions after the commit and after the
+ * logs' checkpoints cover it; batches that grow while a commit is in progress; max_batch; the commit
+ * delay under load and none when idle; a failed batch reported to every job; drain and stop. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "authd_support.h"
+#include "tlog.h"
+#include "writer.h"
+
+struct job {
+    struct authd_write_job job;
+    char entry[32];
+    struct fixture *f;
+    authd_err result;
+    uint64_t log_index;
+    uint64_t checkpoint_size; /* the published checkpoint's, when the completion ran */
+};
+
+struct fixture {
+    char *dir;
+    struct spy_storage *spy;
+    struct authd_log *log;
+    struct authd_writer *w;
+    struct waiter done;
+    struct job jobs[64];
+    size_t n_jobs;
+};
+
+static void job_done(struct authd_write_job *j)
+{
+    struct job *job = AUTHD_JOB_OWNER(struct job, job, j);
+    job->result = j->w.result;
+    job->log_index = j->w.log_index;
+    char cp[AUTHD_CHECKPOINT_MAX];
+    authd_log_checkpoint(job->f->log, cp, &job->checkpoint_size);
+    waiter_signal(&job->f->done);
+}
+
+static struct fixture *start(size_t max_batch, size_t delay_us, size_t fill)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    f->dir = scratch_dir();
+    f->spy = spy_wrap(open_lmdb(f->dir, 0));
+    char key[4096], err[512];
+    snprintf(key, sizeof(key), "%s/keys-example/log/access.key", test_repo);
+    assert_int_equal(authd_log_open(&f->spy->base, AUTHD_LOG_ACCESS, "test.example/log", key, &f->log, err,
+                                    sizeof(err)),
+                     AUTHD_OK);
+    struct authd_log *logs[AUTHD_LOG_COUNT] = {NULL, f->log};
+    f->w = authd_writer_start(&f->spy->base, logs, max_batch, delay_us, fill, NULL);
+    assert_non_null(f->w);
+    waiter_init(&f->done);
+    return f;
+}
+
+static void submit(struct fixture *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct job *j = &f->jobs[f->n_jobs];
+        snprintf(j->entry, sizeof(j->entry), "entry %zu", f->n_jobs);
+        j->f = f;
+        j->job.w = (struct authd_storage_write){.op = AUTHD_STORE_APPEND,
+                                                .log = AUTHD_LOG_ACCESS,
+                                                .entry = (const uint8_t *)j->entry,
+                                                .entry_len = strlen(j->entry)};
+        j->job.done = job_done;
+        f->n_jobs++;
+        authd_writer_submit(f->w, &j->job);
+    }
+}
+
+static void finish(struct fixture *f)
+{
+    authd_writer_stop(f->w);
+    authd_log_close(f->log);
+    authd_storage_close(&f->spy->base);
+    waiter_destroy(&f->done);
+    scratch_remove(f->dir);
+    free(f);
+}
+
+static void assert_batches(struct fixture *f, const size_t *sizes, size_t n)
+{
+    assert_int_equal(spy_applies(f->spy), n);
+    for (size_t i = 0; i < n; i++)
+        if (f->spy->sizes[i] != sizes[i]) fail_msg("batch %zu held %zu writes, not %zu", i, f->spy->sizes[i], sizes[i]);
+}
+
+static void test_completions_after_commit_and_checkpoint(void **state)
+{
+    (void)state;
+    struct fixture *f = start(1024, 0, 32);
+    submit(f, 10);
+    waiter_wait(&f->done, 10);
+    bool seen[10] = {false};
+    for (size_t i = 0; i < 10; i++) {
+        struct job *j = &f->jobs[i];
+        assert_int_equal(j->result, AUTHD_OK);
+        assert_true(j->log_index < 10 && !seen[j->log_index]);
+        seen[j->log_index] = true;
+        /* the checkpoint published before the completion covers the entry */
+        assert_true(j->checkpoint_size > j->log_index);
+    }
+    /* in submission order */
+    for (size_t i = 1; i < 10; i++)
+        assert_true(f->jobs[i].log_index > f->jobs[i - 1].log_index);
+    finish(f);
+}
+
+static void test_batches_grow_during_a_commit(void **state)
+{
+    (void)state;
+    struct fixture *f = start(1024, 0, 32);
+    spy_set_hold(f->spy, true);
+    submit(f, 1);
+    spy_wait_holding(f->spy); /* the first commit is in progress */
+    submit(f, 20);
+    spy_set_hold(f->spy, false);
+    waiter_wait(&f->done, 21);
+    static const size_t want[] = {1, 20};
+    assert_batches(f, want, 2);
+    finish(f);
+}
+
+static void test_max_batch(void **state)
+{
+    (void)state;
+    struct fixture *f = start(8, 0, 32);
+    spy_set_hold(f->spy, true);
+    submit(f, 1);
+    spy_wait_holding(f->spy);
+    submit(f, 20);
+    spy_set_hold(f->spy, false);
+    waiter_wait(&f->done, 21);
+    static const size_t want[] = {1, 8, 8, 4};
+    assert_batches(f, want, 4);
+    finish(f);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Under load (work waiting when a commit ends) a small batch waits for `fill` writes, up to the delay;
+ * an idle writer commits at once. The delay is 5 s, so neither outcome is a matter of timing luck. */
+static void test_commit_delay(void **state)
+{
+    (void)state;
+    struct fixture *f = start(1024, 5000000, 5);
+    spy_set_hold(f->spy, true);
+    submit(f, 1);
+    spy_wait_holding(f->spy);
+    submit(f, 2); /* waiting when the commit ends: load */
+    spy_set_hold(f->spy, false);
+    waiter_wait(&f->done, 1);
+    usleep(300000); /* without the delay these two would be committed by now */
+    assert_int_equal(spy_applies(f->spy), 1);
+    submit(f, 3); /* fill reached: committed without waiting out the delay */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    waiter_wait(&f->done, 6);
+    assert_true(seconds_since(&t0) < 2.5);
+    static const size_t want[] = {1, 5};
+    assert_batches(f, want, 2);
+    /* idle: one write, committed at once */
+    usleep(50000);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    submit(f, 1);
+    waiter_wait(&f->done, 7);
+    assert_true(seconds_since(&t0) < 2.5);
+    finish(f);
+}
+
+static void test_failed_batch(void **state)
+{
+    (void)state;
+    struct fixture *f = start(1024, 0, 32);
+    submit(f, 1);
+    waiter_wait(&f->done, 1);
+    uint64_t before = f->jobs[0].checkpoint_size;
+    spy_set_hold(f->spy, true);
+    submit(f, 1);
+    spy_wait_holding(f->spy);
+    spy_fail_next(f->spy, AUTHD_E_IO); /* the held batch fails when it goes on */
+    submit(f, 3);
+    spy_set_hold(f->spy, false);
+    waiter_wait(&f->done, 5);
+    assert_int_equal(f->jobs[1].result, AUTHD_E_IO);
+    for (size_t i = 2; i < 5; i++)
+        assert_int_equal(f->jobs[i].result, AUTHD_OK);
+    /* the checkpoint covers what was stored, nothing more */
+    uint64_t size;
+    char cp[AUTHD_CHECKPOINT_MAX];
+    authd_log_checkpoint(f->log, cp, &size);
+    assert_int_equal(size, before + 3);
+    assert_int_equal(f->jobs[2].log_index, before); /* the failed write took no index */
+    finish(f);
+}
+
+static void test_drain_and_stop(void **state)
+{
+    (void)state;
+    struct fixture *f = start(4, 0, 32);
+    submit(f, 30);
+    authd_writer_drain(f->w);
+    assert_int_equal(waiter_count(&f->done), 30); /* every completion has run */
+    submit(f, 30);
+    authd_writer_stop(f->w); /* writes what is queued, then stops */
+    f->w = NULL;
+    assert_int_equal(waiter_count(&f->done), 60);
+    for (size_t i = 0; i < 60; i++)
+        assert_int_equal(f->jobs[i].result, AUTHD_OK);
+    finish(f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) test_repo = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_completions_after_commit_and_checkpoint),
+        cmocka_unit_test(test_batches_grow_during_a_commit),
+        cmocka_unit_test(test_max_batch),
+        cmocka_unit_test(test_commit_delay),
+        cmocka_unit_test(test_failed_batch),
+        cmocka_unit_test(test_drain_and_stop),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
