@@ -34,7 +34,7 @@ struct authd_licence_type {
 
 struct authd_matter_need {
     const struct authd_licence_type *type;
-    char **elements; /* metadata or type-specific element names; licence_id is added when missing */
+    char **elements; /* metadata or type-specific element names (licence_view.c shows licence_id too) */
     size_t n_elements;
 };
 
