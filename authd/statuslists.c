@@ -85,6 +85,11 @@ void authd_statuslists_free(struct authd_statuslists *s)
         pthread_mutex_unlock(&s->lock);
         pthread_join(s->thread, NULL);
     }
+    while (s->waiting) { /* registered, never started (no rebuild): nothing will call them back */
+        struct waiter *w = s->waiting;
+        s->waiting = w->next;
+        free(w);
+    }
     for (size_t i = 0; i < s->n_lists; i++) {
         free(s->lists[i].used);
         certlib_status_list_free(s->lists[i].bits);
