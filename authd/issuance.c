@@ -89,11 +89,18 @@ enum authd_issue_refusal authd_issue_type(const struct authd_server *s, const st
     return AUTHD_ISSUE_ACCEPTED;
 }
 
-/* Gives back what an issuance that will never be stored holds: its index, its licence and record. */
-static void abandon(struct authd_issuance *iss)
+/* The one release path: an issuance that will never be stored gives its status-list index back,
+ * whether it failed before the writer (abandon) or in it (stored). */
+static void release_index(struct authd_issuance *iss)
 {
     authd_statuslists_release(iss->server->statuslists, iss->meta.issuer_code, iss->meta.list_no,
                               iss->meta.status_idx);
+}
+
+/* Before submission: the index, the licence and the record all go. */
+static void abandon(struct authd_issuance *iss)
+{
+    release_index(iss);
     authd_issuance_clear(iss);
 }
 
@@ -108,8 +115,7 @@ static void stored(struct authd_write_job *job)
     if (iss->result == AUTHD_OK)
         authd_metrics_count(iss->server->metrics, AUTHD_M_ISSUED);
     else
-        authd_statuslists_release(iss->server->statuslists, iss->meta.issuer_code, iss->meta.list_no,
-                                  iss->meta.status_idx);
+        release_index(iss);
     iss->done(iss);
 }
 

@@ -15,8 +15,9 @@
 #include "router.h"
 #include "utf8_check.h"
 
-#define MAX_HOLDER_LICENCES 256 /* a lookup names at most this many licences (the access-log entry's room)   \
-                                 */
+#define MAX_HOLDER_LICENCES                                                                                  \
+    256 /* a lookup names at most this many licences (the access-log entry's room)                           \
+         */
 
 void authd_route_lookup(struct authd_request *r)
 {

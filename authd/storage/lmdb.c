@@ -536,8 +536,8 @@ static int upgrade_batch(struct lmdb_storage *st, const struct authd_record_keys
     return mdb_txn_commit(txn);
 }
 
-static authd_err upgrade_from_2(struct lmdb_storage *st, const struct authd_record_keys *keys, const char *dir,
-                                char *err, size_t err_cap)
+static authd_err upgrade_from_2(struct lmdb_storage *st, const struct authd_record_keys *keys,
+                                const char *dir, char *err, size_t err_cap)
 {
     struct upgrade_progress p = {0};
     fprintf(stderr,

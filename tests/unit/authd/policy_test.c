@@ -127,11 +127,11 @@ static const struct broken BROKEN[] = {
      "is not a GB/T 36904 type code", NULL},
     {"licence-types.yaml", "type: int, required: true}", "type: float, required: true}",
      "elements.type: expected text, int, bool or date", "type: float"},
-    {"licence-types.yaml", "{name: entity_type,", "{name: holder_name,", "'holder_name' is a metadata element",
-     "{name: holder_name,"},
+    {"licence-types.yaml", "{name: entity_type,", "{name: holder_name,",
+     "'holder_name' is a metadata element", "{name: holder_name,"},
     {"licence-types.yaml", "holder: org", "holder: robot", "holder: expected person or org", NULL},
-    {"licence-types.yaml", "code: 11100000000013338W002", "code: 11100000000013338W001", "code 11100000000013338W001 twice",
-     "code: 11100000000013338W001\n    name: 结婚证"},
+    {"licence-types.yaml", "code: 11100000000013338W002", "code: 11100000000013338W001",
+     "code 11100000000013338W001 twice", "code: 11100000000013338W001\n    name: 结婚证"},
     {"matters.yaml", "household_number, relationship, address]", "household_number, relationship, shoe_size]",
      "has no element 'shoe_size'", NULL},
     {"matters.yaml", "- type: 11100000000013338W003", "- type: 11100000000013338W099",
@@ -145,8 +145,8 @@ static const struct broken BROKEN[] = {
     {"clients.yaml", "token_sha256: 8995b152d3acb67b7fef170cf3873bd226efe165f6657e9a317b78dbf0c2d87e",
      "token_sha256: c80f40353a9238b357adfb7a506c787570beb53bbe89d5f52a6681313e90e73d",
      "issuer-mz shares a credential with issuer-scjg", "id: issuer-mz"},
-    {"clients.yaml", "token_sha256: 8995b152", "token_sha256: 8995b15", "token_sha256: expected 64 hexadecimal digits",
-     NULL},
+    {"clients.yaml", "token_sha256: 8995b152", "token_sha256: 8995b15",
+     "token_sha256: expected 64 hexadecimal digits", NULL},
     {"clients.yaml", "id: issuer-mz", "id: Issuer MZ", "id: 1 to 64 of a-z, 0-9", NULL},
     {"clients.yaml", "clients:", "clients: [", "clients.yaml:", NULL}, /* not YAML at all */
 };
@@ -196,7 +196,8 @@ static void test_broken_policies(void **state)
         char *dir = broken_policies(b);
         struct authd_policy p;
         char err[1024] = "";
-        if (authd_policy_load(&p, dir, err, sizeof(err)) == 0) fail_msg("case %zu (%s) was accepted", i, b->message);
+        if (authd_policy_load(&p, dir, err, sizeof(err)) == 0)
+            fail_msg("case %zu (%s) was accepted", i, b->message);
         if (!strstr(err, b->message)) fail_msg("case %zu: expected '%s' in: %s", i, b->message, err);
         /* "<dir>/<file>:<line>: message", the line the change is on */
         char path[4200], *text;

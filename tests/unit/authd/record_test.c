@@ -19,7 +19,8 @@ static const uint8_t LICENCE[] = "a licence's CBOR would be here";
 
 static struct authd_licence_meta meta_of(uint8_t status)
 {
-    struct authd_licence_meta m = {.status = status, .list_no = 7, .status_idx = 123456, .issued_at = 1795000000};
+    struct authd_licence_meta m = {
+        .status = status, .list_no = 7, .status_idx = 123456, .issued_at = 1795000000};
     snprintf(m.type_code, sizeof(m.type_code), "%s", "113301000024981130001");
     snprintf(m.issuer_code, sizeof(m.issuer_code), "%s", "11330100002498113P");
     return m;
@@ -154,9 +155,9 @@ static void test_status_changes(void **state)
     struct authd_licence_meta m = meta_of(CERTLIB_STATUS_VALUE_VALID), before, got;
     size_t len;
     uint8_t *r = sealed(k, &m, &len), *next = malloc(len), *again = malloc(len);
-    assert_int_equal(authd_record_set_status(k, ID, strlen(ID), r, len, CERTLIB_STATUS_VALUE_SUSPENDED, next,
-                                             &before),
-                     AUTHD_OK);
+    assert_int_equal(
+        authd_record_set_status(k, ID, strlen(ID), r, len, CERTLIB_STATUS_VALUE_SUSPENDED, next, &before),
+        AUTHD_OK);
     assert_int_equal(before.status, CERTLIB_STATUS_VALUE_VALID);
     uint8_t *licence;
     size_t licence_len;
@@ -164,18 +165,18 @@ static void test_status_changes(void **state)
     assert_int_equal(got.status, CERTLIB_STATUS_VALUE_SUSPENDED);
     free(licence);
     /* revoked is final */
-    assert_int_equal(authd_record_set_status(k, ID, strlen(ID), next, len, CERTLIB_STATUS_VALUE_REVOKED, again,
-                                             &before),
-                     AUTHD_OK);
-    assert_int_equal(authd_record_set_status(k, ID, strlen(ID), again, len, CERTLIB_STATUS_VALUE_VALID, next,
-                                             &before),
-                     AUTHD_E_CONFLICT);
+    assert_int_equal(
+        authd_record_set_status(k, ID, strlen(ID), next, len, CERTLIB_STATUS_VALUE_REVOKED, again, &before),
+        AUTHD_OK);
+    assert_int_equal(
+        authd_record_set_status(k, ID, strlen(ID), again, len, CERTLIB_STATUS_VALUE_VALID, next, &before),
+        AUTHD_E_CONFLICT);
     assert_int_equal(before.status, CERTLIB_STATUS_VALUE_REVOKED);
     /* a tampered record is not re-MACed into a valid one */
     again[1] = CERTLIB_STATUS_VALUE_VALID;
-    assert_int_equal(authd_record_set_status(k, ID, strlen(ID), again, len, CERTLIB_STATUS_VALUE_SUSPENDED, next,
-                                             &before),
-                     AUTHD_E_CORRUPT);
+    assert_int_equal(
+        authd_record_set_status(k, ID, strlen(ID), again, len, CERTLIB_STATUS_VALUE_SUSPENDED, next, &before),
+        AUTHD_E_CORRUPT);
     free(r);
     free(next);
     free(again);
@@ -203,10 +204,13 @@ static void test_upgrade_v2(void **state)
     /* a schema 3 record, a v2 record of another id, a tampered one: refused */
     size_t v3_len;
     uint8_t *v3 = sealed(k, &m, &v3_len);
-    assert_int_equal(authd_record_upgrade_v2(k, ID, strlen(ID), v3, v3_len, &r, &len, &index), AUTHD_E_CORRUPT);
-    assert_int_equal(authd_record_upgrade_v2(k, "another", 7, old, old_len, &r, &len, &index), AUTHD_E_CORRUPT);
+    assert_int_equal(authd_record_upgrade_v2(k, ID, strlen(ID), v3, v3_len, &r, &len, &index),
+                     AUTHD_E_CORRUPT);
+    assert_int_equal(authd_record_upgrade_v2(k, "another", 7, old, old_len, &r, &len, &index),
+                     AUTHD_E_CORRUPT);
     old[60] ^= 1; /* inside the log index: authenticated in schema 2 */
-    assert_int_equal(authd_record_upgrade_v2(k, ID, strlen(ID), old, old_len, &r, &len, &index), AUTHD_E_CORRUPT);
+    assert_int_equal(authd_record_upgrade_v2(k, ID, strlen(ID), old, old_len, &r, &len, &index),
+                     AUTHD_E_CORRUPT);
     free(v3);
     free(old);
     authd_record_keys_free(k);

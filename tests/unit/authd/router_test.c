@@ -61,7 +61,8 @@ static void test_every_route_matches_itself(void **state)
             char want[8];
             snprintf(want, sizeof(want), "p%zu", k);
             bool rest = k == got_params - 1 && strstr(routes[i].pattern, "{*");
-            assert_true(h2o_memis(params[k].base, params[k].len, rest ? "a/b/c" : want, rest ? 5 : strlen(want)));
+            assert_true(
+                h2o_memis(params[k].base, params[k].len, rest ? "a/b/c" : want, rest ? 5 : strlen(want)));
         }
         /* and the query string is not part of the path */
         char with_query[300];
@@ -84,9 +85,17 @@ static void test_not_found_and_not_allowed(void **state)
     assert_int_equal(path_matched, 1);
     assert_null(match("POST", "/healthz", params, &n, &path_matched));
     assert_int_equal(path_matched, 1);
-    static const char *const missing[] = {"/",           "/v1",           "/v1/ident/",    "/v1/ident/1/2",
-                                          "/healthz/",   "/v1/verify/x",  "/log/x/tile/",  "//healthz",
-                                          "/v1/holders/x/licences/y", "/v1/licences//status", ""};
+    static const char *const missing[] = {"/",
+                                          "/v1",
+                                          "/v1/ident/",
+                                          "/v1/ident/1/2",
+                                          "/healthz/",
+                                          "/v1/verify/x",
+                                          "/log/x/tile/",
+                                          "//healthz",
+                                          "/v1/holders/x/licences/y",
+                                          "/v1/licences//status",
+                                          ""};
     for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
         path_matched = -1;
         if (match("GET", missing[i], params, &n, &path_matched) || path_matched != 0)
@@ -105,7 +114,8 @@ static void test_rest_of_path(void **state)
     h2o_iovec_t params[AUTHD_MAX_PARAMS];
     size_t n;
     int path_matched;
-    const struct authd_route *r = match("GET", "/log/signatures/tile/0/x001/234.p/5", params, &n, &path_matched);
+    const struct authd_route *r =
+        match("GET", "/log/signatures/tile/0/x001/234.p/5", params, &n, &path_matched);
     assert_non_null(r);
     assert_string_equal(r->pattern, "/log/{log}/tile/{*tile}");
     assert_int_equal(n, 2);
@@ -118,7 +128,8 @@ static unsigned roles_of(const char *method, const char *pattern)
     size_t n;
     const struct authd_route *routes = authd_routes(&n);
     for (size_t i = 0; i < n; i++)
-        if (strcmp(routes[i].method, method) == 0 && strcmp(routes[i].pattern, pattern) == 0) return routes[i].roles;
+        if (strcmp(routes[i].method, method) == 0 && strcmp(routes[i].pattern, pattern) == 0)
+            return routes[i].roles;
     fail_msg("no route %s %s", method, pattern);
     return 0;
 }
@@ -137,8 +148,8 @@ static void test_roles(void **state)
     assert_int_equal(roles_of("GET", "/metrics"), admin | auditor);
     assert_int_equal(roles_of("GET", "/v1/ident/{number}"), AUTHD_ANY_ROLE);
     /* public: what a citizen's app, a verifier offline or a monitor fetches without credentials */
-    static const char *const public_routes[] = {"/healthz", "/v1/status/{list_id}", "/v1/trust",
-                                                "/counter/", "/log/{log}/checkpoint"};
+    static const char *const public_routes[] = {"/healthz", "/v1/status/{list_id}", "/v1/trust", "/counter/",
+                                                "/log/{log}/checkpoint"};
     for (size_t i = 0; i < sizeof(public_routes) / sizeof(public_routes[0]); i++)
         assert_int_equal(roles_of("GET", public_routes[i]), 0);
     /* nothing that writes is public */
@@ -151,11 +162,14 @@ static void test_roles(void **state)
 static void test_patterns_for_logs(void **state)
 {
     (void)state;
-    assert_string_equal(authd_route_pattern(iov("GET"), iov("/v1/ident/11010519491231002X")), "/v1/ident/{number}");
-    assert_string_equal(authd_route_pattern(iov("GET"), iov("/v1/holders/11010519491231002X/licences?matter=x")),
-                        "/v1/holders/{holder_id}/licences");
+    assert_string_equal(authd_route_pattern(iov("GET"), iov("/v1/ident/11010519491231002X")),
+                        "/v1/ident/{number}");
+    assert_string_equal(
+        authd_route_pattern(iov("GET"), iov("/v1/holders/11010519491231002X/licences?matter=x")),
+        "/v1/holders/{holder_id}/licences");
     /* the method is wrong, the pattern still names the path without its data */
-    assert_string_equal(authd_route_pattern(iov("PUT"), iov("/v1/ident/11010519491231002X")), "/v1/ident/{number}");
+    assert_string_equal(authd_route_pattern(iov("PUT"), iov("/v1/ident/11010519491231002X")),
+                        "/v1/ident/{number}");
     assert_null(authd_route_pattern(iov("GET"), iov("/v2/11010519491231002X")));
 }
 

@@ -172,7 +172,8 @@ static void test_token_ids(void **state)
     uint8_t *cwt;
     size_t len;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        if (authd_statuslists_token(f->s, bad[i], strlen(bad[i]), &cwt, &len) != -1) fail_msg("'%s' found", bad[i]);
+        if (authd_statuslists_token(f->s, bad[i], strlen(bad[i]), &cwt, &len) != -1)
+            fail_msg("'%s' found", bad[i]);
     authd_statuslists_drain(f->s);
 }
 

@@ -197,8 +197,9 @@ static void test_proofs_and_receipts(void **state)
     for (size_t i = 0; i < 5; i++) {
         uint64_t k = indices[i];
         assert_int_equal(authd_log_inclusion(f->log, k, 300, proof, &n), AUTHD_OK);
-        assert_int_equal(certlib_tlog_verify_inclusion(k, 300, f->leaves[k], (const certlib_tlog_hash *)proof, n, root),
-                         CERTLIB_OK);
+        assert_int_equal(
+            certlib_tlog_verify_inclusion(k, 300, f->leaves[k], (const certlib_tlog_hash *)proof, n, root),
+            CERTLIB_OK);
     }
     assert_int_equal(authd_log_inclusion(f->log, 300, 300, proof, &n), AUTHD_E_NOT_FOUND);
     assert_int_equal(authd_log_inclusion(f->log, 0, 305, proof, &n), AUTHD_E_NOT_FOUND);
@@ -207,8 +208,8 @@ static void test_proofs_and_receipts(void **state)
         certlib_tlog_hash old_root;
         tree_hash(f->leaves, olds[i], old_root);
         assert_int_equal(authd_log_consistency(f->log, olds[i], 300, proof, &n), AUTHD_OK);
-        assert_int_equal(certlib_tlog_verify_consistency(olds[i], 300, (const certlib_tlog_hash *)proof, n, old_root,
-                                                         root),
+        assert_int_equal(certlib_tlog_verify_consistency(olds[i], 300, (const certlib_tlog_hash *)proof, n,
+                                                         old_root, root),
                          CERTLIB_OK);
     }
     assert_int_equal(authd_log_consistency(f->log, 301, 300, proof, &n), AUTHD_E_NOT_FOUND);
@@ -237,11 +238,13 @@ static void test_bad_keys_and_origins(void **state)
     char path[4096], err[512] = "";
     struct authd_log *log = (void *)1;
     snprintf(path, sizeof(path), "%s/keys-example/log/signatures.pub", test_repo);
-    assert_int_equal(authd_log_open(f->s, AUTHD_LOG_ACCESS, ORIGIN, path, &log, err, sizeof(err)), AUTHD_E_CONFIG);
+    assert_int_equal(authd_log_open(f->s, AUTHD_LOG_ACCESS, ORIGIN, path, &log, err, sizeof(err)),
+                     AUTHD_E_CONFIG);
     assert_null(log);
     assert_non_null(strstr(err, "not a PEM Ed25519 private key"));
     snprintf(path, sizeof(path), "%s/keys-example/pki/p256/ga.key", test_repo);
-    assert_int_equal(authd_log_open(f->s, AUTHD_LOG_ACCESS, ORIGIN, path, &log, err, sizeof(err)), AUTHD_E_CONFIG);
+    assert_int_equal(authd_log_open(f->s, AUTHD_LOG_ACCESS, ORIGIN, path, &log, err, sizeof(err)),
+                     AUTHD_E_CONFIG);
     snprintf(path, sizeof(path), "%s/keys-example/log/access.key", test_repo);
     assert_int_equal(authd_log_open(f->s, AUTHD_LOG_ACCESS, "has space", path, &log, err, sizeof(err)),
                      AUTHD_E_CONFIG);

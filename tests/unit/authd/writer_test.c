@@ -52,9 +52,9 @@ static struct fixture *start(size_t max_batch, size_t delay_us, size_t fill)
     f->spy = spy_wrap(open_lmdb(f->dir, 0));
     char key[4096], err[512];
     snprintf(key, sizeof(key), "%s/keys-example/log/access.key", test_repo);
-    assert_int_equal(authd_log_open(&f->spy->base, AUTHD_LOG_ACCESS, "test.example/log", key, &f->log, err,
-                                    sizeof(err)),
-                     AUTHD_OK);
+    assert_int_equal(
+        authd_log_open(&f->spy->base, AUTHD_LOG_ACCESS, "test.example/log", key, &f->log, err, sizeof(err)),
+        AUTHD_OK);
     struct authd_log *logs[AUTHD_LOG_COUNT] = {NULL, f->log};
     f->w = authd_writer_start(&f->spy->base, logs, max_batch, delay_us, fill, NULL);
     assert_non_null(f->w);
@@ -92,7 +92,8 @@ static void assert_batches(struct fixture *f, const size_t *sizes, size_t n)
 {
     assert_int_equal(spy_applies(f->spy), n);
     for (size_t i = 0; i < n; i++)
-        if (f->spy->sizes[i] != sizes[i]) fail_msg("batch %zu held %zu writes, not %zu", i, f->spy->sizes[i], sizes[i]);
+        if (f->spy->sizes[i] != sizes[i])
+            fail_msg("batch %zu held %zu writes, not %zu", i, f->spy->sizes[i], sizes[i]);
 }
 
 static void test_completions_after_commit_and_checkpoint(void **state)

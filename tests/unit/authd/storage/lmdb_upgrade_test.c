@@ -83,8 +83,8 @@ static void write_v2_store(const char *dir, int upgraded, int foreign)
             be(rec, (uint64_t)i, 8);
             authd_record_seal(keys, id, strlen(id), &m, (const uint8_t *)text, (size_t)n, rec + 8);
         } else {
-            rec = seal_v2_record(i == foreign ? other_file : key_file, id, &m, (uint64_t)i, (const uint8_t *)text,
-                                 (size_t)n, &len);
+            rec = seal_v2_record(i == foreign ? other_file : key_file, id, &m, (uint64_t)i,
+                                 (const uint8_t *)text, (size_t)n, &len);
         }
         k = (MDB_val){strlen(id), id};
         v = (MDB_val){len, rec};
@@ -129,7 +129,8 @@ static void check_upgraded(const char *dir)
         assert_int_equal(authd_storage_get(s, id, strlen(id), &rec, &len, &index), AUTHD_OK);
         assert_int_equal(index, (uint64_t)i);
         struct authd_licence_meta got, want = meta_of(i);
-        assert_int_equal(authd_record_open(keys, id, strlen(id), rec, len, &got, &licence, &licence_len), AUTHD_OK);
+        assert_int_equal(authd_record_open(keys, id, strlen(id), rec, len, &got, &licence, &licence_len),
+                         AUTHD_OK);
         assert_int_equal(got.status, want.status);
         assert_int_equal(got.status_idx, want.status_idx);
         assert_int_equal(got.issued_at, want.issued_at);

@@ -151,7 +151,8 @@ static void test_empty_store(void **state)
     certlib_tlog_hash h;
     assert_int_equal(s->ops->log_hashes(s, AUTHD_LOG_SIGNATURES, 0, 0, 1, &h), AUTHD_E_NOT_FOUND);
     struct collected c = {0};
-    assert_int_equal(s->ops->log_entries(s, AUTHD_LOG_SIGNATURES, 0, 1, collect_entry, &c), AUTHD_E_NOT_FOUND);
+    assert_int_equal(s->ops->log_entries(s, AUTHD_LOG_SIGNATURES, 0, 1, collect_entry, &c),
+                     AUTHD_E_NOT_FOUND);
     struct authd_storage_stats st;
     assert_int_equal(s->ops->stats(s, &st), AUTHD_OK);
     assert_int_equal(st.records, 0);
@@ -226,7 +227,8 @@ static void test_existing_id_refused_alone(void **state)
 }
 
 /* The update callback: upper-cases the record, or refuses when it starts with "final". */
-static authd_err upper(void *arg, const char *id, size_t id_len, const uint8_t *current, uint8_t *next, size_t len)
+static authd_err upper(void *arg, const char *id, size_t id_len, const uint8_t *current, uint8_t *next,
+                       size_t len)
 {
     (void)id, (void)id_len;
     int *calls = arg;
@@ -247,8 +249,9 @@ static authd_err count_up(void *arg, const char *id, size_t id_len, const uint8_
     return AUTHD_OK;
 }
 
-static struct authd_storage_write update_write(const char *id, authd_err (*fn)(void *, const char *, size_t,
-                                                                              const uint8_t *, uint8_t *, size_t),
+static struct authd_storage_write update_write(const char *id,
+                                               authd_err (*fn)(void *, const char *, size_t, const uint8_t *,
+                                                               uint8_t *, size_t),
                                                void *arg, const char *entry)
 {
     return (struct authd_storage_write){.op = AUTHD_STORE_UPDATE,
@@ -344,7 +347,7 @@ static certlib_err read_hash(void *arg, unsigned level, uint64_t index, certlib_
 {
     struct storage_reader *r = arg;
     return r->s->ops->log_hashes(r->s, r->log, level, index, 1, (certlib_tlog_hash *)out) ? CERTLIB_E_IO_READ
-                                                                                         : CERTLIB_OK;
+                                                                                          : CERTLIB_OK;
 }
 
 static void check_hashes(struct authd_storage *s, enum authd_log_id log, const certlib_tlog_hash *leaves,
@@ -384,7 +387,8 @@ static void test_stored_hashes(void **state)
         for (size_t i = 0; i < batches[b]; i++) {
             snprintf(entries[size + i], sizeof(entries[0]), "access entry %zu", (size_t)(size + i));
             w[i] = append_write(AUTHD_LOG_ACCESS, entries[size + i]);
-            certlib_tlog_leaf_hash((const uint8_t *)entries[size + i], strlen(entries[size + i]), leaves[size + i]);
+            certlib_tlog_leaf_hash((const uint8_t *)entries[size + i], strlen(entries[size + i]),
+                                   leaves[size + i]);
         }
         assert_int_equal(authd_storage_apply(s, w, batches[b]), AUTHD_OK);
         size += batches[b];
@@ -474,7 +478,8 @@ static void test_failed_batch_changes_nothing(void **state)
 
 /* ---- callbacks that stop ---- */
 
-static int stop_with(void *arg, const char *id, size_t id_len, const uint8_t *record, size_t len, uint64_t index)
+static int stop_with(void *arg, const char *id, size_t id_len, const uint8_t *record, size_t len,
+                     uint64_t index)
 {
     (void)id, (void)id_len, (void)record, (void)len, (void)index;
     int *seen = arg;
@@ -555,7 +560,8 @@ static void *race_reader(void *arg)
         uint8_t *rec = NULL;
         size_t len;
         uint64_t index;
-        if (authd_storage_get(r->s, id, strlen(id), &rec, &len, &index) != AUTHD_OK) return "record behind log";
+        if (authd_storage_get(r->s, id, strlen(id), &rec, &len, &index) != AUTHD_OK)
+            return "record behind log";
         free(rec);
         if (index != size - 1) return "record with another log index";
         /* and a record seen has its entry, at its index, below log_size once apply() has returned */

@@ -96,8 +96,8 @@ static authd_err spy_apply(struct authd_storage *s, struct authd_storage_write *
     return authd_storage_apply(spy->inner, w, n);
 }
 
-static authd_err spy_get(struct authd_storage *s, const char *id, size_t id_len, uint8_t **record, size_t *len,
-                         uint64_t *log_index)
+static authd_err spy_get(struct authd_storage *s, const char *id, size_t id_len, uint8_t **record,
+                         size_t *len, uint64_t *log_index)
 {
     return authd_storage_get(spy_of(s)->inner, id, id_len, record, len, log_index);
 }
@@ -124,7 +124,8 @@ static authd_err spy_log_size(struct authd_storage *s, enum authd_log_id log, ui
     return in->ops->log_size(in, log, size);
 }
 
-static authd_err spy_log_entries(struct authd_storage *s, enum authd_log_id log, uint64_t start, uint64_t count,
+static authd_err spy_log_entries(struct authd_storage *s, enum authd_log_id log, uint64_t start,
+                                 uint64_t count,
                                  int (*fn)(void *arg, uint64_t index, const uint8_t *entry, size_t len),
                                  void *arg)
 {
@@ -132,8 +133,8 @@ static authd_err spy_log_entries(struct authd_storage *s, enum authd_log_id log,
     return in->ops->log_entries(in, log, start, count, fn, arg);
 }
 
-static authd_err spy_log_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level, uint64_t start,
-                                uint64_t count, certlib_tlog_hash *out)
+static authd_err spy_log_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level,
+                                uint64_t start, uint64_t count, certlib_tlog_hash *out)
 {
     struct authd_storage *in = spy_of(s)->inner;
     return in->ops->log_hashes(in, log, level, start, count, out);

@@ -25,11 +25,11 @@ struct spy_storage {
     struct authd_storage *inner;
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    size_t applies;                   /* apply() calls */
-    size_t sizes[SPY_MAX_APPLIES];    /* writes in each */
-    authd_err fail_next;              /* non-zero: the next apply() fails with it, changing nothing */
-    bool hold;                        /* apply() waits while set */
-    bool holding;                     /* an apply() is waiting */
+    size_t applies;                /* apply() calls */
+    size_t sizes[SPY_MAX_APPLIES]; /* writes in each */
+    authd_err fail_next;           /* non-zero: the next apply() fails with it, changing nothing */
+    bool hold;                     /* apply() waits while set */
+    bool holding;                  /* an apply() is waiting */
 };
 
 /* Takes ownership of `inner` (closed with the spy). */
