@@ -122,8 +122,8 @@ static int one_element(struct authd_yaml *y, yaml_node_t *item, size_t i, void *
         {"name", el_name}, {"label", el_label}, {"type", el_type}, {"required", el_required}};
     struct authd_licence_type *t = target;
     struct authd_element_schema *e = &t->elements[i];
+    t->n_elements = i + 1; /* before the walk: what it sets is freed with the type, even on failure */
     if (authd_yaml_walk(y, item, "elements", fields, 4, e) != 0) return -1;
-    t->n_elements = i + 1;
     if (!e->name || !e->label) return authd_yaml_fail(y, item, "elements: 'name' and 'label' are required");
     if (is_metadata(e->name))
         return authd_yaml_fail(y, item, "elements: '%s' is a metadata element", e->name);

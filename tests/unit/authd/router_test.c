@@ -58,7 +58,7 @@ static void test_every_route_matches_itself(void **state)
         if (r != &routes[i]) fail_msg("%s %s matched %s", routes[i].method, path, r ? r->pattern : "nothing");
         assert_int_equal(got_params, want_params);
         for (size_t k = 0; k < got_params; k++) {
-            char want[8];
+            char want[24];
             snprintf(want, sizeof(want), "p%zu", k);
             bool rest = k == got_params - 1 && strstr(routes[i].pattern, "{*");
             assert_true(
