@@ -104,6 +104,13 @@ static void abandon(struct authd_issuance *iss)
     authd_issuance_clear(iss);
 }
 
+/* The licence's status list can be fetched: the issuance is complete. */
+static void listed(void *arg)
+{
+    struct authd_issuance *iss = arg;
+    iss->done(iss);
+}
+
 /* Writer thread: the batch is durable, or failed. */
 static void stored(struct authd_write_job *job)
 {
@@ -112,11 +119,14 @@ static void stored(struct authd_write_job *job)
     iss->log_index = job->w.log_index;
     free(iss->record); /* sealed: nothing in clear */
     iss->record = NULL;
-    if (iss->result == AUTHD_OK)
-        authd_metrics_count(iss->server->metrics, AUTHD_M_ISSUED);
-    else
+    if (iss->result != AUTHD_OK) {
         release_index(iss);
-    iss->done(iss);
+        iss->done(iss);
+        return;
+    }
+    authd_metrics_count(iss->server->metrics, AUTHD_M_ISSUED);
+    /* the first licence of a list waits for the list's first signature */
+    authd_statuslists_await(iss->server->statuslists, iss->meta.issuer_code, iss->meta.list_no, listed, iss);
 }
 
 enum authd_issue_refusal authd_issue(struct authd_server *s, const struct authd_issue_input *in,

@@ -49,7 +49,9 @@ enum authd_issue_refusal {
 struct authd_issuance {
     struct authd_write_job job; /* the service's */
     struct authd_server *server;
-    void (*done)(struct authd_issuance *iss); /* writer thread, once the batch is durable (or failed) */
+    /* once the batch is durable and the licence's status list is signed (writer or signing thread), or
+     * the write failed */
+    void (*done)(struct authd_issuance *iss);
     /* out, valid in `done` */
     authd_err result; /* AUTHD_OK: stored; otherwise nothing was issued and the index is given back */
     char licence_id[CERTLIB_LICENCE_ID_MAX];

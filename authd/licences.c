@@ -22,29 +22,29 @@ authd_err authd_licence_get(struct authd_storage *storage, const struct authd_re
     return rc;
 }
 
-struct collect {
-    char (*ids)[CERTLIB_LICENCE_ID_MAX];
-    size_t max, n;
+struct of_holder {
+    const struct authd_record_keys *keys;
+    int (*fn)(void *arg, const struct authd_holder_licence *licence);
+    void *arg;
 };
 
-static int collect_id(void *arg, const char *id, size_t id_len)
+static int one_of_holder(void *arg, const char *id, size_t id_len, const uint8_t *record, size_t len,
+                         uint64_t log_index)
 {
-    struct collect *c = arg;
-    if (c->n == c->max) return 1;
-    if (id_len < CERTLIB_LICENCE_ID_MAX) {
-        memcpy(c->ids[c->n], id, id_len);
-        c->ids[c->n++][id_len] = '\0';
-    }
-    return 0;
+    (void)log_index;
+    struct of_holder *h = arg;
+    struct authd_holder_licence l = {.id = id, .id_len = id_len, .record = record, .record_len = len};
+    if (authd_record_meta(h->keys, id, id_len, record, len, &l.meta) != AUTHD_OK) return 0;
+    return h->fn(h->arg, &l);
 }
 
-authd_err authd_licence_holder_ids(struct authd_storage *storage, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
-                                   char (*ids)[CERTLIB_LICENCE_ID_MAX], size_t max, size_t *n)
+authd_err authd_licence_each_of_holder(struct authd_storage *storage, const struct authd_record_keys *keys,
+                                       const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                       int (*fn)(void *arg, const struct authd_holder_licence *licence),
+                                       void *arg)
 {
-    struct collect c = {ids, max, 0};
-    authd_err rc = storage->ops->holder_ids(storage, key, collect_id, &c);
-    *n = c.n;
-    return rc;
+    struct of_holder h = {keys, fn, arg};
+    return storage->ops->holder_records(storage, key, one_of_holder, &h);
 }
 
 struct each {

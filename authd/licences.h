@@ -14,9 +14,22 @@ authd_err authd_licence_get(struct authd_storage *storage, const struct authd_re
                             const char *id, size_t id_len, struct authd_licence_meta *meta,
                             uint64_t *log_index, uint8_t **licence, size_t *licence_len);
 
-/* The ids of a holder's licences, at most `max` (the rest are left out; *n tells how many came). */
-authd_err authd_licence_holder_ids(struct authd_storage *storage, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
-                                   char (*ids)[CERTLIB_LICENCE_ID_MAX], size_t max, size_t *n);
+/* One of a holder's licences, as authd_licence_each_of_holder hands it over. */
+struct authd_holder_licence {
+    const char *id;
+    size_t id_len;
+    struct authd_licence_meta meta; /* authenticated */
+    const uint8_t *record;          /* the sealed record, valid during the call: authd_record_open */
+    size_t record_len;
+};
+
+/* A holder's licences, in id order, all from one snapshot of the store. fn returns AUTHD_OK to go on,
+ * or the error to stop with. A record whose header fails its MAC is left out (start-up checks every
+ * header; one altered since reads as absent rather than failing the holder's other licences). */
+authd_err authd_licence_each_of_holder(struct authd_storage *storage, const struct authd_record_keys *keys,
+                                       const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                       int (*fn)(void *arg, const struct authd_holder_licence *licence),
+                                       void *arg);
 
 /* Every licence's authenticated header (start-up rebuilds and checks). fn returns AUTHD_OK to go on,
  * or the error to stop with. AUTHD_E_CORRUPT when a header fails its MAC. */

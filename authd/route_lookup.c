@@ -19,6 +19,77 @@
     256 /* a lookup names at most this many licences (the access-log entry's room)                           \
          */
 
+/* The answer as the holder's licences are read (from one snapshot of the store). */
+struct lookup {
+    const struct authd_server *server;
+    const struct authd_matter *matter;
+    bool unmasked;
+    struct authd_jsonw w;
+    bool found[AUTHD_MATTER_MAX_NEEDS];
+    char *returned; /* the ids returned, comma-separated, for the access-log entry */
+    size_t n_returned, returned_len, returned_cap;
+    bool truncated; /* MAX_HOLDER_LICENCES reached */
+};
+
+static void lookup_free(struct lookup *l)
+{
+    size_t len;
+    char *text = authd_jsonw_take(&l->w, &len);
+    if (text) sodium_memzero(text, len); /* names, maybe numbers */
+    free(text);
+    free(l->returned);
+}
+
+/* Records the id of a licence returned; false when out of memory. */
+static bool note_returned(struct lookup *l, const char *id, size_t id_len)
+{
+    if (l->returned_len + id_len + 2 > l->returned_cap) {
+        size_t cap = l->returned_cap * 2 + id_len + 2 + CERTLIB_LICENCE_ID_MAX;
+        char *grown = realloc(l->returned, cap);
+        if (!grown) return false;
+        l->returned = grown, l->returned_cap = cap;
+    }
+    if (l->n_returned++) l->returned[l->returned_len++] = ',';
+    memcpy(l->returned + l->returned_len, id, id_len);
+    l->returned_len += id_len;
+    l->returned[l->returned_len] = '\0';
+    return true;
+}
+
+static int add_licence(void *arg, const struct authd_holder_licence *h)
+{
+    struct lookup *l = arg;
+    const struct authd_matter *matter = l->matter;
+    if (l->n_returned == MAX_HOLDER_LICENCES)
+        return l->truncated = true, AUTHD_E_FULL; /* the rest left out */
+    size_t k = 0;
+    while (k < matter->n_needs && strcmp(matter->needs[k].type->code, h->meta.type_code) != 0)
+        k++;
+    /* Only what the matter needs, and never a revoked licence: it proves nothing. */
+    if (k == matter->n_needs || h->meta.status == CERTLIB_STATUS_VALUE_REVOKED) return AUTHD_OK;
+    struct authd_licence_meta meta;
+    uint8_t *licence;
+    size_t len;
+    if (authd_record_open(l->server->keys, h->id, h->id_len, h->record, h->record_len, &meta, &licence,
+                          &len) != AUTHD_OK)
+        return AUTHD_OK; /* the body does not open: left out, as a header that fails its MAC is */
+    char id[CERTLIB_LICENCE_ID_MAX];
+    memcpy(id, h->id, h->id_len);
+    id[h->id_len] = '\0';
+    size_t mark = l->w.len;
+    if (l->n_returned) authd_jsonw_lit(&l->w, ",");
+    bool viewed = authd_licence_view(&l->w, l->server, id, &meta, licence, len, &matter->needs[k],
+                                     l->unmasked, NULL, NULL);
+    sodium_memzero(licence, len);
+    free(licence);
+    if (!viewed) {
+        l->w.len = mark; /* the comma goes: the view wrote nothing */
+        return AUTHD_OK;
+    }
+    l->found[k] = true;
+    return note_returned(l, id, h->id_len) ? AUTHD_OK : AUTHD_E_NOMEM;
+}
+
 void authd_route_lookup(struct authd_request *r)
 {
     h2o_req_t *req = r->req;
@@ -64,85 +135,47 @@ void authd_route_lookup(struct authd_request *r)
     }
     uint8_t key[AUTHD_HOLDER_KEY_LEN];
     authd_record_holder_key(r->server->keys, ident.normalized, ident.normalized_len, key);
-    char(*ids)[CERTLIB_LICENCE_ID_MAX] = malloc(MAX_HOLDER_LICENCES * sizeof(*ids));
-    size_t n = 0;
-    if (!ids || authd_licence_holder_ids(r->server->storage, key, ids, MAX_HOLDER_LICENCES, &n) != AUTHD_OK) {
-        free(ids);
-        authd_problem(req, 500, "store_failed", "the holder index could not be read");
+    bool unmasked = client->unmasked;
+    struct lookup l = {.server = r->server, .matter = matter, .unmasked = unmasked};
+    authd_jsonw_lit(&l.w, "{\"holder_id\":");
+    if (unmasked)
+        authd_jsonw_string(&l.w, ident.normalized, ident.normalized_len);
+    else
+        authd_jsonw_masked(&l.w, ident.normalized, ident.normalized_len);
+    authd_jsonw_lit(&l.w, ",\"holder_kind\":");
+    authd_jsonw_cstring(&l.w, certlib_ident_kind_name((certlib_ident_kind)ident.kind));
+    authd_jsonw_lit(&l.w, ",\"matter\":{\"code\":");
+    authd_jsonw_cstring(&l.w, matter->code);
+    authd_jsonw_lit(&l.w, ",\"name\":");
+    authd_jsonw_cstring(&l.w, matter->name);
+    authd_jsonw_lit(&l.w, "},\"use_cause\":");
+    authd_jsonw_string(&l.w, use_cause.base, use_cause.len);
+    authd_jsonw_lit(&l.w, ",\"licences\":[");
+    sodium_memzero(&ident, sizeof(ident));
+    authd_err rc = authd_licence_each_of_holder(r->server->storage, r->server->keys, key, add_licence, &l);
+    if (rc && !(rc == AUTHD_E_FULL && l.truncated)) {
+        lookup_free(&l);
+        authd_problem(req, rc == AUTHD_E_NOMEM ? 503 : 500,
+                      rc == AUTHD_E_NOMEM ? "overloaded" : "store_failed",
+                      rc == AUTHD_E_NOMEM ? "out of memory" : "the holder index could not be read");
         return;
     }
-    bool unmasked = client->unmasked;
-    bool found[AUTHD_MATTER_MAX_NEEDS] = {false};
-    /* every licence returned is named in the access-log entry */
-    char *returned = calloc(n ? n : 1, CERTLIB_LICENCE_ID_MAX);
-    size_t n_returned = 0, returned_len = 0;
-    if (!returned) n = 0;
-    struct authd_jsonw w = {0};
-    authd_jsonw_lit(&w, "{\"holder_id\":");
-    if (unmasked)
-        authd_jsonw_string(&w, ident.normalized, ident.normalized_len);
-    else
-        authd_jsonw_masked(&w, ident.normalized, ident.normalized_len);
-    authd_jsonw_lit(&w, ",\"holder_kind\":");
-    authd_jsonw_cstring(&w, certlib_ident_kind_name((certlib_ident_kind)ident.kind));
-    authd_jsonw_lit(&w, ",\"matter\":{\"code\":");
-    authd_jsonw_cstring(&w, matter->code);
-    authd_jsonw_lit(&w, ",\"name\":");
-    authd_jsonw_cstring(&w, matter->name);
-    authd_jsonw_lit(&w, "},\"use_cause\":");
-    authd_jsonw_string(&w, use_cause.base, use_cause.len);
-    authd_jsonw_lit(&w, ",\"licences\":[");
-    for (size_t i = 0; i < n; i++) {
-        struct authd_licence_meta meta;
-        if (authd_licence_get(r->server->storage, r->server->keys, ids[i], strlen(ids[i]), &meta, NULL, NULL,
-                              NULL) != AUTHD_OK)
-            continue;
-        size_t k = 0;
-        while (k < matter->n_needs && strcmp(matter->needs[k].type->code, meta.type_code) != 0)
-            k++;
-        /* Only what the matter needs, and never a revoked licence: it proves nothing. */
-        if (k == matter->n_needs || meta.status == CERTLIB_STATUS_VALUE_REVOKED) continue;
-        uint8_t *licence;
-        size_t len;
-        if (authd_licence_get(r->server->storage, r->server->keys, ids[i], strlen(ids[i]), &meta, NULL,
-                              &licence, &len) != AUTHD_OK)
-            continue;
-        size_t mark = w.len;
-        if (n_returned) authd_jsonw_lit(&w, ",");
-        bool viewed = authd_licence_view(&w, r->server, ids[i], &meta, licence, len, &matter->needs[k],
-                                         unmasked, NULL, NULL);
-        sodium_memzero(licence, len);
-        free(licence);
-        if (!viewed) {
-            w.len = mark; /* the comma goes: the view wrote nothing */
-            continue;
-        }
-        size_t id_len = strlen(ids[i]);
-        found[k] = true;
-        if (n_returned++) returned[returned_len++] = ',';
-        memcpy(returned + returned_len, ids[i], id_len + 1);
-        returned_len += id_len;
-    }
-    free(ids);
-    authd_jsonw_lit(&w, "],\"missing\":[");
+    authd_jsonw_lit(&l.w, "],\"missing\":[");
     for (size_t k = 0, listed = 0; k < matter->n_needs; k++) {
-        if (found[k]) continue;
-        if (listed++) authd_jsonw_lit(&w, ",");
-        authd_jsonw_lit(&w, "{\"type\":");
-        authd_jsonw_cstring(&w, matter->needs[k].type->code);
-        authd_jsonw_lit(&w, ",\"type_name\":");
-        authd_jsonw_cstring(&w, matter->needs[k].type->name);
-        authd_jsonw_lit(&w, "}");
+        if (l.found[k]) continue;
+        if (listed++) authd_jsonw_lit(&l.w, ",");
+        authd_jsonw_lit(&l.w, "{\"type\":");
+        authd_jsonw_cstring(&l.w, matter->needs[k].type->code);
+        authd_jsonw_lit(&l.w, ",\"type_name\":");
+        authd_jsonw_cstring(&l.w, matter->needs[k].type->name);
+        authd_jsonw_lit(&l.w, "}");
     }
-    authd_jsonw_lit(&w, "]}");
-    sodium_memzero(&ident, sizeof(ident));
+    authd_jsonw_lit(&l.w, "]}");
     authd_metrics_count(r->server->metrics, AUTHD_M_LOOKUPS);
     size_t body_len;
-    char *body = authd_jsonw_take(&w, &body_len);
-    if (!returned || !body) {
-        if (body) sodium_memzero(body, body_len);
-        free(body);
-        free(returned);
+    char *body = authd_jsonw_take(&l.w, &body_len);
+    if (!body) {
+        free(l.returned);
         authd_problem(req, 503, "overloaded", "out of memory");
         return;
     }
@@ -151,9 +184,9 @@ void authd_route_lookup(struct authd_request *r)
                                         .matter = matter->code,
                                         .holder_key = key,
                                         .outcome = "ok",
-                                        .licences = returned,
+                                        .licences = l.returned ? l.returned : "",
                                         .use_cause = use_cause.base,
                                         .use_cause_len = use_cause.len};
     authd_access_respond(r, &access, 200, body, body_len);
-    free(returned);
+    free(l.returned);
 }

@@ -423,6 +423,26 @@ void authd_statuslists_set(struct authd_statuslists *s, const char *issuer_code,
     if (signed_cb && !w) signed_cb(arg); /* out of memory: answer without waiting rather than never */
 }
 
+void authd_statuslists_await(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
+                             void (*signed_cb)(void *arg), void *arg)
+{
+    struct waiter *w = malloc(sizeof(*w));
+    pthread_mutex_lock(&s->lock);
+    const struct list *l = find_list(s, issuer_code, list_no);
+    bool wait = !(l && l->cwt) && w;
+    if (wait) {
+        *w = (struct waiter){signed_cb, arg, s->waiting};
+        s->waiting = w;
+        s->n_waiting++;
+        pthread_cond_signal(&s->wake);
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (!wait) {
+        free(w);
+        signed_cb(arg); /* signed already; or out of memory, and answering beats never answering */
+    }
+}
+
 void authd_statuslists_drain(struct authd_statuslists *s)
 {
     if (!s) return;

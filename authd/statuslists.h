@@ -47,6 +47,11 @@ void authd_statuslists_release(struct authd_statuslists *s, const char *issuer_c
  * then, so a verification after the answer sees it. */
 void authd_statuslists_set(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
                            uint32_t idx, unsigned status, void (*signed_cb)(void *arg), void *arg);
+/* Runs `signed_cb` once list `list_no` has a signed token (at once when it has one already): a licence
+ * that opened a new list is answered only when the list its status points to can be fetched and is in
+ * the verification context. */
+void authd_statuslists_await(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
+                             void (*signed_cb)(void *arg), void *arg);
 /* Waits until every signed_cb registered so far has run (shutdown). */
 void authd_statuslists_drain(struct authd_statuslists *s);
 

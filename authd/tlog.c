@@ -15,7 +15,14 @@ struct authd_log {
     enum authd_log_id id;
     char origin[CERTLIB_CHECKPOINT_ORIGIN_MAX];
     char vkey[CERTLIB_NOTE_NAME_MAX + 80];
-    uint8_t *sk;          /* sodium_malloc: libsodium's 64-byte Ed25519 secret key */
+    uint8_t *sk; /* sodium_malloc: libsodium's 64-byte Ed25519 secret key */
+    /* The complete subtrees the last published root was made of, one per level: they never change, so
+     * the next publish reads from storage only those it has not seen. The publisher's alone. */
+    struct {
+        bool known;
+        uint64_t index;
+        certlib_tlog_hash hash;
+    } border[64];
     pthread_mutex_t lock; /* guards what follows */
     uint64_t published_size;
     char checkpoint[AUTHD_CHECKPOINT_MAX];
@@ -105,6 +112,23 @@ static certlib_err read_hash(void *arg, unsigned level, uint64_t index, certlib_
                : CERTLIB_E_IO_READ;
 }
 
+/* certlib_tlog_root's reader for publish: the border first, storage for what is new. */
+static certlib_err read_border(void *arg, unsigned level, uint64_t index, certlib_tlog_hash out)
+{
+    struct authd_log *log = arg;
+    if (level < 64 && log->border[level].known && log->border[level].index == index) {
+        memcpy(out, log->border[level].hash, CERTLIB_TLOG_HASH_LEN);
+        return CERTLIB_OK;
+    }
+    certlib_err e = read_hash(log, level, index, out);
+    if (!e && level < 64) {
+        log->border[level].known = true;
+        log->border[level].index = index;
+        memcpy(log->border[level].hash, out, CERTLIB_TLOG_HASH_LEN);
+    }
+    return e;
+}
+
 authd_err authd_log_publish(struct authd_log *log)
 {
     if (!log) return AUTHD_OK;
@@ -120,7 +144,7 @@ authd_err authd_log_publish(struct authd_log *log)
     memcpy(cp.origin, log->origin, sizeof(cp.origin));
     char text[512], note[AUTHD_CHECKPOINT_MAX];
     size_t tlen, nlen;
-    if (certlib_tlog_root(size, read_hash, log, cp.root) != CERTLIB_OK) return AUTHD_E_IO;
+    if (certlib_tlog_root(size, read_border, log, cp.root) != CERTLIB_OK) return AUTHD_E_IO;
     if (certlib_checkpoint_format(&cp, text, sizeof(text), &tlen) != CERTLIB_OK ||
         certlib_note_sign(text, tlen, log->origin, log->sk, note, sizeof(note), &nlen) != CERTLIB_OK)
         return AUTHD_E_INTERNAL;

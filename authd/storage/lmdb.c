@@ -232,6 +232,22 @@ static authd_err lmdb_apply(struct authd_storage *s, struct authd_storage_write 
 
 /* ---- reads ---- */
 
+/* A stored value as a record and its log index; false when it is too short to be one. */
+static bool split_value(const MDB_val *v, const uint8_t **record, size_t *len, uint64_t *log_index)
+{
+    if (v->mv_size <= LOG_INDEX_LEN) return false;
+    *record = (const uint8_t *)v->mv_data + LOG_INDEX_LEN;
+    *len = v->mv_size - LOG_INDEX_LEN;
+    *log_index = read_be64(v->mv_data);
+    return true;
+}
+
+/* A callback's stop value as the contract passes it back. */
+static authd_err stopped(int stop)
+{
+    return stop > 0 ? (authd_err)stop : AUTHD_E_INTERNAL;
+}
+
 static authd_err lmdb_get(struct authd_storage *s, const char *id, size_t id_len, uint8_t **record,
                           size_t *len, uint64_t *log_index)
 {
@@ -241,20 +257,23 @@ static authd_err lmdb_get(struct authd_storage *s, const char *id, size_t id_len
     int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
     if (rc != MDB_SUCCESS) return map(rc);
     MDB_val key = {id_len, (void *)id}, val;
+    const uint8_t *stored;
+    uint64_t index;
     authd_err err = map(mdb_get(txn, st->licences, &key, &val));
-    if (!err && val.mv_size <= LOG_INDEX_LEN) err = AUTHD_E_CORRUPT;
-    if (!err && !(*record = malloc(val.mv_size - LOG_INDEX_LEN))) err = AUTHD_E_NOMEM;
+    if (!err && !split_value(&val, &stored, len, &index)) err = AUTHD_E_CORRUPT;
+    if (!err && !(*record = malloc(*len))) err = AUTHD_E_NOMEM;
     if (!err) {
-        *len = val.mv_size - LOG_INDEX_LEN;
-        memcpy(*record, (const uint8_t *)val.mv_data + LOG_INDEX_LEN, *len);
-        if (log_index) *log_index = read_be64(val.mv_data);
+        memcpy(*record, stored, *len);
+        if (log_index) *log_index = index;
     }
     mdb_txn_abort(txn);
     return err;
 }
 
-static authd_err lmdb_holder_ids(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
-                                 int (*fn)(void *arg, const char *id, size_t id_len), void *arg)
+static authd_err lmdb_holder_records(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                     int (*fn)(void *arg, const char *id, size_t id_len,
+                                               const uint8_t *record, size_t len, uint64_t log_index),
+                                     void *arg)
 {
     struct lmdb_storage *st = of(s);
     MDB_txn *txn;
@@ -265,12 +284,24 @@ static authd_err lmdb_holder_ids(struct authd_storage *s, const uint8_t key[AUTH
         mdb_txn_abort(txn);
         return map(rc);
     }
-    MDB_val k = {AUTHD_HOLDER_KEY_LEN, (void *)key}, v;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY); rc == MDB_SUCCESS;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP))
-        if (fn(arg, v.mv_data, v.mv_size)) break;
+    MDB_val k = {AUTHD_HOLDER_KEY_LEN, (void *)key}, id, v;
+    authd_err err = AUTHD_OK;
+    for (rc = mdb_cursor_get(cur, &k, &id, MDB_SET_KEY); rc == MDB_SUCCESS && !err;
+         rc = mdb_cursor_get(cur, &k, &id, MDB_NEXT_DUP)) {
+        const uint8_t *record;
+        size_t len;
+        uint64_t log_index;
+        int got = mdb_get(txn, st->licences, &id, &v);
+        if (got != MDB_SUCCESS || !split_value(&v, &record, &len, &log_index)) {
+            err = got == MDB_SUCCESS || got == MDB_NOTFOUND ? AUTHD_E_CORRUPT : map(got);
+            break;
+        }
+        int stop = fn(arg, id.mv_data, id.mv_size, record, len, log_index);
+        if (stop) err = stopped(stop);
+    }
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
+    if (err) return err;
     return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
 }
 
@@ -292,16 +323,18 @@ static authd_err lmdb_each_record(struct authd_storage *s,
     int stop = 0;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS && !stop;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (v.mv_size <= LOG_INDEX_LEN) {
+        const uint8_t *record;
+        size_t len;
+        uint64_t log_index;
+        if (!split_value(&v, &record, &len, &log_index)) {
             stop = AUTHD_E_CORRUPT;
             break;
         }
-        stop = fn(arg, k.mv_data, k.mv_size, (const uint8_t *)v.mv_data + LOG_INDEX_LEN,
-                  v.mv_size - LOG_INDEX_LEN, read_be64(v.mv_data));
+        stop = fn(arg, k.mv_data, k.mv_size, record, len, log_index);
     }
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
-    if (stop) return stop > 0 ? (authd_err)stop : AUTHD_E_INTERNAL;
+    if (stop) return stopped(stop);
     return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
 }
 
@@ -430,7 +463,7 @@ static const struct authd_storage_ops lmdb_ops = {
     .stats = lmdb_stats,
     .apply = lmdb_apply,
     .get = lmdb_get,
-    .holder_ids = lmdb_holder_ids,
+    .holder_records = lmdb_holder_records,
     .each_record = lmdb_each_record,
     .log_size = lmdb_log_size,
     .log_entries = lmdb_log_entries,

@@ -17,7 +17,7 @@
  *     replicated backends, whatever the operator configured as durable: a synchronous standby).
  *  4. The log's stored hashes are those certlib_tlog_stored_hashes gives for each append: every
  *     complete subtree's root is stored at (level, index), so tiles and proofs need O(log n) reads.
- *  5. Readers never block on writers and see only committed data. get()/holder_ids()/each_record()
+ *  5. Readers never block on writers and see only committed data. get()/holder_records()/each_record()
  *     may run on any thread at any time, concurrently with apply(); a reader sees a write's record, its
  *     index entry and its log entry all or none of them. log_size() says what is durable: it never leads
  *     the data (a record whose entry is below it is readable) and may trail a commit until apply() has
@@ -91,9 +91,13 @@ struct authd_storage_ops {
     /* A record (malloc'd copy, freed by the caller) and its signature-log index. */
     authd_err (*get)(struct authd_storage *s, const char *id, size_t id_len, uint8_t **record, size_t *len,
                      uint64_t *log_index);
-    /* Calls fn for each id under a holder key, in id order, until fn returns non-zero. */
-    authd_err (*holder_ids)(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
-                            int (*fn)(void *arg, const char *id, size_t id_len), void *arg);
+    /* Calls fn for each record under a holder key, in id order, all from one snapshot, until fn returns
+     * non-zero (passed back as each_record does). The record's bytes are valid during the call only.
+     * AUTHD_E_CORRUPT when the index names a record that is not stored. */
+    authd_err (*holder_records)(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record,
+                                          size_t len, uint64_t log_index),
+                                void *arg);
     /* Calls fn for every record (start-up rebuilds) until fn returns non-zero; a non-zero return of fn
      * is passed back as AUTHD_E_INTERNAL unless fn set it as an authd_err (>0). */
     authd_err (*each_record)(struct authd_storage *s,

@@ -113,11 +113,17 @@ struct collected {
     size_t n, stop_after;
 };
 
-static int collect_id(void *arg, const char *id, size_t len)
+/* holder_records' callback: the ids, checking each record is the one stored under it. */
+static int collect_id(void *arg, const char *id, size_t len, const uint8_t *record, size_t record_len,
+                      uint64_t log_index)
 {
+    (void)log_index;
     struct collected *c = arg;
     snprintf(c->items[c->n], sizeof(c->items[0]), "%.*s", (int)len, id);
-    return ++c->n == c->stop_after;
+    char want[128];
+    int n = snprintf(want, sizeof(want), "record of %s", c->items[c->n]);
+    if (record_len != (size_t)n || memcmp(record, want, record_len) != 0) return (int)AUTHD_E_CORRUPT;
+    return ++c->n == c->stop_after ? -1 : 0;
 }
 
 static int collect_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len)
@@ -184,13 +190,13 @@ static void test_batch_of_puts(void **state)
     uint8_t key[AUTHD_HOLDER_KEY_LEN];
     holder_key(key, 1);
     struct collected ids = {0};
-    assert_int_equal(s->ops->holder_ids(s, key, collect_id, &ids), AUTHD_OK);
+    assert_int_equal(s->ops->holder_records(s, key, collect_id, &ids), AUTHD_OK);
     assert_int_equal(ids.n, 2);
     assert_string_equal(ids.items[0], "a-licence");
     assert_string_equal(ids.items[1], "b-licence");
     holder_key(key, 9);
     struct collected none = {0};
-    assert_int_equal(s->ops->holder_ids(s, key, collect_id, &none), AUTHD_OK);
+    assert_int_equal(s->ops->holder_records(s, key, collect_id, &none), AUTHD_OK);
     assert_int_equal(none.n, 0);
     struct authd_storage_stats st;
     assert_int_equal(s->ops->stats(s, &st), AUTHD_OK);
@@ -222,7 +228,7 @@ static void test_existing_id_refused_alone(void **state)
     uint8_t key[AUTHD_HOLDER_KEY_LEN];
     holder_key(key, 2);
     struct collected ids = {0};
-    assert_int_equal(s->ops->holder_ids(s, key, collect_id, &ids), AUTHD_OK);
+    assert_int_equal(s->ops->holder_records(s, key, collect_id, &ids), AUTHD_OK);
     assert_int_equal(ids.n, 0); /* nor an index entry */
 }
 
@@ -462,7 +468,7 @@ static void test_failed_batch_changes_nothing(void **state)
     assert_int_equal(authd_storage_get(f->s, "big-0", 5, &rec, &len, NULL), AUTHD_E_NOT_FOUND);
     assert_int_equal(log_size(f->s, AUTHD_LOG_SIGNATURES), 1);
     struct collected ids_seen = {0};
-    assert_int_equal(f->s->ops->holder_ids(f->s, key, collect_id, &ids_seen), AUTHD_OK);
+    assert_int_equal(f->s->ops->holder_records(f->s, key, collect_id, &ids_seen), AUTHD_OK);
     assert_int_equal(ids_seen.n, 0);
     /* the store goes on: the next write gets the index the failed batch would have taken */
     struct put q;
@@ -528,7 +534,7 @@ static void test_each_record(void **state)
     uint8_t key[AUTHD_HOLDER_KEY_LEN];
     holder_key(key, 1);
     struct collected first = {.stop_after = 1};
-    assert_int_equal(s->ops->holder_ids(s, key, collect_id, &first), AUTHD_OK);
+    assert_int_equal(s->ops->holder_records(s, key, collect_id, &first), AUTHD_E_INTERNAL); /* -1 */
     assert_int_equal(first.n, 1);
 }
 

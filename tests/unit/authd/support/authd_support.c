@@ -102,11 +102,13 @@ static authd_err spy_get(struct authd_storage *s, const char *id, size_t id_len,
     return authd_storage_get(spy_of(s)->inner, id, id_len, record, len, log_index);
 }
 
-static authd_err spy_holder_ids(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
-                                int (*fn)(void *arg, const char *id, size_t id_len), void *arg)
+static authd_err spy_holder_records(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                    int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record,
+                                              size_t len, uint64_t log_index),
+                                    void *arg)
 {
     struct authd_storage *in = spy_of(s)->inner;
-    return in->ops->holder_ids(in, key, fn, arg);
+    return in->ops->holder_records(in, key, fn, arg);
 }
 
 static authd_err spy_each_record(struct authd_storage *s,
@@ -147,7 +149,7 @@ static const struct authd_storage_ops spy_ops = {
     .stats = spy_stats,
     .apply = spy_apply,
     .get = spy_get,
-    .holder_ids = spy_holder_ids,
+    .holder_records = spy_holder_records,
     .each_record = spy_each_record,
     .log_size = spy_log_size,
     .log_entries = spy_log_entries,
