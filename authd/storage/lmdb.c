@@ -232,6 +232,21 @@ static authd_err lmdb_apply(struct authd_storage *s, struct authd_storage_write 
 
 /* ---- reads ---- */
 
+/* A read transaction (a snapshot) with a cursor on `dbi`; both are closed by close_read. */
+static int read_cursor(struct lmdb_storage *st, MDB_dbi dbi, MDB_txn **txn, MDB_cursor **cur)
+{
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+    if (rc != MDB_SUCCESS) return rc;
+    if ((rc = mdb_cursor_open(*txn, dbi, cur)) != MDB_SUCCESS) mdb_txn_abort(*txn);
+    return rc;
+}
+
+static void close_read(MDB_txn *txn, MDB_cursor *cur)
+{
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+}
+
 /* A stored value as a record and its log index; false when it is too short to be one. */
 static bool split_value(const MDB_val *v, const uint8_t **record, size_t *len, uint64_t *log_index)
 {
@@ -278,12 +293,8 @@ static authd_err lmdb_holder_records(struct authd_storage *s, const uint8_t key[
     struct lmdb_storage *st = of(s);
     MDB_txn *txn;
     MDB_cursor *cur;
-    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    int rc = read_cursor(st, st->holders, &txn, &cur);
     if (rc != MDB_SUCCESS) return map(rc);
-    if ((rc = mdb_cursor_open(txn, st->holders, &cur)) != MDB_SUCCESS) {
-        mdb_txn_abort(txn);
-        return map(rc);
-    }
     MDB_val k = {AUTHD_HOLDER_KEY_LEN, (void *)key}, id, v;
     authd_err err = AUTHD_OK;
     for (rc = mdb_cursor_get(cur, &k, &id, MDB_SET_KEY); rc == MDB_SUCCESS && !err;
@@ -299,8 +310,7 @@ static authd_err lmdb_holder_records(struct authd_storage *s, const uint8_t key[
         int stop = fn(arg, id.mv_data, id.mv_size, record, len, log_index);
         if (stop) err = stopped(stop);
     }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    close_read(txn, cur);
     if (err) return err;
     return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
 }
@@ -313,12 +323,8 @@ static authd_err lmdb_each_record(struct authd_storage *s,
     struct lmdb_storage *st = of(s);
     MDB_txn *txn;
     MDB_cursor *cur;
-    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    int rc = read_cursor(st, st->licences, &txn, &cur);
     if (rc != MDB_SUCCESS) return map(rc);
-    if ((rc = mdb_cursor_open(txn, st->licences, &cur)) != MDB_SUCCESS) {
-        mdb_txn_abort(txn);
-        return map(rc);
-    }
     MDB_val k, v;
     int stop = 0;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS && !stop;
@@ -332,8 +338,7 @@ static authd_err lmdb_each_record(struct authd_storage *s,
         }
         stop = fn(arg, k.mv_data, k.mv_size, record, len, log_index);
     }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    close_read(txn, cur);
     if (stop) return stopped(stop);
     return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
 }
@@ -354,12 +359,8 @@ static authd_err lmdb_log_entries(struct authd_storage *s, enum authd_log_id log
     if (start > size || count > size - start) return AUTHD_E_NOT_FOUND;
     MDB_txn *txn;
     MDB_cursor *cur;
-    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    int rc = read_cursor(st, st->entries[log], &txn, &cur);
     if (rc != MDB_SUCCESS) return map(rc);
-    if ((rc = mdb_cursor_open(txn, st->entries[log], &cur)) != MDB_SUCCESS) {
-        mdb_txn_abort(txn);
-        return map(rc);
-    }
     uint8_t kb[8];
     be64(kb, start);
     MDB_val k = {8, kb}, v;
@@ -373,8 +374,7 @@ static authd_err lmdb_log_entries(struct authd_storage *s, enum authd_log_id log
         }
         if (fn(arg, start + i, v.mv_data, v.mv_size)) break;
     }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    close_read(txn, cur);
     return err;
 }
 
@@ -387,12 +387,8 @@ static authd_err lmdb_log_hashes(struct authd_storage *s, enum authd_log_id log,
     if (start > complete || count > complete - start) return AUTHD_E_NOT_FOUND;
     MDB_txn *txn;
     MDB_cursor *cur;
-    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    int rc = read_cursor(st, st->hashes[log], &txn, &cur);
     if (rc != MDB_SUCCESS) return map(rc);
-    if ((rc = mdb_cursor_open(txn, st->hashes[log], &cur)) != MDB_SUCCESS) {
-        mdb_txn_abort(txn);
-        return map(rc);
-    }
     uint8_t kb[HASH_KEY_LEN];
     hash_key(kb, level, start);
     MDB_val k = {HASH_KEY_LEN, kb}, v;
@@ -408,8 +404,7 @@ static authd_err lmdb_log_hashes(struct authd_storage *s, enum authd_log_id log,
         }
         memcpy(out[i], v.mv_data, CERTLIB_TLOG_HASH_LEN);
     }
-    mdb_cursor_close(cur);
-    mdb_txn_abort(txn);
+    close_read(txn, cur);
     return err;
 }
 

@@ -94,14 +94,20 @@ static certlib_result *verify(struct test_server *t, const uint8_t *licence, siz
     return r;
 }
 
+/* authd's services, and one 结婚证 issued and durable. */
+static void start_and_issue(struct test_server *t, struct issued *out)
+{
+    test_server_start(t, LIST);
+    struct authd_issue_input in = request(t);
+    assert_int_equal(issue(t, &in, out), AUTHD_ISSUE_ACCEPTED);
+}
+
 static void test_issue_store_log_verify(void **state)
 {
     (void)state;
     struct test_server t;
-    test_server_start(&t, LIST);
-    struct authd_issue_input in = request(&t);
     struct issued out;
-    assert_int_equal(issue(&t, &in, &out), AUTHD_ISSUE_ACCEPTED);
+    start_and_issue(&t, &out);
     assert_int_equal(out.iss.result, AUTHD_OK);
     assert_int_equal(out.iss.log_index, 0);
     assert_string_equal(out.iss.meta.issuer_code, MZ);
@@ -298,10 +304,8 @@ static void test_revocation_reaches_verification(void **state)
 {
     (void)state;
     struct test_server t;
-    test_server_start(&t, LIST);
-    struct authd_issue_input in = request(&t);
     struct issued out;
-    assert_int_equal(issue(&t, &in, &out), AUTHD_ISSUE_ACCEPTED);
+    start_and_issue(&t, &out);
     const char *id = out.iss.licence_id;
     struct changed c;
     assert_int_equal(change(&t, "11330100002498113P", id, CERTLIB_STATUS_VALUE_REVOKED, &c),
