@@ -125,8 +125,8 @@ CERTLIB_API const char *certlib_ident_kind_name(certlib_ident_kind kind);
 CERTLIB_API const char *certlib_ident_kind_label(certlib_ident_kind kind);
 
 /**
- * Renders one result as a single-line JSON object, the format shared by `certctl check --json` and
- * authd's /v1/ident routes: input, valid, kind, reason, normalized, and, as they apply, legacy,
+ * Renders one result as a single-line JSON object, the one format for every tool and service that
+ * reports identifier checks (certctl check --json among them): input, valid, kind, reason, normalized, and, as they apply, legacy,
  * region_code, region_name, birth_date (YYYY-MM-DD), sex, org_code. `input` is echoed with invalid
  * UTF-8 replaced by U+FFFD and cut at 256 bytes (then "input_truncated": true). Writes at most `cap`
  * bytes, always NUL-terminated when cap > 0, and returns the length the whole text needs, like

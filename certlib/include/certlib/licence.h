@@ -136,7 +136,7 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_licence_disclose(const uint8_t
                                                                    uint8_t **out, size_t *out_len);
 
 /**
- * SHA-256 of the licence's issuerAuth bytes: what authd's signature log records for each issuance
+ * SHA-256 of the licence's issuerAuth bytes: what a signature log records for each issuance
  * (logentry.h). Disclosure keeps issuerAuth byte for byte, so every disclosed copy has the same hash.
  * Errors are certlib_licence_verify's structure errors.
  */

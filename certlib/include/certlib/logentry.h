@@ -1,4 +1,4 @@
-/* The entries of authd's two transparency logs: one line of UTF-8 text each, fields separated by
+/* The entries of an issuing service's two transparency logs: one line of UTF-8 text each, fields separated by
  * single spaces, so an auditor can read a log with grep as well as with certctl audit.
  *
  * Signature log (public; never personal data):

@@ -93,8 +93,8 @@ typedef struct certlib_verify_opts {
         status_max_age;  /* treat lists older than this (by iat) as stale; 0: CERTLIB_STATUS_DEFAULT_MAX_AGE
                             for lists without exp, none otherwise (exp and ttl still apply) */
     bool require_status; /* a licence without a status reference fails the status check */
-    /* The logged check: a C2SP tlog-proof receipt from authd's signature log (GET
-     * /v1/licences/{id}/receipt) and the log's verifier key. The receipt's entry must be this
+    /* The logged check: a C2SP tlog-proof receipt from the issuer's signature log (logentry.h; the
+     * service that issued the licence hands it out with the licence) and the log's verifier key. The receipt's entry must be this
      * licence's issuance, with the SHA-256 of its issuerAuth, and be in a checkpoint the key signed. */
     const char *receipt;
     size_t receipt_len;
