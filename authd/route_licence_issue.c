@@ -56,7 +56,7 @@ static void issue_release(struct authd_async *a)
     free(j);
 }
 
-/* Writer thread: the issuance is durable (or failed): answer on the request's loop. */
+/* Writer or signing thread: the issuance is complete (or failed): answer on the request's loop. */
 static void issue_done(struct authd_issuance *iss)
 {
     struct issue_job *j = H2O_STRUCT_FROM_MEMBER(struct issue_job, iss, iss);
