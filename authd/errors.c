@@ -24,6 +24,10 @@ const char *authd_err_name(authd_err err)
         return "schema";
     case AUTHD_E_CONFIG:
         return "config";
+    case AUTHD_E_UNAVAILABLE:
+        return "unavailable";
+    case AUTHD_E_INDOUBT:
+        return "in_doubt";
     case AUTHD_E_INTERNAL:
     default:
         return "internal";

@@ -7,10 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AUTHD_TYPE_CODE_LEN 21   /* GB/T 36904 licence type code */
-#define AUTHD_ISSUER_CODE_LEN 18 /* the issuer's USCC */
-#define AUTHD_HOLDER_KEY_LEN 32  /* keyed BLAKE2b of a normalised holder id */
-#define AUTHD_LIST_ID_MAX 32     /* "<issuer code>-<list number>" and its NUL */
+#define AUTHD_TYPE_CODE_LEN 21                      /* GB/T 36904 licence type code */
+#define AUTHD_ISSUER_CODE_LEN 18                    /* the issuer's USCC */
+#define AUTHD_HOLDER_KEY_LEN 32                     /* keyed BLAKE2b of a normalised holder id */
+#define AUTHD_LIST_ID_MAX 32                        /* "<issuer code>-<list number>" and its NUL */
+#define AUTHD_PLACE_LEN (AUTHD_ISSUER_CODE_LEN + 8) /* a status-list place: issuer, list, index */
 
 struct authd_licence_meta {
     uint8_t status;      /* CERTLIB_STATUS_VALUE_* */
@@ -20,6 +21,10 @@ struct authd_licence_meta {
     char type_code[AUTHD_TYPE_CODE_LEN + 1];
     char issuer_code[AUTHD_ISSUER_CODE_LEN + 1];
 };
+
+/* The licence's status-list place as bytes: issuer code, list number and index (big-endian). No two
+ * stored licences share one; a storage shared by several nodes enforces it. */
+void authd_licence_place(const struct authd_licence_meta *meta, uint8_t out[AUTHD_PLACE_LEN]);
 
 /* "valid", "revoked", "suspended": a status value's name in the API and the signature log. */
 const char *authd_status_value_name(unsigned status);

@@ -142,10 +142,16 @@ static int append(struct lmdb_storage *st, MDB_txn *txn, enum authd_log_id log, 
     return MDB_SUCCESS;
 }
 
-/* Returns an LMDB error that aborts the batch; a refusal of this write alone goes into w->result. */
+/* Returns an LMDB error that aborts the batch; a refusal of this write alone goes into w->result.
+ * A RESTORE brings its log index and no entry. The place is not indexed: one process owns this store
+ * and its status lists hand out each place once. */
 static int put_record(struct lmdb_storage *st, MDB_txn *txn, struct authd_storage_write *w)
 {
-    uint64_t index = w->entry ? st->pending[w->log] : UINT64_MAX; /* what the append below will give */
+    bool restore = w->op == AUTHD_STORE_RESTORE;
+    uint64_t index = restore    ? w->log_index
+                     : w->entry ? st->pending[w->log]
+                                : UINT64_MAX; /* what the
+                                        append below gives */
     MDB_val key = {w->id_len, (void *)w->id}, val = {LOG_INDEX_LEN + w->record_len, NULL};
     int rc = mdb_put(txn, st->licences, &key, &val, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == MDB_KEYEXIST) return w->result = AUTHD_E_EXISTS, MDB_SUCCESS;
@@ -155,9 +161,11 @@ static int put_record(struct lmdb_storage *st, MDB_txn *txn, struct authd_storag
     MDB_val hkey = {AUTHD_HOLDER_KEY_LEN, (void *)w->holder_key}, hval = {w->id_len, (void *)w->id};
     if ((rc = mdb_put(txn, st->holders, &hkey, &hval, MDB_NODUPDATA)) != MDB_SUCCESS && rc != MDB_KEYEXIST)
         return rc;
-    if (w->entry && (rc = append(st, txn, w->log, w->entry, w->entry_len, &w->log_index)) != MDB_SUCCESS)
+    if (!restore && w->entry &&
+        (rc = append(st, txn, w->log, w->entry, w->entry_len, &w->log_index)) != MDB_SUCCESS)
         return rc;
-    if (w->entry && w->log_index != index) return MDB_CORRUPTED; /* not one linear log */
+    if (!restore && w->entry && w->log_index != index) return MDB_CORRUPTED; /* not one linear log */
+    w->log_index = index;
     w->result = AUTHD_OK;
     return MDB_SUCCESS;
 }
@@ -201,9 +209,10 @@ static authd_err lmdb_apply(struct authd_storage *s, struct authd_storage_write 
     for (size_t i = 0; rc == MDB_SUCCESS && i < n; i++) {
         struct authd_storage_write *w = &writes[i];
         w->result = AUTHD_E_IO;
-        w->log_index = UINT64_MAX;
+        if (w->op != AUTHD_STORE_RESTORE) w->log_index = UINT64_MAX;
         switch (w->op) {
         case AUTHD_STORE_PUT:
+        case AUTHD_STORE_RESTORE:
             rc = put_record(st, txn, w);
             break;
         case AUTHD_STORE_UPDATE:
@@ -343,6 +352,31 @@ static authd_err lmdb_each_record(struct authd_storage *s,
     return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
 }
 
+static authd_err lmdb_each_holder(struct authd_storage *s,
+                                  int (*fn)(void *arg, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                            const char *id, size_t id_len),
+                                  void *arg)
+{
+    struct lmdb_storage *st = of(s);
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = read_cursor(st, st->holders, &txn, &cur);
+    if (rc != MDB_SUCCESS) return map(rc);
+    MDB_val k, v;
+    int stop = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS && !stop;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != AUTHD_HOLDER_KEY_LEN) {
+            stop = AUTHD_E_CORRUPT;
+            break;
+        }
+        stop = fn(arg, k.mv_data, v.mv_data, v.mv_size);
+    }
+    close_read(txn, cur);
+    if (stop) return stopped(stop);
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
+}
+
 static authd_err lmdb_log_size(struct authd_storage *s, enum authd_log_id log, uint64_t *size)
 {
     *size = atomic_load(&of(s)->durable[log]);
@@ -460,6 +494,7 @@ static const struct authd_storage_ops lmdb_ops = {
     .get = lmdb_get,
     .holder_records = lmdb_holder_records,
     .each_record = lmdb_each_record,
+    .each_holder = lmdb_each_holder,
     .log_size = lmdb_log_size,
     .log_entries = lmdb_log_entries,
     .log_hashes = lmdb_log_hashes,

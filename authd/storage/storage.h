@@ -31,9 +31,11 @@
 #ifndef AUTHD_STORAGE_H
 #define AUTHD_STORAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "certlib/present.h"
 #include "certlib/tlog.h"
 #include "errors.h"
 #include "licence_meta.h"
@@ -46,19 +48,26 @@
 enum authd_log_id { AUTHD_LOG_SIGNATURES = 0, AUTHD_LOG_ACCESS = 1, AUTHD_LOG_COUNT = 2 };
 
 enum authd_storage_op {
-    AUTHD_STORE_PUT,    /* a new record (AUTHD_E_EXISTS when its id is stored) and its holder-index entry */
-    AUTHD_STORE_UPDATE, /* a stored record replaced by what `update` makes of it (AUTHD_E_NOT_FOUND when
-                           none) */
-    AUTHD_STORE_APPEND, /* a log entry alone */
+    AUTHD_STORE_PUT,     /* a new record (AUTHD_E_EXISTS when its id is stored, AUTHD_E_CONFLICT when its
+                            place is taken) and its holder-index entry */
+    AUTHD_STORE_UPDATE,  /* a stored record replaced by what `update` makes of it (AUTHD_E_NOT_FOUND
+                            when none) */
+    AUTHD_STORE_APPEND,  /* a log entry alone */
+    AUTHD_STORE_RESTORE, /* a record copied from another store, with the log index it had there and no
+                            entry (the log is copied apart): store-to-store copies only */
 };
 
 struct authd_storage_write {
     enum authd_storage_op op;
-    const char *id; /* PUT, UPDATE: the licence id */
+    const char *id; /* PUT, UPDATE, RESTORE: the licence id */
     size_t id_len;
-    const uint8_t *record; /* PUT: the sealed record */
+    const uint8_t *record; /* PUT, RESTORE: the sealed record */
     size_t record_len;
-    const uint8_t *holder_key; /* PUT: AUTHD_HOLDER_KEY_LEN bytes */
+    const uint8_t *holder_key; /* PUT, RESTORE: AUTHD_HOLDER_KEY_LEN bytes */
+    /* PUT, RESTORE: the record's status-list place (authd_licence_place). A backend that several nodes
+     * share refuses a second record in one place (AUTHD_E_CONFLICT); one that a single process owns
+     * may rely on that process's reservations (statuslists.c) and ignore it. */
+    const uint8_t *place;
     /* UPDATE: writes into `next` (`len` bytes) the record replacing `current`, or returns the error
      * that refuses the change. Runs inside the transaction. */
     authd_err (*update)(void *arg, const char *id, size_t id_len, const uint8_t *current, uint8_t *next,
@@ -67,9 +76,10 @@ struct authd_storage_write {
     enum authd_log_id log; /* the entry recording the change; NULL entry: none */
     const uint8_t *entry;
     size_t entry_len;
-    /* out */
-    authd_err result;   /* AUTHD_OK when the write took effect */
+    /* in for RESTORE, out otherwise */
     uint64_t log_index; /* the entry's index in its log (and the record's, for PUT) */
+    /* out */
+    authd_err result; /* AUTHD_OK when the write took effect */
 };
 
 struct authd_storage_stats {
@@ -81,7 +91,10 @@ struct authd_storage_stats {
 struct authd_storage;
 
 struct authd_storage_ops {
-    const char *name; /* "lmdb" */
+    const char *name; /* "lmdb", "postgresql" */
+    /* Several authd processes may write this store at once (each follows the signature log for what
+     * the others did, and enforces nothing in memory alone). */
+    bool shared;
     void (*close)(struct authd_storage *s);
     uint32_t (*schema_version)(struct authd_storage *s); /* 0 when the store cannot be read */
     authd_err (*stats)(struct authd_storage *s, struct authd_storage_stats *out);
@@ -104,6 +117,11 @@ struct authd_storage_ops {
                              int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record,
                                        size_t len, uint64_t log_index),
                              void *arg);
+    /* Every holder-index entry (store-to-store copies), as each_record. */
+    authd_err (*each_holder)(struct authd_storage *s,
+                             int (*fn)(void *arg, const uint8_t key[AUTHD_HOLDER_KEY_LEN], const char *id,
+                                       size_t id_len),
+                             void *arg);
 
     /* The number of durable entries of a log. */
     authd_err (*log_size)(struct authd_storage *s, enum authd_log_id log, uint64_t *size);
@@ -115,6 +133,19 @@ struct authd_storage_ops {
      * subtree there is not complete in the durable tree. */
     authd_err (*log_hashes)(struct authd_storage *s, enum authd_log_id log, unsigned level, uint64_t start,
                             uint64_t count, certlib_tlog_hash *out);
+
+    /* Holder-binding challenges every node can answer (challenges.h). NULL in a backend one process
+     * owns: the process keeps them in memory. issue: AUTHD_E_FULL when the counter had `per_counter`
+     * challenges in the last `ttl` seconds (*retry_after: when its oldest one expires). take: marks the
+     * challenge used, unless it is another counter's or expired, and says what it was: its counter,
+     * when it was issued, whether it had been used before. AUTHD_E_NOT_FOUND when never issued. */
+    authd_err (*challenge_issue)(struct authd_storage *s, const char *counter_id,
+                                 const uint8_t nonce[CERTLIB_NONCE_LEN], int64_t now, uint32_t ttl,
+                                 size_t per_counter, uint32_t *retry_after);
+    authd_err (*challenge_take)(struct authd_storage *s, const uint8_t nonce[CERTLIB_NONCE_LEN],
+                                const char *counter_id, int64_t now, uint32_t ttl,
+                                char issued_to[CERTLIB_COUNTER_ID_MAX + 1], int64_t *issued_at,
+                                bool *was_used);
 };
 
 /* Every backend's handle starts with this (the embedding idiom: `struct lmdb_storage { struct
@@ -153,5 +184,18 @@ struct authd_lmdb_options {
  * AUTHD_E_SCHEMA for an unknown schema version, AUTHD_E_IO otherwise, with a message in err. */
 authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *options, struct authd_storage **out,
                                   char *err, size_t err_cap);
+
+struct authd_postgres_options {
+    const char *conninfo; /* libpq's: several hosts for failover, target_session_attrs=read-write */
+    const char *passfile; /* libpq's password file (no password is ever in the configuration); or NULL */
+    size_t pool_size;     /* connections for readers (the writer thread has one of its own) */
+};
+
+/* Connects to PostgreSQL and creates authd's tables in an empty database (once, whichever node comes
+ * first), or checks the schema version of those there. AUTHD_E_UNAVAILABLE when no server answers,
+ * AUTHD_E_SCHEMA for an unknown version, AUTHD_E_CONFIG for a conninfo that does not parse or holds a
+ * password, with a message in err. */
+authd_err authd_storage_open_postgres(const struct authd_postgres_options *options,
+                                      struct authd_storage **out, char *err, size_t err_cap);
 
 #endif

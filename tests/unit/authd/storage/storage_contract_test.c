@@ -1,47 +1,143 @@
 /* The storage contract (authd/storage/storage.h), written once and run against every backend named
- * on the command line ("lmdb"; PostgreSQL joins the table below when it is built). Records are opaque
- * bytes to a backend, so these tests store arbitrary ones; log hashes are checked against roots the
- * test computes itself from the entries. */
+ * on the command line ("lmdb", "postgresql": the latter in a scratch server whose conninfo is in
+ * AUTHD_TEST_PG, tests/support/pgscratch.py). Records are opaque bytes to a backend, so these tests
+ * store arbitrary ones; log hashes are checked against roots the test computes itself from the
+ * entries. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "authd_support.h"
 #include "storage/storage.h"
 
 /* ---- backends ---- */
 
+struct fixture;
+
 struct backend {
     const char *name;
-    /* A fresh or existing store in `dir`. `small`: with room for about a megabyte, to make a batch
-     * fail for want of space. */
-    struct authd_storage *(*open)(const char *dir, bool small);
+    /* A fresh, empty store: a directory or a database, named by a malloc'd string. */
+    char *(*create)(void);
+    struct authd_storage *(*open)(const char *where);
+    void (*destroy)(char *where);
+    /* Makes the next big batch (64 records of 64 KiB) fail as a whole by the backend's own means, and
+     * undoes it. */
+    void (*sabotage)(struct fixture *f);
+    void (*heal)(struct fixture *f);
 };
 
-static struct authd_storage *lmdb_backend(const char *dir, bool small)
-{
-    return open_lmdb(dir, small ? (size_t)1 << 20 : 0);
-}
+struct fixture {
+    char *where;
+    struct authd_storage *s;
+};
 
-static const struct backend backends[] = {{"lmdb", lmdb_backend}};
 static const struct backend *backend;
 
-struct fixture {
-    char *dir;
-    struct authd_storage *s;
+static char *lmdb_create(void)
+{
+    return scratch_dir();
+}
+
+static struct authd_storage *lmdb_open(const char *dir)
+{
+    return open_lmdb(dir, 0);
+}
+
+/* LMDB: reopened with a map of one megabyte, the batch does not fit. */
+static void lmdb_sabotage(struct fixture *f)
+{
+    authd_storage_close(f->s);
+    f->s = open_lmdb(f->where, (size_t)1 << 20);
+}
+
+static void lmdb_heal(struct fixture *f)
+{
+    (void)f;
+}
+
+/* PostgreSQL: a database per test, made through the scratch server's maintenance database. */
+static void pg_admin(const char *sql)
+{
+    const char *conninfo = getenv("AUTHD_TEST_PG");
+    if (!conninfo) fail_msg("AUTHD_TEST_PG is not set: run under tests/support/pgscratch.py");
+    PGconn *c = PQconnectdb(conninfo);
+    if (PQstatus(c) != CONNECTION_OK) fail_msg("%s", PQerrorMessage(c));
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+static char *pg_create(void)
+{
+    static int n;
+    char name[64], sql[128];
+    snprintf(name, sizeof(name), "authd_contract_%d_%d", (int)getpid(), ++n);
+    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+    pg_admin(sql);
+    char *where = malloc(strlen(getenv("AUTHD_TEST_PG")) + 80);
+    sprintf(where, "%s dbname=%s", getenv("AUTHD_TEST_PG"), name); /* the later dbname wins */
+    return where;
+}
+
+static struct authd_storage *pg_open(const char *where)
+{
+    struct authd_postgres_options o = {.conninfo = where, .pool_size = 4};
+    struct authd_storage *s = NULL;
+    char err[512] = "";
+    authd_err rc = authd_storage_open_postgres(&o, &s, err, sizeof(err));
+    if (rc) fail_msg("PostgreSQL %s: %s (%s)", where, err, authd_err_name(rc));
+    return s;
+}
+
+static void pg_destroy(char *where)
+{
+    char sql[128];
+    snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", strstr(where, "dbname=authd_contract") + 7);
+    pg_admin(sql);
+    free(where);
+}
+
+static void pg_on(const struct fixture *f, const char *sql)
+{
+    PGconn *c = PQconnectdb(f->where);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) fail_msg("%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* PostgreSQL: the hashes' table refuses every row, so the batch fails at its last statements, after
+ * the records, the index and the entries went in. */
+static void pg_sabotage(struct fixture *f)
+{
+    pg_on(f, "ALTER TABLE authd_log_hashes ADD CONSTRAINT sabotage CHECK (level < 0) NOT VALID");
+}
+
+static void pg_heal(struct fixture *f)
+{
+    pg_on(f, "ALTER TABLE authd_log_hashes DROP CONSTRAINT sabotage");
+}
+
+static const struct backend backends[] = {
+    {"lmdb", lmdb_create, lmdb_open, scratch_remove, lmdb_sabotage, lmdb_heal},
+    {"postgresql", pg_create, pg_open, pg_destroy, pg_sabotage, pg_heal},
 };
 
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    f->dir = scratch_dir();
-    f->s = backend->open(f->dir, false);
+    f->where = backend->create();
+    f->s = backend->open(f->where);
     *state = f;
     return 0;
 }
@@ -50,7 +146,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     authd_storage_close(f->s);
-    scratch_remove(f->dir);
+    backend->destroy(f->where);
     free(f);
     return 0;
 }
@@ -74,7 +170,7 @@ static void holder_key(uint8_t key[AUTHD_HOLDER_KEY_LEN], int holder)
 /* A PUT of record "record of <id>" with its signature-log entry "issue <id>". */
 struct put {
     char id[64], entry[96];
-    uint8_t record[128], key[AUTHD_HOLDER_KEY_LEN];
+    uint8_t record[128], key[AUTHD_HOLDER_KEY_LEN], place[AUTHD_PLACE_LEN];
     size_t record_len;
 };
 
@@ -84,12 +180,15 @@ static struct authd_storage_write put_write(struct put *p, const char *id, int h
     snprintf(p->entry, sizeof(p->entry), "issue %s", id);
     p->record_len = (size_t)snprintf((char *)p->record, sizeof(p->record), "record of %s", id);
     holder_key(p->key, holder);
+    memset(p->place, '.', AUTHD_PLACE_LEN); /* a place of its own: the id, padded */
+    memcpy(p->place, p->id, strlen(p->id) < AUTHD_PLACE_LEN ? strlen(p->id) : AUTHD_PLACE_LEN);
     return (struct authd_storage_write){.op = AUTHD_STORE_PUT,
                                         .id = p->id,
                                         .id_len = strlen(p->id),
                                         .record = p->record,
                                         .record_len = p->record_len,
                                         .holder_key = p->key,
+                                        .place = p->place,
                                         .log = AUTHD_LOG_SIGNATURES,
                                         .entry = (const uint8_t *)p->entry,
                                         .entry_len = strlen(p->entry)};
@@ -230,6 +329,37 @@ static void test_existing_id_refused_alone(void **state)
     struct collected ids = {0};
     assert_int_equal(s->ops->holder_records(s, key, collect_id, &ids), AUTHD_OK);
     assert_int_equal(ids.n, 0); /* nor an index entry */
+}
+
+/* Clause 1 for places, and repeats inside one batch: the later write is refused alone. A backend
+ * that several nodes share refuses a second record in a place; one process's backend may not look. */
+static void test_places_and_repeats(void **state)
+{
+    struct authd_storage *s = ((struct fixture *)*state)->s;
+    struct put p[4];
+    struct authd_storage_write w[4] = {put_write(&p[0], "one", 1), put_write(&p[1], "one", 1),
+                                       put_write(&p[2], "two", 1), put_write(&p[3], "three", 1)};
+    memcpy(p[3].place, p[2].place, AUTHD_PLACE_LEN); /* "three" in the place of "two" */
+    assert_int_equal(authd_storage_apply(s, w, 4), AUTHD_OK);
+    assert_int_equal(w[0].result, AUTHD_OK);
+    assert_int_equal(w[1].result, AUTHD_E_EXISTS);
+    assert_int_equal(w[2].result, AUTHD_OK);
+    assert_int_equal(w[3].result, s->ops->shared ? AUTHD_E_CONFLICT : AUTHD_OK);
+    assert_int_equal(w[0].log_index, 0);
+    assert_int_equal(w[2].log_index, 1);
+    assert_int_equal(log_size(s, AUTHD_LOG_SIGNATURES), s->ops->shared ? 2 : 3);
+    /* and against what is stored */
+    struct put q[2];
+    struct authd_storage_write later[2] = {put_write(&q[0], "four", 2), put_write(&q[1], "five", 2)};
+    memcpy(q[0].place, p[0].place, AUTHD_PLACE_LEN);
+    assert_int_equal(authd_storage_apply(s, later, 2), AUTHD_OK);
+    assert_int_equal(later[0].result, s->ops->shared ? AUTHD_E_CONFLICT : AUTHD_OK);
+    assert_int_equal(later[1].result, AUTHD_OK);
+    if (s->ops->shared) {
+        uint8_t *rec;
+        size_t len;
+        assert_int_equal(authd_storage_get(s, "four", 4, &rec, &len, NULL), AUTHD_E_NOT_FOUND);
+    }
 }
 
 /* The update callback: upper-cases the record, or refuses when it starts with "final". */
@@ -416,7 +546,7 @@ static void test_survives_reopening(void **state)
     struct authd_storage_write w[2] = {put_write(&p, "kept", 4), append_write(AUTHD_LOG_ACCESS, "seen")};
     assert_int_equal(authd_storage_apply(f->s, w, 2), AUTHD_OK);
     authd_storage_close(f->s);
-    f->s = backend->open(f->dir, false);
+    f->s = backend->open(f->where);
     assert_int_equal(f->s->ops->schema_version(f->s), AUTHD_SCHEMA_VERSION);
     assert_record(f->s, "kept", "record of kept", 0);
     assert_int_equal(log_size(f->s, AUTHD_LOG_SIGNATURES), 1);
@@ -432,13 +562,10 @@ static void test_survives_reopening(void **state)
 static void test_failed_batch_changes_nothing(void **state)
 {
     struct fixture *f = *state;
-    authd_storage_close(f->s);
-    scratch_remove(f->dir);
-    f->dir = scratch_dir();
-    f->s = backend->open(f->dir, true);
     struct put p;
     struct authd_storage_write first = put_write(&p, "before", 1);
     assert_int_equal(authd_storage_apply(f->s, &first, 1), AUTHD_OK);
+    backend->sabotage(f);
     /* a batch larger than the store can hold: a record of 64 KiB each, 64 of them */
     enum { N = 64, BIG = 64 * 1024 };
     uint8_t *big = calloc(1, BIG);
@@ -470,6 +597,7 @@ static void test_failed_batch_changes_nothing(void **state)
     struct collected ids_seen = {0};
     assert_int_equal(f->s->ops->holder_records(f->s, key, collect_id, &ids_seen), AUTHD_OK);
     assert_int_equal(ids_seen.n, 0);
+    backend->heal(f);
     /* the store goes on: the next write gets the index the failed batch would have taken */
     struct put q;
     struct authd_storage_write next = put_write(&q, "after", 1);
@@ -604,6 +732,71 @@ static void test_readers_during_writes(void **state)
     print_message("  %zu consistent reads during %d commits\n", r.checks, RACE_WRITES);
 }
 
+/* ---- several writers on one store (backends several nodes share) ---- */
+
+struct writer_thread {
+    struct authd_storage *s;
+    int which;
+    uint64_t indices[200];
+    certlib_tlog_hash leaves[200];
+    char entries[200][40];
+};
+
+static void *write_many(void *arg)
+{
+    struct writer_thread *t = arg;
+    for (int k = 0; k < 200; k += 4) { /* batches of 4 */
+        struct authd_storage_write w[4];
+        for (int j = 0; j < 4; j++) {
+            snprintf(t->entries[k + j], sizeof(t->entries[0]), "node %d entry %d", t->which, k + j);
+            w[j] = append_write(AUTHD_LOG_ACCESS, t->entries[k + j]);
+        }
+        if (authd_storage_apply(t->s, w, 4) != AUTHD_OK) return "apply failed";
+        for (int j = 0; j < 4; j++)
+            t->indices[k + j] = w[j].log_index;
+    }
+    return NULL;
+}
+
+/* Two handles on one store, as two nodes: their appends interleave in one linear log whose stored
+ * hashes are those of that sequence. */
+static void test_two_writers(void **state)
+{
+    struct fixture *f = *state;
+    if (!f->s->ops->shared) {
+        print_message("  (%s is one process's: skipped)\n", backend->name);
+        return;
+    }
+    struct authd_storage *other = backend->open(f->where);
+    static struct writer_thread t[2];
+    t[0] = (struct writer_thread){.s = f->s, .which = 0};
+    t[1] = (struct writer_thread){.s = other, .which = 1};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, write_many, &t[i]), 0);
+    for (int i = 0; i < 2; i++) {
+        void *failed;
+        pthread_join(th[i], &failed);
+        if (failed) fail_msg("writer %d: %s", i, (const char *)failed);
+    }
+    assert_int_equal(log_size(f->s, AUTHD_LOG_ACCESS), 400);
+    /* every index once, and the entry there is the one that got it */
+    static certlib_tlog_hash leaves[400];
+    static bool seen[400];
+    memset(seen, 0, sizeof(seen));
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < 200; k++) {
+            uint64_t at = t[i].indices[k];
+            assert_true(at < 400 && !seen[at]);
+            seen[at] = true;
+            assert_entry(f->s, AUTHD_LOG_ACCESS, at, t[i].entries[k]);
+            certlib_tlog_leaf_hash((const uint8_t *)t[i].entries[k], strlen(t[i].entries[k]), leaves[at]);
+        }
+    check_hashes(f->s, AUTHD_LOG_ACCESS, leaves, 400);
+    check_hashes(other, AUTHD_LOG_ACCESS, leaves, 400);
+    authd_storage_close(other);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -614,6 +807,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_empty_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_of_puts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_existing_id_refused_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_places_and_repeats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_updates_serialize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logs_are_separate_sequences, setup, teardown),
@@ -622,6 +816,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_failed_batch_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readers_during_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
     };
     int failed = 0;
     for (int a = 1; a < argc; a++) {

@@ -142,25 +142,55 @@ static authd_err spy_log_hashes(struct authd_storage *s, enum authd_log_id log, 
     return in->ops->log_hashes(in, log, level, start, count, out);
 }
 
-static const struct authd_storage_ops spy_ops = {
-    .name = "spy",
-    .close = spy_close,
-    .schema_version = spy_schema_version,
-    .stats = spy_stats,
-    .apply = spy_apply,
-    .get = spy_get,
-    .holder_records = spy_holder_records,
-    .each_record = spy_each_record,
-    .log_size = spy_log_size,
-    .log_entries = spy_log_entries,
-    .log_hashes = spy_log_hashes,
-};
+static authd_err spy_each_holder(struct authd_storage *s,
+                                 int (*fn)(void *arg, const uint8_t key[AUTHD_HOLDER_KEY_LEN], const char *id,
+                                           size_t id_len),
+                                 void *arg)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->each_holder(in, fn, arg);
+}
+
+static authd_err spy_challenge_issue(struct authd_storage *s, const char *counter_id,
+                                     const uint8_t nonce[CERTLIB_NONCE_LEN], int64_t now, uint32_t ttl,
+                                     size_t per_counter, uint32_t *retry_after)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->challenge_issue(in, counter_id, nonce, now, ttl, per_counter, retry_after);
+}
+
+static authd_err spy_challenge_take(struct authd_storage *s, const uint8_t nonce[CERTLIB_NONCE_LEN],
+                                    const char *counter_id, int64_t now, uint32_t ttl,
+                                    char issued_to[CERTLIB_COUNTER_ID_MAX + 1], int64_t *issued_at,
+                                    bool *was_used)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->challenge_take(in, nonce, counter_id, now, ttl, issued_to, issued_at, was_used);
+}
 
 struct spy_storage *spy_wrap(struct authd_storage *inner)
 {
     struct spy_storage *spy = calloc(1, sizeof(*spy));
     assert_non_null(spy);
-    spy->base.ops = &spy_ops;
+    /* forwarding functions for every operation the inner backend has */
+    spy->ops = (struct authd_storage_ops){
+        .name = inner->ops->name,
+        .shared = inner->ops->shared,
+        .close = spy_close,
+        .schema_version = spy_schema_version,
+        .stats = spy_stats,
+        .apply = spy_apply,
+        .get = spy_get,
+        .holder_records = spy_holder_records,
+        .each_record = spy_each_record,
+        .each_holder = spy_each_holder,
+        .log_size = spy_log_size,
+        .log_entries = spy_log_entries,
+        .log_hashes = spy_log_hashes,
+        .challenge_issue = inner->ops->challenge_issue ? spy_challenge_issue : NULL,
+        .challenge_take = inner->ops->challenge_take ? spy_challenge_take : NULL,
+    };
+    spy->base.ops = &spy->ops;
     spy->inner = inner;
     pthread_mutex_init(&spy->lock, NULL);
     pthread_cond_init(&spy->changed, NULL);

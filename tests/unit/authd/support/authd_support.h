@@ -22,6 +22,7 @@ extern const char *test_repo;
 #define SPY_MAX_APPLIES 4096
 struct spy_storage {
     struct authd_storage base;
+    struct authd_storage_ops ops;
     struct authd_storage *inner;
     pthread_mutex_t lock;
     pthread_cond_t changed;

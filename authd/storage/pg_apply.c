@@ -1,0 +1,639 @@
+/* A batch of writes as one PostgreSQL transaction (storage.h's apply, contract clauses 1-4, 6).
+ *
+ * Several nodes may write at once. Each batch first locks the two rows of authd_log_state (the logs'
+ * sizes) FOR UPDATE, in one order, so appends to a log are serialized across nodes as Tessera's SQL
+ * drivers do, and a log stays one linear sequence. The leaf and subtree hashes are computed here from
+ * the tree's right border (kept between batches; reloaded when another node appended) and written in
+ * the same transaction as the entries and the records, each table in one statement whatever the batch
+ * size (arrays in PostgreSQL's binary format, unnest()).
+ *
+ * A record whose id or status-list place is taken is refused alone: the batch is rolled back and run
+ * again without it (ids are random and places reserved, so this is rare). A connection lost before
+ * COMMIT means nothing was written (AUTHD_E_UNAVAILABLE); lost during COMMIT, the outcome is looked up
+ * once a server (the promoted standby, after a failover) answers again: the batch's first log entry
+ * is there or not. When no server answers in time, the writes are AUTHD_E_INDOUBT. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "storage/pg_internal.h"
+
+#define MAX_ATTEMPTS 4        /* runs of one batch: each refusal of an id or a place costs one */
+#define INDOUBT_WAIT_MS 20000 /* how long to look for a server after a COMMIT lost on the wire */
+#define NO_LOG_INDEX (-1)     /* a record stored without an entry of its own */
+
+struct current { /* an UPDATE's record, as the transaction sees it */
+    const char *id;
+    size_t id_len;
+    uint8_t *record;
+    size_t len;
+    bool found, dirty;
+};
+
+struct batch {
+    struct pg_storage *st;
+    struct authd_storage_write *w;
+    size_t n;
+    authd_err *refused; /* per write: a refusal by id or place from an earlier run, 0 otherwise */
+    uint64_t size[AUTHD_LOG_COUNT];
+    struct pg_border border[AUTHD_LOG_COUNT];
+    struct current *cur;
+    size_t n_cur;
+    struct pg_array entry_log, entry_idx, entry_data;
+    struct pg_array hash_log, hash_level, hash_idx, hash_data;
+    int64_t first_index[AUTHD_LOG_COUNT]; /* the first entry this batch appends to each log, or -1 */
+};
+
+static void batch_arrays_init(struct batch *b)
+{
+    pg_array_init(&b->entry_log, PG_INT2);
+    pg_array_init(&b->entry_idx, PG_INT8);
+    pg_array_init(&b->entry_data, PG_BYTEA);
+    pg_array_init(&b->hash_log, PG_INT2);
+    pg_array_init(&b->hash_level, PG_INT2);
+    pg_array_init(&b->hash_idx, PG_INT8);
+    pg_array_init(&b->hash_data, PG_BYTEA);
+}
+
+static void batch_arrays_free(struct batch *b)
+{
+    struct pg_array *all[] = {&b->entry_log,  &b->entry_idx, &b->entry_data, &b->hash_log,
+                              &b->hash_level, &b->hash_idx,  &b->hash_data};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        pg_array_free(all[i]);
+}
+
+static void current_free(struct batch *b)
+{
+    for (size_t i = 0; i < b->n_cur; i++)
+        free(b->cur[i].record);
+    free(b->cur);
+    b->cur = NULL;
+    b->n_cur = 0;
+}
+
+/* ---- the border ---- */
+
+static certlib_err read_border(void *arg, unsigned level, uint64_t index, certlib_tlog_hash out)
+{
+    const struct pg_border *border = arg;
+    if (level >= 64 || !border->level[level].have || border->level[level].index != index)
+        return CERTLIB_E_IO_READ; /* not the tree this batch locked */
+    memcpy(out, border->level[level].hash, CERTLIB_TLOG_HASH_LEN);
+    return CERTLIB_OK;
+}
+
+/* The border of the tree of `size` leaves, read in the batch's transaction. */
+static authd_err load_border(PGconn *conn, enum authd_log_id log, uint64_t size, struct pg_border *border)
+{
+    memset(border, 0, sizeof(*border));
+    struct pg_array levels, indices;
+    pg_array_init(&levels, PG_INT2);
+    pg_array_init(&indices, PG_INT8);
+    unsigned wanted = 0;
+    for (unsigned l = 0; l < 64 && (size >> l) > 0; l++) {
+        pg_array_add_int2(&levels, (int16_t)l);
+        pg_array_add_int8(&indices, (int64_t)((size >> l) - 1));
+        wanted++;
+    }
+    pg_array_finish(&levels);
+    pg_array_finish(&indices);
+    authd_err rc = levels.failed || indices.failed ? AUTHD_E_NOMEM : AUTHD_OK;
+    PGresult *r = NULL;
+    if (!rc && wanted) {
+        struct pg_args a = {0};
+        pg_arg_int2(&a, (int16_t)log);
+        pg_arg_array(&a, PG_INT2_ARRAY, &levels);
+        pg_arg_array(&a, PG_INT8_ARRAY, &indices);
+        rc = pg_exec(conn, "reading a log's border",
+                     "SELECT level, idx, hash FROM authd_log_hashes WHERE log = $1 AND (level, idx) IN "
+                     "(SELECT * FROM unnest($2::int2[], $3::int8[]))",
+                     &a, &r);
+    }
+    if (!rc && wanted && (unsigned)PQntuples(r) != wanted) rc = AUTHD_E_CORRUPT;
+    for (int i = 0; !rc && wanted && i < PQntuples(r); i++) {
+        int16_t level = pg_int2(r, i, 0);
+        if (level < 0 || level >= 64 || PQgetlength(r, i, 2) != CERTLIB_TLOG_HASH_LEN) {
+            rc = AUTHD_E_CORRUPT;
+            break;
+        }
+        border->level[level].have = true;
+        border->level[level].index = (uint64_t)pg_int8(r, i, 1);
+        memcpy(border->level[level].hash, PQgetvalue(r, i, 2), CERTLIB_TLOG_HASH_LEN);
+    }
+    PQclear(r);
+    pg_array_free(&levels);
+    pg_array_free(&indices);
+    if (!rc) border->valid = true, border->size = size;
+    return rc;
+}
+
+/* Appends an entry to the batch's copy of the log: its row, its stored hashes, the new border. */
+static authd_err append(struct batch *b, enum authd_log_id log, const uint8_t *entry, size_t len,
+                        uint64_t *index)
+{
+    struct pg_border *border = &b->border[log];
+    uint64_t i = b->size[log];
+    certlib_tlog_hash leaf;
+    certlib_tlog_leaf_hash(entry, len, leaf);
+    certlib_tlog_stored_hash stored[CERTLIB_TLOG_MAX_STORED];
+    size_t n;
+    if (certlib_tlog_stored_hashes(i, leaf, read_border, border, stored, &n) != CERTLIB_OK)
+        return AUTHD_E_CORRUPT;
+    pg_array_add_int2(&b->entry_log, (int16_t)log);
+    pg_array_add_int8(&b->entry_idx, (int64_t)i);
+    pg_array_add(&b->entry_data, entry, len);
+    for (size_t h = 0; h < n; h++) {
+        pg_array_add_int2(&b->hash_log, (int16_t)log);
+        pg_array_add_int2(&b->hash_level, (int16_t)stored[h].level);
+        pg_array_add_int8(&b->hash_idx, (int64_t)stored[h].index);
+        pg_array_add(&b->hash_data, stored[h].hash, CERTLIB_TLOG_HASH_LEN);
+        border->level[stored[h].level].have = true;
+        border->level[stored[h].level].index = stored[h].index;
+        memcpy(border->level[stored[h].level].hash, stored[h].hash, CERTLIB_TLOG_HASH_LEN);
+    }
+    if (b->first_index[log] < 0) b->first_index[log] = (int64_t)i;
+    b->size[log] = i + 1;
+    border->size = i + 1;
+    *index = i;
+    return AUTHD_OK;
+}
+
+/* ---- reading what the batch needs, under its locks ---- */
+
+static authd_err lock_logs(struct batch *b)
+{
+    PGresult *r = NULL;
+    authd_err rc = pg_exec(b->st->writer, "locking the logs",
+                           "SELECT log, size FROM authd_log_state ORDER BY log FOR UPDATE", NULL, &r);
+    if (!rc && PQntuples(r) != AUTHD_LOG_COUNT) rc = AUTHD_E_CORRUPT;
+    for (int i = 0; !rc && i < AUTHD_LOG_COUNT; i++) {
+        int16_t log = pg_int2(r, i, 0);
+        int64_t size = pg_int8(r, i, 1);
+        if (log != i || size < 0) rc = AUTHD_E_CORRUPT;
+        b->size[i] = (uint64_t)size;
+    }
+    PQclear(r);
+    for (int l = 0; !rc && l < AUTHD_LOG_COUNT; l++) {
+        if (b->st->border[l].valid && b->st->border[l].size == b->size[l])
+            b->border[l] = b->st->border[l];
+        else
+            rc = load_border(b->st->writer, (enum authd_log_id)l, b->size[l], &b->border[l]);
+        b->first_index[l] = -1;
+    }
+    return rc;
+}
+
+/* The records the batch's UPDATEs change, locked. */
+static authd_err lock_updated(struct batch *b)
+{
+    struct pg_array ids;
+    pg_array_init(&ids, PG_TEXT);
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->w[i].op != AUTHD_STORE_UPDATE) continue;
+        bool seen = false;
+        for (size_t k = 0; k < b->n_cur && !seen; k++)
+            seen =
+                b->cur[k].id_len == b->w[i].id_len && memcmp(b->cur[k].id, b->w[i].id, b->w[i].id_len) == 0;
+        if (seen) continue;
+        struct current *grown = realloc(b->cur, (b->n_cur + 1) * sizeof(*grown));
+        if (!grown) return pg_array_free(&ids), AUTHD_E_NOMEM;
+        b->cur = grown;
+        b->cur[b->n_cur++] = (struct current){.id = b->w[i].id, .id_len = b->w[i].id_len};
+        pg_array_add(&ids, b->w[i].id, b->w[i].id_len);
+    }
+    pg_array_finish(&ids);
+    authd_err rc = ids.failed ? AUTHD_E_NOMEM : AUTHD_OK;
+    PGresult *r = NULL;
+    if (!rc && b->n_cur) {
+        struct pg_args a = {0};
+        pg_arg_array(&a, PG_TEXT_ARRAY, &ids);
+        rc = pg_exec(b->st->writer, "locking the records a batch changes",
+                     "SELECT id, record FROM authd_licences WHERE id = ANY($1) FOR UPDATE", &a, &r);
+    }
+    for (int row = 0; !rc && b->n_cur && row < PQntuples(r); row++) {
+        const char *id = PQgetvalue(r, row, 0);
+        size_t id_len = (size_t)PQgetlength(r, row, 0), len = (size_t)PQgetlength(r, row, 1);
+        for (size_t k = 0; k < b->n_cur; k++) {
+            struct current *c = &b->cur[k];
+            if (c->id_len != id_len || memcmp(c->id, id, id_len) != 0) continue;
+            if (!(c->record = malloc(len ? len : 1))) {
+                rc = AUTHD_E_NOMEM;
+                break;
+            }
+            memcpy(c->record, PQgetvalue(r, row, 1), len);
+            c->len = len;
+            c->found = true;
+        }
+    }
+    PQclear(r);
+    pg_array_free(&ids);
+    return rc;
+}
+
+static struct current *current_of(struct batch *b, const struct authd_storage_write *w)
+{
+    for (size_t k = 0; k < b->n_cur; k++)
+        if (b->cur[k].id_len == w->id_len && memcmp(b->cur[k].id, w->id, w->id_len) == 0) return &b->cur[k];
+    return NULL;
+}
+
+/* ---- one run of the batch ---- */
+
+/* Every write in order, against the batch's copies: results, log indices, the rows to write. */
+static authd_err plan(struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        struct authd_storage_write *w = &b->w[i];
+        if (b->refused[i]) {
+            w->result = b->refused[i];
+            continue;
+        }
+        w->result = AUTHD_OK; /* provisional: it holds once committed */
+        if (w->op == AUTHD_STORE_RESTORE) continue;
+        w->log_index = UINT64_MAX;
+        if (w->op == AUTHD_STORE_UPDATE) {
+            struct current *c = current_of(b, w);
+            if (!c || !c->found) {
+                w->result = AUTHD_E_NOT_FOUND;
+                continue;
+            }
+            uint8_t *next = malloc(c->len ? c->len : 1);
+            if (!next) return AUTHD_E_NOMEM;
+            authd_err refused = w->update(w->update_arg, w->id, w->id_len, c->record, next, c->len);
+            if (refused) {
+                free(next);
+                w->result = refused;
+                continue;
+            }
+            free(c->record);
+            c->record = next;
+            c->dirty = true;
+        }
+        if (w->entry) {
+            authd_err rc = append(b, w->log, w->entry, w->entry_len, &w->log_index);
+            if (rc) return rc;
+        }
+    }
+    return AUTHD_OK;
+}
+
+static bool stores_record(const struct authd_storage_write *w)
+{
+    return (w->op == AUTHD_STORE_PUT || w->op == AUTHD_STORE_RESTORE) && w->result == AUTHD_OK;
+}
+
+/* Inserts the new records. *inserted: how many went in (the rest collided on an id or a place). */
+static authd_err insert_records(struct batch *b, size_t *wanted, size_t *inserted)
+{
+    struct pg_array ids, indices, places, records, keys;
+    pg_array_init(&ids, PG_TEXT);
+    pg_array_init(&indices, PG_INT8);
+    pg_array_init(&places, PG_BYTEA);
+    pg_array_init(&records, PG_BYTEA);
+    pg_array_init(&keys, PG_BYTEA);
+    *wanted = *inserted = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const struct authd_storage_write *w = &b->w[i];
+        if (!stores_record(w)) continue;
+        pg_array_add(&ids, w->id, w->id_len);
+        pg_array_add_int8(&indices, w->log_index == UINT64_MAX ? NO_LOG_INDEX : (int64_t)w->log_index);
+        if (w->place)
+            pg_array_add(&places, w->place, AUTHD_PLACE_LEN);
+        else
+            pg_array_add_null(&places);
+        pg_array_add(&records, w->record, w->record_len);
+        pg_array_add(&keys, w->holder_key, AUTHD_HOLDER_KEY_LEN);
+        (*wanted)++;
+    }
+    struct pg_array *all[] = {&ids, &indices, &places, &records, &keys};
+    authd_err rc = AUTHD_OK;
+    for (size_t k = 0; k < 5; k++) {
+        pg_array_finish(all[k]);
+        if (all[k]->failed) rc = AUTHD_E_NOMEM;
+    }
+    if (!rc && *wanted) {
+        struct pg_args a = {0};
+        pg_arg_array(&a, PG_TEXT_ARRAY, &ids);
+        pg_arg_array(&a, PG_INT8_ARRAY, &indices);
+        pg_arg_array(&a, PG_BYTEA_ARRAY, &places);
+        pg_arg_array(&a, PG_BYTEA_ARRAY, &records);
+        PGresult *r = NULL;
+        rc = pg_exec(b->st->writer, "storing records",
+                     "INSERT INTO authd_licences (id, log_index, place, record) "
+                     "SELECT * FROM unnest($1::text[], $2::int8[], $3::bytea[], $4::bytea[]) "
+                     "ON CONFLICT DO NOTHING",
+                     &a, &r);
+        if (!rc) *inserted = (size_t)strtoull(PQcmdTuples(r), NULL, 10);
+        PQclear(r);
+        if (!rc && *inserted == *wanted) {
+            struct pg_args h = {0};
+            pg_arg_array(&h, PG_BYTEA_ARRAY, &keys);
+            pg_arg_array(&h, PG_TEXT_ARRAY, &ids);
+            rc = pg_run(
+                b->st->writer, "indexing holders",
+                "INSERT INTO authd_holders (holder_key, id) SELECT * FROM unnest($1::bytea[], $2::text[]) "
+                "ON CONFLICT DO NOTHING",
+                &h);
+        }
+    }
+    for (size_t k = 0; k < 5; k++)
+        pg_array_free(all[k]);
+    return rc;
+}
+
+static int compare_ids(const void *x, const void *y)
+{
+    const struct authd_storage_write *a = *(const struct authd_storage_write *const *)x,
+                                     *b = *(const struct authd_storage_write *const *)y;
+    size_t n = a->id_len < b->id_len ? a->id_len : b->id_len;
+    int c = memcmp(a->id, b->id, n);
+    return c ? c : (a->id_len > b->id_len) - (a->id_len < b->id_len);
+}
+
+static int compare_places(const void *x, const void *y)
+{
+    const struct authd_storage_write *a = *(const struct authd_storage_write *const *)x,
+                                     *b = *(const struct authd_storage_write *const *)y;
+    return memcmp(a->place, b->place, AUTHD_PLACE_LEN);
+}
+
+/* Records of the batch that repeat an id or a place of an earlier one in the batch: refused. */
+static authd_err refuse_repeats(struct batch *b)
+{
+    const struct authd_storage_write **sorted = malloc((b->n ? b->n : 1) * sizeof(*sorted));
+    if (!sorted) return AUTHD_E_NOMEM;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t m = 0;
+        for (size_t i = 0; i < b->n; i++)
+            if (stores_record(&b->w[i]) && !b->refused[i] && (pass == 0 || b->w[i].place))
+                sorted[m++] = &b->w[i];
+        qsort(sorted, m, sizeof(*sorted), pass == 0 ? compare_ids : compare_places);
+        for (size_t k = 1; k < m; k++) {
+            if ((pass == 0 ? compare_ids : compare_places)(&sorted[k - 1], &sorted[k]) != 0) continue;
+            /* the later of the two in the batch is refused */
+            const struct authd_storage_write *later = sorted[k] > sorted[k - 1] ? sorted[k] : sorted[k - 1];
+            b->refused[later - b->w] = pass == 0 ? AUTHD_E_EXISTS : AUTHD_E_CONFLICT;
+        }
+    }
+    free(sorted);
+    return AUTHD_OK;
+}
+
+/* After a collision, outside the rolled-back transaction: which records are refused, and why (an id
+ * stored already, a place taken, or a repeat inside the batch). */
+static authd_err find_refusals(struct batch *b)
+{
+    struct pg_array ids, places;
+    pg_array_init(&ids, PG_TEXT);
+    pg_array_init(&places, PG_BYTEA);
+    for (size_t i = 0; i < b->n; i++) {
+        if (!stores_record(&b->w[i])) continue;
+        pg_array_add(&ids, b->w[i].id, b->w[i].id_len);
+        if (b->w[i].place) pg_array_add(&places, b->w[i].place, AUTHD_PLACE_LEN);
+    }
+    pg_array_finish(&ids);
+    pg_array_finish(&places);
+    authd_err rc = ids.failed || places.failed ? AUTHD_E_NOMEM : AUTHD_OK;
+    PGresult *r = NULL, *p = NULL;
+    if (!rc) {
+        struct pg_args a = {0};
+        pg_arg_array(&a, PG_TEXT_ARRAY, &ids);
+        rc = pg_exec(b->st->writer, "finding taken ids", "SELECT id FROM authd_licences WHERE id = ANY($1)",
+                     &a, &r);
+    }
+    if (!rc) {
+        struct pg_args a = {0};
+        pg_arg_array(&a, PG_BYTEA_ARRAY, &places);
+        rc = pg_exec(b->st->writer, "finding taken places",
+                     "SELECT place FROM authd_licences WHERE place = ANY($1)", &a, &p);
+    }
+    size_t found = 0;
+    for (size_t i = 0; !rc && i < b->n; i++) {
+        const struct authd_storage_write *w = &b->w[i];
+        if (!stores_record(w)) continue;
+        for (int row = 0; row < PQntuples(r); row++)
+            if ((size_t)PQgetlength(r, row, 0) == w->id_len &&
+                memcmp(PQgetvalue(r, row, 0), w->id, w->id_len) == 0)
+                b->refused[i] = AUTHD_E_EXISTS;
+        for (int row = 0; !b->refused[i] && w->place && row < PQntuples(p); row++)
+            if (PQgetlength(p, row, 0) == AUTHD_PLACE_LEN &&
+                memcmp(PQgetvalue(p, row, 0), w->place, AUTHD_PLACE_LEN) == 0)
+                b->refused[i] = AUTHD_E_CONFLICT;
+        found += b->refused[i] != AUTHD_OK;
+    }
+    PQclear(r);
+    PQclear(p);
+    pg_array_free(&ids);
+    pg_array_free(&places);
+    return rc ? rc : found ? AUTHD_OK : refuse_repeats(b);
+}
+
+static authd_err write_rest(struct batch *b, size_t stored)
+{
+    PGconn *conn = b->st->writer;
+    authd_err rc = AUTHD_OK;
+    struct pg_array ids, records;
+    pg_array_init(&ids, PG_TEXT);
+    pg_array_init(&records, PG_BYTEA);
+    size_t dirty = 0;
+    for (size_t k = 0; k < b->n_cur; k++)
+        if (b->cur[k].dirty) {
+            pg_array_add(&ids, b->cur[k].id, b->cur[k].id_len);
+            pg_array_add(&records, b->cur[k].record, b->cur[k].len);
+            dirty++;
+        }
+    pg_array_finish(&ids);
+    pg_array_finish(&records);
+    if (ids.failed || records.failed) rc = AUTHD_E_NOMEM;
+    if (!rc && dirty) {
+        struct pg_args a = {0};
+        pg_arg_array(&a, PG_TEXT_ARRAY, &ids);
+        pg_arg_array(&a, PG_BYTEA_ARRAY, &records);
+        rc = pg_run(conn, "changing records",
+                    "UPDATE authd_licences SET record = v.record FROM unnest($1::text[], $2::bytea[]) "
+                    "AS v(id, record) WHERE authd_licences.id = v.id",
+                    &a);
+    }
+    pg_array_free(&ids);
+    pg_array_free(&records);
+    struct pg_array *arrays[] = {&b->entry_log,  &b->entry_idx, &b->entry_data, &b->hash_log,
+                                 &b->hash_level, &b->hash_idx,  &b->hash_data};
+    for (size_t k = 0; k < 7; k++) {
+        pg_array_finish(arrays[k]);
+        if (arrays[k]->failed) rc = rc ? rc : AUTHD_E_NOMEM;
+    }
+    if (!rc && b->entry_log.n) {
+        struct pg_args a = {0};
+        pg_arg_array(&a, PG_INT2_ARRAY, &b->entry_log);
+        pg_arg_array(&a, PG_INT8_ARRAY, &b->entry_idx);
+        pg_arg_array(&a, PG_BYTEA_ARRAY, &b->entry_data);
+        rc = pg_run(conn, "appending log entries",
+                    "INSERT INTO authd_log_entries (log, idx, entry) "
+                    "SELECT * FROM unnest($1::int2[], $2::int8[], $3::bytea[])",
+                    &a);
+    }
+    if (!rc && b->hash_log.n) {
+        struct pg_args a = {0};
+        pg_arg_array(&a, PG_INT2_ARRAY, &b->hash_log);
+        pg_arg_array(&a, PG_INT2_ARRAY, &b->hash_level);
+        pg_arg_array(&a, PG_INT8_ARRAY, &b->hash_idx);
+        pg_arg_array(&a, PG_BYTEA_ARRAY, &b->hash_data);
+        rc = pg_run(conn, "storing log hashes",
+                    "INSERT INTO authd_log_hashes (log, level, idx, hash) "
+                    "SELECT * FROM unnest($1::int2[], $2::int2[], $3::int8[], $4::bytea[])",
+                    &a);
+    }
+    for (int l = 0; !rc && l < AUTHD_LOG_COUNT; l++) {
+        if (b->first_index[l] < 0) continue;
+        struct pg_args a = {0};
+        pg_arg_int2(&a, (int16_t)l);
+        pg_arg_int8(&a, (int64_t)b->size[l]);
+        rc = pg_run(conn, "growing a log", "UPDATE authd_log_state SET size = $2 WHERE log = $1", &a);
+    }
+    if (!rc && stored) {
+        struct pg_args a = {0};
+        pg_arg_int8(&a, (int64_t)stored);
+        rc = pg_run(conn, "counting records",
+                    "UPDATE authd_meta SET value = value + $1 WHERE name = 'records'", &a);
+    }
+    return rc;
+}
+
+/* ---- the outcome of a COMMIT lost on the wire ---- */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Reconnects, trying for up to INDOUBT_WAIT_MS: libpq's multi-host conninfo finds the new primary. */
+static authd_err reconnect(struct pg_storage *st, long wait_ms)
+{
+    char err[512];
+    for (long waited = 0;; waited += 250) {
+        if (st->writer) PQfinish(st->writer);
+        st->writer = NULL;
+        if (pg_connect(&st->params, &st->writer, err, sizeof(err)) == AUTHD_OK) return AUTHD_OK;
+        if (waited >= wait_ms) {
+            fprintf(stderr, "authd: postgresql: no server answers: %s\n", err);
+            return AUTHD_E_UNAVAILABLE;
+        }
+        sleep_ms(250);
+    }
+}
+
+/* Whether the batch committed: its first log entry is at its index. */
+static authd_err committed(struct batch *b, bool *yes)
+{
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++) {
+        if (b->first_index[l] < 0) continue;
+        const struct authd_storage_write *first = NULL;
+        for (size_t i = 0; i < b->n && !first; i++)
+            if (b->w[i].result == AUTHD_OK && b->w[i].entry && b->w[i].log == (enum authd_log_id)l &&
+                b->w[i].op != AUTHD_STORE_RESTORE && (int64_t)b->w[i].log_index == b->first_index[l])
+                first = &b->w[i];
+        if (!first) continue;
+        struct pg_args a = {0};
+        pg_arg_int2(&a, (int16_t)l);
+        pg_arg_int8(&a, b->first_index[l]);
+        PGresult *r = NULL;
+        authd_err rc = pg_exec(b->st->writer, "looking up a batch after a lost COMMIT",
+                               "SELECT entry FROM authd_log_entries WHERE log = $1 AND idx = $2", &a, &r);
+        if (rc) return rc;
+        *yes = PQntuples(r) == 1 && (size_t)PQgetlength(r, 0, 0) == first->entry_len &&
+               memcmp(PQgetvalue(r, 0, 0), first->entry, first->entry_len) == 0;
+        PQclear(r);
+        return AUTHD_OK;
+    }
+    return AUTHD_E_INDOUBT; /* nothing to recognise the batch by */
+}
+
+static authd_err resolve_lost_commit(struct batch *b)
+{
+    if (reconnect(b->st, INDOUBT_WAIT_MS) != AUTHD_OK) return AUTHD_E_INDOUBT;
+    bool yes = false;
+    authd_err rc = committed(b, &yes);
+    if (rc) return rc == AUTHD_E_INDOUBT ? rc : AUTHD_E_INDOUBT;
+    fprintf(stderr, "authd: postgresql: the connection was lost during COMMIT; the batch %s\n",
+            yes ? "was committed" : "was not committed");
+    return yes ? AUTHD_OK : AUTHD_E_UNAVAILABLE;
+}
+
+/* ---- apply ---- */
+
+/* One run: BEGIN, locks, plan, writes. Returns the error that ends the run; *collided when records
+ * collided (the caller rolls back and runs again). */
+static authd_err run(struct batch *b, bool *collided)
+{
+    PGconn *conn = b->st->writer;
+    *collided = false;
+    batch_arrays_init(b);
+    authd_err rc = pg_run(conn, "beginning a batch", "BEGIN", NULL);
+    if (!rc) rc = lock_logs(b);
+    if (!rc) rc = lock_updated(b);
+    if (!rc) rc = plan(b);
+    size_t wanted = 0, inserted = 0;
+    if (!rc) rc = insert_records(b, &wanted, &inserted);
+    if (!rc && inserted < wanted) *collided = true;
+    if (!rc && !*collided) rc = write_rest(b, inserted);
+    return rc;
+}
+
+/* Ends a run that will not commit, and forgets a connection that cannot be trusted with the next. */
+static void abandon_run(struct batch *b, authd_err rc)
+{
+    struct pg_storage *st = b->st;
+    if (st->writer && PQstatus(st->writer) == CONNECTION_OK &&
+        PQtransactionStatus(st->writer) != PQTRANS_IDLE)
+        pg_run(st->writer, "rolling back a batch", "ROLLBACK", NULL);
+    if (rc == AUTHD_E_UNAVAILABLE && st->writer) { /* gone, or a server that no longer takes writes */
+        PQfinish(st->writer);
+        st->writer = NULL;
+    }
+    current_free(b);
+    batch_arrays_free(b);
+}
+
+authd_err pg_apply(struct authd_storage *s, struct authd_storage_write *writes, size_t n)
+{
+    struct pg_storage *st = pg_of(s);
+    struct batch b = {.st = st, .w = writes, .n = n};
+    authd_err rc = AUTHD_E_INTERNAL;
+    if (!(b.refused = calloc(n ? n : 1, sizeof(*b.refused)))) rc = AUTHD_E_NOMEM;
+    for (int attempt = 0; b.refused && attempt < MAX_ATTEMPTS; attempt++) {
+        if (!pg_conn_ok(st->writer) && (rc = reconnect(st, 0)) != AUTHD_OK) break;
+        bool collided;
+        if ((rc = run(&b, &collided)) != AUTHD_OK) {
+            abandon_run(&b, rc);
+            /* a connection found dead before COMMIT wrote nothing: one more run on a fresh one */
+            if (rc == AUTHD_E_UNAVAILABLE && attempt == 0) continue;
+            break;
+        }
+        if (collided) {
+            abandon_run(&b, AUTHD_OK);
+            rc = find_refusals(&b);
+            if (rc) break;
+            rc = AUTHD_E_INTERNAL; /* unless a later run commits */
+            continue;
+        }
+        rc = pg_run(st->writer, "committing a batch", "COMMIT", NULL);
+        if (rc == AUTHD_E_UNAVAILABLE) {
+            st->border[0].valid = st->border[1].valid = false;
+            rc = resolve_lost_commit(&b);
+        }
+        if (!rc)
+            for (int l = 0; l < AUTHD_LOG_COUNT; l++)
+                st->border[l] = b.border[l];
+        abandon_run(&b, rc == AUTHD_E_INDOUBT ? AUTHD_OK : rc);
+        break;
+    }
+    if (rc) /* contract clause 1: nothing took effect (or, in doubt, nothing may be relied on) */
+        for (size_t i = 0; i < n; i++)
+            writes[i].result = rc;
+    free(b.refused);
+    return rc;
+}

@@ -1,0 +1,319 @@
+/* libpq plumbing for the PostgreSQL backend (pg_conn.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/pg_conn.h"
+
+/* ---- parameters ---- */
+
+authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *passfile, char *err,
+                         size_t err_cap)
+{
+    memset(p, 0, sizeof(*p));
+    char *msg = NULL;
+    if (!(p->parsed = PQconninfoParse(conninfo, &msg))) {
+        snprintf(err, err_cap, "store.postgresql.conninfo: %s", msg ? msg : "out of memory");
+        if (msg) PQfreemem(msg);
+        return AUTHD_E_CONFIG;
+    }
+    size_t n = 0;
+    bool has_timeout = false;
+    for (const PQconninfoOption *o = p->parsed; o->keyword; o++) {
+        if (!o->val) continue;
+        if (strcmp(o->keyword, "password") == 0) {
+            snprintf(err, err_cap,
+                     "store.postgresql.conninfo: no password here; use store.postgresql.passfile");
+            pg_params_free(p);
+            return AUTHD_E_CONFIG;
+        }
+        has_timeout |= strcmp(o->keyword, "connect_timeout") == 0;
+        n++;
+    }
+    p->keywords = calloc(n + 4, sizeof(*p->keywords));
+    p->values = calloc(n + 4, sizeof(*p->values));
+    if (!p->keywords || !p->values || (passfile && !(p->passfile = strdup(passfile)))) {
+        pg_params_free(p);
+        snprintf(err, err_cap, "out of memory");
+        return AUTHD_E_NOMEM;
+    }
+    size_t k = 0;
+    for (const PQconninfoOption *o = p->parsed; o->keyword; o++)
+        if (o->val) p->keywords[k] = o->keyword, p->values[k++] = o->val;
+    if (p->passfile) p->keywords[k] = "passfile", p->values[k++] = p->passfile;
+    /* a host that does not answer must not hold up the next one of a multi-host conninfo for long */
+    if (!has_timeout) p->keywords[k] = "connect_timeout", p->values[k++] = "5";
+    p->keywords[k] = "application_name", p->values[k++] = "authd";
+    return AUTHD_OK;
+}
+
+void pg_params_free(struct pg_params *p)
+{
+    if (p->parsed) PQconninfoFree(p->parsed);
+    free(p->keywords);
+    free(p->values);
+    free(p->passfile);
+    memset(p, 0, sizeof(*p));
+}
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg, (void)message; /* NOTICEs ("relation already exists, skipping") are not news */
+}
+
+authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t err_cap)
+{
+    PGconn *conn = PQconnectdbParams(p->keywords, p->values, 0);
+    if (!conn) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    if (PQstatus(conn) != CONNECTION_OK) {
+        /* libpq's message names hosts and users, never a password */
+        snprintf(err, err_cap, "%s", PQerrorMessage(conn));
+        size_t len = strlen(err);
+        while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
+            err[--len] = '\0';
+        PQfinish(conn);
+        return AUTHD_E_UNAVAILABLE;
+    }
+    PQsetNoticeProcessor(conn, quiet, NULL);
+    *out = conn;
+    return AUTHD_OK;
+}
+
+/* ---- the pool ---- */
+
+authd_err pg_pool_init(struct pg_pool *pool, const struct pg_params *params, size_t max)
+{
+    memset(pool, 0, sizeof(*pool));
+    pool->params = params;
+    pool->max = max ? max : 1;
+    if (!(pool->idle = calloc(pool->max, sizeof(*pool->idle)))) return AUTHD_E_NOMEM;
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->freed, NULL);
+    return AUTHD_OK;
+}
+
+void pg_pool_free(struct pg_pool *pool)
+{
+    if (!pool->idle) return;
+    for (size_t i = 0; i < pool->n_idle; i++)
+        PQfinish(pool->idle[i]);
+    free(pool->idle);
+    pthread_mutex_destroy(&pool->lock);
+    pthread_cond_destroy(&pool->freed);
+    memset(pool, 0, sizeof(*pool));
+}
+
+authd_err pg_pool_get(struct pg_pool *pool, PGconn **out)
+{
+    pthread_mutex_lock(&pool->lock);
+    while (!pool->n_idle && pool->n_open == pool->max)
+        pthread_cond_wait(&pool->freed, &pool->lock);
+    if (pool->n_idle) {
+        *out = pool->idle[--pool->n_idle];
+        pthread_mutex_unlock(&pool->lock);
+        return AUTHD_OK;
+    }
+    pool->n_open++; /* a slot for the connection opened below, outside the lock */
+    pthread_mutex_unlock(&pool->lock);
+    char err[512];
+    authd_err rc = pg_connect(pool->params, out, err, sizeof(err));
+    if (rc) {
+        pthread_mutex_lock(&pool->lock);
+        pool->n_open--;
+        pthread_cond_signal(&pool->freed);
+        pthread_mutex_unlock(&pool->lock);
+    }
+    return rc;
+}
+
+void pg_pool_put(struct pg_pool *pool, PGconn *conn)
+{
+    bool keep = pg_conn_ok(conn);
+    if (!keep) PQfinish(conn);
+    pthread_mutex_lock(&pool->lock);
+    if (keep)
+        pool->idle[pool->n_idle++] = conn;
+    else
+        pool->n_open--;
+    pthread_cond_signal(&pool->freed);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+bool pg_conn_ok(PGconn *conn)
+{
+    return conn && PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE;
+}
+
+/* ---- statements ---- */
+
+static void put_be(uint8_t *out, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        out[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+}
+
+static uint64_t get_be(const uint8_t *in, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v = v << 8 | in[i];
+    return v;
+}
+
+void pg_arg_bytes(struct pg_args *a, Oid type, const void *data, size_t len)
+{
+    int i = a->n++;
+    a->types[i] = type;
+    a->values[i] = len ? data : "";
+    a->lengths[i] = (int)len;
+    a->formats[i] = 1;
+}
+
+void pg_arg_text(struct pg_args *a, const char *s, size_t len)
+{
+    pg_arg_bytes(a, PG_TEXT, s, len);
+}
+
+void pg_arg_int8(struct pg_args *a, int64_t v)
+{
+    put_be(a->scratch[a->n], (uint64_t)v, 8);
+    pg_arg_bytes(a, PG_INT8, a->scratch[a->n], 8);
+}
+
+void pg_arg_int2(struct pg_args *a, int16_t v)
+{
+    put_be(a->scratch[a->n], (uint16_t)v, 2);
+    pg_arg_bytes(a, PG_INT2, a->scratch[a->n], 2);
+}
+
+/* SQLSTATE classes that mean the server is going or gone (08 connection exception, 57P0x shutdown,
+ * 25006 a read-only server: a standby that is not promoted yet). */
+static bool unavailable(const char *state)
+{
+    return !state || strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0 ||
+           strcmp(state, "25006") == 0;
+}
+
+authd_err pg_exec(PGconn *conn, const char *what, const char *sql, const struct pg_args *a, PGresult **res)
+{
+    static const struct pg_args none;
+    if (!a) a = &none;
+    PGresult *r = PQexecParams(conn, sql, a->n, a->types, a->values, a->lengths, a->formats, 1);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        *res = r;
+        return AUTHD_OK;
+    }
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    authd_err rc = PQstatus(conn) != CONNECTION_OK || unavailable(state) ? AUTHD_E_UNAVAILABLE
+                   : strcmp(state, "23505") == 0                         ? AUTHD_E_EXISTS
+                                                                         : AUTHD_E_IO;
+    if (rc != AUTHD_E_EXISTS) {
+        const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+        fprintf(stderr, "authd: postgresql: %s: %s\n", what,
+                msg                       ? msg
+                : PQerrorMessage(conn)[0] ? PQerrorMessage(conn)
+                                          : "no answer");
+    }
+    PQclear(r);
+    return rc;
+}
+
+authd_err pg_run(PGconn *conn, const char *what, const char *sql, const struct pg_args *a)
+{
+    PGresult *r = NULL;
+    authd_err rc = pg_exec(conn, what, sql, a, &r);
+    PQclear(r);
+    return rc;
+}
+
+/* ---- arrays ---- */
+
+#define ARRAY_HEADER 20 /* ndim, has-null flag, element type, dimension, lower bound */
+
+void pg_array_init(struct pg_array *a, Oid element)
+{
+    memset(a, 0, sizeof(*a));
+    a->element = element;
+    a->cap = 4096;
+    if (!(a->buf = malloc(a->cap))) a->failed = true;
+    a->len = ARRAY_HEADER;
+}
+
+static uint8_t *reserve(struct pg_array *a, size_t n)
+{
+    if (a->failed) return NULL;
+    if (a->len + n > a->cap) {
+        size_t cap = (a->cap + n) * 2;
+        uint8_t *grown = realloc(a->buf, cap);
+        if (!grown) return a->failed = true, NULL;
+        a->buf = grown, a->cap = cap;
+    }
+    uint8_t *p = a->buf + a->len;
+    a->len += n;
+    return p;
+}
+
+void pg_array_add(struct pg_array *a, const void *data, size_t len)
+{
+    uint8_t *p = reserve(a, 4 + len);
+    if (!p) return;
+    put_be(p, (uint32_t)len, 4);
+    if (len) memcpy(p + 4, data, len);
+    a->n++;
+}
+
+void pg_array_add_int8(struct pg_array *a, int64_t v)
+{
+    uint8_t b[8];
+    put_be(b, (uint64_t)v, 8);
+    pg_array_add(a, b, 8);
+}
+
+void pg_array_add_int2(struct pg_array *a, int16_t v)
+{
+    uint8_t b[2];
+    put_be(b, (uint16_t)v, 2);
+    pg_array_add(a, b, 2);
+}
+
+void pg_array_add_null(struct pg_array *a)
+{
+    uint8_t *p = reserve(a, 4);
+    if (!p) return;
+    put_be(p, 0xffffffffu, 4); /* length -1 */
+    a->has_null = true;
+    a->n++;
+}
+
+void pg_array_finish(struct pg_array *a)
+{
+    if (a->failed) return;
+    put_be(a->buf, a->n ? 1 : 0, 4); /* an empty array has no dimension */
+    put_be(a->buf + 4, a->has_null, 4);
+    put_be(a->buf + 8, a->element, 4);
+    put_be(a->buf + 12, a->n, 4);
+    put_be(a->buf + 16, 1, 4);
+    if (!a->n) a->len = 12;
+}
+
+void pg_array_free(struct pg_array *a)
+{
+    free(a->buf);
+    memset(a, 0, sizeof(*a));
+}
+
+void pg_arg_array(struct pg_args *a, Oid array_type, const struct pg_array *array)
+{
+    pg_arg_bytes(a, array_type, array->buf, array->len);
+}
+
+int64_t pg_int8(const PGresult *r, int row, int col)
+{
+    return PQgetlength(r, row, col) == 8 ? (int64_t)get_be((const uint8_t *)PQgetvalue(r, row, col), 8) : -1;
+}
+
+int16_t pg_int2(const PGresult *r, int row, int col)
+{
+    return PQgetlength(r, row, col) == 2 ? (int16_t)get_be((const uint8_t *)PQgetvalue(r, row, col), 2) : -1;
+}

@@ -1,0 +1,109 @@
+/* The PostgreSQL backend's plumbing (libpq): connection parameters and a pool of connections, queries
+ * with binary parameters and results, arrays in PostgreSQL's binary format for one-statement bulk
+ * writes, and the mapping of libpq's failures onto authd_err. Only the backend's files include it. */
+#ifndef AUTHD_PG_CONN_H
+#define AUTHD_PG_CONN_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+
+/* Type OIDs of the parameters authd sends (pg_type.h). */
+#define PG_BOOL 16
+#define PG_BYTEA 17
+#define PG_INT8 20
+#define PG_INT2 21
+#define PG_TEXT 25
+#define PG_INT2_ARRAY 1005
+#define PG_TEXT_ARRAY 1009
+#define PG_BYTEA_ARRAY 1001
+#define PG_INT8_ARRAY 1016
+
+/* Connection parameters: the conninfo's, the passfile, and authd's own (application_name, a connect
+ * timeout unless the conninfo sets one). */
+struct pg_params {
+    const char **keywords, **values;
+    PQconninfoOption *parsed;
+    char *passfile;
+};
+
+/* Parses `conninfo` (libpq's key=value form or a URI; several hosts allowed) and adds `passfile`
+ * (may be NULL). AUTHD_E_CONFIG with libpq's message when it does not parse. */
+authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *passfile, char *err,
+                         size_t err_cap);
+void pg_params_free(struct pg_params *p);
+
+/* A new connection to a server that accepts writes (libpq tries the hosts in order; the conninfo's
+ * target_session_attrs says which qualify). AUTHD_E_UNAVAILABLE with libpq's message, without any
+ * password, when none answers. */
+authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t err_cap);
+
+/* Connections for readers, opened on demand up to `max`; a caller waits when all are in use. */
+struct pg_pool {
+    const struct pg_params *params;
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    PGconn **idle;
+    size_t n_idle, n_open, max;
+};
+authd_err pg_pool_init(struct pg_pool *pool, const struct pg_params *params, size_t max);
+void pg_pool_free(struct pg_pool *pool);
+/* A connection (AUTHD_E_UNAVAILABLE when no server answers). */
+authd_err pg_pool_get(struct pg_pool *pool, PGconn **out);
+/* Gives it back; a broken connection is closed instead of pooled. */
+void pg_pool_put(struct pg_pool *pool, PGconn *conn);
+
+/* A statement's parameters, binary. */
+#define PG_MAX_PARAMS 8
+struct pg_args {
+    int n;
+    Oid types[PG_MAX_PARAMS];
+    const char *values[PG_MAX_PARAMS];
+    int lengths[PG_MAX_PARAMS];
+    int formats[PG_MAX_PARAMS];
+    uint8_t scratch[PG_MAX_PARAMS][8]; /* integers in network order */
+};
+void pg_arg_bytes(struct pg_args *a, Oid type, const void *data, size_t len);
+void pg_arg_text(struct pg_args *a, const char *s, size_t len);
+void pg_arg_int8(struct pg_args *a, int64_t v);
+void pg_arg_int2(struct pg_args *a, int16_t v);
+
+/* Runs a statement with binary results. *res is the result when it succeeded (the caller PQclears it).
+ * Errors: AUTHD_E_UNAVAILABLE when the connection is gone (nothing of this statement took effect
+ * unless it was a COMMIT), AUTHD_E_EXISTS for a unique violation, AUTHD_E_IO otherwise. The server's
+ * message goes to standard error with the statement's name, never with parameter values. */
+authd_err pg_exec(PGconn *conn, const char *what, const char *sql, const struct pg_args *a, PGresult **res);
+/* The same for a statement whose result is not needed. */
+authd_err pg_run(PGconn *conn, const char *what, const char *sql, const struct pg_args *a);
+
+/* Whether the connection is still usable after a failure. */
+bool pg_conn_ok(PGconn *conn);
+
+/* An array parameter in PostgreSQL's binary array format, built element by element. */
+struct pg_array {
+    uint8_t *buf;
+    size_t len, cap;
+    uint32_t n;
+    Oid element;
+    bool has_null;
+    bool failed; /* out of memory */
+};
+void pg_array_init(struct pg_array *a, Oid element);
+void pg_array_add(struct pg_array *a, const void *data, size_t len);
+void pg_array_add_int8(struct pg_array *a, int64_t v);
+void pg_array_add_int2(struct pg_array *a, int16_t v);
+void pg_array_add_null(struct pg_array *a);
+/* Finishes the header; the array is valid until pg_array_free. */
+void pg_array_finish(struct pg_array *a);
+void pg_array_free(struct pg_array *a);
+void pg_arg_array(struct pg_args *a, Oid array_type, const struct pg_array *array);
+
+/* Binary result fields. */
+int64_t pg_int8(const PGresult *r, int row, int col);
+int16_t pg_int2(const PGresult *r, int row, int col);
+
+#endif

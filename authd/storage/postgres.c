@@ -1,0 +1,525 @@
+/* The PostgreSQL backend of the storage interface (storage.h), through libpq. Tables:
+ *   authd_meta         name -> value: the schema version, the number of records
+ *   authd_licences     id -> signature-log index, status-list place (unique), sealed record
+ *   authd_holders      (keyed holder hash, id): the holder index
+ *   authd_log_state    log -> size: one row per log, locked FOR UPDATE by every batch that appends
+ *   authd_log_entries  (log, index) -> entry
+ *   authd_log_hashes   (log, level, index) -> stored subtree hash
+ *   authd_challenges   nonce -> counter, issue time, used: holder-binding challenges any node answers
+ * The database sees what LMDB would: sealed records, keyed holder hashes, log entries that carry no
+ * identity number or name. Every statement is parameterised, so no value reaches a server log line.
+ * Several authd nodes may share one database: batches serialize on the log rows (pg_apply.c), reads
+ * come from a pool of connections, and libpq's multi-host conninfo finds the primary after a failover. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "storage/pg_internal.h"
+
+static const char *const schema_sql[] = {
+    "CREATE TABLE authd_licences (id text PRIMARY KEY, log_index bigint NOT NULL, "
+    "place bytea UNIQUE, record bytea NOT NULL)",
+    /* sealed records do not compress: do not try */
+    "ALTER TABLE authd_licences ALTER COLUMN record SET STORAGE EXTERNAL",
+    "CREATE TABLE authd_holders (holder_key bytea NOT NULL, id text NOT NULL, PRIMARY KEY (holder_key, id))",
+    "CREATE TABLE authd_log_state (log smallint PRIMARY KEY, size bigint NOT NULL)",
+    "INSERT INTO authd_log_state VALUES (0, 0), (1, 0)",
+    "CREATE TABLE authd_log_entries (log smallint NOT NULL, idx bigint NOT NULL, entry bytea NOT NULL, "
+    "PRIMARY KEY (log, idx))",
+    "CREATE TABLE authd_log_hashes (log smallint NOT NULL, level smallint NOT NULL, idx bigint NOT NULL, "
+    "hash bytea NOT NULL, PRIMARY KEY (log, level, idx))",
+    "CREATE TABLE authd_challenges (nonce bytea PRIMARY KEY, counter_id text NOT NULL, "
+    "issued bigint NOT NULL, used boolean NOT NULL DEFAULT false)",
+    "CREATE INDEX authd_challenges_counter ON authd_challenges (counter_id, issued)",
+    "INSERT INTO authd_meta VALUES ('records', 0)",
+};
+
+/* A lock id for schema creation, so two nodes starting together create it once. */
+#define SCHEMA_LOCK 0x61757468643033LL /* "authd03" */
+
+/* ---- reads through the pool ---- */
+
+/* Gives a pooled connection back, or closes it when the server went away or takes no writes. */
+static void release(struct pg_storage *st, PGconn *conn, authd_err rc)
+{
+    if (rc == AUTHD_E_UNAVAILABLE) {
+        PQfinish(conn);
+        conn = NULL;
+    }
+    pg_pool_put(&st->readers, conn);
+}
+
+/* Runs a read on a pooled connection, once more on a fresh one if the first was found dead (reads
+ * are idempotent). */
+static authd_err read_exec(struct pg_storage *st, const char *what, const char *sql, const struct pg_args *a,
+                           PGresult **res)
+{
+    authd_err rc = AUTHD_E_UNAVAILABLE;
+    for (int attempt = 0; attempt < 2 && rc == AUTHD_E_UNAVAILABLE; attempt++) {
+        PGconn *conn;
+        if ((rc = pg_pool_get(&st->readers, &conn)) != AUTHD_OK) continue;
+        rc = pg_exec(conn, what, sql, a, res);
+        release(st, conn, rc);
+    }
+    return rc;
+}
+
+static uint32_t pg_schema_version(struct authd_storage *s)
+{
+    PGresult *r = NULL;
+    if (read_exec(pg_of(s), "reading the schema version",
+                  "SELECT value FROM authd_meta WHERE name = 'schema_version'", NULL, &r) != AUTHD_OK)
+        return 0;
+    int64_t v = PQntuples(r) == 1 ? pg_int8(r, 0, 0) : 0;
+    PQclear(r);
+    return v > 0 && v < UINT32_MAX ? (uint32_t)v : 0;
+}
+
+static authd_err pg_stats(struct authd_storage *s, struct authd_storage_stats *out)
+{
+    PGresult *r = NULL;
+    authd_err rc = read_exec(pg_of(s), "reading store statistics",
+                             "SELECT (SELECT value FROM authd_meta WHERE name = 'records'), "
+                             "(SELECT size FROM authd_log_state WHERE log = 0), "
+                             "(SELECT size FROM authd_log_state WHERE log = 1), "
+                             "pg_database_size(current_database())",
+                             NULL, &r);
+    if (rc) return rc;
+    memset(out, 0, sizeof(*out));
+    if (PQntuples(r) == 1) {
+        out->records = (uint64_t)pg_int8(r, 0, 0);
+        out->log_size[0] = (uint64_t)pg_int8(r, 0, 1);
+        out->log_size[1] = (uint64_t)pg_int8(r, 0, 2);
+        out->bytes_used = (uint64_t)pg_int8(r, 0, 3);
+    }
+    PQclear(r);
+    return AUTHD_OK;
+}
+
+static uint64_t log_index_of(int64_t stored)
+{
+    return stored < 0 ? UINT64_MAX : (uint64_t)stored;
+}
+
+static authd_err pg_get(struct authd_storage *s, const char *id, size_t id_len, uint8_t **record, size_t *len,
+                        uint64_t *log_index)
+{
+    if (id_len == 0) return AUTHD_E_NOT_FOUND;
+    struct pg_args a = {0};
+    pg_arg_text(&a, id, id_len);
+    PGresult *r = NULL;
+    authd_err rc = read_exec(pg_of(s), "reading a record",
+                             "SELECT log_index, record FROM authd_licences WHERE id = $1", &a, &r);
+    if (rc) return rc;
+    if (PQntuples(r) != 1) rc = AUTHD_E_NOT_FOUND;
+    if (!rc) {
+        *len = (size_t)PQgetlength(r, 0, 1);
+        if (!(*record = malloc(*len ? *len : 1))) rc = AUTHD_E_NOMEM;
+    }
+    if (!rc) {
+        memcpy(*record, PQgetvalue(r, 0, 1), *len);
+        if (log_index) *log_index = log_index_of(pg_int8(r, 0, 0));
+    }
+    PQclear(r);
+    return rc;
+}
+
+static authd_err stopped(int stop)
+{
+    return stop > 0 ? (authd_err)stop : AUTHD_E_INTERNAL;
+}
+
+static authd_err pg_holder_records(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                   int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record,
+                                             size_t len, uint64_t log_index),
+                                   void *arg)
+{
+    struct pg_args a = {0};
+    pg_arg_bytes(&a, PG_BYTEA, key, AUTHD_HOLDER_KEY_LEN);
+    PGresult *r = NULL;
+    /* one statement: one snapshot */
+    authd_err rc =
+        read_exec(pg_of(s), "reading a holder's records",
+                  "SELECT h.id, l.record, l.log_index FROM authd_holders h "
+                  "LEFT JOIN authd_licences l ON l.id = h.id WHERE h.holder_key = $1 ORDER BY h.id",
+                  &a, &r);
+    for (int row = 0; !rc && row < PQntuples(r); row++) {
+        if (PQgetisnull(r, row, 1)) {
+            rc = AUTHD_E_CORRUPT;
+            break;
+        }
+        int stop = fn(arg, PQgetvalue(r, row, 0), (size_t)PQgetlength(r, row, 0),
+                      (const uint8_t *)PQgetvalue(r, row, 1), (size_t)PQgetlength(r, row, 1),
+                      log_index_of(pg_int8(r, row, 2)));
+        if (stop) rc = stopped(stop);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* Streams a query's rows one at a time (single-row mode): whole-table passes need no memory for the
+ * table. row_fn gets each row; its first non-zero return stops the calls and comes back in *stop. */
+static authd_err stream(struct pg_storage *st, const char *what, const char *sql, const struct pg_args *a,
+                        int (*row_fn)(void *ctx, const PGresult *r), void *ctx, int *stop)
+{
+    static const struct pg_args none;
+    if (!a) a = &none;
+    *stop = 0;
+    PGconn *conn;
+    authd_err rc = pg_pool_get(&st->readers, &conn);
+    if (rc) return rc;
+    if (!PQsendQueryParams(conn, sql, a->n, a->types, a->values, a->lengths, a->formats, 1) ||
+        !PQsetSingleRowMode(conn)) {
+        fprintf(stderr, "authd: postgresql: %s: %s\n", what, PQerrorMessage(conn));
+        release(st, conn, AUTHD_E_UNAVAILABLE);
+        return AUTHD_E_UNAVAILABLE;
+    }
+    PGresult *r;
+    while ((r = PQgetResult(conn))) { /* drained to the end even after a stop: the connection is reused */
+        ExecStatusType status = PQresultStatus(r);
+        if (status == PGRES_SINGLE_TUPLE) {
+            if (!*stop && !rc) *stop = row_fn(ctx, r);
+        } else if (status != PGRES_TUPLES_OK && !rc) {
+            const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+            fprintf(stderr, "authd: postgresql: %s: %s\n", what, msg ? msg : PQerrorMessage(conn));
+            rc = PQstatus(conn) == CONNECTION_OK ? AUTHD_E_IO : AUTHD_E_UNAVAILABLE;
+        }
+        PQclear(r);
+    }
+    release(st, conn, rc);
+    return rc;
+}
+
+struct each_record_ctx {
+    int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record, size_t len,
+              uint64_t log_index);
+    void *arg;
+};
+
+static int one_record(void *ctx, const PGresult *r)
+{
+    struct each_record_ctx *c = ctx;
+    return c->fn(c->arg, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0),
+                 (const uint8_t *)PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1),
+                 log_index_of(pg_int8(r, 0, 2)));
+}
+
+static authd_err pg_each_record(struct authd_storage *s,
+                                int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record,
+                                          size_t len, uint64_t log_index),
+                                void *arg)
+{
+    struct each_record_ctx c = {fn, arg};
+    int stop;
+    authd_err rc =
+        stream(pg_of(s), "reading every record",
+               "SELECT id, record, log_index FROM authd_licences ORDER BY id", NULL, one_record, &c, &stop);
+    return rc ? rc : stop ? stopped(stop) : AUTHD_OK;
+}
+
+struct each_holder_ctx {
+    int (*fn)(void *arg, const uint8_t key[AUTHD_HOLDER_KEY_LEN], const char *id, size_t id_len);
+    void *arg;
+};
+
+static int one_holder(void *ctx, const PGresult *r)
+{
+    struct each_holder_ctx *c = ctx;
+    if (PQgetlength(r, 0, 0) != AUTHD_HOLDER_KEY_LEN) return AUTHD_E_CORRUPT;
+    return c->fn(c->arg, (const uint8_t *)PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
+                 (size_t)PQgetlength(r, 0, 1));
+}
+
+static authd_err pg_each_holder(struct authd_storage *s,
+                                int (*fn)(void *arg, const uint8_t key[AUTHD_HOLDER_KEY_LEN], const char *id,
+                                          size_t id_len),
+                                void *arg)
+{
+    struct each_holder_ctx c = {fn, arg};
+    int stop;
+    authd_err rc =
+        stream(pg_of(s), "reading the holder index", "SELECT holder_key, id FROM authd_holders ORDER BY 1, 2",
+               NULL, one_holder, &c, &stop);
+    return rc ? rc : stop ? stopped(stop) : AUTHD_OK;
+}
+
+static authd_err pg_log_size(struct authd_storage *s, enum authd_log_id log, uint64_t *size)
+{
+    struct pg_args a = {0};
+    pg_arg_int2(&a, (int16_t)log);
+    PGresult *r = NULL;
+    authd_err rc = read_exec(pg_of(s), "reading a log's size",
+                             "SELECT size FROM authd_log_state WHERE log = $1", &a, &r);
+    if (rc) return rc;
+    int64_t v = PQntuples(r) == 1 ? pg_int8(r, 0, 0) : -1;
+    PQclear(r);
+    if (v < 0) return AUTHD_E_CORRUPT;
+    *size = (uint64_t)v;
+    return AUTHD_OK;
+}
+
+struct entries_ctx {
+    int (*fn)(void *arg, uint64_t index, const uint8_t *entry, size_t len);
+    void *arg;
+    uint64_t next; /* the index the next row must have */
+    authd_err gap;
+};
+
+static int one_entry(void *ctx, const PGresult *r)
+{
+    struct entries_ctx *c = ctx;
+    if ((uint64_t)pg_int8(r, 0, 0) != c->next) return c->gap = AUTHD_E_CORRUPT, 1;
+    c->next++;
+    return c->fn(c->arg, c->next - 1, (const uint8_t *)PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1));
+}
+
+static authd_err pg_log_entries(struct authd_storage *s, enum authd_log_id log, uint64_t start,
+                                uint64_t count,
+                                int (*fn)(void *arg, uint64_t index, const uint8_t *entry, size_t len),
+                                void *arg)
+{
+    uint64_t size;
+    authd_err rc = pg_log_size(s, log, &size);
+    if (rc) return rc;
+    if (start > size || count > size - start) return AUTHD_E_NOT_FOUND;
+    if (!count) return AUTHD_OK;
+    struct pg_args a = {0};
+    pg_arg_int2(&a, (int16_t)log);
+    pg_arg_int8(&a, (int64_t)start);
+    pg_arg_int8(&a, (int64_t)(start + count));
+    struct entries_ctx c = {fn, arg, start, AUTHD_OK};
+    int stop;
+    rc = stream(
+        pg_of(s), "reading log entries",
+        "SELECT idx, entry FROM authd_log_entries WHERE log = $1 AND idx >= $2 AND idx < $3 ORDER BY idx", &a,
+        one_entry, &c, &stop);
+    if (rc || c.gap) return rc ? rc : c.gap;
+    /* fn may stop early; otherwise every entry below the size must have come */
+    return stop || c.next == start + count ? AUTHD_OK : AUTHD_E_CORRUPT;
+}
+
+static authd_err pg_log_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level, uint64_t start,
+                               uint64_t count, certlib_tlog_hash *out)
+{
+    uint64_t size;
+    authd_err rc = pg_log_size(s, log, &size);
+    if (rc) return rc;
+    uint64_t complete = level >= 64 ? 0 : size >> level;
+    if (start > complete || count > complete - start) return AUTHD_E_NOT_FOUND;
+    if (!count) return AUTHD_OK;
+    struct pg_args a = {0};
+    pg_arg_int2(&a, (int16_t)log);
+    pg_arg_int2(&a, (int16_t)level);
+    pg_arg_int8(&a, (int64_t)start);
+    pg_arg_int8(&a, (int64_t)(start + count));
+    PGresult *r = NULL;
+    rc = read_exec(
+        pg_of(s), "reading log hashes",
+        "SELECT idx, hash FROM authd_log_hashes WHERE log = $1 AND level = $2 AND idx >= $3 AND idx < $4 "
+        "ORDER BY idx",
+        &a, &r);
+    if (rc) return rc;
+    if ((uint64_t)PQntuples(r) != count) rc = AUTHD_E_CORRUPT;
+    for (int i = 0; !rc && i < PQntuples(r); i++) {
+        if ((uint64_t)pg_int8(r, i, 0) != start + (uint64_t)i ||
+            PQgetlength(r, i, 1) != CERTLIB_TLOG_HASH_LEN) {
+            rc = AUTHD_E_CORRUPT;
+            break;
+        }
+        memcpy(out[i], PQgetvalue(r, i, 1), CERTLIB_TLOG_HASH_LEN);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- challenges ---- */
+
+/* Expired challenges are deleted by whichever node issues one, at most once a ttl. */
+static void sweep_challenges(struct pg_storage *st, PGconn *conn, int64_t now, uint32_t ttl)
+{
+    pthread_mutex_lock(&st->sweep_lock);
+    bool due = now - st->challenges_swept >= (int64_t)ttl;
+    if (due) st->challenges_swept = now;
+    pthread_mutex_unlock(&st->sweep_lock);
+    if (!due) return;
+    struct pg_args a = {0};
+    pg_arg_int8(&a, now - 2 * (int64_t)ttl); /* a used one is kept a ttl longer: a replay is named as such */
+    pg_run(conn, "deleting expired challenges", "DELETE FROM authd_challenges WHERE issued < $1", &a);
+}
+
+static authd_err pg_challenge_issue(struct authd_storage *s, const char *counter_id,
+                                    const uint8_t nonce[CERTLIB_NONCE_LEN], int64_t now, uint32_t ttl,
+                                    size_t per_counter, uint32_t *retry_after)
+{
+    struct pg_storage *st = pg_of(s);
+    PGconn *conn;
+    authd_err rc = pg_pool_get(&st->readers, &conn);
+    if (rc) return rc;
+    sweep_challenges(st, conn, now, ttl);
+    /* The quota's count and the insert are one transaction under a lock per counter, so two nodes
+     * cannot both take the last place of a counter's quota. */
+    struct pg_args a = {0};
+    pg_arg_bytes(&a, PG_BYTEA, nonce, CERTLIB_NONCE_LEN);
+    pg_arg_text(&a, counter_id, strlen(counter_id));
+    pg_arg_int8(&a, now);
+    pg_arg_int8(&a, now - (int64_t)ttl);
+    pg_arg_int8(&a, (int64_t)per_counter);
+    PGresult *r = NULL;
+    rc = pg_run(conn, "issuing a challenge", "BEGIN", NULL);
+    struct pg_args lock = {0};
+    pg_arg_text(&lock, counter_id, strlen(counter_id));
+    if (!rc) rc = pg_run(conn, "issuing a challenge", "SELECT pg_advisory_xact_lock(hashtext($1))", &lock);
+    if (!rc)
+        rc = pg_exec(conn, "issuing a challenge",
+                     "WITH quota AS (SELECT count(*) AS n, min(issued) AS oldest FROM authd_challenges "
+                     "WHERE counter_id = $2 AND issued > $4), "
+                     "ins AS (INSERT INTO authd_challenges (nonce, counter_id, issued) "
+                     "SELECT $1, $2, $3 FROM quota WHERE quota.n < $5 RETURNING 1) "
+                     "SELECT (SELECT count(*) FROM ins), (SELECT oldest FROM quota)",
+                     &a, &r);
+    if (!rc) rc = pg_run(conn, "issuing a challenge", "COMMIT", NULL);
+    if (rc && PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) != PQTRANS_IDLE)
+        pg_run(conn, "issuing a challenge", "ROLLBACK", NULL);
+    if (!rc && pg_int8(r, 0, 0) != 1) {
+        int64_t oldest = PQgetisnull(r, 0, 1) ? now : pg_int8(r, 0, 1);
+        int64_t wait = oldest + (int64_t)ttl - now;
+        *retry_after = wait > 0 ? (uint32_t)wait : 1;
+        rc = AUTHD_E_FULL;
+    }
+    PQclear(r);
+    release(st, conn, rc);
+    return rc;
+}
+
+static authd_err pg_challenge_take(struct authd_storage *s, const uint8_t nonce[CERTLIB_NONCE_LEN],
+                                   const char *counter_id, int64_t now, uint32_t ttl,
+                                   char issued_to[CERTLIB_COUNTER_ID_MAX + 1], int64_t *issued_at,
+                                   bool *was_used)
+{
+    struct pg_args a = {0};
+    pg_arg_bytes(&a, PG_BYTEA, nonce, CERTLIB_NONCE_LEN);
+    pg_arg_text(&a, counter_id, strlen(counter_id));
+    pg_arg_int8(&a, now - (int64_t)ttl);
+    PGresult *r = NULL;
+    /* the row as it was, and taken only by its own counter while it is live: one statement, atomic */
+    authd_err rc =
+        read_exec(pg_of(s), "taking a challenge",
+                  "WITH old AS (SELECT counter_id, issued, used FROM authd_challenges WHERE nonce = $1 "
+                  "FOR UPDATE), "
+                  "took AS (UPDATE authd_challenges SET used = true WHERE nonce = $1 AND counter_id = $2 "
+                  "AND issued >= $3 RETURNING 1) "
+                  "SELECT counter_id, issued, used, (SELECT count(*) FROM took) FROM old",
+                  &a, &r);
+    if (rc) return rc;
+    if (PQntuples(r) != 1 || PQgetlength(r, 0, 0) > CERTLIB_COUNTER_ID_MAX) {
+        PQclear(r);
+        return AUTHD_E_NOT_FOUND;
+    }
+    size_t len = (size_t)PQgetlength(r, 0, 0);
+    memcpy(issued_to, PQgetvalue(r, 0, 0), len);
+    issued_to[len] = '\0';
+    *issued_at = pg_int8(r, 0, 1);
+    *was_used = PQgetlength(r, 0, 2) == 1 && PQgetvalue(r, 0, 2)[0] != 0;
+    PQclear(r);
+    return AUTHD_OK;
+}
+
+/* ---- opening ---- */
+
+static void pg_close(struct authd_storage *s)
+{
+    struct pg_storage *st = pg_of(s);
+    if (st->writer) PQfinish(st->writer);
+    pg_pool_free(&st->readers);
+    pg_params_free(&st->params);
+    pthread_mutex_destroy(&st->sweep_lock);
+    free(st);
+}
+
+static const struct authd_storage_ops pg_ops = {
+    .name = "postgresql",
+    .shared = true,
+    .close = pg_close,
+    .schema_version = pg_schema_version,
+    .stats = pg_stats,
+    .apply = pg_apply,
+    .get = pg_get,
+    .holder_records = pg_holder_records,
+    .each_record = pg_each_record,
+    .each_holder = pg_each_holder,
+    .log_size = pg_log_size,
+    .log_entries = pg_log_entries,
+    .log_hashes = pg_log_hashes,
+    .challenge_issue = pg_challenge_issue,
+    .challenge_take = pg_challenge_take,
+};
+
+/* Creates the schema in an empty database, or reads the version of the one there. */
+static authd_err prepare_schema(PGconn *conn, uint32_t *version, char *err, size_t err_cap)
+{
+    struct pg_args lock = {0};
+    pg_arg_int8(&lock, SCHEMA_LOCK);
+    authd_err rc = pg_run(conn, "creating the schema", "BEGIN", NULL);
+    if (!rc) rc = pg_run(conn, "creating the schema", "SELECT pg_advisory_xact_lock($1)", &lock);
+    if (!rc)
+        rc = pg_run(conn, "creating the schema",
+                    "CREATE TABLE IF NOT EXISTS authd_meta (name text PRIMARY KEY, value bigint NOT NULL)",
+                    NULL);
+    PGresult *r = NULL;
+    if (!rc)
+        rc = pg_exec(conn, "reading the schema version",
+                     "SELECT value FROM authd_meta WHERE name = 'schema_version'", NULL, &r);
+    if (!rc && PQntuples(r) == 0) {
+        for (size_t i = 0; !rc && i < sizeof(schema_sql) / sizeof(schema_sql[0]); i++)
+            rc = pg_run(conn, "creating the schema", schema_sql[i], NULL);
+        struct pg_args v = {0};
+        pg_arg_int8(&v, AUTHD_SCHEMA_VERSION);
+        if (!rc)
+            rc = pg_run(conn, "creating the schema", "INSERT INTO authd_meta VALUES ('schema_version', $1)",
+                        &v);
+        *version = AUTHD_SCHEMA_VERSION;
+    } else if (!rc) {
+        int64_t v = PQntuples(r) == 1 ? pg_int8(r, 0, 0) : 0;
+        *version = v > 0 && v < UINT32_MAX ? (uint32_t)v : 0;
+    }
+    PQclear(r);
+    if (!rc) rc = pg_run(conn, "creating the schema", "COMMIT", NULL);
+    if (rc) {
+        if (PQstatus(conn) == CONNECTION_OK) pg_run(conn, "creating the schema", "ROLLBACK", NULL);
+        snprintf(err, err_cap, "the database's authd schema cannot be created or read (%s): see above",
+                 authd_err_name(rc));
+    }
+    return rc;
+}
+
+authd_err authd_storage_open_postgres(const struct authd_postgres_options *o, struct authd_storage **out,
+                                      char *err, size_t err_cap)
+{
+    *out = NULL;
+    struct pg_storage *st = calloc(1, sizeof(*st));
+    if (!st) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    st->base.ops = &pg_ops;
+    pthread_mutex_init(&st->sweep_lock, NULL);
+    authd_err rc = pg_params_init(&st->params, o->conninfo, o->passfile, err, err_cap);
+    if (!rc && (rc = pg_pool_init(&st->readers, &st->params, o->pool_size)) != AUTHD_OK)
+        snprintf(err, err_cap, "out of memory");
+    char why[512] = "";
+    if (!rc && (rc = pg_connect(&st->params, &st->writer, why, sizeof(why))) != AUTHD_OK)
+        snprintf(err, err_cap, "PostgreSQL (store.postgresql.conninfo) cannot be reached: %s", why);
+    uint32_t version = 0;
+    if (!rc) rc = prepare_schema(st->writer, &version, err, err_cap);
+    if (!rc && version != AUTHD_SCHEMA_VERSION) {
+        snprintf(err, err_cap, "the database holds authd schema version %u; this authd uses %u", version,
+                 AUTHD_SCHEMA_VERSION);
+        rc = AUTHD_E_SCHEMA;
+    }
+    if (rc) {
+        if (st->params.keywords)
+            pg_close(&st->base);
+        else
+            free(st);
+        return rc;
+    }
+    *out = &st->base;
+    return AUTHD_OK;
+}
