@@ -23,8 +23,8 @@ static void access_respond(struct authd_async *a, h2o_req_t *req)
 {
     struct access_job *j = (struct access_job *)a;
     if (j->job.w.result != AUTHD_OK) {
-        authd_problem(req, 500, "access_not_recorded",
-                      "the access could not be recorded in the access log, so nothing is released");
+        authd_problem_store(req, j->job.w.result, "access_not_recorded",
+                            "the access could not be recorded in the access log, so nothing is released");
         return;
     }
     authd_send_json(req, j->status, authd_pool_copy(req, j->body, j->body_len));

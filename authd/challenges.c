@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "challenges.h"
+#include "storage/storage.h"
 
 struct slot {
     certlib_challenge c;
@@ -30,11 +31,17 @@ struct authd_challenges {
     uint32_t ttl;
     struct quota *quotas;
     size_t n_quotas;
+    struct authd_storage *shared; /* keeps the challenges instead, when set */
 };
 
-struct authd_challenges *authd_challenges_new(size_t capacity, size_t per_counter, uint32_t ttl)
+struct authd_challenges *authd_challenges_new(size_t capacity, size_t per_counter, uint32_t ttl,
+                                              struct authd_storage *storage)
 {
     struct authd_challenges *c = calloc(1, sizeof(*c));
+    if (c && storage && storage->ops->challenge_issue && storage->ops->challenge_take) {
+        c->shared = storage;
+        capacity = 1; /* the store keeps them */
+    }
     if (!c || !(c->slots = calloc(capacity, sizeof(*c->slots)))) {
         free(c);
         return NULL;
@@ -85,10 +92,45 @@ static bool expired(const struct authd_challenges *c, const struct slot *s, int6
     return now - s->issued > (int64_t)c->ttl;
 }
 
+/* ---- in the shared store ---- */
+
+static enum authd_challenge_issue issue_shared(struct authd_challenges *c, const char *counter_id,
+                                               int64_t now, const certlib_challenge *out,
+                                               uint32_t *retry_after)
+{
+    authd_err rc = c->shared->ops->challenge_issue(c->shared, counter_id, out->nonce, now, c->ttl,
+                                                   c->per_counter, retry_after);
+    return rc == AUTHD_OK       ? AUTHD_CHALLENGE_ISSUED
+           : rc == AUTHD_E_FULL ? AUTHD_CHALLENGE_QUOTA
+                                : AUTHD_CHALLENGE_STORE_UNAVAILABLE;
+}
+
+static enum authd_challenge_state take_shared(struct authd_challenges *c,
+                                              const uint8_t nonce[CERTLIB_NONCE_LEN], const char *counter_id,
+                                              int64_t now, certlib_challenge *out)
+{
+    char issued_to[CERTLIB_COUNTER_ID_MAX + 1];
+    int64_t issued_at;
+    bool was_used;
+    authd_err rc = c->shared->ops->challenge_take(c->shared, nonce, counter_id, now, c->ttl, issued_to,
+                                                  &issued_at, &was_used);
+    if (rc == AUTHD_E_NOT_FOUND) return AUTHD_CHALLENGE_UNKNOWN;
+    if (rc) return AUTHD_CHALLENGE_UNREACHABLE;
+    memset(out, 0, sizeof(*out));
+    memcpy(out->counter_id, issued_to, strlen(issued_to) + 1);
+    memcpy(out->nonce, nonce, CERTLIB_NONCE_LEN);
+    if (strcmp(issued_to, counter_id) != 0) return AUTHD_CHALLENGE_NOT_YOURS;
+    if (now - issued_at > (int64_t)c->ttl) return AUTHD_CHALLENGE_EXPIRED;
+    return was_used ? AUTHD_CHALLENGE_USED : AUTHD_CHALLENGE_OK;
+}
+
+/* ---- in memory ---- */
+
 enum authd_challenge_issue authd_challenges_issue(struct authd_challenges *c, const char *counter_id,
                                                   int64_t now, certlib_challenge *out, uint32_t *retry_after)
 {
     if (certlib_challenge_new(counter_id, out) != CERTLIB_OK) return AUTHD_CHALLENGE_FULL;
+    if (c->shared) return issue_shared(c, counter_id, now, out, retry_after);
     pthread_mutex_lock(&c->lock);
     enum authd_challenge_issue rc = AUTHD_CHALLENGE_FULL;
     struct quota *q = quota_of(c, counter_id);
@@ -119,6 +161,7 @@ enum authd_challenge_state authd_challenges_take(struct authd_challenges *c,
                                                  const uint8_t nonce[CERTLIB_NONCE_LEN],
                                                  const char *counter_id, int64_t now, certlib_challenge *out)
 {
+    if (c->shared) return take_shared(c, nonce, counter_id, now, out);
     enum authd_challenge_state st = AUTHD_CHALLENGE_UNKNOWN;
     pthread_mutex_lock(&c->lock);
     size_t i = home(c, nonce);

@@ -142,10 +142,43 @@ static int top_limits(struct authd_yaml *l, yaml_node_t *v, void *t)
     return authd_yaml_walk(l, v, "limits", fields, sizeof(fields) / sizeof(fields[0]), t);
 }
 
+static int store_backend(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    const char *s = authd_yaml_scalar(v);
+    struct authd_config *c = t;
+    if (s && strcmp(s, "lmdb") == 0)
+        c->store_backend = AUTHD_STORE_LMDB;
+    else if (s && strcmp(s, "postgresql") == 0)
+        c->store_backend = AUTHD_STORE_POSTGRESQL;
+    else
+        return authd_yaml_fail(l, v, "store.backend: expected lmdb or postgresql");
+    return 0;
+}
+
+static int pg_conninfo(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_string(l, v, "store.postgresql.conninfo", &((struct authd_config *)t)->pg_conninfo);
+}
+
+static int pg_passfile(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_path(l, v, "store.postgresql.passfile", &((struct authd_config *)t)->pg_passfile);
+}
+
+SIZE_FIELD(pg_pool, "store.postgresql.pool_size", pg_pool_size, 1, 256)
+
+static int store_postgresql(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    static const struct authd_yaml_field fields[] = {
+        {"conninfo", pg_conninfo}, {"passfile", pg_passfile}, {"pool_size", pg_pool}};
+    return authd_yaml_walk(l, v, "store.postgresql", fields, 3, t);
+}
+
 static int top_store(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
-    static const struct authd_yaml_field fields[] = {{"map_size", store_map}};
-    return authd_yaml_walk(l, v, "store", fields, 1, t);
+    static const struct authd_yaml_field fields[] = {
+        {"backend", store_backend}, {"map_size", store_map}, {"postgresql", store_postgresql}};
+    return authd_yaml_walk(l, v, "store", fields, 3, t);
 }
 
 #define PATH_FIELD(fn, name, member)                                                                         \
@@ -294,6 +327,7 @@ static void set_defaults(struct authd_config *c)
     memset(c, 0, sizeof(*c));
     c->workers = 2;
     c->lmdb_map_bytes = (size_t)8 << 30;
+    c->pg_pool_size = 0; /* 0: workers + 4 */
     c->max_body_bytes = (size_t)2 << 20;
     c->max_header_bytes = (size_t)16 << 10;
     c->max_batch = 10000;
@@ -348,8 +382,12 @@ int authd_config_validate(const struct authd_config *c, char *err, size_t err_ca
             return -1;
         }
     }
-    if (!c->data_dir) {
+    if (c->store_backend == AUTHD_STORE_LMDB && !c->data_dir) {
         snprintf(err, err_cap, "no data directory: set 'data_dir' or pass --data");
+        return -1;
+    }
+    if (c->store_backend == AUTHD_STORE_POSTGRESQL && !c->pg_conninfo) {
+        snprintf(err, err_cap, "store.backend is postgresql: set store.postgresql.conninfo");
         return -1;
     }
     const char *missing = !c->policies_dir      ? "policies_dir"
@@ -383,6 +421,8 @@ void authd_config_free(struct authd_config *c)
 {
     authd_config_replace_listeners(c, NULL, 0);
     free(c->data_dir);
+    free(c->pg_conninfo);
+    free(c->pg_passfile);
     free(c->access_log);
     free(c->regions_file);
     free(c->policies_dir);

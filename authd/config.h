@@ -26,9 +26,13 @@ struct authd_signer_config {
 struct authd_config {
     struct authd_listener_config listeners[AUTHD_MAX_LISTENERS];
     size_t listener_count;
-    unsigned workers;           /* event-loop threads */
+    unsigned workers; /* event-loop threads */
+    enum authd_store_backend { AUTHD_STORE_LMDB, AUTHD_STORE_POSTGRESQL } store_backend;
     char *data_dir;             /* LMDB environment directory */
     size_t lmdb_map_bytes;      /* LMDB map size */
+    char *pg_conninfo;          /* store.postgresql.conninfo (libpq; several hosts for failover) */
+    char *pg_passfile;          /* store.postgresql.passfile: never a password in this file */
+    size_t pg_pool_size;        /* store.postgresql.pool_size: connections for readers */
     size_t max_body_bytes;      /* larger request bodies get 413 */
     size_t max_header_bytes;    /* larger request header sections get 431 */
     size_t max_batch;           /* most numbers in one POST /v1/ident/check */

@@ -206,6 +206,22 @@ void authd_problemf(h2o_req_t *req, int status, const char *code, const char *fm
     authd_problem(req, status, code, detail);
 }
 
+void authd_problem_store(h2o_req_t *req, authd_err rc, const char *code, const char *detail)
+{
+    if (rc == AUTHD_E_UNAVAILABLE || rc == AUTHD_E_INDOUBT) {
+        /* a database failing over: worth trying again in a moment, here or at another node */
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("2"));
+        authd_problemf(req, 503, "store_unavailable", "%s: the store cannot be reached now%s", detail,
+                       rc == AUTHD_E_INDOUBT ? " (the write may or may not have taken effect)" : "");
+        return;
+    }
+    if (rc == AUTHD_E_NOMEM) {
+        authd_problem(req, 503, "overloaded", "out of memory");
+        return;
+    }
+    authd_problem(req, 500, code, detail);
+}
+
 static int hex_value(char c)
 {
     if (c >= '0' && c <= '9') return c - '0';

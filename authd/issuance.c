@@ -120,7 +120,8 @@ static void stored(struct authd_write_job *job)
     free(iss->record); /* sealed: nothing in clear */
     iss->record = NULL;
     if (iss->result != AUTHD_OK) {
-        release_index(iss);
+        /* in doubt, the place may be the stored licence's; taken, it is another's: kept either way */
+        if (iss->result != AUTHD_E_INDOUBT && iss->result != AUTHD_E_CONFLICT) release_index(iss);
         iss->done(iss);
         return;
     }
@@ -164,9 +165,13 @@ enum authd_issue_refusal authd_issue(struct authd_server *s, const struct authd_
     memcpy(m->type_code, type->code, sizeof(m->type_code));
     m->issued_at = in->now;
     m->status = CERTLIB_STATUS_VALUE_VALID;
-    if (authd_statuslists_reserve(s->statuslists, m->issuer_code, &m->list_no, &m->status_idx) != 0) {
+    authd_err reserved =
+        authd_statuslists_reserve(s->statuslists, m->issuer_code, &m->list_no, &m->status_idx);
+    if (reserved) {
         certlib_free(device_key);
-        return refuse(detail, cap, AUTHD_ISSUE_LISTS_FULL, "no free status-list index");
+        if (reserved == AUTHD_E_FULL || reserved == AUTHD_E_NOT_FOUND)
+            return refuse(detail, cap, AUTHD_ISSUE_LISTS_FULL, "no free status-list index");
+        return refuse(detail, cap, AUTHD_ISSUE_STORE_UNAVAILABLE, "the store cannot be reached; try again");
     }
     char uri[512];
     uint8_t sig_hash[32];
@@ -202,12 +207,14 @@ enum authd_issue_refusal authd_issue(struct authd_server *s, const struct authd_
         return refuse(detail, cap, AUTHD_ISSUE_OVERLOADED, "out of memory");
     }
     authd_record_seal(s->keys, iss->licence_id, id_len, m, iss->licence, iss->licence_len, iss->record);
+    authd_licence_place(m, iss->place);
     iss->job.w = (struct authd_storage_write){.op = AUTHD_STORE_PUT,
                                               .id = iss->licence_id,
                                               .id_len = id_len,
                                               .record = iss->record,
                                               .record_len = sealed_len,
                                               .holder_key = iss->holder_key,
+                                              .place = iss->place,
                                               .log = AUTHD_LOG_SIGNATURES,
                                               .entry = (const uint8_t *)iss->entry,
                                               .entry_len = entry_len};

@@ -42,6 +42,7 @@ enum authd_issue_refusal {
     AUTHD_ISSUE_LISTS_FULL,         /* no free status-list index */
     AUTHD_ISSUE_REFUSED_BY_CERTLIB, /* certlib would not issue it (the detail says why) */
     AUTHD_ISSUE_OVERLOADED,         /* out of memory */
+    AUTHD_ISSUE_STORE_UNAVAILABLE,  /* the store cannot be reached (a database failing over) */
 };
 
 /* One issuance in flight. The caller allocates it (embedded in its own job, usually) and keeps it
@@ -62,6 +63,7 @@ struct authd_issuance {
     /* the service's */
     uint8_t *record;
     uint8_t holder_key[AUTHD_HOLDER_KEY_LEN];
+    uint8_t place[AUTHD_PLACE_LEN];
     char entry[CERTLIB_LOG_ENTRY_MAX];
 };
 

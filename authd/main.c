@@ -29,8 +29,12 @@ static void usage(FILE *out)
 
 static void print_banner(const struct authd_config *c)
 {
-    fprintf(stderr, "authd %s: %u worker%s, data in %s\n", AUTHD_VERSION, c->workers,
-            c->workers == 1 ? "" : "s", c->data_dir);
+    if (c->store_backend == AUTHD_STORE_POSTGRESQL)
+        fprintf(stderr, "authd %s: %u worker%s, data in PostgreSQL (%s)\n", AUTHD_VERSION, c->workers,
+                c->workers == 1 ? "" : "s", c->pg_conninfo);
+    else
+        fprintf(stderr, "authd %s: %u worker%s, data in %s\n", AUTHD_VERSION, c->workers,
+                c->workers == 1 ? "" : "s", c->data_dir);
     for (size_t i = 0; i < c->listener_count; i++) {
         const struct authd_listener_config *l = &c->listeners[i];
         int v6 = strchr(l->host, ':') != NULL;

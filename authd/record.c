@@ -25,6 +25,8 @@ struct authd_record_keys {
 #define KEY_ENC 0
 #define KEY_INDEX 32
 #define KEY_MAC 64
+#define KEY_LIST 96
+#define KEYS_LEN 128
 
 static void be32(uint8_t out[4], uint32_t v)
 {
@@ -53,14 +55,15 @@ authd_err authd_record_keys_load(const char *path, struct authd_record_keys **ou
     uint8_t *master = sodium_malloc(32);
     size_t bin_len = 0;
     authd_err rc = AUTHD_E_CONFIG;
-    if (!k || !master || !(k->keys = sodium_malloc(96))) {
+    if (!k || !master || !(k->keys = sodium_malloc(KEYS_LEN))) {
         snprintf(err, err_cap, "data key: out of protected memory");
         rc = AUTHD_E_NOMEM;
     } else if (n != 64 || sodium_hex2bin(master, 32, hex, n, NULL, &bin_len, NULL) != 0 || bin_len != 32) {
         snprintf(err, err_cap, "data key %s: expected 64 hexadecimal digits", path);
     } else if (crypto_kdf_derive_from_key(k->keys + KEY_ENC, 32, 1, "authdenc", master) != 0 ||
                crypto_kdf_derive_from_key(k->keys + KEY_INDEX, 32, 2, "authdidx", master) != 0 ||
-               crypto_kdf_derive_from_key(k->keys + KEY_MAC, 32, 3, "authdmac", master) != 0) {
+               crypto_kdf_derive_from_key(k->keys + KEY_MAC, 32, 3, "authdmac", master) != 0 ||
+               crypto_kdf_derive_from_key(k->keys + KEY_LIST, 32, 4, "authdlst", master) != 0) {
         snprintf(err, err_cap, "data key: derivation failed");
         rc = AUTHD_E_INTERNAL;
     } else {
@@ -236,4 +239,9 @@ authd_err authd_record_upgrade_v2(const struct authd_record_keys *k, const char 
     sodium_memzero(licence, licence_len); /* personal data */
     free(licence);
     return err;
+}
+
+void authd_record_list_key(const struct authd_record_keys *k, uint8_t out[32])
+{
+    memcpy(out, k->keys + KEY_LIST, 32);
 }

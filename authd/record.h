@@ -30,6 +30,10 @@ void authd_record_keys_free(struct authd_record_keys *keys);
 void authd_record_holder_key(const struct authd_record_keys *keys, const char *holder_id, size_t len,
                              uint8_t out[AUTHD_HOLDER_KEY_LEN]);
 
+/* The key of the status-list index permutation (list_permutation.h), a subkey of the data key: every
+ * node of one store permutes alike, and no one without the data key can. The caller wipes it. */
+void authd_record_list_key(const struct authd_record_keys *keys, uint8_t out[32]);
+
 /* The size of the sealed record of a licence of `licence_len` bytes. */
 size_t authd_record_sealed_len(size_t licence_len);
 

@@ -29,6 +29,9 @@ void authd_route_challenge(struct authd_request *r)
                        r->server->config->challenge_per_counter, (unsigned)r->server->config->challenge_ttl);
         return;
     }
+    case AUTHD_CHALLENGE_STORE_UNAVAILABLE:
+        authd_problem_store(r->req, AUTHD_E_UNAVAILABLE, "store_failed", "the challenge cannot be kept");
+        return;
     case AUTHD_CHALLENGE_FULL:
     default:
         authd_problem(r->req, 503, "too_many_challenges", "every challenge slot holds a live challenge");

@@ -69,7 +69,7 @@ void authd_route_licence_get(struct authd_request *r)
         return;
     }
     if (rc != AUTHD_OK) {
-        authd_problem(req, 500, "store_failed", "the licence could not be read");
+        authd_problem_store(req, rc, "store_failed", "the licence could not be read");
         return;
     }
     bool unmasked = client->role != AUTHD_ROLE_COUNTER || client->unmasked;
@@ -143,7 +143,7 @@ static void status_respond(struct authd_async *a, h2o_req_t *req)
         authd_problem(req, 409, "already_revoked", "a revoked licence stays revoked; issue a new one");
         break;
     default:
-        authd_problem(req, 500, "store_failed", "the status change could not be stored durably");
+        authd_problem_store(req, c->result, "store_failed", "the status change could not be stored durably");
         break;
     }
 }
@@ -199,7 +199,7 @@ void authd_route_licence_status(struct authd_request *r)
             if (rc == AUTHD_E_NOT_FOUND)
                 authd_problem(req, 404, "licence_not_found", "no such licence among this issuer's");
             else
-                authd_problem(req, 500, "store_failed", "the licence could not be read");
+                authd_problem_store(req, rc, "store_failed", "the licence could not be read");
         }
     }
     json_decref(doc);

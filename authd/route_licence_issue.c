@@ -25,8 +25,10 @@ static void issue_respond(struct authd_async *a, h2o_req_t *req)
     struct issue_job *j = (struct issue_job *)a;
     struct authd_issuance *iss = &j->iss;
     if (iss->result != AUTHD_OK) {
-        authd_problem(req, 500, "store_failed",
-                      "the licence could not be stored durably; nothing was issued");
+        authd_problem_store(req, iss->result, "store_failed",
+                            iss->result == AUTHD_E_INDOUBT
+                                ? "the licence may or may not have been stored"
+                                : "the licence could not be stored durably; nothing was issued");
         return;
     }
     /* Written by hand: every field is ASCII that needs no escaping (a GB/T 36904 id, base64url, Base45,
@@ -176,6 +178,7 @@ static void refused(h2o_req_t *req, enum authd_issue_refusal why, const char *de
         [AUTHD_ISSUE_LISTS_FULL] = {503, "status_lists_full"},
         [AUTHD_ISSUE_REFUSED_BY_CERTLIB] = {422, "refused"},
         [AUTHD_ISSUE_OVERLOADED] = {503, "overloaded"},
+        [AUTHD_ISSUE_STORE_UNAVAILABLE] = {503, "store_unavailable"},
     };
     if ((size_t)why >= sizeof(problems) / sizeof(problems[0]) || !problems[why].code)
         authd_problem(req, 500, "internal_error", "the issuance failed");

@@ -80,7 +80,7 @@ void authd_route_log_tile(struct authd_request *r)
         return;
     }
     if (rc != AUTHD_OK) {
-        authd_problem(r->req, 500, "store_failed", "the tile could not be read");
+        authd_problem_store(r->req, rc, "store_failed", "the tile could not be read");
         return;
     }
     h2o_iovec_t body = authd_pool_copy(r->req, bytes, len);
@@ -145,7 +145,7 @@ static void send_proof(h2o_req_t *req, authd_err rc, const char *a_name, uint64_
         return;
     }
     if (rc != AUTHD_OK) {
-        authd_problem(req, 500, "store_failed", "the proof could not be read");
+        authd_problem_store(req, rc, "store_failed", "the proof could not be read");
         return;
     }
     authd_send_json_doc(req, 200,
@@ -233,8 +233,9 @@ void authd_route_receipt(struct authd_request *r)
     if (receipt_index(r, id, &index) != 0) return;
     char *text;
     size_t len;
-    if (authd_log_receipt(r->server->logs[AUTHD_LOG_SIGNATURES], index, &text, &len) != AUTHD_OK) {
-        authd_problem(r->req, 500, "store_failed", "the receipt could not be made");
+    authd_err rc = authd_log_receipt(r->server->logs[AUTHD_LOG_SIGNATURES], index, &text, &len);
+    if (rc != AUTHD_OK) {
+        authd_problem_store(r->req, rc, "store_failed", "the receipt could not be made");
         return;
     }
     h2o_iovec_t body = authd_pool_copy(r->req, text, len);

@@ -155,9 +155,7 @@ void authd_route_lookup(struct authd_request *r)
     authd_err rc = authd_licence_each_of_holder(r->server->storage, r->server->keys, key, add_licence, &l);
     if (rc && !(rc == AUTHD_E_FULL && l.truncated)) {
         lookup_free(&l);
-        authd_problem(req, rc == AUTHD_E_NOMEM ? 503 : 500,
-                      rc == AUTHD_E_NOMEM ? "overloaded" : "store_failed",
-                      rc == AUTHD_E_NOMEM ? "out of memory" : "the holder index could not be read");
+        authd_problem_store(req, rc, "store_failed", "the holder index could not be read");
         return;
     }
     authd_jsonw_lit(&l.w, "],\"missing\":[");

@@ -75,6 +75,9 @@ static int take_challenge(struct authd_request *r, const struct authd_client *cl
     case AUTHD_CHALLENGE_USED:
         *state = CERTLIB_E_CHALLENGE_REPLAYED;
         return 0;
+    case AUTHD_CHALLENGE_UNREACHABLE:
+        authd_problem_store(r->req, AUTHD_E_UNAVAILABLE, "store_failed", "the challenge cannot be looked up");
+        return -1;
     case AUTHD_CHALLENGE_NOT_YOURS:
         authd_problem(r->req, 403, "challenge_not_yours", "the challenge was issued to another counter");
         return -1;

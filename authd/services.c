@@ -1,4 +1,5 @@
 /* What authd holds while it runs, built in dependency order and torn down in reverse. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "accesslog.h"
 #include "challenges.h"
 #include "metrics.h"
+#include "peers.h"
 #include "policy.h"
 #include "record.h"
 #include "router.h"
@@ -14,6 +16,10 @@
 #include "statuslists.h"
 #include "tlog.h"
 #include "writer.h"
+
+/* How often a node of a shared store looks at what the others did: revocations reach its status lists
+ * (and its verification) within about this long. */
+#define PEERS_PERIOD_MS 1000
 
 static authd_err load_keys(struct authd_server *s, char *err, size_t err_cap)
 {
@@ -64,9 +70,21 @@ static authd_err open_store(struct authd_server *s, char *err, size_t err_cap)
     const struct authd_config *c = s->config;
     authd_err rc = authd_record_keys_load(c->data_key, &s->keys, err, err_cap);
     if (rc) return rc;
-    const struct authd_lmdb_options lmdb = {
-        .dir = c->data_dir, .map_bytes = c->lmdb_map_bytes, .keys = s->keys};
-    if (!s->storage && (rc = authd_storage_open_lmdb(&lmdb, &s->storage, err, err_cap))) return rc;
+    if (!s->storage) {
+        if (c->store_backend == AUTHD_STORE_POSTGRESQL) {
+            /* readers: every worker, the status lists' follower and the challenge routes at once */
+            const struct authd_postgres_options pg = {.conninfo = c->pg_conninfo,
+                                                      .passfile = c->pg_passfile,
+                                                      .pool_size =
+                                                          c->pg_pool_size ? c->pg_pool_size : c->workers + 4};
+            rc = authd_storage_open_postgres(&pg, &s->storage, err, err_cap);
+        } else {
+            const struct authd_lmdb_options lmdb = {
+                .dir = c->data_dir, .map_bytes = c->lmdb_map_bytes, .keys = s->keys};
+            rc = authd_storage_open_lmdb(&lmdb, &s->storage, err, err_cap);
+        }
+        if (rc) return rc;
+    }
     if ((rc = authd_log_open(s->storage, AUTHD_LOG_SIGNATURES, c->sig_log.origin, c->sig_log.key,
                              &s->logs[AUTHD_LOG_SIGNATURES], err, err_cap)))
         return rc;
@@ -74,7 +92,7 @@ static authd_err open_store(struct authd_server *s, char *err, size_t err_cap)
                           &s->logs[AUTHD_LOG_ACCESS], err, err_cap);
 }
 
-static authd_err start_status_lists(struct authd_server *s, char *err, size_t err_cap)
+static authd_err start_status_lists(struct authd_server *s, uint64_t *followed, char *err, size_t err_cap)
 {
     const struct authd_config *c = s->config;
     s->statuslists = authd_statuslists_new(c->status_list_size, c->status_ttl, c->public_url, s->verify_ctx);
@@ -85,8 +103,17 @@ static authd_err start_status_lists(struct authd_server *s, char *err, size_t er
             return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     if (authd_statuslists_probe(s->statuslists, s->trust_bundle, s->trust_bundle_len, err, err_cap) != 0)
         return AUTHD_E_CONFIG;
+    if (s->storage->ops->shared) { /* indices from the store's counters: unique across its nodes */
+        uint8_t key[32];
+        authd_record_list_key(s->keys, key);
+        authd_statuslists_share(s->statuslists, s->storage, key);
+        sodium_memzero(key, sizeof(key));
+    }
+    /* What other nodes do from now on reaches the lists through the log, from this entry on. */
+    authd_err rc = s->storage->ops->log_size(s->storage, AUTHD_LOG_SIGNATURES, followed);
+    if (rc) return snprintf(err, err_cap, "the signature log cannot be read: %s", authd_err_name(rc)), rc;
     /* The statuses are checked against the signature log before any list is built from them. */
-    authd_err rc = authd_status_check(s->storage, s->keys, s->logs[AUTHD_LOG_SIGNATURES], err, err_cap);
+    rc = authd_status_check(s->storage, s->keys, s->logs[AUTHD_LOG_SIGNATURES], err, err_cap);
     if (rc) return rc;
     return authd_statuslists_rebuild(s->statuslists, s->storage, s->keys, err, err_cap);
 }
@@ -106,18 +133,24 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
     if (!(s->metrics = authd_metrics_new(routes, n_routes)))
         return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     authd_accesslog_set_metrics(s->accesslog, s->metrics);
-    if ((rc = open_store(s, err, err_cap)) || (rc = start_status_lists(s, err, err_cap))) return rc;
-    if (!(s->challenges =
-              authd_challenges_new(c->challenge_capacity, c->challenge_per_counter, c->challenge_ttl)))
+    uint64_t followed = 0;
+    if ((rc = open_store(s, err, err_cap)) || (rc = start_status_lists(s, &followed, err, err_cap)))
+        return rc;
+    if (!(s->challenges = authd_challenges_new(c->challenge_capacity, c->challenge_per_counter,
+                                               c->challenge_ttl, s->storage)))
         return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     if (!(s->writer = authd_writer_start(s->storage, s->logs, c->writer_max_batch, c->writer_commit_delay_us,
                                          c->writer_commit_fill, s->metrics)))
         return snprintf(err, err_cap, "cannot start the writer thread"), AUTHD_E_INTERNAL;
+    if (s->storage->ops->shared &&
+        !(s->peers = authd_peers_start(s->storage, s->logs, s->statuslists, followed, PEERS_PERIOD_MS)))
+        return snprintf(err, err_cap, "cannot start the thread following other nodes"), AUTHD_E_INTERNAL;
     return AUTHD_OK;
 }
 
 void authd_services_stop(struct authd_server *s)
 {
+    authd_peers_stop(s->peers);
     authd_writer_stop(s->writer);
     authd_statuslists_free(s->statuslists); /* after the writer: its last status changes are signed */
     authd_challenges_free(s->challenges);

@@ -15,7 +15,8 @@
 
 struct change {
     char id[CERTLIB_LICENCE_ID_MAX];
-    uint8_t status;
+    uint8_t status; /* the last as of the log's first reading */
+    uint8_t later;  /* bit per status value the log recorded after it (a shared store's other nodes) */
     bool used, seen;
 };
 
@@ -26,6 +27,10 @@ struct table {
     size_t err_cap;
     size_t checked;
     authd_err failed; /* what stopped the pass over the log */
+    bool catching_up; /* entries read now come after the first reading */
+    struct authd_storage *storage;
+    uint64_t read_to; /* the log's entries read so far */
+    bool caught_up;
 };
 
 static size_t hash(const char *id, size_t len)
@@ -88,8 +93,27 @@ static int note_change(void *arg, uint64_t index, const uint8_t *entry, size_t l
         c->used = true;
         t->n++;
     }
-    c->status = (uint8_t)value; /* later entries win */
+    if (t->catching_up)
+        c->later |= (uint8_t)(1u << value);
+    else
+        c->status = (uint8_t)value; /* later entries win */
     return 0;
+}
+
+/* A shared store: other nodes went on writing while the records were read, so a record may be newer
+ * than the log's first reading. The log's entries since are read once, and a record may carry any
+ * status the log recorded for it after that reading. */
+static authd_err catch_up(struct table *t)
+{
+    uint64_t size;
+    authd_err rc = t->storage->ops->log_size(t->storage, AUTHD_LOG_SIGNATURES, &size);
+    t->caught_up = true;
+    t->catching_up = true;
+    if (!rc && size > t->read_to)
+        rc = t->storage->ops->log_entries(t->storage, AUTHD_LOG_SIGNATURES, t->read_to, size - t->read_to,
+                                          note_change, t);
+    t->catching_up = false;
+    return rc ? rc : t->failed;
 }
 
 static const char *name_of(unsigned status)
@@ -113,6 +137,13 @@ static int compare(void *arg, const char *id, size_t id_len, const struct authd_
     }
     t->checked++;
     if (meta->status == expected) return AUTHD_OK;
+    if (t->storage->ops->shared && !t->caught_up) {
+        authd_err rc = catch_up(t);
+        if (rc) return rc;
+        c = find(t, id, id_len);
+        if (c->used && !c->seen) c->seen = true, expected = c->status;
+    }
+    if (c && c->used && (c->later & (1u << meta->status))) return AUTHD_OK;
     snprintf(t->err, t->err_cap,
              "licence %.*s: the store says %s but the signature log says %s: the store was altered outside "
              "authd, or restored without its log; refusing to publish status lists from it",
@@ -124,9 +155,10 @@ authd_err authd_status_check(struct authd_storage *storage, const struct authd_r
                              struct authd_log *log, char *err, size_t err_cap)
 {
     if (!log) return AUTHD_OK;
-    struct table t = {.err = err, .err_cap = err_cap};
+    struct table t = {.err = err, .err_cap = err_cap, .storage = storage};
     err[0] = '\0';
-    authd_err rc = authd_log_each(log, note_change, &t);
+    authd_err rc = storage->ops->log_size(storage, AUTHD_LOG_SIGNATURES, &t.read_to);
+    if (!rc) rc = storage->ops->log_entries(storage, AUTHD_LOG_SIGNATURES, 0, t.read_to, note_change, &t);
     if (rc == AUTHD_OK) rc = t.failed;
     if (rc == AUTHD_OK) {
         rc = authd_licence_each(storage, keys, compare, &t);

@@ -9,50 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "licence_meta.h"
 #include "licences.h"
-#include "statuslists.h"
-
-struct list {
-    char issuer_code[AUTHD_ISSUER_CODE_LEN + 1];
-    uint32_t no;
-    uint8_t *used; /* 1 bit per entry: reserved or stored */
-    uint32_t n_used;
-    certlib_status_list *bits;
-    uint64_t version; /* bumped at every change: a snapshot older than this leaves the list dirty */
-    uint8_t *cwt;     /* the latest signed token */
-    size_t cwt_len;
-    int64_t cwt_iat;
-    uint64_t cwt_version;
-};
-
-struct issuer {
-    char code[AUTHD_ISSUER_CODE_LEN + 1];
-    const certlib_signer *signer;
-    uint32_t current; /* list number new reservations go to */
-};
-
-struct waiter {
-    void (*cb)(void *arg);
-    void *arg;
-    struct waiter *next;
-};
-
-struct authd_statuslists {
-    pthread_mutex_t lock;
-    pthread_cond_t wake, drained;
-    pthread_t thread;
-    bool running, stopping;
-    struct waiter *waiting; /* status changes whose list the next pass signs */
-    size_t n_waiting;       /* registered and not yet called back */
-    uint32_t size, ttl;
-    char *public_url;
-    certlib_ctx *ctx;
-    struct issuer *issuers;
-    size_t n_issuers;
-    struct list *lists;
-    size_t n_lists, cap_lists;
-};
+#include "statuslists_internal.h"
 
 struct authd_statuslists *authd_statuslists_new(uint32_t list_size, uint32_t ttl, const char *public_url,
                                                 certlib_ctx *ctx)
@@ -97,6 +55,7 @@ void authd_statuslists_free(struct authd_statuslists *s)
     }
     free(s->lists);
     free(s->issuers);
+    authd_list_permutation_wipe(&s->perm);
     free(s->public_url);
     pthread_cond_destroy(&s->wake);
     pthread_cond_destroy(&s->drained);
@@ -125,24 +84,23 @@ void authd_statuslists_uri(const struct authd_statuslists *s, const char *issuer
     snprintf(out, cap, "%s/v1/status/%s", s->public_url, id);
 }
 
-static struct issuer *find_issuer(struct authd_statuslists *s, const char *code)
+struct issuer *authd_statuslists_issuer(struct authd_statuslists *s, const char *code)
 {
     for (size_t i = 0; i < s->n_issuers; i++)
         if (strcmp(s->issuers[i].code, code) == 0) return &s->issuers[i];
     return NULL;
 }
 
-static struct list *find_list(struct authd_statuslists *s, const char *code, uint32_t no)
+struct list *authd_statuslists_find(struct authd_statuslists *s, const char *code, uint32_t no)
 {
     for (size_t i = 0; i < s->n_lists; i++)
         if (s->lists[i].no == no && strcmp(s->lists[i].issuer_code, code) == 0) return &s->lists[i];
     return NULL;
 }
 
-/* Finds or creates the list. Caller holds the lock. */
-static struct list *list_of(struct authd_statuslists *s, const char *code, uint32_t no)
+struct list *authd_statuslists_list_of(struct authd_statuslists *s, const char *code, uint32_t no)
 {
-    struct list *l = find_list(s, code, no);
+    struct list *l = authd_statuslists_find(s, code, no);
     if (l) return l;
     if (s->n_lists == s->cap_lists) {
         size_t cap = s->cap_lists ? s->cap_lists * 2 : 8;
@@ -223,7 +181,7 @@ static size_t take_snapshots(struct authd_statuslists *s, int64_t now, struct sn
     *snaps = NULL;
     for (size_t i = 0; i < s->n_lists; i++) {
         struct list *l = &s->lists[i];
-        struct issuer *is = find_issuer(s, l->issuer_code);
+        struct issuer *is = authd_statuslists_issuer(s, l->issuer_code);
         if (!is || !stale(s, l, now)) continue;
         struct snapshot *grown = realloc(*snaps, (n + 1) * sizeof(*grown));
         if (!grown) break;
@@ -332,13 +290,12 @@ static int mark(void *arg, const char *id, size_t id_len, const struct authd_lic
 {
     (void)id, (void)id_len, (void)log_index;
     struct authd_statuslists *s = arg;
-    struct list *l = list_of(s, m->issuer_code, m->list_no);
+    struct list *l = authd_statuslists_list_of(s, m->issuer_code, m->list_no);
     if (!l) return AUTHD_E_NOMEM;
     if (m->status_idx >= s->size) return AUTHD_E_CONFIG;
-    if (!(l->used[m->status_idx / 8] & (1u << (m->status_idx % 8)))) l->n_used++;
-    l->used[m->status_idx / 8] |= (uint8_t)(1u << (m->status_idx % 8));
+    list_mark(l, m->status_idx);
     if (certlib_status_list_set(l->bits, m->status_idx, m->status) != CERTLIB_OK) return AUTHD_E_CORRUPT;
-    struct issuer *is = find_issuer(s, m->issuer_code);
+    struct issuer *is = authd_statuslists_issuer(s, m->issuer_code);
     if (is && m->list_no > is->current) is->current = m->list_no;
     return AUTHD_OK;
 }
@@ -365,54 +322,16 @@ authd_err authd_statuslists_rebuild(struct authd_statuslists *s, struct authd_st
 
 /* ---- changes ---- */
 
-int authd_statuslists_reserve(struct authd_statuslists *s, const char *issuer_code, uint32_t *list_no,
-                              uint32_t *idx)
-{
-    int rc = -1;
-    pthread_mutex_lock(&s->lock);
-    struct issuer *is = find_issuer(s, issuer_code);
-    while (is) {
-        struct list *l = list_of(s, issuer_code, is->current);
-        if (!l) break;
-        /* Keep lists at most 7/8 full so a random probe finds a free index in a few tries. */
-        if (l->n_used >= s->size / 8 * 7) {
-            is->current++;
-            continue;
-        }
-        uint32_t i;
-        do
-            i = randombytes_uniform(s->size);
-        while (l->used[i / 8] & (1u << (i % 8)));
-        l->used[i / 8] |= (uint8_t)(1u << (i % 8));
-        l->n_used++;
-        *list_no = l->no;
-        *idx = i;
-        rc = 0;
-        break;
-    }
-    pthread_mutex_unlock(&s->lock);
-    return rc;
-}
-
-void authd_statuslists_release(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
-                               uint32_t idx)
-{
-    pthread_mutex_lock(&s->lock);
-    struct list *l = find_list(s, issuer_code, list_no);
-    if (l && idx < s->size && (l->used[idx / 8] & (1u << (idx % 8)))) {
-        l->used[idx / 8] &= (uint8_t) ~(1u << (idx % 8));
-        l->n_used--;
-    }
-    pthread_mutex_unlock(&s->lock);
-}
-
 void authd_statuslists_set(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
                            uint32_t idx, unsigned status, void (*signed_cb)(void *arg), void *arg)
 {
     struct waiter *w = signed_cb ? malloc(sizeof(*w)) : NULL;
     pthread_mutex_lock(&s->lock);
-    struct list *l = find_list(s, issuer_code, list_no);
-    if (l && certlib_status_list_set(l->bits, idx, status) == CERTLIB_OK) l->version++;
+    struct list *l = authd_statuslists_find(s, issuer_code, list_no);
+    unsigned was;
+    if (l && certlib_status_list_get(l->bits, idx, &was) == CERTLIB_OK && was != status &&
+        certlib_status_list_set(l->bits, idx, status) == CERTLIB_OK)
+        l->version++;
     if (w) {
         *w = (struct waiter){signed_cb, arg, s->waiting};
         s->waiting = w;
@@ -428,7 +347,7 @@ void authd_statuslists_await(struct authd_statuslists *s, const char *issuer_cod
 {
     struct waiter *w = malloc(sizeof(*w));
     pthread_mutex_lock(&s->lock);
-    const struct list *l = find_list(s, issuer_code, list_no);
+    const struct list *l = authd_statuslists_find(s, issuer_code, list_no);
     bool wait = !(l && l->cwt) && w;
     if (wait) {
         *w = (struct waiter){signed_cb, arg, s->waiting};
@@ -472,14 +391,15 @@ int authd_statuslists_token(struct authd_statuslists *s, const char *id, size_t 
 
     int rc = -1;
     pthread_mutex_lock(&s->lock);
-    struct issuer *is = find_issuer(s, code);
-    struct list *l = is ? find_list(s, code, (uint32_t)no) : NULL;
-    if (!l && is && no <= is->current) l = list_of(s, code, (uint32_t)no); /* announced but still empty */
+    struct issuer *is = authd_statuslists_issuer(s, code);
+    struct list *l = is ? authd_statuslists_find(s, code, (uint32_t)no) : NULL;
+    if (!l && is && no <= is->current)
+        l = authd_statuslists_list_of(s, code, (uint32_t)no); /* announced but still empty */
     bool unsigned_yet = l && !l->cwt;
     pthread_mutex_unlock(&s->lock);
     if (unsigned_yet) sign_pass(s); /* a list just opened, asked for before the thread came by: once */
     pthread_mutex_lock(&s->lock);
-    if (l && (l = find_list(s, code, (uint32_t)no)) && l->cwt && (*cwt = malloc(l->cwt_len))) {
+    if (l && (l = authd_statuslists_find(s, code, (uint32_t)no)) && l->cwt && (*cwt = malloc(l->cwt_len))) {
         memcpy(*cwt, l->cwt, l->cwt_len);
         *len = l->cwt_len;
         rc = 0;

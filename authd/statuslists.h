@@ -36,9 +36,16 @@ int authd_statuslists_probe(struct authd_statuslists *s, const uint8_t *bundle, 
 authd_err authd_statuslists_rebuild(struct authd_statuslists *s, struct authd_storage *storage,
                                     const struct authd_record_keys *keys, char *err, size_t err_cap);
 
-/* Reserves a random free index for the issuer (opening a new list when the current one is full). */
-int authd_statuslists_reserve(struct authd_statuslists *s, const char *issuer_code, uint32_t *list_no,
-                              uint32_t *idx);
+/* A store that several nodes share: indices are then drawn from its counters (list_permutation.h),
+ * under `key` (authd_record_list_key), so no two nodes hand out one. Before the first reservation. */
+void authd_statuslists_share(struct authd_statuslists *s, struct authd_storage *storage,
+                             const uint8_t key[32]);
+
+/* Reserves an index for the issuer, opening a new list when the current one is full: a random free one,
+ * or in a shared store the next counter's. AUTHD_E_NOT_FOUND for an issuer this authd does not sign
+ * for, AUTHD_E_FULL, or the store's error (AUTHD_E_UNAVAILABLE) when counters cannot be had. */
+authd_err authd_statuslists_reserve(struct authd_statuslists *s, const char *issuer_code, uint32_t *list_no,
+                                    uint32_t *idx);
 /* Gives back a reservation whose licence was never stored. */
 void authd_statuslists_release(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
                                uint32_t idx);
@@ -52,6 +59,10 @@ void authd_statuslists_set(struct authd_statuslists *s, const char *issuer_code,
  * the verification context. */
 void authd_statuslists_await(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
                              void (*signed_cb)(void *arg), void *arg);
+/* What another node did, as its signature-log entry says: the index is held, with this status. The
+ * list is re-signed when the status changed. */
+void authd_statuslists_note(struct authd_statuslists *s, const char *issuer_code, uint32_t list_no,
+                            uint32_t idx, unsigned status);
 /* Waits until every signed_cb registered so far has run (shutdown). */
 void authd_statuslists_drain(struct authd_statuslists *s);
 

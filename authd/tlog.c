@@ -23,7 +23,8 @@ struct authd_log {
         uint64_t index;
         certlib_tlog_hash hash;
     } border[64];
-    pthread_mutex_t lock; /* guards what follows */
+    pthread_mutex_t publishing; /* one publisher at a time: the writer, and a shared store's follower */
+    pthread_mutex_t lock;       /* guards what follows */
     uint64_t published_size;
     char checkpoint[AUTHD_CHECKPOINT_MAX];
     size_t checkpoint_len;
@@ -70,6 +71,7 @@ authd_err authd_log_open(struct authd_storage *storage, enum authd_log_id id, co
     log->storage = storage;
     log->id = id;
     pthread_mutex_init(&log->lock, NULL);
+    pthread_mutex_init(&log->publishing, NULL);
     authd_err rc = AUTHD_OK;
     if (snprintf(log->origin, sizeof(log->origin), "%s", origin) >= (int)sizeof(log->origin))
         rc = AUTHD_E_CONFIG, snprintf(err, err_cap, "log origin too long");
@@ -90,6 +92,7 @@ void authd_log_close(struct authd_log *log)
     if (!log) return;
     if (log->sk) sodium_free(log->sk);
     pthread_mutex_destroy(&log->lock);
+    pthread_mutex_destroy(&log->publishing);
     free(log);
 }
 
@@ -129,9 +132,19 @@ static certlib_err read_border(void *arg, unsigned level, uint64_t index, certli
     return e;
 }
 
+static authd_err publish(struct authd_log *log);
+
 authd_err authd_log_publish(struct authd_log *log)
 {
     if (!log) return AUTHD_OK;
+    pthread_mutex_lock(&log->publishing);
+    authd_err rc = publish(log);
+    pthread_mutex_unlock(&log->publishing);
+    return rc;
+}
+
+static authd_err publish(struct authd_log *log)
+{
     uint64_t size;
     authd_err rc = log->storage->ops->log_size(log->storage, log->id, &size);
     if (rc) return rc;

@@ -25,8 +25,9 @@ authd_err authd_log_open(struct authd_storage *storage, enum authd_log_id id, co
                          const char *key_file, struct authd_log **out, char *err, size_t err_cap);
 void authd_log_close(struct authd_log *log);
 
-/* After a commit (the writer thread): signs and publishes a checkpoint of the durable tree if it grew.
- * On failure the previous checkpoint stays published and the next call tries again. */
+/* After a commit (the writer thread), or when other nodes of a shared store grew the log (peers.c):
+ * signs and publishes a checkpoint of the durable tree if it grew. On failure the previous checkpoint
+ * stays published and the next call tries again. Any thread. */
 authd_err authd_log_publish(struct authd_log *log);
 
 /* Any thread. The latest published checkpoint (a signed note) and its size. */

@@ -10,6 +10,7 @@
  * identity number or name. Every statement is parameterised, so no value reaches a server log line.
  * Several authd nodes may share one database: batches serialize on the log rows (pg_apply.c), reads
  * come from a pool of connections, and libpq's multi-host conninfo finds the primary after a failover. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ static const char *const schema_sql[] = {
     "CREATE TABLE authd_challenges (nonce bytea PRIMARY KEY, counter_id text NOT NULL, "
     "issued bigint NOT NULL, used boolean NOT NULL DEFAULT false)",
     "CREATE INDEX authd_challenges_counter ON authd_challenges (counter_id, issued)",
+    "CREATE TABLE authd_list_counters (issuer text NOT NULL, list_no integer NOT NULL, next bigint NOT NULL, "
+    "PRIMARY KEY (issuer, list_no))",
     "INSERT INTO authd_meta VALUES ('records', 0)",
 };
 
@@ -101,10 +104,20 @@ static uint64_t log_index_of(int64_t stored)
     return stored < 0 ? UINT64_MAX : (uint64_t)stored;
 }
 
+/* Licence ids are printable ASCII: anything else (a NUL, bytes that are not UTF-8, which a text
+ * parameter could not even carry) names no licence. */
+static bool plausible_id(const char *id, size_t len)
+{
+    if (len == 0 || len > 255) return false;
+    for (size_t i = 0; i < len; i++)
+        if (id[i] < 0x21 || id[i] > 0x7e) return false;
+    return true;
+}
+
 static authd_err pg_get(struct authd_storage *s, const char *id, size_t id_len, uint8_t **record, size_t *len,
                         uint64_t *log_index)
 {
-    if (id_len == 0) return AUTHD_E_NOT_FOUND;
+    if (!plausible_id(id, id_len)) return AUTHD_E_NOT_FOUND;
     struct pg_args a = {0};
     pg_arg_text(&a, id, id_len);
     PGresult *r = NULL;
@@ -332,6 +345,29 @@ static authd_err pg_log_hashes(struct authd_storage *s, enum authd_log_id log, u
     return rc;
 }
 
+/* ---- status-list counters ---- */
+
+static authd_err pg_list_counters(struct authd_storage *s, const char *issuer_code, uint32_t list_no,
+                                  uint32_t count, uint64_t *first)
+{
+    struct pg_args a = {0};
+    pg_arg_text(&a, issuer_code, strlen(issuer_code));
+    pg_arg_int8(&a, list_no);
+    pg_arg_int8(&a, count);
+    PGresult *r = NULL;
+    /* one statement: the row is created or advanced under its lock, so two nodes never share a range */
+    authd_err rc =
+        read_exec(pg_of(s), "taking status-list counters",
+                  "INSERT INTO authd_list_counters AS c (issuer, list_no, next) VALUES ($1, $2, $3) "
+                  "ON CONFLICT (issuer, list_no) DO UPDATE SET next = c.next + $3 "
+                  "RETURNING next - $3",
+                  &a, &r);
+    if (!rc && PQntuples(r) != 1) rc = AUTHD_E_CORRUPT;
+    if (!rc) *first = (uint64_t)pg_int8(r, 0, 0);
+    PQclear(r);
+    return rc;
+}
+
 /* ---- challenges ---- */
 
 /* Expired challenges are deleted by whichever node issues one, at most once a ttl. */
@@ -450,6 +486,7 @@ static const struct authd_storage_ops pg_ops = {
     .log_size = pg_log_size,
     .log_entries = pg_log_entries,
     .log_hashes = pg_log_hashes,
+    .list_counters = pg_list_counters,
     .challenge_issue = pg_challenge_issue,
     .challenge_take = pg_challenge_take,
 };

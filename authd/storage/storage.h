@@ -134,6 +134,12 @@ struct authd_storage_ops {
     authd_err (*log_hashes)(struct authd_storage *s, enum authd_log_id log, unsigned level, uint64_t start,
                             uint64_t count, certlib_tlog_hash *out);
 
+    /* Status-list counters every node draws from (list_permutation.h): `count` consecutive counters of
+     * list `list_no` of the issuer, the first in *first, never handed out before to anyone. NULL in a
+     * backend one process owns (it picks free indices at random itself). */
+    authd_err (*list_counters)(struct authd_storage *s, const char *issuer_code, uint32_t list_no,
+                               uint32_t count, uint64_t *first);
+
     /* Holder-binding challenges every node can answer (challenges.h). NULL in a backend one process
      * owns: the process keeps them in memory. issue: AUTHD_E_FULL when the counter had `per_counter`
      * challenges in the last `ttl` seconds (*retry_after: when its oldest one expires). take: marks the

@@ -15,6 +15,9 @@ import urllib.request
 
 import pytest
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from pgscratch import Postgres  # noqa: E402
+
 CERTCTL = os.environ.get("CERTCTL", "build/bin/certctl")
 AUTHD = os.environ.get("AUTHD", "build/bin/authd")
 REPO_ROOT = os.environ.get("REPO_ROOT", os.path.abspath(os.path.join(os.path.dirname(__file__), "../..")))
@@ -22,6 +25,39 @@ VECTORS = os.environ.get("VECTORS", os.path.join(REPO_ROOT, "tests/vectors"))
 
 
 KEYS = os.path.join(REPO_ROOT, "keys-example")
+
+# The storage backend every Authd of this run uses: lmdb, or postgresql in one scratch server per
+# pytest process, each data directory its own database (ctest runs the authd modules on both).
+BACKEND = os.environ.get("AUTHD_TEST_BACKEND", "lmdb")
+_pg = None
+
+
+def pg_server():
+    """The scratch PostgreSQL server of this test run, started on first use."""
+    global _pg
+    if _pg is None:
+        import atexit
+        _pg = Postgres().start()
+        atexit.register(_pg.cleanup)
+    return _pg
+
+
+def database_for(data_dir):
+    """The database standing for a data directory: the same one for the same directory (a restart)."""
+    import hashlib
+    name = "authd_" + hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
+    pg = pg_server()
+    if pg.psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") != "1":
+        pg.create_database(name)
+    return name
+
+
+def store_yaml(data_dir):
+    """The store section for this run's backend."""
+    if BACKEND != "postgresql":
+        return ""
+    return (f"store:\n  backend: postgresql\n  postgresql:\n"
+            f"    conninfo: \"{pg_server().conninfo(database_for(data_dir))}\"\n")
 # The example configuration's signers: each department's document signer and its root's status signer.
 SIGNERS = [("11330100002498113P", "sm2", "scjg"), ("11330100002498121J", "ed25519", "mz"),
            ("1133010000249813XA", "p256", "ga"), ("113301000024981565", "sm2", "zrzy"),
@@ -96,7 +132,7 @@ class Authd:
             f"limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
             f"policies_dir: {policies_dir or REPO_ROOT + '/policies'}\ntrust_bundle: {KEYS}/trust.json\ndata_key: {KEYS}/data.key\n"
             f"public_url: {self.scheme}://127.0.0.1:{self.port}\nstatus:\n  list_size: 65536\n  ttl: 60\n"
-            f"{logs_yaml()}{signers_yaml()}{extra_config}")
+            f"{logs_yaml()}{signers_yaml()}{store_yaml(tmp_path / 'data')}{extra_config}")
         self.proc = None
 
     @property

@@ -101,7 +101,8 @@ static void test_reservations(void **state)
     uint32_t no, idx;
     assert_int_equal(authd_statuslists_reserve(f->s, ISSUER, &no, &idx), 0);
     assert_int_equal(no, 2); /* 7/8 full: the next list opens */
-    assert_int_equal(authd_statuslists_reserve(f->s, "113301000024981640", &no, &idx), -1); /* not ours */
+    assert_int_equal(authd_statuslists_reserve(f->s, "113301000024981640", &no, &idx),
+                     AUTHD_E_NOT_FOUND); /* not ours */
     char uri[128];
     authd_statuslists_uri(f->s, ISSUER, 2, uri, sizeof(uri));
     assert_string_equal(uri, URL "/v1/status/" ISSUER "-2");
