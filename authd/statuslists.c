@@ -70,9 +70,8 @@ int authd_statuslists_add_issuer(struct authd_statuslists *s, const char *issuer
     if (!grown || strlen(issuer_code) != AUTHD_ISSUER_CODE_LEN) return -1;
     s->issuers = grown;
     struct issuer *is = &s->issuers[s->n_issuers++];
+    *is = (struct issuer){.signer = signer, .current = 1};
     memcpy(is->code, issuer_code, sizeof(is->code));
-    is->signer = signer;
-    is->current = 1;
     return 0;
 }
 

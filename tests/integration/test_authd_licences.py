@@ -7,7 +7,8 @@ import urllib.parse
 
 import pytest
 
-from conftest import AUTHD, CERTCTL, KEYS, REPO_ROOT, Authd, assert_problem, run_certctl, token
+from conftest import (AUTHD, BACKEND, CERTCTL, KEYS, REPO_ROOT, Authd, assert_problem, database_for, pg_server,
+                      run_certctl, token)
 
 BIZ = "11100000000013338W001"        # 营业执照, issued by issuer-scjg (SM2)
 MARRIAGE = "11100000000013338W002"   # 结婚证, issuer-mz (Ed25519)
@@ -388,27 +389,42 @@ def _derived_key(context, subkey_id):
                            person=context.encode() + b"\0" * 8).digest()
 
 
-def _unrevoke_on_disk(data_dir, doc, with_key):
-    """Flips a revoked licence's status byte back to valid in data.mdb, as an attacker with the file
-    would; `with_key` also recomputes the header MAC, as one who stole the data key would."""
+def _unrevoke_header(header, lid, with_key):
+    """The sealed record's header (authd/record.h) with a revoked status byte set back to valid, and with
+    `with_key` its MAC recomputed."""
     import hashlib
+    assert header[0] == 3 and header[1] == 1  # schema 3, revoked
+    header[1] = 0
+    if with_key:
+        header[57:73] = hashlib.blake2b(bytes([len(lid)]) + lid + bytes(header[:57]), digest_size=16,
+                                        key=_derived_key("authdmac", 3)).digest()
+
+
+def _unrevoke_on_disk(data_dir, doc, with_key):
+    """Flips a revoked licence's status byte back to valid at rest, as an attacker with the database
+    would; `with_key` also recomputes the header MAC, as one who stole the data key would."""
     import struct
+    lid = doc["licence_id"].encode()
+    if BACKEND == "postgresql":  # the record column of the licence's row
+        db, quoted = database_for(data_dir), doc["licence_id"].replace("'", "''")
+        record = bytearray.fromhex(pg_server().psql(
+            f"SELECT encode(record, 'hex') FROM authd_licences WHERE id = '{quoted}'", db))
+        _unrevoke_header(record, lid, with_key)
+        pg_server().psql(f"UPDATE authd_licences SET record = '\\x{record.hex()}' WHERE id = '{quoted}'", db)
+        return
     path = data_dir / "data.mdb"
     data = bytearray(path.read_bytes())
     # The LMDB value: the signature-log index, then the sealed record (authd/record.h), whose header
     # ends with the type code (NUL-padded to 21 bytes) and the issuer code.
     tail = doc["type"].encode().ljust(21, b"\0") + doc["issuer"].encode()
-    lid = doc["licence_id"].encode()
     patched, at = 0, data.find(tail)
     while at >= 0:
         h = at - 18
         in_value = data[h - 8:h] == struct.pack(">Q", doc["log"]["index"])
-        if in_value and data[h] == 3 and data[h + 1] == 1:  # schema 3, revoked
-            data[h + 1] = 0
-            if with_key:
-                mac = hashlib.blake2b(bytes([len(lid)]) + lid + bytes(data[h:h + 57]), digest_size=16,
-                                      key=_derived_key("authdmac", 3)).digest()
-                data[h + 57:h + 73] = mac
+        if in_value and data[h] == 3 and data[h + 1] == 1:
+            header = bytearray(data[h:h + 73])
+            _unrevoke_header(header, lid, with_key)
+            data[h:h + 73] = header
             patched += 1
         at = data.find(tail, at + 1)
     assert patched >= 1
@@ -417,7 +433,7 @@ def _unrevoke_on_disk(data_dir, doc, with_key):
 
 @pytest.mark.parametrize("with_key", [False, True])
 def test_status_tampering_at_rest_is_refused(tmp_path, with_key):
-    """Patching one byte of data.mdb used to un-revoke a licence (after a restart it verified valid).
+    """Patching one byte of the stored record used to un-revoke a licence (after a restart it verified valid).
     The header MAC catches the patch; a patch with the data key at hand is caught by the start-up check
     against the signature log. Either way authd refuses to start and says why."""
     server = Authd(tmp_path).start()

@@ -1,6 +1,7 @@
 /* authd statuslists.h: reservations at random inside lists kept at most 7/8 full, released indices
  * reused, status changes answered only once their list is signed, tokens that decode to the statuses
- * set, lists rebuilt from the store, the trust-bundle probe, and re-signing at half the ttl. */
+ * set, lists rebuilt from the store, the trust-bundle probe, re-signing at half the ttl, and nodes
+ * sharing a store drawing indices from its counters. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -273,6 +274,79 @@ static void test_resigned_at_half_the_ttl(void **state)
     waiter_destroy(&w);
 }
 
+
+/* ---- nodes sharing a store ---- */
+
+/* The counters of a shared store, as the PostgreSQL backend keeps them (one row per issuer and list),
+ * here in memory: the statuslists' side of the contract is what is under test. */
+struct counters {
+    struct authd_storage base;
+    struct {
+        char issuer[32];
+        uint32_t list_no;
+        uint64_t next;
+    } rows[64];
+    size_t n_rows;
+};
+
+static authd_err take_counters(struct authd_storage *s, const char *issuer_code, uint32_t list_no, uint32_t count,
+                               uint64_t *first)
+{
+    struct counters *c = (struct counters *)s;
+    size_t i = 0;
+    while (i < c->n_rows && !(strcmp(c->rows[i].issuer, issuer_code) == 0 && c->rows[i].list_no == list_no))
+        i++;
+    if (i == c->n_rows) {
+        assert_true(c->n_rows < 64);
+        snprintf(c->rows[i].issuer, sizeof(c->rows[i].issuer), "%s", issuer_code);
+        c->rows[i].list_no = list_no;
+        c->rows[i].next = 0;
+        c->n_rows++;
+    }
+    *first = c->rows[i].next;
+    c->rows[i].next += count;
+    return AUTHD_OK;
+}
+
+static const struct authd_storage_ops counter_ops = {.list_counters = take_counters};
+
+static void test_shared_counters(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const issuers[] = {ISSUER, "113301000024981640"};
+    static const uint8_t key[32] = {7};
+    struct counters store = {.base = {&counter_ops}};
+    struct authd_statuslists *nodes[2];
+    for (int n = 0; n < 2; n++) {
+        nodes[n] = authd_statuslists_new(SIZE, 60, URL, NULL);
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(authd_statuslists_add_issuer(nodes[n], issuers[i], f->signer), 0);
+        authd_statuslists_share(nodes[n], &store.base, key);
+    }
+    /* both nodes, both issuers, three lists' worth: every index unique per (issuer, list); a range of
+     * counters is bigger than these small lists, so each node may leave a list to the other */
+    enum { ROUNDS = SIZE * 3 / 2 };
+    static bool taken[2][6][SIZE];
+    memset(taken, 0, sizeof(taken));
+    for (int r = 0; r < ROUNDS; r++)
+        for (int n = 0; n < 2; n++)
+            for (int i = 0; i < 2; i++) {
+                uint32_t no, idx;
+                assert_int_equal(authd_statuslists_reserve(nodes[n], issuers[i], &no, &idx), 0);
+                assert_true(no >= 1 && no <= 4 && idx < SIZE);
+                assert_false(taken[i][no][idx]);
+                taken[i][no][idx] = true;
+            }
+    /* a node that hears of a newer list (another node's licence) reserves there from then on */
+    authd_statuslists_note(nodes[0], ISSUER, 5, 5, CERTLIB_STATUS_VALUE_VALID);
+    uint32_t no, idx;
+    assert_int_equal(authd_statuslists_reserve(nodes[0], ISSUER, &no, &idx), 0);
+    assert_int_equal(no, 5);
+    assert_int_not_equal(idx, 5);
+    for (int n = 0; n < 2; n++)
+        authd_statuslists_free(nodes[n]);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) test_repo = argv[1];
@@ -284,6 +358,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_rebuilt_from_the_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_probe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resigned_at_half_the_ttl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_counters, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
