@@ -107,11 +107,10 @@ void authd_statuslists_note(struct authd_statuslists *s, const char *issuer_code
     if (l) {
         list_mark(l, idx);
         unsigned was;
-        if (certlib_status_list_get(l->bits, idx, &was) == CERTLIB_OK && was != status &&
-            certlib_status_list_set(l->bits, idx, status) == CERTLIB_OK) {
-            l->version++;
-            pthread_cond_signal(&s->wake);
-        }
+        bool changed = certlib_status_list_get(l->bits, idx, &was) == CERTLIB_OK && was != status &&
+                       certlib_status_list_set(l->bits, idx, status) == CERTLIB_OK;
+        if (changed) l->version++;
+        if (changed || !l->cwt) pthread_cond_signal(&s->wake); /* a change, or a list opened elsewhere */
         /* reservations follow the other nodes to their newest list */
         struct issuer *is = authd_statuslists_issuer(s, issuer_code);
         if (is && list_no > is->current) {

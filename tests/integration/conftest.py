@@ -52,12 +52,12 @@ def database_for(data_dir):
     return name
 
 
-def store_yaml(data_dir):
-    """The store section for this run's backend."""
-    if BACKEND != "postgresql":
+def store_yaml(data_dir, conninfo=None):
+    """The store section: the given PostgreSQL database, or this run's backend."""
+    if conninfo is None and BACKEND != "postgresql":
         return ""
-    return (f"store:\n  backend: postgresql\n  postgresql:\n"
-            f"    conninfo: \"{pg_server().conninfo(database_for(data_dir))}\"\n")
+    conninfo = conninfo or pg_server().conninfo(database_for(data_dir))
+    return f"store:\n  backend: postgresql\n  postgresql:\n    conninfo: \"{conninfo}\"\n"
 # The example configuration's signers: each department's document signer and its root's status signer.
 SIGNERS = [("11330100002498113P", "sm2", "scjg"), ("11330100002498121J", "ed25519", "mz"),
            ("1133010000249813XA", "p256", "ga"), ("113301000024981565", "sm2", "zrzy"),
@@ -113,7 +113,11 @@ def logs_yaml():
 class Authd:
     """One authd process with its own config, data directory and access log."""
 
-    def __init__(self, tmp_path, extra_config="", tls=False, client_ca=False, as_client="admin", policies_dir=None):
+    def __init__(self, tmp_path, extra_config="", tls=False, client_ca=False, as_client="admin", policies_dir=None,
+                 conninfo=None, public_url=None):
+        """`conninfo`: a PostgreSQL database of the caller's (several nodes on one database); otherwise the
+        run's backend, with a database of the data directory's own. `public_url`: the one name several
+        nodes serve under (licences carry it in their status-list URIs); this node's own by default."""
         self.port = free_port()
         self.default_token = token(as_client) if as_client else None
         self.tmp = tmp_path
@@ -131,8 +135,8 @@ class Authd:
             f"listen:\n{listen}workers: 2\ndata_dir: {tmp_path}/data\naccess_log: {self.access_log}\n"
             f"limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
             f"policies_dir: {policies_dir or REPO_ROOT + '/policies'}\ntrust_bundle: {KEYS}/trust.json\ndata_key: {KEYS}/data.key\n"
-            f"public_url: {self.scheme}://127.0.0.1:{self.port}\nstatus:\n  list_size: 65536\n  ttl: 60\n"
-            f"{logs_yaml()}{signers_yaml()}{store_yaml(tmp_path / 'data')}{extra_config}")
+            f"public_url: {public_url or self.url}\nstatus:\n  list_size: 65536\n  ttl: 60\n"
+            f"{logs_yaml()}{signers_yaml()}{store_yaml(tmp_path / 'data', conninfo)}{extra_config}")
         self.proc = None
 
     @property

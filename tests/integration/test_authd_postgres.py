@@ -1,0 +1,229 @@
+"""authd on PostgreSQL as a province runs it: several nodes on one database, a node killed under load,
+a primary lost and its synchronous standby promoted, and the database going away and coming back.
+Every PostgreSQL here is a real server the test starts on loopback (tests/support/pgscratch.py)."""
+import concurrent.futures
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from conftest import SIG_LOG_ORIGIN, Authd, assert_problem, free_port
+from pgscratch import Postgres
+from test_authd_licences import (BIZ, BIZ_ELEMENTS, COMPANY, MARRIAGE, MARRIAGE_ELEMENTS, PERSON, crash_during_issuance, issue,
+                                 issue_ok)
+from test_authd_logs import audit, checkpoint, fetch_entries, leaf_hash, mth, vkey
+
+MATTER = "ZJ-CSDJ-001"  # needs the 结婚证 the tests issue to PERSON
+
+
+@pytest.fixture(scope="module")
+def pg():
+    server = Postgres().start()
+    yield server
+    server.cleanup()
+
+
+def database(pg, name):
+    return pg.create_database(name)
+
+
+def quoted(doc):
+    return urllib.parse.quote(doc["licence_id"], safe="")
+
+
+def two_nodes(tmp_path, conninfo):
+    """Two nodes on one database, under one public name (a load balancer's, in production)."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    a = Authd(tmp_path / "a", conninfo=conninfo)
+    b = Authd(tmp_path / "b", conninfo=conninfo, public_url=a.url)
+    return a.start(), b.start()
+
+
+def wait_for(predicate, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds} s: {what}")
+
+
+def same_logs(nodes):
+    """Both logs, fetched as tiles from every node, are one tree: the root each node signs is the RFC 6962
+    root of the entries every node serves. Returns the signature log's size."""
+    sizes = {}
+    for log, tok in (("signatures", None), ("access", "auditor")):
+        # the nodes agree once each has published the newest committed tree (a follower, ~1 s)
+        def agreed():
+            seen = {checkpoint(n, log, tok)[:2] for n in nodes}
+            return len(seen) == 1
+        wait_for(agreed, 10, f"the nodes' {log} checkpoints agree")
+        size, root, _ = checkpoint(nodes[0], log, tok)
+        entries = [fetch_entries(n, log, size, tok) for n in nodes]
+        assert all(e == entries[0] for e in entries)
+        assert mth([leaf_hash(e) for e in entries[0]]) == root
+        sizes[log] = size
+    return sizes["signatures"]
+
+
+def test_two_nodes_one_database(pg, tmp_path):
+    """Every node serves every route over the one database: issue on A, look up, verify and revoke on B;
+    status-list indices never collide; both logs stay one linear log whichever node wrote and signed."""
+    conninfo = database(pg, "two_nodes")
+    a, b = two_nodes(tmp_path, conninfo)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            docs = list(pool.map(lambda i: issue_ok((a, b)[i % 2], "issuer-mz", MARRIAGE, PERSON, "张三",
+                                                    MARRIAGE_ELEMENTS), range(60)))
+        places = {(d["status"]["list"], d["status"]["idx"]) for d in docs}
+        assert len(places) == len(docs)  # unique across the nodes
+        # B holds what A issued: fetch, lookup, verify
+        from_a = docs[0]
+        code, _, got = b.json("GET", f"/v1/licences/{quoted(from_a)}", token="auditor")
+        assert code == 200 and got["licence"] == from_a["licence"]
+        code, _, look = b.json("GET", f"/v1/holders/{PERSON}/licences?matter={MATTER}&use_cause=x",
+                               token="counter-hz")
+        assert code == 200 and {d["licence_id"] for d in docs} <= {l["licence_id"] for l in look["licences"]}
+        # a list A opened is signed by B too once B's follower has read A's entries (about a second)
+        wait_for(lambda: b.json("POST", "/v1/verify", {"licence": from_a["licence"]},
+                                token="counter-hz")[2]["verdict"] == "valid", 5, "B verifies A's licence")
+        # revoked on B: B answers revoked at once, A within the list's ttl (its follower applies it)
+        code, _, _ = b.json("POST", f"/v1/licences/{quoted(from_a)}/status", {"status": "revoked", "reason": "x"},
+                            token="issuer-mz")
+        assert code == 200
+        assert b.json("POST", "/v1/verify", {"licence": from_a["licence"]}, token="counter-hz")[2]["status"] == "revoked"
+        wait_for(lambda: a.json("POST", "/v1/verify", {"licence": from_a["licence"]},
+                                token="counter-hz")[2]["status"] == "revoked", 60, "A sees B's revocation")
+        # every issuance is in the one signature log, at the index its answer named
+        size = same_logs([a, b])
+        entries = fetch_entries(a, "signatures", size)
+        for d in docs:
+            e = entries[d["log"]["index"]].decode().split(" ")
+            assert e[1] == "issue" and e[3] == d["licence_id"]
+        # an auditor's certctl follows the log through either node
+        for n in (a, b):
+            r = audit(tmp_path, f"{n.url}/log/signatures", vkey(SIG_LOG_ORIGIN, "signatures"))
+            assert r.returncode == 0, r.stderr
+    finally:
+        assert a.stop() == 0, a.stderr_path.read_text()
+        assert b.stop() == 0, b.stderr_path.read_text()
+
+
+def test_a_node_killed_under_issuance_loses_nothing(pg, tmp_path):
+    """kill -9 of one node while 8 threads issue through it: every licence it answered 201 is served by
+    the other node, and the logs the two serve are still one."""
+    conninfo = database(pg, "kill_one")
+    a, b = two_nodes(tmp_path, conninfo)
+    try:
+        acknowledged = crash_during_issuance(a, 8, lambda n: n >= 150)  # A is started again afterwards
+        assert len(acknowledged) >= 150
+        for doc in acknowledged:
+            code, _, got = b.json("GET", f"/v1/licences/{quoted(doc)}", token="auditor")
+            assert code == 200 and got["licence"] == doc["licence"], doc["licence_id"]
+        issue_ok(b, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)
+        same_logs([a, b])
+    finally:
+        assert a.stop() == 0, a.stderr_path.read_text()
+        assert b.stop() == 0, b.stderr_path.read_text()
+
+
+def test_database_unreachable_at_start(tmp_path):
+    """No database at start: exit 1, saying which and why, with no password in the message."""
+    server = Authd(tmp_path, conninfo=f"host=127.0.0.1 port={free_port()} dbname=authd user=authd connect_timeout=2")
+    with pytest.raises(RuntimeError) as failed:
+        server.start()
+    assert "exited with 1" in str(failed.value)
+    message = server.stderr_path.read_text()
+    assert "PostgreSQL" in message and "127.0.0.1" in message, message
+
+
+def test_database_away_and_back(tmp_path):
+    """The database stops during a run: 503 problem documents with Retry-After, /healthz says so; when it
+    is back authd serves again by itself, and nothing acknowledged was lost."""
+    pg = Postgres().start()
+    try:
+        server = Authd(tmp_path, conninfo=pg.create_database("away")).start()
+        try:
+            before = issue_ok(server)
+            pg.stop("immediate")
+            status, headers, doc = issue(server, "issuer-scjg", BIZ, COMPANY, "杭州某某科技有限公司", BIZ_ELEMENTS)
+            assert_problem(status, headers, doc, 503, "store_unavailable")
+            assert headers["retry-after"]
+            status, headers, doc = server.json("GET", f"/v1/licences/{quoted(before)}", token="auditor")
+            assert_problem(status, headers, doc, 503, "store_unavailable")
+            status, headers, doc = server.json("GET", "/healthz")
+            assert_problem(status, headers, doc, 503, "store_unavailable")
+            pg.start()
+            wait_for(lambda: server.json("GET", "/healthz")[0] == 200, 30, "healthz recovers")
+            wait_for(lambda: issue(server, "issuer-scjg", BIZ, COMPANY, "杭州某某科技有限公司",
+                                   BIZ_ELEMENTS)[0] == 201, 30, "issuance recovers")
+            code, _, got = server.json("GET", f"/v1/licences/{quoted(before)}", token="auditor")
+            assert code == 200 and got["licence"] == before["licence"]
+        finally:
+            assert server.stop() == 0, server.stderr_path.read_text()
+    finally:
+        pg.cleanup()
+
+
+def test_failover_to_the_synchronous_standby(tmp_path):
+    """Primary and synchronous standby; the primary is killed during issuance and the standby promoted:
+    every licence answered 201 is on the new primary, authd (not restarted) finds it through its multi-host
+    conninfo, answers only 201 or 503 meanwhile, and the signature log audits against the state an auditor
+    saved before the failover."""
+    primary = Postgres().start()
+    standby = None
+    try:
+        primary.create_database("failover")
+        standby = Postgres.standby_of(primary, "standby1")
+        # from now on a commit returns only once the standby has it
+        primary.psql("ALTER SYSTEM SET synchronous_standby_names = 'standby1'")
+        primary.psql("ALTER SYSTEM SET synchronous_commit = 'on'")
+        primary.psql("SELECT pg_reload_conf()")
+        wait_for(lambda: primary.psql("SELECT sync_state FROM pg_stat_replication") == "sync", 30,
+                 "the standby is synchronous")
+        conninfo = (f"host=127.0.0.1,127.0.0.1 port={primary.port},{standby.port} dbname=failover user=postgres "
+                    f"target_session_attrs=read-write connect_timeout=2")
+        server = Authd(tmp_path, conninfo=conninfo).start()
+        try:
+            issue_ok(server, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)
+            (tmp_path / "state").write_bytes(checkpoint(server)[2])
+            acknowledged, answers, lock, stop = [], [], threading.Lock(), threading.Event()
+
+            def stream():
+                while not stop.is_set():
+                    status, _, doc = issue(server, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)
+                    with lock:
+                        answers.append(status)
+                        if status == 201:
+                            acknowledged.append(doc)
+            threads = [threading.Thread(target=stream) for _ in range(8)]
+            for t in threads:
+                t.start()
+            try:
+                wait_for(lambda: len(acknowledged) >= 100, 60, "100 issuances before the failover")
+                primary.kill9()
+                standby.promote()
+                at_promotion = len(acknowledged)
+                wait_for(lambda: len(acknowledged) >= at_promotion + 100, 120, "issuance resumes on the standby")
+            finally:
+                stop.set()
+                for t in threads:
+                    t.join()
+            assert set(answers) <= {201, 503}, sorted(set(answers))
+            print(f"failover: {len(acknowledged)} answered 201 ({at_promotion} before the promotion), "
+                  f"{answers.count(503)} answered 503")
+            assert int(standby.psql("SELECT count(*) FROM authd_licences", "failover")) == len(acknowledged) + 1
+            for doc in acknowledged:
+                code, _, got = server.json("GET", f"/v1/licences/{quoted(doc)}", token="auditor")
+                assert code == 200 and got["licence"] == doc["licence"], doc["licence_id"]
+            r = audit(tmp_path, f"{server.url}/log/signatures", vkey(SIG_LOG_ORIGIN, "signatures"), "--state",
+                      str(tmp_path / "state"))
+            assert r.returncode == 0, r.stderr
+        finally:
+            assert server.stop() == 0, server.stderr_path.read_text()
+    finally:
+        primary.cleanup()
+        if standby:
+            standby.cleanup()
