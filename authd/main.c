@@ -9,6 +9,7 @@
 #include "accesslog.h"
 #include "certlib/region.h"
 #include "config.h"
+#include "copy_command.h"
 #include "server.h"
 #include "services.h"
 
@@ -16,15 +17,19 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: authd --config FILE [--listen ADDR:PORT]... [--data DIR]\n"
-                 "\n"
-                 "  --config FILE      YAML configuration (see authd/authd.example.yaml)\n"
-                 "  --listen ADDR:PORT plain-HTTP listener on a loopback address; when given, replaces the\n"
-                 "                     configuration's listeners (repeat for several)\n"
-                 "  --data DIR         LMDB data directory, overriding data_dir\n"
-                 "  --version          print the version and exit\n"
-                 "\n"
-                 "Stops gracefully on SIGTERM or SIGINT.\n");
+    fprintf(out,
+            "usage: authd --config FILE [--listen ADDR:PORT]... [--data DIR]\n"
+            "       authd --config FILE --copy-to FILE\n"
+            "\n"
+            "  --config FILE      YAML configuration (see authd/authd.example.yaml)\n"
+            "  --listen ADDR:PORT plain-HTTP listener on a loopback address; when given, replaces the\n"
+            "                     configuration's listeners (repeat for several)\n"
+            "  --data DIR         LMDB data directory, overriding data_dir\n"
+            "  --copy-to FILE     copy the store into the empty one FILE's store section names\n"
+            "                     (LMDB to PostgreSQL or back), keeping ids, places and logs; then exit\n"
+            "  --version          print the version and exit\n"
+            "\n"
+            "Stops gracefully on SIGTERM or SIGINT.\n");
 }
 
 static void print_banner(const struct authd_config *c)
@@ -54,11 +59,14 @@ static void print_banner(const struct authd_config *c)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"listen", required_argument, NULL, 'l'},
-        {"data", required_argument, NULL, 'd'},   {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
-    const char *config_path = NULL, *data_dir = NULL;
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"listen", required_argument, NULL, 'l'},
+                                             {"data", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {"copy-to", required_argument, NULL, 'C'},
+                                             {NULL, 0, NULL, 0}};
+    const char *config_path = NULL, *data_dir = NULL, *copy_to = NULL;
     struct authd_listener_config cli_listeners[AUTHD_MAX_LISTENERS];
     size_t cli_listener_count = 0;
     int opt;
@@ -69,6 +77,9 @@ int main(int argc, char **argv)
             break;
         case 'd':
             data_dir = optarg;
+            break;
+        case 'C':
+            copy_to = optarg;
             break;
         case 'l':
             if (cli_listener_count == AUTHD_MAX_LISTENERS ||
@@ -112,6 +123,11 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    if (copy_to) {
+        int copied = authd_copy_command(&config, copy_to);
+        authd_config_free(&config);
+        return copied;
+    }
 
     int status = 1;
     struct authd_server server = {.config = &config};

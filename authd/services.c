@@ -65,26 +65,27 @@ static authd_err load_trust(struct authd_server *s, char *err, size_t err_cap)
     return AUTHD_OK;
 }
 
+authd_err authd_store_open(const struct authd_config *c, const struct authd_record_keys *keys,
+                           struct authd_storage **out, char *err, size_t err_cap)
+{
+    if (c->store_backend == AUTHD_STORE_POSTGRESQL) {
+        /* readers: every worker, the status lists' follower and the challenge routes at once */
+        const struct authd_postgres_options pg = {.conninfo = c->pg_conninfo,
+                                                  .passfile = c->pg_passfile,
+                                                  .pool_size =
+                                                      c->pg_pool_size ? c->pg_pool_size : c->workers + 4};
+        return authd_storage_open_postgres(&pg, out, err, err_cap);
+    }
+    const struct authd_lmdb_options lmdb = {.dir = c->data_dir, .map_bytes = c->lmdb_map_bytes, .keys = keys};
+    return authd_storage_open_lmdb(&lmdb, out, err, err_cap);
+}
+
 static authd_err open_store(struct authd_server *s, char *err, size_t err_cap)
 {
     const struct authd_config *c = s->config;
     authd_err rc = authd_record_keys_load(c->data_key, &s->keys, err, err_cap);
     if (rc) return rc;
-    if (!s->storage) {
-        if (c->store_backend == AUTHD_STORE_POSTGRESQL) {
-            /* readers: every worker, the status lists' follower and the challenge routes at once */
-            const struct authd_postgres_options pg = {.conninfo = c->pg_conninfo,
-                                                      .passfile = c->pg_passfile,
-                                                      .pool_size =
-                                                          c->pg_pool_size ? c->pg_pool_size : c->workers + 4};
-            rc = authd_storage_open_postgres(&pg, &s->storage, err, err_cap);
-        } else {
-            const struct authd_lmdb_options lmdb = {
-                .dir = c->data_dir, .map_bytes = c->lmdb_map_bytes, .keys = s->keys};
-            rc = authd_storage_open_lmdb(&lmdb, &s->storage, err, err_cap);
-        }
-        if (rc) return rc;
-    }
+    if (!s->storage && (rc = authd_store_open(c, s->keys, &s->storage, err, err_cap))) return rc;
     if ((rc = authd_log_open(s->storage, AUTHD_LOG_SIGNATURES, c->sig_log.origin, c->sig_log.key,
                              &s->logs[AUTHD_LOG_SIGNATURES], err, err_cap)))
         return rc;

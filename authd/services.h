@@ -14,6 +14,14 @@
  * authd_services_stop): tests put a backend they observe there. */
 authd_err authd_services_start(struct authd_server *server, char *err, size_t err_cap);
 
+struct authd_config;
+struct authd_record_keys;
+struct authd_storage;
+
+/* Opens the store the configuration names (LMDB or PostgreSQL). */
+authd_err authd_store_open(const struct authd_config *c, const struct authd_record_keys *keys,
+                           struct authd_storage **out, char *err, size_t err_cap);
+
 /* Stops the writer (after the workers: it finishes queued writes) and frees everything. */
 void authd_services_stop(struct authd_server *server);
 

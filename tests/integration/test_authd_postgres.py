@@ -2,13 +2,14 @@
 a primary lost and its synchronous standby promoted, and the database going away and coming back.
 Every PostgreSQL here is a real server the test starts on loopback (tests/support/pgscratch.py)."""
 import concurrent.futures
+import subprocess
 import threading
 import time
 import urllib.parse
 
 import pytest
 
-from conftest import SIG_LOG_ORIGIN, Authd, assert_problem, free_port
+from conftest import ACCESS_LOG_ORIGIN, AUTHD, KEYS, SIG_LOG_ORIGIN, Authd, assert_problem, free_port
 from pgscratch import Postgres
 from test_authd_licences import (BIZ, BIZ_ELEMENTS, COMPANY, MARRIAGE, MARRIAGE_ELEMENTS, PERSON, crash_during_issuance, issue,
                                  issue_ok)
@@ -227,3 +228,87 @@ def test_failover_to_the_synchronous_standby(tmp_path):
         primary.cleanup()
         if standby:
             standby.cleanup()
+
+
+def copy_store(source, destination):
+    """authd --config SOURCE --copy-to DESTINATION: (exit status, its stderr)."""
+    r = subprocess.run([AUTHD, "--config", str(source.config), "--copy-to", str(destination.config)],
+                       capture_output=True, text=True, timeout=300)
+    return r.returncode, r.stderr
+
+
+def test_copy_lmdb_to_postgresql_and_back(pg, tmp_path):
+    """One node's LMDB store grows into PostgreSQL: ids, places, holder index and both logs arrive bit for
+    bit, so an auditor's checkpoint saved before the move still audits; and it goes back the same way."""
+    for name in ("lmdb", "pg", "back"):
+        (tmp_path / name).mkdir()
+    one = Authd(tmp_path / "lmdb", conninfo=None)
+    one.config.write_text(one.config.read_text().split("store:\n")[0])  # LMDB whatever the run's backend
+    one.start()
+    try:
+        docs = [issue_ok(one, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS) for _ in range(40)]
+        docs += [issue_ok(one) for _ in range(10)]
+        one.json("POST", f"/v1/licences/{quoted(docs[3])}/status", {"status": "revoked", "reason": "x"},
+                 token="issuer-mz")
+        one.json("GET", f"/v1/holders/{PERSON}/licences?matter={MATTER}&use_cause=x", token="counter-hz")
+        saved = {log: checkpoint(one, log, tok)[2] for log, tok in (("signatures", None), ("access", "auditor"))}
+    finally:
+        assert one.stop() == 0
+    # the service keeps its public name (licences carry it in their status-list URIs)
+    shared = Authd(tmp_path / "pg", conninfo=database(pg, "copied"), public_url=one.url)
+    code, message = copy_store(one, shared)
+    assert code == 0, message
+    assert "root" in message and "copy complete" in message
+    # a second copy into the now full database is refused, and changes nothing
+    code, message = copy_store(one, shared)
+    assert code == 1 and "not empty" in message, message
+    shared.start()
+    try:
+        for doc in docs:
+            code, _, got = shared.json("GET", f"/v1/licences/{quoted(doc)}", token="auditor")
+            assert code == 200 and got["licence"] == doc["licence"]
+        v = shared.json("POST", "/v1/verify", {"licence": docs[3]["licence"]}, token="counter-hz")[2]
+        assert v["status"] == "revoked"
+        code, _, look = shared.json("GET", f"/v1/holders/{PERSON}/licences?matter={MATTER}&use_cause=x",
+                                    token="counter-hz")
+        assert code == 200 and len(look["licences"]) == 39  # 40 less the revoked one
+        # new licences take places the copied ones do not hold
+        fresh = [issue_ok(shared, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS) for _ in range(20)]
+        places = {(d["status"]["list"], d["status"]["idx"]) for d in docs + fresh}
+        assert len(places) == len(docs) + len(fresh)
+        for log, name in (("signatures", SIG_LOG_ORIGIN), ("access", ACCESS_LOG_ORIGIN)):
+            (tmp_path / f"{log}.state").write_bytes(saved[log])
+            r = audit(tmp_path, f"{shared.url}/log/{log}", vkey(name, log), "--state", str(tmp_path / f"{log}.state"),
+                      *(["--token", f"{KEYS}/tokens/auditor.token"] if log == "access" else []))
+            assert r.returncode == 0, r.stderr
+    finally:
+        assert shared.stop() == 0, shared.stderr_path.read_text()
+    # and back into LMDB
+    back = Authd(tmp_path / "back", conninfo=None, public_url=one.url)
+    back.config.write_text(back.config.read_text().split("store:\n")[0])
+    code, message = copy_store(shared, back)
+    assert code == 0, message
+    back.start()
+    try:
+        for doc in docs + fresh:
+            code, _, got = back.json("GET", f"/v1/licences/{quoted(doc)}", token="auditor")
+            assert code == 200 and got["licence"] == doc["licence"]
+        r = audit(tmp_path, f"{back.url}/log/signatures", vkey(SIG_LOG_ORIGIN, "signatures"), "--state",
+                  str(tmp_path / "signatures.state"))
+        assert r.returncode == 0, r.stderr
+    finally:
+        assert back.stop() == 0
+
+
+def test_copy_refuses_another_data_key(pg, tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "dst").mkdir()
+    source = Authd(tmp_path / "src", conninfo=database(pg, "src_key"))
+    other_key = tmp_path / "other.key"
+    other_key.write_text("11" * 32 + "\n")
+    other_key.chmod(0o600)
+    destination = Authd(tmp_path / "dst", conninfo=database(pg, "dst_key"))
+    destination.config.write_text(destination.config.read_text().replace(f"data_key: {KEYS}/data.key",
+                                                                          f"data_key: {other_key}"))
+    code, message = copy_store(source, destination)
+    assert code == 2 and "another data_key" in message, message
