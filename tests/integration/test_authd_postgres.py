@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import ACCESS_LOG_ORIGIN, AUTHD, KEYS, SIG_LOG_ORIGIN, Authd, assert_problem, free_port
+from conftest import ACCESS_LOG_ORIGIN, AUTHD, KEYS, REPO_ROOT, SIG_LOG_ORIGIN, Authd, assert_problem, free_port
 from pgscratch import Postgres
 from test_authd_licences import (BIZ, BIZ_ELEMENTS, COMPANY, MARRIAGE, MARRIAGE_ELEMENTS, PERSON, crash_during_issuance, issue,
                                  issue_ok)
@@ -312,3 +312,49 @@ def test_copy_refuses_another_data_key(pg, tmp_path):
                                                                           f"data_key: {other_key}"))
     code, message = copy_store(source, destination)
     assert code == 2 and "another data_key" in message, message
+
+
+def test_the_postgresql_example(tmp_path):
+    """README's two commands: scripts/dev-postgres, then authd on authd/authd.postgres.example.yaml (here
+    on free ports and a scratch directory): it serves, issues, and keeps the password out of its output."""
+    import os
+    import shutil
+    import tempfile
+    port, listen = free_port(), free_port()
+    scratch = tempfile.mkdtemp(prefix="authd-dev-postgres-")  # the postgres user must reach it
+    os.chmod(scratch, 0o755)
+    env = dict(os.environ, DEV_POSTGRES_DIR=os.path.join(scratch, "pg"), PGPORT=str(port))
+    script = os.path.join(REPO_ROOT, "scripts", "dev-postgres")
+    started = subprocess.run([script], env=env, capture_output=True, text=True, timeout=120)
+    try:
+        assert started.returncode == 0, started.stderr
+        assert f"conninfo: host=127.0.0.1 port={port} dbname=authd user=authd" in started.stdout
+        passfile = started.stdout.split("passfile: ")[1].strip()
+        secret = open(passfile).read().strip().rsplit(":", 1)[1]
+        example = open(os.path.join(REPO_ROOT, "authd", "authd.postgres.example.yaml")).read()
+        config = example.replace("port=5433", f"port={port}").replace("../var/postgres/pgpass", passfile)
+        config = config.replace("..", REPO_ROOT)  # the example's paths are relative to authd/
+        (tmp_path / "node").mkdir()
+        node = Authd(tmp_path / "node")  # for its client; it runs the example's configuration
+        node.config = tmp_path / "example.yaml"
+        node.config.write_text(config)
+        node.port = listen
+        node.proc = subprocess.Popen([AUTHD, "--config", str(node.config), "--listen", f"127.0.0.1:{listen}"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: _serves(node), 20, "the example serves")
+            assert issue(node, "issuer-scjg", BIZ, COMPANY, "杭州某某科技有限公司", BIZ_ELEMENTS)[0] == 201
+        finally:
+            node.proc.terminate()
+            output = node.proc.communicate(timeout=20)[0].decode()
+        assert "data in PostgreSQL (host=127.0.0.1" in output and secret not in output
+    finally:
+        subprocess.run([script, "destroy"], env=env, capture_output=True, timeout=120)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _serves(node):
+    try:
+        return node.json("GET", "/healthz")[0] == 200
+    except OSError:
+        return False
