@@ -81,10 +81,13 @@ authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t 
 
 /* ---- the pool ---- */
 
-authd_err pg_pool_init(struct pg_pool *pool, const struct pg_params *params, size_t max)
+authd_err pg_pool_init(struct pg_pool *pool, const struct pg_params *params, size_t max,
+                       const struct pg_statement *const *statements, size_t n_statements)
 {
     memset(pool, 0, sizeof(*pool));
     pool->params = params;
+    pool->statements = statements;
+    pool->n_statements = n_statements;
     pool->max = max ? max : 1;
     if (!(pool->idle = calloc(pool->max, sizeof(*pool->idle)))) return AUTHD_E_NOMEM;
     pthread_mutex_init(&pool->lock, NULL);
@@ -117,6 +120,17 @@ authd_err pg_pool_get(struct pg_pool *pool, PGconn **out)
     pthread_mutex_unlock(&pool->lock);
     char err[512];
     authd_err rc = pg_connect(pool->params, out, err, sizeof(err));
+    for (size_t i = 0; !rc && i < pool->n_statements; i++) {
+        const struct pg_statement *st = pool->statements[i];
+        PGresult *r = PQprepare(*out, st->name, st->sql, st->n_params, st->types);
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+            rc = PQstatus(*out) == CONNECTION_OK ? AUTHD_E_IO : AUTHD_E_UNAVAILABLE;
+            fprintf(stderr, "authd: postgresql: preparing %s: %s", st->name, PQerrorMessage(*out));
+            PQfinish(*out);
+            *out = NULL;
+        }
+        PQclear(r);
+    }
     if (rc) {
         pthread_mutex_lock(&pool->lock);
         pool->n_open--;
@@ -194,11 +208,9 @@ static bool unavailable(const char *state)
            strcmp(state, "25006") == 0;
 }
 
-authd_err pg_exec(PGconn *conn, const char *what, const char *sql, const struct pg_args *a, PGresult **res)
+/* A statement's result as an authd_err: *res on success, logged (never with its parameters) otherwise. */
+static authd_err result_of(PGconn *conn, const char *what, PGresult *r, PGresult **res)
 {
-    static const struct pg_args none;
-    if (!a) a = &none;
-    PGresult *r = PQexecParams(conn, sql, a->n, a->types, a->values, a->lengths, a->formats, 1);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         *res = r;
@@ -217,6 +229,23 @@ authd_err pg_exec(PGconn *conn, const char *what, const char *sql, const struct 
     }
     PQclear(r);
     return rc;
+}
+
+static const struct pg_args no_args;
+
+authd_err pg_exec(PGconn *conn, const char *what, const char *sql, const struct pg_args *a, PGresult **res)
+{
+    if (!a) a = &no_args;
+    return result_of(conn, what,
+                     PQexecParams(conn, sql, a->n, a->types, a->values, a->lengths, a->formats, 1), res);
+}
+
+authd_err pg_exec_prepared(PGconn *conn, const char *what, const struct pg_statement *st,
+                           const struct pg_args *a, PGresult **res)
+{
+    if (!a) a = &no_args;
+    return result_of(conn, what, PQexecPrepared(conn, st->name, a->n, a->values, a->lengths, a->formats, 1),
+                     res);
 }
 
 authd_err pg_run(PGconn *conn, const char *what, const char *sql, const struct pg_args *a)

@@ -52,19 +52,54 @@ static void release(struct pg_storage *st, PGconn *conn, authd_err rc)
     pg_pool_put(&st->readers, conn);
 }
 
-/* Runs a read on a pooled connection, once more on a fresh one if the first was found dead (reads
- * are idempotent). */
-static authd_err read_exec(struct pg_storage *st, const char *what, const char *sql, const struct pg_args *a,
-                           PGresult **res)
+/* The reads every request makes, prepared once per pooled connection. */
+static const struct pg_statement read_record = {
+    "authd_get", "SELECT log_index, record FROM authd_licences WHERE id = $1", 1, {PG_TEXT}};
+/* One statement: one snapshot. The LIMIT keeps the planner from flattening the lateral join, so each record
+ * is fetched through the primary key whatever the statistics say (stale ones chose a sequential scan of
+ * every licence). */
+static const struct pg_statement read_holder = {
+    "authd_holder",
+    "SELECT h.id, l.record, l.log_index FROM authd_holders h LEFT JOIN LATERAL "
+    "(SELECT record, log_index FROM authd_licences WHERE id = h.id LIMIT 1) l ON true "
+    "WHERE h.holder_key = $1 ORDER BY h.id",
+    1,
+    {PG_BYTEA}};
+static const struct pg_statement read_log_size = {
+    "authd_log_size", "SELECT size FROM authd_log_state WHERE log = $1", 1, {PG_INT2}};
+static const struct pg_statement read_log_hashes = {"authd_log_hashes",
+                                                    "SELECT idx, hash FROM authd_log_hashes WHERE log = $1 "
+                                                    "AND level = $2 AND idx >= $3 AND idx < $4 ORDER BY idx",
+                                                    4,
+                                                    {PG_INT2, PG_INT2, PG_INT8, PG_INT8}};
+static const struct pg_statement *const prepared[] = {&read_record, &read_holder, &read_log_size,
+                                                      &read_log_hashes};
+
+/* Runs a read (`sql`, or the prepared `stmt`) on a pooled connection, once more on a fresh one if the
+ * first was found dead (reads are idempotent). */
+static authd_err read_with(struct pg_storage *st, const char *what, const char *sql,
+                           const struct pg_statement *stmt, const struct pg_args *a, PGresult **res)
 {
     authd_err rc = AUTHD_E_UNAVAILABLE;
     for (int attempt = 0; attempt < 2 && rc == AUTHD_E_UNAVAILABLE; attempt++) {
         PGconn *conn;
         if ((rc = pg_pool_get(&st->readers, &conn)) != AUTHD_OK) continue;
-        rc = pg_exec(conn, what, sql, a, res);
+        rc = stmt ? pg_exec_prepared(conn, what, stmt, a, res) : pg_exec(conn, what, sql, a, res);
         release(st, conn, rc);
     }
     return rc;
+}
+
+static authd_err read_exec(struct pg_storage *st, const char *what, const char *sql, const struct pg_args *a,
+                           PGresult **res)
+{
+    return read_with(st, what, sql, NULL, a, res);
+}
+
+static authd_err read_prepared(struct pg_storage *st, const char *what, const struct pg_statement *stmt,
+                               const struct pg_args *a, PGresult **res)
+{
+    return read_with(st, what, NULL, stmt, a, res);
 }
 
 static uint32_t pg_schema_version(struct authd_storage *s)
@@ -121,8 +156,7 @@ static authd_err pg_get(struct authd_storage *s, const char *id, size_t id_len, 
     struct pg_args a = {0};
     pg_arg_text(&a, id, id_len);
     PGresult *r = NULL;
-    authd_err rc = read_exec(pg_of(s), "reading a record",
-                             "SELECT log_index, record FROM authd_licences WHERE id = $1", &a, &r);
+    authd_err rc = read_prepared(pg_of(s), "reading a record", &read_record, &a, &r);
     if (rc) return rc;
     if (PQntuples(r) != 1) rc = AUTHD_E_NOT_FOUND;
     if (!rc) {
@@ -150,12 +184,7 @@ static authd_err pg_holder_records(struct authd_storage *s, const uint8_t key[AU
     struct pg_args a = {0};
     pg_arg_bytes(&a, PG_BYTEA, key, AUTHD_HOLDER_KEY_LEN);
     PGresult *r = NULL;
-    /* one statement: one snapshot */
-    authd_err rc =
-        read_exec(pg_of(s), "reading a holder's records",
-                  "SELECT h.id, l.record, l.log_index FROM authd_holders h "
-                  "LEFT JOIN authd_licences l ON l.id = h.id WHERE h.holder_key = $1 ORDER BY h.id",
-                  &a, &r);
+    authd_err rc = read_prepared(pg_of(s), "reading a holder's records", &read_holder, &a, &r);
     for (int row = 0; !rc && row < PQntuples(r); row++) {
         if (PQgetisnull(r, row, 1)) {
             rc = AUTHD_E_CORRUPT;
@@ -261,8 +290,7 @@ static authd_err pg_log_size(struct authd_storage *s, enum authd_log_id log, uin
     struct pg_args a = {0};
     pg_arg_int2(&a, (int16_t)log);
     PGresult *r = NULL;
-    authd_err rc = read_exec(pg_of(s), "reading a log's size",
-                             "SELECT size FROM authd_log_state WHERE log = $1", &a, &r);
+    authd_err rc = read_prepared(pg_of(s), "reading a log's size", &read_log_size, &a, &r);
     if (rc) return rc;
     int64_t v = PQntuples(r) == 1 ? pg_int8(r, 0, 0) : -1;
     PQclear(r);
@@ -314,25 +342,17 @@ static authd_err pg_log_entries(struct authd_storage *s, enum authd_log_id log, 
 static authd_err pg_log_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level, uint64_t start,
                                uint64_t count, certlib_tlog_hash *out)
 {
-    uint64_t size;
-    authd_err rc = pg_log_size(s, log, &size);
-    if (rc) return rc;
-    uint64_t complete = level >= 64 ? 0 : size >> level;
-    if (start > complete || count > complete - start) return AUTHD_E_NOT_FOUND;
     if (!count) return AUTHD_OK;
+    if (level >= 64 || start > INT64_MAX || count > INT64_MAX - start) return AUTHD_E_NOT_FOUND;
     struct pg_args a = {0};
     pg_arg_int2(&a, (int16_t)log);
     pg_arg_int2(&a, (int16_t)level);
     pg_arg_int8(&a, (int64_t)start);
     pg_arg_int8(&a, (int64_t)(start + count));
     PGresult *r = NULL;
-    rc = read_exec(
-        pg_of(s), "reading log hashes",
-        "SELECT idx, hash FROM authd_log_hashes WHERE log = $1 AND level = $2 AND idx >= $3 AND idx < $4 "
-        "ORDER BY idx",
-        &a, &r);
+    /* Hashes are written in the transaction of their entries: the rows there are of committed trees. */
+    authd_err rc = read_prepared(pg_of(s), "reading log hashes", &read_log_hashes, &a, &r);
     if (rc) return rc;
-    if ((uint64_t)PQntuples(r) != count) rc = AUTHD_E_CORRUPT;
     for (int i = 0; !rc && i < PQntuples(r); i++) {
         if ((uint64_t)pg_int8(r, i, 0) != start + (uint64_t)i ||
             PQgetlength(r, i, 1) != CERTLIB_TLOG_HASH_LEN) {
@@ -341,8 +361,13 @@ static authd_err pg_log_hashes(struct authd_storage *s, enum authd_log_id log, u
         }
         memcpy(out[i], PQgetvalue(r, i, 1), CERTLIB_TLOG_HASH_LEN);
     }
+    uint64_t got = (uint64_t)PQntuples(r), size;
     PQclear(r);
-    return rc;
+    if (rc || got == count) return rc;
+    /* fewer: past the tree (not found), or missing from it (corrupt) */
+    if ((rc = pg_log_size(s, log, &size)) != AUTHD_OK) return rc;
+    uint64_t complete = size >> level;
+    return start > complete || count > complete - start ? AUTHD_E_NOT_FOUND : AUTHD_E_CORRUPT;
 }
 
 /* ---- status-list counters ---- */
@@ -538,7 +563,8 @@ authd_err authd_storage_open_postgres(const struct authd_postgres_options *o, st
     st->base.ops = &pg_ops;
     pthread_mutex_init(&st->sweep_lock, NULL);
     authd_err rc = pg_params_init(&st->params, o->conninfo, o->passfile, err, err_cap);
-    if (!rc && (rc = pg_pool_init(&st->readers, &st->params, o->pool_size)) != AUTHD_OK)
+    if (!rc && (rc = pg_pool_init(&st->readers, &st->params, o->pool_size, prepared,
+                                  sizeof(prepared) / sizeof(prepared[0]))) != AUTHD_OK)
         snprintf(err, err_cap, "out of memory");
     char why[512] = "";
     if (!rc && (rc = pg_connect(&st->params, &st->writer, why, sizeof(why))) != AUTHD_OK)

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# bench/authd/backends.sh: the same authd load on each storage backend, in one run on this machine, side by
+# side: one node on LMDB (the baseline), one node on PostgreSQL, and two nodes on one PostgreSQL. For
+# each: durable EdDSA issuance and lookups on a store filled to TARGET licences (default 200,000), with
+# wrk at 64 connections (split 32 + 32 over two nodes), p99 latencies, and ratios against LMDB.
+# PostgreSQL runs on the same cores, started by scripts/dev-postgres in a scratch directory (fsync on,
+# synchronous_commit on: every 201 is durable).
+# usage: bench/authd/backends.sh [BUILD_DIR] [TARGET] [SECONDS]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${1:-build}
+target=${2:-200000}
+secs=${3:-10}
+command -v wrk >/dev/null || { echo "bench/authd needs wrk (scripts/install-deps installs it)" >&2; exit 1; }
+work=$(mktemp -d)
+chmod 755 "$work" # the postgres user reaches its cluster inside
+keys=$root/keys-example
+export BENCH_DIR=$here
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+pids=()
+clusters=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    for c in "${clusters[@]}"; do DEV_POSTGRES_DIR=$c "$root/scripts/dev-postgres" destroy >/dev/null 2>&1 || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# node NAME PORT STORE_YAML: starts authd, waits until it serves
+node() {
+    cat >"$work/$1.yaml" <<YAML
+listen:
+  - address: 127.0.0.1:$2
+workers: 2
+data_dir: $work/$1.data
+access_log: /dev/null
+$3
+policies_dir: $root/policies
+trust_bundle: $keys/trust.json
+data_key: $keys/data.key
+public_url: http://127.0.0.1:$public_port
+writer:
+  max_batch: 4096
+logs:
+  signatures:
+    origin: bench.example/log/signatures
+    key: $keys/log/signatures.key
+  access:
+    origin: bench.example/log/access
+    key: $keys/log/access.key
+signers:
+  - issuer_code: 11330100002498121J
+    key: $keys/pki/ed25519/mz.key
+    certificate: $keys/pki/ed25519/mz.crt
+    status_key: $keys/pki/ed25519/status.key
+    status_certificate: $keys/pki/ed25519/status.crt
+YAML
+    "$build/bin/authd" --config "$work/$1.yaml" 2>"$work/$1.err" &
+    pids+=($!)
+    for _ in $(seq 200); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && return; sleep 0.1; done
+    echo "authd $1 did not start:" >&2
+    cat "$work/$1.err" >&2
+    exit 1
+}
+
+# load SCRIPT DURATION CONNECTIONS URL...: wrk on every URL at once; total rate and worst p99 into
+# load_rate, load_p99, load_fail
+load() {
+    local script=$1 dur=$2 conns=$3 i=0 running=() threads
+    shift 3
+    threads=$(($# >= 2 ? 1 : 2))
+    for u in "$@"; do
+        # the two wrk threads of the machine shared among the nodes; holder numbers step by threads
+        THREADS=$threads BASE=$((i * 5000000 + ${BASE0:-0})) wrk -t$threads -c"$conns" -d"$dur" --latency \
+            -s "$here/$script" "$u" \
+            >"$work/wrk.$i.out" 2>"$work/wrk.$i.err" &
+        running+=($!)
+        i=$((i + 1))
+    done
+    wait "${running[@]}"
+    load_rate=$(cat "$work"/wrk.*.out | awk '/^Requests\/sec/ {s += $2} END {printf "%.0f", s}')
+    load_p99=$(cat "$work"/wrk.*.out | awk '/^P99_MS/ {if ($2 > m) m = $2} END {printf "%.2f", m}')
+    load_fail=$(cat "$work"/wrk.*.out | awk '/^FAILURES/ {s += $2} END {print s + 0}')
+    rm -f "$work"/wrk.*.out
+}
+issued() { # the licences the nodes at URL... issued
+    local n=0
+    for u in "$@"; do
+        n=$((n + $(curl -s -H "authorization: Bearer $(cat "$keys/tokens/admin.token")" "$u/metrics" |
+            awk '/^authd_licences_issued_total/ {print $2}')))
+    done
+    echo $n
+}
+
+# setup NAME STORE NODES: measures one setup; figures into NAME_issue, NAME_issue_p99, NAME_lookup, ...
+setup() {
+    local name=$1 store=$2 nodes=$3 urls=() yaml=""
+    if [ "$store" = postgresql ]; then
+        local cluster=$work/$name.pg pgport
+        pgport=$(free_port)
+        clusters+=("$cluster")
+        DEV_POSTGRES_DIR=$cluster PGPORT=$pgport "$root/scripts/dev-postgres" >/dev/null 2>&1
+        yaml="store:
+  backend: postgresql
+  postgresql:
+    conninfo: \"host=127.0.0.1 port=$pgport dbname=authd user=authd\"
+    passfile: $cluster/pgpass"
+    fi
+    public_port=$(free_port)
+    for i in $(seq "$nodes"); do
+        local port=$public_port
+        [ "$i" -gt 1 ] && port=$(free_port)
+        node "$name$i" "$port" "$yaml"
+        urls+=("http://127.0.0.1:$port")
+    done
+    local conns=$((64 / nodes))
+    TOKEN=$(cat "$keys/tokens/issuer-mz.token") KIND=marriage BASE0=0 load issue.lua "${secs}s" "$conns" "${urls[@]}"
+    eval "${name}_issue=$load_rate ${name}_issue_p99=$load_p99 ${name}_issue_fail=$load_fail"
+    local n base=20000000
+    n=$(issued "${urls[@]}")
+    while [ "$n" -lt "$target" ]; do
+        local dur
+        dur=$(awk -v l=$((target - n)) -v r="$load_rate" 'BEGIN { d = l / r + 1; if (d > 60) d = 60; printf "%d", d }')
+        TOKEN=$(cat "$keys/tokens/issuer-mz.token") KIND=marriage BASE0=$base load issue.lua "${dur}s" "$conns" "${urls[@]}"
+        base=$((base + 2 * dur * 20000))
+        n=$(issued "${urls[@]}")
+        echo "  $name: $n licences" >&2
+    done
+    # holders 0..9,999 of the first node's measured issuance each have a licence
+    TOKEN=$(cat "$keys/tokens/counter-hz.token") HOLDERS=10000 load lookup.lua "${secs}s" "$conns" "${urls[@]}"
+    eval "${name}_lookup=$load_rate ${name}_lookup_p99=$load_p99 ${name}_lookup_fail=$load_fail"
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    pids=()
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "bench/authd/backends: 2 workers per node, wrk 64 connections in all, ${secs}s per figure, $target licences"
+setup lmdb lmdb 1
+setup pg1 postgresql 1
+setup pg2 postgresql 2
+
+printf '\n%-28s %12s %12s %12s\n' "" "LMDB, 1 node" "PG, 1 node" "PG, 2 nodes"
+printf '%-28s %12.0f %12.0f %12.0f\n' "issue EdDSA (req/s)" "$lmdb_issue" "$pg1_issue" "$pg2_issue"
+printf '%-28s %12s %12s %12s\n' "  p99 (ms)" "$lmdb_issue_p99" "$pg1_issue_p99" "$pg2_issue_p99"
+printf '%-28s %12s %12s %12s\n' "  x LMDB (target >= 0.5)" "1.00" "$(ratio "$pg1_issue" "$lmdb_issue")" "$(ratio "$pg2_issue" "$lmdb_issue")"
+printf '%-28s %12.0f %12.0f %12.0f\n' "lookup (req/s)" "$lmdb_lookup" "$pg1_lookup" "$pg2_lookup"
+printf '%-28s %12s %12s %12s\n' "  p99 (ms, target <= 10)" "$lmdb_lookup_p99" "$pg1_lookup_p99" "$pg2_lookup_p99"
+printf '%-28s %12s %12s %12s\n' "  x LMDB (target >= 0.5)" "1.00" "$(ratio "$pg1_lookup" "$lmdb_lookup")" "$(ratio "$pg2_lookup" "$lmdb_lookup")"
+printf '%-28s %12s %12s %12s\n' "failures (issue, lookup)" "$lmdb_issue_fail, $lmdb_lookup_fail" \
+    "$pg1_issue_fail, $pg1_lookup_fail" "$pg2_issue_fail, $pg2_lookup_fail"
+pg_best=$(awk -v a="$pg1_issue" -v b="$pg2_issue" 'BEGIN { print (a > b ? a : b) }')
+echo "durable EdDSA issuance on PostgreSQL >= 3,000/s: $(awk -v r="$pg_best" 'BEGIN { print (r >= 3000 ? "met" : "NOT met") }') ($pg_best/s)"
