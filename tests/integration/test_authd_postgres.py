@@ -103,6 +103,13 @@ def test_two_nodes_one_database(pg, tmp_path):
         for d in docs:
             e = entries[d["log"]["index"]].decode().split(" ")
             assert e[1] == "issue" and e[3] == d["licence_id"]
+        # the database sees sealed records and keyed holder hashes: no identity number or name in any
+        # table or index, nor in the write-ahead log that replicates them
+        secrets = [PERSON, "张三", "李四", MARRIAGE_ELEMENTS["spouse_id"], MARRIAGE_ELEMENTS["registration_date"]]
+        dump, wal = pg.dump("two_nodes"), pg.wal_bytes()
+        assert docs[0]["licence_id"] in dump and docs[0]["licence_id"].encode() in wal  # ids are public
+        for secret in secrets:
+            assert secret not in dump and secret.encode() not in wal, secret
         # an auditor's certctl follows the log through either node
         for n in (a, b):
             r = audit(tmp_path, f"{n.url}/log/signatures", vkey(SIG_LOG_ORIGIN, "signatures"))

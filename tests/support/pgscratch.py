@@ -128,6 +128,21 @@ class Postgres:
                     "-p", str(self.port), "-U", "postgres", "-d", dbname, "-c", sql])
         return out.stdout.strip()
 
+    def dump(self, dbname):
+        """Everything the database holds, as pg_dump writes it (bytea in hex)."""
+        return _run([f"{BIN}/pg_dump", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", dbname]).stdout
+
+    def wal_bytes(self):
+        """The write-ahead log as it is on disk."""
+        wal = os.path.join(self.data, "pg_wal")
+        out = b""
+        for name in sorted(os.listdir(wal)):
+            path = os.path.join(wal, name)
+            if os.path.isfile(path):
+                with open(path, "rb") as f:
+                    out += f.read()
+        return out
+
     def create_database(self, name):
         self.psql(f'CREATE DATABASE "{name}"')
         return self.conninfo(name)
