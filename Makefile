@@ -42,6 +42,7 @@ bench: build
 	bench/present/run.sh $(BUILD_DIR)
 	bench/tlog/run.sh $(BUILD_DIR)
 	bench/authd/run.sh $(BUILD_DIR)
+	bench/authd/backends.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan build-fuzz
