@@ -27,35 +27,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# shellcheck source=bench/authd/config.sh
+. "$here/config.sh"
 # node NAME PORT STORE_YAML: starts authd, waits until it serves
 node() {
-    cat >"$work/$1.yaml" <<YAML
-listen:
-  - address: 127.0.0.1:$2
-workers: 2
-data_dir: $work/$1.data
-access_log: /dev/null
-$3
-policies_dir: $root/policies
-trust_bundle: $keys/trust.json
-data_key: $keys/data.key
-public_url: http://127.0.0.1:$public_port
-writer:
-  max_batch: 4096
-logs:
-  signatures:
-    origin: bench.example/log/signatures
-    key: $keys/log/signatures.key
-  access:
-    origin: bench.example/log/access
-    key: $keys/log/access.key
-signers:
-  - issuer_code: 11330100002498121J
-    key: $keys/pki/ed25519/mz.key
-    certificate: $keys/pki/ed25519/mz.crt
-    status_key: $keys/pki/ed25519/status.key
-    status_certificate: $keys/pki/ed25519/status.crt
-YAML
+    authd_yaml "$2" "$work/$1.data" "http://127.0.0.1:$public_port" "$3" 11330100002498121J:ed25519:mz \
+        >"$work/$1.yaml"
     "$build/bin/authd" --config "$work/$1.yaml" 2>"$work/$1.err" &
     pids+=($!)
     for _ in $(seq 200); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && return; sleep 0.1; done

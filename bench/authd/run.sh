@@ -16,35 +16,10 @@ port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 keys=$root/keys-example
 export BENCH_DIR=$here THREADS=2
 
-signer() { # issuer_code alg dept
-    printf '  - issuer_code: %s\n    key: %s/pki/%s/%s.key\n    certificate: %s/pki/%s/%s.crt\n' "$1" "$keys" "$2" "$3" "$keys" "$2" "$3"
-    printf '    status_key: %s/pki/%s/status.key\n    status_certificate: %s/pki/%s/status.crt\n' "$keys" "$2" "$keys" "$2"
-}
-cat >"$work/authd.yaml" <<YAML
-listen:
-  - address: 127.0.0.1:$port
-workers: 2
-data_dir: $work/data
-access_log: /dev/null
-store:
-  map_size: 16G
-policies_dir: $root/policies
-trust_bundle: $keys/trust.json
-data_key: $keys/data.key
-public_url: http://127.0.0.1:$port
-writer:
-  max_batch: 4096
-logs:
-  signatures:
-    origin: bench.example/log/signatures
-    key: $keys/log/signatures.key
-  access:
-    origin: bench.example/log/access
-    key: $keys/log/access.key
-signers:
-$(signer 11330100002498121J ed25519 mz)
-$(signer 113301000024981565 sm2 zrzy)
-YAML
+# shellcheck source=bench/authd/config.sh
+. "$here/config.sh"
+authd_yaml "$port" "$work/data" "http://127.0.0.1:$port" "store:
+  map_size: 16G" 11330100002498121J:ed25519:mz 113301000024981565:sm2:zrzy >"$work/authd.yaml"
 "$build/bin/authd" --config "$work/authd.yaml" 2>"$work/authd.err" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT

@@ -1,0 +1,37 @@
+# Sourced by bench/authd's scripts: the configuration of a benchmarked authd.
+# authd_yaml PORT DATA_DIR PUBLIC_URL STORE_YAML SIGNER...: the YAML on standard output. Each SIGNER is
+# "issuer_code:algorithm:department" from keys-example/pki; $root and $keys must be set.
+authd_yaml() {
+    local port=$1 data=$2 public=$3 store=$4
+    shift 4
+    cat <<YAML
+listen:
+  - address: 127.0.0.1:$port
+workers: 2
+data_dir: $data
+access_log: /dev/null
+$store
+policies_dir: $root/policies
+trust_bundle: $keys/trust.json
+data_key: $keys/data.key
+public_url: $public
+writer:
+  max_batch: 4096
+logs:
+  signatures:
+    origin: bench.example/log/signatures
+    key: $keys/log/signatures.key
+  access:
+    origin: bench.example/log/access
+    key: $keys/log/access.key
+signers:
+YAML
+    local s code alg dept
+    for s in "$@"; do
+        IFS=: read -r code alg dept <<<"$s"
+        printf '  - issuer_code: %s\n    key: %s/pki/%s/%s.key\n    certificate: %s/pki/%s/%s.crt\n' \
+            "$code" "$keys" "$alg" "$dept" "$keys" "$alg" "$dept"
+        printf '    status_key: %s/pki/%s/status.key\n    status_certificate: %s/pki/%s/status.crt\n' \
+            "$keys" "$alg" "$keys" "$alg"
+    done
+}
