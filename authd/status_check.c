@@ -130,7 +130,7 @@ static int compare(void *arg, const char *id, size_t id_len, const struct authd_
     (void)log_index;
     struct table *t = arg;
     unsigned expected = CERTLIB_STATUS_VALUE_VALID;
-    struct change *c = t->n ? find(t, id, id_len) : NULL;
+    struct change *c = t->cap ? find(t, id, id_len) : NULL;
     if (c && c->used) {
         expected = c->status;
         c->seen = true;
@@ -140,8 +140,8 @@ static int compare(void *arg, const char *id, size_t id_len, const struct authd_
     if (t->storage->ops->shared && !t->caught_up) {
         authd_err rc = catch_up(t);
         if (rc) return rc;
-        c = find(t, id, id_len);
-        if (c->used && !c->seen) c->seen = true, expected = c->status;
+        c = t->cap ? find(t, id, id_len) : NULL; /* no table when the log has no status entry at all */
+        if (c && c->used && !c->seen) c->seen = true, expected = c->status;
     }
     if (c && c->used && (c->later & (1u << meta->status))) return AUTHD_OK;
     snprintf(t->err, t->err_cap,

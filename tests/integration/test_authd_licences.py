@@ -389,27 +389,28 @@ def _derived_key(context, subkey_id):
                            person=context.encode() + b"\0" * 8).digest()
 
 
-def _unrevoke_header(header, lid, with_key):
-    """The sealed record's header (authd/record.h) with a revoked status byte set back to valid, and with
-    `with_key` its MAC recomputed."""
+def _unrevoke_header(header, lid, with_key, was=1, now=0):
+    """The sealed record's header (authd/record.h) with its status byte moved from `was` (revoked) to
+    `now` (valid), and with `with_key` its MAC recomputed."""
     import hashlib
-    assert header[0] == 3 and header[1] == 1  # schema 3, revoked
-    header[1] = 0
+    assert header[0] == 3 and header[1] == was  # schema 3
+    header[1] = now
     if with_key:
         header[57:73] = hashlib.blake2b(bytes([len(lid)]) + lid + bytes(header[:57]), digest_size=16,
                                         key=_derived_key("authdmac", 3)).digest()
 
 
-def _unrevoke_on_disk(data_dir, doc, with_key):
-    """Flips a revoked licence's status byte back to valid at rest, as an attacker with the database
-    would; `with_key` also recomputes the header MAC, as one who stole the data key would."""
+def _unrevoke_on_disk(data_dir, doc, with_key, was=1, now=0):
+    """Flips a revoked licence's status byte back to valid at rest (or another status to another), as
+    an attacker with the database would; `with_key` also recomputes the header MAC, as one who stole
+    the data key would."""
     import struct
     lid = doc["licence_id"].encode()
     if BACKEND == "postgresql":  # the record column of the licence's row
         db, quoted = database_for(data_dir), doc["licence_id"].replace("'", "''")
         record = bytearray.fromhex(pg_server().psql(
             f"SELECT encode(record, 'hex') FROM authd_licences WHERE id = '{quoted}'", db))
-        _unrevoke_header(record, lid, with_key)
+        _unrevoke_header(record, lid, with_key, was, now)
         pg_server().psql(f"UPDATE authd_licences SET record = '\\x{record.hex()}' WHERE id = '{quoted}'", db)
         return
     path = data_dir / "data.mdb"
@@ -421,9 +422,9 @@ def _unrevoke_on_disk(data_dir, doc, with_key):
     while at >= 0:
         h = at - 18
         in_value = data[h - 8:h] == struct.pack(">Q", doc["log"]["index"])
-        if in_value and data[h] == 3 and data[h + 1] == 1:
+        if in_value and data[h] == 3 and data[h + 1] == was:
             header = bytearray(data[h:h + 73])
-            _unrevoke_header(header, lid, with_key)
+            _unrevoke_header(header, lid, with_key, was, now)
             data[h:h + 73] = header
             patched += 1
         at = data.find(tail, at + 1)
@@ -452,6 +453,20 @@ def test_status_tampering_at_rest_is_refused(tmp_path, with_key):
         assert "the store says valid but the signature log says revoked" in message, message
     else:
         assert "fails its authentication" in message, message
+
+
+def test_a_status_the_log_never_recorded_is_refused(tmp_path):
+    """A licence revoked at rest (MAC recomputed) while the signature log records no status change at
+    all: authd refuses to start, and says why, on every backend."""
+    server = Authd(tmp_path).start()
+    doc = issue_ok(server)
+    doc["type"], doc["issuer"] = BIZ, "11330100002498113P"
+    assert server.stop() == 0
+    _unrevoke_on_disk(tmp_path / "data", doc, True, was=0, now=1)
+    with pytest.raises(RuntimeError):
+        server.start()
+    message = server.stderr_path.read_text()
+    assert "the store says revoked but the signature log says valid" in message, message
 
 
 def test_commit_delay(tmp_path):
