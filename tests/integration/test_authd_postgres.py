@@ -11,8 +11,8 @@ import pytest
 
 from conftest import ACCESS_LOG_ORIGIN, AUTHD, KEYS, REPO_ROOT, SIG_LOG_ORIGIN, Authd, assert_problem, free_port
 from pgscratch import Postgres
-from test_authd_licences import (BIZ, BIZ_ELEMENTS, COMPANY, MARRIAGE, MARRIAGE_ELEMENTS, PERSON, crash_during_issuance, issue,
-                                 issue_ok)
+from test_authd_licences import (BIZ, BIZ_ELEMENTS, COMPANY, MARRIAGE, MARRIAGE_ELEMENTS, PERSON,
+                                 crash_during_issuance, issue, issue_ok)
 from test_authd_logs import audit, checkpoint, fetch_entries, leaf_hash, mth, vkey
 
 MATTER = "ZJ-CSDJ-001"  # needs the 结婚证 the tests issue to PERSON
