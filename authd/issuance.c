@@ -171,6 +171,7 @@ enum authd_issue_refusal authd_issue(struct authd_server *s, const struct authd_
         certlib_free(device_key);
         if (reserved == AUTHD_E_FULL || reserved == AUTHD_E_NOT_FOUND)
             return refuse(detail, cap, AUTHD_ISSUE_LISTS_FULL, "no free status-list index");
+        if (reserved == AUTHD_E_NOMEM) return refuse(detail, cap, AUTHD_ISSUE_OVERLOADED, "out of memory");
         return refuse(detail, cap, AUTHD_ISSUE_STORE_UNAVAILABLE, "the store cannot be reached; try again");
     }
     char uri[512];
