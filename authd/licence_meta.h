@@ -4,6 +4,7 @@
 #ifndef AUTHD_LICENCE_META_H
 #define AUTHD_LICENCE_META_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,10 +27,17 @@ struct authd_licence_meta {
  * stored licences share one; a storage shared by several nodes enforces it. */
 void authd_licence_place(const struct authd_licence_meta *meta, uint8_t out[AUTHD_PLACE_LEN]);
 
-/* "valid", "revoked", "suspended": a status value's name in the API and the signature log. */
+/* "valid", "revoked", "suspended": a status value's name in the API and the signature log ("unknown"
+ * for any other value). */
 const char *authd_status_value_name(unsigned status);
+/* The value of such a name (`len` bytes), or -1 for any other text. */
+int authd_status_value_of(const char *name, size_t len);
 
 /* The status list id in URIs, routes and log entries: "<issuer code>-<list number>". */
 void authd_status_list_id(const char *issuer_code, uint32_t list_no, char out[AUTHD_LIST_ID_MAX]);
+/* Reads one back (`len` bytes): the list number is decimal, 1 to 2^32 - 1, without leading zeros.
+ * false for anything else. */
+bool authd_status_list_id_parse(const char *id, size_t len, char issuer_code[AUTHD_ISSUER_CODE_LEN + 1],
+                                uint32_t *list_no);
 
 #endif

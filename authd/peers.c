@@ -27,32 +27,6 @@ struct authd_peers {
     unsigned period_ms;
 };
 
-static int status_value(certlib_slice name)
-{
-    static const char *const names[] = {"valid", "revoked", "suspended"};
-    for (int v = 0; v < 3; v++)
-        if (name.len == strlen(names[v]) && memcmp(name.ptr, names[v], name.len) == 0) return v;
-    return -1;
-}
-
-/* "<issuer code>-<list number>" */
-static bool parse_list(certlib_slice id, char issuer[AUTHD_ISSUER_CODE_LEN + 1], uint32_t *no)
-{
-    if (id.len < AUTHD_ISSUER_CODE_LEN + 2 || id.len > AUTHD_ISSUER_CODE_LEN + 11 ||
-        id.ptr[AUTHD_ISSUER_CODE_LEN] != '-')
-        return false;
-    uint64_t v = 0;
-    for (size_t i = AUTHD_ISSUER_CODE_LEN + 1; i < id.len; i++) {
-        if (id.ptr[i] < '0' || id.ptr[i] > '9') return false;
-        v = v * 10 + (uint64_t)(id.ptr[i] - '0');
-    }
-    if (v == 0 || v > UINT32_MAX) return false;
-    memcpy(issuer, id.ptr, AUTHD_ISSUER_CODE_LEN);
-    issuer[AUTHD_ISSUER_CODE_LEN] = '\0';
-    *no = (uint32_t)v;
-    return true;
-}
-
 static int apply_entry(void *arg, uint64_t index, const uint8_t *entry, size_t len)
 {
     struct authd_peers *p = arg;
@@ -61,8 +35,10 @@ static int apply_entry(void *arg, uint64_t index, const uint8_t *entry, size_t l
     uint32_t list_no;
     int value = CERTLIB_STATUS_VALUE_VALID;
     if (certlib_log_entry_parse(entry, len, &e) != CERTLIB_OK ||
-        !parse_list(e.status_list, issuer, &list_no) || e.status_idx > UINT32_MAX ||
-        (e.kind == CERTLIB_LOG_STATUS && (value = status_value(e.status)) < 0)) {
+        !authd_status_list_id_parse((const char *)e.status_list.ptr, e.status_list.len, issuer, &list_no) ||
+        e.status_idx > UINT32_MAX ||
+        (e.kind == CERTLIB_LOG_STATUS &&
+         (value = authd_status_value_of((const char *)e.status.ptr, e.status.len)) < 0)) {
         fprintf(stderr, "authd: signature log entry %llu is not one authd writes; skipped\n",
                 (unsigned long long)index);
     } else {

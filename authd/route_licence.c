@@ -10,6 +10,7 @@
 #include "access_record.h"
 #include "async.h"
 #include "jsonw.h"
+#include "licence_meta.h"
 #include "licence_view.h"
 #include "licences.h"
 #include "router.h"
@@ -172,11 +173,7 @@ void authd_route_licence_status(struct authd_request *r)
     if (!doc) return;
     json_t *jstatus = json_object_get(doc, "status"), *jreason = json_object_get(doc, "reason");
     const char *s = json_string_value(jstatus);
-    int value = !s                            ? -1
-                : strcmp(s, "valid") == 0     ? CERTLIB_STATUS_VALUE_VALID
-                : strcmp(s, "revoked") == 0   ? CERTLIB_STATUS_VALUE_REVOKED
-                : strcmp(s, "suspended") == 0 ? CERTLIB_STATUS_VALUE_SUSPENDED
-                                              : -1;
+    int value = s ? authd_status_value_of(s, strlen(s)) : -1;
     struct status_job *j;
     if (value < 0) {
         authd_problem(req, 422, "invalid_status", "'status' must be valid, revoked or suspended");

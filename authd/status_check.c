@@ -9,6 +9,7 @@
 
 #include "certlib/logentry.h"
 #include "certlib/status.h"
+#include "licence_meta.h"
 #include "licences.h"
 #include "status_check.h"
 #include "tlog.h"
@@ -61,14 +62,6 @@ static int grow(struct table *t)
     return 0;
 }
 
-static int status_value(certlib_slice name)
-{
-    static const char *const names[] = {"valid", "revoked", "suspended"};
-    for (int v = 0; v < 3; v++)
-        if (name.len == strlen(names[v]) && memcmp(name.ptr, names[v], name.len) == 0) return v;
-    return -1;
-}
-
 static int note_change(void *arg, uint64_t index, const uint8_t *entry, size_t len)
 {
     static const char prefix[] = "sig/v1 status ";
@@ -77,7 +70,7 @@ static int note_change(void *arg, uint64_t index, const uint8_t *entry, size_t l
     certlib_log_entry e;
     int value;
     if (certlib_log_entry_parse(entry, len, &e) != CERTLIB_OK || e.licence_id.len >= CERTLIB_LICENCE_ID_MAX ||
-        (value = status_value(e.status)) < 0) {
+        (value = authd_status_value_of((const char *)e.status.ptr, e.status.len)) < 0) {
         snprintf(t->err, t->err_cap, "signature log entry %llu is not a status change authd writes",
                  (unsigned long long)index);
         return t->failed = AUTHD_E_CORRUPT, 1;
@@ -116,14 +109,6 @@ static authd_err catch_up(struct table *t)
     return rc ? rc : t->failed;
 }
 
-static const char *name_of(unsigned status)
-{
-    return status == CERTLIB_STATUS_VALUE_REVOKED     ? "revoked"
-           : status == CERTLIB_STATUS_VALUE_SUSPENDED ? "suspended"
-           : status == CERTLIB_STATUS_VALUE_VALID     ? "valid"
-                                                      : "unknown";
-}
-
 static int compare(void *arg, const char *id, size_t id_len, const struct authd_licence_meta *meta,
                    uint64_t log_index)
 {
@@ -147,7 +132,7 @@ static int compare(void *arg, const char *id, size_t id_len, const struct authd_
     snprintf(t->err, t->err_cap,
              "licence %.*s: the store says %s but the signature log says %s: the store was altered outside "
              "authd, or restored without its log; refusing to publish status lists from it",
-             (int)id_len, id, name_of(meta->status), name_of(expected));
+             (int)id_len, id, authd_status_value_name(meta->status), authd_status_value_name(expected));
     return AUTHD_E_CORRUPT;
 }
 

@@ -327,10 +327,7 @@ void authd_statuslists_set(struct authd_statuslists *s, const char *issuer_code,
     struct waiter *w = signed_cb ? malloc(sizeof(*w)) : NULL;
     pthread_mutex_lock(&s->lock);
     struct list *l = authd_statuslists_find(s, issuer_code, list_no);
-    unsigned was;
-    if (l && certlib_status_list_get(l->bits, idx, &was) == CERTLIB_OK && was != status &&
-        certlib_status_list_set(l->bits, idx, status) == CERTLIB_OK)
-        l->version++;
+    if (l) list_set_status(l, idx, status);
     if (w) {
         *w = (struct waiter){signed_cb, arg, s->waiting};
         s->waiting = w;
@@ -375,30 +372,21 @@ void authd_statuslists_drain(struct authd_statuslists *s)
 int authd_statuslists_token(struct authd_statuslists *s, const char *id, size_t id_len, uint8_t **cwt,
                             size_t *len)
 {
-    /* "<18-character issuer code>-<decimal list number>" */
-    if (id_len < AUTHD_ISSUER_CODE_LEN + 2 || id_len > AUTHD_ISSUER_CODE_LEN + 11 ||
-        id[AUTHD_ISSUER_CODE_LEN] != '-')
-        return -1;
-    char code[AUTHD_ISSUER_CODE_LEN + 1], digits[12];
-    memcpy(code, id, AUTHD_ISSUER_CODE_LEN);
-    code[AUTHD_ISSUER_CODE_LEN] = '\0';
-    memcpy(digits, id + AUTHD_ISSUER_CODE_LEN + 1, id_len - AUTHD_ISSUER_CODE_LEN - 1);
-    digits[id_len - AUTHD_ISSUER_CODE_LEN - 1] = '\0';
-    char *end;
-    unsigned long no = strtoul(digits, &end, 10);
-    if (*end || digits[0] == '0' || no == 0 || no > UINT32_MAX) return -1;
+    char code[AUTHD_ISSUER_CODE_LEN + 1];
+    uint32_t no;
+    if (!authd_status_list_id_parse(id, id_len, code, &no)) return -1;
 
     int rc = -1;
     pthread_mutex_lock(&s->lock);
     struct issuer *is = authd_statuslists_issuer(s, code);
-    struct list *l = is ? authd_statuslists_find(s, code, (uint32_t)no) : NULL;
+    struct list *l = is ? authd_statuslists_find(s, code, no) : NULL;
     if (!l && is && no <= is->current)
-        l = authd_statuslists_list_of(s, code, (uint32_t)no); /* announced but still empty */
+        l = authd_statuslists_list_of(s, code, no); /* announced but still empty */
     bool unsigned_yet = l && !l->cwt;
     pthread_mutex_unlock(&s->lock);
     if (unsigned_yet) sign_pass(s); /* a list just opened, asked for before the thread came by: once */
     pthread_mutex_lock(&s->lock);
-    if (l && (l = authd_statuslists_find(s, code, (uint32_t)no)) && l->cwt && (*cwt = malloc(l->cwt_len))) {
+    if (l && (l = authd_statuslists_find(s, code, no)) && l->cwt && (*cwt = malloc(l->cwt_len))) {
         memcpy(*cwt, l->cwt, l->cwt_len);
         *len = l->cwt_len;
         rc = 0;

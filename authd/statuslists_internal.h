@@ -71,4 +71,15 @@ static inline void list_mark(struct list *l, uint32_t i)
     l->used[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
+/* Sets an entry's status; a change bumps the list's version (its token must be signed again). */
+static inline bool list_set_status(struct list *l, uint32_t i, unsigned status)
+{
+    unsigned was;
+    if (certlib_status_list_get(l->bits, i, &was) != CERTLIB_OK || was == status ||
+        certlib_status_list_set(l->bits, i, status) != CERTLIB_OK)
+        return false;
+    l->version++;
+    return true;
+}
+
 #endif

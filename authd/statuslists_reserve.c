@@ -106,11 +106,8 @@ void authd_statuslists_note(struct authd_statuslists *s, const char *issuer_code
     struct list *l = idx < s->size ? authd_statuslists_list_of(s, issuer_code, list_no) : NULL;
     if (l) {
         list_mark(l, idx);
-        unsigned was;
-        bool changed = certlib_status_list_get(l->bits, idx, &was) == CERTLIB_OK && was != status &&
-                       certlib_status_list_set(l->bits, idx, status) == CERTLIB_OK;
-        if (changed) l->version++;
-        if (changed || !l->cwt) pthread_cond_signal(&s->wake); /* a change, or a list opened elsewhere */
+        /* a change, or a list opened elsewhere: to be signed */
+        if (list_set_status(l, idx, status) || !l->cwt) pthread_cond_signal(&s->wake);
         /* reservations follow the other nodes to their newest list */
         struct issuer *is = authd_statuslists_issuer(s, issuer_code);
         if (is && list_no > is->current) {

@@ -1,5 +1,6 @@
 /* Store-to-store copies (store_copy.h): the logs first, entry for entry, then every record with its
  * holder key and place, in batches of one transaction each. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,12 +46,18 @@ static void clear_batch(struct copy *c)
     c->n = 0;
 }
 
+/* Applies the pending batch. Entries are appended at the log's next index, which must be the index
+ * each had in the source (a batch holds one log's entries, or records alone). */
 static authd_err flush(struct copy *c, const char *what)
 {
     if (!c->n) return AUTHD_OK;
+    bool entries = c->w[0].op == AUTHD_STORE_APPEND;
+    uint64_t first = c->w[0].log_index;
     authd_err rc = authd_storage_apply(c->to, c->w, c->n);
     for (size_t i = 0; !rc && i < c->n; i++)
-        rc = c->w[i].result;
+        rc = c->w[i].result                              ? c->w[i].result
+             : entries && c->w[i].log_index != first + i ? AUTHD_E_CORRUPT
+                                                         : AUTHD_OK;
     clear_batch(c);
     return rc ? failed(c, rc, what) : AUTHD_OK;
 }
@@ -81,14 +88,7 @@ static int copy_entry(void *arg, uint64_t index, const uint8_t *entry, size_t le
     c->owned[c->n] = copy;
     c->w[c->n++] = (struct authd_storage_write){
         .op = AUTHD_STORE_APPEND, .log = lc->log, .entry = copy, .entry_len = len, .log_index = index};
-    if (c->n == BATCH) {
-        /* APPEND numbers entries itself: each must land at the index it had */
-        uint64_t first = c->w[0].log_index;
-        if ((lc->rc = authd_storage_apply(c->to, c->w, c->n)) != AUTHD_OK) return 1;
-        for (size_t i = 0; i < c->n; i++)
-            if (c->w[i].result || c->w[i].log_index != first + i) return lc->rc = AUTHD_E_CORRUPT, 1;
-        clear_batch(c);
-    }
+    if (c->n == BATCH && (lc->rc = flush(c, "writing log entries")) != AUTHD_OK) return 1;
     c->done = index + 1;
     progress(c, entry_names[lc->log], lc->size);
     return 0;

@@ -324,32 +324,60 @@ static authd_err lmdb_holder_records(struct authd_storage *s, const uint8_t key[
     return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
 }
 
+/* Calls visit for every key of a database, in one read snapshot, until it returns non-zero (passed
+ * back as each_record says). */
+static authd_err walk(struct lmdb_storage *st, MDB_dbi dbi, int (*visit)(void *ctx, MDB_val *k, MDB_val *v),
+                      void *ctx)
+{
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = read_cursor(st, dbi, &txn, &cur);
+    if (rc != MDB_SUCCESS) return map(rc);
+    MDB_val k, v;
+    int stop = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS && !stop;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        stop = visit(ctx, &k, &v);
+    close_read(txn, cur);
+    if (stop) return stopped(stop);
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
+}
+
+struct record_visit {
+    int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record, size_t len,
+              uint64_t log_index);
+    void *arg;
+};
+
+static int visit_record(void *ctx, MDB_val *k, MDB_val *v)
+{
+    struct record_visit *rv = ctx;
+    const uint8_t *record;
+    size_t len;
+    uint64_t log_index;
+    if (!split_value(v, &record, &len, &log_index)) return AUTHD_E_CORRUPT;
+    return rv->fn(rv->arg, k->mv_data, k->mv_size, record, len, log_index);
+}
+
 static authd_err lmdb_each_record(struct authd_storage *s,
                                   int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record,
                                             size_t len, uint64_t log_index),
                                   void *arg)
 {
-    struct lmdb_storage *st = of(s);
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    int rc = read_cursor(st, st->licences, &txn, &cur);
-    if (rc != MDB_SUCCESS) return map(rc);
-    MDB_val k, v;
-    int stop = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS && !stop;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        const uint8_t *record;
-        size_t len;
-        uint64_t log_index;
-        if (!split_value(&v, &record, &len, &log_index)) {
-            stop = AUTHD_E_CORRUPT;
-            break;
-        }
-        stop = fn(arg, k.mv_data, k.mv_size, record, len, log_index);
-    }
-    close_read(txn, cur);
-    if (stop) return stopped(stop);
-    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
+    struct record_visit rv = {fn, arg};
+    return walk(of(s), of(s)->licences, visit_record, &rv);
+}
+
+struct holder_visit {
+    int (*fn)(void *arg, const uint8_t key[AUTHD_HOLDER_KEY_LEN], const char *id, size_t id_len);
+    void *arg;
+};
+
+static int visit_holder(void *ctx, MDB_val *k, MDB_val *v)
+{
+    struct holder_visit *hv = ctx;
+    if (k->mv_size != AUTHD_HOLDER_KEY_LEN) return AUTHD_E_CORRUPT;
+    return hv->fn(hv->arg, k->mv_data, v->mv_data, v->mv_size);
 }
 
 static authd_err lmdb_each_holder(struct authd_storage *s,
@@ -357,24 +385,8 @@ static authd_err lmdb_each_holder(struct authd_storage *s,
                                             const char *id, size_t id_len),
                                   void *arg)
 {
-    struct lmdb_storage *st = of(s);
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    int rc = read_cursor(st, st->holders, &txn, &cur);
-    if (rc != MDB_SUCCESS) return map(rc);
-    MDB_val k, v;
-    int stop = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS && !stop;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != AUTHD_HOLDER_KEY_LEN) {
-            stop = AUTHD_E_CORRUPT;
-            break;
-        }
-        stop = fn(arg, k.mv_data, v.mv_data, v.mv_size);
-    }
-    close_read(txn, cur);
-    if (stop) return stopped(stop);
-    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
+    struct holder_visit hv = {fn, arg};
+    return walk(of(s), of(s)->holders, visit_holder, &hv);
 }
 
 static authd_err lmdb_log_size(struct authd_storage *s, enum authd_log_id log, uint64_t *size)

@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from pgscratch import Postgres  # noqa: E402
+from pgscratch import Postgres, free_port  # noqa: E402,F401 (free_port: for the test modules)
 
 CERTCTL = os.environ.get("CERTCTL", "build/bin/certctl")
 AUTHD = os.environ.get("AUTHD", "build/bin/authd")
@@ -93,12 +93,6 @@ def npm_install(source, work, files, module, what):
         msg = f"!!! npm registry unreachable: {module} not installed, {what} SKIPPED !!!"
         print(msg, r.stderr.decode(errors="replace")[-500:], file=sys.stderr)
         pytest.skip(msg)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 SIG_LOG_ORIGIN = "authd.test/log/signatures"

@@ -25,10 +25,6 @@ def pg():
     server.cleanup()
 
 
-def database(pg, name):
-    return pg.create_database(name)
-
-
 def quoted(doc):
     return urllib.parse.quote(doc["licence_id"], safe="")
 
@@ -72,7 +68,7 @@ def same_logs(nodes):
 def test_two_nodes_one_database(pg, tmp_path):
     """Every node serves every route over the one database: issue on A, look up, verify and revoke on B;
     status-list indices never collide; both logs stay one linear log whichever node wrote and signed."""
-    conninfo = database(pg, "two_nodes")
+    conninfo = pg.create_database("two_nodes")
     a, b = two_nodes(tmp_path, conninfo)
     try:
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
@@ -122,7 +118,7 @@ def test_two_nodes_one_database(pg, tmp_path):
 def test_a_node_killed_under_issuance_loses_nothing(pg, tmp_path):
     """kill -9 of one node while 8 threads issue through it: every licence it answered 201 is served by
     the other node, and the logs the two serve are still one."""
-    conninfo = database(pg, "kill_one")
+    conninfo = pg.create_database("kill_one")
     a, b = two_nodes(tmp_path, conninfo)
     try:
         acknowledged = crash_during_issuance(a, 8, lambda n: n >= 150)  # A is started again afterwards
@@ -262,7 +258,7 @@ def test_copy_lmdb_to_postgresql_and_back(pg, tmp_path):
     finally:
         assert one.stop() == 0
     # the service keeps its public name (licences carry it in their status-list URIs)
-    shared = Authd(tmp_path / "pg", conninfo=database(pg, "copied"), public_url=one.url)
+    shared = Authd(tmp_path / "pg", conninfo=pg.create_database("copied"), public_url=one.url)
     code, message = copy_store(one, shared)
     assert code == 0, message
     assert "root" in message and "copy complete" in message
@@ -310,11 +306,11 @@ def test_copy_lmdb_to_postgresql_and_back(pg, tmp_path):
 def test_copy_refuses_another_data_key(pg, tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "dst").mkdir()
-    source = Authd(tmp_path / "src", conninfo=database(pg, "src_key"))
+    source = Authd(tmp_path / "src", conninfo=pg.create_database("src_key"))
     other_key = tmp_path / "other.key"
     other_key.write_text("11" * 32 + "\n")
     other_key.chmod(0o600)
-    destination = Authd(tmp_path / "dst", conninfo=database(pg, "dst_key"))
+    destination = Authd(tmp_path / "dst", conninfo=pg.create_database("dst_key"))
     destination.config.write_text(destination.config.read_text().replace(f"data_key: {KEYS}/data.key",
                                                                           f"data_key: {other_key}"))
     code, message = copy_store(source, destination)
