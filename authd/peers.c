@@ -9,6 +9,7 @@
 #include "certlib/logentry.h"
 #include "certlib/status.h"
 #include "licence_meta.h"
+#include "monotonic.h"
 #include "peers.h"
 #include "statuslists.h"
 #include "tlog.h"
@@ -70,11 +71,7 @@ static void *peers_main(void *arg)
     struct authd_peers *p = arg;
     pthread_mutex_lock(&p->lock);
     while (!p->stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += (long)(p->period_ms % 1000) * 1000000L;
-        until.tv_sec += p->period_ms / 1000 + until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
+        struct timespec until = authd_deadline_ns(p->period_ms * 1000000LL);
         pthread_cond_timedwait(&p->wake, &p->lock, &until);
         if (p->stopping) break;
         pthread_mutex_unlock(&p->lock);
@@ -98,11 +95,7 @@ struct authd_peers *authd_peers_start(struct authd_storage *storage,
     p->followed = from;
     p->period_ms = period_ms ? period_ms : 1000;
     pthread_mutex_init(&p->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->wake, &attr);
-    pthread_condattr_destroy(&attr);
+    authd_cond_init_monotonic(&p->wake);
     if (pthread_create(&p->thread, NULL, peers_main, p) != 0) {
         pthread_mutex_destroy(&p->lock);
         pthread_cond_destroy(&p->wake);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "licences.h"
+#include "monotonic.h"
 #include "statuslists_internal.h"
 
 struct authd_statuslists *authd_statuslists_new(uint32_t list_size, uint32_t ttl, const char *public_url,
@@ -21,11 +22,7 @@ struct authd_statuslists *authd_statuslists_new(uint32_t list_size, uint32_t ttl
         return NULL;
     }
     pthread_mutex_init(&s->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->wake, &attr);
-    pthread_condattr_destroy(&attr);
+    authd_cond_init_monotonic(&s->wake);
     pthread_cond_init(&s->drained, NULL);
     s->size = list_size;
     s->ttl = ttl;
@@ -235,9 +232,7 @@ static void *signer_main(void *arg)
     for (;;) {
         pthread_mutex_lock(&s->lock);
         if (!s->waiting && !s->stopping) {
-            struct timespec until;
-            clock_gettime(CLOCK_MONOTONIC, &until);
-            until.tv_sec += period;
+            struct timespec until = authd_deadline_ns(period * 1000000000LL);
             pthread_cond_timedwait(&s->wake, &s->lock, &until);
         }
         bool stop = s->stopping && !s->waiting;

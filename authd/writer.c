@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "metrics.h"
+#include "monotonic.h"
 #include "tlog.h"
 #include "writer.h"
 
@@ -39,15 +40,11 @@ struct authd_writer {
 static void linger(struct authd_writer *w, bool waited, const struct timespec *last_commit)
 {
     if (w->delay_ns <= 0 || w->queued >= w->fill || w->stopping) return;
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    long since = (until.tv_sec - last_commit->tv_sec) * 1000000000L + (until.tv_nsec - last_commit->tv_nsec);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long since = (now.tv_sec - last_commit->tv_sec) * 1000000000L + (now.tv_nsec - last_commit->tv_nsec);
     if (waited && since >= BUSY_NS) return; /* idle: commit at once */
-    until.tv_nsec += w->delay_ns;
-    while (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = authd_after_ns(now, w->delay_ns);
     w->lingering = true;
     while (w->queued < w->fill && !w->stopping)
         if (pthread_cond_timedwait(&w->wake, &w->lock, &until) != 0) break; /* the delay is over */
@@ -125,11 +122,7 @@ struct authd_writer *authd_writer_start(struct authd_storage *storage,
     w->delay_ns = (long)delay_us * 1000;
     w->fill = fill < max_batch ? fill : max_batch; /* a batch never holds more */
     pthread_mutex_init(&w->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->wake, &attr);
-    pthread_condattr_destroy(&attr);
+    authd_cond_init_monotonic(&w->wake);
     pthread_cond_init(&w->idle, NULL);
     if (!w->batch || !w->jobs || pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         free(w->batch);

@@ -1,0 +1,36 @@
+/* Waiting on a condition with a deadline that wall-clock jumps do not move: the writer, the status-list
+ * signer and the follower of a shared store each wake on their own schedule. */
+#ifndef AUTHD_MONOTONIC_H
+#define AUTHD_MONOTONIC_H
+
+#include <pthread.h>
+#include <time.h>
+
+/* A condition whose timed waits count on CLOCK_MONOTONIC. */
+static inline void authd_cond_init_monotonic(pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(cond, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+/* `ns` nanoseconds after `from` (CLOCK_MONOTONIC time). */
+static inline struct timespec authd_after_ns(struct timespec from, long long ns)
+{
+    long long total = (long long)from.tv_nsec + ns;
+    from.tv_sec += (time_t)(total / 1000000000LL);
+    from.tv_nsec = (long)(total % 1000000000LL);
+    return from;
+}
+
+/* `ns` nanoseconds from now. */
+static inline struct timespec authd_deadline_ns(long long ns)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return authd_after_ns(now, ns);
+}
+
+#endif
