@@ -1,5 +1,5 @@
-/* The PostgreSQL backend's state, shared by its files: postgres.c (opening, schema, reads, challenges)
- * and pg_apply.c (the batch transaction). */
+/* The PostgreSQL backend's state, shared by its files: postgres.c (opening, schema, reads), pg_apply.c
+ * (the batch transaction) and pg_shared.c (status-list counters and challenges). */
 #ifndef AUTHD_PG_INTERNAL_H
 #define AUTHD_PG_INTERNAL_H
 
@@ -34,5 +34,21 @@ static inline struct pg_storage *pg_of(struct authd_storage *s)
 }
 
 authd_err pg_apply(struct authd_storage *s, struct authd_storage_write *writes, size_t n);
+
+/* A read on a pooled connection, once more on a fresh one if the first was found dead (postgres.c). */
+authd_err pg_read_exec(struct pg_storage *st, const char *what, const char *sql, const struct pg_args *a,
+                       PGresult **res);
+/* Gives a pooled connection back, or closes it when the server went away or takes no writes. */
+void pg_release(struct pg_storage *st, PGconn *conn, authd_err rc);
+
+/* The storage operations of pg_shared.c (storage.h says what they do). */
+authd_err pg_list_counters(struct authd_storage *s, const char *issuer_code, uint32_t list_no, uint32_t count,
+                           uint64_t *first);
+authd_err pg_challenge_issue(struct authd_storage *s, const char *counter_id,
+                             const uint8_t nonce[CERTLIB_NONCE_LEN], int64_t now, uint32_t ttl,
+                             size_t per_counter, uint32_t *retry_after);
+authd_err pg_challenge_take(struct authd_storage *s, const uint8_t nonce[CERTLIB_NONCE_LEN],
+                            const char *counter_id, int64_t now, uint32_t ttl,
+                            char issued_to[CERTLIB_COUNTER_ID_MAX + 1], int64_t *issued_at, bool *was_used);
 
 #endif
