@@ -55,6 +55,14 @@ struct item_fields {
     unsigned seen;
 };
 
+/* Namespaces and element identifiers are handed out as C strings: one holding a NUL byte would read as
+ * a shorter name ("holder_id\0x" as a second "holder_id") while every byte-wise check here sees two
+ * different names. Text values are another matter: they are checked against their element's type. */
+static bool is_name(certlib_slice s)
+{
+    return s.len == 0 || memchr(s.ptr, 0, s.len) == NULL;
+}
+
 static certlib_err item_field(cbr *r, certlib_slice key, void *arg)
 {
     struct item_fields *f = arg;
@@ -72,8 +80,8 @@ static certlib_err item_field(cbr *r, certlib_slice key, void *arg)
     if (slice_eq_str(key, "elementIdentifier")) {
         f->seen |= 4;
         if ((err = certlib__cbr_tstr(r, &f->item->identifier))) return err;
-        return f->item->identifier.len == 0 || f->item->identifier.len > 128 ? CERTLIB_E_CBOR_LIMIT
-                                                                             : CERTLIB_OK;
+        if (f->item->identifier.len == 0 || f->item->identifier.len > 128) return CERTLIB_E_CBOR_LIMIT;
+        return is_name(f->item->identifier) ? CERTLIB_OK : CERTLIB_E_CBOR_TYPE;
     }
     if (slice_eq_str(key, "elementValue")) {
         f->seen |= 8;
@@ -120,6 +128,7 @@ static certlib_err parse_name_spaces(cbr *r, certlib__licence *lic)
     for (uint64_t i = 0; i < n_ns; i++) {
         uint64_t n;
         if ((err = certlib__cbr_tstr(r, &keys[i]))) return err;
+        if (!is_name(keys[i])) return CERTLIB_E_CBOR_TYPE;
         if ((err = certlib__cbr_array(r, &n))) return err;
         if (n == 0) return CERTLIB_E_CBOR_TYPE; /* ISO 18013-5: IssuerSignedItemBytes arrays are non-empty */
         if (lic->n_items + n > CERTLIB_LICENCE_MAX_ELEMENTS) return CERTLIB_E_CBOR_LIMIT;

@@ -322,7 +322,7 @@ static void test_forged_defects(void **state)
                                              other_type_id, sizeof(other_type_id)),
                      CERTLIB_OK);
 
-    for (int defect = 0; defect < 19; defect++) {
+    for (int defect = 0; defect < 20; defect++) {
         struct forge f;
         forge_defaults(&f, scjg);
         certlib_check check = CERTLIB_CHECK_STRUCTURE;
@@ -422,6 +422,13 @@ static void test_forged_defects(void **state)
         case 18: /* RFC 9052 §3: no label in both header buckets (the unprotected one used to win) */
             f.x5chain_in_both = true;
             reason = CERTLIB_E_COSE_HEADER;
+            break;
+        case 19: /* "holder_id\0x": a second holder_id to every caller reading names as C strings */
+            f.items[f.n_items++] = (struct forge_item){.digest_id = 33,
+                                                       .identifier = "holder_id\0x",
+                                                       .identifier_len = 11,
+                                                       .text = "91330106MA2H12349J"};
+            reason = CERTLIB_E_CBOR_TYPE;
             break;
         default:
             reason = CERTLIB_OK;

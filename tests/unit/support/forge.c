@@ -80,7 +80,8 @@ uint8_t *forge_licence(const struct forge *f, size_t *len)
         certlib__cbw_tstr(&inner, "random");
         certlib__cbw_bstr(&inner, random, all[i].random_len ? all[i].random_len : 16);
         certlib__cbw_tstr(&inner, "elementIdentifier");
-        certlib__cbw_tstr(&inner, all[i].identifier);
+        certlib__cbw_tstrn(&inner, all[i].identifier,
+                           all[i].identifier_len ? all[i].identifier_len : strlen(all[i].identifier));
         certlib__cbw_tstr(&inner, "elementValue");
         certlib__cbw_tstr(&inner, all[i].text);
         certlib__cbw_embedded(&encoded[i], &inner);

@@ -14,6 +14,7 @@ struct forge_item {
     const char *ns; /* NULL: cn.gov.elicence.1 */
     uint64_t digest_id;
     const char *identifier;
+    size_t identifier_len; /* 0: strlen(identifier); more to forge one with a NUL byte inside */
     const char *text;
     size_t random_len; /* 0: 16 */
     bool not_in_mso;   /* disclose it, but leave its digest out of the MSO */
