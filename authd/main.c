@@ -32,8 +32,9 @@ static void usage(FILE *out)
             "Stops gracefully on SIGTERM or SIGINT.\n");
 }
 
-static void print_banner(const struct authd_config *c)
+static void print_banner(const struct authd_server *server)
 {
+    const struct authd_config *c = server->config;
     if (c->store_backend == AUTHD_STORE_POSTGRESQL)
         fprintf(stderr, "authd %s: %u worker%s, data in PostgreSQL (%s)\n", AUTHD_VERSION, c->workers,
                 c->workers == 1 ? "" : "s", c->pg_conninfo);
@@ -130,7 +131,7 @@ int main(int argc, char **argv)
     }
 
     int status = 1;
-    struct authd_server server = {.config = &config};
+    struct authd_server server = {.config = &config, .on_ready = print_banner};
     if (config.regions_file) {
         size_t bad_line = 0;
         certlib_err cerr = certlib_regions_new(&server.regions);
@@ -151,7 +152,6 @@ int main(int argc, char **argv)
         status = started == AUTHD_E_CONFIG ? 2 : 1; /* exit status: 2 for the configuration, 1 otherwise */
         goto out;
     }
-    print_banner(&config);
     if (authd_server_run(&server, err, sizeof(err)) != 0) {
         fprintf(stderr, "authd: %s\n", err);
         goto out;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "http1_framing.h"
 #include "router.h"
 
 #define ISSUER AUTHD_ROLE(AUTHD_ROLE_ISSUER)
@@ -132,6 +133,14 @@ int authd_router_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     struct authd_server *server = ((struct authd_handler *)self)->server;
     const struct authd_config *config = server->config;
+
+    if (h2o_find_header_by_str(&req->headers, H2O_STRLIT(AUTHD_FRAMING_CONFLICT_HEADER), -1) != -1) {
+        req->http1_is_persistent = 0; /* RFC 9112 §6.3: the connection must not be reused */
+        authd_problem(req, 400, "ambiguous_framing",
+                      "the request is framed by both Content-Length and Transfer-Encoding, or by "
+                      "Content-Lengths that disagree");
+        return 0;
+    }
 
     if (header_bytes(req) > config->max_header_bytes) {
         authd_problemf(req, 431, "headers_too_large", "the request's headers exceed %zu bytes",

@@ -88,6 +88,22 @@ static int resolve(struct listener *l)
     return -1;
 }
 
+/* The workers' sockets share their port through SO_REUSEPORT, which would as readily share it with another
+ * process of the same user (a second authd with its own store, taking a share of the connections). A
+ * socket without the option binds only while nobody holds the port: bound and closed before the others. */
+static int port_is_ours(const struct listener *l, char *err, size_t err_cap)
+{
+    int one = 1;
+    int fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+             bind(fd, (const struct sockaddr *)&l->addr, l->addr_len) == 0;
+    if (!ok)
+        snprintf(err, err_cap, "listen on %s:%u: %s", l->config->host, l->config->port,
+                 errno == EADDRINUSE ? "Address already in use (by another process)" : strerror(errno));
+    if (fd >= 0) close(fd);
+    return ok;
+}
+
 static int open_listen_socket(const struct listener *l, char *err, size_t err_cap)
 {
     int one = 1;
@@ -292,6 +308,7 @@ int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
             !(listeners[i].ssl_ctx = make_ssl_ctx(&config->listeners[i], err, err_cap)))
             goto done;
         /* Bind every worker's socket before starting any, so a busy port fails start-up cleanly. */
+        if (!port_is_ours(&listeners[i], err, err_cap)) goto done;
         for (unsigned k = 0; k < n_workers; k++)
             if ((workers[k].fds[i] = open_listen_socket(&listeners[i], err, err_cap)) < 0) goto done;
     }
@@ -316,6 +333,7 @@ int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
         w->started = 1;
     }
     if (!atomic_load(&server->stopping)) {
+        if (server->on_ready) server->on_ready(server);
         int sig;
         while (sigwait(&stop_signals, &sig) != 0)
             ;

@@ -45,6 +45,8 @@ struct authd_server {
     struct authd_challenges *challenges; /* holder-binding challenges handed to counters */
     struct authd_peers *peers;           /* a shared store: what the other nodes did */
     atomic_int stopping;
+    /* Called on the main thread once every listener is bound and the workers run. */
+    void (*on_ready)(const struct authd_server *server);
 };
 
 /* The signing keys for an issuer code, NULL when this authd does not sign for it. */

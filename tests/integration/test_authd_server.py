@@ -47,6 +47,72 @@ def test_busy_port_fails_cleanly(tmp_path):
         assert r.returncode == 1 and b"Address already in use" in r.stderr
 
 
+def test_a_second_authd_on_a_busy_port_fails_start_up(tmp_path):
+    """SO_REUSEPORT would let a second authd (with a store of its own) take a share of the connections."""
+    (tmp_path / "a").mkdir()
+    first = Authd(tmp_path / "a").start()
+    try:
+        (tmp_path / "b").mkdir()
+        r = run_authd("--config", f"{REPO_ROOT}/authd/authd.example.yaml", "--listen", f"127.0.0.1:{first.port}",
+                      "--data", str(tmp_path / "b" / "data"))
+        assert r.returncode == 1, r.stderr
+        assert b"Address already in use (by another process)" in r.stderr
+        assert b"listening on" not in r.stderr  # the banner comes only once the port is ours
+        status, _, _ = first.request("GET", "/healthz")
+        assert status == 200
+    finally:
+        assert first.stop() == 0
+
+
+def exchange(port, data, wait=3.0):
+    """Sends raw bytes; returns (everything received, whether the server closed the connection)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as conn:
+        conn.sendall(data)
+        received = b""
+        try:
+            while chunk := conn.recv(65536):
+                received += chunk
+            return received, True
+        except socket.timeout:
+            return received, False
+
+
+@pytest.mark.parametrize("framing", [
+    b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n",
+    b"Transfer-Encoding: chunked\r\ncontent-length: 4\r\n",
+    b"Content-Length: 4\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n",
+])
+def test_ambiguous_framing_is_refused_and_the_connection_closed(authd, framing):
+    """RFC 9112 section 6.3: both Content-Length and Transfer-Encoding is a smuggling shape. The request
+    behind it, on the same connection, must never be answered."""
+    head = (b"POST /v1/ident/check HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token("admin").encode() +
+            b"\r\nContent-Type: application/json\r\n" + framing + b"\r\n")
+    smuggled = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    received, closed = exchange(authd.port, head + b"4\r\n{\"a\"\r\n0\r\n\r\n" + smuggled)
+    assert closed
+    assert received.startswith(b"HTTP/1.1 400 ")
+    assert b"connection: close" in received.lower()
+    assert b'"code":"ambiguous_framing"' in received
+    assert received.count(b"HTTP/1.1") == 1, received
+
+
+def test_conflicting_content_lengths_are_refused(authd):
+    received, closed = exchange(authd.port, b"POST /v1/ident/check HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                                            b"Content-Length: 3\r\n\r\n{}}")
+    assert closed and b'"code":"ambiguous_framing"' in received
+
+
+def test_one_framing_keeps_the_connection(authd):
+    """The check does not disturb ordinary requests: chunked alone, or repeated equal lengths."""
+    for framing, body in ((b"Transfer-Encoding: chunked\r\n", b"2\r\n{}\r\n0\r\n\r\n"),
+                          (b"Content-Length: 2\r\nContent-Length: 2\r\n", b"{}")):
+        head = (b"POST /v1/ident/check HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                token("admin").encode() + b"\r\nContent-Type: application/json\r\n" + framing + b"\r\n")
+        received, closed = exchange(authd.port, head + body + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 1.0)
+        assert not closed
+        assert received.count(b"HTTP/1.1 ") == 2 and b"ambiguous_framing" not in received, received
+
+
 def test_tls_http2_and_http1(tmp_path):
     server = Authd(tmp_path, tls=True).start()
     try:
