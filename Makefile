@@ -18,6 +18,7 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 
 run: build
 	@mkdir -p var
+	$(BUILD_DIR)/bin/authd --config $(CONFIG) init
 	exec $(BUILD_DIR)/bin/authd --config $(CONFIG)
 
 test: build

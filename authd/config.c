@@ -100,6 +100,10 @@ static int top_data_dir(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
     return authd_yaml_path(l, v, "data_dir", &((struct authd_config *)t)->data_dir);
 }
+static int top_state_dir(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_path(l, v, "state_dir", &((struct authd_config *)t)->state_dir);
+}
 static int top_regions(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
     return authd_yaml_path(l, v, "regions_file", &((struct authd_config *)t)->regions_file);
@@ -350,7 +354,7 @@ int authd_config_load(struct authd_config *config, const char *path, char *err, 
         {"store", top_store},          {"policies_dir", top_policies}, {"trust_bundle", top_trust},
         {"data_key", top_data_key},    {"public_url", top_public_url}, {"signers", top_signers},
         {"status", top_status},        {"writer", top_writer},         {"logs", top_logs},
-        {"challenges", top_challenges}};
+        {"challenges", top_challenges}, {"state_dir", top_state_dir}};
     struct authd_yaml y;
     set_defaults(config);
     if (authd_yaml_load(&y, path, err, err_cap) != 0) return -1;
@@ -365,6 +369,26 @@ static bool is_loopback(const char *host)
     unsigned char a[16];
     if (inet_pton(AF_INET, host, a) == 1) return a[0] == 127;
     return strcmp(host, "::1") == 0;
+}
+
+void authd_config_describe_store(const struct authd_config *c, char *out, size_t cap)
+{
+    if (c->store_backend == AUTHD_STORE_POSTGRESQL)
+        snprintf(out, cap, "PostgreSQL (%s)", c->pg_conninfo); /* never a password: config refuses one */
+    else
+        snprintf(out, cap, "LMDB (%s)", c->data_dir);
+}
+
+int authd_config_derive(struct authd_config *c)
+{
+    if (c->state_dir || !c->data_dir) return 0;
+    size_t n = strlen(c->data_dir);
+    while (n > 1 && c->data_dir[n - 1] == '/')
+        n--;
+    if (!(c->state_dir = malloc(n + sizeof(".state")))) return -1;
+    memcpy(c->state_dir, c->data_dir, n);
+    memcpy(c->state_dir + n, ".state", sizeof(".state"));
+    return 0;
 }
 
 int authd_config_validate(const struct authd_config *c, char *err, size_t err_cap)
@@ -390,7 +414,8 @@ int authd_config_validate(const struct authd_config *c, char *err, size_t err_ca
         snprintf(err, err_cap, "store.backend is postgresql: set store.postgresql.conninfo");
         return -1;
     }
-    const char *missing = !c->policies_dir      ? "policies_dir"
+    const char *missing = !c->state_dir         ? "state_dir"
+                          : !c->policies_dir    ? "policies_dir"
                           : !c->trust_bundle    ? "trust_bundle"
                           : !c->data_key        ? "data_key"
                           : !c->public_url      ? "public_url"
@@ -421,6 +446,7 @@ void authd_config_free(struct authd_config *c)
 {
     authd_config_replace_listeners(c, NULL, 0);
     free(c->data_dir);
+    free(c->state_dir);
     free(c->pg_conninfo);
     free(c->pg_passfile);
     free(c->access_log);

@@ -2,6 +2,7 @@
 #ifndef AUTHD_CONFIG_H
 #define AUTHD_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,8 @@ struct authd_config {
     unsigned workers; /* event-loop threads */
     enum authd_store_backend { AUTHD_STORE_LMDB, AUTHD_STORE_POSTGRESQL } store_backend;
     char *data_dir;             /* LMDB environment directory */
+    char *state_dir;            /* the last checkpoints this authd signed, kept outside the store */
+    bool allow_rollback;        /* --allow-rollback: accept a store behind state_dir's checkpoints */
     size_t lmdb_map_bytes;      /* LMDB map size */
     char *pg_conninfo;          /* store.postgresql.conninfo (libpq; several hosts for failover) */
     char *pg_passfile;          /* store.postgresql.passfile: never a password in this file */
@@ -67,6 +70,13 @@ int authd_config_load(struct authd_config *config, const char *path, char *err, 
 int authd_config_parse_listen(const char *text, struct authd_listener_config *out);
 
 /* Checks cross-field rules after overrides (listeners present, plain HTTP only on loopback...). */
+/* "LMDB (dir)" or "PostgreSQL (conninfo)", for messages. */
+void authd_config_describe_store(const struct authd_config *config, char *out, size_t cap);
+
+/* Fills in what defaults to other settings: state_dir is data_dir's sibling "<data_dir>.state". 0, or -1
+ * out of memory. */
+int authd_config_derive(struct authd_config *config);
+
 int authd_config_validate(const struct authd_config *config, char *err, size_t err_cap);
 
 /* Frees the configured listeners and takes ownership of `count` others (the --listen overrides). */

@@ -11,14 +11,6 @@
 #include "store_copy.h"
 #include "tlog.h"
 
-static void describe(const struct authd_config *c, char *out, size_t cap)
-{
-    if (c->store_backend == AUTHD_STORE_POSTGRESQL)
-        snprintf(out, cap, "PostgreSQL (%s)", c->pg_conninfo); /* never a password: config refuses one */
-    else
-        snprintf(out, cap, "LMDB (%s)", c->data_dir);
-}
-
 /* Both stores' logs sign one tree: the checkpoints' bodies (origin, size, root) are the same. */
 static int same_logs(const struct authd_config *c, struct authd_storage *from, struct authd_storage *to)
 {
@@ -67,13 +59,13 @@ int authd_copy_command(const struct authd_config *from_cfg, const char *to_path)
     struct authd_storage *from = NULL, *to = NULL;
     char err[1024], from_name[512], to_name[512];
     int status = 2;
-    if (authd_config_load(&to_cfg, to_path, err, sizeof(err)) != 0 ||
+    if (authd_config_load(&to_cfg, to_path, err, sizeof(err)) != 0 || authd_config_derive(&to_cfg) != 0 ||
         authd_config_validate(&to_cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "authd: --copy-to: %s\n", err);
         goto out;
     }
-    describe(from_cfg, from_name, sizeof(from_name));
-    describe(&to_cfg, to_name, sizeof(to_name));
+    authd_config_describe_store(from_cfg, from_name, sizeof(from_name));
+    authd_config_describe_store(&to_cfg, to_name, sizeof(to_name));
     if (strcmp(from_name, to_name) == 0) {
         fprintf(stderr, "authd: --copy-to: %s is the store being copied\n", to_name);
         goto out;
@@ -96,8 +88,8 @@ int authd_copy_command(const struct authd_config *from_cfg, const char *to_path)
         goto out;
     }
     status = 1;
-    if (authd_store_open(from_cfg, keys, &from, err, sizeof(err)) ||
-        authd_store_open(&to_cfg, keys, &to, err, sizeof(err))) {
+    if (authd_store_open(from_cfg, keys, false, &from, err, sizeof(err)) ||
+        authd_store_open(&to_cfg, keys, true, &to, err, sizeof(err))) {
         fprintf(stderr, "authd: %s\n", err);
         goto out;
     }

@@ -2,6 +2,7 @@
  * configuration and the long-lived state, and hands over to the server. */
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +11,23 @@
 #include "certlib/region.h"
 #include "config.h"
 #include "copy_command.h"
+#include "init_command.h"
 #include "server.h"
 #include "services.h"
+#include "store_check.h"
 
 #define AUTHD_VERSION "0.1.0"
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: authd --config FILE [--listen ADDR:PORT]... [--data DIR]\n"
+            "usage: authd --config FILE [--listen ADDR:PORT]... [--data DIR] [--allow-rollback]\n"
+            "       authd --config FILE [--data DIR] init\n"
+            "       authd --config FILE [--data DIR] store check\n"
             "       authd --config FILE --copy-to FILE\n"
+            "\n"
+            "  init               create the store (authd never creates one by itself)\n"
+            "  store check        read the whole store: every record, the holder index, both logs\n"
             "\n"
             "  --config FILE      YAML configuration (see authd/authd.example.yaml)\n"
             "  --listen ADDR:PORT plain-HTTP listener on a loopback address; when given, replaces the\n"
@@ -27,6 +35,8 @@ static void usage(FILE *out)
             "  --data DIR         LMDB data directory, overriding data_dir\n"
             "  --copy-to FILE     copy the store into the empty one FILE's store section names\n"
             "                     (LMDB to PostgreSQL or back), keeping ids, places and logs; then exit\n"
+            "  --allow-rollback   start on a store whose logs are behind (or not an extension of) the\n"
+            "                     checkpoints state_dir keeps, printing what is lost\n"
             "  --version          print the version and exit\n"
             "\n"
             "Stops gracefully on SIGTERM or SIGINT.\n");
@@ -66,8 +76,10 @@ int main(int argc, char **argv)
                                              {"help", no_argument, NULL, 'h'},
                                              {"version", no_argument, NULL, 'V'},
                                              {"copy-to", required_argument, NULL, 'C'},
+                                             {"allow-rollback", no_argument, NULL, 'R'},
                                              {NULL, 0, NULL, 0}};
     const char *config_path = NULL, *data_dir = NULL, *copy_to = NULL;
+    bool allow_rollback = false;
     struct authd_listener_config cli_listeners[AUTHD_MAX_LISTENERS];
     size_t cli_listener_count = 0;
     int opt;
@@ -81,6 +93,9 @@ int main(int argc, char **argv)
             break;
         case 'C':
             copy_to = optarg;
+            break;
+        case 'R':
+            allow_rollback = true;
             break;
         case 'l':
             if (cli_listener_count == AUTHD_MAX_LISTENERS ||
@@ -101,7 +116,14 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!config_path || optind != argc) {
+    enum { SERVE, INIT, STORE_CHECK } command = SERVE;
+    if (optind + 1 == argc && strcmp(argv[optind], "init") == 0)
+        command = INIT;
+    else if (optind + 2 == argc && strcmp(argv[optind], "store") == 0 && strcmp(argv[optind + 1], "check") == 0)
+        command = STORE_CHECK;
+    else if (optind != argc)
+        command = -1;
+    if (!config_path || (int)command < 0 || (copy_to && command != SERVE)) {
         usage(stderr);
         return 2;
     }
@@ -118,16 +140,24 @@ int main(int argc, char **argv)
         free(config.data_dir);
         config.data_dir = strdup(data_dir);
     }
+    config.allow_rollback = allow_rollback;
+    if (authd_config_derive(&config) != 0) {
+        fprintf(stderr, "authd: out of memory\n");
+        authd_config_free(&config);
+        return 1;
+    }
     if (authd_config_validate(&config, err, sizeof(err)) != 0) {
         fprintf(stderr, "authd: %s\n", err);
         authd_config_free(&config);
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    if (copy_to) {
-        int copied = authd_copy_command(&config, copy_to);
+    if (copy_to || command != SERVE) {
+        int done = copy_to             ? authd_copy_command(&config, copy_to)
+                   : command == INIT ? authd_init_command(&config)
+                                     : authd_store_check_command(&config);
         authd_config_free(&config);
-        return copied;
+        return done;
     }
 
     int status = 1;

@@ -4,7 +4,16 @@
 #define AUTHD_MONOTONIC_H
 
 #include <pthread.h>
+#include <stdint.h>
 #include <time.h>
+
+/* Milliseconds on CLOCK_MONOTONIC: for intervals, never for dates. */
+static inline int64_t authd_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* A condition whose timed waits count on CLOCK_MONOTONIC. */
 static inline void authd_cond_init_monotonic(pthread_cond_t *cond)

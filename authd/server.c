@@ -18,6 +18,7 @@
 
 #include "accesslog.h"
 #include "async.h"
+#include "monotonic.h"
 #include "problem_filter.h"
 #include "router.h"
 #include "statuslists.h"
@@ -184,29 +185,22 @@ static void on_accept(h2o_socket_t *listener, const char *err)
     h2o_accept(accept_ctx, sock);
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Tells clients (HTTP/2 GOAWAY, HTTP/1 Connection: close) and lets their requests finish within the
  * grace period. false when connections remain at its end. */
 static bool shut_connections_down(struct worker *w, h2o_evloop_t *loop)
 {
-    int64_t requested = now_ms();
+    int64_t requested = authd_monotonic_ms();
     h2o_context_request_shutdown(&w->ctx);
     int64_t deadline = requested + (int64_t)w->server->config->shutdown_grace_ms;
     do {
         /* At least one turn: closing sockets leaves work on h2o's zero timeout. */
         h2o_evloop_run(loop, 10);
-    } while (w->connections > 0 && now_ms() < deadline);
+    } while (w->connections > 0 && authd_monotonic_ms() < deadline);
     if (w->connections > 0) return false;
     /* The shutdown request armed h2o's one-second GOAWAY resend; h2o_context_dispose asserts that no
      * timer is still armed, so the loop runs until it has fired (it finds no connection and stops). */
     int64_t fired = requested + 1000 + SHUTDOWN_TIMER_SLACK_MS;
-    for (int64_t now = now_ms(); now < fired; now = now_ms())
+    for (int64_t now = authd_monotonic_ms(); now < fired; now = authd_monotonic_ms())
         h2o_evloop_run(loop, (int32_t)(fired - now));
     h2o_evloop_run(loop, 0);
     return true;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "accesslog.h"
+#include "log_state.h"
 #include "challenges.h"
 #include "metrics.h"
 #include "peers.h"
@@ -14,6 +15,7 @@
 #include "services.h"
 #include "status_check.h"
 #include "statuslists.h"
+#include "store_guard.h"
 #include "tlog.h"
 #include "writer.h"
 
@@ -65,7 +67,7 @@ static authd_err load_trust(struct authd_server *s, char *err, size_t err_cap)
     return AUTHD_OK;
 }
 
-authd_err authd_store_open(const struct authd_config *c, const struct authd_record_keys *keys,
+authd_err authd_store_open(const struct authd_config *c, const struct authd_record_keys *keys, bool create,
                            struct authd_storage **out, char *err, size_t err_cap)
 {
     if (c->store_backend == AUTHD_STORE_POSTGRESQL) {
@@ -73,11 +75,30 @@ authd_err authd_store_open(const struct authd_config *c, const struct authd_reco
         const struct authd_postgres_options pg = {.conninfo = c->pg_conninfo,
                                                   .passfile = c->pg_passfile,
                                                   .pool_size =
-                                                      c->pg_pool_size ? c->pg_pool_size : c->workers + 4};
+                                                      c->pg_pool_size ? c->pg_pool_size : c->workers + 4,
+                                                  .create = create};
         return authd_storage_open_postgres(&pg, out, err, err_cap);
     }
-    const struct authd_lmdb_options lmdb = {.dir = c->data_dir, .map_bytes = c->lmdb_map_bytes, .keys = keys};
+    const struct authd_lmdb_options lmdb = {.dir = c->data_dir, .map_bytes = c->lmdb_map_bytes, .keys = keys,
+                                             .create = create};
     return authd_storage_open_lmdb(&lmdb, out, err, err_cap);
+}
+
+authd_err authd_logs_open(const struct authd_config *c, struct authd_storage *storage,
+                          struct authd_log *logs[AUTHD_LOG_COUNT], char *err, size_t err_cap)
+{
+    static const char *const names[AUTHD_LOG_COUNT] = {"signatures", "access"};
+    const struct authd_log_config *lc[AUTHD_LOG_COUNT] = {&c->sig_log, &c->access_tlog};
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++) {
+        char path[4096];
+        authd_err rc = authd_log_open(storage, (enum authd_log_id)l, lc[l]->origin, lc[l]->key, &logs[l], err,
+                                      err_cap);
+        if (!rc) rc = authd_log_state_path(c->state_dir, names[l], path, sizeof(path), err, err_cap);
+        if (!rc) rc = authd_log_state_check(logs[l], path, c->allow_rollback, err, err_cap);
+        if (rc) return rc;
+        authd_log_keep_state(logs[l], path);
+    }
+    return AUTHD_OK;
 }
 
 static authd_err open_store(struct authd_server *s, char *err, size_t err_cap)
@@ -85,12 +106,8 @@ static authd_err open_store(struct authd_server *s, char *err, size_t err_cap)
     const struct authd_config *c = s->config;
     authd_err rc = authd_record_keys_load(c->data_key, &s->keys, err, err_cap);
     if (rc) return rc;
-    if (!s->storage && (rc = authd_store_open(c, s->keys, &s->storage, err, err_cap))) return rc;
-    if ((rc = authd_log_open(s->storage, AUTHD_LOG_SIGNATURES, c->sig_log.origin, c->sig_log.key,
-                             &s->logs[AUTHD_LOG_SIGNATURES], err, err_cap)))
-        return rc;
-    return authd_log_open(s->storage, AUTHD_LOG_ACCESS, c->access_tlog.origin, c->access_tlog.key,
-                          &s->logs[AUTHD_LOG_ACCESS], err, err_cap);
+    if (!s->storage && (rc = authd_store_open(c, s->keys, false, &s->storage, err, err_cap))) return rc;
+    return authd_logs_open(c, s->storage, s->logs, err, err_cap);
 }
 
 static authd_err start_status_lists(struct authd_server *s, uint64_t *followed, char *err, size_t err_cap)
@@ -135,8 +152,13 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
         return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     authd_accesslog_set_metrics(s->accesslog, s->metrics);
     uint64_t followed = 0;
-    if ((rc = open_store(s, err, err_cap)) || (rc = start_status_lists(s, &followed, err, err_cap)))
-        return rc;
+    /* Start-up reads the whole store: every log's border, every record's status. */
+    bool mapped = c->store_backend == AUTHD_STORE_LMDB && !s->storage;
+    if (mapped) authd_store_guard_begin("opening it at start-up");
+    rc = open_store(s, err, err_cap);
+    if (!rc) rc = start_status_lists(s, &followed, err, err_cap);
+    if (mapped) authd_store_guard_end();
+    if (rc) return rc;
     if (!(s->challenges = authd_challenges_new(c->challenge_capacity, c->challenge_per_counter,
                                                c->challenge_ttl, s->storage)))
         return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;

@@ -18,9 +18,16 @@ struct authd_config;
 struct authd_record_keys;
 struct authd_storage;
 
-/* Opens the store the configuration names (LMDB or PostgreSQL). */
-authd_err authd_store_open(const struct authd_config *c, const struct authd_record_keys *keys,
+/* Opens the store the configuration names (LMDB or PostgreSQL); `create`: make it when there is none
+ * (authd init, a copy's target), otherwise a missing store is AUTHD_E_NOT_FOUND. */
+authd_err authd_store_open(const struct authd_config *c, const struct authd_record_keys *keys, bool create,
                            struct authd_storage **out, char *err, size_t err_cap);
+
+/* Opens both logs over the store and checks each against the checkpoint state_dir keeps for it (refusing
+ * a store rolled back or replaced unless allow_rollback), then keeps that file up to date. */
+struct authd_log;
+authd_err authd_logs_open(const struct authd_config *c, struct authd_storage *storage,
+                          struct authd_log *logs[AUTHD_LOG_COUNT], char *err, size_t err_cap);
 
 /* Stops the writer (after the workers: it finishes queued writes) and frees everything. */
 void authd_services_stop(struct authd_server *server);

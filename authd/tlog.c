@@ -8,7 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log_state.h"
+#include "monotonic.h"
 #include "tlog.h"
+
+/* How often at most the published checkpoint is saved to the state file: a state that trails the store
+ * is accepted at start-up, so saving it on every publish would only cost the writer fsyncs. */
+#define STATE_SAVE_INTERVAL_MS 1000
 
 struct authd_log {
     struct authd_storage *storage;
@@ -28,6 +34,11 @@ struct authd_log {
     uint64_t published_size;
     char checkpoint[AUTHD_CHECKPOINT_MAX];
     size_t checkpoint_len;
+    /* The state file (log_state.h), the publisher's: the size last saved there, and when. */
+    char *state_path;
+    uint64_t state_size;
+    int64_t state_saved_ms;
+    bool state_failed; /* a failure is reported once, not on every publish */
 };
 
 static authd_err load_key(struct authd_log *log, const char *path, char *err, size_t err_cap)
@@ -87,9 +98,41 @@ authd_err authd_log_open(struct authd_storage *storage, enum authd_log_id id, co
     return AUTHD_OK;
 }
 
+static void save_state(struct authd_log *log, bool now)
+{
+    if (!log->state_path || log->state_size == log->published_size) return;
+    int64_t t = authd_monotonic_ms();
+    if (!now && t - log->state_saved_ms < STATE_SAVE_INTERVAL_MS) return;
+    char note[AUTHD_CHECKPOINT_MAX];
+    uint64_t size;
+    size_t len = authd_log_checkpoint(log, note, &size);
+    if (authd_write_file_atomic(log->state_path, note, len) != 0) {
+        if (!log->state_failed)
+            fprintf(stderr, "authd: log %s: cannot save its checkpoint to %s: %s\n", log->origin,
+                    log->state_path, strerror(errno));
+        log->state_failed = true;
+        return;
+    }
+    log->state_failed = false;
+    log->state_size = size;
+    log->state_saved_ms = t;
+}
+
+void authd_log_keep_state(struct authd_log *log, const char *path)
+{
+    pthread_mutex_lock(&log->publishing);
+    free(log->state_path);
+    log->state_path = strdup(path);
+    log->state_size = UINT64_MAX; /* saved by the next publish, whatever its size */
+    save_state(log, true);
+    pthread_mutex_unlock(&log->publishing);
+}
+
 void authd_log_close(struct authd_log *log)
 {
     if (!log) return;
+    save_state(log, true);
+    free(log->state_path);
     if (log->sk) sodium_free(log->sk);
     pthread_mutex_destroy(&log->lock);
     pthread_mutex_destroy(&log->publishing);
@@ -139,6 +182,7 @@ authd_err authd_log_publish(struct authd_log *log)
     if (!log) return AUTHD_OK;
     pthread_mutex_lock(&log->publishing);
     authd_err rc = publish(log);
+    if (!rc) save_state(log, false);
     pthread_mutex_unlock(&log->publishing);
     return rc;
 }

@@ -23,6 +23,9 @@ struct authd_log;
  * AUTHD_E_CONFIG with a message for a bad key or origin. */
 authd_err authd_log_open(struct authd_storage *storage, enum authd_log_id id, const char *origin,
                          const char *key_file, struct authd_log **out, char *err, size_t err_cap);
+/* Saves the published checkpoint now, once, and thereafter at most every second and at close (to the state
+ * file of log_state.h), having been checked against it. */
+void authd_log_keep_state(struct authd_log *log, const char *path);
 void authd_log_close(struct authd_log *log);
 
 /* After a commit (the writer thread), or when other nodes of a shared store grew the log (peers.c):

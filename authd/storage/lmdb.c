@@ -528,6 +528,49 @@ static int mkdirs(const char *dir)
     return 0;
 }
 
+/* Before LMDB maps it: a store exists only if `authd init` (or a copy) made it. */
+static authd_err check_file(const char *dir, bool create, off_t *size, char *err, size_t err_cap)
+{
+    char path[4096];
+    struct stat st;
+    if (snprintf(path, sizeof(path), "%s/data.mdb", dir) >= (int)sizeof(path))
+        return snprintf(err, err_cap, "data directory %s: path too long", dir), AUTHD_E_CONFIG;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT && create) return *size = 0, AUTHD_OK;
+        if (errno == ENOENT)
+            return snprintf(err, err_cap,
+                            "no store in %s: create one with `authd --config FILE init`, or restore the "
+                            "directory from a backup",
+                            dir),
+                   AUTHD_E_NOT_FOUND;
+        return snprintf(err, err_cap, "%s: %s", path, strerror(errno)), AUTHD_E_IO;
+    }
+    if (st.st_size == 0 && !create)
+        return snprintf(err, err_cap,
+                        "%s is empty (0 bytes): the store was lost; restore it from a backup (starting "
+                        "afresh would fork the signature log)",
+                        path),
+               AUTHD_E_CORRUPT;
+    *size = st.st_size;
+    return AUTHD_OK;
+}
+
+/* LMDB writes every page up to the last one its newest meta page names; a file shorter than that was
+ * truncated, and reading the missing pages through the map would raise SIGBUS. */
+static authd_err check_length(struct lmdb_storage *st, const char *dir, off_t size, char *err, size_t err_cap)
+{
+    MDB_envinfo info;
+    MDB_stat stat;
+    if (size == 0 || mdb_env_info(st->env, &info) != 0 || mdb_env_stat(st->env, &stat) != 0) return AUTHD_OK;
+    uint64_t needed = ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
+    if ((uint64_t)size >= needed) return AUTHD_OK;
+    return snprintf(err, err_cap,
+                    "%s/data.mdb is truncated: %llu bytes, where LMDB's own metadata says %llu; restore it "
+                    "from a backup",
+                    dir, (unsigned long long)size, (unsigned long long)needed),
+           AUTHD_E_CORRUPT;
+}
+
 static int put_schema(struct lmdb_storage *st, MDB_txn *txn, uint32_t version)
 {
     uint8_t v[4] = {(uint8_t)(version >> 24), (uint8_t)(version >> 16), (uint8_t)(version >> 8),
@@ -673,6 +716,12 @@ authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct aut
     if (!st) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     st->base.ops = &lmdb_ops;
     MDB_txn *txn = NULL;
+    off_t file_size = 0;
+    authd_err checked = check_file(o->dir, o->create, &file_size, err, err_cap);
+    if (checked) {
+        free(st);
+        return checked;
+    }
     const char *step = "creating the data directory";
     int rc = mkdirs(o->dir);
     uint32_t version = 0;
@@ -682,13 +731,26 @@ authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct aut
     if (!rc) step = "mdb_env_set_maxreaders", rc = mdb_env_set_maxreaders(st->env, 512);
     /* NOTLS: read transactions belong to requests, not threads. */
     if (!rc) step = "opening the LMDB environment", rc = mdb_env_open(st->env, o->dir, MDB_NOTLS, 0600);
+    if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
+        snprintf(err, err_cap, "%s/data.mdb is not an LMDB store this authd can read (%s): restore it from a backup",
+                 o->dir, mdb_strerror(rc));
+        lmdb_close(&st->base);
+        return AUTHD_E_CORRUPT;
+    }
+    if (!rc && (checked = check_length(st, o->dir, file_size, err, err_cap))) {
+        lmdb_close(&st->base);
+        return checked;
+    }
     if (!rc) step = "mdb_txn_begin", rc = mdb_txn_begin(st->env, NULL, 0, &txn);
     if (!rc) step = "opening the databases", rc = open_dbs(st, txn);
     if (!rc) {
         MDB_val key = {sizeof(schema_key) - 1, (void *)schema_key}, val;
         step = "reading the schema version";
         rc = mdb_get(txn, st->meta, &key, &val);
-        if (rc == MDB_NOTFOUND) {
+        if (rc == MDB_NOTFOUND && !o->create) {
+            step = "reading the schema version (an LMDB file, but not an authd store)";
+            rc = MDB_INVALID;
+        } else if (rc == MDB_NOTFOUND) {
             step = "writing the schema version";
             version = AUTHD_SCHEMA_VERSION;
             rc = put_schema(st, txn, version);

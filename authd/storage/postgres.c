@@ -401,8 +401,8 @@ static const struct authd_storage_ops pg_ops = {
     .challenge_take = pg_challenge_take,
 };
 
-/* Creates the schema in an empty database, or reads the version of the one there. */
-static authd_err prepare_schema(PGconn *conn, uint32_t *version, char *err, size_t err_cap)
+/* Reads the version of the schema there, or (`create`) creates it in a database without one. */
+static authd_err prepare_schema(PGconn *conn, bool create, uint32_t *version, char *err, size_t err_cap)
 {
     struct pg_args lock = {0};
     pg_arg_int8(&lock, SCHEMA_LOCK);
@@ -416,6 +416,14 @@ static authd_err prepare_schema(PGconn *conn, uint32_t *version, char *err, size
     if (!rc)
         rc = pg_exec(conn, "reading the schema version",
                      "SELECT value FROM authd_meta WHERE name = 'schema_version'", NULL, &r);
+    if (!rc && PQntuples(r) == 0 && !create) {
+        PQclear(r);
+        pg_run(conn, "creating the schema", "ROLLBACK", NULL);
+        snprintf(err, err_cap,
+                 "the database holds no authd store: create one with `authd --config FILE init`, or restore "
+                 "the database from a backup");
+        return AUTHD_E_NOT_FOUND;
+    }
     if (!rc && PQntuples(r) == 0) {
         for (size_t i = 0; !rc && i < sizeof(schema_sql) / sizeof(schema_sql[0]); i++)
             rc = pg_run(conn, "creating the schema", schema_sql[i], NULL);
@@ -455,7 +463,7 @@ authd_err authd_storage_open_postgres(const struct authd_postgres_options *o, st
     if (!rc && (rc = pg_connect(&st->params, &st->writer, why, sizeof(why))) != AUTHD_OK)
         snprintf(err, err_cap, "PostgreSQL (store.postgresql.conninfo) cannot be reached: %s", why);
     uint32_t version = 0;
-    if (!rc) rc = prepare_schema(st->writer, &version, err, err_cap);
+    if (!rc) rc = prepare_schema(st->writer, o->create, &version, err, err_cap);
     if (!rc && version != AUTHD_SCHEMA_VERSION) {
         snprintf(err, err_cap, "the database holds authd schema version %u; this authd uses %u", version,
                  AUTHD_SCHEMA_VERSION);

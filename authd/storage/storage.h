@@ -181,13 +181,20 @@ static inline void authd_storage_close(struct authd_storage *s)
 struct authd_record_keys;
 
 struct authd_lmdb_options {
-    const char *dir;                      /* created (mode 0700) when missing */
+    const char *dir;                      /* created (mode 0700) when missing and `create` */
     size_t map_bytes;                     /* the LMDB map size: the largest the store may grow */
     const struct authd_record_keys *keys; /* for upgrading a schema 2 store in place; may be NULL */
+    /* Create the store when there is none (authd init, a copy's target). Otherwise a missing or empty
+     * data.mdb is an error: a store lost or truncated to nothing must never start afresh, with a new
+     * signature log under the same key. */
+    bool create;
 };
 
-/* Opens (creating) the LMDB environment: licences, holders, the logs' entries and hashes, meta.
- * AUTHD_E_SCHEMA for an unknown schema version, AUTHD_E_IO otherwise, with a message in err. */
+/* Opens the LMDB environment (licences, holders, the logs' entries and hashes, meta), having checked the
+ * file against LMDB's own metadata (a truncated data.mdb would fault when its missing pages are read).
+ * AUTHD_E_NOT_FOUND when there is no store and not `create`, AUTHD_E_CORRUPT for an empty, truncated or
+ * unrecognisable file, AUTHD_E_SCHEMA for an unknown schema version, AUTHD_E_IO otherwise, with a
+ * message in err. */
 authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *options, struct authd_storage **out,
                                   char *err, size_t err_cap);
 
@@ -195,11 +202,12 @@ struct authd_postgres_options {
     const char *conninfo; /* libpq's: several hosts for failover, target_session_attrs=read-write */
     const char *passfile; /* libpq's password file (no password is ever in the configuration); or NULL */
     size_t pool_size;     /* connections for readers (the writer thread has one of its own) */
+    bool create;          /* create authd's tables in a database without them (authd init, a copy) */
 };
 
-/* Connects to PostgreSQL and creates authd's tables in an empty database (once, whichever node comes
- * first), or checks the schema version of those there. AUTHD_E_UNAVAILABLE when no server answers,
- * AUTHD_E_SCHEMA for an unknown version, AUTHD_E_CONFIG for a conninfo that does not parse or holds a
+/* Connects to PostgreSQL and checks the schema version of authd's tables; with `create`, creates them
+ * in a database without them (once, whichever comes first). AUTHD_E_NOT_FOUND for a database without
+ * them otherwise, AUTHD_E_UNAVAILABLE when no server answers, AUTHD_E_SCHEMA for an unknown version, AUTHD_E_CONFIG for a conninfo that does not parse or holds a
  * password, with a message in err. */
 authd_err authd_storage_open_postgres(const struct authd_postgres_options *options,
                                       struct authd_storage **out, char *err, size_t err_cap);

@@ -33,7 +33,8 @@ trap cleanup EXIT
 node() {
     authd_yaml "$2" "$work/$1.data" "http://127.0.0.1:$public_port" "$3" 11330100002498121J:ed25519:mz \
         >"$work/$1.yaml"
-    "$build/bin/authd" --config "$work/$1.yaml" 2>"$work/$1.err" &
+    "$build/bin/authd" --config "$work/$1.yaml" init 2>"$work/$1.err"
+    "$build/bin/authd" --config "$work/$1.yaml" 2>>"$work/$1.err" &
     pids+=($!)
     for _ in $(seq 200); do curl -sf "http://127.0.0.1:$2/healthz" >/dev/null && return; sleep 0.1; done
     echo "authd $1 did not start:" >&2

@@ -20,7 +20,8 @@ export BENCH_DIR=$here THREADS=2
 . "$here/config.sh"
 authd_yaml "$port" "$work/data" "http://127.0.0.1:$port" "store:
   map_size: 16G" 11330100002498121J:ed25519:mz 113301000024981565:sm2:zrzy >"$work/authd.yaml"
-"$build/bin/authd" --config "$work/authd.yaml" 2>"$work/authd.err" &
+"$build/bin/authd" --config "$work/authd.yaml" init 2>"$work/authd.err"
+"$build/bin/authd" --config "$work/authd.yaml" 2>>"$work/authd.err" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

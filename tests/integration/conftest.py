@@ -137,9 +137,25 @@ class Authd:
     def url(self):
         return f"{self.scheme}://127.0.0.1:{self.port}"
 
-    def start(self):
+    def run(self, *command):
+        """`authd --config CONFIG COMMAND...` (init, store check): the completed process."""
+        return subprocess.run([AUTHD, "--config", str(self.config), *command], capture_output=True, text=True,
+                              timeout=300)
+
+    def init(self):
+        """Creates the store unless there is one (a restart, or another node of a shared database)."""
+        r = self.run("init")
+        assert r.returncode == 0, r.stderr
+        return self
+
+    def start(self, init=True, args=()):
+        """Starts authd (with extra command-line `args`), having created its store first unless `init` is
+        False."""
+        if init:
+            self.init()
         self.stderr = open(self.stderr_path, "ab")
-        self.proc = subprocess.Popen([AUTHD, "--config", str(self.config)], stdout=self.stderr, stderr=self.stderr)
+        self.proc = subprocess.Popen([AUTHD, "--config", str(self.config), *args], stdout=self.stderr,
+                                     stderr=self.stderr)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -137,7 +137,7 @@ def test_database_unreachable_at_start(tmp_path):
     """No database at start: exit 1, saying which and why, with no password in the message."""
     server = Authd(tmp_path, conninfo=f"host=127.0.0.1 port={free_port()} dbname=authd user=authd connect_timeout=2")
     with pytest.raises(RuntimeError) as failed:
-        server.start()
+        server.start(init=False)
     assert "exited with 1" in str(failed.value)
     message = server.stderr_path.read_text()
     assert "PostgreSQL" in message and "127.0.0.1" in message, message
@@ -336,11 +336,13 @@ def test_the_postgresql_example(tmp_path):
         secret = open(passfile).read().strip().rsplit(":", 1)[1]
         example = open(os.path.join(REPO_ROOT, "authd", "authd.postgres.example.yaml")).read()
         config = example.replace("port=5433", f"port={port}").replace("../var/postgres/pgpass", passfile)
+        config = config.replace("../var/authd-pg.state", str(tmp_path / "state"))
         config = config.replace("..", REPO_ROOT)  # the example's paths are relative to authd/
         (tmp_path / "node").mkdir()
         node = Authd(tmp_path / "node")  # for its client; it runs the example's configuration
         node.config = tmp_path / "example.yaml"
         node.config.write_text(config)
+        node.init()
         node.port = listen
         node.proc = subprocess.Popen([AUTHD, "--config", str(node.config), "--listen", f"127.0.0.1:{listen}"],
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

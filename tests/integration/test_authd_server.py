@@ -42,8 +42,9 @@ def test_busy_port_fails_cleanly(tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        r = run_authd("--config", f"{REPO_ROOT}/authd/authd.example.yaml", "--listen", f"127.0.0.1:{port}",
-                      "--data", str(tmp_path / "d"))
+        example = ("--config", f"{REPO_ROOT}/authd/authd.example.yaml", "--data", str(tmp_path / "d"))
+        assert run_authd(*example, "init").returncode == 0
+        r = run_authd(*example, "--listen", f"127.0.0.1:{port}")
         assert r.returncode == 1 and b"Address already in use" in r.stderr
 
 
@@ -53,8 +54,9 @@ def test_a_second_authd_on_a_busy_port_fails_start_up(tmp_path):
     first = Authd(tmp_path / "a").start()
     try:
         (tmp_path / "b").mkdir()
-        r = run_authd("--config", f"{REPO_ROOT}/authd/authd.example.yaml", "--listen", f"127.0.0.1:{first.port}",
-                      "--data", str(tmp_path / "b" / "data"))
+        example = ("--config", f"{REPO_ROOT}/authd/authd.example.yaml", "--data", str(tmp_path / "b" / "data"))
+        assert run_authd(*example, "init").returncode == 0
+        r = run_authd(*example, "--listen", f"127.0.0.1:{first.port}")
         assert r.returncode == 1, r.stderr
         assert b"Address already in use (by another process)" in r.stderr
         assert b"listening on" not in r.stderr  # the banner comes only once the port is ours

@@ -132,6 +132,13 @@ class Postgres:
         """Everything the database holds, as pg_dump writes it (bytea in hex)."""
         return _run([f"{BIN}/pg_dump", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", dbname]).stdout
 
+    def restore(self, dbname, dump):
+        """The database `dbname` replaced by what `dump` (pg_dump's text) holds: a backup restored."""
+        self.psql(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        self.psql(f'CREATE DATABASE "{dbname}" TEMPLATE template0')
+        _run(["/usr/bin/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.port), "-U",
+              "postgres", "-d", dbname], input=dump)
+
     def wal_bytes(self):
         """The write-ahead log as it is on disk."""
         wal = os.path.join(self.data, "pg_wal")

@@ -104,7 +104,7 @@ static void write_v2_store(const char *dir, int upgraded, int foreign)
 static struct authd_storage *open_with(const char *dir, const struct authd_record_keys *keys, authd_err want,
                                        const char *message)
 {
-    struct authd_lmdb_options o = {.dir = dir, .map_bytes = (size_t)64 << 20, .keys = keys};
+    struct authd_lmdb_options o = {.dir = dir, .map_bytes = (size_t)64 << 20, .keys = keys, .create = true};
     struct authd_storage *s = NULL;
     char err[512] = "";
     assert_int_equal(authd_storage_open_lmdb(&o, &s, err, sizeof(err)), want);

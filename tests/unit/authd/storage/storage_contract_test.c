@@ -91,7 +91,7 @@ static char *pg_create(void)
 
 static struct authd_storage *pg_open(const char *where)
 {
-    struct authd_postgres_options o = {.conninfo = where, .pool_size = 4};
+    struct authd_postgres_options o = {.conninfo = where, .pool_size = 4, .create = true};
     struct authd_storage *s = NULL;
     char err[512] = "";
     authd_err rc = authd_storage_open_postgres(&o, &s, err, sizeof(err));

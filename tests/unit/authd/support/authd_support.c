@@ -243,7 +243,8 @@ void spy_fail_next(struct spy_storage *spy, authd_err err)
 
 struct authd_storage *open_lmdb(const char *dir, size_t map_bytes)
 {
-    struct authd_lmdb_options o = {.dir = dir, .map_bytes = map_bytes ? map_bytes : (size_t)64 << 20};
+    struct authd_lmdb_options o = {.dir = dir, .map_bytes = map_bytes ? map_bytes : (size_t)64 << 20,
+                                  .create = true};
     struct authd_storage *s = NULL;
     char err[512] = "";
     authd_err rc = authd_storage_open_lmdb(&o, &s, err, sizeof(err));
@@ -260,6 +261,9 @@ void test_server_start(struct test_server *t, uint32_t list_size)
     t->dir = scratch_dir();
     free(t->config.data_dir);
     t->config.data_dir = strdup(t->dir);
+    snprintf(path, sizeof(path), "%s/state", t->dir);
+    free(t->config.state_dir);
+    t->config.state_dir = strdup(path);
     t->config.status_list_size = list_size;
     t->spy = spy_wrap(open_lmdb(t->dir, 0));
     t->server.config = &t->config;
