@@ -219,6 +219,10 @@ void authd_problem_store(h2o_req_t *req, authd_err rc, const char *code, const c
         authd_problem(req, 503, "overloaded", "out of memory");
         return;
     }
+    if (rc == AUTHD_E_FULL) { /* LMDB's map_size reached, or a disk without space */
+        authd_problemf(req, 507, "store_full", "%s: the store is full", detail);
+        return;
+    }
     authd_problem(req, 500, code, detail);
 }
 

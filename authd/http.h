@@ -55,7 +55,8 @@ int authd_query_param(h2o_req_t *req, const char *name, h2o_iovec_t *out);
  * `detail` must be UTF-8 and must not carry secrets or personal data. */
 void authd_problem(h2o_req_t *req, int status, const char *code, const char *detail);
 /* The problem for a storage failure: 503 store_unavailable with Retry-After while the store cannot be
- * reached (a failover), 503 overloaded for lack of memory, else 500 `code` with `detail`. */
+ * reached (a failover), 503 overloaded for lack of memory, 507 store_full when it is full, else 500
+ * `code` with `detail`. */
 void authd_problem_store(h2o_req_t *req, authd_err rc, const char *code, const char *detail);
 void authd_problemf(h2o_req_t *req, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -2,6 +2,7 @@
  * as one transaction. Under load batches grow by themselves: while one commit is fsyncing, the next
  * batch queues up; a short linger (commit_delay) makes them grow further. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@ struct authd_writer {
     pthread_cond_t idle; /* signalled when in_flight drops to 0 */
     struct authd_storage_write *batch;
     struct authd_write_job **jobs;
+    atomic_int last_error;      /* the last batch's outcome (authd_err) */
+    atomic_llong last_error_ms; /* and when it failed, on the monotonic clock */
 };
 
 #define BUSY_NS 5000000L /* a commit this recent means load */
@@ -83,8 +86,12 @@ static void *writer_main(void *arg)
         for (size_t i = 0; i < n; i++)
             batch[i] = jobs[i]->w;
         authd_err rc = authd_storage_apply(w->storage, batch, n);
-        if (rc != AUTHD_OK)
+        if (rc != AUTHD_OK) {
             fprintf(stderr, "authd: a batch of %zu writes was not stored: %s\n", n, authd_err_name(rc));
+            authd_metrics_count(w->metrics, AUTHD_M_WRITE_FAILURES);
+            atomic_store(&w->last_error_ms, authd_monotonic_ms());
+        }
+        atomic_store(&w->last_error, (int)rc);
         /* Durable: now, and only now, sign checkpoints covering the new entries. */
         for (int l = 0; rc == AUTHD_OK && l < AUTHD_LOG_COUNT; l++)
             if (authd_log_publish(w->logs[l]) != AUTHD_OK)
@@ -104,6 +111,13 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&w->lock);
     }
     return NULL;
+}
+
+authd_err authd_writer_failing(struct authd_writer *w, int64_t within_ms)
+{
+    authd_err rc = (authd_err)atomic_load(&w->last_error);
+    if (rc == AUTHD_OK || authd_monotonic_ms() - atomic_load(&w->last_error_ms) > within_ms) return AUTHD_OK;
+    return rc;
 }
 
 struct authd_writer *authd_writer_start(struct authd_storage *storage,

@@ -6,6 +6,7 @@
 #define AUTHD_WRITER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "storage/storage.h"
 
@@ -34,6 +35,10 @@ struct authd_writer *authd_writer_start(struct authd_storage *storage,
 void authd_writer_submit(struct authd_writer *w, struct authd_write_job *job);
 /* Waits until every job submitted so far is done (its completion has run). */
 void authd_writer_drain(struct authd_writer *w);
+/* Why the last batch failed as a whole (full, unavailable, I/O), when that was within `within_ms`;
+ * AUTHD_OK when it was stored, or failed longer ago (a store that came back is not written to until a
+ * request comes, and a node out of its load balancer's rotation gets none). */
+authd_err authd_writer_failing(struct authd_writer *w, int64_t within_ms);
 /* Writes everything queued, then stops the thread. */
 void authd_writer_stop(struct authd_writer *w);
 

@@ -56,6 +56,8 @@ static authd_err map(int rc)
     case MDB_MAP_FULL:
     case MDB_TXN_FULL:
     case MDB_READERS_FULL:
+    case ENOSPC: /* the disk under the map */
+    case EDQUOT:
         return AUTHD_E_FULL;
     case MDB_CORRUPTED:
     case MDB_PAGE_NOTFOUND:

@@ -219,3 +219,35 @@ def test_the_check_finds_an_altered_record_and_log_entry(tmp_path):
         in r.stderr, r.stderr
     path.write_bytes(pristine)
     assert server.run("store", "check").returncode == 0
+
+
+@lmdb_only
+def test_readiness_fails_before_and_when_the_store_is_full(tmp_path):
+    """/healthz is a readiness check: it turns 503 once the map is 90% used, and while writes fail; the
+    store's usage is in /metrics."""
+    server = Authd(tmp_path, extra_config="store:\n  map_size: 1M\n").start()
+    try:
+        status, _, doc = server.json("GET", "/healthz", token=None)
+        assert status == 200 and doc["status"] == "ok"
+        codes, statuses = set(), []
+        for i in range(400):
+            status, _, doc = issue(server, "issuer-scjg", BIZ, COMPANY, f"杭州某某科技有限公司{i}", BIZ_ELEMENTS)
+            statuses.append(status)
+            h_status, headers, health = server.json("GET", "/healthz", token=None)
+            if h_status != 200:
+                assert h_status == 503 and headers["retry-after"] == "2", health
+                codes.add(health["code"])
+            if status != 201:
+                break
+        assert "store_nearly_full" in codes, (codes, statuses[-3:])
+        assert statuses[-1] == 507 and doc["code"] == "store_full", (statuses[-3:], doc)  # the map ran out
+        status, _, health = server.json("GET", "/healthz", token=None)
+        assert status == 503 and health["code"] == "store_not_writable" and "full" in health["detail"], health
+        status, _, metrics = server.request("GET", "/metrics", token="auditor")
+        text = metrics.decode()
+        assert "authd_store_bytes_capacity 1048576" in text
+        assert "authd_store_write_failures_total 1" in text or "authd_store_write_failures_total 2" in text
+        used = int(text.split("\nauthd_store_bytes_used ")[1].split()[0])
+        assert used > 0.9 * 1048576
+    finally:
+        assert server.stop() == 0
