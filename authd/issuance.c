@@ -61,8 +61,9 @@ static enum authd_issue_refusal check_elements(const struct authd_licence_type *
 {
     for (size_t i = 0; i < in->n_elements; i++)
         if (!authd_type_element(type, in->elements[i].identifier))
-            return refuse(detail, cap, AUTHD_ISSUE_UNKNOWN_ELEMENT, "%s has no element '%.64s'", type->name,
-                          in->elements[i].identifier);
+            return refuse(detail, cap, AUTHD_ISSUE_UNKNOWN_ELEMENT,
+                          "%s has no element by one of the given names (licence-types.yaml lists them)",
+                          type->name);
     for (size_t k = 0; k < type->n_elements; k++) {
         bool given = false;
         for (size_t i = 0; !given && i < in->n_elements; i++)

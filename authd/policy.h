@@ -10,7 +10,19 @@
 #define AUTHD_TYPE_MAX_ELEMENTS 64 /* type-specific elements of one licence type */
 #define AUTHD_MATTER_MAX_NEEDS 16  /* licence types one matter needs */
 
-enum authd_value_type { AUTHD_VALUE_TEXT, AUTHD_VALUE_INT, AUTHD_VALUE_BOOL, AUTHD_VALUE_DATE };
+/* An element's type. The identifier types are text checked as certlib checks the holder's number and
+ * stored in canonical form: `ric` a person's (resident, legacy 15-digit, HMT permit, foreign permanent
+ * resident), `uscc` an organisation's unified social credit code, `ident` any kind certlib knows. */
+enum authd_value_type {
+    AUTHD_VALUE_TEXT,
+    AUTHD_VALUE_INT,
+    AUTHD_VALUE_BOOL,
+    AUTHD_VALUE_DATE,
+    AUTHD_VALUE_RIC,
+    AUTHD_VALUE_USCC,
+    AUTHD_VALUE_IDENT,
+    AUTHD_VALUE_TYPE_COUNT
+};
 enum authd_holder_kind { AUTHD_HOLDER_PERSON, AUTHD_HOLDER_ORG };
 enum authd_role { AUTHD_ROLE_ISSUER, AUTHD_ROLE_COUNTER, AUTHD_ROLE_AUDITOR, AUTHD_ROLE_ADMIN };
 

@@ -101,12 +101,13 @@ static int el_label(struct authd_yaml *y, yaml_node_t *v, void *t)
 }
 static int el_type(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
-    static const char *const names[] = {"text", "int", "bool", "date"};
+    static const char *const names[AUTHD_VALUE_TYPE_COUNT] = {"text", "int",  "bool", "date",
+                                                              "ric",  "uscc", "ident"};
     const char *s = authd_yaml_scalar(v);
-    for (int i = 0; s && i < 4; i++)
+    for (int i = 0; s && i < AUTHD_VALUE_TYPE_COUNT; i++)
         if (strcmp(s, names[i]) == 0)
             return ((struct authd_element_schema *)t)->type = (enum authd_value_type)i, 0;
-    return authd_yaml_fail(y, v, "elements.type: expected text, int, bool or date");
+    return authd_yaml_fail(y, v, "elements.type: expected text, int, bool, date, ric, uscc or ident");
 }
 static int el_required(struct authd_yaml *y, yaml_node_t *v, void *t)
 {

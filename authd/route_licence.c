@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "access_record.h"
+#include "free_text.h"
 #include "async.h"
 #include "jsonw.h"
 #include "licence_meta.h"
@@ -90,27 +91,28 @@ void authd_route_licence_get(struct authd_request *r)
                       viewed ? "out of memory" : "the licence could not be read");
         return;
     }
-    if (client->role != AUTHD_ROLE_COUNTER) {
+    if (client->role == AUTHD_ROLE_ISSUER) { /* its own licence, which it signed */
         authd_send_json(req, 200, authd_pool_copy(req, body, body_len));
         sodium_memzero(body, body_len);
         free(body);
         return;
     }
-    /* A counter's fetch is an access like a lookup: recorded before it is answered. */
+    /* A counter's or an auditor's fetch is an access like a lookup: recorded before it is answered. */
     h2o_iovec_t use_cause;
     char licence_id[CERTLIB_LICENCE_ID_MAX];
-    if (authd_query_param(req, "use_cause", &use_cause) != 0 || use_cause.len > AUTHD_USE_CAUSE_MAX ||
-        (use_cause.base && !authd_utf8_valid(use_cause.base, use_cause.len))) {
+    int bad_cause = authd_query_param(req, "use_cause", &use_cause) != 0 || use_cause.len > AUTHD_USE_CAUSE_MAX ||
+                    (use_cause.base && !authd_utf8_valid(use_cause.base, use_cause.len));
+    if (bad_cause) authd_problem(req, 400, "invalid_use_cause", "use_cause: at most 200 bytes of UTF-8");
+    if (bad_cause || authd_refuse_identity_in_text(r, "use_cause", use_cause.base, use_cause.len) != 0) {
         sodium_memzero(body, body_len);
         free(body);
-        authd_problem(req, 400, "invalid_use_cause", "use_cause: at most 200 bytes of UTF-8");
         return;
     }
     memcpy(licence_id, id.base, id.len);
     licence_id[id.len] = '\0';
     const struct authd_access access = {.lookup = true,
                                         .client = client->id,
-                                        .matter = matter->code,
+                                        .matter = matter ? matter->code : NULL,
                                         .holder_key = have_holder ? holder_key : NULL,
                                         .outcome = "ok",
                                         .licences = licence_id,
@@ -183,6 +185,9 @@ void authd_route_licence_status(struct authd_request *r)
         authd_problemf(req, 422, "invalid_reason",
                        "'reason' must be 1 to %d bytes of text; it is public, in the signature log",
                        AUTHD_REASON_MAX);
+    } else if (authd_refuse_identity_in_text(r, "reason", json_string_value(jreason),
+                                             json_string_length(jreason)) != 0) {
+        /* sent: the reason is public */
     } else if (!(j = calloc(1, sizeof(*j)))) {
         authd_problem(req, 503, "overloaded", "out of memory");
     } else {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "async.h"
+#include "certlib/ident.h"
 #include "issuance.h"
 #include "jsonw.h"
 #include "policy.h"
@@ -98,6 +99,21 @@ static int valid_date_text(const char *s)
     return strlen(s) == 10 && parse_time(s, &t) == 0;
 }
 
+/* An identifier element's value, checked as certlib checks the holder's number. */
+static int identifier_element(struct authd_request *r, enum authd_value_type type, const char *text, size_t len,
+                              certlib_element *e)
+{
+    uint32_t accept = type == AUTHD_VALUE_RIC    ? CERTLIB_IDENT_ACCEPT_PERSON
+                      : type == AUTHD_VALUE_USCC ? CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_USCC)
+                                                 : CERTLIB_IDENT_ACCEPT_ANY;
+    certlib_ident_opts opts = {.regions = r->server->regions, .accept = accept};
+    certlib_ident id;
+    if (certlib_ident_check(text, len, &opts, &id) != CERTLIB_OK) return 0;
+    e->type = CERTLIB_VALUE_TEXT;
+    e->text = h2o_strdup(&r->req->pool, id.normalized, id.normalized_len).base;
+    return 1;
+}
+
 /* The type-specific elements, as values of the kinds the type's schema gives them. Sends the problem
  * on failure. (Whether every required one is there is the service's to say.) */
 static int read_elements(struct authd_request *r, const struct authd_licence_type *type, json_t *elements,
@@ -115,7 +131,10 @@ static int read_elements(struct authd_request *r, const struct authd_licence_typ
     {
         const struct authd_element_schema *schema = authd_type_element(type, key);
         if (!schema) {
-            authd_problemf(req, 422, "unknown_element", "%s has no element '%.64s'", type->name, key);
+            /* never the name itself: it is the client's text, and could be anything */
+            authd_problemf(req, 422, "unknown_element",
+                           "%s has no element by one of the given names (licence-types.yaml lists them)",
+                           type->name);
             return -1;
         }
         certlib_element *e = &out[n++];
@@ -141,15 +160,20 @@ static int read_elements(struct authd_request *r, const struct authd_licence_typ
             e->boolean = json_is_true(value);
             break;
         case AUTHD_VALUE_DATE:
-        default:
             ok = json_is_string(value) && valid_date_text(json_string_value(value));
             e->type = CERTLIB_VALUE_DATE;
             e->text = json_string_value(value);
             break;
+        default: /* an identifier: checked as the holder's, kept in canonical form */
+            ok = json_is_string(value) &&
+                 identifier_element(r, schema->type, json_string_value(value), json_string_length(value), e);
+            break;
         }
         if (!ok) {
-            static const char *const want[] = {"a non-empty string (at most 4096 bytes)", "an integer",
-                                               "true or false", "a date YYYY-MM-DD"};
+            static const char *const want[AUTHD_VALUE_TYPE_COUNT] = {
+                "a non-empty string (at most 4096 bytes)", "an integer", "true or false", "a date YYYY-MM-DD",
+                "a valid identity number of a person", "a valid unified social credit code",
+                "a valid identity number or unified social credit code"};
             authd_problemf(req, 422, "invalid_element", "element '%s' must be %s", schema->name,
                            want[schema->type]);
             return -1;

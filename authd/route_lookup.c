@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "access_record.h"
+#include "free_text.h"
 #include "auth.h"
 #include "licence_view.h"
 #include "licences.h"
@@ -112,6 +113,7 @@ void authd_route_lookup(struct authd_request *r)
                       "state the use cause (用途/事由): &use_cause=TEXT, 1 to 200 bytes of UTF-8");
         return;
     }
+    if (authd_refuse_identity_in_text(r, "use_cause", use_cause.base, use_cause.len) != 0) return;
     const struct authd_matter *matter =
         authd_policy_matter(r->server->policy, matter_code.base, matter_code.len);
     if (!matter) {

@@ -14,7 +14,7 @@ function init(args)
 end
 
 local bodies = {
-  marriage = [[{"type":"11100000000013338W002","holder":{"id":"%s","name":"张三"},"elements":{"spouse_name":"李四","spouse_id":"110101199003076519","registration_date":"2024-05-20","registration_authority":"杭州市西湖区民政局"}}]],
+  marriage = [[{"type":"11100000000013338W002","holder":{"id":"%s","name":"张三"},"elements":{"spouse_name":"李四","spouse_id":"11010119900307651X","registration_date":"2024-05-20","registration_authority":"杭州市西湖区民政局"}}]],
   property = [[{"type":"11100000000013338W006","holder":{"id":"%s","name":"张三"},"elements":{"unit_number":"330106001001GB00001F00010001","location":"杭州市西湖区文三路1号1幢101室","ownership":"单独所有","usage":"住宅","area_m2":89}}]],
 }
 

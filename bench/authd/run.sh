@@ -76,7 +76,7 @@ printf 'lookup             %10.0f req/s   p99 %6.2f ms   failures %s   %.2fx hea
 # HTTP verify against certlib's own verification rate of the same licence, on both cores.
 curl -s -X POST "$url/v1/licences" -H "authorization: Bearer $(cat "$keys/tokens/issuer-mz.token")" \
     -H 'content-type: application/json' \
-    -d '{"type":"11100000000013338W002","holder":{"id":"11010519491231002X","name":"张三"},"elements":{"spouse_name":"李四","spouse_id":"x","registration_date":"2024-05-20","registration_authority":"民政局"}}' |
+    -d '{"type":"11100000000013338W002","holder":{"id":"11010519491231002X","name":"张三"},"elements":{"spouse_name":"李四","spouse_id":"11010119900307651X","registration_date":"2024-05-20","registration_authority":"民政局"}}' |
     /usr/bin/python3 -c 'import sys,json,base64; d=json.load(sys.stdin)["licence"]; sys.stdout.buffer.write(base64.urlsafe_b64decode(d+"="*(-len(d)%4)))' >"$work/licence.cbor"
 lib=$("$build/bin/bench_verify" --rate "$keys" "$work/licence.cbor" 2 2>/dev/null | awk '/^RATE/ {print $2}')
 TOKEN=$(cat "$keys/tokens/counter-hz.token") LICENCE=$work/licence.cbor run verify verify.lua "${secs}s"

@@ -20,7 +20,7 @@ BIZ_ELEMENTS = {"entity_type": "有限责任公司", "legal_representative": "�
                 "established": "2020-05-01", "address": "杭州市西湖区文三路1号", "business_scope": "软件开发"}
 HUKOU_ELEMENTS = {"household_number": "330106001234", "household_head": "张三", "relationship": "户主",
                   "address": "杭州市西湖区文三路1号"}
-MARRIAGE_ELEMENTS = {"spouse_name": "李四", "spouse_id": "110101199003076519", "registration_date": "2024-05-20",
+MARRIAGE_ELEMENTS = {"spouse_name": "李四", "spouse_id": "11010119900307651x", "registration_date": "2024-05-20",
                      "registration_authority": "杭州市西湖区民政局"}
 
 
@@ -138,6 +138,16 @@ def test_issue_refusals(server):
     del missing["address"]
     expect(422, "missing_element", {**good, "elements": missing})
     expect(422, "unknown_element", {**good, "elements": {**BIZ_ELEMENTS, "colour": "red"}})
+    # the detail never echoes what the client sent (it could be anything, an identity number too)
+    st, h, doc = server.json("POST", "/v1/licences", {**good, "elements": {**BIZ_ELEMENTS, "x330106198511117777": 1}},
+                             token="issuer-scjg")
+    assert_problem(st, h, doc, 422, "unknown_element")
+    assert "330106198511117777" not in doc["detail"]
+    # identifier elements are checked as the holder's number is, and kept in canonical form
+    marriage = {"type": MARRIAGE, "holder": {"id": PERSON, "name": "张三"}}
+    for bad in ("110101199003076519", "not a number", 110101199003076528, "91330106MA2H12349J"):
+        expect(422, "invalid_element", {**marriage, "elements": {**MARRIAGE_ELEMENTS, "spouse_id": bad}},
+               client="issuer-mz")
     expect(422, "invalid_element", {**good, "elements": {**BIZ_ELEMENTS, "registered_capital": "100"}})
     expect(422, "invalid_element", {**good, "elements": {**BIZ_ELEMENTS, "established": "2023-02-30"}})
     expect(422, "invalid_date", {**good, "valid_until": "tomorrow"})
@@ -217,7 +227,7 @@ def test_lookup(server):
     by_type = {l["type"]: l for l in doc["licences"]}
     m = by_type[MARRIAGE]
     assert {e["name"] for e in m["elements"]} == {"licence_id", "holder_name", "spouse_name"}
-    assert m["masked"]["spouse_id"] == "110101********6519"
+    assert m["masked"]["spouse_id"] == "110101********651X"  # kept in canonical form
     # Each returned licence is still verifiable on its own.
     code, _, v = server.json("POST", "/v1/verify", {"licence": m["licence"]}, token="counter-hz")
     assert v["verdict"] == "valid"

@@ -283,6 +283,56 @@ def test_status_changes_are_logged_with_their_reason(server):
     assert entry[8] == "suspended" and urllib.parse.unquote(entry[9]) == "核查中 pending check"
 
 
+IDENTITY_IN_TEXT = ["申请人11010519491231002X", "110105 19491231 002x 补办", "１１０１０５１９４９１２３１００２Ｘ",
+                    "营业执照 91330106MA2H12349J", "旧证 110105491231002"]
+
+
+def test_free_text_carrying_identity_data_is_refused(server):
+    """A reason is published in the signature log, a use cause kept in the access log: neither may carry an
+    identity number or USCC, however typed; the refusal does not echo it, and nothing is logged."""
+    doc = issue_ok(server)
+    lid = urllib.parse.quote(doc["licence_id"], safe="")
+    sig_before, _, _ = checkpoint(server)
+    access_before, _, _ = checkpoint(server, "access", "auditor")
+    for text in IDENTITY_IN_TEXT:
+        code, headers, problem = server.json("POST", f"/v1/licences/{lid}/status",
+                                             {"status": "suspended", "reason": text}, token="issuer-scjg")
+        assert_problem(code, headers, problem, 422, "identity_data_in_text")
+        assert "'reason'" in problem["detail"] and "1949" not in problem["detail"] and "MA2H" not in problem["detail"]
+        cause = urllib.parse.quote(text)
+        code, headers, problem = server.json(
+            "GET", f"/v1/holders/{PERSON}/licences?matter=ZJ-CSDJ-001&use_cause={cause}", token="counter-hz")
+        assert_problem(code, headers, problem, 422, "identity_data_in_text")
+        for who, matter in (("counter-hz", "matter=ZJ-QYBG-001&"), ("auditor", "")):
+            code, headers, problem = server.json("GET", f"/v1/licences/{lid}?{matter}use_cause={cause}", token=who)
+            assert_problem(code, headers, problem, 422, "identity_data_in_text")
+    assert checkpoint(server)[0] == sig_before
+    assert checkpoint(server, "access", "auditor")[0] == access_before
+    # numbers that are not valid identifiers, and licence codes, are ordinary text
+    for text in ("案号 2024-0001", "11010519491231002Y 作废", "type 11100000000013338W001"):
+        code, _, _ = server.json("POST", f"/v1/licences/{lid}/status", {"status": "suspended", "reason": text},
+                                 token="issuer-scjg")
+        assert code == 200, text
+
+
+def test_an_auditors_read_is_logged(server):
+    """An auditor fetching a licence sees it whole: that access is recorded like a counter's, before the answer."""
+    doc = issue_ok(server)
+    lid = urllib.parse.quote(doc["licence_id"], safe="")
+    before, _, _ = checkpoint(server, "access", "auditor")
+    code, _, fetched = server.json("GET", f"/v1/licences/{lid}?use_cause={urllib.parse.quote('年度抽查')}",
+                                   token="auditor")
+    assert code == 200 and fetched["licence"] == doc["licence"]
+    size, _, _ = checkpoint(server, "access", "auditor")
+    assert size == before + 1
+    entry = fetch_entries(server, "access", size, "auditor")[before].decode().split(" ")
+    assert entry[:2] == ["access/v1", "lookup"] and entry[3] == "auditor" and entry[7] == doc["licence_id"]
+    assert urllib.parse.unquote(entry[8]) == "年度抽查"
+    # the issuer reading its own licence is not an access to another's data
+    assert server.json("GET", f"/v1/licences/{lid}", token="issuer-scjg")[0] == 200
+    assert checkpoint(server, "access", "auditor")[0] == size
+
+
 def test_access_log_records_lookups_and_verifications(server):
     issued = issue_ok(server, client="issuer-mz", type_code=MARRIAGE, holder_id=PERSON, name="张三",
                       elements=MARRIAGE_ELEMENTS)

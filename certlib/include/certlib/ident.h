@@ -118,6 +118,17 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_ident_mask(const char *s, size
 CERTLIB_API size_t certlib_ident_region_name(const certlib_ident *result, const certlib_regions *regions,
                                              char *buf, size_t cap);
 
+/**
+ * Looks for a valid identifier of an accepted kind (`opts->accept`; 0: any) inside free text (a reason, a
+ * use cause) so it can be refused before it reaches a log. `text` is UTF-8 (invalid bytes are treated as
+ * separators). The candidates are its tokens: maximal runs of ASCII or full-width (U+FF10-U+FF5A) letters
+ * and digits, and runs of tokens joined by one space, hyphen or full-width space when together they have
+ * 15 or 18 characters ("330106 19851111 7777"). Returns true and fills `*found` (when not NULL) for the
+ * first valid one; the byte offset and length of its text in `*at`, `*at_len` (when not NULL).
+ */
+CERTLIB_API bool certlib_ident_find(const char *text, size_t len, const certlib_ident_opts *opts,
+                                    certlib_ident *found, size_t *at, size_t *at_len);
+
 /** "ric", "ric15", "hmt", "foreign_pr", "uscc", "org_code" or "unknown". Static. */
 CERTLIB_API const char *certlib_ident_kind_name(certlib_ident_kind kind);
 

@@ -126,7 +126,7 @@ static const struct broken BROKEN[] = {
     {"licence-types.yaml", "code: 11100000000013338W001", "code: 1110000000001333",
      "is not a GB/T 36904 type code", NULL},
     {"licence-types.yaml", "type: int, required: true}", "type: float, required: true}",
-     "elements.type: expected text, int, bool or date", "type: float"},
+     "elements.type: expected text, int, bool, date, ric, uscc or ident", "type: float"},
     {"licence-types.yaml", "{name: entity_type,", "{name: holder_name,",
      "'holder_name' is a metadata element", "{name: holder_name,"},
     {"licence-types.yaml", "holder: org", "holder: robot", "holder: expected person or org", NULL},
