@@ -1,5 +1,6 @@
 /* libFuzzer target for the identifier checks: any bytes, checked singly and as a newline-split batch,
- * rendered as JSON (which must come out as valid UTF-8), masked and upgraded. */
+ * rendered as JSON (which must come out as valid UTF-8), masked and upgraded, and searched as free text
+ * (what is found must lie inside the text and check valid on its own). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,5 +42,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     size_t valid = certlib_ident_check_batch(lines, n, &opts, results);
     if (valid > n) abort();
+
+    certlib_ident found;
+    size_t at = 0, len = 0;
+    if (certlib_ident_find(s, size, &opts, &found, &at, &len)) {
+        if (at > size || len > size - at || len < 15 || found.reason != CERTLIB_OK) abort();
+        certlib_ident again;
+        if (certlib_ident_check(found.normalized, found.normalized_len, &opts, &again) != CERTLIB_OK) abort();
+    }
     return 0;
 }
