@@ -208,15 +208,19 @@ static certlib_err on_entry(void *arg, uint64_t i, const uint8_t *entry, size_t 
     return CERTLIB_OK;
 }
 
+/* On a terminal, one line rewritten every second; in a file or a pipe (a cron job's mail, a CI log),
+ * a whole line every ten seconds and at the end, never a carriage return. */
 static void progress(uint64_t done, uint64_t total, bool final)
 {
     static time_t last;
+    static int tty = -1;
+    if (tty < 0) tty = isatty(STDERR_FILENO);
     time_t now = time(NULL);
-    if (!final && now == last) return;
+    if (!final && now - last < (tty ? 1 : 10)) return;
     last = now;
-    fprintf(stderr, "\rcertctl audit: %llu / %llu entries (%.0f%%)%s", (unsigned long long)done,
+    fprintf(stderr, "%scertctl audit: %llu / %llu entries (%.0f%%)%s", tty ? "\r" : "", (unsigned long long)done,
             (unsigned long long)total, total ? 100.0 * (double)done / (double)total : 100.0,
-            final ? "\n" : "");
+            final || !tty ? "\n" : "");
 }
 
 /* ---- state ---- */

@@ -374,6 +374,14 @@ def audit(tmp_path, log, key, *extra):
                           text=True, timeout=120)
 
 
+def test_audit_progress_in_a_file_has_no_carriage_returns(server, tmp_path):
+    issue_ok(server)
+    r = subprocess.run([CERTCTL, "audit", "--log", f"{server.url}/log/signatures", "--key",
+                        vkey(SIG_LOG_ORIGIN, "signatures")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "\r" not in r.stderr and "entries (100%)\n" in r.stderr, r.stderr
+
+
 def test_certctl_audit_and_tampering(server, tmp_path):
     for _ in range(20):
         issue_ok(server)
