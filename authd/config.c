@@ -128,6 +128,11 @@ SIZE_FIELD(limit_body, "limits.max_body_bytes", max_body_bytes, 1024, 1ull << 30
 SIZE_FIELD(limit_header, "limits.max_header_bytes", max_header_bytes, 1024, 256ull << 10)
 SIZE_FIELD(limit_batch, "limits.max_batch", max_batch, 1, 1000000)
 SIZE_FIELD(store_map, "store.map_size", lmdb_map_bytes, 1ull << 20, 1ull << 40)
+SIZE_FIELD(limit_inflight, "limits.max_in_flight", max_in_flight, 1, 1000000)
+SIZE_FIELD(limit_inflight_bytes, "limits.max_in_flight_bytes", max_in_flight_bytes, 1ull << 20, 1ull << 40)
+SIZE_FIELD(limit_client_inflight, "limits.client_max_in_flight", client_max_in_flight, 1, 1000000)
+SIZE_FIELD(limit_client_inflight_bytes, "limits.client_max_in_flight_bytes", client_max_in_flight_bytes,
+           64ull << 10, 1ull << 40)
 
 static int limit_grace(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
@@ -142,7 +147,11 @@ static int top_limits(struct authd_yaml *l, yaml_node_t *v, void *t)
     static const struct authd_yaml_field fields[] = {{"max_body_bytes", limit_body},
                                                      {"max_header_bytes", limit_header},
                                                      {"max_batch", limit_batch},
-                                                     {"shutdown_grace_ms", limit_grace}};
+                                                     {"shutdown_grace_ms", limit_grace},
+                                                     {"max_in_flight", limit_inflight},
+                                                     {"max_in_flight_bytes", limit_inflight_bytes},
+                                                     {"client_max_in_flight", limit_client_inflight},
+                                                     {"client_max_in_flight_bytes", limit_client_inflight_bytes}};
     return authd_yaml_walk(l, v, "limits", fields, sizeof(fields) / sizeof(fields[0]), t);
 }
 
@@ -335,6 +344,10 @@ static void set_defaults(struct authd_config *c)
     c->max_body_bytes = (size_t)2 << 20;
     c->max_header_bytes = (size_t)16 << 10;
     c->max_batch = 10000;
+    c->max_in_flight = 2048;
+    c->max_in_flight_bytes = (size_t)64 << 20;
+    c->client_max_in_flight = 256;
+    c->client_max_in_flight_bytes = (size_t)16 << 20;
     c->shutdown_grace_ms = 5000;
     c->status_list_size = 1u << 20;
     c->status_ttl = 60;

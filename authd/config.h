@@ -37,6 +37,10 @@ struct authd_config {
     char *pg_passfile;          /* store.postgresql.passfile: never a password in this file */
     size_t pg_pool_size;        /* store.postgresql.pool_size: connections for readers */
     size_t max_body_bytes;      /* larger request bodies get 413 */
+    /* Requests in flight (admitted and not yet answered in full) and what they hold: beyond the global
+     * limits 503 overloaded, beyond a client's 429 too_many_requests, both with Retry-After. */
+    size_t max_in_flight, max_in_flight_bytes;
+    size_t client_max_in_flight, client_max_in_flight_bytes;
     size_t max_header_bytes;    /* larger request header sections get 431 */
     size_t max_batch;           /* most numbers in one POST /v1/ident/check */
     uint64_t shutdown_grace_ms; /* how long in-flight requests may take after SIGTERM */

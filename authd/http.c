@@ -45,10 +45,8 @@ const char *authd_status_text(int status)
     }
 }
 
-static void send_with_cache(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body,
-                            h2o_iovec_t cache_control)
+static void response_head(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t cache_control)
 {
-    static h2o_generator_t generator = {NULL, NULL};
     req->res.status = status;
     req->res.reason = authd_status_text(status);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, content_type,
@@ -57,9 +55,22 @@ static void send_with_cache(h2o_req_t *req, int status, const char *content_type
                    cache_control.len);
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"), 0, NULL,
                           H2O_STRLIT("nosniff"));
+}
+
+static void send_with_cache(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body,
+                            h2o_iovec_t cache_control)
+{
+    static h2o_generator_t generator = {NULL, NULL};
+    response_head(req, status, content_type, cache_control);
     req->res.content_length = body.len;
     h2o_start_response(req, &generator);
     h2o_send(req, &body, 1, H2O_SEND_STATE_FINAL);
+}
+
+void authd_start_stream(h2o_req_t *req, int status, const char *content_type, h2o_generator_t *generator)
+{
+    response_head(req, status, content_type, h2o_iovec_init(H2O_STRLIT("no-store")));
+    h2o_start_response(req, generator);
 }
 
 void authd_send(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body)

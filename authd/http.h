@@ -32,6 +32,9 @@ void authd_send_cache_control(h2o_req_t *req, int status, const char *content_ty
 void authd_send_cacheable(h2o_req_t *req, int status, const char *content_type, h2o_iovec_t body,
                           unsigned max_age);
 
+/* Starts a response whose body `generator` streams with h2o_send (the headers of authd_send, no length). */
+void authd_start_stream(h2o_req_t *req, int status, const char *content_type, h2o_generator_t *generator);
+
 /* Sends a jansson document as JSON and releases it. */
 struct json_t;
 void authd_send_json_doc(h2o_req_t *req, int status, struct json_t *doc);

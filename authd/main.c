@@ -1,6 +1,7 @@
 /* authd: the 一证通办 identity and e-licence service. This file parses the command line, loads the
  * configuration and the long-lived state, and hands over to the server. */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -152,6 +153,10 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* Buffers of 64 KiB and more (request bodies, answers) are mapped apart and unmapped when freed, so a
+     * burst's memory goes back to the kernel when it ends (glibc would otherwise raise the threshold as
+     * they are freed and keep them in its heaps). */
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     if (copy_to || command != SERVE) {
         int done = copy_to             ? authd_copy_command(&config, copy_to)
                    : command == INIT ? authd_init_command(&config)

@@ -1,6 +1,8 @@
 /* /v1/ident: identity-number, USCC and organisation-code checks, one at a time or in batches. The
  * JSON of each result is certlib's (certlib_ident_to_json), the same certctl check --json prints. */
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,6 +89,100 @@ static json_t *parse_numbers(struct authd_request *r, json_t **doc_out)
     return numbers;
 }
 
+/* A batch's answer is streamed: each time h2o has sent the previous chunk it asks for the next, and
+ * CHUNK numbers are checked and rendered. A worker's loop never stays longer than one chunk on a batch,
+ * and a batch holds its numbers and one chunk, not its whole answer (10,000 numbers: about 2.4 MB of
+ * JSON), however slowly its client reads. "valid" comes last: it is known once every number is. */
+#define CHUNK 256
+
+struct batch {
+    h2o_generator_t super; /* first: h2o hands it back to proceed */
+    h2o_req_t *req;
+    const certlib_regions *regions;
+    char *strings;   /* the numbers, back to back */
+    size_t *offsets; /* n + 1 of them */
+    size_t n, next, valid;
+    char *chunk;
+    size_t chunk_cap;
+};
+
+static void batch_dispose(void *p)
+{
+    struct batch *b = p;
+    free(b->strings);
+    free(b->offsets);
+    free(b->chunk);
+}
+
+static void batch_stop(h2o_generator_t *g, h2o_req_t *req)
+{
+    (void)g;
+    (void)req; /* the client went away: the pool's disposal frees the batch */
+}
+
+/* The next chunk's JSON into b->chunk; its length, or SIZE_MAX out of memory. */
+static size_t render_chunk(struct batch *b)
+{
+    certlib_ident results[CHUNK];
+    size_t end = b->n - b->next < CHUNK ? b->n : b->next + CHUNK;
+    size_t need = 64; /* a separator per result and the tail */
+    for (size_t i = b->next; i < end; i++) {
+        const char *s = b->strings + b->offsets[i];
+        size_t len = b->offsets[i + 1] - b->offsets[i];
+        certlib_ident_opts opts = {.regions = b->regions};
+        if (certlib_ident_check(s, len, &opts, &results[i - b->next]) == CERTLIB_OK) b->valid++;
+        need += certlib_ident_to_json(&results[i - b->next], b->regions, s, len, NULL, 0) + 1;
+    }
+    if (need > b->chunk_cap) {
+        char *grown = realloc(b->chunk, need);
+        if (!grown) return SIZE_MAX;
+        b->chunk = grown;
+        b->chunk_cap = need;
+    }
+    size_t at = 0;
+    for (size_t i = b->next; i < end; i++) {
+        if (i) b->chunk[at++] = ',';
+        at += certlib_ident_to_json(&results[i - b->next], b->regions, b->strings + b->offsets[i],
+                                    b->offsets[i + 1] - b->offsets[i], b->chunk + at, need - at);
+    }
+    b->next = end;
+    if (b->next == b->n) at += (size_t)snprintf(b->chunk + at, need - at, "],\"valid\":%zu}", b->valid);
+    return at;
+}
+
+static void batch_proceed(h2o_generator_t *g, h2o_req_t *req)
+{
+    struct batch *b = (struct batch *)g;
+    size_t len = render_chunk(b);
+    if (len == SIZE_MAX) { /* the head is sent: all that is left is to cut the answer short */
+        h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
+        return;
+    }
+    h2o_iovec_t buf = h2o_iovec_init(b->chunk, len);
+    h2o_send(req, &buf, 1, b->next == b->n ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+}
+
+/* The numbers copied out of the document, which is freed before the first chunk. */
+static int take_numbers(struct batch *b, json_t *numbers)
+{
+    b->n = json_array_size(numbers);
+    size_t total = 0;
+    for (size_t i = 0; i < b->n; i++)
+        total += json_string_length(json_array_get(numbers, i));
+    b->strings = malloc(total ? total : 1);
+    b->offsets = malloc((b->n + 1) * sizeof(*b->offsets));
+    if (!b->strings || !b->offsets) return -1;
+    size_t at = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        json_t *s = json_array_get(numbers, i);
+        b->offsets[i] = at;
+        memcpy(b->strings + at, json_string_value(s), json_string_length(s));
+        at += json_string_length(s);
+    }
+    b->offsets[b->n] = at;
+    return 0;
+}
+
 void authd_route_ident_check(struct authd_request *r)
 {
     h2o_req_t *req = r->req;
@@ -100,42 +196,22 @@ void authd_route_ident_check(struct authd_request *r)
         json_decref(doc);
         return;
     }
-    size_t n = json_array_size(numbers);
-    certlib_slice *inputs = malloc((n ? n : 1) * sizeof(*inputs));
-    certlib_ident *results = malloc((n ? n : 1) * sizeof(*results));
-    if (!inputs || !results) {
-        free(inputs);
-        free(results);
-        json_decref(doc);
+    struct batch *b = h2o_mem_alloc_shared(&req->pool, sizeof(*b), batch_dispose);
+    *b = (struct batch){.super = {batch_proceed, batch_stop}, .req = req, .regions = r->server->regions};
+    int taken = take_numbers(b, numbers);
+    json_decref(doc);
+    if (taken != 0) {
         authd_problem(req, 503, "overloaded", "not enough memory for this batch; retry with fewer numbers");
         return;
     }
-    for (size_t i = 0; i < n; i++) {
-        json_t *s = json_array_get(numbers, i);
-        inputs[i] = (certlib_slice){(const uint8_t *)json_string_value(s), json_string_length(s)};
+    char head[64];
+    int head_len = snprintf(head, sizeof(head), "{\"count\":%zu,\"results\":[", b->n);
+    authd_start_stream(req, 200, "application/json", &b->super);
+    h2o_iovec_t first = h2o_strdup(&req->pool, head, (size_t)head_len);
+    if (b->n == 0) {
+        h2o_iovec_t bufs[2] = {first, h2o_iovec_init(H2O_STRLIT("],\"valid\":0}"))};
+        h2o_send(req, bufs, 2, H2O_SEND_STATE_FINAL);
+        return;
     }
-    certlib_ident_opts opts = {.regions = r->server->regions};
-    size_t valid = certlib_ident_check_batch(inputs, n, &opts, results);
-
-    /* Two passes, measuring then writing, so the body is one pool allocation with no copies. */
-    char head[64], tail[64];
-    int head_len = snprintf(head, sizeof(head), "{\"count\":%zu,\"valid\":%zu,\"results\":[", n, valid);
-    int tail_len = snprintf(tail, sizeof(tail), "]}");
-    size_t total = (size_t)head_len + (size_t)tail_len + (n ? n - 1 : 0);
-    for (size_t i = 0; i < n; i++)
-        total += certlib_ident_to_json(&results[i], opts.regions, (const char *)inputs[i].ptr, inputs[i].len,
-                                       NULL, 0);
-    char *body = h2o_mem_alloc_pool(&req->pool, total + 1), *at = body;
-    memcpy(at, head, (size_t)head_len);
-    at += head_len;
-    for (size_t i = 0; i < n; i++) {
-        if (i) *at++ = ',';
-        at += certlib_ident_to_json(&results[i], opts.regions, (const char *)inputs[i].ptr, inputs[i].len, at,
-                                    total + 1 - (size_t)(at - body));
-    }
-    memcpy(at, tail, (size_t)tail_len);
-    free(inputs);
-    free(results);
-    json_decref(doc);
-    authd_send_json(req, 200, h2o_iovec_init(body, total));
+    h2o_send(req, &first, 1, H2O_SEND_STATE_IN_PROGRESS);
 }

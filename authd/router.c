@@ -1,6 +1,7 @@
 /* Routing and the request limits every route shares. */
 #include <string.h>
 
+#include "admission.h"
 #include "auth.h"
 #include "http1_framing.h"
 #include "router.h"
@@ -168,6 +169,7 @@ int authd_router_on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
     if (route->roles && !(r.client = authd_require(&r, route->roles))) return 0; /* 401 or 403 sent */
+    if (authd_admit(server->admission, req, r.client ? r.client->id : NULL) != 0) return 0; /* 429 or 503 */
     route->handler(&r);
     return 0;
 }

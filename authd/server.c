@@ -2,6 +2,7 @@
  * kernel spreads connections across them), TLS with ALPN for HTTP/2, and graceful shutdown. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "admission.h"
 #include "async.h"
 #include "monotonic.h"
 #include "problem_filter.h"
@@ -220,8 +222,10 @@ static void *worker_main(void *arg)
         h2o_socket_read_start(w->sockets[i], on_accept);
     }
 
-    while (!atomic_load(&w->server->stopping))
+    while (!atomic_load(&w->server->stopping)) {
         h2o_evloop_run(loop, 100);
+        if (authd_admission_burst_over(w->server->admission)) malloc_trim(0);
+    }
 
     /* Stop accepting, tell clients (HTTP/2 GOAWAY, HTTP/1 Connection: close), let requests finish. */
     for (size_t i = 0; i < w->listener_count; i++) {

@@ -18,6 +18,7 @@ struct authd_record_keys;
 struct authd_log;
 struct authd_challenges;
 struct authd_peers;
+struct authd_admission;
 
 /* A department that can issue here: its document signer and its root's status-list signer. */
 struct authd_issuer_keys {
@@ -42,6 +43,7 @@ struct authd_server {
     uint8_t *trust_bundle;   /* served at /v1/trust */
     size_t trust_bundle_len;
     struct authd_metrics *metrics;
+    struct authd_admission *admission;   /* requests in flight, in all and per client */
     struct authd_challenges *challenges; /* holder-binding challenges handed to counters */
     struct authd_peers *peers;           /* a shared store: what the other nodes did */
     atomic_int stopping;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "accesslog.h"
+#include "admission.h"
 #include "log_state.h"
 #include "challenges.h"
 #include "metrics.h"
@@ -151,6 +152,8 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
     if (!(s->metrics = authd_metrics_new(routes, n_routes)))
         return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     authd_accesslog_set_metrics(s->accesslog, s->metrics);
+    if (!(s->admission = authd_admission_new(c, s->metrics)))
+        return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     uint64_t followed = 0;
     /* Start-up reads the whole store: every log's border, every record's status. */
     bool mapped = c->store_backend == AUTHD_STORE_LMDB && !s->storage;
@@ -181,6 +184,7 @@ void authd_services_stop(struct authd_server *s)
         authd_log_close(s->logs[l]);
     authd_storage_close(s->storage);
     authd_record_keys_free(s->keys);
+    authd_admission_free(s->admission);
     authd_metrics_free(s->metrics);
     certlib_ctx_free(s->verify_ctx);
     free(s->trust_bundle);

@@ -115,6 +115,67 @@ def test_one_framing_keeps_the_connection(authd):
         assert received.count(b"HTTP/1.1 ") == 2 and b"ambiguous_framing" not in received, received
 
 
+def batch_body(n):
+    """A POST /v1/ident/check body of n valid numbers."""
+    import json
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    numbers = []
+    for i in range(n):
+        base = f"3301061985{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}"
+        numbers.append(base + "10X98765432"[sum(int(c) * w for c, w in zip(base, weights)) % 11])
+    return json.dumps({"numbers": numbers}).encode()
+
+
+def held_request(port, body, client="admin"):
+    """Sends a batch check and reads nothing back: its answer (megabytes) stays in flight."""
+    conn = socket.create_connection(("127.0.0.1", port))
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    conn.sendall(b"POST /v1/ident/check HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token(client).encode() +
+                 b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(body)).encode() +
+                 b"\r\n\r\n" + body)
+    return conn
+
+
+def test_requests_in_flight_are_bounded_per_client_and_in_all(tmp_path):
+    """A client whose answers are still being sent may not start more than its share (429), and all clients
+    together not more than the global limit (503), each with Retry-After; another client, and the same one
+    once its answers are read, are served."""
+    config = ("limits:\n  max_body_bytes: 4M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
+              "  max_batch: 100000\n  max_in_flight: 3\n  client_max_in_flight: 2\n")
+    server = Authd(tmp_path)
+    server.config.write_text(server.config.read_text().replace(
+        "limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n", config))
+    server.start()
+    body = batch_body(100000)  # about 24 MB of answer each
+    held = []
+    try:
+        held = [held_request(server.port, body) for _ in range(2)]
+        time.sleep(1.0)
+        status, headers, doc = server.json("POST", "/v1/ident/check", {"numbers": ["11010519491231002X"]})
+        assert status == 429 and headers["retry-after"] == "1" and doc["code"] == "too_many_requests", doc
+        # another client is still served: the third request in flight in all
+        status, _, doc = server.json("POST", "/v1/ident/check", {"numbers": ["11010519491231002X"]},
+                                     token="counter-hz")
+        assert status == 200 and doc["valid"] == 1
+        held.append(held_request(server.port, body, "counter-hz"))
+        time.sleep(1.0)
+        status, headers, doc = server.json("GET", "/healthz", token=None)
+        assert status == 503 and headers["retry-after"] == "1" and doc["code"] == "overloaded", doc
+        status, _, metrics = server.request("GET", "/metrics", token="auditor")
+        assert status in (200, 429, 503)
+    finally:
+        for conn in held:
+            conn.close()
+    time.sleep(1.0)  # the held answers are dropped: their share comes back
+    status, _, doc = server.json("POST", "/v1/ident/check", {"numbers": ["11010519491231002X", "x"]})
+    assert status == 200 and doc["count"] == 2 and doc["valid"] == 1
+    status, _, metrics = server.request("GET", "/metrics", token="auditor")
+    assert status == 200
+    shed = int(metrics.decode().split("\nauthd_requests_shed_total ")[1].split()[0])
+    assert shed >= 2
+    assert server.stop() == 0
+
+
 def test_tls_http2_and_http1(tmp_path):
     server = Authd(tmp_path, tls=True).start()
     try:
