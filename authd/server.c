@@ -20,6 +20,7 @@
 #include "accesslog.h"
 #include "admission.h"
 #include "async.h"
+#include "metrics.h"
 #include "monotonic.h"
 #include "problem_filter.h"
 #include "router.h"
@@ -28,6 +29,10 @@
 
 /* h2o keeps its timers on the wall clock, authd's deadlines on the monotonic one: margin between them. */
 #define SHUTDOWN_TIMER_SLACK_MS 50
+/* Out of descriptors, a worker stops accepting for this long at a time instead of spinning on accept(2)
+ * (the listener stays readable while connections wait in its backlog). */
+#define ACCEPT_PAUSE_MS 100
+#define ACCEPT_PAUSE_LOG_EVERY_MS 60000
 
 struct listener {
     const struct authd_listener_config *config;
@@ -49,6 +54,9 @@ struct worker {
     h2o_accept_ctx_t accept_ctx[AUTHD_MAX_LISTENERS];
     h2o_socket_t *sockets[AUTHD_MAX_LISTENERS];
     size_t connections; /* open client connections, counted through their sockets' on_close */
+    h2o_timeout_t accept_pause;        /* ACCEPT_PAUSE_MS */
+    h2o_timeout_entry_t accept_resume; /* linked while accepts are paused */
+    int64_t pause_logged_ms;
 };
 
 h2o_multithread_receiver_t *authd_worker_receiver(h2o_context_t *ctx)
@@ -172,13 +180,46 @@ static void on_connection_closed(void *data)
     w->connections--;
 }
 
+static void on_accept(h2o_socket_t *listener, const char *err);
+
+static void resume_accepts(h2o_timeout_entry_t *entry)
+{
+    struct worker *w = H2O_STRUCT_FROM_MEMBER(struct worker, accept_resume, entry);
+    for (size_t i = 0; i < w->listener_count; i++)
+        h2o_socket_read_start(w->sockets[i], on_accept);
+}
+
+/* Descriptors (or kernel memory) ran out: accepting again at once would fail again, and the listener,
+ * still readable, would wake the loop for nothing until a connection closes. */
+static void pause_accepts(struct worker *w, int why)
+{
+    authd_metrics_count(w->server->metrics, AUTHD_M_ACCEPT_FAILURES);
+    if (h2o_timeout_is_linked(&w->accept_resume)) return;
+    for (size_t i = 0; i < w->listener_count; i++)
+        h2o_socket_read_stop(w->sockets[i]);
+    h2o_timeout_link(w->ctx.loop, &w->accept_pause, &w->accept_resume);
+    int64_t now = authd_monotonic_ms();
+    if (w->pause_logged_ms == 0 || now - w->pause_logged_ms >= ACCEPT_PAUSE_LOG_EVERY_MS) {
+        fprintf(stderr,
+                "authd: cannot accept connections (%s): pausing accepts %d ms at a time until some close "
+                "(raise the descriptor limit: LimitNOFILE, ulimit -n); counted in authd_accept_failures_total\n",
+                strerror(why), ACCEPT_PAUSE_MS);
+        w->pause_logged_ms = now;
+    }
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     if (err) return;
-    h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-    if (!sock) return;
     h2o_accept_ctx_t *accept_ctx = listener->data;
     struct worker *w = H2O_STRUCT_FROM_MEMBER(struct worker, ctx, accept_ctx->ctx);
+    errno = 0;
+    h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+    if (!sock) {
+        int why = errno;
+        if (why == EMFILE || why == ENFILE || why == ENOBUFS || why == ENOMEM) pause_accepts(w, why);
+        return;
+    }
     /* on_close is the socket's public close hook (h2o itself leaves it unset on accepted sockets): the
      * count tells shutdown when the last connection has gone, without reading h2o's own lists. */
     sock->on_close.cb = on_connection_closed;
@@ -214,6 +255,8 @@ static void *worker_main(void *arg)
     h2o_evloop_t *loop = h2o_evloop_create();
     h2o_context_init(&w->ctx, loop, w->globalconf);
     h2o_multithread_register_receiver(w->ctx.queue, &w->receiver, authd_async_on_messages);
+    h2o_timeout_init(loop, &w->accept_pause, ACCEPT_PAUSE_MS);
+    w->accept_resume = (h2o_timeout_entry_t){.cb = resume_accepts};
     for (size_t i = 0; i < w->listener_count; i++) {
         w->accept_ctx[i] = (h2o_accept_ctx_t){
             .ctx = &w->ctx, .hosts = w->globalconf->hosts, .ssl_ctx = w->listeners[i].ssl_ctx};
@@ -228,6 +271,8 @@ static void *worker_main(void *arg)
     }
 
     /* Stop accepting, tell clients (HTTP/2 GOAWAY, HTTP/1 Connection: close), let requests finish. */
+    if (h2o_timeout_is_linked(&w->accept_resume)) h2o_timeout_unlink(&w->accept_resume);
+    h2o_timeout_dispose(loop, &w->accept_pause);
     for (size_t i = 0; i < w->listener_count; i++) {
         h2o_socket_read_stop(w->sockets[i]);
         h2o_socket_close(w->sockets[i]);

@@ -148,14 +148,14 @@ class Authd:
         assert r.returncode == 0, r.stderr
         return self
 
-    def start(self, init=True, args=()):
-        """Starts authd (with extra command-line `args`), having created its store first unless `init` is
-        False."""
+    def start(self, init=True, args=(), preexec_fn=None):
+        """Starts authd (with extra command-line `args`; `preexec_fn` run in the child before it, to set
+        resource limits), having created its store first unless `init` is False."""
         if init:
             self.init()
         self.stderr = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen([AUTHD, "--config", str(self.config), *args], stdout=self.stderr,
-                                     stderr=self.stderr)
+                                     stderr=self.stderr, preexec_fn=preexec_fn)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -176,6 +176,39 @@ def test_requests_in_flight_are_bounded_per_client_and_in_all(tmp_path):
     assert server.stop() == 0
 
 
+def cpu_seconds(pid):
+    import os
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_out_of_descriptors_pauses_accepts_instead_of_spinning(tmp_path):
+    """With every descriptor taken by idle connections, authd must not spin on accept(2); it says so once,
+    counts the failures, and serves again as soon as connections close."""
+    import resource
+    server = Authd(tmp_path).start(preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
+    idle = []
+    try:
+        for _ in range(100):
+            idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=2))
+        time.sleep(0.5)
+        before = cpu_seconds(server.proc.pid)
+        time.sleep(3)
+        spent = cpu_seconds(server.proc.pid) - before
+        assert spent < 0.15, f"{spent:.2f} s of CPU in 3 s while out of descriptors"  # 5% of one core
+    finally:
+        for conn in idle:
+            conn.close()
+    time.sleep(0.5)
+    status, _, _ = server.request("GET", "/healthz", token=None)
+    assert status == 200
+    status, _, metrics = server.request("GET", "/metrics", token="auditor")
+    assert int(metrics.decode().split("\nauthd_accept_failures_total ")[1].split()[0]) > 0
+    assert server.stop() == 0
+    log = server.stderr_path.read_text()
+    assert 0 < log.count("cannot accept connections (Too many open files)") <= 2  # once per worker
+
+
 def test_tls_http2_and_http1(tmp_path):
     server = Authd(tmp_path, tls=True).start()
     try:
