@@ -1,4 +1,5 @@
 /* Access log lines, written with one write(2) each so concurrent workers never interleave. */
+#define _GNU_SOURCE /* dup3 */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -16,6 +17,7 @@
 struct authd_accesslog {
     int fd;
     int owns_fd;
+    char *path; /* NULL for standard error */
     struct authd_metrics *metrics; /* fed from the same hook: it sees every request's final status */
 };
 
@@ -45,8 +47,34 @@ int authd_accesslog_open(struct authd_accesslog **out, const char *path, char *e
             return -1;
         }
         log->owns_fd = 1;
+        if (!(log->path = strdup(path))) {
+            close(log->fd);
+            free(log);
+            snprintf(err, err_cap, "out of memory");
+            return -1;
+        }
     }
     *out = log;
+    return 0;
+}
+
+int authd_accesslog_reopen(struct authd_accesslog *log, char *err, size_t err_cap)
+{
+    if (!log || !log->path) return 0;
+    int fd = open(log->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, err_cap, "access log %s: %s (still writing to the file open before)", log->path,
+                 strerror(errno));
+        return -1;
+    }
+    /* dup2 replaces the descriptor in one step: a worker's write goes wholly to the old file or the new */
+    int rc = dup3(fd, log->fd, O_CLOEXEC);
+    int why = errno;
+    close(fd);
+    if (rc < 0) {
+        snprintf(err, err_cap, "access log %s: %s", log->path, strerror(why));
+        return -1;
+    }
     return 0;
 }
 
@@ -54,6 +82,7 @@ void authd_accesslog_close(struct authd_accesslog *log)
 {
     if (!log) return;
     if (log->owns_fd) close(log->fd);
+    free(log->path);
     free(log);
 }
 

@@ -14,6 +14,10 @@ int authd_accesslog_open(struct authd_accesslog **out, const char *path, char *e
 void authd_accesslog_register(struct authd_accesslog *log, h2o_pathconf_t *pathconf);
 
 void authd_accesslog_close(struct authd_accesslog *log);
+/* Opens the file again by its name (logrotate moved it away) and writes there from now on; the old file
+ * gets no line after the switch and loses none before it. 0, or -1 with a message (the old file stays in
+ * use). Any thread; standard error is left as it is. */
+int authd_accesslog_reopen(struct authd_accesslog *log, char *err, size_t err_cap);
 
 /* Every logged request also counts in these metrics. */
 struct authd_metrics;

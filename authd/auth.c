@@ -33,7 +33,7 @@ static const struct authd_client *by_certificate(struct authd_request *r)
     uint8_t fp[32];
     SHA256(der, (size_t)len, fp);
     OPENSSL_free(der);
-    return authd_policy_client_by_cert(r->server->policy, fp);
+    return authd_policy_client_by_cert(r->policy, fp);
 }
 
 static const struct authd_client *by_token(struct authd_request *r, int *presented)
@@ -46,7 +46,7 @@ static const struct authd_client *by_token(struct authd_request *r, int *present
     if (v.len <= sizeof(scheme) - 1 || !h2o_lcstris(v.base, sizeof(scheme) - 1, scheme, sizeof(scheme) - 1) ||
         v.len > 512)
         return NULL;
-    return authd_policy_client_by_token(r->server->policy, v.base + sizeof(scheme) - 1,
+    return authd_policy_client_by_token(r->policy, v.base + sizeof(scheme) - 1,
                                         v.len - (sizeof(scheme) - 1));
 }
 

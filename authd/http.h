@@ -15,7 +15,8 @@ struct authd_client;
 struct authd_request {
     h2o_req_t *req;
     struct authd_server *server;
-    const struct authd_client *client; /* authenticated by the router when the route has roles */
+    const struct authd_policy *policy; /* in force when the request came, held until it is freed */
+    const struct authd_client *client; /* authenticated by the router when the route has roles; of `policy` */
     h2o_iovec_t params[AUTHD_MAX_PARAMS];
     size_t param_count;
 };

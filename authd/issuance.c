@@ -79,7 +79,7 @@ enum authd_issue_refusal authd_issue_type(const struct authd_server *s, const st
                                           const char *type_code, const struct authd_licence_type **type,
                                           char *detail, size_t cap)
 {
-    *type = type_code ? authd_policy_type(s->policy, type_code, strlen(type_code)) : NULL;
+    *type = type_code ? authd_policy_type(client->policy, type_code, strlen(type_code)) : NULL;
     if (!*type)
         return refuse(detail, cap, AUTHD_ISSUE_UNKNOWN_TYPE,
                       "'type' must be a licence type code from licence-types.yaml");

@@ -45,13 +45,14 @@ static void element_value(struct authd_jsonw *w, const certlib_element *e)
     }
 }
 
-bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, const char *id,
+bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, const struct authd_policy *policy,
+                        const char *id,
                         const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
                         const struct authd_matter_need *need, bool unmasked, uint8_t *holder_key,
                         bool *holder_found)
 {
     const struct authd_licence_type *type =
-        authd_policy_type(s->policy, meta->type_code, strlen(meta->type_code));
+        authd_policy_type(policy, meta->type_code, strlen(meta->type_code));
     /* One parse: the elements come from reading the licence (authd signed and stored it: nothing is
      * verified here), and the copy sent is disclosed from that same reading. */
     certlib_result *r = NULL;

@@ -18,8 +18,10 @@
  * in `masked`. Returns false, having written nothing, when the stored licence cannot be read (or memory
  * runs out); running out while writing fails the writer instead.
  * `holder_key`, when not NULL, receives the holder-index key of the licence's holder (for the access
- * log) and *holder_found whether the licence names a holder id. */
-bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, const char *id,
+ * log) and *holder_found whether the licence names a holder id. `policy`: the request's, for the type's
+ * labels. */
+bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, const struct authd_policy *policy,
+                        const char *id,
                         const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
                         const struct authd_matter_need *need, bool unmasked, uint8_t *holder_key,
                         bool *holder_found);

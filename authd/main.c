@@ -166,7 +166,7 @@ int main(int argc, char **argv)
     }
 
     int status = 1;
-    struct authd_server server = {.config = &config, .on_ready = print_banner};
+    struct authd_server server = {.config = &config, .on_ready = print_banner, .on_reload = authd_services_reload};
     if (config.regions_file) {
         size_t bad_line = 0;
         certlib_err cerr = certlib_regions_new(&server.regions);

@@ -71,6 +71,7 @@ struct authd_client {
     size_t n_matters;
     bool unmasked;               /* counter: sees identifiers in clear */
     bool require_holder_binding; /* counter: accepts only licences bound to the holder's device, presented */
+    const struct authd_policy *policy; /* the policies this client is part of */
 };
 
 struct authd_policy {

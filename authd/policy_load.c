@@ -489,6 +489,8 @@ int authd_policy_load(struct authd_policy *p, const char *dir, char *err, size_t
         authd_policy_free(p);
         return -1;
     }
+    for (size_t i = 0; i < p->n_clients; i++)
+        p->clients[i].policy = p;
     return 0;
 }
 

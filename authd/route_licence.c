@@ -37,7 +37,7 @@ void authd_route_licence_get(struct authd_request *r)
             authd_problem(req, 400, "missing_matter", "a counter states the matter: ?matter=CODE");
             return;
         }
-        matter = authd_policy_matter(r->server->policy, matter_code.base, matter_code.len);
+        matter = authd_policy_matter(r->policy, matter_code.base, matter_code.len);
         if (!matter || !authd_client_serves(client, matter)) {
             authd_problem(req, 403, "forbidden_matter", "this counter does not serve that matter");
             return;
@@ -78,7 +78,7 @@ void authd_route_licence_get(struct authd_request *r)
     uint8_t holder_key[AUTHD_HOLDER_KEY_LEN];
     bool have_holder = false;
     struct authd_jsonw w = {0};
-    bool viewed = authd_licence_view(&w, r->server, id.base, &meta, licence, len, need, unmasked, holder_key,
+    bool viewed = authd_licence_view(&w, r->server, r->policy, id.base, &meta, licence, len, need, unmasked, holder_key,
                                      &have_holder);
     sodium_memzero(licence, len);
     free(licence);

@@ -23,6 +23,7 @@
 /* The answer as the holder's licences are read (from one snapshot of the store). */
 struct lookup {
     const struct authd_server *server;
+    const struct authd_policy *policy;
     const struct authd_matter *matter;
     bool unmasked;
     struct authd_jsonw w;
@@ -79,7 +80,7 @@ static int add_licence(void *arg, const struct authd_holder_licence *h)
     id[h->id_len] = '\0';
     size_t mark = l->w.len;
     if (l->n_returned) authd_jsonw_lit(&l->w, ",");
-    bool viewed = authd_licence_view(&l->w, l->server, id, &meta, licence, len, &matter->needs[k],
+    bool viewed = authd_licence_view(&l->w, l->server, l->policy, id, &meta, licence, len, &matter->needs[k],
                                      l->unmasked, NULL, NULL);
     sodium_memzero(licence, len);
     free(licence);
@@ -115,7 +116,7 @@ void authd_route_lookup(struct authd_request *r)
     }
     if (authd_refuse_identity_in_text(r, "use_cause", use_cause.base, use_cause.len) != 0) return;
     const struct authd_matter *matter =
-        authd_policy_matter(r->server->policy, matter_code.base, matter_code.len);
+        authd_policy_matter(r->policy, matter_code.base, matter_code.len);
     if (!matter) {
         authd_problem(req, 404, "unknown_matter", "no such matter in matters.yaml");
         return;
@@ -138,7 +139,7 @@ void authd_route_lookup(struct authd_request *r)
     uint8_t key[AUTHD_HOLDER_KEY_LEN];
     authd_record_holder_key(r->server->keys, ident.normalized, ident.normalized_len, key);
     bool unmasked = client->unmasked;
-    struct lookup l = {.server = r->server, .matter = matter, .unmasked = unmasked};
+    struct lookup l = {.server = r->server, .policy = r->policy, .matter = matter, .unmasked = unmasked};
     authd_jsonw_lit(&l.w, "{\"holder_id\":");
     if (unmasked)
         authd_jsonw_string(&l.w, ident.normalized, ident.normalized_len);

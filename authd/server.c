@@ -2,6 +2,7 @@
  * kernel spreads connections across them), TLS with ALPN for HTTP/2, and graceful shutdown. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <systemd/sd-daemon.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -57,6 +58,7 @@ struct worker {
     h2o_timeout_t accept_pause;        /* ACCEPT_PAUSE_MS */
     h2o_timeout_entry_t accept_resume; /* linked while accepts are paused */
     int64_t pause_logged_ms;
+    atomic_ulong beats; /* loop turns (at least ten a second): the watchdog's sign of life */
 };
 
 h2o_multithread_receiver_t *authd_worker_receiver(h2o_context_t *ctx)
@@ -267,6 +269,7 @@ static void *worker_main(void *arg)
 
     while (!atomic_load(&w->server->stopping)) {
         h2o_evloop_run(loop, 100);
+        atomic_fetch_add_explicit(&w->beats, 1, memory_order_relaxed);
         if (authd_admission_burst_over(w->server->admission)) malloc_trim(0);
     }
 
@@ -318,6 +321,48 @@ static void setup_globalconf(h2o_globalconf_t *gc, struct authd_server *server)
     }
 }
 
+/* Every worker's loop turned since the last look: the watchdog may be told all is well. */
+static bool workers_alive(struct worker *workers, unsigned n, unsigned long *seen)
+{
+    bool alive = true;
+    for (unsigned k = 0; k < n; k++) {
+        unsigned long beats = atomic_load_explicit(&workers[k].beats, memory_order_relaxed);
+        if (beats == seen[k]) alive = false;
+        seen[k] = beats;
+    }
+    return alive;
+}
+
+/* The main thread's life once serving: SIGHUP reloads, the systemd watchdog (WatchdogSec) is fed while
+ * the workers' loops turn, and SIGINT or SIGTERM ends it (returned). */
+static int wait_for_signal(struct authd_server *server, const sigset_t *signals, struct worker *workers,
+                           unsigned n_workers)
+{
+    uint64_t watchdog_us = 0;
+    if (sd_watchdog_enabled(0, &watchdog_us) <= 0) watchdog_us = 0;
+    unsigned long seen[n_workers];
+    memset(seen, 0, sizeof(seen));
+    for (;;) {
+        int sig;
+        if (watchdog_us) {
+            struct timespec wait = {.tv_sec = (time_t)(watchdog_us / 2 / 1000000),
+                                    .tv_nsec = (long)(watchdog_us / 2 % 1000000) * 1000};
+            sig = sigtimedwait(signals, NULL, &wait);
+            if (sig < 0) {
+                if (workers_alive(workers, n_workers, seen)) sd_notify(0, "WATCHDOG=1");
+                continue;
+            }
+        } else if (sigwait(signals, &sig) != 0) {
+            continue;
+        }
+        if (sig != SIGHUP) return sig;
+        sd_notify(0, "RELOADING=1\nSTATUS=reloading");
+        fprintf(stderr, "authd: SIGHUP received: reopening the access log, reloading the policies\n");
+        if (server->on_reload) server->on_reload(server);
+        sd_notify(0, "READY=1\nSTATUS=serving");
+    }
+}
+
 void authd_server_stop(struct authd_server *server)
 {
     atomic_store(&server->stopping, 1);
@@ -356,11 +401,12 @@ int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
             if ((workers[k].fds[i] = open_listen_socket(&listeners[i], err, err_cap)) < 0) goto done;
     }
 
-    /* Only the main thread takes SIGINT/SIGTERM; workers inherit this mask. */
+    /* Only the main thread takes SIGINT/SIGTERM/SIGHUP; workers inherit this mask. */
     sigset_t stop_signals, old_mask;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
     for (unsigned k = 0; k < n_workers; k++) {
         struct worker *w = &workers[k];
@@ -377,11 +423,11 @@ int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
     }
     if (!atomic_load(&server->stopping)) {
         if (server->on_ready) server->on_ready(server);
-        int sig;
-        while (sigwait(&stop_signals, &sig) != 0)
-            ;
+        sd_notifyf(0, "READY=1\nSTATUS=serving on %zu listener%s", n_listeners, n_listeners == 1 ? "" : "s");
+        int sig = wait_for_signal(server, &stop_signals, workers, n_workers);
         fprintf(stderr, "authd: %s received, finishing in-flight requests (up to %llu ms)\n",
                 sig == SIGINT ? "SIGINT" : "SIGTERM", (unsigned long long)config->shutdown_grace_ms);
+        sd_notify(0, "STOPPING=1\nSTATUS=finishing in-flight requests");
         authd_server_stop(server);
         rc = 0;
     }

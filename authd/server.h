@@ -10,7 +10,7 @@
 #include "storage/storage.h"
 
 struct authd_accesslog;
-struct authd_policy;
+struct authd_policy_holder;
 struct authd_writer;
 struct authd_statuslists;
 struct authd_metrics;
@@ -34,7 +34,7 @@ struct authd_server {
     struct authd_log *logs[AUTHD_LOG_COUNT]; /* the signature log and the access log */
     certlib_regions *regions;                /* NULL: certlib's built-in table */
     struct authd_accesslog *accesslog;
-    const struct authd_policy *policy;
+    struct authd_policy_holder *policies; /* in force; each request holds its own (http.h) */
     struct authd_writer *writer;
     struct authd_statuslists *statuslists;
     struct authd_issuer_keys *issuers;
@@ -49,6 +49,8 @@ struct authd_server {
     atomic_int stopping;
     /* Called on the main thread once every listener is bound and the workers run. */
     void (*on_ready)(const struct authd_server *server);
+    /* Called on the main thread on SIGHUP (reopen the access log, reload what can be reloaded). */
+    void (*on_reload)(struct authd_server *server);
 };
 
 /* The signing keys for an issuer code, NULL when this authd does not sign for it. */

@@ -11,6 +11,7 @@
 #include "metrics.h"
 #include "peers.h"
 #include "policy.h"
+#include "policy_holder.h"
 #include "record.h"
 #include "router.h"
 #include "services.h"
@@ -142,8 +143,15 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
     const struct authd_config *c = s->config;
     struct authd_policy *policy = calloc(1, sizeof(*policy));
     if (!policy) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
-    s->policy = policy;
-    if (authd_policy_load(policy, c->policies_dir, err, err_cap) != 0) return AUTHD_E_CONFIG;
+    if (authd_policy_load(policy, c->policies_dir, err, err_cap) != 0) {
+        free(policy);
+        return AUTHD_E_CONFIG;
+    }
+    if (!(s->policies = authd_policy_holder_new(policy))) {
+        authd_policy_free(policy);
+        free(policy);
+        return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    }
     authd_err rc = load_keys(s, err, err_cap);
     if (!rc) rc = load_trust(s, err, err_cap);
     if (rc) return rc;
@@ -174,6 +182,26 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
     return AUTHD_OK;
 }
 
+void authd_services_reload(struct authd_server *s)
+{
+    char err[1024];
+    if (authd_accesslog_reopen(s->accesslog, err, sizeof(err)) != 0)
+        fprintf(stderr, "authd: SIGHUP: %s\n", err);
+    struct authd_policy *fresh = calloc(1, sizeof(*fresh));
+    if (!fresh) {
+        fprintf(stderr, "authd: SIGHUP: out of memory; the policies in force stay\n");
+        return;
+    }
+    if (authd_policy_load(fresh, s->config->policies_dir, err, sizeof(err)) != 0) {
+        free(fresh);
+        fprintf(stderr, "authd: SIGHUP: %s; the policies in force stay\n", err);
+        return;
+    }
+    fprintf(stderr, "authd: SIGHUP: policies reloaded: %zu licence types, %zu matters, %zu clients\n",
+            fresh->n_types, fresh->n_matters, fresh->n_clients);
+    authd_policy_replace(s->policies, fresh);
+}
+
 void authd_services_stop(struct authd_server *s)
 {
     authd_peers_stop(s->peers);
@@ -193,8 +221,5 @@ void authd_services_stop(struct authd_server *s)
         certlib_signer_free(s->issuers[i].status_signer);
     }
     free(s->issuers);
-    if (s->policy) {
-        authd_policy_free((struct authd_policy *)s->policy);
-        free((void *)s->policy);
-    }
+    authd_policy_holder_free(s->policies);
 }

@@ -209,6 +209,61 @@ def test_out_of_descriptors_pauses_accepts_instead_of_spinning(tmp_path):
     assert 0 < log.count("cannot accept connections (Too many open files)") <= 2  # once per worker
 
 
+def wait_for_log(path, text, times=1, timeout=10):
+    """Waits until `text` is in the file `times` times."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().count(text) >= times:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} not {times} times in {path}: {path.read_text()[-2000:]}")
+
+
+def test_sighup_reloads_policies_and_reopens_the_access_log(tmp_path):
+    """SIGHUP: a client added to clients.yaml can sign in; a broken clients.yaml is refused, the policies in
+    force stay; the access log moved away by logrotate is written anew under its name."""
+    import hashlib
+    import os
+    import shutil
+    policies = tmp_path / "policies"
+    shutil.copytree(f"{REPO_ROOT}/policies", policies)
+    server = Authd(tmp_path, policies_dir=str(policies)).start()
+    secret = "reload-test-" + os.urandom(8).hex()
+    newcomer = {"authorization": f"Bearer {secret}"}
+    try:
+        assert server.request("GET", "/v1/ident/11010519491231002X", headers=newcomer, token=None)[0] == 401
+        original = (policies / "clients.yaml").read_text()
+        good = original + f"""  - id: counter-new
+    name: 新窗口
+    role: counter
+    matters: [ZJ-QYBG-001]
+    token_sha256: {hashlib.sha256(secret.encode()).hexdigest()}
+"""
+        (policies / "clients.yaml").write_text(good)
+        server.proc.send_signal(signal.SIGHUP)
+        wait_for_log(server.stderr_path, "policies reloaded")
+        assert server.request("GET", "/v1/ident/11010519491231002X", headers=newcomer, token=None)[0] == 200
+        # a broken file: refused, and what is in force stays
+        (policies / "clients.yaml").write_text(original.replace("role: counter", "role: boss", 1))
+        server.proc.send_signal(signal.SIGHUP)
+        wait_for_log(server.stderr_path, "the policies in force stay")
+        assert "role: expected" in server.stderr_path.read_text()
+        assert server.request("GET", "/v1/ident/11010519491231002X", headers=newcomer, token=None)[0] == 200
+        assert server.request("GET", "/v1/ident/11010519491231002X")[0] == 200
+        # logrotate: the file is moved away, authd told, and the next lines go to a new file of that name
+        (policies / "clients.yaml").write_text(good)
+        rotated = tmp_path / "access.log.1"
+        os.rename(server.access_log, rotated)
+        server.proc.send_signal(signal.SIGHUP)
+        wait_for_log(server.stderr_path, "policies reloaded", times=2)
+        before = rotated.read_text()
+        assert server.request("GET", "/healthz", token=None)[0] == 200
+        wait_for_log(server.access_log, '"/healthz"')
+        assert rotated.read_text() == before
+    finally:
+        assert server.stop() == 0
+
+
 def test_tls_http2_and_http1(tmp_path):
     server = Authd(tmp_path, tls=True).start()
     try:

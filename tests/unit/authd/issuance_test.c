@@ -16,6 +16,7 @@
 #include "issuance.h"
 #include "licences.h"
 #include "policy.h"
+#include "policy_holder.h"
 #include "statuslists.h"
 #include "status_change.h"
 #include "tlog.h"
@@ -27,8 +28,9 @@ enum { LIST = 64, FULL = LIST / 8 * 7 };
 
 static const struct authd_client *client(const struct test_server *t, const char *id)
 {
-    for (size_t i = 0; i < t->server.policy->n_clients; i++)
-        if (strcmp(t->server.policy->clients[i].id, id) == 0) return &t->server.policy->clients[i];
+    const struct authd_policy *policy = authd_policy_current(t->server.policies);
+    for (size_t i = 0; i < policy->n_clients; i++)
+        if (strcmp(policy->clients[i].id, id) == 0) return &policy->clients[i];
     fail_msg("no client %s", id);
     return NULL;
 }
