@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 CONFIG ?= authd/authd.example.yaml
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test sanitize fuzz bench clean
+.PHONY: all deps build run test sanitize fuzz bench package clean
 
 all: build
 
@@ -37,6 +37,12 @@ fuzz: deps
 	cmake --build build-fuzz -j $(JOBS)
 	scripts/run-fuzzers build-fuzz $(FUZZ_SECONDS)
 
+# authd as a Debian package (build-package/authd_*.deb): the unit, /etc/authd, logrotate, docs.
+package: deps
+	cmake -S . -B build-package -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DAUTHD_INSTALL_SERVICE=ON
+	cmake --build build-package -j $(JOBS)
+	cd build-package && cpack -G DEB
+
 bench: build
 	bench/ident/run.sh $(BUILD_DIR)
 	bench/verify/run.sh $(BUILD_DIR)
@@ -46,4 +52,4 @@ bench: build
 	bench/authd/backends.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan build-fuzz
+	rm -rf $(BUILD_DIR) build-asan build-fuzz build-package

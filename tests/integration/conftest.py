@@ -148,14 +148,16 @@ class Authd:
         assert r.returncode == 0, r.stderr
         return self
 
-    def start(self, init=True, args=(), preexec_fn=None):
+    def start(self, init=True, args=(), preexec_fn=None, env=None):
         """Starts authd (with extra command-line `args`; `preexec_fn` run in the child before it, to set
-        resource limits), having created its store first unless `init` is False."""
+        resource limits; `env` added to the environment), having created its store first unless `init` is
+        False."""
         if init:
             self.init()
         self.stderr = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen([AUTHD, "--config", str(self.config), *args], stdout=self.stderr,
-                                     stderr=self.stderr, preexec_fn=preexec_fn)
+                                     stderr=self.stderr, preexec_fn=preexec_fn,
+                                     env={**os.environ, **env} if env else None)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
