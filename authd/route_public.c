@@ -4,10 +4,12 @@
 #include <string.h>
 
 #include "auth.h"
+#include "held.h"
 #include "metrics.h"
 #include "router.h"
 #include "statuslists.h"
 #include "storage/storage.h"
+#include "trust_bundle.h"
 
 void authd_route_status_list(struct authd_request *r)
 {
@@ -25,8 +27,8 @@ void authd_route_status_list(struct authd_request *r)
 
 void authd_route_trust(struct authd_request *r)
 {
-    authd_send_cacheable(r->req, 200, "application/json",
-                         h2o_iovec_init(r->server->trust_bundle, r->server->trust_bundle_len), 300);
+    const struct authd_trust *trust = authd_held_hold(r->server->trust, &r->req->pool); /* until sent */
+    authd_send_cacheable(r->req, 200, "application/json", h2o_iovec_init(trust->bundle, trust->len), 300);
 }
 
 void authd_route_metrics(struct authd_request *r)

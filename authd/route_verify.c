@@ -13,9 +13,11 @@
 #include "access_record.h"
 #include "auth.h"
 #include "challenges.h"
+#include "held.h"
 #include "record.h"
 #include "metrics.h"
 #include "router.h"
+#include "trust_bundle.h"
 
 /* Logs the verification in the access log, then answers with certlib's rendering of the result. */
 static void respond(struct authd_request *r, const struct authd_client *client, certlib_result *result)
@@ -151,12 +153,13 @@ void authd_route_verify(struct authd_request *r)
                                 .expected_holder_id = expect ? json_string_value(expect) : NULL};
     certlib_result *result = NULL;
     certlib_err verr;
+    const struct authd_trust *trust = authd_held_hold(r->server->trust, &req->pool);
     if (certlib_is_presentation(bytes, len)) {
         certlib_challenge issued;
         if (take_challenge(r, client, jchallenge, &issued, &opts.challenge_state) != 0) goto done;
-        verr = certlib_presentation_verify(r->server->verify_ctx, bytes, len, &issued, &opts, &result);
+        verr = certlib_presentation_verify(trust->ctx, bytes, len, &issued, &opts, &result);
     } else {
-        verr = certlib_licence_verify(r->server->verify_ctx, bytes, len, &opts, &result);
+        verr = certlib_licence_verify(trust->ctx, bytes, len, &opts, &result);
     }
     if (verr != CERTLIB_OK) {
         authd_problem(req, 503, "overloaded", "out of memory");

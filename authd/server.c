@@ -357,7 +357,7 @@ static int wait_for_signal(struct authd_server *server, const sigset_t *signals,
         }
         if (sig != SIGHUP) return sig;
         sd_notify(0, "RELOADING=1\nSTATUS=reloading");
-        fprintf(stderr, "authd: SIGHUP received: reopening the access log, reloading the policies\n");
+        fprintf(stderr, "authd: SIGHUP received: reopening the access log, reloading the policies and the trust bundle\n");
         if (server->on_reload) server->on_reload(server);
         sd_notify(0, "READY=1\nSTATUS=serving");
     }

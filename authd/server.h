@@ -10,7 +10,7 @@
 #include "storage/storage.h"
 
 struct authd_accesslog;
-struct authd_policy_holder;
+struct authd_held;
 struct authd_writer;
 struct authd_statuslists;
 struct authd_metrics;
@@ -34,14 +34,12 @@ struct authd_server {
     struct authd_log *logs[AUTHD_LOG_COUNT]; /* the signature log and the access log */
     certlib_regions *regions;                /* NULL: certlib's built-in table */
     struct authd_accesslog *accesslog;
-    struct authd_policy_holder *policies; /* in force; each request holds its own (http.h) */
+    struct authd_held *policies; /* in force (struct authd_policy); each request holds its own (http.h) */
     struct authd_writer *writer;
     struct authd_statuslists *statuslists;
     struct authd_issuer_keys *issuers;
     size_t n_issuers;
-    certlib_ctx *verify_ctx; /* the trust bundle and authd's own status lists */
-    uint8_t *trust_bundle;   /* served at /v1/trust */
-    size_t trust_bundle_len;
+    struct authd_held *trust; /* the trust bundle in force (struct authd_trust, trust_bundle.h) */
     struct authd_metrics *metrics;
     struct authd_admission *admission;   /* requests in flight, in all and per client */
     struct authd_challenges *challenges; /* holder-binding challenges handed to counters */

@@ -11,7 +11,7 @@
 #include "metrics.h"
 #include "peers.h"
 #include "policy.h"
-#include "policy_holder.h"
+#include "held.h"
 #include "record.h"
 #include "router.h"
 #include "services.h"
@@ -19,6 +19,7 @@
 #include "statuslists.h"
 #include "store_guard.h"
 #include "tlog.h"
+#include "trust_bundle.h"
 #include "writer.h"
 
 /* How often a node of a shared store looks at what the others did: revocations reach its status lists
@@ -50,22 +51,13 @@ static authd_err load_keys(struct authd_server *s, char *err, size_t err_cap)
 
 static authd_err load_trust(struct authd_server *s, char *err, size_t err_cap)
 {
-    FILE *f = fopen(s->config->trust_bundle, "rb");
-    if (!f)
-        return snprintf(err, err_cap, "trust_bundle %s: cannot open", s->config->trust_bundle),
-               AUTHD_E_CONFIG;
-    size_t cap = CERTLIB_TRUST_MAX_BYTES + 1;
-    s->trust_bundle = malloc(cap);
-    s->trust_bundle_len = s->trust_bundle ? fread(s->trust_bundle, 1, cap, f) : 0;
-    fclose(f);
-    if (!s->trust_bundle || s->trust_bundle_len == cap)
-        return snprintf(err, err_cap, "trust_bundle %s: unreadable or too large", s->config->trust_bundle),
-               AUTHD_E_CONFIG;
-    if (certlib_ctx_new(&s->verify_ctx)) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
-    if (certlib_ctx_load_trust(s->verify_ctx, s->trust_bundle, s->trust_bundle_len) != CERTLIB_OK)
-        return snprintf(err, err_cap, "trust_bundle %s: %s", s->config->trust_bundle,
-                        certlib_ctx_trust_error(s->verify_ctx)),
-               AUTHD_E_CONFIG;
+    struct authd_trust *trust;
+    authd_err rc = authd_trust_load(s->config->trust_bundle, &trust, err, err_cap);
+    if (rc) return rc;
+    if (!(s->trust = authd_held_new(trust, authd_trust_free))) {
+        authd_trust_free(trust);
+        return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    }
     return AUTHD_OK;
 }
 
@@ -115,13 +107,14 @@ static authd_err open_store(struct authd_server *s, char *err, size_t err_cap)
 static authd_err start_status_lists(struct authd_server *s, uint64_t *followed, char *err, size_t err_cap)
 {
     const struct authd_config *c = s->config;
-    s->statuslists = authd_statuslists_new(c->status_list_size, c->status_ttl, c->public_url, s->verify_ctx);
+    s->statuslists = authd_statuslists_new(c->status_list_size, c->status_ttl, c->public_url, s->trust);
     if (!s->statuslists) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     for (size_t i = 0; i < s->n_issuers; i++)
         if (authd_statuslists_add_issuer(s->statuslists, s->issuers[i].issuer_code,
                                          s->issuers[i].status_signer) != 0)
             return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
-    if (authd_statuslists_probe(s->statuslists, s->trust_bundle, s->trust_bundle_len, err, err_cap) != 0)
+    const struct authd_trust *trust = authd_held_current(s->trust);
+    if (authd_statuslists_probe(s->statuslists, trust->bundle, trust->len, err, err_cap) != 0)
         return AUTHD_E_CONFIG;
     if (s->storage->ops->shared) { /* indices from the store's counters: unique across its nodes */
         uint8_t key[32];
@@ -138,6 +131,12 @@ static authd_err start_status_lists(struct authd_server *s, uint64_t *followed, 
     return authd_statuslists_rebuild(s->statuslists, s->storage, s->keys, err, err_cap);
 }
 
+static void destroy_policy(void *p)
+{
+    authd_policy_free(p);
+    free(p);
+}
+
 authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap)
 {
     const struct authd_config *c = s->config;
@@ -147,7 +146,7 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
         free(policy);
         return AUTHD_E_CONFIG;
     }
-    if (!(s->policies = authd_policy_holder_new(policy))) {
+    if (!(s->policies = authd_held_new(policy, destroy_policy))) {
         authd_policy_free(policy);
         free(policy);
         return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
@@ -182,11 +181,39 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
     return AUTHD_OK;
 }
 
-void authd_services_reload(struct authd_server *s)
+/* A new trust bundle goes in force only if it accepts authd's own status lists, and with every list
+ * signed so far in its context: fed once before it is in force, and once after, for a list the signing
+ * thread installed in between (statuslists.c gives each new list to the bundle in force). */
+static void reload_trust(struct authd_server *s)
 {
     char err[1024];
-    if (authd_accesslog_reopen(s->accesslog, err, sizeof(err)) != 0)
-        fprintf(stderr, "authd: SIGHUP: %s\n", err);
+    struct authd_trust *fresh;
+    if (authd_trust_load(s->config->trust_bundle, &fresh, err, sizeof(err)) != AUTHD_OK) {
+        fprintf(stderr, "authd: SIGHUP: %s; the trust bundle in force stays\n", err);
+        return;
+    }
+    if (authd_statuslists_probe(s->statuslists, fresh->bundle, fresh->len, err, sizeof(err)) != 0 ||
+        authd_statuslists_feed(s->statuslists, fresh->ctx) != 0) {
+        fprintf(stderr, "authd: SIGHUP: trust_bundle %s: %s; the trust bundle in force stays\n",
+                s->config->trust_bundle, err[0] ? err : "out of memory");
+        authd_trust_free(fresh);
+        return;
+    }
+    if (authd_held_replace(s->trust, fresh) != 0) {
+        fprintf(stderr, "authd: SIGHUP: out of memory; the trust bundle in force stays\n");
+        return;
+    }
+    struct authd_trust *now;
+    struct authd_held_ref *ref = authd_held_acquire(s->trust, (void **)&now);
+    if (authd_statuslists_feed(s->statuslists, now->ctx) != 0)
+        fprintf(stderr, "authd: SIGHUP: a status list could not be given to the new verifier (out of memory)\n");
+    authd_held_release(ref);
+    fprintf(stderr, "authd: SIGHUP: trust bundle reloaded (%zu bytes)\n", now->len);
+}
+
+static void reload_policies(struct authd_server *s)
+{
+    char err[1024];
     struct authd_policy *fresh = calloc(1, sizeof(*fresh));
     if (!fresh) {
         fprintf(stderr, "authd: SIGHUP: out of memory; the policies in force stay\n");
@@ -197,9 +224,20 @@ void authd_services_reload(struct authd_server *s)
         fprintf(stderr, "authd: SIGHUP: %s; the policies in force stay\n", err);
         return;
     }
-    fprintf(stderr, "authd: SIGHUP: policies reloaded: %zu licence types, %zu matters, %zu clients\n",
-            fresh->n_types, fresh->n_matters, fresh->n_clients);
-    authd_policy_replace(s->policies, fresh);
+    size_t types = fresh->n_types, matters = fresh->n_matters, clients = fresh->n_clients;
+    if (authd_held_replace(s->policies, fresh) != 0)
+        fprintf(stderr, "authd: SIGHUP: out of memory; the policies in force stay\n");
+    else
+        fprintf(stderr, "authd: SIGHUP: policies reloaded: %zu licence types, %zu matters, %zu clients\n", types,
+                matters, clients);
+}
+
+void authd_services_reload(struct authd_server *s)
+{
+    char err[1024];
+    if (authd_accesslog_reopen(s->accesslog, err, sizeof(err)) != 0) fprintf(stderr, "authd: SIGHUP: %s\n", err);
+    reload_policies(s);
+    reload_trust(s);
 }
 
 void authd_services_stop(struct authd_server *s)
@@ -214,12 +252,11 @@ void authd_services_stop(struct authd_server *s)
     authd_record_keys_free(s->keys);
     authd_admission_free(s->admission);
     authd_metrics_free(s->metrics);
-    certlib_ctx_free(s->verify_ctx);
-    free(s->trust_bundle);
+    authd_held_free(s->trust);
     for (size_t i = 0; i < s->n_issuers; i++) {
         certlib_signer_free(s->issuers[i].signer);
         certlib_signer_free(s->issuers[i].status_signer);
     }
     free(s->issuers);
-    authd_policy_holder_free(s->policies);
+    authd_held_free(s->policies);
 }

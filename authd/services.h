@@ -29,9 +29,10 @@ struct authd_log;
 authd_err authd_logs_open(const struct authd_config *c, struct authd_storage *storage,
                           struct authd_log *logs[AUTHD_LOG_COUNT], char *err, size_t err_cap);
 
-/* SIGHUP: reopens the access log by its name (logrotate), and puts the policies in policies_dir in force
- * if they load and check whole; otherwise says why on standard error and keeps those in force. Requests
- * under way finish under the policies they started with. */
+/* SIGHUP: reopens the access log by its name (logrotate); puts the policies in policies_dir, and the
+ * trust bundle, in force, each if it loads and checks whole (the bundle must accept authd's own status
+ * lists), otherwise says why on standard error and keeps the one in force. Requests under way finish
+ * under the versions they started with. */
 void authd_services_reload(struct authd_server *server);
 
 /* Stops the writer (after the workers: it finishes queued writes) and frees everything. */

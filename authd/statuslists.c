@@ -9,12 +9,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "held.h"
 #include "licences.h"
 #include "monotonic.h"
 #include "statuslists_internal.h"
+#include "trust_bundle.h"
 
 struct authd_statuslists *authd_statuslists_new(uint32_t list_size, uint32_t ttl, const char *public_url,
-                                                certlib_ctx *ctx)
+                                                struct authd_held *trust)
 {
     struct authd_statuslists *s = calloc(1, sizeof(*s));
     if (!s || !(s->public_url = strdup(public_url))) {
@@ -26,7 +28,7 @@ struct authd_statuslists *authd_statuslists_new(uint32_t list_size, uint32_t ttl
     pthread_cond_init(&s->drained, NULL);
     s->size = list_size;
     s->ttl = ttl;
-    s->ctx = ctx;
+    s->trust = trust;
     return s;
 }
 
@@ -152,22 +154,37 @@ static void sign_snapshot(struct authd_statuslists *s, struct snapshot *snap, in
         fprintf(stderr, "authd: status list %s could not be signed: %s\n", uri, certlib_err_name(err));
         return;
     }
-    /* Our own freshly signed list: the context can only refuse it for lack of memory (the trust bundle
-     * was probed at start-up). */
-    if (s->ctx && certlib_ctx_add_status_list(s->ctx, fresh, fresh_len) != CERTLIB_OK)
-        fprintf(stderr, "authd: status list %s could not be given to the verifier\n", uri);
+    /* Installed first, then given to the verifier in force: a trust bundle put in force meanwhile is fed
+     * every installed list after it is in force (authd_statuslists_feed), so neither misses this one. A
+     * copy goes to the verifier: another signing (a worker's, for a list just opened) may replace and
+     * free the installed bytes as soon as the lock is let go. */
     pthread_mutex_lock(&s->lock);
     struct list *l = &s->lists[snap->list];
-    if (snap->version >= l->cwt_version) {
+    uint8_t *copy = NULL;
+    bool installed = snap->version >= l->cwt_version;
+    if (installed) {
         certlib_free(l->cwt);
         l->cwt = fresh;
         l->cwt_len = fresh_len;
         l->cwt_iat = now;
         l->cwt_version = snap->version;
+        if (s->trust && (copy = malloc(fresh_len))) memcpy(copy, fresh, fresh_len);
         fresh = NULL;
     }
     pthread_mutex_unlock(&s->lock);
     certlib_free(fresh);
+    if (copy) {
+        /* Our own freshly signed list: the context can only refuse it for lack of memory (the trust
+         * bundle was probed with these signers). */
+        struct authd_trust *trust;
+        struct authd_held_ref *ref = authd_held_acquire(s->trust, (void **)&trust);
+        if (certlib_ctx_add_status_list(trust->ctx, copy, fresh_len) != CERTLIB_OK)
+            fprintf(stderr, "authd: status list %s could not be given to the verifier\n", uri);
+        authd_held_release(ref);
+        free(copy);
+    } else if (s->trust && installed) {
+        fprintf(stderr, "authd: status list %s could not be given to the verifier (out of memory)\n", uri);
+    }
 }
 
 /* Snapshots every stale list. Caller holds the lock; *snaps is malloc'd. */
@@ -241,6 +258,17 @@ static void *signer_main(void *arg)
         sign_pass(s);
     }
     return NULL;
+}
+
+int authd_statuslists_feed(struct authd_statuslists *s, certlib_ctx *ctx)
+{
+    int rc = 0;
+    pthread_mutex_lock(&s->lock); /* the signing thread replaces a list's bytes under it */
+    for (size_t i = 0; i < s->n_lists && rc == 0; i++)
+        if (s->lists[i].cwt && certlib_ctx_add_status_list(ctx, s->lists[i].cwt, s->lists[i].cwt_len) != CERTLIB_OK)
+            rc = -1;
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 /* ---- start-up ---- */

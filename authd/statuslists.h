@@ -17,9 +17,14 @@ struct authd_statuslists;
 struct authd_storage;
 struct authd_record_keys;
 
-/* `ctx`, when not NULL, receives every list signed. */
+/* `trust`, when not NULL, holds the trust bundle in force (a struct authd_trust, trust_bundle.h), whose
+ * verification context receives every list signed. */
+struct authd_held;
 struct authd_statuslists *authd_statuslists_new(uint32_t list_size, uint32_t ttl, const char *public_url,
-                                                certlib_ctx *ctx);
+                                                struct authd_held *trust);
+/* Gives `ctx` every list signed so far (a trust bundle about to be put in force). 0, or -1 when the
+ * context refused one (out of memory). */
+int authd_statuslists_feed(struct authd_statuslists *s, certlib_ctx *ctx);
 /* Stops the signing thread (after a last pass that completes every waiter) and frees everything. */
 void authd_statuslists_free(struct authd_statuslists *s);
 int authd_statuslists_add_issuer(struct authd_statuslists *s, const char *issuer_code,

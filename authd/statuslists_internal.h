@@ -46,7 +46,7 @@ struct authd_statuslists {
     size_t n_waiting;       /* registered and not yet called back */
     uint32_t size, ttl;
     char *public_url;
-    certlib_ctx *ctx;
+    struct authd_held *trust; /* NULL, or the trust bundle in force, whose context gets every list signed */
     struct issuer *issuers;
     size_t n_issuers;
     struct list *lists;

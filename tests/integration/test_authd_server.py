@@ -318,6 +318,69 @@ def test_the_production_template_is_a_valid_configuration(tmp_path):
     assert b"/etc/authd/data.key" in r.stderr
 
 
+def test_sighup_reloads_the_trust_bundle(tmp_path):
+    """A bundle that deny-lists a department's signer takes effect on SIGHUP, with authd's own status lists
+    still in the new verifier (a revocation after the reload is seen); a bundle that does not parse, or
+    that refuses authd's own status lists, is refused and the one in force stays."""
+    import hashlib
+    import json
+    import shutil
+    import urllib.parse
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from test_authd_licences import issue_ok
+    bundle = tmp_path / "trust.json"
+    shutil.copy(f"{REPO_ROOT}/keys-example/trust.json", bundle)
+    original = json.loads(bundle.read_text())
+    server = Authd(tmp_path)
+    server.config.write_text(server.config.read_text().replace(f"{REPO_ROOT}/keys-example/trust.json", str(bundle)))
+    server.start()
+    reloads = 0
+
+    def reload(expect):
+        nonlocal reloads
+        reloads += 1
+        server.proc.send_signal(signal.SIGHUP)
+        wait_for_log(server.stderr_path, "SIGHUP received", times=reloads)
+        wait_for_log(server.stderr_path, expect)
+
+    def verdict(doc):
+        status, _, v = server.json("POST", "/v1/verify", {"licence": doc["licence"]}, token="counter-hz")
+        assert status == 200, v
+        return v["verdict"]
+
+    try:
+        scjg, mz = issue_ok(server), issue_ok(server, client="issuer-mz", type_code="11100000000013338W002",
+                                               holder_id="11010519491231002X", name="张三",
+                                               elements=__import__("test_authd_licences").MARRIAGE_ELEMENTS)
+        assert verdict(scjg) == "valid" and verdict(mz) == "valid"
+        der = x509.load_pem_x509_certificate(open(f"{REPO_ROOT}/keys-example/pki/sm2/scjg.crt", "rb").read())
+        digest = hashlib.sha256(der.public_bytes(Encoding.DER)).hexdigest()
+        pem = open(f"{REPO_ROOT}/keys-example/pki/sm2/scjg.crt").read().strip()
+        listed = [e for e in original["signers"] if e["certificate"].strip() != pem]
+        assert len(listed) == len(original["signers"]) - 1
+        bundle.write_text(json.dumps({**original, "signers": listed, "revoked_signers": [digest]}))
+        reload("trust bundle reloaded")
+        assert verdict(scjg) == "invalid" and verdict(mz) == "valid"
+        assert json.loads(server.request("GET", "/v1/trust", token=None)[2])["revoked_signers"] == [digest]
+        # authd's own status lists made it into the new verifier: a revocation now is seen
+        lid = urllib.parse.quote(mz["licence_id"], safe="")
+        assert server.json("POST", f"/v1/licences/{lid}/status", {"status": "revoked", "reason": "test"},
+                           token="issuer-mz")[0] == 200
+        assert verdict(mz) == "invalid"
+        # refused: garbage, and a bundle without the roots authd's own status lists chain to
+        for broken in ("{not json", json.dumps({**original, "signers": listed, "revoked_signers": [digest],
+                                                "status_signers": []})):
+            bundle.write_text(broken)
+            server.proc.send_signal(signal.SIGHUP)
+            reloads += 1
+            wait_for_log(server.stderr_path, "the trust bundle in force stays", times=reloads - 1)
+            assert verdict(scjg) == "invalid"  # the deny-list in force stays
+            assert json.loads(server.request("GET", "/v1/trust", token=None)[2])["revoked_signers"] == [digest]
+    finally:
+        assert server.stop() == 0
+
+
 def test_tls_http2_and_http1(tmp_path):
     server = Authd(tmp_path, tls=True).start()
     try:

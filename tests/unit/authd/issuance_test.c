@@ -16,7 +16,8 @@
 #include "issuance.h"
 #include "licences.h"
 #include "policy.h"
-#include "policy_holder.h"
+#include "held.h"
+#include "trust_bundle.h"
 #include "statuslists.h"
 #include "status_change.h"
 #include "tlog.h"
@@ -28,7 +29,7 @@ enum { LIST = 64, FULL = LIST / 8 * 7 };
 
 static const struct authd_client *client(const struct test_server *t, const char *id)
 {
-    const struct authd_policy *policy = authd_policy_current(t->server.policies);
+    const struct authd_policy *policy = authd_held_current(t->server.policies);
     for (size_t i = 0; i < policy->n_clients; i++)
         if (strcmp(policy->clients[i].id, id) == 0) return &policy->clients[i];
     fail_msg("no client %s", id);
@@ -92,7 +93,7 @@ static certlib_result *verify(struct test_server *t, const uint8_t *licence, siz
 {
     certlib_result *r = NULL;
     certlib_verify_opts opts = {0};
-    assert_int_equal(certlib_licence_verify(t->server.verify_ctx, licence, len, &opts, &r), CERTLIB_OK);
+    assert_int_equal(certlib_licence_verify(((struct authd_trust *)authd_held_current(t->server.trust))->ctx, licence, len, &opts, &r), CERTLIB_OK);
     return r;
 }
 
