@@ -321,6 +321,21 @@ static void setup_globalconf(h2o_globalconf_t *gc, struct authd_server *server)
     }
 }
 
+void authd_server_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+}
+
+void authd_server_block_signals(void)
+{
+    sigset_t set;
+    authd_server_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 /* Every worker's loop turned since the last look: the watchdog may be told all is well. */
 static bool workers_alive(struct worker *workers, unsigned n, unsigned long *seen)
 {
@@ -401,12 +416,10 @@ int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
             if ((workers[k].fds[i] = open_listen_socket(&listeners[i], err, err_cap)) < 0) goto done;
     }
 
-    /* Only the main thread takes SIGINT/SIGTERM/SIGHUP; workers inherit this mask. */
+    /* Only the main thread takes SIGINT/SIGTERM/SIGHUP (authd_server_block_signals); blocked again here
+     * for callers that did not. */
     sigset_t stop_signals, old_mask;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGHUP);
+    authd_server_signals(&stop_signals);
     pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
     for (unsigned k = 0; k < n_workers; k++) {
         struct worker *w = &workers[k];
