@@ -20,26 +20,6 @@ authd_err authd_log_state_path(const char *dir, const char *name, char *out, siz
     return AUTHD_OK;
 }
 
-int authd_write_file_atomic(const char *path, const void *bytes, size_t len)
-{
-    char tmp[4096];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) return errno = ENAMETOOLONG, -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return -1;
-    ssize_t n = write(fd, bytes, len);
-    int ok = n == (ssize_t)len && fsync(fd) == 0;
-    int saved = errno;
-    if (close(fd) != 0) ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        if (!ok) errno = saved ? saved : EIO;
-        saved = errno;
-        unlink(tmp);
-        errno = saved;
-        return -1;
-    }
-    return 0;
-}
-
 /* The saved checkpoint; *found false when there is none. */
 static authd_err read_saved(struct authd_log *log, const char *path, const certlib_note_verifier *v,
                             certlib_checkpoint *cp, bool *found, char *err, size_t err_cap)

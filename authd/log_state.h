@@ -24,8 +24,4 @@ authd_err authd_log_state_path(const char *dir, const char *name, char *out, siz
 authd_err authd_log_state_check(struct authd_log *log, const char *path, bool allow_rollback, char *err,
                                 size_t err_cap);
 
-/* Replaces the file at `path` with `len` bytes, durably and atomically (a temporary file beside it,
- * fsync'd, renamed over it). 0, or -1 with errno. */
-int authd_write_file_atomic(const char *path, const void *bytes, size_t len);
-
 #endif

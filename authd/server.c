@@ -1,8 +1,8 @@
 /* The h2o front: listeners, one event loop per worker thread on its own SO_REUSEPORT socket (the
- * kernel spreads connections across them), TLS with ALPN for HTTP/2, and graceful shutdown. */
+ * kernel spreads connections across them), TLS with ALPN for HTTP/2, accepts paused when descriptors run
+ * out, systemd's notifications and watchdog, SIGHUP, and graceful shutdown. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <systemd/sd-daemon.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log_state.h"
+#include "atomic_file.h"
 #include "monotonic.h"
 #include "tlog.h"
 

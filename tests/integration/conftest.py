@@ -214,6 +214,16 @@ def policies_with(tmp_path, clients_yaml):
     return str(d)
 
 
+def valid_numbers(n):
+    """n different valid resident identity numbers (Hangzhou Xihu, born 1985)."""
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    numbers = []
+    for i in range(n):
+        base = f"3301061985{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}"
+        numbers.append(base + "10X98765432"[sum(int(c) * w for c, w in zip(base, weights)) % 11])
+    return numbers
+
+
 def run_certctl(*args, stdin=None):
     return subprocess.run([CERTCTL, *args], input=stdin, capture_output=True, timeout=60)
 

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from conftest import token, AUTHD, REPO_ROOT, Authd, free_port
+from conftest import token, AUTHD, REPO_ROOT, Authd, free_port, valid_numbers
 from test_authd_ident import curl
 
 
@@ -118,12 +118,7 @@ def test_one_framing_keeps_the_connection(authd):
 def batch_body(n):
     """A POST /v1/ident/check body of n valid numbers."""
     import json
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    numbers = []
-    for i in range(n):
-        base = f"3301061985{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}"
-        numbers.append(base + "10X98765432"[sum(int(c) * w for c, w in zip(base, weights)) % 11])
-    return json.dumps({"numbers": numbers}).encode()
+    return json.dumps({"numbers": valid_numbers(n)}).encode()
 
 
 def held_request(port, body, client="admin"):

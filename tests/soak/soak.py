@@ -33,7 +33,7 @@ os.environ.setdefault("REPO_ROOT", REPO)
 os.environ.setdefault("AUTHD", os.path.join(REPO, "build", "bin", "authd"))
 os.environ.setdefault("CERTCTL", os.path.join(REPO, "build", "bin", "certctl"))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-from conftest import Authd, token  # noqa: E402
+from conftest import Authd, token, valid_numbers  # noqa: E402
 import pathlib  # noqa: E402
 
 
@@ -48,15 +48,6 @@ def rss_kb(pid):
 def cpu_seconds(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def valid_numbers(n):
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    out = []
-    for i in range(n):
-        base = f"3301061985{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}"
-        out.append(base + "10X98765432"[sum(int(c) * w for c, w in zip(base, weights)) % 11])
-    return out
 
 
 def percentile(values, p):
