@@ -17,7 +17,7 @@
 struct authd_accesslog {
     int fd;
     int owns_fd;
-    char *path; /* NULL for standard error */
+    char *path;                    /* NULL for standard error */
     struct authd_metrics *metrics; /* fed from the same hook: it sees every request's final status */
 };
 

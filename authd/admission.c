@@ -92,7 +92,8 @@ static size_t bucket_of(const char *client)
     return h % CLIENT_BUCKETS;
 }
 
-static void refuse(struct authd_admission *a, h2o_req_t *req, int status, const char *code, const char *detail)
+static void refuse(struct authd_admission *a, h2o_req_t *req, int status, const char *code,
+                   const char *detail)
 {
     authd_metrics_count(a->metrics, AUTHD_M_SHED);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));

@@ -46,8 +46,7 @@ static const struct authd_client *by_token(struct authd_request *r, int *present
     if (v.len <= sizeof(scheme) - 1 || !h2o_lcstris(v.base, sizeof(scheme) - 1, scheme, sizeof(scheme) - 1) ||
         v.len > 512)
         return NULL;
-    return authd_policy_client_by_token(r->policy, v.base + sizeof(scheme) - 1,
-                                        v.len - (sizeof(scheme) - 1));
+    return authd_policy_client_by_token(r->policy, v.base + sizeof(scheme) - 1, v.len - (sizeof(scheme) - 1));
 }
 
 const struct authd_client *authd_authenticate(struct authd_request *r)

@@ -144,14 +144,15 @@ static int limit_grace(struct authd_yaml *l, yaml_node_t *v, void *t)
 
 static int top_limits(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
-    static const struct authd_yaml_field fields[] = {{"max_body_bytes", limit_body},
-                                                     {"max_header_bytes", limit_header},
-                                                     {"max_batch", limit_batch},
-                                                     {"shutdown_grace_ms", limit_grace},
-                                                     {"max_in_flight", limit_inflight},
-                                                     {"max_in_flight_bytes", limit_inflight_bytes},
-                                                     {"client_max_in_flight", limit_client_inflight},
-                                                     {"client_max_in_flight_bytes", limit_client_inflight_bytes}};
+    static const struct authd_yaml_field fields[] = {
+        {"max_body_bytes", limit_body},
+        {"max_header_bytes", limit_header},
+        {"max_batch", limit_batch},
+        {"shutdown_grace_ms", limit_grace},
+        {"max_in_flight", limit_inflight},
+        {"max_in_flight_bytes", limit_inflight_bytes},
+        {"client_max_in_flight", limit_client_inflight},
+        {"client_max_in_flight_bytes", limit_client_inflight_bytes}};
     return authd_yaml_walk(l, v, "limits", fields, sizeof(fields) / sizeof(fields[0]), t);
 }
 
@@ -362,11 +363,11 @@ static void set_defaults(struct authd_config *c)
 int authd_config_load(struct authd_config *config, const char *path, char *err, size_t err_cap)
 {
     static const struct authd_yaml_field fields[] = {
-        {"listen", top_listen},        {"workers", top_workers},       {"data_dir", top_data_dir},
-        {"regions_file", top_regions}, {"access_log", top_access_log}, {"limits", top_limits},
-        {"store", top_store},          {"policies_dir", top_policies}, {"trust_bundle", top_trust},
-        {"data_key", top_data_key},    {"public_url", top_public_url}, {"signers", top_signers},
-        {"status", top_status},        {"writer", top_writer},         {"logs", top_logs},
+        {"listen", top_listen},         {"workers", top_workers},       {"data_dir", top_data_dir},
+        {"regions_file", top_regions},  {"access_log", top_access_log}, {"limits", top_limits},
+        {"store", top_store},           {"policies_dir", top_policies}, {"trust_bundle", top_trust},
+        {"data_key", top_data_key},     {"public_url", top_public_url}, {"signers", top_signers},
+        {"status", top_status},         {"writer", top_writer},         {"logs", top_logs},
         {"challenges", top_challenges}, {"state_dir", top_state_dir}};
     struct authd_yaml y;
     set_defaults(config);

@@ -29,14 +29,14 @@ struct authd_config {
     size_t listener_count;
     unsigned workers; /* event-loop threads */
     enum authd_store_backend { AUTHD_STORE_LMDB, AUTHD_STORE_POSTGRESQL } store_backend;
-    char *data_dir;             /* LMDB environment directory */
-    char *state_dir;            /* the last checkpoints this authd signed, kept outside the store */
-    bool allow_rollback;        /* --allow-rollback: accept a store behind state_dir's checkpoints */
-    size_t lmdb_map_bytes;      /* LMDB map size */
-    char *pg_conninfo;          /* store.postgresql.conninfo (libpq; several hosts for failover) */
-    char *pg_passfile;          /* store.postgresql.passfile: never a password in this file */
-    size_t pg_pool_size;        /* store.postgresql.pool_size: connections for readers */
-    size_t max_body_bytes;      /* larger request bodies get 413 */
+    char *data_dir;        /* LMDB environment directory */
+    char *state_dir;       /* the last checkpoints this authd signed, kept outside the store */
+    bool allow_rollback;   /* --allow-rollback: accept a store behind state_dir's checkpoints */
+    size_t lmdb_map_bytes; /* LMDB map size */
+    char *pg_conninfo;     /* store.postgresql.conninfo (libpq; several hosts for failover) */
+    char *pg_passfile;     /* store.postgresql.passfile: never a password in this file */
+    size_t pg_pool_size;   /* store.postgresql.pool_size: connections for readers */
+    size_t max_body_bytes; /* larger request bodies get 413 */
     /* Requests in flight (admitted and not yet answered in full) and what they hold: beyond the global
      * limits 503 overloaded, beyond a client's 429 too_many_requests, both with Retry-After. */
     size_t max_in_flight, max_in_flight_bytes;

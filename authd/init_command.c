@@ -34,8 +34,9 @@ int authd_init_command(const struct authd_config *config)
         fprintf(stderr, "authd: init: %s\n", err);
         goto out;
     }
-    fprintf(stderr, "authd: init: created the store in %s (schema %u); its logs' checkpoints are kept in %s\n",
-            where, AUTHD_SCHEMA_VERSION, config->state_dir);
+    fprintf(stderr,
+            "authd: init: created the store in %s (schema %u); its logs' checkpoints are kept in %s\n", where,
+            AUTHD_SCHEMA_VERSION, config->state_dir);
     status = 0;
 out:
     for (int l = 0; l < AUTHD_LOG_COUNT; l++)

@@ -45,8 +45,8 @@ static void element_value(struct authd_jsonw *w, const certlib_element *e)
     }
 }
 
-bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, const struct authd_policy *policy,
-                        const char *id,
+bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s,
+                        const struct authd_policy *policy, const char *id,
                         const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
                         const struct authd_matter_need *need, bool unmasked, uint8_t *holder_key,
                         bool *holder_found)

@@ -20,8 +20,8 @@
  * `holder_key`, when not NULL, receives the holder-index key of the licence's holder (for the access
  * log) and *holder_found whether the licence names a holder id. `policy`: the request's, for the type's
  * labels. */
-bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, const struct authd_policy *policy,
-                        const char *id,
+bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s,
+                        const struct authd_policy *policy, const char *id,
                         const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
                         const struct authd_matter_need *need, bool unmasked, uint8_t *holder_key,
                         bool *holder_found);

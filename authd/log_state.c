@@ -52,8 +52,9 @@ static void compare(struct authd_log *log, const certlib_checkpoint *saved, cons
         snprintf(why, cap,
                  "the store's log has %llu entries, but this authd signed a checkpoint of %llu: entries %llu "
                  "to %llu (%llu) are lost",
-                 (unsigned long long)now->size, (unsigned long long)saved->size, (unsigned long long)now->size,
-                 (unsigned long long)saved->size - 1, (unsigned long long)(saved->size - now->size));
+                 (unsigned long long)now->size, (unsigned long long)saved->size,
+                 (unsigned long long)now->size, (unsigned long long)saved->size - 1,
+                 (unsigned long long)(saved->size - now->size));
         return;
     }
     certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF];

@@ -71,14 +71,11 @@ static void print_banner(const struct authd_server *server)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                             {"listen", required_argument, NULL, 'l'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {"version", no_argument, NULL, 'V'},
-                                             {"copy-to", required_argument, NULL, 'C'},
-                                             {"allow-rollback", no_argument, NULL, 'R'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},   {"listen", required_argument, NULL, 'l'},
+        {"data", required_argument, NULL, 'd'},     {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},        {"copy-to", required_argument, NULL, 'C'},
+        {"allow-rollback", no_argument, NULL, 'R'}, {NULL, 0, NULL, 0}};
     const char *config_path = NULL, *data_dir = NULL, *copy_to = NULL;
     bool allow_rollback = false;
     struct authd_listener_config cli_listeners[AUTHD_MAX_LISTENERS];
@@ -120,7 +117,8 @@ int main(int argc, char **argv)
     enum { SERVE, INIT, STORE_CHECK } command = SERVE;
     if (optind + 1 == argc && strcmp(argv[optind], "init") == 0)
         command = INIT;
-    else if (optind + 2 == argc && strcmp(argv[optind], "store") == 0 && strcmp(argv[optind + 1], "check") == 0)
+    else if (optind + 2 == argc && strcmp(argv[optind], "store") == 0 &&
+             strcmp(argv[optind + 1], "check") == 0)
         command = STORE_CHECK;
     else if (optind != argc)
         command = -1;
@@ -158,7 +156,7 @@ int main(int argc, char **argv)
      * they are freed and keep them in its heaps). */
     mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     if (copy_to || command != SERVE) {
-        int done = copy_to             ? authd_copy_command(&config, copy_to)
+        int done = copy_to           ? authd_copy_command(&config, copy_to)
                    : command == INIT ? authd_init_command(&config)
                                      : authd_store_check_command(&config);
         authd_config_free(&config);
@@ -166,7 +164,8 @@ int main(int argc, char **argv)
     }
 
     int status = 1;
-    struct authd_server server = {.config = &config, .on_ready = print_banner, .on_reload = authd_services_reload};
+    struct authd_server server = {
+        .config = &config, .on_ready = print_banner, .on_reload = authd_services_reload};
     if (config.regions_file) {
         size_t bad_line = 0;
         certlib_err cerr = certlib_regions_new(&server.regions);

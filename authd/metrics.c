@@ -105,7 +105,8 @@ char *authd_metrics_render(struct authd_metrics *m, size_t *len)
         {"authd_status_changes_total", "Licence status changes (revoked, suspended, reinstated)."},
         {"authd_verifications_total", "Verifications through POST /v1/verify."},
         {"authd_lookups_total", "一证通办 lookups by holder."},
-        {"authd_store_write_failures_total", "Writer batches the store refused as a whole (full, unreachable, I/O)."},
+        {"authd_store_write_failures_total",
+         "Writer batches the store refused as a whole (full, unreachable, I/O)."},
         {"authd_accept_failures_total", "Connections not accepted because descriptors or memory ran out."},
         {"authd_requests_shed_total", "Requests refused (429, 503) by the limits on requests in flight."},
     };

@@ -25,7 +25,8 @@ void authd_route_healthz(struct authd_request *r)
     authd_err failing = authd_writer_failing(r->server->writer, WRITE_FAILURE_MS);
     if (failing) {
         char detail[128];
-        snprintf(detail, sizeof(detail), "writes to the data store are failing (%s)", authd_err_name(failing));
+        snprintf(detail, sizeof(detail), "writes to the data store are failing (%s)",
+                 authd_err_name(failing));
         return unready(r, "store_not_writable", detail);
     }
     struct authd_storage_stats stats;

@@ -78,8 +78,8 @@ void authd_route_licence_get(struct authd_request *r)
     uint8_t holder_key[AUTHD_HOLDER_KEY_LEN];
     bool have_holder = false;
     struct authd_jsonw w = {0};
-    bool viewed = authd_licence_view(&w, r->server, r->policy, id.base, &meta, licence, len, need, unmasked, holder_key,
-                                     &have_holder);
+    bool viewed = authd_licence_view(&w, r->server, r->policy, id.base, &meta, licence, len, need, unmasked,
+                                     holder_key, &have_holder);
     sodium_memzero(licence, len);
     free(licence);
     size_t body_len;
@@ -100,7 +100,8 @@ void authd_route_licence_get(struct authd_request *r)
     /* A counter's or an auditor's fetch is an access like a lookup: recorded before it is answered. */
     h2o_iovec_t use_cause;
     char licence_id[CERTLIB_LICENCE_ID_MAX];
-    int bad_cause = authd_query_param(req, "use_cause", &use_cause) != 0 || use_cause.len > AUTHD_USE_CAUSE_MAX ||
+    int bad_cause = authd_query_param(req, "use_cause", &use_cause) != 0 ||
+                    use_cause.len > AUTHD_USE_CAUSE_MAX ||
                     (use_cause.base && !authd_utf8_valid(use_cause.base, use_cause.len));
     if (bad_cause) authd_problem(req, 400, "invalid_use_cause", "use_cause: at most 200 bytes of UTF-8");
     if (bad_cause || authd_refuse_identity_in_text(r, "use_cause", use_cause.base, use_cause.len) != 0) {

@@ -100,8 +100,8 @@ static int valid_date_text(const char *s)
 }
 
 /* An identifier element's value, checked as certlib checks the holder's number. */
-static int identifier_element(struct authd_request *r, enum authd_value_type type, const char *text, size_t len,
-                              certlib_element *e)
+static int identifier_element(struct authd_request *r, enum authd_value_type type, const char *text,
+                              size_t len, certlib_element *e)
 {
     uint32_t accept = type == AUTHD_VALUE_RIC    ? CERTLIB_IDENT_ACCEPT_PERSON
                       : type == AUTHD_VALUE_USCC ? CERTLIB_IDENT_ACCEPT(CERTLIB_IDENT_USCC)
@@ -171,8 +171,12 @@ static int read_elements(struct authd_request *r, const struct authd_licence_typ
         }
         if (!ok) {
             static const char *const want[AUTHD_VALUE_TYPE_COUNT] = {
-                "a non-empty string (at most 4096 bytes)", "an integer", "true or false", "a date YYYY-MM-DD",
-                "a valid identity number of a person", "a valid unified social credit code",
+                "a non-empty string (at most 4096 bytes)",
+                "an integer",
+                "true or false",
+                "a date YYYY-MM-DD",
+                "a valid identity number of a person",
+                "a valid unified social credit code",
                 "a valid identity number or unified social credit code"};
             authd_problemf(req, 422, "invalid_element", "element '%s' must be %s", schema->name,
                            want[schema->type]);

@@ -115,8 +115,7 @@ void authd_route_lookup(struct authd_request *r)
         return;
     }
     if (authd_refuse_identity_in_text(r, "use_cause", use_cause.base, use_cause.len) != 0) return;
-    const struct authd_matter *matter =
-        authd_policy_matter(r->policy, matter_code.base, matter_code.len);
+    const struct authd_matter *matter = authd_policy_matter(r->policy, matter_code.base, matter_code.len);
     if (!matter) {
         authd_problem(req, 404, "unknown_matter", "no such matter in matters.yaml");
         return;

@@ -44,15 +44,16 @@ void authd_route_metrics(struct authd_request *r)
     struct authd_storage_stats stats;
     char gauges[768] = "";
     if (storage->ops->stats(storage, &stats) == AUTHD_OK)
-        snprintf(gauges, sizeof(gauges),
-                 "# HELP authd_store_records Licence records in the store.\n# TYPE authd_store_records gauge\n"
-                 "authd_store_records %llu\n"
-                 "# HELP authd_store_bytes_used Bytes the store uses (LMDB: up to its last page).\n"
-                 "# TYPE authd_store_bytes_used gauge\nauthd_store_bytes_used %llu\n"
-                 "# HELP authd_store_bytes_capacity Bytes the store may grow to (LMDB's map_size; 0: no "
-                 "limit known).\n# TYPE authd_store_bytes_capacity gauge\nauthd_store_bytes_capacity %llu\n",
-                 (unsigned long long)stats.records, (unsigned long long)stats.bytes_used,
-                 (unsigned long long)stats.bytes_capacity);
+        snprintf(
+            gauges, sizeof(gauges),
+            "# HELP authd_store_records Licence records in the store.\n# TYPE authd_store_records gauge\n"
+            "authd_store_records %llu\n"
+            "# HELP authd_store_bytes_used Bytes the store uses (LMDB: up to its last page).\n"
+            "# TYPE authd_store_bytes_used gauge\nauthd_store_bytes_used %llu\n"
+            "# HELP authd_store_bytes_capacity Bytes the store may grow to (LMDB's map_size; 0: no "
+            "limit known).\n# TYPE authd_store_bytes_capacity gauge\nauthd_store_bytes_capacity %llu\n",
+            (unsigned long long)stats.records, (unsigned long long)stats.bytes_used,
+            (unsigned long long)stats.bytes_capacity);
     size_t glen = strlen(gauges);
     h2o_iovec_t body = h2o_iovec_init(h2o_mem_alloc_pool(&r->req->pool, len + glen), len + glen);
     memcpy(body.base, text, len);

@@ -155,7 +155,8 @@ int authd_router_on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
 
-    struct authd_request r = {.req = req, .server = server, .policy = authd_held_hold(server->policies, &req->pool)};
+    struct authd_request r = {
+        .req = req, .server = server, .policy = authd_held_hold(server->policies, &req->pool)};
     int path_matched;
     const struct authd_route *route =
         authd_route_match(req->method, req->path, r.params, &r.param_count, &path_matched);

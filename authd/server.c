@@ -55,7 +55,7 @@ struct worker {
     h2o_multithread_receiver_t receiver; /* completions from the writer thread (async.c) */
     h2o_accept_ctx_t accept_ctx[AUTHD_MAX_LISTENERS];
     h2o_socket_t *sockets[AUTHD_MAX_LISTENERS];
-    size_t connections; /* open client connections, counted through their sockets' on_close */
+    size_t connections;                /* open client connections, counted through their sockets' on_close */
     h2o_timeout_t accept_pause;        /* ACCEPT_PAUSE_MS */
     h2o_timeout_entry_t accept_resume; /* linked while accepts are paused */
     int64_t pause_logged_ms;
@@ -203,10 +203,11 @@ static void pause_accepts(struct worker *w, int why)
     h2o_timeout_link(w->ctx.loop, &w->accept_pause, &w->accept_resume);
     int64_t now = authd_monotonic_ms();
     if (w->pause_logged_ms == 0 || now - w->pause_logged_ms >= ACCEPT_PAUSE_LOG_EVERY_MS) {
-        fprintf(stderr,
-                "authd: cannot accept connections (%s): pausing accepts %d ms at a time until some close "
-                "(raise the descriptor limit: LimitNOFILE, ulimit -n); counted in authd_accept_failures_total\n",
-                strerror(why), ACCEPT_PAUSE_MS);
+        fprintf(
+            stderr,
+            "authd: cannot accept connections (%s): pausing accepts %d ms at a time until some close "
+            "(raise the descriptor limit: LimitNOFILE, ulimit -n); counted in authd_accept_failures_total\n",
+            strerror(why), ACCEPT_PAUSE_MS);
         w->pause_logged_ms = now;
     }
 }
@@ -373,7 +374,8 @@ static int wait_for_signal(struct authd_server *server, const sigset_t *signals,
         }
         if (sig != SIGHUP) return sig;
         sd_notify(0, "RELOADING=1\nSTATUS=reloading");
-        fprintf(stderr, "authd: SIGHUP received: reopening the access log, reloading the policies and the trust bundle\n");
+        fprintf(stderr, "authd: SIGHUP received: reopening the access log, reloading the policies and the "
+                        "trust bundle\n");
         if (server->on_reload) server->on_reload(server);
         sd_notify(0, "READY=1\nSTATUS=serving");
     }

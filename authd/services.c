@@ -73,8 +73,8 @@ authd_err authd_store_open(const struct authd_config *c, const struct authd_reco
                                                   .create = create};
         return authd_storage_open_postgres(&pg, out, err, err_cap);
     }
-    const struct authd_lmdb_options lmdb = {.dir = c->data_dir, .map_bytes = c->lmdb_map_bytes, .keys = keys,
-                                             .create = create};
+    const struct authd_lmdb_options lmdb = {
+        .dir = c->data_dir, .map_bytes = c->lmdb_map_bytes, .keys = keys, .create = create};
     return authd_storage_open_lmdb(&lmdb, out, err, err_cap);
 }
 
@@ -85,8 +85,8 @@ authd_err authd_logs_open(const struct authd_config *c, struct authd_storage *st
     const struct authd_log_config *lc[AUTHD_LOG_COUNT] = {&c->sig_log, &c->access_tlog};
     for (int l = 0; l < AUTHD_LOG_COUNT; l++) {
         char path[4096];
-        authd_err rc = authd_log_open(storage, (enum authd_log_id)l, lc[l]->origin, lc[l]->key, &logs[l], err,
-                                      err_cap);
+        authd_err rc =
+            authd_log_open(storage, (enum authd_log_id)l, lc[l]->origin, lc[l]->key, &logs[l], err, err_cap);
         if (!rc) rc = authd_log_state_path(c->state_dir, names[l], path, sizeof(path), err, err_cap);
         if (!rc) rc = authd_log_state_check(logs[l], path, c->allow_rollback, err, err_cap);
         if (rc) return rc;
@@ -206,7 +206,8 @@ static void reload_trust(struct authd_server *s)
     struct authd_trust *now;
     struct authd_held_ref *ref = authd_held_acquire(s->trust, (void **)&now);
     if (authd_statuslists_feed(s->statuslists, now->ctx) != 0)
-        fprintf(stderr, "authd: SIGHUP: a status list could not be given to the new verifier (out of memory)\n");
+        fprintf(stderr,
+                "authd: SIGHUP: a status list could not be given to the new verifier (out of memory)\n");
     authd_held_release(ref);
     fprintf(stderr, "authd: SIGHUP: trust bundle reloaded (%zu bytes)\n", now->len);
 }
@@ -228,14 +229,15 @@ static void reload_policies(struct authd_server *s)
     if (authd_held_replace(s->policies, fresh) != 0)
         fprintf(stderr, "authd: SIGHUP: out of memory; the policies in force stay\n");
     else
-        fprintf(stderr, "authd: SIGHUP: policies reloaded: %zu licence types, %zu matters, %zu clients\n", types,
-                matters, clients);
+        fprintf(stderr, "authd: SIGHUP: policies reloaded: %zu licence types, %zu matters, %zu clients\n",
+                types, matters, clients);
 }
 
 void authd_services_reload(struct authd_server *s)
 {
     char err[1024];
-    if (authd_accesslog_reopen(s->accesslog, err, sizeof(err)) != 0) fprintf(stderr, "authd: SIGHUP: %s\n", err);
+    if (authd_accesslog_reopen(s->accesslog, err, sizeof(err)) != 0)
+        fprintf(stderr, "authd: SIGHUP: %s\n", err);
     reload_policies(s);
     reload_trust(s);
 }

@@ -265,7 +265,8 @@ int authd_statuslists_feed(struct authd_statuslists *s, certlib_ctx *ctx)
     int rc = 0;
     pthread_mutex_lock(&s->lock); /* the signing thread replaces a list's bytes under it */
     for (size_t i = 0; i < s->n_lists && rc == 0; i++)
-        if (s->lists[i].cwt && certlib_ctx_add_status_list(ctx, s->lists[i].cwt, s->lists[i].cwt_len) != CERTLIB_OK)
+        if (s->lists[i].cwt &&
+            certlib_ctx_add_status_list(ctx, s->lists[i].cwt, s->lists[i].cwt_len) != CERTLIB_OK)
             rc = -1;
     pthread_mutex_unlock(&s->lock);
     return rc;

@@ -55,8 +55,10 @@ static int visit_record(void *arg, const char *id, size_t id_len, const uint8_t 
     uint8_t *licence = NULL;
     size_t licence_len = 0;
     authd_err rc = authd_record_open(c->keys, id, id_len, record, len, &meta, &licence, &licence_len);
-    if (rc) found_bad(c, "licence", id, id_len, authd_err_name(rc));
-    else if (log_index >= c->sig_size) found_bad(c, "licence", id, id_len, "its log entry is past the log's end");
+    if (rc)
+        found_bad(c, "licence", id, id_len, authd_err_name(rc));
+    else if (log_index >= c->sig_size)
+        found_bad(c, "licence", id, id_len, "its log entry is past the log's end");
     if (licence) {
         sodium_memzero(licence, licence_len);
         free(licence);
@@ -73,7 +75,9 @@ static int visit_holder(void *arg, const uint8_t key[AUTHD_HOLDER_KEY_LEN], cons
     size_t len;
     uint64_t index;
     authd_err rc = c->storage->ops->get(c->storage, id, id_len, &record, &len, &index);
-    if (rc) found_bad(c, "holder-index entry for", id, id_len, rc == AUTHD_E_NOT_FOUND ? "no such record" : authd_err_name(rc));
+    if (rc)
+        found_bad(c, "holder-index entry for", id, id_len,
+                  rc == AUTHD_E_NOT_FOUND ? "no such record" : authd_err_name(rc));
     free(record);
     progress(++c->holders, "holder-index entries");
     return 0;
@@ -131,15 +135,16 @@ static void check_log(struct authd_storage *s, enum authd_log_id log, uint64_t s
             authd_err rc = s->ops->log_hashes(s, log, level, i, n, l->stored);
             if (!rc) rc = s->ops->log_hashes(s, log, level - 1, 2 * i, 2 * n, below);
             if (rc) {
-                snprintf(why, cap, "stored hashes at level %u from %" PRIu64 ": %s", level, i, authd_err_name(rc));
+                snprintf(why, cap, "stored hashes at level %u from %" PRIu64 ": %s", level, i,
+                         authd_err_name(rc));
                 goto out;
             }
             for (uint64_t k = 0; k < n; k++) {
                 certlib_tlog_hash h;
                 certlib_tlog_node_hash(below[2 * k], below[2 * k + 1], h);
                 if (memcmp(h, l->stored[k], sizeof(h)) != 0) {
-                    snprintf(why, cap, "the stored hash at level %u index %" PRIu64 " is not its children's", level,
-                             i + k);
+                    snprintf(why, cap, "the stored hash at level %u index %" PRIu64 " is not its children's",
+                             level, i + k);
                     goto out;
                 }
             }
@@ -185,8 +190,9 @@ static int check_store(const struct authd_config *config, struct authd_storage *
         goto out;
     }
     fprintf(stderr,
-            "authd: store check: intact: %" PRIu64 " licences, %" PRIu64 " holder-index entries, signature log %" PRIu64
-            " entries, access log %" PRIu64 " entries, both consistent with the checkpoints in %s (%.1f s)\n",
+            "authd: store check: intact: %" PRIu64 " licences, %" PRIu64
+            " holder-index entries, signature log %" PRIu64 " entries, access log %" PRIu64
+            " entries, both consistent with the checkpoints in %s (%.1f s)\n",
             c.records, c.holders, sizes[0], sizes[1], config->state_dir,
             (double)(authd_monotonic_ms() - started) / 1000.0);
     status = 0;

@@ -33,7 +33,8 @@ authd_err authd_trust_load(const char *path, struct authd_trust **out, char *err
     else if (certlib_ctx_new(&t->ctx) != CERTLIB_OK)
         rc = AUTHD_E_NOMEM, snprintf(err, err_cap, "out of memory");
     else if (certlib_ctx_load_trust(t->ctx, t->bundle, t->len) != CERTLIB_OK)
-        rc = AUTHD_E_CONFIG, snprintf(err, err_cap, "trust_bundle %s: %s", path, certlib_ctx_trust_error(t->ctx));
+        rc = AUTHD_E_CONFIG,
+        snprintf(err, err_cap, "trust_bundle %s: %s", path, certlib_ctx_trust_error(t->ctx));
     if (rc) {
         authd_trust_free(t);
         return rc;

@@ -734,7 +734,8 @@ authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct aut
     /* NOTLS: read transactions belong to requests, not threads. */
     if (!rc) step = "opening the LMDB environment", rc = mdb_env_open(st->env, o->dir, MDB_NOTLS, 0600);
     if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
-        snprintf(err, err_cap, "%s/data.mdb is not an LMDB store this authd can read (%s): restore it from a backup",
+        snprintf(err, err_cap,
+                 "%s/data.mdb is not an LMDB store this authd can read (%s): restore it from a backup",
                  o->dir, mdb_strerror(rc));
         lmdb_close(&st->base);
         return AUTHD_E_CORRUPT;

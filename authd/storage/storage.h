@@ -207,8 +207,8 @@ struct authd_postgres_options {
 
 /* Connects to PostgreSQL and checks the schema version of authd's tables; with `create`, creates them
  * in a database without them (once, whichever comes first). AUTHD_E_NOT_FOUND for a database without
- * them otherwise, AUTHD_E_UNAVAILABLE when no server answers, AUTHD_E_SCHEMA for an unknown version, AUTHD_E_CONFIG for a conninfo that does not parse or holds a
- * password, with a message in err. */
+ * them otherwise, AUTHD_E_UNAVAILABLE when no server answers, AUTHD_E_SCHEMA for an unknown version,
+ * AUTHD_E_CONFIG for a conninfo that does not parse or holds a password, with a message in err. */
 authd_err authd_storage_open_postgres(const struct authd_postgres_options *options,
                                       struct authd_storage **out, char *err, size_t err_cap);
 

@@ -166,10 +166,10 @@ static int bench_issue(const char *keys, double seconds)
     struct authd_storage *with, *without;
     struct authd_log *logs[AUTHD_LOG_COUNT] = {NULL, NULL}, *none[AUTHD_LOG_COUNT] = {NULL, NULL};
     if (authd_record_keys_load(data_key, &record_keys, err, sizeof(err)) ||
-        authd_storage_open_lmdb(&(struct authd_lmdb_options){dir_with, (size_t)16 << 30, NULL, true}, &with, err,
-                                sizeof(err)) ||
-        authd_storage_open_lmdb(&(struct authd_lmdb_options){dir_without, (size_t)16 << 30, NULL, true}, &without,
+        authd_storage_open_lmdb(&(struct authd_lmdb_options){dir_with, (size_t)16 << 30, NULL, true}, &with,
                                 err, sizeof(err)) ||
+        authd_storage_open_lmdb(&(struct authd_lmdb_options){dir_without, (size_t)16 << 30, NULL, true},
+                                &without, err, sizeof(err)) ||
         authd_log_open(with, AUTHD_LOG_SIGNATURES, "bench.example/log/signatures", sig_key,
                        &logs[AUTHD_LOG_SIGNATURES], err, sizeof(err)) ||
         authd_log_open(with, AUTHD_LOG_ACCESS, "bench.example/log/access", acc_key, &logs[AUTHD_LOG_ACCESS],
@@ -282,8 +282,8 @@ static int bench_log(const char *keys, uint64_t entries, const char *certctl)
     snprintf(key, sizeof(key), "%s/log/signatures.key", keys);
     struct authd_storage *storage;
     struct authd_log *log;
-    if (authd_storage_open_lmdb(&(struct authd_lmdb_options){dir, (size_t)64 << 30, NULL, true}, &storage, err,
-                                sizeof(err)) ||
+    if (authd_storage_open_lmdb(&(struct authd_lmdb_options){dir, (size_t)64 << 30, NULL, true}, &storage,
+                                err, sizeof(err)) ||
         authd_log_open(storage, AUTHD_LOG_SIGNATURES, "bench.example/log/signatures", key, &log, err,
                        sizeof(err)))
         die(err);

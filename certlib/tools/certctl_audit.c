@@ -218,9 +218,9 @@ static void progress(uint64_t done, uint64_t total, bool final)
     time_t now = time(NULL);
     if (!final && now - last < (tty ? 1 : 10)) return;
     last = now;
-    fprintf(stderr, "%scertctl audit: %llu / %llu entries (%.0f%%)%s", tty ? "\r" : "", (unsigned long long)done,
-            (unsigned long long)total, total ? 100.0 * (double)done / (double)total : 100.0,
-            final || !tty ? "\n" : "");
+    fprintf(stderr, "%scertctl audit: %llu / %llu entries (%.0f%%)%s", tty ? "\r" : "",
+            (unsigned long long)done, (unsigned long long)total,
+            total ? 100.0 * (double)done / (double)total : 100.0, final || !tty ? "\n" : "");
 }
 
 /* ---- state ---- */

@@ -137,10 +137,10 @@ CERTLIB_API const char *certlib_ident_kind_label(certlib_ident_kind kind);
 
 /**
  * Renders one result as a single-line JSON object, the one format for every tool and service that
- * reports identifier checks (certctl check --json among them): input, valid, kind, reason, normalized, and, as they apply, legacy,
- * region_code, region_name, birth_date (YYYY-MM-DD), sex, org_code. `input` is echoed with invalid
- * UTF-8 replaced by U+FFFD and cut at 256 bytes (then "input_truncated": true). Writes at most `cap`
- * bytes, always NUL-terminated when cap > 0, and returns the length the whole text needs, like
+ * reports identifier checks (certctl check --json among them): input, valid, kind, reason, normalized, and,
+ * as they apply, legacy, region_code, region_name, birth_date (YYYY-MM-DD), sex, org_code. `input` is echoed
+ * with invalid UTF-8 replaced by U+FFFD and cut at 256 bytes (then "input_truncated": true). Writes at most
+ * `cap` bytes, always NUL-terminated when cap > 0, and returns the length the whole text needs, like
  * snprintf.
  */
 CERTLIB_API size_t certlib_ident_to_json(const certlib_ident *result, const certlib_regions *regions,

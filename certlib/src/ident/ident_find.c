@@ -89,7 +89,7 @@ bool certlib_ident_find(const char *text, size_t len, const certlib_ident_opts *
             t->end = i + n;
             joiners = 0;
         } else if (c == 0 && count && joiners == 0) {
-            joiners = 1; /* one joining character: the run may go on */
+            joiners = 1;    /* one joining character: the run may go on */
         } else if (count) { /* the run ends */
             if (try_run(run, count, opts, out, at, at_len)) return true;
             count = 0;

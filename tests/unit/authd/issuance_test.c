@@ -93,7 +93,9 @@ static certlib_result *verify(struct test_server *t, const uint8_t *licence, siz
 {
     certlib_result *r = NULL;
     certlib_verify_opts opts = {0};
-    assert_int_equal(certlib_licence_verify(((struct authd_trust *)authd_held_current(t->server.trust))->ctx, licence, len, &opts, &r), CERTLIB_OK);
+    assert_int_equal(certlib_licence_verify(((struct authd_trust *)authd_held_current(t->server.trust))->ctx,
+                                            licence, len, &opts, &r),
+                     CERTLIB_OK);
     return r;
 }
 

@@ -243,8 +243,8 @@ void spy_fail_next(struct spy_storage *spy, authd_err err)
 
 struct authd_storage *open_lmdb(const char *dir, size_t map_bytes)
 {
-    struct authd_lmdb_options o = {.dir = dir, .map_bytes = map_bytes ? map_bytes : (size_t)64 << 20,
-                                  .create = true};
+    struct authd_lmdb_options o = {
+        .dir = dir, .map_bytes = map_bytes ? map_bytes : (size_t)64 << 20, .create = true};
     struct authd_storage *s = NULL;
     char err[512] = "";
     authd_err rc = authd_storage_open_lmdb(&o, &s, err, sizeof(err));
