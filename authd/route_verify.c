@@ -16,14 +16,30 @@
 #include "held.h"
 #include "record.h"
 #include "metrics.h"
+#include "policy.h"
 #include "router.h"
 #include "trust_bundle.h"
 
-/* Logs the verification in the access log, then answers with certlib's rendering of the result. */
+/* A type element's label from the policies the request holds, when its namespace is the type's. */
+static const char *element_label(void *arg, const char *type_code, const char *ns, const char *identifier)
+{
+    const struct authd_request *r = arg;
+    char type_ns[128];
+    const struct authd_licence_type *type =
+        type_code ? authd_policy_type(r->policy, type_code, strlen(type_code)) : NULL;
+    if (!type || certlib_type_namespace(type_code, type_ns, sizeof(type_ns)) != CERTLIB_OK ||
+        strcmp(ns, type_ns) != 0)
+        return NULL;
+    const struct authd_element_schema *schema = authd_type_element(type, identifier);
+    return schema ? schema->label : NULL;
+}
+
+/* Logs the verification in the access log, then answers with certlib's rendering of the result, type
+ * elements labelled as lookups label them. */
 static void respond(struct authd_request *r, const struct authd_client *client, certlib_result *result)
 {
     size_t len;
-    char *json = certlib_result_to_json(result, &len);
+    char *json = certlib_result_to_json_labelled(result, element_label, r, &len);
     char *body = json ? malloc(len + 1) : NULL; /* certlib's memory goes back to certlib_free */
     if (body) memcpy(body, json, len + 1);
     certlib_free(json);

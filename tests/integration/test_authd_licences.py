@@ -265,6 +265,10 @@ def test_verify_inputs(server):
     lic = b64d(doc["licence"])
     code, _, v = server.json("POST", "/v1/verify", raw=lic, content_type="application/cbor", token="counter-hz")
     assert code == 200 and v["verdict"] == "valid" and v["checks"]["status"]["state"] == "passed"
+    # every element carries its Chinese label: the metadata's from certlib, the type's from the policies
+    labels = {e["identifier"]: e["label"] for e in v["elements"]}
+    assert labels["holder_name"] and labels["household_head"] == "户主姓名" and labels["relationship"] == "与户主关系"
+    assert all(labels.values()), labels
     code, _, v = server.json("POST", "/v1/verify", {"licence": doc["licence"], "expect_holder_id": "11010519491231002x"},
                              token="counter-hz")
     assert v["verdict"] == "valid" and v["checks"]["expected_holder"] == {"state": "passed", "reason": None}

@@ -94,8 +94,9 @@ typedef struct certlib_verify_opts {
                             for lists without exp, none otherwise (exp and ttl still apply) */
     bool require_status; /* a licence without a status reference fails the status check */
     /* The logged check: a C2SP tlog-proof receipt from the issuer's signature log (logentry.h; the
-     * service that issued the licence hands it out with the licence) and the log's verifier key. The receipt's entry must be this
-     * licence's issuance, with the SHA-256 of its issuerAuth, and be in a checkpoint the key signed. */
+     * service that issued the licence hands it out with the licence) and the log's verifier key. The
+     * receipt's entry must be this licence's issuance, with the SHA-256 of its issuerAuth, and be in a
+     * checkpoint the key signed. */
     const char *receipt;
     size_t receipt_len;
     const certlib_note_verifier *log_key;
@@ -192,6 +193,17 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_result_disclose(const certlib_
  * Chinese labels. A NUL-terminated malloc'd string freed with certlib_free; NULL when out of memory.
  */
 CERTLIB_API char *certlib_result_to_json(const certlib_result *result, size_t *len);
+
+/** The label of a type-specific element, which only the caller's policies know (a licence type's
+ *  element schema): NULL when it has none. `ns` is the element's namespace, `type_code` the licence's
+ *  type (NULL when the licence does not say). */
+typedef const char *(*certlib_label_fn)(void *arg, const char *type_code, const char *ns,
+                                        const char *identifier);
+
+/** certlib_result_to_json with the labels of type-specific elements from `labels` (NULL: null labels, as
+ *  certlib_result_to_json gives them). */
+CERTLIB_API char *certlib_result_to_json_labelled(const certlib_result *result, certlib_label_fn labels,
+                                                  void *arg, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -66,7 +66,7 @@ static void value(struct certlib__out *o, const certlib_element *e)
     }
 }
 
-static void render(struct certlib__out *o, const certlib_result *r)
+static void render(struct certlib__out *o, const certlib_result *r, certlib_label_fn labels, void *arg)
 {
     certlib_verdict v = certlib_result_verdict(r);
     certlib__out_str(o, "{\"verdict\":");
@@ -108,7 +108,9 @@ static void render(struct certlib__out *o, const certlib_result *r)
     certlib__out_str(o, ",\"elements\":[");
     for (size_t i = 0; i < certlib_result_element_count(r); i++) {
         const certlib_element *e = certlib_result_element(r, i);
-        const char *label = strcmp(e->ns, CERTLIB_NS_META) == 0 ? certlib_element_label(e->identifier) : NULL;
+        const char *label = strcmp(e->ns, CERTLIB_NS_META) == 0 ? certlib_element_label(e->identifier)
+                            : labels ? labels(arg, certlib_result_licence_type(r), e->ns, e->identifier)
+                                     : NULL;
         certlib__out_str(o, i ? ",{\"namespace\":" : "{\"namespace\":");
         str(o, e->ns);
         field(o, "identifier", e->identifier);
@@ -123,6 +125,12 @@ static void render(struct certlib__out *o, const certlib_result *r)
 
 char *certlib_result_to_json(const certlib_result *r, size_t *len)
 {
+    return certlib_result_to_json_labelled(r, NULL, NULL, len);
+}
+
+char *certlib_result_to_json_labelled(const certlib_result *r, certlib_label_fn labels, void *arg,
+                                      size_t *len)
+{
     /* Write into a buffer that fits most results, and again into one of the exact size when it did
      * not: one rendering in the common case instead of a measuring pass and a writing pass. */
     size_t cap = 4096;
@@ -130,7 +138,7 @@ char *certlib_result_to_json(const certlib_result *r, size_t *len)
         char *buf = malloc(cap);
         if (!buf) return NULL;
         struct certlib__out o = {buf, cap, 0};
-        render(&o, r);
+        render(&o, r, labels, arg);
         size_t need = certlib__out_finish(&o);
         if (need < cap) {
             if (len) *len = need;

@@ -845,7 +845,14 @@ static void test_read_without_trust(void **state)
     certlib_signer_free(signer);
 }
 
-/* The status-list signer has no document-signer role: a licence it signs is refused. */
+/* A labeller as a service's policies would be: knows the one type element the test adds. */
+static const char *label_of(void *arg, const char *type_code, const char *ns, const char *identifier)
+{
+    (void)arg, (void)ns;
+    assert_non_null(type_code);
+    return !strcmp(identifier, "remarks") ? "备注" : !strcmp(identifier, "count") ? "数量" : NULL;
+}
+
 /* certlib_result_to_json: the verdict, every check and element, for a result that fits the first
  * buffer and for one (a 6 KB element full of characters to escape) that does not. */
 static void test_result_json(void **state)
@@ -896,6 +903,22 @@ static void test_result_json(void **state)
             }
         }
         assert_int_equal(seen, size ? 2 : 0);
+        json_decref(doc);
+        free(json);
+        /* with labels for the type's elements: each gets the caller's, the metadata keep certlib's */
+        json = certlib_result_to_json_labelled(r, label_of, NULL, &json_len);
+        assert_non_null(json);
+        doc = json_loads(json, 0, &error);
+        if (!doc) fail_msg("not JSON: %s", error.text);
+        els = json_object_get(doc, "elements");
+        for (size_t i = 0; i < json_array_size(els); i++) {
+            json_t *e = json_array_get(els, i);
+            const char *id = json_string_value(json_object_get(e, "identifier"));
+            const char *label = json_string_value(json_object_get(e, "label"));
+            if (!strcmp(id, "remarks")) assert_string_equal(label, "备注");
+            if (!strcmp(id, "count")) assert_string_equal(label, "数量");
+            if (!strcmp(id, "holder_name")) assert_string_equal(label, certlib_element_label("holder_name"));
+        }
         json_decref(doc);
         free(json);
         certlib_result_free(r);
