@@ -21,6 +21,7 @@ static const struct authd_route routes[] = {
     {"GET", "/v1/licences/{licence_id}", authd_route_licence_get, ISSUER | COUNTER | AUDITOR},
     {"POST", "/v1/licences/{licence_id}/status", authd_route_licence_status, ISSUER},
     {"GET", "/v1/holders/{holder_id}/licences", authd_route_lookup, COUNTER},
+    {"GET", "/v1/matters", authd_route_matters, COUNTER},
     {"POST", "/v1/verify", authd_route_verify, COUNTER},
     {"POST", "/v1/challenges", authd_route_challenge, COUNTER},
     {"GET", "/counter/", authd_route_counter_page, PUBLIC},

@@ -260,6 +260,20 @@ def test_lookup(server):
     expect(f"/v1/holders/{person}/licences?matter=ZJ-BDCZY-001&use_cause=%FF", 400, "missing_use_cause")
 
 
+def test_matters_of_the_signed_in_counter(server):
+    """The counter desk's pick list: the matters this counter serves, what each needs, in Chinese."""
+    status, _, doc = server.json("GET", "/v1/matters", token="counter-hz")
+    assert status == 200 and doc["counter"] == "counter-hz"
+    assert [m["code"] for m in doc["matters"]] == ["ZJ-HYDJ-001", "ZJ-CSDJ-001", "ZJ-QYBG-001", "ZJ-BDCZY-001",
+                                                  "ZJ-SBKSL-001", "ZJ-SPJY-001"]
+    change = next(m for m in doc["matters"] if m["code"] == "ZJ-QYBG-001")
+    assert change["name"] and change["needs"][0]["type"] == BIZ and change["needs"][0]["type_name"] == "营业执照"
+    for need in (n for m in doc["matters"] for n in m["needs"]):
+        assert need["elements"] and all(e["label"] for e in need["elements"]), need
+    assert server.json("GET", "/v1/matters", token="issuer-scjg")[0] == 403
+    assert server.json("GET", "/v1/matters", token=None)[0] == 401
+
+
 def test_verify_inputs(server):
     doc = issue_ok(server, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS)
     lic = b64d(doc["licence"])
@@ -309,6 +323,7 @@ PROTECTED = [
     ("POST", "/v1/licences/x/status", "counter-hz"),
     ("GET", f"/v1/holders/{PERSON}/licences?matter=ZJ-HYDJ-001&use_cause=x", "issuer-scjg"),
     ("POST", "/v1/verify", "issuer-scjg"),
+    ("GET", "/v1/matters", "auditor"),
     ("GET", "/metrics", "counter-hz"),
     ("GET", f"/v1/ident/{PERSON}", None),
     ("POST", "/v1/ident/check", None),
