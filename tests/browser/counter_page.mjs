@@ -19,6 +19,22 @@ try {
   const external = [];
   page.on('request', (r) => { if (!r.url().startsWith(url)) external.push(r.url()); });
   await page.goto(url + '/counter/');
+  // Chinese must render as glyphs, not as the empty boxes a machine without a CJK font shows: a character
+  // drawn in the page's font must differ from a code point no font has (drawn as the missing glyph).
+  const boxes = await page.evaluate(() => {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 64;
+    const g = canvas.getContext('2d');
+    const draw = (text) => {
+      g.clearRect(0, 0, 64, 64);
+      g.font = `40px ${getComputedStyle(document.body).fontFamily}`;
+      g.fillText(text, 4, 48);
+      return g.getImageData(0, 0, 64, 64).data.join(',');
+    };
+    return ['证', '办'].some((c) => draw(c) === draw('\u{10FFFD}'));
+  });
+  console.log(JSON.stringify({ step: 'cjk font', boxes }));
+  if (boxes) fail('Chinese renders as empty boxes: no CJK font in the page\'s font stack');
   await page.fill('#token', readFileSync(tokenFile, 'utf8').trim());
   await page.click('#signin');
   await page.waitForSelector('#desk:not([hidden])');
@@ -49,6 +65,7 @@ try {
   if (ok.verdict !== 'valid' || !ok.text.includes('有效') || ok.colour !== 'rgb(30, 142, 62)') fail('not shown valid');
   if (!ok.checks.some((c) => c.startsWith('holder') && c.includes('passed'))) fail('holder check not shown');
   if (!ok.elements.some((e) => e.includes('持证主体') && e.includes('张三'))) fail('elements not shown with labels');
+  if (!ok.elements.some((e) => e.includes('户主姓名'))) fail("the type's own elements not shown with their labels");
 
   // the bound licence's own QR text (as issued, a screenshot of it, a forwarded copy): a copy, refused,
   // and the page says plainly what to do

@@ -42,7 +42,7 @@ def test_counter_page_in_chromium(tmp_path, driver):
         print(r.stdout.decode(), r.stderr.decode())
         assert r.returncode == 0, r.stderr.decode()
         steps = [line for line in r.stdout.decode().splitlines() if line.startswith("{")]
-        assert len(steps) == 4
+        assert len(steps) == 5  # the CJK font, then the four verifications
         # the page's verifications are in the access log like any other (the tampered text was refused as
         # malformed QR text before any verification, so three)
         code, _, cp = server.request("GET", "/log/access/checkpoint", token="auditor")
