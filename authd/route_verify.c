@@ -20,19 +20,11 @@
 #include "router.h"
 #include "trust_bundle.h"
 
-/* A type element's label from the policies the request holds. The type is the element's namespace's
- * ("cn.gov.elicence.<type code>.1"): a presentation may withhold the type code element itself. */
-static const char *element_label(void *arg, const char *type_code, const char *ns, const char *identifier)
+/* A type element's label from the policies the request holds. */
+static const char *element_label(void *arg, const char *type_code, const char *identifier)
 {
-    (void)type_code;
     const struct authd_request *r = arg;
-    static const char prefix[] = "cn.gov.elicence.", suffix[] = ".1";
-    size_t len = strlen(ns);
-    if (len <= sizeof(prefix) - 1 + sizeof(suffix) - 1 || strncmp(ns, prefix, sizeof(prefix) - 1) != 0 ||
-        strcmp(ns + len - (sizeof(suffix) - 1), suffix) != 0)
-        return NULL;
-    const struct authd_licence_type *type = authd_policy_type(
-        r->policy, ns + sizeof(prefix) - 1, len - (sizeof(prefix) - 1) - (sizeof(suffix) - 1));
+    const struct authd_licence_type *type = authd_policy_type(r->policy, type_code, strlen(type_code));
     const struct authd_element_schema *schema = type ? authd_type_element(type, identifier) : NULL;
     return schema ? schema->label : NULL;
 }

@@ -161,6 +161,9 @@ CERTLIB_API const char *certlib_metadata_element(certlib_metadata which);
 /** The type-specific namespace of a licence type: "cn.gov.elicence.<type code>.1" into `out`. */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_type_namespace(const char *licence_type_code, char *out,
                                                                  size_t cap);
+/** The inverse: the type code of a type-specific namespace into `out` (22 bytes). CERTLIB_E_LICENCE_ID
+ *  for any other namespace (the metadata's too). */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_namespace_type(const char *ns, char out[22]);
 
 /** Frees memory certlib allocated for the caller (licences, status lists, keys). NULL is a no-op. */
 CERTLIB_API void certlib_free(void *p);

@@ -195,10 +195,9 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_result_disclose(const certlib_
 CERTLIB_API char *certlib_result_to_json(const certlib_result *result, size_t *len);
 
 /** The label of a type-specific element, which only the caller's policies know (a licence type's
- *  element schema): NULL when it has none. `ns` is the element's namespace, `type_code` the licence's
- *  type (NULL when the licence does not say). */
-typedef const char *(*certlib_label_fn)(void *arg, const char *type_code, const char *ns,
-                                        const char *identifier);
+ *  element schema): NULL when it has none. `type_code` is the type its namespace names (a presentation
+ *  may withhold the licence's own type code element). */
+typedef const char *(*certlib_label_fn)(void *arg, const char *type_code, const char *identifier);
 
 /** certlib_result_to_json with the labels of type-specific elements from `labels` (NULL: null labels, as
  *  certlib_result_to_json gives them). */

@@ -37,12 +37,28 @@ const char *certlib_metadata_element(certlib_metadata which)
     return (unsigned)which < CERTLIB_METADATA_COUNT ? metadata[which].identifier : NULL;
 }
 
+#define TYPE_NS_PREFIX "cn.gov.elicence."
+#define TYPE_NS_SUFFIX ".1"
+#define TYPE_CODE_LEN 21
+
 certlib_err certlib_type_namespace(const char *licence_type_code, char *out, size_t cap)
 {
     if (!licence_type_code || !out) return CERTLIB_E_INVALID_ARGUMENT;
-    if (strlen(licence_type_code) != 21) return CERTLIB_E_LICENCE_ID;
-    int n = snprintf(out, cap, "cn.gov.elicence.%s.1", licence_type_code);
+    if (strlen(licence_type_code) != TYPE_CODE_LEN) return CERTLIB_E_LICENCE_ID;
+    int n = snprintf(out, cap, TYPE_NS_PREFIX "%s" TYPE_NS_SUFFIX, licence_type_code);
     return n > 0 && (size_t)n < cap ? CERTLIB_OK : CERTLIB_E_BUFFER_TOO_SMALL;
+}
+
+certlib_err certlib_namespace_type(const char *ns, char out[22])
+{
+    if (!ns || !out) return CERTLIB_E_INVALID_ARGUMENT;
+    size_t pre = sizeof(TYPE_NS_PREFIX) - 1, suf = sizeof(TYPE_NS_SUFFIX) - 1;
+    if (strlen(ns) != pre + TYPE_CODE_LEN + suf || strncmp(ns, TYPE_NS_PREFIX, pre) != 0 ||
+        strcmp(ns + pre + TYPE_CODE_LEN, TYPE_NS_SUFFIX) != 0)
+        return CERTLIB_E_LICENCE_ID;
+    memcpy(out, ns + pre, TYPE_CODE_LEN);
+    out[TYPE_CODE_LEN] = '\0';
+    return CERTLIB_OK;
 }
 
 void certlib_free(void *p)

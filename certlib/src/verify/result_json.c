@@ -108,9 +108,11 @@ static void render(struct certlib__out *o, const certlib_result *r, certlib_labe
     certlib__out_str(o, ",\"elements\":[");
     for (size_t i = 0; i < certlib_result_element_count(r); i++) {
         const certlib_element *e = certlib_result_element(r, i);
+        char type_code[22];
         const char *label = strcmp(e->ns, CERTLIB_NS_META) == 0 ? certlib_element_label(e->identifier)
-                            : labels ? labels(arg, certlib_result_licence_type(r), e->ns, e->identifier)
-                                     : NULL;
+                            : labels && certlib_namespace_type(e->ns, type_code) == CERTLIB_OK
+                                ? labels(arg, type_code, e->identifier)
+                                : NULL;
         certlib__out_str(o, i ? ",{\"namespace\":" : "{\"namespace\":");
         str(o, e->ns);
         field(o, "identifier", e->identifier);

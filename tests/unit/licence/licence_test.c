@@ -845,11 +845,25 @@ static void test_read_without_trust(void **state)
     certlib_signer_free(signer);
 }
 
-/* A labeller as a service's policies would be: knows the one type element the test adds. */
-static const char *label_of(void *arg, const char *type_code, const char *ns, const char *identifier)
+/* A type's namespace and its type code, both ways; any other namespace is not a type's. */
+static void test_namespace_type(void **state)
 {
-    (void)arg, (void)ns;
-    assert_non_null(type_code);
+    (void)state;
+    char ns[64], code[22];
+    assert_int_equal(certlib_type_namespace("11100000000013338W004", ns, sizeof(ns)), CERTLIB_OK);
+    assert_int_equal(certlib_namespace_type(ns, code), CERTLIB_OK);
+    assert_string_equal(code, "11100000000013338W004");
+    static const char *const others[] = {CERTLIB_NS_META, "cn.gov.elicence.11100000000013338W004.2",
+                                         "cn.gov.elicence.1110000000001333W004.1", "org.iso.18013.5.1", ""};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        assert_int_equal(certlib_namespace_type(others[i], code), CERTLIB_E_LICENCE_ID);
+}
+
+/* A labeller as a service's policies would be: knows the one type element the test adds. */
+static const char *label_of(void *arg, const char *type_code, const char *identifier)
+{
+    (void)arg;
+    assert_int_equal(strlen(type_code), 21);
     return !strcmp(identifier, "remarks") ? "备注" : !strcmp(identifier, "count") ? "数量" : NULL;
 }
 
@@ -967,6 +981,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_signer_key_usage),
         cmocka_unit_test(test_issue_refusals),
         cmocka_unit_test(test_result_json),
+        cmocka_unit_test(test_namespace_type),
         cmocka_unit_test(test_read_without_trust),
         cmocka_unit_test(test_signer_role),
     };
