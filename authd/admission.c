@@ -18,7 +18,6 @@
 
 struct counter {
     atomic_size_t requests, bytes;
-    atomic_size_t high; /* about the most bytes seen in flight since the last trim (a hint) */
 };
 
 /* After a burst that held this much, memory is handed back to the kernel once the burst is over. */
@@ -28,6 +27,7 @@ struct authd_admission {
     size_t max, max_bytes, client_max, client_max_bytes;
     struct authd_metrics *metrics;
     struct counter total;
+    atomic_size_t high; /* about the most bytes in flight in all since the last trim (a hint) */
     struct counter clients[CLIENT_BUCKETS];
 };
 
@@ -64,15 +64,13 @@ static void take_back(struct counter *c, size_t bytes)
     atomic_fetch_sub(&c->bytes, bytes);
 }
 
-/* Adds one request of `bytes` unless that goes over a limit. */
-static int take(struct counter *c, size_t bytes, size_t max, size_t max_bytes)
+/* Adds one request of `bytes` unless that goes over a limit; the bytes then in flight in *held. */
+static int take(struct counter *c, size_t bytes, size_t max, size_t max_bytes, size_t *held)
 {
     size_t n = atomic_fetch_add(&c->requests, 1) + 1;
     size_t b = atomic_fetch_add(&c->bytes, bytes) + bytes;
-    if (b > atomic_load_explicit(&c->high, memory_order_relaxed))
-        atomic_store_explicit(&c->high, b, memory_order_relaxed);
     /* one request alone is always admitted: a body within max_body_bytes must be answerable */
-    if (n == 1 || (n <= max && b <= max_bytes)) return 0;
+    if (n == 1 || (n <= max && b <= max_bytes)) return *held = b, 0;
     take_back(c, bytes);
     return -1;
 }
@@ -102,26 +100,29 @@ static void refuse(struct authd_admission *a, h2o_req_t *req, int status, const 
 
 bool authd_admission_burst_over(struct authd_admission *a)
 {
-    if (atomic_load_explicit(&a->total.high, memory_order_relaxed) < TRIM_AFTER_BYTES ||
+    if (atomic_load_explicit(&a->high, memory_order_relaxed) < TRIM_AFTER_BYTES ||
         atomic_load(&a->total.requests) != 0)
         return false;
-    return atomic_exchange(&a->total.high, 0) >= TRIM_AFTER_BYTES;
+    return atomic_exchange(&a->high, 0) >= TRIM_AFTER_BYTES;
 }
 
 int authd_admit(struct authd_admission *a, h2o_req_t *req, const char *client)
 {
     size_t bytes = authd_admission_cost(req->entity.base ? req->entity.len : 0);
     struct counter *c = client ? &a->clients[bucket_of(client)] : NULL;
-    if (c && take(c, bytes, a->client_max, a->client_max_bytes) != 0) {
+    size_t held;
+    if (c && take(c, bytes, a->client_max, a->client_max_bytes, &held) != 0) {
         refuse(a, req, 429, "too_many_requests",
                "this client has too many requests in flight; wait for answers before sending more");
         return -1;
     }
-    if (take(&a->total, bytes, a->max, a->max_bytes) != 0) {
+    if (take(&a->total, bytes, a->max, a->max_bytes, &held) != 0) {
         if (c) take_back(c, bytes);
         refuse(a, req, 503, "overloaded", "too many requests in flight; try again in a moment");
         return -1;
     }
+    if (held > atomic_load_explicit(&a->high, memory_order_relaxed))
+        atomic_store_explicit(&a->high, held, memory_order_relaxed);
     struct ticket *t = h2o_mem_alloc_shared(&req->pool, sizeof(*t), on_dispose);
     *t = (struct ticket){.total = &a->total, .client = c, .bytes = bytes};
     return 0;
