@@ -137,21 +137,27 @@ static void destroy_policy(void *p)
     free(p);
 }
 
+/* policies_dir loaded and checked whole, into a new struct (at start, and on SIGHUP). */
+static authd_err policy_new(const char *dir, struct authd_policy **out, char *err, size_t err_cap)
+{
+    if (!(*out = calloc(1, sizeof(**out)))) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    if (authd_policy_load(*out, dir, err, err_cap) == 0) return AUTHD_OK;
+    free(*out);
+    *out = NULL;
+    return AUTHD_E_CONFIG;
+}
+
 authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap)
 {
     const struct authd_config *c = s->config;
-    struct authd_policy *policy = calloc(1, sizeof(*policy));
-    if (!policy) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
-    if (authd_policy_load(policy, c->policies_dir, err, err_cap) != 0) {
-        free(policy);
-        return AUTHD_E_CONFIG;
-    }
+    struct authd_policy *policy;
+    authd_err rc = policy_new(c->policies_dir, &policy, err, err_cap);
+    if (rc) return rc;
     if (!(s->policies = authd_held_new(policy, destroy_policy))) {
-        authd_policy_free(policy);
-        free(policy);
+        destroy_policy(policy);
         return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     }
-    authd_err rc = load_keys(s, err, err_cap);
+    rc = load_keys(s, err, err_cap);
     if (!rc) rc = load_trust(s, err, err_cap);
     if (rc) return rc;
     size_t n_routes;
@@ -215,13 +221,8 @@ static void reload_trust(struct authd_server *s)
 static void reload_policies(struct authd_server *s)
 {
     char err[1024];
-    struct authd_policy *fresh = calloc(1, sizeof(*fresh));
-    if (!fresh) {
-        fprintf(stderr, "authd: SIGHUP: out of memory; the policies in force stay\n");
-        return;
-    }
-    if (authd_policy_load(fresh, s->config->policies_dir, err, sizeof(err)) != 0) {
-        free(fresh);
+    struct authd_policy *fresh;
+    if (policy_new(s->config->policies_dir, &fresh, err, sizeof(err)) != AUTHD_OK) {
         fprintf(stderr, "authd: SIGHUP: %s; the policies in force stay\n", err);
         return;
     }
