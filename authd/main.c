@@ -16,6 +16,7 @@
 #include "server.h"
 #include "services.h"
 #include "store_check.h"
+#include "supervise.h"
 
 #define AUTHD_VERSION "0.1.0"
 
@@ -180,7 +181,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "authd: %s\n", err);
         goto out;
     }
-    authd_server_block_signals(); /* before the writer's and the status lists' threads start */
+    authd_block_signals(); /* before the writer's and the status lists' threads start */
     authd_err started = authd_services_start(&server, err, sizeof(err));
     if (started != AUTHD_OK) {
         fprintf(stderr, "authd: %s\n", err);

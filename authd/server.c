@@ -1,12 +1,8 @@
 /* The h2o front: listeners, one event loop per worker thread on its own SO_REUSEPORT socket (the
  * kernel spreads connections across them), TLS with ALPN for HTTP/2, accepts paused when descriptors run
- * out, systemd's notifications and watchdog, SIGHUP, and graceful shutdown. */
-#include <arpa/inet.h>
+ * out, and graceful shutdown. The main thread meanwhile supervises (supervise.c). */
 #include <errno.h>
 #include <malloc.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,19 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "accesslog.h"
 #include "admission.h"
 #include "async.h"
+#include "listener.h"
 #include "metrics.h"
 #include "monotonic.h"
 #include "problem_filter.h"
 #include "router.h"
 #include "statuslists.h"
+#include "supervise.h"
 #include "writer.h"
 
 /* h2o keeps its timers on the wall clock, authd's deadlines on the monotonic one: margin between them. */
@@ -36,19 +32,12 @@
 #define ACCEPT_PAUSE_MS 100
 #define ACCEPT_PAUSE_LOG_EVERY_MS 60000
 
-struct listener {
-    const struct authd_listener_config *config;
-    struct sockaddr_storage addr;
-    socklen_t addr_len;
-    SSL_CTX *ssl_ctx; /* shared by all workers; NULL for plain HTTP */
-};
-
 struct worker {
     pthread_t thread;
     int started;
     struct authd_server *server;
     h2o_globalconf_t *globalconf;
-    struct listener *listeners;
+    struct authd_listener *listeners;
     size_t listener_count;
     int fds[AUTHD_MAX_LISTENERS];
     h2o_context_t ctx;
@@ -71,109 +60,6 @@ const struct authd_issuer_keys *authd_server_issuer(const struct authd_server *s
 {
     for (size_t i = 0; issuer_code && i < s->n_issuers; i++)
         if (strcmp(s->issuers[i].issuer_code, issuer_code) == 0) return &s->issuers[i];
-    return NULL;
-}
-
-/* Mutual TLS: ask for a client certificate (without requiring one: bearer tokens work over TLS too)
- * and accept only those the client CA issued. */
-static int verify_client(int preverify_ok, X509_STORE_CTX *ctx)
-{
-    (void)ctx;
-    return preverify_ok;
-}
-
-static int resolve(struct listener *l)
-{
-    memset(&l->addr, 0, sizeof(l->addr));
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&l->addr;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&l->addr;
-    if (inet_pton(AF_INET, l->config->host, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons(l->config->port);
-        l->addr_len = sizeof(*v4);
-        return 0;
-    }
-    if (inet_pton(AF_INET6, l->config->host, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons(l->config->port);
-        l->addr_len = sizeof(*v6);
-        return 0;
-    }
-    return -1;
-}
-
-/* The workers' sockets share their port through SO_REUSEPORT, which would as readily share it with another
- * process of the same user (a second authd with its own store, taking a share of the connections). A
- * socket without the option binds only while nobody holds the port: bound and closed before the others. */
-static int port_is_ours(const struct listener *l, char *err, size_t err_cap)
-{
-    int one = 1;
-    int fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
-             bind(fd, (const struct sockaddr *)&l->addr, l->addr_len) == 0;
-    if (!ok)
-        snprintf(err, err_cap, "listen on %s:%u: %s", l->config->host, l->config->port,
-                 errno == EADDRINUSE ? "Address already in use (by another process)" : strerror(errno));
-    if (fd >= 0) close(fd);
-    return ok;
-}
-
-static int open_listen_socket(const struct listener *l, char *err, size_t err_cap)
-{
-    int one = 1;
-    int fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
-        bind(fd, (const struct sockaddr *)&l->addr, l->addr_len) != 0 || listen(fd, SOMAXCONN) != 0) {
-        snprintf(err, err_cap, "listen on %s:%u: %s", l->config->host, l->config->port, strerror(errno));
-        if (fd >= 0) close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static void openssl_error(char *err, size_t err_cap, const char *what, const char *path)
-{
-    char reason[256];
-    ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
-    snprintf(err, err_cap, "%s %s: %s", what, path, reason);
-    ERR_clear_error();
-}
-
-static SSL_CTX *make_ssl_ctx(const struct authd_listener_config *lc, char *err, size_t err_cap)
-{
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    if (!ctx) {
-        openssl_error(err, err_cap, "TLS context for", lc->host);
-        return NULL;
-    }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(ctx,
-                        SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-    if (SSL_CTX_use_certificate_chain_file(ctx, lc->tls_cert) != 1) {
-        openssl_error(err, err_cap, "TLS certificate", lc->tls_cert);
-        goto fail;
-    }
-    if (SSL_CTX_use_PrivateKey_file(ctx, lc->tls_key, SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(ctx) != 1) {
-        openssl_error(err, err_cap, "TLS private key", lc->tls_key);
-        goto fail;
-    }
-    if (lc->client_ca) {
-        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(lc->client_ca);
-        if (!names || SSL_CTX_load_verify_locations(ctx, lc->client_ca, NULL) != 1) {
-            sk_X509_NAME_pop_free(names, X509_NAME_free);
-            openssl_error(err, err_cap, "TLS client CA", lc->client_ca);
-            goto fail;
-        }
-        SSL_CTX_set_client_CA_list(ctx, names);
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_client);
-    }
-    h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
-    return ctx;
-fail:
-    SSL_CTX_free(ctx);
     return NULL;
 }
 
@@ -323,62 +209,31 @@ static void setup_globalconf(h2o_globalconf_t *gc, struct authd_server *server)
     }
 }
 
-void authd_server_signals(sigset_t *set)
-{
-    sigemptyset(set);
-    sigaddset(set, SIGINT);
-    sigaddset(set, SIGTERM);
-    sigaddset(set, SIGHUP);
-}
-
-void authd_server_block_signals(void)
-{
-    sigset_t set;
-    authd_server_signals(&set);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-}
+/* What the main thread watches while it supervises (supervise.h). */
+struct watch {
+    struct authd_server *server;
+    struct worker *workers;
+    unsigned n;
+    unsigned long *seen;
+};
 
 /* Every worker's loop turned since the last look: the watchdog may be told all is well. */
-static bool workers_alive(struct worker *workers, unsigned n, unsigned long *seen)
+static bool workers_alive(void *arg)
 {
+    struct watch *w = arg;
     bool alive = true;
-    for (unsigned k = 0; k < n; k++) {
-        unsigned long beats = atomic_load_explicit(&workers[k].beats, memory_order_relaxed);
-        if (beats == seen[k]) alive = false;
-        seen[k] = beats;
+    for (unsigned k = 0; k < w->n; k++) {
+        unsigned long beats = atomic_load_explicit(&w->workers[k].beats, memory_order_relaxed);
+        if (beats == w->seen[k]) alive = false;
+        w->seen[k] = beats;
     }
     return alive;
 }
 
-/* The main thread's life once serving: SIGHUP reloads, the systemd watchdog (WatchdogSec) is fed while
- * the workers' loops turn, and SIGINT or SIGTERM ends it (returned). */
-static int wait_for_signal(struct authd_server *server, const sigset_t *signals, struct worker *workers,
-                           unsigned n_workers)
+static void reload(void *arg)
 {
-    uint64_t watchdog_us = 0;
-    if (sd_watchdog_enabled(0, &watchdog_us) <= 0) watchdog_us = 0;
-    unsigned long seen[n_workers];
-    memset(seen, 0, sizeof(seen));
-    for (;;) {
-        int sig;
-        if (watchdog_us) {
-            struct timespec wait = {.tv_sec = (time_t)(watchdog_us / 2 / 1000000),
-                                    .tv_nsec = (long)(watchdog_us / 2 % 1000000) * 1000};
-            sig = sigtimedwait(signals, NULL, &wait);
-            if (sig < 0) {
-                if (workers_alive(workers, n_workers, seen)) sd_notify(0, "WATCHDOG=1");
-                continue;
-            }
-        } else if (sigwait(signals, &sig) != 0) {
-            continue;
-        }
-        if (sig != SIGHUP) return sig;
-        sd_notify(0, "RELOADING=1\nSTATUS=reloading");
-        fprintf(stderr, "authd: SIGHUP received: reopening the access log, reloading the policies and the "
-                        "trust bundle\n");
-        if (server->on_reload) server->on_reload(server);
-        sd_notify(0, "READY=1\nSTATUS=serving");
-    }
+    struct authd_server *server = ((struct watch *)arg)->server;
+    if (server->on_reload) server->on_reload(server);
 }
 
 void authd_server_stop(struct authd_server *server)
@@ -389,7 +244,7 @@ void authd_server_stop(struct authd_server *server)
 int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
 {
     const struct authd_config *config = server->config;
-    struct listener listeners[AUTHD_MAX_LISTENERS] = {0};
+    struct authd_listener listeners[AUTHD_MAX_LISTENERS] = {0};
     size_t n_listeners = config->listener_count;
     unsigned n_workers = config->workers;
     struct worker *workers = calloc(n_workers, sizeof(*workers));
@@ -405,24 +260,16 @@ int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
 
     setup_globalconf(&globalconf, server);
     for (size_t i = 0; i < n_listeners; i++) {
-        listeners[i].config = &config->listeners[i];
-        if (resolve(&listeners[i]) != 0) {
-            snprintf(err, err_cap, "listener %s: not a numeric address", config->listeners[i].host);
-            goto done;
-        }
-        if (config->listeners[i].tls_cert &&
-            !(listeners[i].ssl_ctx = make_ssl_ctx(&config->listeners[i], err, err_cap)))
-            goto done;
+        if (authd_listener_prepare(&listeners[i], &config->listeners[i], err, err_cap) != 0) goto done;
         /* Bind every worker's socket before starting any, so a busy port fails start-up cleanly. */
-        if (!port_is_ours(&listeners[i], err, err_cap)) goto done;
         for (unsigned k = 0; k < n_workers; k++)
-            if ((workers[k].fds[i] = open_listen_socket(&listeners[i], err, err_cap)) < 0) goto done;
+            if ((workers[k].fds[i] = authd_listener_socket(&listeners[i], err, err_cap)) < 0) goto done;
     }
 
-    /* Only the main thread takes SIGINT/SIGTERM/SIGHUP (authd_server_block_signals); blocked again here
-     * for callers that did not. */
+    /* Only the main thread takes SIGINT/SIGTERM/SIGHUP (authd_block_signals); blocked again here for
+     * callers that did not. */
     sigset_t stop_signals, old_mask;
-    authd_server_signals(&stop_signals);
+    authd_supervised_signals(&stop_signals);
     pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
     for (unsigned k = 0; k < n_workers; k++) {
         struct worker *w = &workers[k];
@@ -439,11 +286,14 @@ int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
     }
     if (!atomic_load(&server->stopping)) {
         if (server->on_ready) server->on_ready(server);
-        sd_notifyf(0, "READY=1\nSTATUS=serving on %zu listener%s", n_listeners, n_listeners == 1 ? "" : "s");
-        int sig = wait_for_signal(server, &stop_signals, workers, n_workers);
+        unsigned long seen[n_workers];
+        memset(seen, 0, sizeof(seen));
+        struct watch watch = {.server = server, .workers = workers, .n = n_workers, .seen = seen};
+        const struct authd_supervision supervision = {
+            .status = "serving", .alive = workers_alive, .reload = reload, .arg = &watch};
+        int sig = authd_supervise(&supervision);
         fprintf(stderr, "authd: %s received, finishing in-flight requests (up to %llu ms)\n",
                 sig == SIGINT ? "SIGINT" : "SIGTERM", (unsigned long long)config->shutdown_grace_ms);
-        sd_notify(0, "STOPPING=1\nSTATUS=finishing in-flight requests");
         authd_server_stop(server);
         rc = 0;
     }

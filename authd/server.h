@@ -2,7 +2,6 @@
 #ifndef AUTHD_SERVER_H
 #define AUTHD_SERVER_H
 
-#include <signal.h>
 #include <stdatomic.h>
 
 #include "certlib/certlib.h"
@@ -58,13 +57,6 @@ const struct authd_issuer_keys *authd_server_issuer(const struct authd_server *s
 /* Binds every listener, starts config->workers event-loop threads, and runs until authd_server_stop.
  * Returns 0 after a clean shutdown, -1 (message in err) when start-up failed. */
 int authd_server_run(struct authd_server *server, char *err, size_t err_cap);
-
-/* Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and every thread it starts from now on, so that
- * only authd_server_run's sigwait takes them: call it before starting any thread (the writer, the status
- * lists'), or the kernel may hand a signal to one of them, whose default action ends the process. */
-void authd_server_block_signals(void);
-/* The signals authd_server_run waits for. */
-void authd_server_signals(sigset_t *set);
 
 /* Asks the workers to stop accepting, finish in-flight requests within the grace period, and exit.
  * Async-signal-safe. */
