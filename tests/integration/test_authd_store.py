@@ -24,6 +24,16 @@ def issue_some(server, n):
     return docs
 
 
+def stopped_after_issuing(tmp_path, n):
+    """A new authd that issued n licences and stopped cleanly: (the server, what it issued)."""
+    server = Authd(tmp_path).start()
+    try:
+        docs = issue_some(server, n)
+    finally:
+        assert server.stop() == 0
+    return server, docs
+
+
 def refused(server, *args):
     """Starts authd expecting it to refuse: its exit status and message."""
     r = server.run(*args)
@@ -67,11 +77,7 @@ def test_no_store_until_init(tmp_path):
 def test_a_restored_old_backup_is_refused_unless_allowed(tmp_path):
     """A backup restored over the store would sign the lost entries' indices again, differently: a fork of
     the public log. authd refuses it, saying what is lost; --allow-rollback accepts it once, loudly."""
-    server = Authd(tmp_path).start()
-    try:
-        issue_some(server, 3)
-    finally:
-        assert server.stop() == 0
+    server, _ = stopped_after_issuing(tmp_path, 3)
     saved = backup(server)
     server.start(init=False)
     try:
@@ -100,11 +106,7 @@ def test_a_restored_old_backup_is_refused_unless_allowed(tmp_path):
 
 def test_a_fresh_store_under_a_used_log_key_is_refused(tmp_path):
     """A store lost and created anew would restart the signature log at 0 under the same key."""
-    server = Authd(tmp_path).start()
-    try:
-        issue_some(server, 2)
-    finally:
-        assert server.stop() == 0
+    server, _ = stopped_after_issuing(tmp_path, 2)
     if BACKEND == "postgresql":
         pg_server().restore(database_for(tmp_path / "data"), "")
     else:
@@ -142,11 +144,7 @@ def test_an_empty_data_file_is_refused(tmp_path):
 @lmdb_only
 @pytest.mark.parametrize("size", ["half", 8192, 100])
 def test_a_truncated_data_file_is_refused_without_a_signal(tmp_path, size):
-    server = Authd(tmp_path).start()
-    try:
-        issue_some(server, 40)
-    finally:
-        assert server.stop() == 0
+    server, _ = stopped_after_issuing(tmp_path, 40)
     path = tmp_path / "data" / "data.mdb"
     full = path.stat().st_size
     os.truncate(path, full // 2 if size == "half" else size)
@@ -160,11 +158,7 @@ def test_a_truncated_data_file_is_refused_without_a_signal(tmp_path, size):
 def test_damage_is_found_by_the_check_and_never_crashes(tmp_path):
     """64-byte runs of random bytes written over the file: neither the check nor start-up may die of a signal,
     and the check must say damaged whenever start-up refuses."""
-    server = Authd(tmp_path).start()
-    try:
-        issue_some(server, 60)
-    finally:
-        assert server.stop() == 0
+    server, _ = stopped_after_issuing(tmp_path, 60)
     path = tmp_path / "data" / "data.mdb"
     pristine = path.read_bytes()
     rng = random.Random(16)
@@ -190,11 +184,7 @@ def test_damage_is_found_by_the_check_and_never_crashes(tmp_path):
 
 @lmdb_only
 def test_the_check_finds_an_altered_record_and_log_entry(tmp_path):
-    server = Authd(tmp_path).start()
-    try:
-        docs = issue_some(server, 3)
-    finally:
-        assert server.stop() == 0
+    server, docs = stopped_after_issuing(tmp_path, 3)
     path = tmp_path / "data" / "data.mdb"
     pristine = path.read_bytes()
     # a byte of a licence's sealed body: past its header (which ends with the type and issuer codes)
