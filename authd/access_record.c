@@ -1,23 +1,58 @@
-/* Holding a response until its access-log entry is durable. */
+/* Holding a response until its access-log entry is durable, then releasing it with its disclosure
+ * mark. */
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "access_record.h"
 #include "async.h"
+#include "jsonw.h"
 #include "log_entries.h"
 #include "server.h"
+#include "tlog.h"
 #include "writer.h"
 
 struct access_job {
     struct authd_async async;
     struct authd_write_job job;
+    struct authd_log *log; /* the access log, whose key signs the mark */
     int status;
     char *body;
     size_t body_len;
-    char entry[]; /* NUL-terminated */
+    certlib_mark mark; /* all but the index, which the writer gives */
+    char entry[];      /* NUL-terminated */
 };
+
+/* The "disclosure" member: the mark's fields for display (the counter page's watermark), its
+ * reference for a printed copy, and the signed mark itself. */
+static void disclosure_json(struct authd_jsonw *w, const certlib_mark *m, const char *note)
+{
+    char when[21], reference[CERTLIB_MARK_REFERENCE_MAX];
+    authd_log_time(m->time, when);
+    certlib_mark_reference(m, reference);
+    authd_jsonw_lit(w, ",\"disclosure\":{\"log_index\":");
+    authd_jsonw_int(w, (long long)m->index);
+    authd_jsonw_lit(w, ",\"time\":");
+    authd_jsonw_cstring(w, when);
+    authd_jsonw_lit(w, ",\"client\":");
+    authd_jsonw_cstring(w, m->client);
+    authd_jsonw_lit(w, ",\"matter\":");
+    authd_jsonw_cstring(w, m->matter[0] ? m->matter : NULL);
+    authd_jsonw_lit(w, ",\"use_cause\":");
+    authd_jsonw_cstring(w, m->use_cause[0] ? m->use_cause : NULL);
+    authd_jsonw_lit(w, ",\"licences\":[");
+    for (size_t i = 0; i < m->n_licences; i++) {
+        if (i) authd_jsonw_lit(w, ",");
+        authd_jsonw_base64url(w, m->licences[i], 32);
+    }
+    authd_jsonw_lit(w, "],\"reference\":");
+    authd_jsonw_cstring(w, reference);
+    authd_jsonw_lit(w, ",\"mark\":");
+    authd_jsonw_cstring(w, note);
+    authd_jsonw_lit(w, "}}");
+}
 
 static void access_respond(struct authd_async *a, h2o_req_t *req)
 {
@@ -27,7 +62,26 @@ static void access_respond(struct authd_async *a, h2o_req_t *req)
                             "the access could not be recorded in the access log, so nothing is released");
         return;
     }
-    authd_send_json(req, j->status, authd_pool_copy(req, j->body, j->body_len));
+    char note[CERTLIB_MARK_MAX];
+    size_t note_len;
+    struct authd_jsonw w = {0};
+    j->mark.index = j->job.w.log_index;
+    bool marked = authd_log_sign_mark(j->log, &j->mark, note, sizeof(note), &note_len) == AUTHD_OK;
+    if (marked) disclosure_json(&w, &j->mark, note);
+    size_t mark_len = 0;
+    char *mark = marked ? authd_jsonw_take(&w, &mark_len) : NULL;
+    if (!mark) {
+        authd_problem(req, 500, "access_not_marked",
+                      "the disclosure mark could not be made, so nothing is released");
+        return;
+    }
+    /* the answer's object, its closing brace replaced by the mark's member */
+    size_t head = j->body_len - 1;
+    char *out = h2o_mem_alloc_pool(&req->pool, head + mark_len);
+    memcpy(out, j->body, head);
+    memcpy(out + head, mark, mark_len);
+    free(mark);
+    authd_send_json(req, j->status, h2o_iovec_init(out, head + mark_len));
 }
 
 static void access_release(struct authd_async *a)
@@ -44,13 +98,40 @@ static void access_done(struct authd_write_job *job)
     authd_async_complete(&j->async);
 }
 
+/* The mark's fields, all from what authd validated (client ids and matter codes from its policies). */
+static bool mark_init(certlib_mark *m, const struct authd_access *a, int64_t now)
+{
+    if (a->n_released > CERTLIB_MARK_MAX_LICENCES || a->use_cause_len >= sizeof(m->use_cause) ||
+        (size_t)snprintf(m->client, sizeof(m->client), "%s", a->client) >= sizeof(m->client) ||
+        (size_t)snprintf(m->matter, sizeof(m->matter), "%s", a->matter ? a->matter : "") >= sizeof(m->matter))
+        return false;
+    m->kind = a->lookup ? CERTLIB_LOG_LOOKUP : CERTLIB_LOG_VERIFY;
+    m->time = now;
+    if (a->use_cause_len) memcpy(m->use_cause, a->use_cause, a->use_cause_len);
+    m->use_cause[a->use_cause_len] = '\0';
+    m->n_licences = a->n_released;
+    if (a->n_released) memcpy(m->licences, a->released, a->n_released * 32);
+    return true;
+}
+
 void authd_access_respond(struct authd_request *r, const struct authd_access *a, int status, char *body,
                           size_t body_len)
 {
+    int64_t now = time(NULL);
     char entry[CERTLIB_LOG_ENTRY_MAX];
-    size_t n = authd_log_entry_access(entry, a->lookup, time(NULL), a->client, a->matter, a->holder_key,
-                                      a->outcome, a->licences, a->use_cause, a->use_cause_len);
-    struct access_job *j = n ? malloc(sizeof(*j) + n + 1) : NULL;
+    uint8_t digest[32];
+    struct access_job *j = NULL;
+    size_t n = 0;
+    bool fits = body_len >= 2 && body[body_len - 1] == '}' && a->n_released <= CERTLIB_MARK_MAX_LICENCES;
+    if (fits) {
+        certlib_mark_digest(a->released, a->n_released, digest);
+        n = authd_log_entry_access(entry, a->lookup, now, a->client, a->matter, a->holder_key, a->outcome,
+                                   a->licences, a->use_cause, a->use_cause_len, digest);
+    }
+    if (n && (j = malloc(sizeof(*j) + n + 1))) {
+        memset(j, 0, sizeof(*j));
+        if (!mark_init(&j->mark, a, now)) free(j), j = NULL, n = 0;
+    }
     if (!j) {
         int oom = n != 0;
         sodium_memzero(body, body_len);
@@ -59,8 +140,9 @@ void authd_access_respond(struct authd_request *r, const struct authd_access *a,
                       "the access could not be recorded in the access log, so nothing is released");
         return;
     }
-    memset(j, 0, sizeof(*j));
     memcpy(j->entry, entry, n + 1);
+    certlib_tlog_leaf_hash((const uint8_t *)j->entry, n, j->mark.entry_hash);
+    j->log = r->server->logs[AUTHD_LOG_ACCESS];
     j->status = status;
     j->body = body;
     j->body_len = body_len;

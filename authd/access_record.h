@@ -1,7 +1,11 @@
 /* Record first, then release: a counter's lookup or verification is answered only once its entry in
  * the access log is durable, so no data leaves authd without a record of who asked, for what matter
  * and why. The entry goes to the writer thread with the response held back; the writer's group commit
- * makes this cheap under load. */
+ * makes this cheap under load.
+ *
+ * Every answer released this way carries a disclosure mark (数据水印溯源, certlib/mark.h), signed with
+ * the access log's key once the entry's index is known: it names the entry and the SHA-256 of each
+ * licence the answer releases, so a copy found elsewhere traces back to this access. */
 #ifndef AUTHD_ACCESS_RECORD_H
 #define AUTHD_ACCESS_RECORD_H
 
@@ -20,10 +24,13 @@ struct authd_access {
     const char *licences;      /* comma-separated licence ids; NULL or "" when none */
     const char *use_cause;     /* NULL when none */
     size_t use_cause_len;
+    const uint8_t (*released)[32]; /* SHA-256 of each licence's bytes as the answer releases them */
+    size_t n_released;             /* at most CERTLIB_MARK_MAX_LICENCES */
 };
 
-/* Logs the access, then sends `body` (malloc'd JSON, taken over) with `status`. On failure sends a
- * problem and the body is never released. */
+/* Logs the access, then sends `body` (malloc'd JSON object, taken over) with `status`, a "disclosure"
+ * member added: {log_index, time, client, matter, use_cause, licences, reference, mark}. On failure
+ * sends a problem and the body is never released. */
 void authd_access_respond(struct authd_request *r, const struct authd_access *access, int status, char *body,
                           size_t body_len);
 

@@ -45,18 +45,51 @@ static void element_value(struct authd_jsonw *w, const certlib_element *e)
     }
 }
 
-bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s,
-                        const struct authd_policy *policy, const char *id,
-                        const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
-                        const struct authd_matter_need *need, bool unmasked, uint8_t *holder_key,
-                        bool *holder_found)
+/* certlib's verdict, its checks and the receipt they used. */
+static void verification(struct authd_jsonw *w, const certlib_result *r, const struct authd_view *v)
 {
+    certlib_err reason = certlib_result_reason(r);
+    authd_jsonw_lit(w, ",\"verdict\":");
+    authd_jsonw_cstring(w, certlib_verdict_name(certlib_result_verdict(r)));
+    authd_jsonw_lit(w, ",\"reason\":");
+    authd_jsonw_cstring(w, reason ? certlib_err_name(reason) : NULL);
+    authd_jsonw_lit(w, ",\"checks\":{");
+    for (int c = 0; c < CERTLIB_CHECK_COUNT; c++) {
+        certlib_check_result check = certlib_result_check(r, (certlib_check)c);
+        if (c) authd_jsonw_lit(w, ",");
+        authd_jsonw_cstring(w, certlib_check_name((certlib_check)c));
+        authd_jsonw_lit(w, ":{\"state\":");
+        authd_jsonw_cstring(w, certlib_check_state_name(check.state));
+        authd_jsonw_lit(w, ",\"reason\":");
+        authd_jsonw_cstring(w, check.reason ? certlib_err_name(check.reason) : NULL);
+        authd_jsonw_lit(w, "}");
+    }
+    authd_jsonw_lit(w, "},\"receipt\":");
+    if (v->receipt)
+        authd_jsonw_string(w, v->receipt, v->receipt_len);
+    else
+        authd_jsonw_lit(w, "null");
+}
+
+bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, const char *id,
+                        const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
+                        struct authd_view *v)
+{
+    const struct authd_matter_need *need = v->need;
+    bool unmasked = v->unmasked;
     const struct authd_licence_type *type =
-        authd_policy_type(policy, meta->type_code, strlen(meta->type_code));
-    /* One parse: the elements come from reading the licence (authd signed and stored it: nothing is
-     * verified here), and the copy sent is disclosed from that same reading. */
+        authd_policy_type(v->policy, meta->type_code, strlen(meta->type_code));
+    /* One parse: the elements come from reading (or verifying) the licence, and the copy sent is
+     * disclosed from that same reading. */
     certlib_result *r = NULL;
-    if (certlib_licence_read(licence, len, &r) != CERTLIB_OK) return false;
+    certlib_verify_opts opts = {.holder = CERTLIB_HOLDER_NOT_CHECKED,
+                                .receipt = v->receipt,
+                                .receipt_len = v->receipt_len,
+                                .log_key = v->log_key,
+                                .require_logged = true};
+    certlib_err err = v->trust ? certlib_licence_verify(v->trust, licence, len, &opts, &r)
+                               : certlib_licence_read(licence, len, &r);
+    if (err != CERTLIB_OK) return false;
     if (certlib_result_check(r, CERTLIB_CHECK_STRUCTURE).state != CERTLIB_CHECK_PASSED) {
         certlib_result_free(r);
         return false;
@@ -85,11 +118,10 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s,
         }
         licence = reduced;
     }
-    if (holder_key) {
-        const char *holder = certlib_result_holder_id(r);
-        *holder_found = holder != NULL;
-        if (holder) authd_record_holder_key(s->keys, holder, strlen(holder), holder_key);
-    }
+    const char *holder = certlib_result_holder_id(r);
+    v->holder_found = holder != NULL;
+    if (holder) authd_record_holder_key(s->keys, holder, strlen(holder), v->holder_key);
+    crypto_hash_sha256(v->released, licence, reduced_len);
     authd_jsonw_lit(w, "{\"licence_id\":");
     authd_jsonw_cstring(w, id);
     authd_jsonw_lit(w, ",\"type\":");
@@ -102,6 +134,7 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s,
     authd_jsonw_cstring(w, authd_status_value_name(meta->status));
     authd_jsonw_lit(w, ",\"licence\":");
     authd_jsonw_base64url(w, licence, reduced_len);
+    if (v->trust) verification(w, r, v);
     /* the elements sent, then the identity numbers withheld, masked */
     for (int pass = 0; pass < 2; pass++) {
         if (pass)

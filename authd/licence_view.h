@@ -11,20 +11,34 @@
 #include "policy.h"
 #include "server.h"
 
+/* How to show a licence, and what showing it tells the caller. */
+struct authd_view {
+    const struct authd_policy *policy;    /* the request's, for the type's labels */
+    const struct authd_matter_need *need; /* the matter's needs for the licence's type; NULL: all of it */
+    bool unmasked;                        /* the client may see identity numbers */
+    /* When `trust` is set the licence is verified, not only read, and the view carries certlib's
+     * verdict and checks: against the trust bundle and authd's status lists, with `receipt` (a C2SP
+     * tlog-proof of its issuance) checked under `log_key`. Its holder binding is not checked: it comes
+     * from the store by the holder's number, not from someone showing it. */
+    const certlib_ctx *trust;
+    const char *receipt;
+    size_t receipt_len;
+    const certlib_note_verifier *log_key;
+    /* out */
+    uint8_t holder_key[AUTHD_HOLDER_KEY_LEN]; /* the holder-index key of the licence's holder, */
+    bool holder_found;                        /* when the licence names a holder id */
+    uint8_t released[32];                     /* SHA-256 of the licence bytes the view releases */
+};
+
 /* Appends the licence as one JSON object to `w`: licence_id, type, type_name, issuer_code, status,
- * licence (base64url CBOR), elements [{name, label, value}] and masked {name: masked value}.
- * `need`: the matter's needs for this licence's type, or NULL for the whole licence. Masked (unless
- * `unmasked`): holder_id and every type element named *_id are withheld from the CBOR and shown masked
- * in `masked`. Returns false, having written nothing, when the stored licence cannot be read (or memory
- * runs out); running out while writing fails the writer instead.
- * `holder_key`, when not NULL, receives the holder-index key of the licence's holder (for the access
- * log) and *holder_found whether the licence names a holder id. `policy`: the request's, for the type's
- * labels. */
-bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s,
-                        const struct authd_policy *policy, const char *id,
+ * licence (base64url CBOR), elements [{name, label, value}] and masked {name: masked value}; verified
+ * (v->trust), also verdict, reason, checks {name: {state, reason}}, and receipt. Elements: the matter's,
+ * or all; masked (unless v->unmasked): holder_id and every type element named *_id are withheld from
+ * the CBOR and shown masked in `masked`. Returns false, having written nothing, when the stored licence
+ * cannot be read (or memory runs out); running out while writing fails the writer instead. */
+bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, const char *id,
                         const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
-                        const struct authd_matter_need *need, bool unmasked, uint8_t *holder_key,
-                        bool *holder_found);
+                        struct authd_view *v);
 
 /* An identifier masked for display (330102********123X), as a JSON string. */
 void authd_jsonw_masked(struct authd_jsonw *w, const char *id, size_t len);

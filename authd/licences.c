@@ -31,9 +31,9 @@ struct of_holder {
 static int one_of_holder(void *arg, const char *id, size_t id_len, const uint8_t *record, size_t len,
                          uint64_t log_index)
 {
-    (void)log_index;
     struct of_holder *h = arg;
-    struct authd_holder_licence l = {.id = id, .id_len = id_len, .record = record, .record_len = len};
+    struct authd_holder_licence l = {
+        .id = id, .id_len = id_len, .record = record, .record_len = len, .log_index = log_index};
     if (authd_record_meta(h->keys, id, id_len, record, len, &l.meta) != AUTHD_OK) return 0;
     return h->fn(h->arg, &l);
 }

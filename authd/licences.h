@@ -21,6 +21,7 @@ struct authd_holder_licence {
     struct authd_licence_meta meta; /* authenticated */
     const uint8_t *record;          /* the sealed record, valid during the call: authd_record_open */
     size_t record_len;
+    uint64_t log_index; /* its issuance's index in the signature log; UINT64_MAX when none */
 };
 
 /* A holder's licences, in id order, all from one snapshot of the store. fn returns AUTHD_OK to go on,

@@ -7,7 +7,7 @@
 
 #include "log_entries.h"
 
-static void time_text(int64_t t, char out[21])
+void authd_log_time(int64_t t, char out[21])
 {
     time_t tt = (time_t)t;
     struct tm tm;
@@ -24,7 +24,7 @@ size_t authd_log_entry_issue(char out[CERTLIB_LOG_ENTRY_MAX], const char *licenc
                              const struct authd_licence_meta *meta, const uint8_t sig_hash[32])
 {
     char when[21], list[AUTHD_LIST_ID_MAX], hash[48];
-    time_text(meta->issued_at, when);
+    authd_log_time(meta->issued_at, when);
     authd_status_list_id(meta->issuer_code, meta->list_no, list);
     sodium_bin2base64(hash, sizeof(hash), sig_hash, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "sig/v1 issue %s %s %s %s %s %u %s", when, licence_id,
@@ -36,7 +36,7 @@ size_t authd_log_entry_status(char out[CERTLIB_LOG_ENTRY_MAX], const char *licen
                               const char *reason)
 {
     char when[21], list[AUTHD_LIST_ID_MAX], why[CERTLIB_LOG_FIELD_MAX * 3];
-    time_text(time, when);
+    authd_log_time(time, when);
     authd_status_list_id(meta->issuer_code, meta->list_no, list);
     if (!certlib_log_field_encode(reason ? reason : "", reason ? strlen(reason) : 0, why, sizeof(why)))
         return 0;
@@ -47,17 +47,19 @@ size_t authd_log_entry_status(char out[CERTLIB_LOG_ENTRY_MAX], const char *licen
 
 size_t authd_log_entry_access(char out[CERTLIB_LOG_ENTRY_MAX], bool lookup, int64_t time, const char *client,
                               const char *matter, const uint8_t *holder_key, const char *outcome,
-                              const char *licences, const char *use_cause, size_t use_cause_len)
+                              const char *licences, const char *use_cause, size_t use_cause_len,
+                              const uint8_t disclosed[32])
 {
-    char when[21], holder[48] = "-", cause[CERTLIB_LOG_FIELD_MAX * 3];
-    time_text(time, when);
+    char when[21], holder[48] = "-", cause[CERTLIB_LOG_FIELD_MAX * 3], digest[48];
+    authd_log_time(time, when);
     if (holder_key)
         sodium_bin2base64(holder, sizeof(holder), holder_key, AUTHD_HOLDER_KEY_LEN,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     if (!certlib_log_field_encode(use_cause ? use_cause : "", use_cause ? use_cause_len : 0, cause,
                                   sizeof(cause)))
         return 0;
-    return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "access/v1 %s %s %s %s %s %s %s %s",
+    sodium_bin2base64(digest, sizeof(digest), disclosed, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "access/v2 %s %s %s %s %s %s %s %s %s",
                            lookup ? "lookup" : "verify", when, client, matter && *matter ? matter : "-",
-                           holder, outcome, licences && *licences ? licences : "-", cause));
+                           holder, outcome, licences && *licences ? licences : "-", cause, digest));
 }

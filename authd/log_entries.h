@@ -10,6 +10,9 @@
 #include "certlib/logentry.h"
 #include "licence_meta.h"
 
+/* The entries' time form, RFC 3339 UTC ("2026-11-22T16:00:00Z"). */
+void authd_log_time(int64_t t, char out[21]);
+
 /* An issuance: the licence's public header and SHA-256 of its issuerAuth bytes. */
 size_t authd_log_entry_issue(char out[CERTLIB_LOG_ENTRY_MAX], const char *licence_id,
                              const struct authd_licence_meta *meta, const uint8_t sig_hash[32]);
@@ -17,9 +20,11 @@ size_t authd_log_entry_issue(char out[CERTLIB_LOG_ENTRY_MAX], const char *licenc
 size_t authd_log_entry_status(char out[CERTLIB_LOG_ENTRY_MAX], const char *licence_id,
                               const struct authd_licence_meta *meta, uint8_t status, int64_t time,
                               const char *reason);
-/* A counter's lookup or verification. `holder_key` may be NULL, `matter` and `licences` empty. */
+/* A counter's lookup or verification (access/v2). `holder_key` may be NULL, `matter` and `licences`
+ * empty; `disclosed` is the disclosure digest of what the answer releases (certlib_mark_digest). */
 size_t authd_log_entry_access(char out[CERTLIB_LOG_ENTRY_MAX], bool lookup, int64_t time, const char *client,
                               const char *matter, const uint8_t *holder_key, const char *outcome,
-                              const char *licences, const char *use_cause, size_t use_cause_len);
+                              const char *licences, const char *use_cause, size_t use_cause_len,
+                              const uint8_t disclosed[32]);
 
 #endif

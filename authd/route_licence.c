@@ -75,11 +75,9 @@ void authd_route_licence_get(struct authd_request *r)
         return;
     }
     bool unmasked = client->role != AUTHD_ROLE_COUNTER || client->unmasked;
-    uint8_t holder_key[AUTHD_HOLDER_KEY_LEN];
-    bool have_holder = false;
+    struct authd_view view = {.policy = r->policy, .need = need, .unmasked = unmasked};
     struct authd_jsonw w = {0};
-    bool viewed = authd_licence_view(&w, r->server, r->policy, id.base, &meta, licence, len, need, unmasked,
-                                     holder_key, &have_holder);
+    bool viewed = authd_licence_view(&w, r->server, id.base, &meta, licence, len, &view);
     sodium_memzero(licence, len);
     free(licence);
     size_t body_len;
@@ -114,11 +112,13 @@ void authd_route_licence_get(struct authd_request *r)
     const struct authd_access access = {.lookup = true,
                                         .client = client->id,
                                         .matter = matter ? matter->code : NULL,
-                                        .holder_key = have_holder ? holder_key : NULL,
+                                        .holder_key = view.holder_found ? view.holder_key : NULL,
                                         .outcome = "ok",
                                         .licences = licence_id,
                                         .use_cause = use_cause.base,
-                                        .use_cause_len = use_cause.len};
+                                        .use_cause_len = use_cause.len,
+                                        .released = (const uint8_t(*)[32])view.released,
+                                        .n_released = 1};
     authd_access_respond(r, &access, 200, body, body_len);
 }
 

@@ -7,30 +7,44 @@
 #include <string.h>
 
 #include "access_record.h"
-#include "free_text.h"
 #include "auth.h"
+#include "free_text.h"
+#include "held.h"
 #include "licence_view.h"
 #include "licences.h"
-#include "record.h"
 #include "metrics.h"
+#include "record.h"
 #include "router.h"
+#include "tlog.h"
+#include "trust_bundle.h"
 #include "utf8_check.h"
 
 #define MAX_HOLDER_LICENCES                                                                                  \
     256 /* a lookup names at most this many licences (the access-log entry's room)                           \
          */
 
-/* The answer as the holder's licences are read (from one snapshot of the store). */
+/* A licence of a type the matter needs, read from one snapshot of the store and shown after it. */
+struct found {
+    char id[CERTLIB_LICENCE_ID_MAX];
+    struct authd_licence_meta meta;
+    uint64_t log_index;
+    size_t need; /* which of the matter's needs */
+    uint8_t *licence;
+    size_t len;
+};
+
+/* The answer, as the holder's licences are read and then shown. */
 struct lookup {
     const struct authd_server *server;
-    const struct authd_policy *policy;
     const struct authd_matter *matter;
-    bool unmasked;
+    struct found *found;
+    size_t n_found;
+    bool truncated;                      /* MAX_HOLDER_LICENCES reached */
+    bool needed[AUTHD_MATTER_MAX_NEEDS]; /* a licence of that need's type was shown */
     struct authd_jsonw w;
-    bool found[AUTHD_MATTER_MAX_NEEDS];
     char *returned; /* the ids returned, comma-separated, for the access-log entry */
     size_t n_returned, returned_len, returned_cap;
-    bool truncated; /* MAX_HOLDER_LICENCES reached */
+    uint8_t (*released)[32]; /* SHA-256 of each licence returned, for the disclosure mark */
 };
 
 static void lookup_free(struct lookup *l)
@@ -39,7 +53,13 @@ static void lookup_free(struct lookup *l)
     char *text = authd_jsonw_take(&l->w, &len);
     if (text) sodium_memzero(text, len); /* names, maybe numbers */
     free(text);
+    for (size_t i = 0; i < l->n_found; i++) {
+        sodium_memzero(l->found[i].licence, l->found[i].len);
+        free(l->found[i].licence);
+    }
+    free(l->found);
     free(l->returned);
+    free(l->released);
 }
 
 /* Records the id of a licence returned; false when out of memory. */
@@ -58,38 +78,62 @@ static bool note_returned(struct lookup *l, const char *id, size_t id_len)
     return true;
 }
 
-static int add_licence(void *arg, const struct authd_holder_licence *h)
+/* Inside the store's snapshot: keeps the licences the matter needs, opened. */
+static int collect(void *arg, const struct authd_holder_licence *h)
 {
     struct lookup *l = arg;
     const struct authd_matter *matter = l->matter;
-    if (l->n_returned == MAX_HOLDER_LICENCES)
-        return l->truncated = true, AUTHD_E_FULL; /* the rest left out */
+    if (l->n_found == MAX_HOLDER_LICENCES) return l->truncated = true, AUTHD_E_FULL; /* the rest left out */
     size_t k = 0;
     while (k < matter->n_needs && strcmp(matter->needs[k].type->code, h->meta.type_code) != 0)
         k++;
     /* Only what the matter needs, and never a revoked licence: it proves nothing. */
     if (k == matter->n_needs || h->meta.status == CERTLIB_STATUS_VALUE_REVOKED) return AUTHD_OK;
-    struct authd_licence_meta meta;
-    uint8_t *licence;
-    size_t len;
-    if (authd_record_open(l->server->keys, h->id, h->id_len, h->record, h->record_len, &meta, &licence,
-                          &len) != AUTHD_OK)
+    struct found *f = &l->found[l->n_found];
+    if (authd_record_open(l->server->keys, h->id, h->id_len, h->record, h->record_len, &f->meta, &f->licence,
+                          &f->len) != AUTHD_OK)
         return AUTHD_OK; /* the body does not open: left out, as a header that fails its MAC is */
-    char id[CERTLIB_LICENCE_ID_MAX];
-    memcpy(id, h->id, h->id_len);
-    id[h->id_len] = '\0';
-    size_t mark = l->w.len;
-    if (l->n_returned) authd_jsonw_lit(&l->w, ",");
-    bool viewed = authd_licence_view(&l->w, l->server, l->policy, id, &meta, licence, len, &matter->needs[k],
-                                     l->unmasked, NULL, NULL);
-    sodium_memzero(licence, len);
-    free(licence);
-    if (!viewed) {
-        l->w.len = mark; /* the comma goes: the view wrote nothing */
-        return AUTHD_OK;
+    memcpy(f->id, h->id, h->id_len);
+    f->id[h->id_len] = '\0';
+    f->log_index = h->log_index;
+    f->need = k;
+    l->n_found++;
+    return AUTHD_OK;
+}
+
+/* After the snapshot: each licence verified as a counter would (with its issuance receipt), reduced
+ * to the matter's elements and written. */
+static authd_err show(struct lookup *l, const struct authd_request *r, bool unmasked)
+{
+    const struct authd_trust *trust = authd_held_hold(r->server->trust, &r->req->pool);
+    struct authd_log *log = r->server->logs[AUTHD_LOG_SIGNATURES];
+    for (size_t i = 0; i < l->n_found; i++) {
+        struct found *f = &l->found[i];
+        char *receipt = NULL;
+        size_t receipt_len = 0;
+        if (f->log_index != UINT64_MAX &&
+            authd_log_receipt(log, f->log_index, &receipt, &receipt_len) != AUTHD_OK)
+            receipt = NULL; /* not in the published tree yet: the logged check says so */
+        struct authd_view v = {.policy = r->policy,
+                               .need = &l->matter->needs[f->need],
+                               .unmasked = unmasked,
+                               .trust = trust->ctx,
+                               .receipt = receipt,
+                               .receipt_len = receipt_len,
+                               .log_key = authd_log_verifier(log)};
+        size_t mark = l->w.len;
+        if (l->n_returned) authd_jsonw_lit(&l->w, ",");
+        bool viewed = authd_licence_view(&l->w, l->server, f->id, &f->meta, f->licence, f->len, &v);
+        free(receipt);
+        if (!viewed) {
+            l->w.len = mark; /* the comma goes: the view wrote nothing */
+            continue;
+        }
+        memcpy(l->released[l->n_returned], v.released, 32);
+        l->needed[f->need] = true;
+        if (!note_returned(l, f->id, strlen(f->id))) return AUTHD_E_NOMEM;
     }
-    l->found[k] = true;
-    return note_returned(l, id, h->id_len) ? AUTHD_OK : AUTHD_E_NOMEM;
+    return AUTHD_OK;
 }
 
 void authd_route_lookup(struct authd_request *r)
@@ -138,7 +182,14 @@ void authd_route_lookup(struct authd_request *r)
     uint8_t key[AUTHD_HOLDER_KEY_LEN];
     authd_record_holder_key(r->server->keys, ident.normalized, ident.normalized_len, key);
     bool unmasked = client->unmasked;
-    struct lookup l = {.server = r->server, .policy = r->policy, .matter = matter, .unmasked = unmasked};
+    struct lookup l = {.server = r->server, .matter = matter};
+    l.found = calloc(MAX_HOLDER_LICENCES, sizeof(*l.found));
+    l.released = calloc(MAX_HOLDER_LICENCES, sizeof(*l.released));
+    if (!l.found || !l.released) {
+        lookup_free(&l);
+        authd_problem(req, 503, "overloaded", "out of memory");
+        return;
+    }
     authd_jsonw_lit(&l.w, "{\"holder_id\":");
     if (unmasked)
         authd_jsonw_string(&l.w, ident.normalized, ident.normalized_len);
@@ -154,15 +205,17 @@ void authd_route_lookup(struct authd_request *r)
     authd_jsonw_string(&l.w, use_cause.base, use_cause.len);
     authd_jsonw_lit(&l.w, ",\"licences\":[");
     sodium_memzero(&ident, sizeof(ident));
-    authd_err rc = authd_licence_each_of_holder(r->server->storage, r->server->keys, key, add_licence, &l);
-    if (rc && !(rc == AUTHD_E_FULL && l.truncated)) {
+    authd_err rc = authd_licence_each_of_holder(r->server->storage, r->server->keys, key, collect, &l);
+    if (rc == AUTHD_E_FULL && l.truncated) rc = AUTHD_OK;
+    if (rc == AUTHD_OK) rc = show(&l, r, unmasked);
+    if (rc) {
         lookup_free(&l);
         authd_problem_store(req, rc, "store_failed", "the holder index could not be read");
         return;
     }
     authd_jsonw_lit(&l.w, "],\"missing\":[");
     for (size_t k = 0, listed = 0; k < matter->n_needs; k++) {
-        if (l.found[k]) continue;
+        if (l.needed[k]) continue;
         if (listed++) authd_jsonw_lit(&l.w, ",");
         authd_jsonw_lit(&l.w, "{\"type\":");
         authd_jsonw_cstring(&l.w, matter->needs[k].type->code);
@@ -175,7 +228,7 @@ void authd_route_lookup(struct authd_request *r)
     size_t body_len;
     char *body = authd_jsonw_take(&l.w, &body_len);
     if (!body) {
-        free(l.returned);
+        lookup_free(&l);
         authd_problem(req, 503, "overloaded", "out of memory");
         return;
     }
@@ -186,7 +239,9 @@ void authd_route_lookup(struct authd_request *r)
                                         .outcome = "ok",
                                         .licences = l.returned ? l.returned : "",
                                         .use_cause = use_cause.base,
-                                        .use_cause_len = use_cause.len};
+                                        .use_cause_len = use_cause.len,
+                                        .released = (const uint8_t(*)[32])l.released,
+                                        .n_released = l.n_returned};
     authd_access_respond(r, &access, 200, body, body_len);
-    free(l.returned);
+    lookup_free(&l);
 }

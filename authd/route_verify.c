@@ -5,6 +5,7 @@
  * parameter with CBOR), once and in time. A licence bound to a device fails the holder check unless it
  * comes as such a presentation. expect_holder_id, when given, must equal the disclosed holder_id. */
 #include <jansson.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -31,7 +32,8 @@ static const char *element_label(void *arg, const char *type_code, const char *i
 
 /* Logs the verification in the access log, then answers with certlib's rendering of the result, type
  * elements labelled as lookups label them. */
-static void respond(struct authd_request *r, const struct authd_client *client, certlib_result *result)
+static void respond(struct authd_request *r, const struct authd_client *client, certlib_result *result,
+                    const uint8_t *bytes, size_t bytes_len)
 {
     size_t len;
     char *json = certlib_result_to_json_labelled(result, element_label, r, &len);
@@ -50,11 +52,15 @@ static void respond(struct authd_request *r, const struct authd_client *client, 
     certlib_licence_id parsed;
     if (id && strlen(id) < sizeof(licence) && certlib_licence_id_parse(id, strlen(id), &parsed) == CERTLIB_OK)
         memcpy(licence, id, strlen(id) + 1);
+    uint8_t released[1][32]; /* what the counter had verified: the mark traces a copy of those bytes */
+    crypto_hash_sha256(released[0], bytes, bytes_len);
     const struct authd_access access = {.lookup = false,
                                         .client = client->id,
                                         .holder_key = holder ? key : NULL,
                                         .outcome = certlib_verdict_name(certlib_result_verdict(result)),
-                                        .licences = licence};
+                                        .licences = licence,
+                                        .released = (const uint8_t(*)[32])released,
+                                        .n_released = 1};
     authd_access_respond(r, &access, 200, body, len);
     authd_metrics_count(r->server->metrics, AUTHD_M_VERIFICATIONS);
 }
@@ -176,7 +182,7 @@ void authd_route_verify(struct authd_request *r)
         authd_problem(req, 503, "overloaded", "out of memory");
         goto done;
     }
-    respond(r, client, result);
+    respond(r, client, result, bytes, len);
     certlib_result_free(result);
 done:
     free(owned);

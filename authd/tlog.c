@@ -21,6 +21,7 @@ struct authd_log {
     enum authd_log_id id;
     char origin[CERTLIB_CHECKPOINT_ORIGIN_MAX];
     char vkey[CERTLIB_NOTE_NAME_MAX + 80];
+    certlib_note_verifier verifier;
     uint8_t *sk; /* sodium_malloc: libsodium's 64-byte Ed25519 secret key */
     /* The complete subtrees the last published root was made of, one per level: they never change, so
      * the next publish reads from storage only those it has not seen. The publisher's alone. */
@@ -63,9 +64,8 @@ static authd_err load_key(struct authd_log *log, const char *path, char *err, si
     EVP_PKEY_free(pkey);
     if (rc) return rc;
     sodium_mprotect_readonly(log->sk);
-    certlib_note_verifier v;
-    if (certlib_note_verifier_from_key(log->origin, pk, &v) != CERTLIB_OK ||
-        certlib_note_verifier_format(&v, log->vkey, sizeof(log->vkey)) != CERTLIB_OK)
+    if (certlib_note_verifier_from_key(log->origin, pk, &log->verifier) != CERTLIB_OK ||
+        certlib_note_verifier_format(&log->verifier, log->vkey, sizeof(log->vkey)) != CERTLIB_OK)
         return snprintf(err, err_cap, "log origin '%s' is not a valid key name (no spaces or '+')",
                         log->origin),
                AUTHD_E_CONFIG;
@@ -149,6 +149,11 @@ const char *authd_log_vkey(const struct authd_log *log)
     return log->vkey;
 }
 
+const certlib_note_verifier *authd_log_verifier(const struct authd_log *log)
+{
+    return &log->verifier;
+}
+
 static certlib_err read_hash(void *arg, unsigned level, uint64_t index, certlib_tlog_hash out)
 {
     const struct authd_log *log = arg;
@@ -211,6 +216,16 @@ static authd_err publish(struct authd_log *log)
     log->published_size = size;
     pthread_mutex_unlock(&log->lock);
     return AUTHD_OK;
+}
+
+authd_err authd_log_sign_mark(struct authd_log *log, certlib_mark *m, char *out, size_t cap, size_t *len)
+{
+    char text[CERTLIB_MARK_MAX];
+    size_t tlen;
+    snprintf(m->origin, sizeof(m->origin), "%s", log->origin);
+    certlib_err err = certlib_mark_format(m, text, sizeof(text), &tlen);
+    if (err == CERTLIB_OK) err = certlib_note_sign(text, tlen, log->origin, log->sk, out, cap, len);
+    return err == CERTLIB_OK ? AUTHD_OK : err == CERTLIB_E_BUFFER_TOO_SMALL ? AUTHD_E_FULL : AUTHD_E_INTERNAL;
 }
 
 size_t authd_log_checkpoint(struct authd_log *log, char out[AUTHD_CHECKPOINT_MAX], uint64_t *size)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "certlib/mark.h"
 #include "certlib/tlog.h"
 #include "storage/storage.h"
 
@@ -38,6 +39,13 @@ size_t authd_log_checkpoint(struct authd_log *log, char out[AUTHD_CHECKPOINT_MAX
 const char *authd_log_origin(const struct authd_log *log);
 /* The verifier key text of the log ("<origin>+<id>+<key>"). */
 const char *authd_log_vkey(const struct authd_log *log);
+/* The same, parsed: for certlib's checks of this log's receipts. */
+const certlib_note_verifier *authd_log_verifier(const struct authd_log *log);
+
+/* Any thread. Signs a disclosure mark (certlib/mark.h) over an entry of this log: sets m->origin to the
+ * log's, formats the mark and signs it with the log's key, into `out` (NUL-terminated). AUTHD_E_INTERNAL
+ * when a field cannot be written (authd validated them all), AUTHD_E_FULL when it does not fit. */
+authd_err authd_log_sign_mark(struct authd_log *log, certlib_mark *m, char *out, size_t cap, size_t *len);
 
 /* A tile (hash tile or entry bundle) of the published tree, malloc'd into *out. AUTHD_E_NOT_FOUND
  * when the published tree does not have it at that width. */

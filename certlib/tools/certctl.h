@@ -42,12 +42,19 @@ int certctl_qr_main(int argc, char **argv);
 void certctl_qr_usage(FILE *out);
 int certctl_audit_main(int argc, char **argv);
 void certctl_audit_usage(FILE *out);
+int certctl_trace_main(int argc, char **argv);
+void certctl_trace_usage(FILE *out);
 
 /* True when `arg` is -h or --help. */
 int certctl_is_help(const char *arg);
 
 /* Reads a whole file ("-" is standard input) up to `max` bytes; prints why on failure. */
 int certctl_read_file(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len);
+/* Reads a licence or presentation: CBOR, the EL1: text of its QR code, or base64url text (as in authd's
+ * JSON answers), into CBOR bytes (malloc'd). Returns CERTCTL_EXIT_OK, or the exit status after printing
+ * why: CERTCTL_EXIT_USAGE for a file that cannot be read, CERTCTL_EXIT_INVALID for text that does not
+ * decode. */
+int certctl_read_licence(const char *cmd, const char *path, uint8_t **out, size_t *len);
 /* Writes bytes to `path` ("-" or NULL is standard output), atomically for files. */
 int certctl_write_file(const char *cmd, const char *path, const uint8_t *bytes, size_t len);
 /* Parses "YYYY-MM-DD" (00:00 China Standard Time), "YYYY-MM-DDTHH:MM:SSZ" or Unix seconds. */

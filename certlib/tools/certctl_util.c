@@ -1,11 +1,15 @@
 /* File and time helpers shared by certctl's subcommands. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "certctl.h"
+#include "certlib/encoding.h"
+#include "certlib/licence.h"
+#include "certlib/qr.h"
 #include "certlib/tlog.h"
 
 int certctl_read_file(const char *cmd, const char *path, size_t max, uint8_t **out, size_t *len)
@@ -144,4 +148,59 @@ int certctl_load_log_key(const char *cmd, const char *arg, struct certlib_note_v
         return -1;
     }
     return 0;
+}
+
+/* True when all of s is in the base64url alphabet (the form of licences in authd's JSON answers). */
+static bool base64url_text(const uint8_t *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '-' || s[i] == '_'))
+            return false;
+    return len > 0;
+}
+
+int certctl_read_licence(const char *cmd, const char *path, uint8_t **out, size_t *len)
+{
+    uint8_t *bytes, *decoded = NULL;
+    size_t n, decoded_len = 0;
+    if (certctl_read_file(cmd, path, CERTLIB_LICENCE_MAX_BYTES * 2, &bytes, &n)) return CERTCTL_EXIT_USAGE;
+    size_t text_len = n;
+    while (text_len && (bytes[text_len - 1] == '\n' || bytes[text_len - 1] == '\r'))
+        text_len--;
+    size_t prefix = sizeof(CERTLIB_QR_PREFIX) - 1;
+    certlib_err err = CERTLIB_OK;
+    if (text_len >= prefix && memcmp(bytes, CERTLIB_QR_PREFIX, prefix) == 0) { /* scanned QR text */
+        uint8_t *cbor;
+        if (!(err = certlib_qr_decode((const char *)bytes, text_len, &cbor, &decoded_len))) {
+            decoded = malloc(decoded_len ? decoded_len : 1);
+            if (decoded) memcpy(decoded, cbor, decoded_len);
+            certlib_free(cbor);
+        }
+    } else if (base64url_text(bytes, text_len)) {
+        decoded = malloc(CERTLIB_BASE64URL_DECODED_MAX(text_len));
+        if (decoded)
+            err = certlib_base64url_decode((const char *)bytes, text_len, decoded,
+                                           CERTLIB_BASE64URL_DECODED_MAX(text_len), &decoded_len);
+    } else { /* CBOR as it is */
+        *out = bytes;
+        *len = n;
+        return n > CERTLIB_LICENCE_MAX_BYTES ? (fprintf(stderr, "certctl %s: %s: too large\n", cmd, path),
+                                                free(bytes), CERTCTL_EXIT_USAGE)
+                                             : CERTCTL_EXIT_OK;
+    }
+    free(bytes);
+    if (err) {
+        free(decoded);
+        fprintf(stderr, "certctl %s: %s: not valid QR or base64url text: %s (%s)\n", cmd, path,
+                certlib_strerror(err), certlib_err_name(err));
+        return CERTCTL_EXIT_INVALID;
+    }
+    if (!decoded) {
+        fprintf(stderr, "certctl %s: out of memory\n", cmd);
+        return CERTCTL_EXIT_USAGE;
+    }
+    *out = decoded;
+    *len = decoded_len;
+    return CERTCTL_EXIT_OK;
 }

@@ -87,27 +87,8 @@ static int run(const char *cmd, certlib_ctx *ctx, const char *path, const certli
 {
     uint8_t *bytes;
     size_t len;
-    if (certctl_read_file(cmd, path, CERTLIB_LICENCE_MAX_BYTES, &bytes, &len)) return CERTCTL_EXIT_USAGE;
-    size_t prefix = sizeof(CERTLIB_QR_PREFIX) - 1;
-    if (len >= prefix && memcmp(bytes, CERTLIB_QR_PREFIX, prefix) == 0) { /* scanned QR text */
-        uint8_t *cbor;
-        size_t cbor_len;
-        certlib_err qerr = certlib_qr_decode((const char *)bytes, len, &cbor, &cbor_len);
-        free(bytes);
-        if (qerr) {
-            fprintf(stderr, "certctl %s: %s: not valid QR text: %s (%s)\n", cmd, path, certlib_strerror(qerr),
-                    certlib_err_name(qerr));
-            return CERTCTL_EXIT_INVALID;
-        }
-        bytes = malloc(cbor_len ? cbor_len : 1);
-        if (!bytes) {
-            certlib_free(cbor);
-            return CERTCTL_EXIT_USAGE;
-        }
-        memcpy(bytes, cbor, cbor_len);
-        certlib_free(cbor);
-        len = cbor_len;
-    }
+    int read = certctl_read_licence(cmd, path, &bytes, &len);
+    if (read != CERTCTL_EXIT_OK) return read;
     certlib_result *r = NULL;
     certlib_err err;
     if (!inspect && certlib_is_presentation(bytes, len)) {

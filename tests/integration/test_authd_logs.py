@@ -326,7 +326,7 @@ def test_an_auditors_read_is_logged(server):
     size, _, _ = checkpoint(server, "access", "auditor")
     assert size == before + 1
     entry = fetch_entries(server, "access", size, "auditor")[before].decode().split(" ")
-    assert entry[:2] == ["access/v1", "lookup"] and entry[3] == "auditor" and entry[7] == doc["licence_id"]
+    assert entry[:2] == ["access/v2", "lookup"] and entry[3] == "auditor" and entry[7] == doc["licence_id"]
     assert urllib.parse.unquote(entry[8]) == "年度抽查"
     # the issuer reading its own licence is not an access to another's data
     assert server.json("GET", f"/v1/licences/{lid}", token="issuer-scjg")[0] == 200
@@ -352,12 +352,12 @@ def test_access_log_records_lookups_and_verifications(server):
     entries = fetch_entries(server, "access", size, "auditor")
     assert mth([leaf_hash(e) for e in entries]) == root
     lookup, verify, fetch = (e.decode().split(" ") for e in entries[before:])
-    assert fetch[:2] == ["access/v1", "lookup"] and fetch[4] == "ZJ-CSDJ-001" and fetch[7] == issued["licence_id"]
+    assert fetch[:2] == ["access/v2", "lookup"] and fetch[4] == "ZJ-CSDJ-001" and fetch[7] == issued["licence_id"]
     assert fetch[5] == lookup[5] and urllib.parse.unquote(fetch[8]) == "新生儿 登记"
-    assert lookup[:2] == ["access/v1", "lookup"] and lookup[3] == "counter-hz" and lookup[4] == "ZJ-CSDJ-001"
+    assert lookup[:2] == ["access/v2", "lookup"] and lookup[3] == "counter-hz" and lookup[4] == "ZJ-CSDJ-001"
     assert lookup[6] == "ok" and lookup[7].split(",") == [lic["licence_id"] for lic in look["licences"]]
     assert urllib.parse.unquote(lookup[8]) == "新生儿 登记"
-    assert verify[:2] == ["access/v1", "verify"] and verify[3] == "counter-hz"
+    assert verify[:2] == ["access/v2", "verify"] and verify[3] == "counter-hz"
     assert verify[6] == verdict["verdict"] and verify[7] == issued["licence_id"]
     # the holder appears only as a keyed hash, the same in both entries
     assert lookup[5] == verify[5] and len(base64.urlsafe_b64decode(lookup[5] + "=")) == 32

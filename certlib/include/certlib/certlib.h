@@ -10,6 +10,7 @@
 #include "licence.h"
 #include "licence_id.h"
 #include "logentry.h"
+#include "mark.h"
 #include "present.h"
 #include "qr.h"
 #include "signer.h"

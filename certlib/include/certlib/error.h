@@ -82,6 +82,7 @@ typedef enum certlib_err {
     CERTLIB_E_DUPLICATE_ELEMENT = 231,   /* a namespace names the same element twice */
     CERTLIB_E_CRL = 232,                 /* a certificate revocation list cannot be parsed */
     CERTLIB_E_BASE64URL = 233,           /* not base64url without padding (RFC 4648 §5), or not canonical */
+    CERTLIB_E_MARK = 234,                /* a disclosure mark or its reference is malformed (mark.h) */
 
     /* cryptographic checks */
     CERTLIB_E_SIGNATURE = 300,          /* the signature does not verify (altered data or wrong key) */
@@ -95,6 +96,8 @@ typedef enum certlib_err {
     CERTLIB_E_PROOF = 308,              /* a Merkle proof leads to another root: the log is inconsistent */
     CERTLIB_E_DEVICE_SIGNATURE_MISSING = 309, /* a presentation without a device signature */
     CERTLIB_E_DEVICE_SIGNATURE = 310, /* the device signature does not verify under the licence's key */
+    CERTLIB_E_MARK_ENTRY = 311,       /* a disclosure mark does not match the access-log entry it names */
+    CERTLIB_E_MARK_LICENCE = 312,     /* a licence is not one a disclosure mark was given for */
 
     /* policy, trust, validity and status */
     CERTLIB_E_UNTRUSTED = 400,       /* no chain from the signer to a trusted root */

@@ -7,14 +7,18 @@
  *     sha256  base64url (no padding) of SHA-256 over the licence's issuerAuth bytes
  *     status  valid | revoked | suspended;  reason: percent-encoded, "-" when empty
  * Access log (auditors only):
- *   access/v1 <lookup|verify> <time> <client> <matter> <holder> <outcome> <licence ids> <use cause>
- *     holder  base64url of the keyed BLAKE2b of the holder id ("-" when none)
- *     matter, licence ids (comma-separated): "-" when none; use cause percent-encoded
+ *   access/v2 <lookup|verify> <time> <client> <matter> <holder> <outcome> <licence ids> <use cause>
+ * <disclosed> holder     base64url of the keyed BLAKE2b of the holder id ("-" when none) matter, licence ids
+ * (comma-separated): "-" when none; use cause percent-encoded disclosed  base64url of the disclosure digest:
+ * SHA-256 over the SHA-256s of the licence bytes the answer released, concatenated in order (mark.h)
+ *   access/v1 entries (written before disclosure marks) are the same without <disclosed>.
  * <time> is RFC 3339 UTC ("2026-11-22T16:00:00Z"). Percent-encoding escapes '%', spaces and control
  * characters only, so Chinese text stays readable; a field never contains a space.
  */
 #ifndef CERTLIB_LOGENTRY_H
 #define CERTLIB_LOGENTRY_H
+
+#include <stdbool.h>
 
 #include "error.h"
 
@@ -23,7 +27,7 @@ extern "C" {
 #endif
 
 #define CERTLIB_LOG_ENTRY_MAX 32768 /* room for a lookup returning 256 licences */
-#define CERTLIB_LOG_FIELD_MAX 1024 /* a percent-decoded text field */
+#define CERTLIB_LOG_FIELD_MAX 1024  /* a percent-decoded text field */
 
 typedef enum certlib_log_kind {
     CERTLIB_LOG_ISSUE = 1,
@@ -42,6 +46,8 @@ typedef struct certlib_log_entry {
     uint8_t sig_hash[32];                                    /* issue */
     certlib_slice status;                                    /* status: "valid", "revoked" or "suspended" */
     certlib_slice client, matter, holder, outcome, licences; /* access log ("-" fields are empty) */
+    bool has_disclosed;                                      /* access/v2 */
+    uint8_t disclosed[32];
     char text[CERTLIB_LOG_FIELD_MAX];
 } certlib_log_entry;
 

@@ -50,8 +50,7 @@ static int hexval(char c)
     return -1;
 }
 
-/* Decodes a percent-encoded field into out (NUL-terminated); "-" is the empty text. */
-static int field_decode(certlib_slice f, char *out, size_t cap)
+int certlib__log_field_decode(certlib_slice f, char *out, size_t cap)
 {
     size_t n = 0;
     if (f.len == 1 && f.ptr[0] == '-') {
@@ -146,10 +145,13 @@ certlib_err certlib_log_entry_parse(const uint8_t *entry, size_t len, certlib_lo
         }
         if (!is(f[8], "valid") && !is(f[8], "revoked") && !is(f[8], "suspended")) return CERTLIB_E_LOG_ENTRY;
         out->status = f[8];
-        return field_decode(f[9], out->text, sizeof(out->text)) ? CERTLIB_E_LOG_ENTRY : CERTLIB_OK;
+        return certlib__log_field_decode(f[9], out->text, sizeof(out->text)) ? CERTLIB_E_LOG_ENTRY
+                                                                             : CERTLIB_OK;
     }
 
-    if (is(f[0], "access/v1") && n == 9) {
+    /* v2 adds the disclosure digest (mark.h); v1 entries stay readable */
+    bool v2 = is(f[0], "access/v2") && n == 10;
+    if (v2 || (is(f[0], "access/v1") && n == 9)) {
         if (is(f[1], "lookup"))
             out->kind = CERTLIB_LOG_LOOKUP;
         else if (is(f[1], "verify"))
@@ -163,7 +165,17 @@ certlib_err certlib_log_entry_parse(const uint8_t *entry, size_t len, certlib_lo
         out->holder = optional(f[5]);
         out->outcome = f[6];
         out->licences = optional(f[7]);
-        return field_decode(f[8], out->text, sizeof(out->text)) ? CERTLIB_E_LOG_ENTRY : CERTLIB_OK;
+        if (v2) {
+            size_t hl = 0;
+            if (f[9].len != 43 ||
+                certlib_base64url_decode((const char *)f[9].ptr, f[9].len, out->disclosed,
+                                         sizeof(out->disclosed), &hl) ||
+                hl != 32)
+                return CERTLIB_E_LOG_ENTRY;
+            out->has_disclosed = true;
+        }
+        return certlib__log_field_decode(f[8], out->text, sizeof(out->text)) ? CERTLIB_E_LOG_ENTRY
+                                                                             : CERTLIB_OK;
     }
     return CERTLIB_E_LOG_ENTRY;
 }

@@ -5,17 +5,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "certlib/common.h"
+
 /* How many hashes the audit path of leaf `index` in a tree of `size` leaves has. */
 size_t certlib__tlog_inclusion_len(uint64_t index, uint64_t size);
 
 /* Standard, padded base64 (RFC 4648 §4), strict: no whitespace, canonical padding and trailing bits.
  * Returns 0 and the decoded length, or -1 (malformed, or longer than cap). */
 int certlib__b64_decode(const char *s, size_t len, uint8_t *out, size_t cap, size_t *out_len);
-/* The same for base64url without padding (RFC 4648 §5). */
 /* Writes base64 of data, NUL-terminated; returns its length, or 0 when cap is too small. */
 size_t certlib__b64_encode(const uint8_t *data, size_t len, char *out, size_t cap);
 
 /* A decimal uint64 without sign or leading zeros (a lone "0" is fine). Returns 0 or -1. */
 int certlib__parse_u64(const char *s, size_t len, uint64_t *out);
+
+/* Decodes a log entry's percent-encoded text field into out (NUL-terminated UTF-8); "-" is the empty
+ * text. Returns 0 or -1. */
+int certlib__log_field_decode(certlib_slice f, char *out, size_t cap);
 
 #endif

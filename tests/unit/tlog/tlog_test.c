@@ -597,6 +597,13 @@ static void test_log_entries(void **state)
     assert_int_equal(e.kind, CERTLIB_LOG_LOOKUP);
     assert_string_equal(e.text, "婚姻");
     assert_int_equal(e.licences.len, 3);
+    assert_false(e.has_disclosed);
+    static const char access2[] = "access/v2 verify 2026-11-22T16:00:02Z counter-hz - - valid - - "
+                                  "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU";
+    assert_int_equal(certlib_log_entry_parse((const uint8_t *)access2, strlen(access2), &e), CERTLIB_OK);
+    assert_int_equal(e.kind, CERTLIB_LOG_VERIFY);
+    assert_true(e.has_disclosed);
+    assert_int_equal(e.disclosed[0], 0xe3); /* SHA-256 of nothing: e3b0c442... */
     assert_int_equal(certlib_log_field_encode("-", 1, enc, sizeof(enc)), 3);
     assert_string_equal(enc, "%2D");
     assert_int_equal(certlib_log_field_encode("\xff", 1, enc, sizeof(enc)), 0);
@@ -612,6 +619,10 @@ static void test_log_entries(void **state)
         "sig/v1 status 2026-11-22T16:00:00Z a b c d 1 revoked %ZZ",
         "access/v1 lookup 2026-11-22T16:00:00Z c m h ok l",
         "access/v1 peek 2026-11-22T16:00:00Z c m h ok l -",
+        "access/v2 lookup 2026-11-22T16:00:00Z c m h ok l -", /* no digest */
+        "access/v1 lookup 2026-11-22T16:00:00Z c m h ok l - 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+        "access/v2 lookup 2026-11-22T16:00:00Z c m h ok l - 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuF", /* short
+                                                                                                          */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(certlib_log_entry_parse((const uint8_t *)bad[i], strlen(bad[i]), &e),
