@@ -141,6 +141,12 @@ certlib_err certlib_mark_open(const char *note, size_t len, const certlib_note_v
     certlib_err err = certlib_note_open(note, len, log, 1, &text_len, &verified);
     if (err) return err;
     if ((err = mark_parse(note, text_len, out))) return err;
+    /* one text per mark: no other spelling of a number, time or use cause is accepted */
+    char again[CERTLIB_MARK_MAX];
+    size_t again_len;
+    if (certlib_mark_format(out, again, sizeof(again), &again_len) != CERTLIB_OK || again_len != text_len ||
+        memcmp(again, note, text_len) != 0)
+        return CERTLIB_E_MARK;
     return strcmp(out->origin, log->name) == 0 ? CERTLIB_OK : CERTLIB_E_LOG_ORIGIN;
 }
 
