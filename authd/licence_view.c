@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "licence_view.h"
+#include "log_entries.h"
 #include "record.h"
 
 void authd_jsonw_masked(struct authd_jsonw *w, const char *id, size_t len)
@@ -132,6 +133,20 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
     authd_jsonw_cstring(w, meta->issuer_code);
     authd_jsonw_lit(w, ",\"status\":");
     authd_jsonw_cstring(w, authd_status_value_name(meta->status));
+    int64_t signed_at, valid_from, valid_until;
+    if (certlib_result_validity(r, &signed_at, &valid_from, &valid_until)) {
+        char from[21], until[21];
+        authd_log_time(valid_from, from);
+        authd_log_time(valid_until, until);
+        authd_jsonw_lit(w, ",\"valid_from\":");
+        authd_jsonw_cstring(w, from);
+        authd_jsonw_lit(w, ",\"valid_until\":");
+        authd_jsonw_cstring(w, until);
+    }
+    if (v->trust) { /* the signer certificate's organisation, as verification found it */
+        authd_jsonw_lit(w, ",\"issuer_name\":");
+        authd_jsonw_cstring(w, certlib_result_issuer_name(r));
+    }
     authd_jsonw_lit(w, ",\"licence\":");
     authd_jsonw_base64url(w, licence, reduced_len);
     if (v->trust) verification(w, r, v);

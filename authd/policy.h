@@ -50,11 +50,15 @@ struct authd_matter_need {
     size_t n_elements;
 };
 
+#define AUTHD_MATTER_MAX_USE_CAUSES 12 /* a pick list a clerk reads at a glance */
+
 struct authd_matter {
     char *code;
     char *name;
     struct authd_matter_need *needs;
     size_t n_needs;
+    char **use_causes; /* the counter desk's pick list (用途/事由); NULL-terminated, may be NULL */
+    size_t n_use_causes;
 };
 
 struct authd_client {

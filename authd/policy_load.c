@@ -10,7 +10,10 @@
 #include "certlib/present.h"
 #include "certlib/ident.h"
 #include "certlib/licence.h"
+#include "access_record.h"
+#include "free_text.h"
 #include "policy.h"
+#include "utf8_check.h"
 #include "yamlutil.h"
 
 /* GB/T 36903 metadata elements (certlib names them) a matter may ask for. */
@@ -271,14 +274,33 @@ static int matter_licences(struct authd_yaml *y, yaml_node_t *v, void *t)
     return authd_yaml_each(y, v, "licences", one_need, mc);
 }
 
+/* The desk's pick list: each a use cause a lookup would accept (free_text.h: never an identity number). */
+static int matter_use_causes(struct authd_yaml *y, yaml_node_t *v, void *t)
+{
+    struct authd_matter *m = ((struct matter_ctx *)t)->m;
+    if (string_list(y, v, "use_causes", &m->use_causes, &m->n_use_causes) != 0) return -1;
+    if (m->n_use_causes > AUTHD_MATTER_MAX_USE_CAUSES)
+        return authd_yaml_fail(y, v, "use_causes: at most %d", AUTHD_MATTER_MAX_USE_CAUSES);
+    for (size_t i = 0; i < m->n_use_causes; i++) {
+        size_t len = strlen(m->use_causes[i]);
+        if (len == 0 || len > AUTHD_USE_CAUSE_MAX || !authd_utf8_valid(m->use_causes[i], len) ||
+            authd_text_has_identity(NULL, m->use_causes[i], len, NULL))
+            return authd_yaml_fail(y, v, "use_causes: 1 to %d bytes of UTF-8 each, no identity numbers",
+                                   AUTHD_USE_CAUSE_MAX);
+    }
+    return 0;
+}
+
 static int one_matter(struct authd_yaml *y, yaml_node_t *item, size_t i, void *target)
 {
-    static const struct authd_yaml_field fields[] = {
-        {"code", matter_code}, {"name", matter_name}, {"licences", matter_licences}};
+    static const struct authd_yaml_field fields[] = {{"code", matter_code},
+                                                     {"name", matter_name},
+                                                     {"licences", matter_licences},
+                                                     {"use_causes", matter_use_causes}};
     struct authd_policy *p = target;
     struct matter_ctx mc = {p, &p->matters[i]};
     p->n_matters = i + 1;
-    if (authd_yaml_walk(y, item, "matters", fields, 3, &mc) != 0) return -1;
+    if (authd_yaml_walk(y, item, "matters", fields, 4, &mc) != 0) return -1;
     if (!mc.m->code || !mc.m->name || !mc.m->needs)
         return authd_yaml_fail(y, item, "matters: 'code', 'name' and 'licences' are required");
     for (size_t j = 0; j < i; j++)
@@ -513,6 +535,7 @@ void authd_policy_free(struct authd_policy *p)
         for (size_t j = 0; j < m->n_needs; j++)
             free_strings(m->needs[j].elements);
         free(m->needs);
+        free_strings(m->use_causes);
     }
     free(p->matters);
     for (size_t i = 0; i < p->n_clients; i++) {

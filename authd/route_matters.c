@@ -1,5 +1,6 @@
 /* GET /v1/matters: the matters the signed-in counter serves, with what each needs: the licence types and
- * the elements disclosed of each, all with their Chinese names, for the counter desk's pick list. */
+ * the elements disclosed of each, all with their Chinese names, and the use causes to pick from, for the
+ * counter desk. */
 #include <jansson.h>
 #include <string.h>
 
@@ -33,8 +34,11 @@ void authd_route_matters(struct authd_request *r)
         json_t *needs = json_array();
         for (size_t k = 0; needs && k < m->n_needs; k++)
             json_array_append_new(needs, need_json(&m->needs[k]));
-        json_array_append_new(
-            matters, json_pack("{s:s, s:s, s:o*}", "code", m->code, "name", m->name, "needs", needs));
+        json_t *causes = json_array();
+        for (size_t k = 0; causes && k < m->n_use_causes; k++)
+            json_array_append_new(causes, json_string(m->use_causes[k]));
+        json_array_append_new(matters, json_pack("{s:s, s:s, s:o*, s:o*}", "code", m->code, "name", m->name,
+                                                 "needs", needs, "use_causes", causes));
     }
     json_t *doc = json_pack("{s:s, s:o*}", "counter", client->id, "matters", matters);
     if (!doc) {

@@ -22,6 +22,7 @@ static const struct authd_route routes[] = {
     {"POST", "/v1/licences/{licence_id}/status", authd_route_licence_status, ISSUER},
     {"GET", "/v1/holders/{holder_id}/licences", authd_route_lookup, COUNTER},
     {"GET", "/v1/matters", authd_route_matters, COUNTER},
+    {"GET", "/v1/marks/{reference}/qr", authd_route_mark_qr, COUNTER | AUDITOR},
     {"POST", "/v1/verify", authd_route_verify, COUNTER},
     {"POST", "/v1/challenges", authd_route_challenge, COUNTER},
     {"GET", "/counter/", authd_route_counter_page, PUBLIC},

@@ -324,6 +324,7 @@ PROTECTED = [
     ("GET", f"/v1/holders/{PERSON}/licences?matter=ZJ-HYDJ-001&use_cause=x", "issuer-scjg"),
     ("POST", "/v1/verify", "issuer-scjg"),
     ("GET", "/v1/matters", "auditor"),
+    ("GET", "/v1/marks/ELM1:0:47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU/qr", "issuer-scjg"),
     ("GET", "/metrics", "counter-hz"),
     ("GET", f"/v1/ident/{PERSON}", None),
     ("POST", "/v1/ident/check", None),
@@ -567,6 +568,9 @@ def test_policy_errors_name_file_line_and_key(tmp_path):
         ("clients.yaml", "id: auditor", "id: the auditor", "clients.yaml:", "clients: id: 1 to 64 of"),
         ("licence-types.yaml", "code: 11100000000013338W009", "code: 11100000000013338X009", "licence-types.yaml:",
          "not a GB/T 36904 type code"),
+        # a pick list must not put a citizen's number in every lookup made with it
+        ("matters.yaml", "use_causes: [结婚登记,", "use_causes: [为11010519491231002X结婚登记,", "matters.yaml:",
+         "no identity numbers"),
     ]
     for name, old, new, where, what in cases:
         original = (policies / name).read_text()

@@ -184,3 +184,18 @@ def test_trace_from_a_mirror_directory(server, lookup, tmp_path):
     assert r.returncode == 0, r.stderr
     r = run_certctl("trace", "--log", str(mirror), "--key", f["key"], "--mark", f["mark"])
     assert r.returncode == 0 and CAUSE in r.stdout.decode(), r.stderr.decode()
+
+
+def test_reference_qr(server, lookup):
+    ref = urllib.parse.quote(lookup["disclosure"]["reference"], safe="")
+    code, headers, svg = server.request("GET", f"/v1/marks/{ref}/qr", token="counter-hz")
+    assert code == 200 and headers["content-type"] == "image/svg+xml" and svg.startswith(b"<svg")
+    for bad in ("ELM1:x", "hello", "ELM1:01:" + ref.split("%3A")[-1]):
+        code, _, doc = server.json("GET", f"/v1/marks/{urllib.parse.quote(bad, safe='')}/qr", token="counter-hz")
+        assert code == 422 and doc["code"] == "invalid_reference"
+
+
+def test_use_cause_pick_lists(server):
+    code, _, doc = server.json("GET", "/v1/matters", token="counter-hz")
+    by_code = {m["code"]: m for m in doc["matters"]}
+    assert by_code[MATTER]["use_causes"][0] == "二手房买卖过户"
