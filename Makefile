@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 CONFIG ?= authd/authd.example.yaml
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test sanitize fuzz bench package clean
+.PHONY: all deps build run test sanitize fuzz bench package screenshots clean
 
 all: build
 
@@ -42,6 +42,10 @@ package: deps
 	cmake -S . -B build-package -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DAUTHD_INSTALL_SERVICE=ON
 	cmake --build build-package -j $(JOBS)
 	cd build-package && cpack -G DEB
+
+# The counter desk's pictures in docs/counter.md, taken by its browser test.
+screenshots: build
+	SCREENSHOT_DIR=$(CURDIR)/docs/images ctest --test-dir $(BUILD_DIR) --output-on-failure -R '^integration.authd_counter_desk$$'
 
 bench: build
 	bench/ident/run.sh $(BUILD_DIR)

@@ -1,21 +1,7 @@
-// The counter's verification page: sign in with the counter's token, show a challenge QR code for the
-// holder's app, take the scanner's input (it types the QR text, then Enter) and show authd's verdict.
-// Everything that comes from a scan or a licence is written with textContent, never as HTML.
+// Verifying what a holder's app presents: show a challenge QR code for the app, take the scanner's input
+// (it types the QR text, then Enter) and show authd's verdict.
 'use strict';
-let token = null;
 let challenge = null;
-const $ = (id) => document.getElementById(id);
-
-async function api(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let doc = null;
-  try { doc = await response.json(); } catch (e) { doc = null; }
-  return { status: response.status, doc };
-}
 
 async function newChallenge() {
   const { status, doc } = await api('POST', '/v1/challenges', {});
@@ -61,11 +47,9 @@ function note(text) {
 }
 
 function render(status, doc) {
+  clearVerdict();
   const v = $('verdict');
   v.hidden = false;
-  $('checks').replaceChildren();
-  $('elements').replaceChildren();
-  note(null);
   if (status !== 200 || !doc || !doc.verdict) {
     v.className = 'verdict invalid';
     v.dataset.verdict = 'invalid';
@@ -87,16 +71,19 @@ function render(status, doc) {
     row($('elements'), [[e.label || e.identifier], [e.value === null ? '' : String(e.value)]]);
 }
 
-$('signin').addEventListener('click', async () => {
-  token = $('token').value.trim();
-  if (await newChallenge()) {
-    $('login').hidden = true;
-    $('desk').hidden = false;
-    $('scan').focus();
-  } else {
-    $('login-error').hidden = false;
-    $('login-error').textContent = '令牌无效或无柜台权限 / not a counter token';
-  }
+function clearVerdict() {
+  $('verdict').hidden = true;
+  $('checks').replaceChildren();
+  $('elements').replaceChildren();
+  note(null);
+}
+
+session.onSignIn.push(newChallenge);
+session.onSignOut.push(() => {
+  clearVerdict();
+  challenge = null;
+  $('challenge-text').textContent = '';
+  $('challenge-qr').replaceChildren();
 });
 
 $('new-challenge').addEventListener('click', async () => {
