@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certlib/mark.h"
 #include "licence_view.h"
 #include "log_entries.h"
 #include "record.h"
@@ -122,7 +123,7 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
     const char *holder = certlib_result_holder_id(r);
     v->holder_found = holder != NULL;
     if (holder) authd_record_holder_key(s->keys, holder, strlen(holder), v->holder_key);
-    crypto_hash_sha256(v->released, licence, reduced_len);
+    certlib_mark_licence_hash(licence, reduced_len, v->released);
     authd_jsonw_lit(w, "{\"licence_id\":");
     authd_jsonw_cstring(w, id);
     authd_jsonw_lit(w, ",\"type\":");

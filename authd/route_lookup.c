@@ -1,7 +1,8 @@
-/* GET /v1/holders/{holder_id}/licences?matter=CODE&use_cause=TEXT: the 一证通办 lookup. A counter gives
- * the holder's number and the matter; it gets every licence of the types the matter needs, each
- * reduced to the elements the matter needs (and still verifiable), identity numbers masked unless the
- * counter may see them, and the types the holder lacks. */
+/* GET /v1/holders/{holder_id}/licences?matter=CODE&use_cause=TEXT[&verify=true]: the 一证通办 lookup. A
+ * counter gives the holder's number and the matter; it gets every licence of the types the matter
+ * needs, each reduced to the elements the matter needs (and still verifiable; with verify=true verified
+ * by authd, with its issuance receipt), identity numbers masked unless the counter may see them, and
+ * the types the holder lacks. The answer carries its disclosure mark (access_record.h). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ struct lookup {
     const struct authd_server *server;
     const struct authd_matter *matter;
     struct found *found;
-    size_t n_found;
+    size_t n_found, cap_found;
     bool truncated;                      /* MAX_HOLDER_LICENCES reached */
     bool needed[AUTHD_MATTER_MAX_NEEDS]; /* a licence of that need's type was shown */
     struct authd_jsonw w;
@@ -89,6 +90,12 @@ static int collect(void *arg, const struct authd_holder_licence *h)
         k++;
     /* Only what the matter needs, and never a revoked licence: it proves nothing. */
     if (k == matter->n_needs || h->meta.status == CERTLIB_STATUS_VALUE_REVOKED) return AUTHD_OK;
+    if (l->n_found == l->cap_found) { /* most holders have a few: grown, not allocated for 256 */
+        size_t cap = l->cap_found ? l->cap_found * 2 : 4;
+        struct found *grown = realloc(l->found, cap * sizeof(*grown));
+        if (!grown) return AUTHD_E_NOMEM;
+        l->found = grown, l->cap_found = cap;
+    }
     struct found *f = &l->found[l->n_found];
     if (authd_record_open(l->server->keys, h->id, h->id_len, h->record, h->record_len, &f->meta, &f->licence,
                           &f->len) != AUTHD_OK)
@@ -101,23 +108,25 @@ static int collect(void *arg, const struct authd_holder_licence *h)
     return AUTHD_OK;
 }
 
-/* After the snapshot: each licence verified as a counter would (with its issuance receipt), reduced
- * to the matter's elements and written. */
-static authd_err show(struct lookup *l, const struct authd_request *r, bool unmasked)
+/* After the snapshot: each licence reduced to the matter's elements and written; with `verify`,
+ * verified first as a counter would verify it, with its issuance receipt. Verifying costs a signature
+ * check per licence (390 µs for SM2 on this machine, against a lookup's 110 µs without): counters that
+ * verify with certlib themselves leave it to them. */
+static authd_err show(struct lookup *l, const struct authd_request *r, bool unmasked, bool verify)
 {
-    const struct authd_trust *trust = authd_held_hold(r->server->trust, &r->req->pool);
+    const struct authd_trust *trust = verify ? authd_held_hold(r->server->trust, &r->req->pool) : NULL;
     struct authd_log *log = r->server->logs[AUTHD_LOG_SIGNATURES];
     for (size_t i = 0; i < l->n_found; i++) {
         struct found *f = &l->found[i];
         char *receipt = NULL;
         size_t receipt_len = 0;
-        if (f->log_index != UINT64_MAX &&
+        if (verify && f->log_index != UINT64_MAX &&
             authd_log_receipt(log, f->log_index, &receipt, &receipt_len) != AUTHD_OK)
             receipt = NULL; /* not in the published tree yet: the logged check says so */
         struct authd_view v = {.policy = r->policy,
                                .need = &l->matter->needs[f->need],
                                .unmasked = unmasked,
-                               .trust = trust->ctx,
+                               .trust = trust ? trust->ctx : NULL,
                                .receipt = receipt,
                                .receipt_len = receipt_len,
                                .log_key = authd_log_verifier(log)};
@@ -140,11 +149,17 @@ void authd_route_lookup(struct authd_request *r)
 {
     h2o_req_t *req = r->req;
     const struct authd_client *client = r->client;
-    h2o_iovec_t holder, matter_code, use_cause;
+    h2o_iovec_t holder, matter_code, use_cause, verify_text;
     if (authd_percent_decode(&req->pool, r->params[0], &holder) != 0 ||
         authd_query_param(req, "matter", &matter_code) != 0 ||
-        authd_query_param(req, "use_cause", &use_cause) != 0) {
+        authd_query_param(req, "use_cause", &use_cause) != 0 ||
+        authd_query_param(req, "verify", &verify_text) != 0) {
         authd_problem(req, 400, "bad_path_encoding", "a malformed percent-escape");
+        return;
+    }
+    bool verify = verify_text.base && h2o_memis(verify_text.base, verify_text.len, H2O_STRLIT("true"));
+    if (verify_text.base && !verify && !h2o_memis(verify_text.base, verify_text.len, H2O_STRLIT("false"))) {
+        authd_problem(req, 400, "invalid_parameter", "verify: true or false");
         return;
     }
     if (!matter_code.base) {
@@ -183,13 +198,7 @@ void authd_route_lookup(struct authd_request *r)
     authd_record_holder_key(r->server->keys, ident.normalized, ident.normalized_len, key);
     bool unmasked = client->unmasked;
     struct lookup l = {.server = r->server, .matter = matter};
-    l.found = calloc(MAX_HOLDER_LICENCES, sizeof(*l.found));
-    l.released = calloc(MAX_HOLDER_LICENCES, sizeof(*l.released));
-    if (!l.found || !l.released) {
-        lookup_free(&l);
-        authd_problem(req, 503, "overloaded", "out of memory");
-        return;
-    }
+
     authd_jsonw_lit(&l.w, "{\"holder_id\":");
     if (unmasked)
         authd_jsonw_string(&l.w, ident.normalized, ident.normalized_len);
@@ -207,7 +216,9 @@ void authd_route_lookup(struct authd_request *r)
     sodium_memzero(&ident, sizeof(ident));
     authd_err rc = authd_licence_each_of_holder(r->server->storage, r->server->keys, key, collect, &l);
     if (rc == AUTHD_E_FULL && l.truncated) rc = AUTHD_OK;
-    if (rc == AUTHD_OK) rc = show(&l, r, unmasked);
+    if (rc == AUTHD_OK && l.n_found && !(l.released = malloc(l.n_found * sizeof(*l.released))))
+        rc = AUTHD_E_NOMEM;
+    if (rc == AUTHD_OK) rc = show(&l, r, unmasked, verify);
     if (rc) {
         lookup_free(&l);
         authd_problem_store(req, rc, "store_failed", "the holder index could not be read");

@@ -5,7 +5,6 @@
  * parameter with CBOR), once and in time. A licence bound to a device fails the holder check unless it
  * comes as such a presentation. expect_holder_id, when given, must equal the disclosed holder_id. */
 #include <jansson.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 
 #include "access_record.h"
 #include "auth.h"
+#include "certlib/mark.h"
 #include "challenges.h"
 #include "held.h"
 #include "record.h"
@@ -53,7 +53,7 @@ static void respond(struct authd_request *r, const struct authd_client *client, 
     if (id && strlen(id) < sizeof(licence) && certlib_licence_id_parse(id, strlen(id), &parsed) == CERTLIB_OK)
         memcpy(licence, id, strlen(id) + 1);
     uint8_t released[1][32]; /* what the counter had verified: the mark traces a copy of those bytes */
-    crypto_hash_sha256(released[0], bytes, bytes_len);
+    certlib_mark_licence_hash(bytes, bytes_len, released[0]);
     const struct authd_access access = {.lookup = false,
                                         .client = client->id,
                                         .holder_key = holder ? key : NULL,

@@ -220,7 +220,7 @@ async function lookup() {
   }
   message('查询中… / Looking up…', 'pending');
   const path = '/v1/holders/' + encodeURIComponent(holderState.normalized) + '/licences?matter=' +
-    encodeURIComponent(m.code) + '&use_cause=' + encodeURIComponent(cause);
+    encodeURIComponent(m.code) + '&use_cause=' + encodeURIComponent(cause) + '&verify=true';
   const { status, doc } = await api('GET', path);
   if (status === 401) return; // signed out
   if (status !== 200 || !doc || !doc.disclosure) {

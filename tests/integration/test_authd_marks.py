@@ -33,8 +33,14 @@ def lookup(server):
     issue_ok(server, "issuer-ga", HUKOU, HOLDER, "钱七", HUKOU_ELEMENTS)
     issue_ok(server, "issuer-mz", MARRIAGE, HOLDER, "钱七", MARRIAGE_ELEMENTS)
     path = f"/v1/holders/{HOLDER}/licences?matter={MATTER}&use_cause=" + urllib.parse.quote(CAUSE)
-    code, _, doc = server.json("GET", path, token="counter-hz")
+    code, _, doc = server.json("GET", path + "&verify=true", token="counter-hz")
     assert code == 200, doc
+    # without verify=true the same licences come unverified (the counter verifies them with certlib)
+    code, _, plain = server.json("GET", path, token="counter-hz")
+    assert code == 200 and [l["licence"] for l in plain["licences"]] == [l["licence"] for l in doc["licences"]]
+    assert all("verdict" not in l and "receipt" not in l for l in plain["licences"])
+    code, _, bad = server.json("GET", path + "&verify=yes", token="counter-hz")
+    assert code == 400 and bad["code"] == "invalid_parameter"
     return doc
 
 
@@ -78,7 +84,7 @@ def test_lookup_answer_is_marked_and_verified(server, lookup):
     # tree size, so open_checkpoint's parse of it as a checkpoint must fail after the signature passed)
     with pytest.raises(ValueError):
         open_checkpoint(d["mark"], ACCESS_LOG_ORIGIN, "access")
-    # each licence was verified as a counter would, with its issuance receipt from the signature log
+    # verify=true: each licence verified as a counter would, with its issuance receipt from the signature log
     for l in lookup["licences"]:
         assert l["verdict"] == "valid", l
         checks = l["checks"]

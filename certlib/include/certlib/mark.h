@@ -76,6 +76,9 @@ CERTLIB_API void certlib_mark_digest(const uint8_t (*licences)[32], size_t n, ui
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_mark_check_entry(const certlib_mark *m,
                                                                    const uint8_t *entry, size_t len);
 
+/** The hash a mark names a licence by: SHA-256 over its bytes as released. */
+CERTLIB_API void certlib_mark_licence_hash(const uint8_t *licence, size_t len, uint8_t out[32]);
+
 /** True when SHA-256 of `licence` is one of the mark's licence hashes. */
 CERTLIB_API bool certlib_mark_names(const certlib_mark *m, const uint8_t *licence, size_t len);
 
