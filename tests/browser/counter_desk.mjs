@@ -125,6 +125,20 @@ try {
     fail('the number reached storage, history or the address');
   await shot('next');
 
+  // a company's USCC is checked the same way: one character wrong, then right
+  const uscc = '91330106MA2H12349J';
+  await page.keyboard.type(uscc.slice(0, -1) + 'K');
+  await page.waitForFunction(() => document.getElementById('holder-check').dataset.reason === 'ident_checksum');
+  const usccTypo = await page.textContent('#holder-check');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type(uscc.slice(-1));
+  await page.waitForFunction(() => document.getElementById('holder-check').classList.contains('valid'));
+  const usccOk = await page.textContent('#holder-check');
+  step('uscc', { typo: usccTypo, ok: usccOk });
+  if (!usccTypo.includes('校验位不符') || !usccOk.includes('统一社会信用代码')) fail('a USCC is not checked as typed');
+  await page.focus('#next');
+  await page.keyboard.press('Enter');
+
   // a holder with none of the licences: the empty state, all needs missing
   await page.keyboard.type(emptyHolder);
   await page.keyboard.press('Enter');

@@ -40,8 +40,8 @@ def test_counter_desk_in_chromium(tmp_path, driver):
         print(r.stdout.decode(), r.stderr.decode())
         assert r.returncode == 0, r.stderr.decode()
         steps = {s["step"]: s for s in map(json.loads, (l for l in r.stdout.decode().splitlines() if l[:1] == "{"))}
-        assert list(steps) == ["signed in", "typo", "corrected", "result", "print", "next citizen", "empty",
-                               "refused", "401"]
+        assert list(steps) == ["signed in", "typo", "corrected", "result", "print", "next citizen", "uscc",
+                               "empty", "refused", "401"]
         for name in ("typo", "result", "print", "next", "empty", "refused", "signed-out"):
             assert os.path.getsize(os.path.join(shots, f"desk-{name}.png")) > 10000, name
 
