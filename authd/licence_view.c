@@ -47,30 +47,22 @@ static void element_value(struct authd_jsonw *w, const certlib_element *e)
     }
 }
 
-/* certlib's verdict, its checks and the receipt they used. */
-static void verification(struct authd_jsonw *w, const certlib_result *r, const struct authd_view *v)
+/* certlib's verdict and checks, as certlib renders them, and the receipt they used. False when out of
+ * memory. */
+static bool verification(struct authd_jsonw *w, const certlib_result *r, const struct authd_view *v)
 {
-    certlib_err reason = certlib_result_reason(r);
-    authd_jsonw_lit(w, ",\"verdict\":");
-    authd_jsonw_cstring(w, certlib_verdict_name(certlib_result_verdict(r)));
-    authd_jsonw_lit(w, ",\"reason\":");
-    authd_jsonw_cstring(w, reason ? certlib_err_name(reason) : NULL);
-    authd_jsonw_lit(w, ",\"checks\":{");
-    for (int c = 0; c < CERTLIB_CHECK_COUNT; c++) {
-        certlib_check_result check = certlib_result_check(r, (certlib_check)c);
-        if (c) authd_jsonw_lit(w, ",");
-        authd_jsonw_cstring(w, certlib_check_name((certlib_check)c));
-        authd_jsonw_lit(w, ":{\"state\":");
-        authd_jsonw_cstring(w, certlib_check_state_name(check.state));
-        authd_jsonw_lit(w, ",\"reason\":");
-        authd_jsonw_cstring(w, check.reason ? certlib_err_name(check.reason) : NULL);
-        authd_jsonw_lit(w, "}");
-    }
-    authd_jsonw_lit(w, "},\"receipt\":");
+    size_t len;
+    char *checks = certlib_result_checks_to_json(r, &len);
+    if (!checks) return false;
+    authd_jsonw_lit(w, ",");
+    authd_jsonw_raw(w, checks + 1, len - 2); /* its members, into the licence's object */
+    certlib_free(checks);
+    authd_jsonw_lit(w, ",\"receipt\":");
     if (v->receipt)
         authd_jsonw_string(w, v->receipt, v->receipt_len);
     else
         authd_jsonw_lit(w, "null");
+    return true;
 }
 
 bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, const char *id,
@@ -150,7 +142,7 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
     }
     authd_jsonw_lit(w, ",\"licence\":");
     authd_jsonw_base64url(w, licence, reduced_len);
-    if (v->trust) verification(w, r, v);
+    if (v->trust && !verification(w, r, v)) w->failed = true; /* out of memory: the writer fails */
     /* the elements sent, then the identity numbers withheld, masked */
     for (int pass = 0; pass < 2; pass++) {
         if (pass)

@@ -194,6 +194,11 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_result_disclose(const certlib_
  */
 CERTLIB_API char *certlib_result_to_json(const certlib_result *result, size_t *len);
 
+/** The verdict, reason and checks of the result alone, as certlib_result_to_json renders them:
+ *  {"verdict", "reason", "checks"}. For a service that shows a licence its own way and its
+ *  verification as certlib reports it. Freed with certlib_free; NULL when out of memory. */
+CERTLIB_API char *certlib_result_checks_to_json(const certlib_result *result, size_t *len);
+
 /** The label of a type-specific element, which only the caller's policies know (a licence type's
  *  element schema): NULL when it has none. `type_code` is the type its namespace names (a presentation
  *  may withhold the licence's own type code element). */

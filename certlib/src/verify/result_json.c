@@ -4,6 +4,7 @@
  * string in a result is valid UTF-8 already (the CBOR reader refuses anything else) and is escaped by
  * certlib__out_json_string. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -66,7 +67,8 @@ static void value(struct certlib__out *o, const certlib_element *e)
     }
 }
 
-static void render(struct certlib__out *o, const certlib_result *r, certlib_label_fn labels, void *arg)
+/* {"verdict", "reason", "checks"}, without the object's closing brace */
+static void render_checks(struct certlib__out *o, const certlib_result *r)
 {
     certlib_verdict v = certlib_result_verdict(r);
     certlib__out_str(o, "{\"verdict\":");
@@ -84,6 +86,23 @@ static void render(struct certlib__out *o, const certlib_result *r, certlib_labe
         certlib__out_str(o, "}");
     }
     certlib__out_str(o, "}");
+}
+
+struct render_args {
+    bool checks_only;
+    certlib_label_fn labels;
+    void *arg;
+};
+
+static void render(struct certlib__out *o, const certlib_result *r, const struct render_args *args)
+{
+    certlib_label_fn labels = args->labels;
+    void *arg = args->arg;
+    render_checks(o, r);
+    if (args->checks_only) {
+        certlib__out_str(o, "}");
+        return;
+    }
     field(o, "licence_id", certlib_result_licence_id(r));
     field(o, "licence_type", certlib_result_licence_type(r));
     field(o, "issuer_code", certlib_result_issuer_code(r));
@@ -125,13 +144,7 @@ static void render(struct certlib__out *o, const certlib_result *r, certlib_labe
     certlib__out_str(o, "]}");
 }
 
-char *certlib_result_to_json(const certlib_result *r, size_t *len)
-{
-    return certlib_result_to_json_labelled(r, NULL, NULL, len);
-}
-
-char *certlib_result_to_json_labelled(const certlib_result *r, certlib_label_fn labels, void *arg,
-                                      size_t *len)
+static char *to_json(const certlib_result *r, const struct render_args *a, size_t *len)
 {
     /* Write into a buffer that fits most results, and again into one of the exact size when it did
      * not: one rendering in the common case instead of a measuring pass and a writing pass. */
@@ -140,7 +153,7 @@ char *certlib_result_to_json_labelled(const certlib_result *r, certlib_label_fn 
         char *buf = malloc(cap);
         if (!buf) return NULL;
         struct certlib__out o = {buf, cap, 0};
-        render(&o, r, labels, arg);
+        render(&o, r, a);
         size_t need = certlib__out_finish(&o);
         if (need < cap) {
             if (len) *len = need;
@@ -150,4 +163,20 @@ char *certlib_result_to_json_labelled(const certlib_result *r, certlib_label_fn 
         cap = need + 1;
     }
     return NULL; /* not reached: the second buffer has the size the first rendering measured */
+}
+
+char *certlib_result_to_json(const certlib_result *r, size_t *len)
+{
+    return to_json(r, &(struct render_args){0}, len);
+}
+
+char *certlib_result_to_json_labelled(const certlib_result *r, certlib_label_fn labels, void *arg,
+                                      size_t *len)
+{
+    return to_json(r, &(struct render_args){.labels = labels, .arg = arg}, len);
+}
+
+char *certlib_result_checks_to_json(const certlib_result *r, size_t *len)
+{
+    return to_json(r, &(struct render_args){.checks_only = true}, len);
 }

@@ -901,6 +901,17 @@ static void test_result_json(void **state)
         assert_string_equal(json_string_value(json_object_get(
                                 json_object_get(json_object_get(doc, "checks"), "signature"), "state")),
                             "passed");
+        /* the checks alone: the same members, rendered the same way */
+        size_t checks_len;
+        char *checks = certlib_result_checks_to_json(r, &checks_len);
+        json_t *only = checks ? json_loads(checks, 0, &error) : NULL;
+        assert_non_null(only);
+        assert_int_equal(json_object_size(only), 3);
+        assert_true(json_equal(json_object_get(only, "checks"), json_object_get(doc, "checks")));
+        assert_true(json_equal(json_object_get(only, "verdict"), json_object_get(doc, "verdict")));
+        assert_int_equal(memcmp(checks, json, checks_len - 1), 0); /* a prefix of the whole rendering */
+        json_decref(only);
+        certlib_free(checks);
         json_t *els = json_object_get(doc, "elements");
         assert_int_equal(json_array_size(els), certlib_result_element_count(r));
         int seen = 0;
