@@ -46,7 +46,9 @@ $('signin').addEventListener('click', async () => {
     session.token = null;
     $('login-error').hidden = false;
     $('login-error').textContent = status === 0 ? '无法连接服务 / authd cannot be reached'
-      : '令牌无效或无柜台权限 / not a counter token';
+      : status === 403 ? '此令牌无柜台权限（403）/ This client is not a counter'
+        : status === 401 ? '令牌无效（401）/ The token is not valid'
+          : '登录失败 / Sign-in failed (' + status + ')';
     $('token').focus();
     return;
   }

@@ -3,11 +3,12 @@
 // matter; pick the matter and a use cause; look up; read the licences, their checks, the missing one and
 // the watermark; the print view; "next citizen" clears everything; then the empty, refused and 401 states.
 // Saves a screenshot of each state into SHOTS. Prints one JSON line per step; exits non-zero on failure.
-// usage: node counter_desk.mjs URL TOKEN_FILE HOLDER TYPO MATTER_NAME USE_CAUSE EMPTY_HOLDER SHOTS
+// usage: node counter_desk.mjs URL TOKEN_FILE HOLDER TYPO MATTER_NAME USE_CAUSE EMPTY_HOLDER SHOTS OTHER_TOKEN_FILE
+// (OTHER_TOKEN_FILE: a client that is not a counter, refused at sign-in with 403)
 import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
-const [url, tokenFile, holder, typo, matterName, useCause, emptyHolder, shots] = process.argv.slice(2);
+const [url, tokenFile, holder, typo, matterName, useCause, emptyHolder, shots, otherTokenFile] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -24,6 +25,15 @@ try {
   const historyAtStart = await page.evaluate(() => history.length);
   const shot = (name) => page.screenshot({ path: `${shots}/desk-${name}.png`, fullPage: true });
   const focused = () => page.evaluate(() => document.activeElement && document.activeElement.id);
+
+  // a token of a client that is no counter: authd answers 403, the page says so and stays at sign-in
+  await page.keyboard.type(readFileSync(otherTokenFile, 'utf8').trim());
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#login-error:not([hidden])');
+  const refusedSignIn = await page.textContent('#login-error');
+  step('403', { error: refusedSignIn, focus: await focused() });
+  if (!refusedSignIn.includes('无柜台权限') || (await focused()) !== 'token') fail('403 at sign-in not shown');
+  await shot('not-a-counter');
 
   // sign in with the keyboard: the token field has focus, Enter signs in, the holder field gets focus
   await page.keyboard.type(readFileSync(tokenFile, 'utf8').trim());

@@ -36,13 +36,14 @@ def test_counter_desk_in_chromium(tmp_path, driver):
         issue_ok(server, "issuer-ga", HUKOU, HOLDER, "钱七", HUKOU_ELEMENTS)
         issue_ok(server, "issuer-mz", MARRIAGE, HOLDER, "钱七", MARRIAGE_ELEMENTS)
         r = subprocess.run(["node", driver, server.url, f"{KEYS}/tokens/counter-hz.token", HOLDER, TYPO,
-                            "不动产转移登记", "二手房买卖过户", EMPTY_HOLDER, shots], capture_output=True, timeout=240)
+                            "不动产转移登记", "二手房买卖过户", EMPTY_HOLDER, shots, f"{KEYS}/tokens/auditor.token"],
+                           capture_output=True, timeout=240)
         print(r.stdout.decode(), r.stderr.decode())
         assert r.returncode == 0, r.stderr.decode()
         steps = {s["step"]: s for s in map(json.loads, (l for l in r.stdout.decode().splitlines() if l[:1] == "{"))}
-        assert list(steps) == ["signed in", "typo", "corrected", "result", "print", "next citizen", "uscc",
+        assert list(steps) == ["403", "signed in", "typo", "corrected", "result", "print", "next citizen", "uscc",
                                "empty", "refused", "401"]
-        for name in ("typo", "result", "print", "next", "empty", "refused", "signed-out"):
+        for name in ("not-a-counter", "typo", "result", "print", "next", "empty", "refused", "signed-out"):
             assert os.path.getsize(os.path.join(shots, f"desk-{name}.png")) > 10000, name
 
         # the reference printed on the paper copy traces to the lookup the desk made
