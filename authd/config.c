@@ -329,6 +329,45 @@ static int top_challenges(struct authd_yaml *l, yaml_node_t *v, void *t)
     return authd_yaml_walk(l, v, "challenges", fields, 3, t);
 }
 
+static int witness_name(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_string(l, v, "witness.name", &((struct authd_config *)t)->witness.name);
+}
+
+static int witness_key(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_path(l, v, "witness.key", &((struct authd_config *)t)->witness.key);
+}
+
+static int witness_log(struct authd_yaml *l, yaml_node_t *item, size_t i, void *t)
+{
+    struct authd_witness_config *w = &((struct authd_config *)t)->witness;
+    w->n_logs = i + 1;
+    return authd_yaml_string(l, item, "witness.logs", &w->logs[i]);
+}
+
+static int witness_logs(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    struct authd_witness_config *w = &((struct authd_config *)t)->witness;
+    if (!v || v->type != YAML_SEQUENCE_NODE) return authd_yaml_fail(l, v, "witness.logs: expected a list");
+    size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if (n == 0 || n > AUTHD_MAX_WITNESSED_LOGS)
+        return authd_yaml_fail(l, v, "witness.logs: 1 to %d verifier keys", AUTHD_MAX_WITNESSED_LOGS);
+    if (!(w->logs = calloc(n, sizeof(*w->logs)))) return authd_yaml_fail(l, v, "out of memory");
+    return authd_yaml_each(l, v, "witness.logs", witness_log, t);
+}
+
+static int top_witness(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    static const struct authd_yaml_field fields[] = {
+        {"name", witness_name}, {"key", witness_key}, {"logs", witness_logs}};
+    struct authd_witness_config *w = &((struct authd_config *)t)->witness;
+    if (authd_yaml_walk(l, v, "witness", fields, 3, t) != 0) return -1;
+    if (!w->name || !w->key || !w->n_logs)
+        return authd_yaml_fail(l, v, "witness: name, key and logs are required");
+    return 0;
+}
+
 static int top_logs(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
     static const struct authd_yaml_field fields[] = {{"signatures", logs_signatures},
@@ -368,7 +407,7 @@ int authd_config_load(struct authd_config *config, const char *path, char *err, 
         {"store", top_store},           {"policies_dir", top_policies}, {"trust_bundle", top_trust},
         {"data_key", top_data_key},     {"public_url", top_public_url}, {"signers", top_signers},
         {"status", top_status},         {"writer", top_writer},         {"logs", top_logs},
-        {"challenges", top_challenges}, {"state_dir", top_state_dir}};
+        {"challenges", top_challenges}, {"state_dir", top_state_dir},   {"witness", top_witness}};
     struct authd_yaml y;
     set_defaults(config);
     if (authd_yaml_load(&y, path, err, err_cap) != 0) return -1;
@@ -473,6 +512,11 @@ void authd_config_free(struct authd_config *c)
     free(c->sig_log.key);
     free(c->access_tlog.origin);
     free(c->access_tlog.key);
+    free(c->witness.name);
+    free(c->witness.key);
+    for (size_t i = 0; i < c->witness.n_logs; i++)
+        free(c->witness.logs[i]);
+    free(c->witness.logs);
     for (size_t i = 0; i < c->signer_count; i++) {
         free(c->signers[i].issuer_code);
         free(c->signers[i].key);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #define AUTHD_MAX_LISTENERS 16
+#define AUTHD_MAX_WITNESSED_LOGS 64
 #define AUTHD_MAX_SIGNERS 64
 
 struct authd_listener_config {
@@ -64,6 +65,13 @@ struct authd_config {
         char *origin; /* the log's name in its checkpoints */
         char *key;    /* PEM Ed25519 private key */
     } sig_log, access_tlog;
+    /* witness: authd as a C2SP tlog-witness (off when name is NULL) */
+    struct authd_witness_config {
+        char *name;  /* the cosigner name in its signature lines */
+        char *key;   /* PEM Ed25519 private key */
+        char **logs; /* the C2SP verifier keys of the logs it witnesses */
+        size_t n_logs;
+    } witness;
 };
 
 /* Fills defaults, then reads `path`. Relative paths in the file are resolved against the file's

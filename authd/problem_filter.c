@@ -50,18 +50,21 @@ static const char *code_for(int status)
     }
 }
 
-static int is_problem(const h2o_req_t *req)
+/* An error response a route wrote: a problem document, or the one error body a protocol fixes (C2SP
+ * tlog-witness answers 409 with the size it cosigned last, as text/x.tlog.size). */
+static int is_from_a_route(const h2o_req_t *req)
 {
     ssize_t at = h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
     if (at < 0) return 0;
     h2o_iovec_t v = req->res.headers.entries[at].value;
-    return h2o_memis(v.base, v.len, H2O_STRLIT("application/problem+json"));
+    return h2o_memis(v.base, v.len, H2O_STRLIT("application/problem+json")) ||
+           h2o_memis(v.base, v.len, H2O_STRLIT("text/x.tlog.size"));
 }
 
 static void on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
 {
     (void)self;
-    if (req->res.status >= 400 && !is_problem(req)) {
+    if (req->res.status >= 400 && !is_from_a_route(req)) {
         int status = req->res.status;
         char text[256];
         int n = snprintf(text, sizeof(text),

@@ -32,6 +32,8 @@ static const struct authd_route routes[] = {
     {"GET", "/metrics", authd_route_metrics, ADMIN | AUDITOR},
     {"GET", "/v1/licences/{licence_id}/receipt", authd_route_receipt, PUBLIC},
     /* the signature log is public; the access log's routes check for an auditor or admin themselves */
+    {"POST", "/witness/add-checkpoint", authd_route_witness_add, PUBLIC},
+    {"GET", "/witness/key", authd_route_witness_key, PUBLIC},
     {"GET", "/log/{log}/checkpoint", authd_route_log_checkpoint, PUBLIC},
     {"GET", "/log/{log}/key", authd_route_log_key, PUBLIC},
     {"GET", "/log/{log}/tile/{*tile}", authd_route_log_tile, PUBLIC},

@@ -46,6 +46,8 @@ void authd_route_licence_status(struct authd_request *r);
 void authd_route_lookup(struct authd_request *r);
 void authd_route_matters(struct authd_request *r);
 void authd_route_mark_qr(struct authd_request *r);
+void authd_route_witness_add(struct authd_request *r);
+void authd_route_witness_key(struct authd_request *r);
 void authd_route_verify(struct authd_request *r);
 void authd_route_challenge(struct authd_request *r);
 void authd_route_counter_page(struct authd_request *r);

@@ -20,6 +20,7 @@
 #include "store_guard.h"
 #include "tlog.h"
 #include "trust_bundle.h"
+#include "witness.h"
 #include "writer.h"
 
 /* How often a node of a shared store looks at what the others did: revocations reach its status lists
@@ -178,6 +179,7 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
     if (!(s->challenges = authd_challenges_new(c->challenge_capacity, c->challenge_per_counter,
                                                c->challenge_ttl, s->storage)))
         return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    if ((rc = authd_witness_open(c, &s->witness, err, err_cap))) return rc;
     if (!(s->writer = authd_writer_start(s->storage, s->logs, c->writer_max_batch, c->writer_commit_delay_us,
                                          c->writer_commit_fill, s->metrics)))
         return snprintf(err, err_cap, "cannot start the writer thread"), AUTHD_E_INTERNAL;
@@ -249,6 +251,7 @@ void authd_services_stop(struct authd_server *s)
     authd_writer_stop(s->writer);
     authd_statuslists_free(s->statuslists); /* after the writer: its last status changes are signed */
     authd_challenges_free(s->challenges);
+    authd_witness_close(s->witness);
     for (int l = 0; l < AUTHD_LOG_COUNT; l++)
         authd_log_close(s->logs[l]);
     authd_storage_close(s->storage);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "ed25519_key.h"
 #include "monotonic.h"
 #include "tlog.h"
 
@@ -44,26 +45,9 @@ struct authd_log {
 
 static authd_err load_key(struct authd_log *log, const char *path, char *err, size_t err_cap)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return snprintf(err, err_cap, "log key %s: %s", path, strerror(errno)), AUTHD_E_CONFIG;
-    EVP_PKEY *pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    uint8_t seed[32], pk[32];
-    size_t seed_len = sizeof(seed);
-    authd_err rc = AUTHD_E_CONFIG;
-    if (!pkey || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519 ||
-        EVP_PKEY_get_raw_private_key(pkey, seed, &seed_len) != 1 || seed_len != 32)
-        snprintf(err, err_cap, "log key %s: not a PEM Ed25519 private key", path);
-    else if (!(log->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)))
-        snprintf(err, err_cap, "log key: out of protected memory"), rc = AUTHD_E_NOMEM;
-    else if (crypto_sign_seed_keypair(pk, log->sk, seed) != 0)
-        snprintf(err, err_cap, "log key %s: unusable", path);
-    else
-        rc = AUTHD_OK;
-    sodium_memzero(seed, sizeof(seed));
-    EVP_PKEY_free(pkey);
+    uint8_t pk[32];
+    authd_err rc = authd_ed25519_key_load(path, "log key", &log->sk, pk, err, err_cap);
     if (rc) return rc;
-    sodium_mprotect_readonly(log->sk);
     if (certlib_note_verifier_from_key(log->origin, pk, &log->verifier) != CERTLIB_OK ||
         certlib_note_verifier_format(&log->verifier, log->vkey, sizeof(log->vkey)) != CERTLIB_OK)
         return snprintf(err, err_cap, "log origin '%s' is not a valid key name (no spaces or '+')",

@@ -5,7 +5,7 @@
 # What it makes (see README.md for the table):
 #   pki/<alg>/   for each of sm2, p256, ed25519: an issuing-authority root (like an ISO 18013-5 IACA),
 #                document-signer certificates for six departments of 杭州市, and a status-list signer
-#   log/         Ed25519 keys of the signature log and the access log
+#   log/         Ed25519 keys of the signature log and the access log, and of two example witnesses
 #   tls/         authd's TLS server certificate, a client CA and mutual-TLS client certificates
 #   trust.json   the trust bundle: the roots with their scope, plus the signer certificates
 #
@@ -172,7 +172,8 @@ done
 # Log keys (C2SP signed notes use Ed25519).
 rm -rf log
 mkdir -p log
-for logname in signatures access; do
+# witness-a and witness-b: the cosigning keys of the two example witnesses (authd's witness role).
+for logname in signatures access witness-a witness-b; do
     openssl genpkey -algorithm ED25519 -out "log/$logname.key"
     openssl pkey -in "log/$logname.key" -pubout -out "log/$logname.pub"
 done

@@ -83,6 +83,7 @@ typedef enum certlib_err {
     CERTLIB_E_CRL = 232,                 /* a certificate revocation list cannot be parsed */
     CERTLIB_E_BASE64URL = 233,           /* not base64url without padding (RFC 4648 §5), or not canonical */
     CERTLIB_E_MARK = 234,                /* a disclosure mark or its reference is malformed (mark.h) */
+    CERTLIB_E_WITNESS_REQUEST = 235,     /* a tlog-witness add-checkpoint request body is malformed */
 
     /* cryptographic checks */
     CERTLIB_E_SIGNATURE = 300,          /* the signature does not verify (altered data or wrong key) */

@@ -195,6 +195,29 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_entry_bundle_each(
     const uint8_t *bundle, size_t len, unsigned expect,
     certlib_err (*fn)(void *arg, uint64_t i, const uint8_t *entry, size_t entry_len), void *arg);
 
+/* --- C2SP tlog-witness and tlog-cosignature (cosignature/v1, Ed25519) ---------------------------- */
+
+#define CERTLIB_WITNESS_MAX_PROOF 63 /* consistency proof lines a request may carry */
+#define CERTLIB_WITNESS_REQUEST_MAX (CERTLIB_NOTE_MAX_BYTES + 4096)
+
+/** A tlog-witness add-checkpoint request body: "old <size>\n", up to 63 base64 hash lines, an empty
+ *  line, then the signed checkpoint, which starts at body[*note_at]. CERTLIB_E_WITNESS_REQUEST when
+ *  malformed (a size with leading zeros, a hash that is not 32 bytes, more than 63 lines, no empty
+ *  line). The checkpoint itself is not looked at. */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_witness_request_parse(
+    const char *body, size_t len, uint64_t *old_size, certlib_tlog_hash proof[CERTLIB_WITNESS_MAX_PROOF],
+    size_t *n_proof, size_t *note_at);
+
+/** A cosigner's key id, SHA-256(name || 0x0A || 0x04 || key)[0..4] (C2SP tlog-cosignature, Ed25519). */
+CERTLIB_API uint32_t certlib_cosigner_key_id(const char *name, const uint8_t key[32]);
+
+/** A cosignature/v1 signature line over checkpoint text `text` (its note body, ending in a newline, no
+ *  signature lines) by cosigner `name` with the Ed25519 secret key `sk` (libsodium's 64-byte form) at
+ *  POSIX time `timestamp`: "— <name> base64(key id || timestamp || signature)\n", NUL-terminated. */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_cosign(const char *text, size_t text_len, const char *name,
+                                                         const uint8_t sk[64], uint64_t timestamp, char *out,
+                                                         size_t cap, size_t *out_len);
+
 /* --- C2SP tlog-proof ----------------------------------------------------------------------------- */
 
 #define CERTLIB_TLOG_PROOF_HEADER "c2sp.org/tlog-proof@v1"

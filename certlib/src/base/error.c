@@ -85,6 +85,7 @@ static const struct err_text texts[] = {
     {CERTLIB_E_CRL, "crl_malformed", "the certificate revocation list cannot be parsed"},
     {CERTLIB_E_BASE64URL, "base64url", "not canonical base64url without padding"},
     {CERTLIB_E_MARK, "mark_malformed", "the disclosure mark or its reference is malformed"},
+    {CERTLIB_E_WITNESS_REQUEST, "witness_request_malformed", "the add-checkpoint request body is malformed"},
     {CERTLIB_E_MARK_ENTRY, "mark_entry_mismatch",
      "the disclosure mark does not match the access-log entry it names"},
     {CERTLIB_E_MARK_LICENCE, "mark_licence_mismatch",

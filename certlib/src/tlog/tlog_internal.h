@@ -19,6 +19,12 @@ size_t certlib__b64_encode(const uint8_t *data, size_t len, char *out, size_t ca
 /* A decimal uint64 without sign or leading zeros (a lone "0" is fine). Returns 0 or -1. */
 int certlib__parse_u64(const char *s, size_t len, uint64_t *out);
 
+/* A signed note's key id: SHA-256(name || 0x0A || alg || key)[0..4], big-endian (alg 0x01 for note
+ * signatures, 0x04 for tlog-cosignature/v1). */
+uint32_t certlib__note_key_id(const char *name, size_t len, uint8_t alg, const uint8_t key[32]);
+/* A key name: non-empty UTF-8 without spaces, control characters or '+'. */
+int certlib__note_name_valid(const char *name, size_t len);
+
 /* Decodes a log entry's percent-encoded text field into out (NUL-terminated UTF-8); "-" is the empty
  * text. Returns 0 or -1. */
 int certlib__log_field_decode(certlib_slice f, char *out, size_t cap);

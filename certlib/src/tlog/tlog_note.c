@@ -14,7 +14,7 @@
 #define SIG_PREFIX_LEN 4
 
 /* Key names: non-empty UTF-8 without spaces, control characters or '+'. */
-static int name_valid(const char *name, size_t len)
+int certlib__note_name_valid(const char *name, size_t len)
 {
     if (len == 0 || len >= CERTLIB_NOTE_NAME_MAX) return 0;
     for (size_t i = 0; i < len; i++) {
@@ -24,9 +24,9 @@ static int name_valid(const char *name, size_t len)
     return certlib__utf8_valid((const uint8_t *)name, len);
 }
 
-static uint32_t key_id(const char *name, size_t len, const uint8_t key[32])
+uint32_t certlib__note_key_id(const char *name, size_t len, uint8_t alg, const uint8_t key[32])
 {
-    static const uint8_t sep[2] = {'\n', ALG_ED25519};
+    const uint8_t sep[2] = {'\n', alg};
     uint8_t h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
@@ -42,10 +42,10 @@ certlib_err certlib_note_verifier_from_key(const char *name, const uint8_t key[3
 {
     if (!name || !key || !out) return CERTLIB_E_INVALID_ARGUMENT;
     size_t len = strlen(name);
-    if (!name_valid(name, len)) return CERTLIB_E_KEY;
+    if (!certlib__note_name_valid(name, len)) return CERTLIB_E_KEY;
     memcpy(out->name, name, len + 1);
     memcpy(out->key, key, 32);
-    out->key_id = key_id(name, len, key);
+    out->key_id = certlib__note_key_id(name, len, ALG_ED25519, key);
     return CERTLIB_OK;
 }
 
@@ -76,7 +76,7 @@ certlib_err certlib_note_verifier_parse(const char *text, size_t len, certlib_no
     const char *p2 = memchr(p1 + 1, '+', len - (size_t)(p1 + 1 - text));
     if (!p2) return CERTLIB_E_KEY;
     size_t name_len = (size_t)(p1 - text);
-    if (!name_valid(text, name_len)) return CERTLIB_E_KEY;
+    if (!certlib__note_name_valid(text, name_len)) return CERTLIB_E_KEY;
     uint32_t id;
     if (hex_u32(p1 + 1, (size_t)(p2 - p1 - 1), &id) != 0) return CERTLIB_E_KEY;
     uint8_t raw[33];
@@ -87,7 +87,7 @@ certlib_err certlib_note_verifier_parse(const char *text, size_t len, certlib_no
     memcpy(out->name, text, name_len);
     out->name[name_len] = '\0';
     memcpy(out->key, raw + 1, 32);
-    out->key_id = key_id(out->name, name_len, out->key);
+    out->key_id = certlib__note_key_id(out->name, name_len, ALG_ED25519, out->key);
     if (out->key_id != id) return CERTLIB_E_KEY;
     return CERTLIB_OK;
 }
@@ -123,9 +123,10 @@ certlib_err certlib_note_sign(const char *text, size_t text_len, const char *nam
     if (!text || !name || !sk || !out || !out_len) return CERTLIB_E_INVALID_ARGUMENT;
     if (!text_valid(text, text_len)) return CERTLIB_E_NOTE;
     size_t name_len = strlen(name);
-    if (!name_valid(name, name_len)) return CERTLIB_E_KEY;
+    if (!certlib__note_name_valid(name, name_len)) return CERTLIB_E_KEY;
     uint8_t blob[4 + crypto_sign_BYTES];
-    uint32_t id = key_id(name, name_len, sk + 32); /* libsodium keeps the public key in sk[32..64) */
+    uint32_t id = certlib__note_key_id(name, name_len, ALG_ED25519,
+                                       sk + 32); /* libsodium keeps the public key in sk[32..64) */
     blob[0] = (uint8_t)(id >> 24);
     blob[1] = (uint8_t)(id >> 16);
     blob[2] = (uint8_t)(id >> 8);
@@ -173,7 +174,7 @@ certlib_err certlib_note_open(const char *note, size_t len, const certlib_note_v
         const char *sp = memchr(name, ' ', (size_t)(nl - name));
         if (!sp) return CERTLIB_E_NOTE;
         size_t name_len = (size_t)(sp - name);
-        if (!name_valid(name, name_len)) return CERTLIB_E_NOTE;
+        if (!certlib__note_name_valid(name, name_len)) return CERTLIB_E_NOTE;
         uint8_t blob[4 + 4096]; /* room for post-quantum cosignatures under unknown keys */
         size_t blob_len;
         if (certlib__b64_decode(sp + 1, (size_t)(nl - sp - 1), blob, sizeof(blob), &blob_len) != 0 ||

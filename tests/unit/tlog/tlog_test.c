@@ -608,25 +608,114 @@ static void test_log_entries(void **state)
     assert_string_equal(enc, "%2D");
     assert_int_equal(certlib_log_field_encode("\xff", 1, enc, sizeof(enc)), 0);
 
-    static const char *const bad[] = {
-        "",
-        "sig/v2 issue 2026-11-22T16:00:00Z a b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
-        "sig/v1 issue 2026-11-22T16:00:00Z a b c d 01 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
-        "sig/v1 issue 2026-11-22 a b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
-        "sig/v1 issue 2026-11-22T16:00:00Z a b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuF",
-        "sig/v1 issue 2026-11-22T16:00:00Z a  b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
-        "sig/v1 status 2026-11-22T16:00:00Z a b c d 1 lost -",
-        "sig/v1 status 2026-11-22T16:00:00Z a b c d 1 revoked %ZZ",
-        "access/v1 lookup 2026-11-22T16:00:00Z c m h ok l",
-        "access/v1 peek 2026-11-22T16:00:00Z c m h ok l -",
-        "access/v2 lookup 2026-11-22T16:00:00Z c m h ok l -", /* no digest */
-        "access/v1 lookup 2026-11-22T16:00:00Z c m h ok l - 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
-        "access/v2 lookup 2026-11-22T16:00:00Z c m h ok l - 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuF", /* short
-                                                                                                          */
-    };
+    static const char
+        *const bad[] =
+            {
+                "",
+                "sig/v2 issue 2026-11-22T16:00:00Z a b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+                "sig/v1 issue 2026-11-22T16:00:00Z a b c d 01 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+                "sig/v1 issue 2026-11-22 a b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+                "sig/v1 issue 2026-11-22T16:00:00Z a b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuF",
+                "sig/v1 issue 2026-11-22T16:00:00Z a  b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+                "sig/v1 status 2026-11-22T16:00:00Z a b c d 1 lost -",
+                "sig/v1 status 2026-11-22T16:00:00Z a b c d 1 revoked %ZZ",
+                "access/v1 lookup 2026-11-22T16:00:00Z c m h ok l",
+                "access/v1 peek 2026-11-22T16:00:00Z c m h ok l -",
+                "access/v2 lookup 2026-11-22T16:00:00Z c m h ok l -", /* no digest */
+                "access/v1 lookup 2026-11-22T16:00:00Z c m h ok l - "
+                "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+                "access/v2 lookup 2026-11-22T16:00:00Z c m h ok l - "
+                "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuF", /* short
+                                                               */
+            };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(certlib_log_entry_parse((const uint8_t *)bad[i], strlen(bad[i]), &e),
                          CERTLIB_E_LOG_ENTRY);
+}
+
+/* C2SP tlog-witness request bodies and tlog-cosignature/v1 lines. */
+static void test_witness(void **state)
+{
+    (void)state;
+    static const char body[] =
+        "old 20852014\n"
+        "PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n"
+        "jrJZDmY8Y7SyJE0MWLpLozkIVMSMZcD5kvuKxPC3swk=\n"
+        "\n"
+        "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n";
+    uint64_t old;
+    certlib_tlog_hash proof[CERTLIB_WITNESS_MAX_PROOF];
+    size_t n, at;
+    assert_int_equal(certlib_witness_request_parse(body, strlen(body), &old, proof, &n, &at), CERTLIB_OK);
+    assert_int_equal(old, 20852014);
+    assert_int_equal(n, 2);
+    assert_int_equal(proof[0][0], 0x3e);
+    assert_string_equal(
+        body + at, "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n");
+    static const char *const bad[] = {
+        "",
+        "old\n\nx",
+        "old 01\n\nx",
+        "old -1\n\nx",
+        "new 1\n\nx",
+        "old 1\nnot base64\n\nx",
+        "old 1\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpka==\n\nx", /* 31 bytes */
+        "old 1\n",
+        "old 1\n\n",                                             /* no checkpoint */
+        "old 1\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n", /* no empty line */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(certlib_witness_request_parse(bad[i], strlen(bad[i]), &old, proof, &n, &at),
+                         CERTLIB_E_WITNESS_REQUEST);
+    /* 64 proof lines: one more than the protocol allows */
+    char many[8192];
+    size_t len = (size_t)snprintf(many, sizeof(many), "old 1\n");
+    for (int i = 0; i < 64; i++)
+        len += (size_t)snprintf(many + len, sizeof(many) - len,
+                                "PlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n");
+    len += (size_t)snprintf(many + len, sizeof(many) - len, "\nx\n");
+    assert_int_equal(certlib_witness_request_parse(many, len, &old, proof, &n, &at),
+                     CERTLIB_E_WITNESS_REQUEST);
+
+    /* a cosignature: key id over 0x04, timestamp big-endian, Ed25519 over the cosignature/v1 message */
+    uint8_t pk[32], sk[64], seed[32] = {7};
+    crypto_sign_seed_keypair(pk, sk, seed);
+    static const char text[] =
+        "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+    char line[256];
+    size_t line_len;
+    assert_int_equal(certlib_cosign(text, strlen(text), "witness.example/w1", sk, 1679315147, line,
+                                    sizeof(line), &line_len),
+                     CERTLIB_OK);
+    assert_int_equal(
+        strncmp(line, "\xe2\x80\x94 witness.example/w1 ", strlen("\xe2\x80\x94 witness.example/w1 ")), 0);
+    assert_int_equal(line[line_len - 1], '\n');
+    const char *b64 = line + strlen("\xe2\x80\x94 witness.example/w1 ");
+    uint8_t blob[80];
+    size_t blob_len;
+    assert_int_equal(sodium_base642bin(blob, sizeof(blob), b64, line_len - 1 - (size_t)(b64 - line), NULL,
+                                       &blob_len, NULL, sodium_base64_VARIANT_ORIGINAL),
+                     0);
+    assert_int_equal(blob_len, 76);
+    uint32_t id = certlib_cosigner_key_id("witness.example/w1", pk);
+    assert_int_equal((uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 | (uint32_t)blob[2] << 8 | blob[3],
+                     id);
+    uint64_t ts = 0;
+    for (int i = 0; i < 8; i++)
+        ts = ts << 8 | blob[4 + i];
+    assert_int_equal(ts, 1679315147);
+    char message[512];
+    int mlen = snprintf(message, sizeof(message), "cosignature/v1\ntime 1679315147\n%s", text);
+    assert_int_equal(crypto_sign_verify_detached(blob + 12, (const uint8_t *)message, (size_t)mlen, pk), 0);
+    /* not a note signature: the same bytes under type 0x01 would have another key id */
+    certlib_note_verifier v;
+    assert_int_equal(certlib_note_verifier_from_key("witness.example/w1", pk, &v), CERTLIB_OK);
+    assert_int_not_equal(v.key_id, id);
+    assert_int_equal(
+        certlib_cosign(text, strlen(text) - 1, "witness.example/w1", sk, 1, line, sizeof(line), &line_len),
+        CERTLIB_E_NOTE); /* the text must end in a newline */
+    assert_int_equal(certlib_cosign(text, strlen(text), "bad name", sk, 1, line, sizeof(line), &line_len),
+                     CERTLIB_E_KEY);
 }
 
 int main(void)
@@ -644,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_entry_bundles),
         cmocka_unit_test(test_tlog_proof),
         cmocka_unit_test(test_log_entries),
+        cmocka_unit_test(test_witness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,199 @@
+"""authd as a C2SP tlog-witness, against real authd processes on loopback: one log (authd's signature
+log) and one witness. Cosignatures are checked by an independent implementation written here (hashlib
+and Ed25519 from `cryptography`) to C2SP tlog-cosignature/v1, and the consistency proofs the witness
+accepts to RFC 9162; each refusal of C2SP tlog-witness (400, 403, 404, 409 with the size, 422) is
+provoked; a log with the same key and another history gets 409 and no cosignature; a restarted witness
+keeps what it cosigned."""
+import base64
+import hashlib
+import struct
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from conftest import KEYS, SIG_LOG_ORIGIN, Authd
+from test_authd_licences import issue_ok
+from test_authd_logs import verify_consistency
+
+WITNESS = "witness-a.authd.test"
+
+
+def witness_config(log_vkey):
+    return (f"witness:\n  name: {WITNESS}\n  key: {KEYS}/log/witness-a.key\n"
+            f"  logs:\n    - \"{log_vkey}\"\n")
+
+
+def witness_public_key():
+    with open(f"{KEYS}/log/witness-a.pub", "rb") as f:
+        return serialization.load_pem_public_key(f.read()).public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def check_cosignature(line, checkpoint_text):
+    """C2SP tlog-cosignature/v1: '— <name> base64(key id || u64 timestamp || Ed25519 signature)' over
+    'cosignature/v1\\ntime <t>\\n' and the checkpoint's note body."""
+    dash, name, blob = line.split(" ")
+    assert dash == "\u2014" and name == WITNESS
+    blob = base64.b64decode(blob)
+    assert len(blob) == 4 + 8 + 64
+    pub = witness_public_key()
+    assert blob[:4] == hashlib.sha256(name.encode() + b"\n\x04" + pub).digest()[:4]
+    (timestamp,) = struct.unpack(">Q", blob[4:12])
+    message = b"cosignature/v1\ntime %d\n" % timestamp + checkpoint_text.encode()
+    Ed25519PublicKey.from_public_bytes(pub).verify(blob[12:], message)  # raises if it does not verify
+    return timestamp
+
+
+def checkpoint(server):
+    note = server.request("GET", "/log/signatures/checkpoint", token=None)[2].decode()
+    text = note.split("\n\n")[0] + "\n"
+    lines = text.splitlines()
+    return note, text, int(lines[1]), base64.b64decode(lines[2])
+
+
+def consistency(server, old, new):
+    code, _, doc = server.json("GET", f"/log/signatures/proof/consistency?from={old}&to={new}", token=None)
+    assert code == 200, doc
+    return doc["proof"]
+
+
+def add(witness, old, proof, note):
+    body = f"old {old}\n" + "".join(p + "\n" for p in proof) + "\n" + note
+    return witness.request("POST", "/witness/add-checkpoint", body.encode(), {"content-type": "text/plain"},
+                           token=None)
+
+
+@pytest.fixture
+def log_and_witness(tmp_path):
+    (tmp_path / "log").mkdir()
+    log = Authd(tmp_path / "log").start()
+    vkey = log.request("GET", "/log/signatures/key", token=None)[2].decode().strip()
+    (tmp_path / "witness").mkdir()
+    witness = Authd(tmp_path / "witness", extra_config=witness_config(vkey)).start()
+    yield log, witness, tmp_path
+    log.stop()
+    witness.stop()
+
+
+def test_witness_cosigns_a_growing_log(log_and_witness):
+    log, witness, tmp_path = log_and_witness
+    code, _, key = witness.request("GET", "/witness/key", token=None)
+    pub = witness_public_key()
+    key_id = hashlib.sha256(WITNESS.encode() + b"\n\x04" + pub).digest()[:4].hex()
+    assert code == 200 and key.decode().strip() == f"{WITNESS}+{key_id}+" + base64.b64encode(b"\x04" + pub).decode()
+
+    for _ in range(3):
+        issue_ok(log)
+    note1, text1, size1, root1 = checkpoint(log)
+    code, headers, body = add(witness, 0, [], note1)
+    assert code == 200, body
+    lines = body.decode().splitlines()
+    assert len(lines) == 1 and check_cosignature(lines[0], text1) > 0
+
+    for _ in range(4):
+        issue_ok(log)
+    note2, text2, size2, root2 = checkpoint(log)
+    # a client that does not know what the witness cosigned asks with 0 and learns it
+    code, headers, body = add(witness, 0, [], note2)
+    assert code == 409 and headers["content-type"] == "text/x.tlog.size" and body == f"{size1}\n".encode()
+    proof = consistency(log, size1, size2)
+    assert verify_consistency(size1, size2, [base64.b64decode(p) for p in proof], root1, root2)
+    # a proof with one hash altered: 422, and the state does not move
+    bad = [base64.b64encode(bytes([base64.b64decode(proof[0])[0] ^ 1]) + base64.b64decode(proof[0])[1:]).decode()]
+    code, _, body = add(witness, size1, bad + proof[1:], note2)
+    assert code == 422, body
+    code, _, body = add(witness, size1, proof, note2)
+    assert code == 200 and check_cosignature(body.decode().strip(), text2)
+    # the same checkpoint again: cosigned again (same size, same root)
+    code, _, body = add(witness, size2, [], note2)
+    assert code == 200
+
+    # the witness's state survives a restart
+    witness.stop()
+    witness.start(init=False)
+    code, _, body = add(witness, 0, [], note2)
+    assert code == 409 and body == f"{size2}\n".encode()
+
+
+def test_a_forked_log_gets_no_cosignature(log_and_witness):
+    log, witness, tmp_path = log_and_witness
+    for _ in range(3):
+        issue_ok(log)
+    note, _, size, _ = checkpoint(log)
+    assert add(witness, 0, [], note)[0] == 200
+    # the same key and origin, another history of the same size (a fresh store, other licences)
+    (tmp_path / "fork").mkdir()
+    fork = Authd(tmp_path / "fork").start()
+    try:
+        for _ in range(size):
+            issue_ok(fork)
+        fork_note, _, fork_size, _ = checkpoint(fork)
+        assert fork_size == size
+        code, headers, body = add(witness, size, [], fork_note)
+        assert code == 409 and body == f"{size}\n".encode()
+        # grown further, with a proof from its own history: refused, it does not extend the cosigned one
+        issue_ok(fork)
+        grown_note, _, grown_size, _ = checkpoint(fork)
+        code, _, body = add(witness, size, consistency(fork, size, grown_size), grown_note)
+        assert code == 422, body
+    finally:
+        fork.stop()
+
+
+def test_refusals(log_and_witness):
+    log, witness, tmp_path = log_and_witness
+    issue_ok(log)
+    note, text, size, _ = checkpoint(log)
+    # malformed bodies: 400
+    for body in (b"", b"old 01\n\n" + note.encode(), b"old 0\nnot-base64\n\n" + note.encode(), b"old 0\n" + note.encode(),
+                 f"old {size + 1}\n\n".encode() + note.encode()):
+        code, _, doc = witness.request("POST", "/witness/add-checkpoint", body, {"content-type": "text/plain"},
+                                       token=None)
+        assert code == 400, (body, doc)
+    # a log the witness does not know: 404
+    code, _, _ = add(witness, 0, [], note.replace(SIG_LOG_ORIGIN, "other.example/log", 1))
+    assert code == 404
+    # the checkpoint altered (its size): the log's signature no longer verifies: 403
+    altered = note.replace(f"\n{size}\n", f"\n{size + 1}\n", 1)
+    code, _, _ = add(witness, 0, [], altered)
+    assert code == 403
+    # a proof where none may be (old size 0): 422
+    code, _, _ = add(witness, 0, [base64.b64encode(b"\0" * 32).decode()], note)
+    assert code == 422
+    # nothing was cosigned by any of these: the first real request still starts from 0
+    assert add(witness, 0, [], note)[0] == 200
+    # a log that is not a witness has no witness routes
+    code, _, doc = log.json("POST", "/witness/add-checkpoint", raw=b"old 0\n\n", content_type="text/plain", token=None)
+    assert code == 404 and doc["code"] == "witness_not_configured"
+
+
+def test_witness_configuration_errors(tmp_path):
+    """A witness that cannot know its logs refuses to start, naming what is wrong; a damaged state file
+    too, rather than starting from nothing and cosigning a rolled-back log."""
+    import subprocess
+    from conftest import AUTHD
+    cases = [
+        (witness_config("not a key"), "witness.logs[0]: not a C2SP verifier key"),
+        (f"witness:\n  name: {WITNESS}\n  key: {KEYS}/log/witness-a.key\n", "witness: name, key and logs are required"),
+        (f"witness:\n  name: bad name\n  key: {KEYS}/log/witness-a.key\n  logs: [\"x\"]\n", "a key name has no spaces"),
+    ]
+    for i, (extra, message) in enumerate(cases):
+        (tmp_path / str(i)).mkdir()
+        server = Authd(tmp_path / str(i), extra_config=extra)
+        subprocess.run([AUTHD, "--config", str(server.config), "init"], capture_output=True, timeout=30)
+        r = subprocess.run([AUTHD, "--config", str(server.config)], capture_output=True, timeout=30)
+        assert r.returncode == 2 and message in r.stderr.decode(), r.stderr.decode()
+    # a damaged state file
+    (tmp_path / "log").mkdir()
+    log = Authd(tmp_path / "log").start()
+    vkey = log.request("GET", "/log/signatures/key", token=None)[2].decode().strip()
+    log.stop()
+    (tmp_path / "w").mkdir()
+    witness = Authd(tmp_path / "w", extra_config=witness_config(vkey))
+    witness.init()
+    state_dir = tmp_path / "w" / "data.state"
+    state_dir.mkdir(exist_ok=True)
+    (state_dir / "witness.state").write_text(f"{SIG_LOG_ORIGIN} 12 not-base64\n")
+    r = subprocess.run([AUTHD, "--config", str(witness.config)], capture_output=True, timeout=30)
+    assert r.returncode != 0 and "witness.state:1: damaged" in r.stderr.decode(), r.stderr.decode()
