@@ -52,6 +52,7 @@ bench: build
 	bench/verify/run.sh $(BUILD_DIR)
 	bench/present/run.sh $(BUILD_DIR)
 	bench/tlog/run.sh $(BUILD_DIR)
+	bench/witness/run.sh $(BUILD_DIR)
 	bench/authd/run.sh $(BUILD_DIR)
 	bench/authd/backends.sh $(BUILD_DIR)
 
