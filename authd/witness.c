@@ -160,6 +160,7 @@ const char *authd_witness_vkey(const struct authd_witness *w)
     return w->vkey;
 }
 
+/* Fills in a refusal; returns nothing, so each caller returns right after. */
 static void refuse(struct authd_witness_answer *a, int status, const char *code, const char *detail)
 {
     a->status = status;
@@ -184,25 +185,38 @@ void authd_witness_add_checkpoint(struct authd_witness *w, const char *body, siz
     uint64_t old_size;
     certlib_tlog_hash proof[CERTLIB_WITNESS_MAX_PROOF];
     size_t n_proof, at;
-    if (certlib_witness_request_parse(body, len, &old_size, proof, &n_proof, &at) != CERTLIB_OK)
-        return refuse(a, 400, "malformed_request",
-                      "expected 'old <size>', consistency proof lines, an empty line, then a checkpoint");
+    if (certlib_witness_request_parse(body, len, &old_size, proof, &n_proof, &at) != CERTLIB_OK) {
+        refuse(a, 400, "malformed_request",
+               "expected 'old <size>', consistency proof lines, an empty line, then a checkpoint");
+        return;
+    }
     const char *note = body + at;
     size_t note_len = len - at;
     char origin[CERTLIB_CHECKPOINT_ORIGIN_MAX];
-    if (!origin_of(note, note_len, origin))
-        return refuse(a, 400, "malformed_request", "no checkpoint origin line");
+    if (!origin_of(note, note_len, origin)) {
+        refuse(a, 400, "malformed_request", "no checkpoint origin line");
+        return;
+    }
     struct witnessed *log = find_log(w, origin);
-    if (!log) return refuse(a, 404, "unknown_log", "this witness does not witness that log");
+    if (!log) {
+        refuse(a, 404, "unknown_log", "this witness does not witness that log");
+        return;
+    }
     size_t text_len, verified;
     certlib_checkpoint cp;
     certlib_err e = certlib_note_open(note, note_len, &log->key, 1, &text_len, &verified);
-    if (e == CERTLIB_E_NOTE_SIGNATURE)
-        return refuse(a, 403, "checkpoint_signature", "no signature by the log's key verifies");
-    if (e || certlib_checkpoint_parse(note, text_len, &cp) != CERTLIB_OK)
-        return refuse(a, 400, "malformed_request", "the checkpoint is malformed");
-    if (old_size > cp.size)
-        return refuse(a, 400, "malformed_request", "the old size exceeds the checkpoint's");
+    if (e == CERTLIB_E_NOTE_SIGNATURE) {
+        refuse(a, 403, "checkpoint_signature", "no signature by the log's key verifies");
+        return;
+    }
+    if (e || certlib_checkpoint_parse(note, text_len, &cp) != CERTLIB_OK) {
+        refuse(a, 400, "malformed_request", "the checkpoint is malformed");
+        return;
+    }
+    if (old_size > cp.size) {
+        refuse(a, 400, "malformed_request", "the old size exceeds the checkpoint's");
+        return;
+    }
 
     pthread_mutex_lock(&w->lock);
     if (old_size != log->size) {
