@@ -1,5 +1,6 @@
 /* libFuzzer target for C2SP tlog-witness add-checkpoint request bodies: any bytes parsed; a body that
- * parses has its checkpoint inside it, after at least the old-size line and the empty line. */
+ * parses has its checkpoint inside it, after at least the old-size line and the empty line, and that
+ * checkpoint's cosignature lines are checked too. */
 #include <stdlib.h>
 
 #include "certlib/tlog.h"

@@ -65,6 +65,21 @@ char *certctl_text_arg(const char *cmd, const char *arg, size_t *len);
 /* A log's C2SP verifier key: the key text itself, or a file holding it. Prints why on failure. */
 struct certlib_note_verifier;
 int certctl_load_log_key(const char *cmd, const char *arg, struct certlib_note_verifier *out);
+/* A witness policy from the command line (--witness KEY..., --quorum K): the cosigners' verifier keys
+ * and how many of them must have cosigned a checkpoint (all of them unless --quorum says). */
+#define CERTCTL_MAX_WITNESSES 16
+#include "certlib/tlog.h"
+struct certctl_witnesses {
+    certlib_note_verifier keys[CERTCTL_MAX_WITNESSES];
+    size_t n, quorum;
+};
+/* --witness: a cosigner key (text, or a file holding it). Prints why on failure. */
+int certctl_witness_add(const char *cmd, const char *arg, struct certctl_witnesses *w);
+/* --quorum. Prints why on failure. */
+int certctl_witness_quorum(const char *cmd, const char *arg, struct certctl_witnesses *w);
+/* After the options: the quorum defaults to every witness, and may not exceed them. */
+int certctl_witness_done(const char *cmd, struct certctl_witnesses *w);
+
 /* A counter's challenge: the ELC1: text itself, or a file holding it. Prints why on failure. */
 struct certlib_challenge;
 int certctl_load_challenge(const char *cmd, const char *arg, struct certlib_challenge *out);

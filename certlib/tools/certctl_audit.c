@@ -25,7 +25,8 @@ void certctl_audit_usage(FILE *out)
 {
     fprintf(out,
             "usage: certctl audit --log URL|DIR --key KEY [--state FILE] [--token FILE] [--cacert FILE]\n"
-            "                     [--mirror DIR] [--issuer USCC [--from TIME] [--to TIME]] [--quiet]\n"
+            "                     [--mirror DIR] [--issuer USCC [--from TIME] [--to TIME]]\n"
+            "                     [--witness KEY... [--quorum K]] [--quiet]\n"
             "\n"
             "Audits a transparency log served in C2SP tlog-tiles layout (authd: URL/log/signatures or\n"
             "URL/log/access), or a directory holding the same files: verifies the checkpoint, rebuilds the\n"
@@ -41,6 +42,9 @@ void certctl_audit_usage(FILE *out)
             "  --issuer USCC   list the licences this issuer signed (with --from/--to: in that window)\n"
             "  --from TIME     window start (YYYY-MM-DD, RFC 3339 UTC or Unix seconds; inclusive)\n"
             "  --to TIME       window end (exclusive)\n"
+            "  --witness KEY   a witness's cosigner key (or a file holding it; repeatable): the checkpoint\n"
+            "                  must carry their C2SP tlog-cosignature/v1 cosignatures\n"
+            "  --quorum K      how many of the --witness keys must have cosigned (default: all)\n"
             "  --quiet         no progress on standard error\n"
             "\n"
             "Exit status: 0 when the log is consistent; 1 on any inconsistency (a bad checkpoint\n"
@@ -245,7 +249,20 @@ static int read_state(const char *path, const certlib_note_verifier *key, certli
 
 int certctl_audit_main(int argc, char **argv)
 {
-    enum { O_LOG = 256, O_KEY, O_STATE, O_TOKEN, O_CACERT, O_MIRROR, O_ISSUER, O_FROM, O_TO, O_QUIET };
+    enum {
+        O_LOG = 256,
+        O_KEY,
+        O_STATE,
+        O_TOKEN,
+        O_CACERT,
+        O_MIRROR,
+        O_ISSUER,
+        O_FROM,
+        O_TO,
+        O_QUIET,
+        O_WITNESS,
+        O_QUORUM
+    };
     static const struct option longopts[] = {{"log", required_argument, NULL, O_LOG},
                                              {"key", required_argument, NULL, O_KEY},
                                              {"state", required_argument, NULL, O_STATE},
@@ -256,12 +273,15 @@ int certctl_audit_main(int argc, char **argv)
                                              {"from", required_argument, NULL, O_FROM},
                                              {"to", required_argument, NULL, O_TO},
                                              {"quiet", no_argument, NULL, O_QUIET},
+                                             {"witness", required_argument, NULL, O_WITNESS},
+                                             {"quorum", required_argument, NULL, O_QUORUM},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *log = NULL, *key_arg = NULL, *state = NULL, *token = NULL, *cacert = NULL, *mirror = NULL;
     struct audit a = {.from = INT64_MIN, .to = INT64_MAX};
     struct certctl_source src = {0};
     bool quiet = false;
+    struct certctl_witnesses witnesses = {0};
     int opt;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
@@ -292,6 +312,12 @@ int certctl_audit_main(int argc, char **argv)
                 return fprintf(stderr, "certctl audit: bad --%s\n", opt == O_FROM ? "from" : "to"),
                        CERTCTL_EXIT_USAGE;
             break;
+        case O_WITNESS:
+            if (certctl_witness_add("audit", optarg, &witnesses)) return CERTCTL_EXIT_USAGE;
+            break;
+        case O_QUORUM:
+            if (certctl_witness_quorum("audit", optarg, &witnesses)) return CERTCTL_EXIT_USAGE;
+            break;
         case O_QUIET:
             quiet = true;
             break;
@@ -308,7 +334,8 @@ int certctl_audit_main(int argc, char **argv)
         return CERTCTL_EXIT_USAGE;
     }
     certlib_note_verifier key;
-    if (certctl_load_log_key("audit", key_arg, &key)) return CERTCTL_EXIT_USAGE;
+    if (certctl_load_log_key("audit", key_arg, &key) || certctl_witness_done("audit", &witnesses))
+        return CERTCTL_EXIT_USAGE;
 
     int status = CERTCTL_EXIT_USAGE;
     uint8_t *cp_text = NULL;
@@ -329,6 +356,20 @@ int certctl_audit_main(int argc, char **argv)
                 certlib_strerror(e), certlib_err_name(e));
         status = CERTCTL_EXIT_INVALID;
         goto done;
+    }
+    if (witnesses.quorum) { /* the checkpoint seen by enough witnesses: no split view of this log */
+        size_t valid = 0;
+        e = certlib_cosignatures_verify((const char *)cp_text, cp_len, witnesses.keys, witnesses.n, &valid);
+        if (e || valid < witnesses.quorum) {
+            fprintf(stderr, "certctl audit: NOT WITNESSED: %s\n",
+                    e ? "a cosignature under a witness's key does not verify (forged)"
+                      : "too few cosignatures");
+            fprintf(stderr,
+                    "certctl audit: %zu of the %zu witnesses given cosigned it; the policy asks %zu\n", valid,
+                    witnesses.n, witnesses.quorum);
+            status = CERTCTL_EXIT_INVALID;
+            goto done;
+        }
     }
     bool have_old;
     if (read_state(state, &key, &old, &have_old)) goto done;

@@ -204,3 +204,39 @@ int certctl_read_licence(const char *cmd, const char *path, uint8_t **out, size_
     *len = decoded_len;
     return CERTCTL_EXIT_OK;
 }
+
+int certctl_witness_add(const char *cmd, const char *arg, struct certctl_witnesses *w)
+{
+    if (w->n == CERTCTL_MAX_WITNESSES)
+        return fprintf(stderr, "certctl %s: at most %d --witness\n", cmd, CERTCTL_MAX_WITNESSES), -1;
+    size_t len;
+    char *key = certctl_text_arg(cmd, arg, &len);
+    if (!key) return -1;
+    certlib_err err = certlib_cosigner_parse(key, len, &w->keys[w->n]);
+    free(key);
+    if (err)
+        return fprintf(stderr,
+                       "certctl %s: --witness is not a cosigner key (<name>+<id>+<base64(0x04 || key)>)\n",
+                       cmd),
+               -1;
+    w->n++;
+    return 0;
+}
+
+int certctl_witness_quorum(const char *cmd, const char *arg, struct certctl_witnesses *w)
+{
+    char *end;
+    unsigned long q = strtoul(arg, &end, 10);
+    if (*end || q == 0 || q > CERTCTL_MAX_WITNESSES)
+        return fprintf(stderr, "certctl %s: --quorum is 1 to %d\n", cmd, CERTCTL_MAX_WITNESSES), -1;
+    w->quorum = q;
+    return 0;
+}
+
+int certctl_witness_done(const char *cmd, struct certctl_witnesses *w)
+{
+    if (w->quorum > w->n)
+        return fprintf(stderr, "certctl %s: --quorum %zu needs as many --witness keys\n", cmd, w->quorum), -1;
+    if (w->n && !w->quorum) w->quorum = w->n;
+    return 0;
+}

@@ -14,7 +14,8 @@ void certctl_verify_usage(FILE *out)
     fprintf(out,
             "usage: certctl verify --trust BUNDLE.json [--status LIST.cwt]... [--crl CRL]... [--at TIME]\n"
             "                      [--skew SECONDS] [--require-status]\n"
-            "                      [--receipt FILE --log-key KEY [--require-logged]]\n"
+            "                      [--receipt FILE --log-key KEY [--require-logged]\n"
+            "                       [--witness KEY... [--quorum K]]]\n"
             "                      [--challenge TEXT] [--require-holder-bound | --licence-only]\n"
             "                      [--expect-holder ID] [--json] FILE\n"
             "\n"
@@ -35,6 +36,9 @@ void certctl_verify_usage(FILE *out)
             "  --log-key KEY      the signature log's verifier key, or a file holding it\n"
             "                     (keys-example/log/signatures.vkey for the example authd)\n"
             "  --require-logged   a licence without a receipt fails\n"
+            "  --witness KEY      a witness's cosigner key (C2SP tlog-cosignature, or a file holding it;\n"
+            "                     repeatable): the receipt's checkpoint must carry their cosignatures\n"
+            "  --quorum K         how many of the --witness keys must have cosigned (default: all)\n"
             "  --challenge TEXT   FILE is a presentation answering this challenge (or a file holding it):\n"
             "                     the holder check verifies the device signature over it\n"
             "  --licence-only     check the licence, not who shows it (issuers and holders; never a\n"
@@ -151,7 +155,9 @@ int certctl_verify_main(int argc, char **argv)
         O_CRL,
         O_LICENCE_ONLY,
         O_REQUIRE_BOUND,
-        O_EXPECT_HOLDER
+        O_EXPECT_HOLDER,
+        O_WITNESS,
+        O_QUORUM
     };
     static const struct option longopts[] = {{"trust", required_argument, NULL, O_TRUST},
                                              {"status", required_argument, NULL, O_STATUS},
@@ -167,6 +173,8 @@ int certctl_verify_main(int argc, char **argv)
                                              {"licence-only", no_argument, NULL, O_LICENCE_ONLY},
                                              {"require-holder-bound", no_argument, NULL, O_REQUIRE_BOUND},
                                              {"expect-holder", required_argument, NULL, O_EXPECT_HOLDER},
+                                             {"witness", required_argument, NULL, O_WITNESS},
+                                             {"quorum", required_argument, NULL, O_QUORUM},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *trust = NULL, *status_files[MAX_STATUS_FILES], *crl_files[MAX_STATUS_FILES], *receipt = NULL,
@@ -178,6 +186,7 @@ int certctl_verify_main(int argc, char **argv)
     uint8_t *receipt_bytes = NULL;
     size_t n_status = 0;
     certlib_verify_opts opts = {0};
+    struct certctl_witnesses witnesses = {0};
     bool json = false;
     int opt;
     char *end;
@@ -232,6 +241,12 @@ int certctl_verify_main(int argc, char **argv)
         case O_EXPECT_HOLDER:
             opts.expected_holder_id = optarg;
             break;
+        case O_WITNESS:
+            if (certctl_witness_add("verify", optarg, &witnesses)) return CERTCTL_EXIT_USAGE;
+            break;
+        case O_QUORUM:
+            if (certctl_witness_quorum("verify", optarg, &witnesses)) return CERTCTL_EXIT_USAGE;
+            break;
         case 'h':
             certctl_verify_usage(stdout);
             return CERTCTL_EXIT_OK;
@@ -254,10 +269,13 @@ int certctl_verify_main(int argc, char **argv)
                                   : CERTLIB_HOLDER_IF_BOUND;
     if (challenge_arg && certctl_load_challenge("verify", challenge_arg, &challenge))
         return CERTCTL_EXIT_USAGE;
-    if (!receipt != !log_key) {
-        fprintf(stderr, "certctl verify: --receipt and --log-key go together\n");
+    if (!receipt != !log_key || (witnesses.n && !receipt) || certctl_witness_done("verify", &witnesses)) {
+        fprintf(stderr, "certctl verify: --receipt and --log-key go together; --witness needs them\n");
         return CERTCTL_EXIT_USAGE;
     }
+    opts.witnesses = witnesses.keys;
+    opts.n_witnesses = witnesses.n;
+    opts.witness_quorum = witnesses.quorum;
     if (receipt) {
         size_t receipt_len;
         if (certctl_load_log_key("verify", log_key, &key) ||

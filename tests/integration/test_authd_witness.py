@@ -19,8 +19,8 @@ from test_authd_logs import verify_consistency
 WITNESS = "witness-a.authd.test"
 
 
-def witness_config(log_vkey):
-    return (f"witness:\n  name: {WITNESS}\n  key: {KEYS}/log/witness-a.key\n"
+def witness_config(log_vkey, name=WITNESS, key="witness-a"):
+    return (f"witness:\n  name: {name}\n  key: {KEYS}/log/{key}.key\n"
             f"  logs:\n    - \"{log_vkey}\"\n")
 
 
@@ -197,3 +197,85 @@ def test_witness_configuration_errors(tmp_path):
     (state_dir / "witness.state").write_text(f"{SIG_LOG_ORIGIN} 12 not-base64\n")
     r = subprocess.run([AUTHD, "--config", str(witness.config)], capture_output=True, timeout=30)
     assert r.returncode != 0 and "witness.state:1: damaged" in r.stderr.decode(), r.stderr.decode()
+
+
+def test_certctl_enforces_a_witness_policy(tmp_path):
+    """A receipt whose checkpoint two witnesses cosigned passes a 2-of-2 policy; with one cosignature it
+    is below the quorum; with a forged one it is refused. certctl audit enforces the same policy on the
+    checkpoint (here on a mirrored copy of the log, to which the cosignatures are added)."""
+    import subprocess
+    from conftest import run_certctl
+    (tmp_path / "log").mkdir()
+    log = Authd(tmp_path / "log").start()
+    witnesses = []
+    try:
+        vkey = log.request("GET", "/log/signatures/key", token=None)[2].decode().strip()
+        for name, key in (("witness-a.authd.test", "witness-a"), ("witness-b.authd.test", "witness-b")):
+            (tmp_path / key).mkdir()
+            witnesses.append(Authd(tmp_path / key, extra_config=witness_config(vkey, name, key)).start())
+        doc = issue_ok(log)
+        import urllib.parse
+        lid = urllib.parse.quote(doc["licence_id"], safe="")
+        receipt = log.request("GET", f"/v1/licences/{lid}/receipt", token=None)[2].decode()
+        note = receipt[receipt.index("\n\n") + 2:]  # the receipt ends with the log's signed checkpoint
+        assert note.startswith(SIG_LOG_ORIGIN)
+        lines = []
+        for w in witnesses:
+            code, _, body = add(w, 0, [], note)
+            assert code == 200, body
+            lines.append(body.decode())
+        (tmp_path / "licence.cbor").write_bytes(base64.urlsafe_b64decode(doc["licence"] + "=" * (-len(doc["licence"]) % 4)))
+        (tmp_path / "log.vkey").write_text(vkey)
+        keys = []
+        for i, w in enumerate(witnesses):
+            keys.append(tmp_path / f"w{i}.vkey")
+            keys[-1].write_bytes(w.request("GET", "/witness/key", token=None)[2])
+
+        def verify(receipt_text, *policy):
+            (tmp_path / "receipt").write_text(receipt_text)
+            r = run_certctl("verify", "--trust", f"{KEYS}/trust.json", "--receipt", str(tmp_path / "receipt"),
+                            "--log-key", str(tmp_path / "log.vkey"), "--licence-only", "--json", *policy,
+                            str(tmp_path / "licence.cbor"))
+            import json
+            return json.loads(r.stdout)["checks"]["logged"]  # (the verdict waits on a status list not given)
+
+        both = ["--witness", str(keys[0]), "--witness", str(keys[1])]
+        logged = verify(receipt + lines[0] + lines[1], *both)
+        assert logged["state"] == "passed", logged
+        logged = verify(receipt + lines[0], *both)  # one of two: below the 2-of-2 quorum
+        assert logged["state"] == "failed" and logged["reason"] == "not_witnessed", logged
+        logged = verify(receipt + lines[0], *both, "--quorum", "1")
+        assert logged["state"] == "passed", logged
+        dash, name, blob = lines[1].split(" ")
+        raw = bytearray(base64.b64decode(blob))
+        raw[-1] ^= 1  # the signature altered, name and key id kept: a forged cosignature
+        forged = f"{dash} {name} {base64.b64encode(bytes(raw)).decode()}\n"
+        logged = verify(receipt + lines[0] + forged, *both, "--quorum", "1")
+        assert logged["state"] == "failed" and logged["reason"] == "note_signature", logged
+        logged = verify(receipt, *both)  # no cosignature at all
+        assert logged["state"] == "failed" and logged["reason"] == "not_witnessed", logged
+        logged = verify(receipt + lines[0] + lines[1])  # no policy given: cosignatures are not needed
+        assert logged["state"] == "passed", logged
+
+        # certctl audit: the served checkpoint carries no cosignatures yet (the log side is not built):
+        # refused under the policy; a mirrored copy with both cosignatures added passes it
+        mirror = tmp_path / "mirror"
+        r = run_certctl("audit", "--log", log.url + "/log/signatures", "--key", str(tmp_path / "log.vkey"),
+                        "--mirror", str(mirror), "--quiet", *both)
+        assert r.returncode == 1 and "NOT WITNESSED" in r.stderr.decode(), r.stderr.decode()
+        r = run_certctl("audit", "--log", log.url + "/log/signatures", "--key", str(tmp_path / "log.vkey"),
+                        "--mirror", str(mirror), "--quiet")
+        assert r.returncode == 0, r.stderr.decode()
+        served = (mirror / "checkpoint").read_text()
+        assert served == note  # the receipt's checkpoint is the published one (nothing was issued since)
+        (mirror / "checkpoint").write_text(served + lines[0] + lines[1])
+        r = run_certctl("audit", "--log", str(mirror), "--key", str(tmp_path / "log.vkey"), "--quiet", *both)
+        assert r.returncode == 0, r.stderr.decode()
+        (mirror / "checkpoint").write_text(served + lines[0] + forged)
+        r = run_certctl("audit", "--log", str(mirror), "--key", str(tmp_path / "log.vkey"), "--quiet", *both,
+                        "--quorum", "1")
+        assert r.returncode == 1 and "forged" in r.stderr.decode(), r.stderr.decode()
+    finally:
+        log.stop()
+        for w in witnesses:
+            w.stop()

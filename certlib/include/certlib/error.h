@@ -134,6 +134,7 @@ typedef enum certlib_err {
     CERTLIB_E_CHALLENGE_EXPIRED = 430,      /* the challenge a presentation answers is past its time */
     CERTLIB_E_CHALLENGE_REPLAYED = 431,     /* the challenge a presentation answers was answered before */
     CERTLIB_E_NOT_VERIFIED = 432,           /* the licence was read (certlib_licence_read), not verified */
+    CERTLIB_E_NOT_WITNESSED = 433,          /* fewer witnesses cosigned the checkpoint than the policy asks */
 
     /* input/output */
     CERTLIB_E_IO_OPEN = 500,   /* a file could not be opened */

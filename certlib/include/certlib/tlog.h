@@ -218,6 +218,24 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_cosign(const char *text, size_
                                                          const uint8_t sk[64], uint64_t timestamp, char *out,
                                                          size_t cap, size_t *out_len);
 
+/** Parses a cosigner's verifier key, "<name>+<8 hex key id>+<base64(0x04 || Ed25519 key)>", into a
+ *  certlib_note_verifier whose key_id is the cosignature/v1 one. CERTLIB_E_KEY when malformed or when
+ *  the key id does not match. */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_cosigner_parse(const char *text, size_t len,
+                                                                 certlib_note_verifier *out);
+
+/**
+ * Checks the cosignature/v1 lines of a signed checkpoint against `cosigners` (certlib_cosigner_parse):
+ * *valid is how many distinct cosigners signed it. Lines of other keys (the log's own, unknown
+ * witnesses) are ignored; a line under a known cosigner's name and key id that does not verify
+ * refuses the checkpoint with CERTLIB_E_NOTE_SIGNATURE (a forged cosignature), as a known key's bad
+ * signature refuses a note. CERTLIB_E_NOTE when the note is malformed. The log's own signature is not
+ * checked here (certlib_checkpoint_open does that). At most 64 cosigners (CERTLIB_E_INVALID_ARGUMENT).
+ */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_cosignatures_verify(const char *note, size_t len,
+                                                                      const certlib_note_verifier *cosigners,
+                                                                      size_t n_cosigners, size_t *valid);
+
 /* --- C2SP tlog-proof ----------------------------------------------------------------------------- */
 
 #define CERTLIB_TLOG_PROOF_HEADER "c2sp.org/tlog-proof@v1"

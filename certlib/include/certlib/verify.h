@@ -101,6 +101,13 @@ typedef struct certlib_verify_opts {
     size_t receipt_len;
     const certlib_note_verifier *log_key;
     bool require_logged;        /* without a receipt the logged check fails */
+    /* A witness policy for the receipt's checkpoint: at least witness_quorum of `witnesses` (cosigner
+     * keys, certlib_cosigner_parse) must have cosigned it (C2SP tlog-cosignature/v1), else the logged
+     * check fails with CERTLIB_E_NOT_WITNESSED; a forged cosignature fails it with
+     * CERTLIB_E_NOTE_SIGNATURE. witness_quorum 0: no policy. */
+    const certlib_note_verifier *witnesses;
+    size_t n_witnesses;
+    size_t witness_quorum;
     certlib_holder_rule holder; /* when holder binding is demanded (above); 0: CERTLIB_HOLDER_IF_BOUND */
     /* The holder the caller expects (an identity number or USCC, normalised as certlib_ident_check
      * does): the licence must disclose holder_id and it must be this one, else the expected_holder

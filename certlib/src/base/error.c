@@ -91,6 +91,8 @@ static const struct err_text texts[] = {
     {CERTLIB_E_MARK_LICENCE, "mark_licence_mismatch",
      "the licence is not one the disclosure mark was given for"},
     {CERTLIB_E_NOT_VERIFIED, "not_verified", "the licence was only read, not verified"},
+    {CERTLIB_E_NOT_WITNESSED, "not_witnessed",
+     "fewer witnesses cosigned the log's checkpoint than the witness policy requires"},
     {CERTLIB_E_HOLDER_MISMATCH, "holder_mismatch", "the disclosed holder is not the expected one"},
     {CERTLIB_E_HOLDER_NOT_DISCLOSED, "holder_not_disclosed",
      "a holder was expected, but the licence does not disclose holder_id"},

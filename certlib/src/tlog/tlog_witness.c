@@ -1,5 +1,6 @@
 /* C2SP tlog-witness requests and tlog-cosignature/v1 signatures (tlog.h). */
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,5 +68,91 @@ certlib_err certlib_cosign(const char *text, size_t text_len, const char *name, 
     int n = snprintf(out, cap, SIG_PREFIX "%s %s\n", name, b64);
     if (n < 0 || (size_t)n >= cap) return CERTLIB_E_BUFFER_TOO_SMALL;
     *out_len = (size_t)n;
+    return CERTLIB_OK;
+}
+
+certlib_err certlib_cosigner_parse(const char *text, size_t len, certlib_note_verifier *out)
+{
+    if (!text || !out) return CERTLIB_E_INVALID_ARGUMENT;
+    const char *p1 = memchr(text, '+', len);
+    const char *p2 = p1 ? memchr(p1 + 1, '+', len - (size_t)(p1 + 1 - text)) : NULL;
+    if (!p2) return CERTLIB_E_KEY;
+    size_t name_len = (size_t)(p1 - text);
+    if (!certlib__note_name_valid(text, name_len) || p2 - p1 - 1 != 8) return CERTLIB_E_KEY;
+    uint32_t id = 0;
+    for (const char *c = p1 + 1; c < p2; c++) {
+        int d = (*c >= '0' && *c <= '9') ? *c - '0' : (*c >= 'a' && *c <= 'f') ? *c - 'a' + 10 : -1;
+        if (d < 0) return CERTLIB_E_KEY;
+        id = id << 4 | (uint32_t)d;
+    }
+    uint8_t raw[33];
+    size_t raw_len;
+    if (certlib__b64_decode(p2 + 1, len - (size_t)(p2 + 1 - text), raw, sizeof(raw), &raw_len) != 0 ||
+        raw_len != 33 || raw[0] != ALG_COSIGNATURE_V1)
+        return CERTLIB_E_KEY;
+    memcpy(out->name, text, name_len);
+    out->name[name_len] = '\0';
+    memcpy(out->key, raw + 1, 32);
+    out->key_id = certlib__note_key_id(out->name, name_len, ALG_COSIGNATURE_V1, out->key);
+    return out->key_id == id ? CERTLIB_OK : CERTLIB_E_KEY;
+}
+
+/* One cosignature line's blob against its cosigner over the checkpoint body `text`. */
+static bool cosignature_ok(const uint8_t blob[76], const certlib_note_verifier *c, const char *text,
+                           size_t text_len)
+{
+    uint64_t ts = 0;
+    for (int i = 0; i < 8; i++)
+        ts = ts << 8 | blob[4 + i];
+    if (ts > INT64_MAX) return false;
+    char head[48];
+    int hn = snprintf(head, sizeof(head), "cosignature/v1\ntime %llu\n", (unsigned long long)ts);
+    uint8_t message[CERTLIB_CHECKPOINT_ORIGIN_MAX + 512];
+    if ((size_t)hn + text_len > sizeof(message)) return false;
+    memcpy(message, head, (size_t)hn);
+    memcpy(message + hn, text, text_len);
+    return crypto_sign_verify_detached(blob + 12, message, (size_t)hn + text_len, c->key) == 0;
+}
+
+certlib_err certlib_cosignatures_verify(const char *note, size_t len, const certlib_note_verifier *cosigners,
+                                        size_t n_cosigners, size_t *valid)
+{
+    if (!note || !valid || (n_cosigners && !cosigners) || n_cosigners > 64) return CERTLIB_E_INVALID_ARGUMENT;
+    *valid = 0;
+    if (len > CERTLIB_NOTE_MAX_BYTES || len < 2 || note[len - 1] != '\n') return CERTLIB_E_NOTE;
+    size_t blank = len; /* the last "\n\n": the text ends at its first newline */
+    for (size_t i = len - 1; i-- > 0;)
+        if (note[i] == '\n' && note[i + 1] == '\n') {
+            blank = i;
+            break;
+        }
+    if (blank == len) return CERTLIB_E_NOTE;
+    size_t text_len = blank + 1;
+    uint64_t seen = 0; /* one bit per cosigner */
+    const size_t prefix = strlen(SIG_PREFIX);
+    for (const char *p = note + blank + 2, *end = note + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl || (size_t)(nl - p) < prefix || memcmp(p, SIG_PREFIX, prefix) != 0) return CERTLIB_E_NOTE;
+        const char *name = p + prefix, *sp = memchr(name, ' ', (size_t)(nl - name));
+        if (!sp) return CERTLIB_E_NOTE;
+        uint8_t blob[80];
+        size_t blob_len = 0;
+        if (certlib__b64_decode(sp + 1, (size_t)(nl - sp - 1), blob, sizeof(blob), &blob_len) != 0 &&
+            (size_t)(nl - sp - 1) <= 4 * ((sizeof(blob) + 2) / 3))
+            return CERTLIB_E_NOTE; /* not base64: a malformed line, as certlib_note_open takes it */
+        for (size_t i = 0; blob_len == 76 && i < n_cosigners; i++) {
+            const certlib_note_verifier *c = &cosigners[i];
+            uint32_t id =
+                (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 | (uint32_t)blob[2] << 8 | blob[3];
+            if (strlen(c->name) != (size_t)(sp - name) || memcmp(c->name, name, (size_t)(sp - name)) != 0 ||
+                id != c->key_id)
+                continue;
+            if (!cosignature_ok(blob, c, note, text_len)) return CERTLIB_E_NOTE_SIGNATURE;
+            seen |= (uint64_t)1 << i;
+        }
+        p = nl + 1;
+    }
+    for (size_t i = 0; i < n_cosigners; i++)
+        *valid += (seen >> i) & 1;
     return CERTLIB_OK;
 }

@@ -178,6 +178,13 @@ static certlib_err check_logged(struct run *run)
     if ((e = certlib_tlog_proof_verify(o->receipt, o->receipt_len, o->log_key, proof.extra, proof.extra_len,
                                        NULL, &index)))
         return e;
+    if (o->witness_quorum) { /* the checkpoint, seen by enough independent witnesses: no split view */
+        size_t valid;
+        if ((e = certlib_cosignatures_verify(proof.checkpoint, proof.checkpoint_len, o->witnesses, o->n_witnesses,
+                                             &valid)))
+            return e;
+        if (valid < o->witness_quorum) return CERTLIB_E_NOT_WITNESSED;
+    }
     run->r->logged = true;
     run->r->log_index = index;
     return CERTLIB_OK;

@@ -608,26 +608,24 @@ static void test_log_entries(void **state)
     assert_string_equal(enc, "%2D");
     assert_int_equal(certlib_log_field_encode("\xff", 1, enc, sizeof(enc)), 0);
 
-    static const char
-        *const bad[] =
-            {
-                "",
-                "sig/v2 issue 2026-11-22T16:00:00Z a b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
-                "sig/v1 issue 2026-11-22T16:00:00Z a b c d 01 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
-                "sig/v1 issue 2026-11-22 a b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
-                "sig/v1 issue 2026-11-22T16:00:00Z a b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuF",
-                "sig/v1 issue 2026-11-22T16:00:00Z a  b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
-                "sig/v1 status 2026-11-22T16:00:00Z a b c d 1 lost -",
-                "sig/v1 status 2026-11-22T16:00:00Z a b c d 1 revoked %ZZ",
-                "access/v1 lookup 2026-11-22T16:00:00Z c m h ok l",
-                "access/v1 peek 2026-11-22T16:00:00Z c m h ok l -",
-                "access/v2 lookup 2026-11-22T16:00:00Z c m h ok l -", /* no digest */
-                "access/v1 lookup 2026-11-22T16:00:00Z c m h ok l - "
-                "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
-                "access/v2 lookup 2026-11-22T16:00:00Z c m h ok l - "
-                "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuF", /* short
-                                                               */
-            };
+    static const char *const bad[] = {
+        "",
+        "sig/v2 issue 2026-11-22T16:00:00Z a b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+        "sig/v1 issue 2026-11-22T16:00:00Z a b c d 01 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+        "sig/v1 issue 2026-11-22 a b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+        "sig/v1 issue 2026-11-22T16:00:00Z a b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuF",
+        "sig/v1 issue 2026-11-22T16:00:00Z a  b c d 1 47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+        "sig/v1 status 2026-11-22T16:00:00Z a b c d 1 lost -",
+        "sig/v1 status 2026-11-22T16:00:00Z a b c d 1 revoked %ZZ",
+        "access/v1 lookup 2026-11-22T16:00:00Z c m h ok l",
+        "access/v1 peek 2026-11-22T16:00:00Z c m h ok l -",
+        "access/v2 lookup 2026-11-22T16:00:00Z c m h ok l -", /* no digest */
+        "access/v1 lookup 2026-11-22T16:00:00Z c m h ok l - "
+        "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU",
+        "access/v2 lookup 2026-11-22T16:00:00Z c m h ok l - "
+        "47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuF", /* short
+                                                       */
+    };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(certlib_log_entry_parse((const uint8_t *)bad[i], strlen(bad[i]), &e),
                          CERTLIB_E_LOG_ENTRY);
@@ -716,6 +714,42 @@ static void test_witness(void **state)
         CERTLIB_E_NOTE); /* the text must end in a newline */
     assert_int_equal(certlib_cosign(text, strlen(text), "bad name", sk, 1, line, sizeof(line), &line_len),
                      CERTLIB_E_KEY);
+
+    /* checking cosignatures: the cosigner key as C2SP prints it, a note with the log's line and ours */
+    char vkey[256], b64k[64];
+    uint8_t raw[33] = {0x04};
+    memcpy(raw + 1, pk, 32);
+    sodium_bin2base64(b64k, sizeof(b64k), raw, sizeof(raw), sodium_base64_VARIANT_ORIGINAL);
+    snprintf(vkey, sizeof(vkey), "witness.example/w1+%08x+%s", id, b64k);
+    certlib_note_verifier cosigner;
+    assert_int_equal(certlib_cosigner_parse(vkey, strlen(vkey), &cosigner), CERTLIB_OK);
+    assert_int_equal(cosigner.key_id, id);
+    vkey[19] = vkey[19] == '0' ? '1' : '0'; /* another key id */
+    assert_int_equal(certlib_cosigner_parse(vkey, strlen(vkey), &v), CERTLIB_E_KEY);
+    char note[1024];
+    assert_int_equal(certlib_cosign(text, strlen(text), "witness.example/w1", sk, 1679315147, line,
+                                    sizeof(line), &line_len),
+                     CERTLIB_OK);
+    int nn = snprintf(
+        note, sizeof(note),
+        "%s\n\xe2\x80\x94 example.com/behind-the-sofa "
+        "Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n%s",
+        text, line);
+    size_t valid;
+    assert_int_equal(certlib_cosignatures_verify(note, (size_t)nn, &cosigner, 1, &valid), CERTLIB_OK);
+    assert_int_equal(valid, 1);
+    note[nn - 10] = note[nn - 10] == 'A' ? 'B' : 'A'; /* the cosignature altered: forged */
+    assert_int_equal(certlib_cosignatures_verify(note, (size_t)nn, &cosigner, 1, &valid),
+                     CERTLIB_E_NOTE_SIGNATURE);
+    nn = snprintf(note, sizeof(note), "%s\n%s%s", text, line, line); /* the same cosigner twice counts once */
+    assert_int_equal(certlib_cosignatures_verify(note, (size_t)nn, &cosigner, 1, &valid), CERTLIB_OK);
+    assert_int_equal(valid, 1);
+    nn = snprintf(note, sizeof(note), "%s\n%s",
+                  "example.com/other\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n", line);
+    assert_int_equal(certlib_cosignatures_verify(note, (size_t)nn, &cosigner, 1, &valid),
+                     CERTLIB_E_NOTE_SIGNATURE);
+    assert_int_equal(certlib_cosignatures_verify("no blank line\n", 14, &cosigner, 1, &valid),
+                     CERTLIB_E_NOTE);
 }
 
 int main(void)
