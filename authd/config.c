@@ -295,11 +295,56 @@ static int log_key(struct authd_yaml *l, yaml_node_t *v, void *t)
     return authd_yaml_path(l, v, "logs.*.key", &((struct authd_log_config *)t)->key);
 }
 
+static int log_witness_url(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_string(l, v, "logs.*.witnesses[].url", &((struct authd_witness_server *)t)->url);
+}
+
+static int log_witness_key(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_string(l, v, "logs.*.witnesses[].key", &((struct authd_witness_server *)t)->key);
+}
+
+static int log_witness(struct authd_yaml *l, yaml_node_t *item, size_t i, void *t)
+{
+    static const struct authd_yaml_field fields[] = {{"url", log_witness_url}, {"key", log_witness_key}};
+    struct authd_log_config *lc = t;
+    if (i >= AUTHD_MAX_LOG_WITNESSES)
+        return authd_yaml_fail(l, item, "logs.*.witnesses: at most %d", AUTHD_MAX_LOG_WITNESSES);
+    lc->n_witnesses = i + 1;
+    struct authd_witness_server *w = &lc->witnesses[i];
+    if (authd_yaml_walk(l, item, "logs.*.witnesses[]", fields, 2, w) != 0) return -1;
+    if (!w->url || !w->key) return authd_yaml_fail(l, item, "logs.*.witnesses[]: url and key are required");
+    if (strncmp(w->url, "http://", 7) != 0 && strncmp(w->url, "https://", 8) != 0)
+        return authd_yaml_fail(l, item, "logs.*.witnesses[].url: an http:// or https:// URL");
+    return 0;
+}
+
+static int log_witnesses(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_each(l, v, "logs.*.witnesses", log_witness, t);
+}
+
+static int log_witness_quorum(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    uint64_t n;
+    if (authd_yaml_uint(l, v, "logs.*.witness_quorum", 1, AUTHD_MAX_LOG_WITNESSES, &n) != 0) return -1;
+    ((struct authd_log_config *)t)->witness_quorum = (size_t)n;
+    return 0;
+}
+
 static int one_log(struct authd_yaml *l, yaml_node_t *v, const char *what, struct authd_log_config *lc)
 {
-    static const struct authd_yaml_field fields[] = {{"origin", log_origin}, {"key", log_key}};
-    if (authd_yaml_walk(l, v, what, fields, 2, lc) != 0) return -1;
+    static const struct authd_yaml_field fields[] = {{"origin", log_origin},
+                                                     {"key", log_key},
+                                                     {"witnesses", log_witnesses},
+                                                     {"witness_quorum", log_witness_quorum}};
+    if (authd_yaml_walk(l, v, what, fields, 4, lc) != 0) return -1;
     if (!lc->origin || !lc->key) return authd_yaml_fail(l, v, "%s: origin and key are required", what);
+    if (lc->witness_quorum > lc->n_witnesses)
+        return authd_yaml_fail(l, v, "%s: witness_quorum %zu exceeds the %zu witnesses", what,
+                               lc->witness_quorum, lc->n_witnesses);
+    if (!lc->witness_quorum) lc->witness_quorum = lc->n_witnesses;
     return 0;
 }
 
@@ -512,6 +557,11 @@ void authd_config_free(struct authd_config *c)
     free(c->sig_log.key);
     free(c->access_tlog.origin);
     free(c->access_tlog.key);
+    for (int l = 0; l < 2; l++) {
+        struct authd_log_config *lc = l ? &c->access_tlog : &c->sig_log;
+        for (size_t i = 0; i < lc->n_witnesses; i++)
+            free(lc->witnesses[i].url), free(lc->witnesses[i].key);
+    }
     free(c->witness.name);
     free(c->witness.key);
     for (size_t i = 0; i < c->witness.n_logs; i++)

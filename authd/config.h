@@ -8,6 +8,7 @@
 
 #define AUTHD_MAX_LISTENERS 16
 #define AUTHD_MAX_WITNESSED_LOGS 64
+#define AUTHD_MAX_LOG_WITNESSES 8
 #define AUTHD_MAX_SIGNERS 64
 
 struct authd_listener_config {
@@ -64,6 +65,13 @@ struct authd_config {
     struct authd_log_config {
         char *origin; /* the log's name in its checkpoints */
         char *key;    /* PEM Ed25519 private key */
+        /* C2SP tlog-witness servers asked to cosign its checkpoints (witnessing.c) */
+        struct authd_witness_server {
+            char *url; /* the submission prefix: <url>/add-checkpoint */
+            char *key; /* its cosigner verifier key, <name>+<id>+<base64(0x04 || key)> */
+        } witnesses[AUTHD_MAX_LOG_WITNESSES];
+        size_t n_witnesses;
+        size_t witness_quorum; /* cosignatures for a checkpoint to count as witnessed; 0: all of them */
     } sig_log, access_tlog;
     /* witness: authd as a C2SP tlog-witness (off when name is NULL) */
     struct authd_witness_config {

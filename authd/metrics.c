@@ -109,6 +109,7 @@ char *authd_metrics_render(struct authd_metrics *m, size_t *len)
          "Writer batches the store refused as a whole (full, unreachable, I/O)."},
         {"authd_accept_failures_total", "Connections not accepted because descriptors or memory ran out."},
         {"authd_requests_shed_total", "Requests refused (429, 503) by the limits on requests in flight."},
+        {"authd_witness_failures_total", "Checkpoints a witness did not cosign (down, too slow, or refusing)."},
     };
     for (int c = 0; c < AUTHD_M_COUNT; c++)
         fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %lu\n", names[c][0], names[c][1], names[c][0],

@@ -24,6 +24,7 @@ enum authd_counter {
     AUTHD_M_WRITE_FAILURES,  /* writer batches the store refused as a whole (full, unreachable, I/O) */
     AUTHD_M_ACCEPT_FAILURES, /* connections not accepted: descriptors or memory ran out */
     AUTHD_M_SHED,            /* requests refused 429/503 by the limits on requests in flight */
+    AUTHD_M_WITNESS_FAILURES, /* checkpoints a witness did not cosign: down, slow, or refusing */
     AUTHD_M_COUNT
 };
 void authd_metrics_count(struct authd_metrics *m, enum authd_counter c);

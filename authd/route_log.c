@@ -37,7 +37,7 @@ void authd_route_log_checkpoint(struct authd_request *r)
     struct authd_log *log = which_log(r, &pub);
     if (!log) return;
     char cp[AUTHD_CHECKPOINT_MAX];
-    size_t n = authd_log_checkpoint(log, cp, NULL);
+    size_t n = authd_log_checkpoint_served(log, cp, NULL);
     authd_send_cache_control(r->req, 200, "text/plain; charset=utf-8", authd_pool_copy(r->req, cp, n),
                              "no-cache");
 }

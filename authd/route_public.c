@@ -2,11 +2,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth.h"
 #include "held.h"
 #include "metrics.h"
 #include "router.h"
+#include "tlog.h"
 #include "statuslists.h"
 #include "storage/storage.h"
 #include "trust_bundle.h"
@@ -42,7 +44,7 @@ void authd_route_metrics(struct authd_request *r)
     /* The store's gauges: read now, not counted */
     struct authd_storage *storage = r->server->storage;
     struct authd_storage_stats stats;
-    char gauges[768] = "";
+    char gauges[2048] = "";
     if (storage->ops->stats(storage, &stats) == AUTHD_OK)
         snprintf(
             gauges, sizeof(gauges),
@@ -54,6 +56,25 @@ void authd_route_metrics(struct authd_request *r)
             "limit known).\n# TYPE authd_store_bytes_capacity gauge\nauthd_store_bytes_capacity %llu\n",
             (unsigned long long)stats.records, (unsigned long long)stats.bytes_used,
             (unsigned long long)stats.bytes_capacity);
+    /* how far the witnesses keep up: the newest witnessed checkpoint's size and age, per witnessed log */
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++) {
+        uint64_t size;
+        int64_t at;
+        const char *name = l == AUTHD_LOG_SIGNATURES ? "signatures" : "access";
+        const struct authd_log_config *lc =
+            l == AUTHD_LOG_SIGNATURES ? &r->server->config->sig_log : &r->server->config->access_tlog;
+        if (!lc->n_witnesses) continue;
+        bool any = authd_log_witnessed(r->server->logs[l], &size, &at);
+        size_t used = strlen(gauges);
+        snprintf(gauges + used, sizeof(gauges) - used,
+                 "# HELP authd_log_witnessed_size Size of the newest checkpoint the log's witness quorum "
+                 "cosigned.\n"
+                 "# TYPE authd_log_witnessed_size gauge\nauthd_log_witnessed_size{log=\"%s\"} %llu\n"
+                 "# HELP authd_log_witnessed_age_seconds Seconds since it was cosigned (-1: never yet).\n"
+                 "# TYPE authd_log_witnessed_age_seconds gauge\nauthd_log_witnessed_age_seconds{log=\"%s\"} "
+                 "%lld\n",
+                 name, (unsigned long long)size, name, any ? (long long)(time(NULL) - at) : -1LL);
+    }
     size_t glen = strlen(gauges);
     h2o_iovec_t body = h2o_iovec_init(h2o_mem_alloc_pool(&r->req->pool, len + glen), len + glen);
     memcpy(body.base, text, len);

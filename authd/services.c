@@ -21,6 +21,7 @@
 #include "tlog.h"
 #include "trust_bundle.h"
 #include "witness.h"
+#include "witnessing.h"
 #include "writer.h"
 
 /* How often a node of a shared store looks at what the others did: revocations reach its status lists
@@ -180,6 +181,7 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
                                                c->challenge_ttl, s->storage)))
         return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     if ((rc = authd_witness_open(c, &s->witness, err, err_cap))) return rc;
+    if ((rc = authd_witnessing_start(c, s->logs, s->metrics, &s->witnessing, err, err_cap))) return rc;
     if (!(s->writer = authd_writer_start(s->storage, s->logs, c->writer_max_batch, c->writer_commit_delay_us,
                                          c->writer_commit_fill, s->metrics)))
         return snprintf(err, err_cap, "cannot start the writer thread"), AUTHD_E_INTERNAL;
@@ -247,6 +249,7 @@ void authd_services_reload(struct authd_server *s)
 
 void authd_services_stop(struct authd_server *s)
 {
+    authd_witnessing_stop(s->witnessing);
     authd_peers_stop(s->peers);
     authd_writer_stop(s->writer);
     authd_statuslists_free(s->statuslists); /* after the writer: its last status changes are signed */

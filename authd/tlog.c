@@ -36,6 +36,11 @@ struct authd_log {
     uint64_t published_size;
     char checkpoint[AUTHD_CHECKPOINT_MAX];
     size_t checkpoint_len;
+    /* The newest checkpoint enough witnesses cosigned, with their cosignatures (witnessing.c). */
+    char witnessed[AUTHD_CHECKPOINT_MAX];
+    size_t witnessed_len;
+    uint64_t witnessed_size;
+    int64_t witnessed_at;
     /* The state file (log_state.h), the publisher's: the size last saved there, and when. */
     char *state_path;
     uint64_t state_size;
@@ -222,6 +227,40 @@ size_t authd_log_checkpoint(struct authd_log *log, char out[AUTHD_CHECKPOINT_MAX
     return n;
 }
 
+size_t authd_log_checkpoint_served(struct authd_log *log, char out[AUTHD_CHECKPOINT_MAX], uint64_t *size)
+{
+    pthread_mutex_lock(&log->lock);
+    bool cosigned = log->witnessed_len && log->witnessed_size == log->published_size;
+    size_t n = cosigned ? log->witnessed_len : log->checkpoint_len;
+    memcpy(out, cosigned ? log->witnessed : log->checkpoint, n);
+    if (size) *size = log->published_size;
+    pthread_mutex_unlock(&log->lock);
+    return n;
+}
+
+void authd_log_set_witnessed(struct authd_log *log, const char *note, size_t len, uint64_t size, int64_t now)
+{
+    if (len > AUTHD_CHECKPOINT_MAX) return;
+    pthread_mutex_lock(&log->lock);
+    if (size >= log->witnessed_size) {
+        memcpy(log->witnessed, note, len);
+        log->witnessed_len = len;
+        log->witnessed_size = size;
+        log->witnessed_at = now;
+    }
+    pthread_mutex_unlock(&log->lock);
+}
+
+bool authd_log_witnessed(struct authd_log *log, uint64_t *size, int64_t *at)
+{
+    pthread_mutex_lock(&log->lock);
+    bool any = log->witnessed_len != 0;
+    *size = log->witnessed_size;
+    *at = log->witnessed_at;
+    pthread_mutex_unlock(&log->lock);
+    return any;
+}
+
 static uint64_t published(struct authd_log *log)
 {
     pthread_mutex_lock(&log->lock);
@@ -352,6 +391,13 @@ authd_err authd_log_receipt(struct authd_log *log, uint64_t index, char **out, s
     uint64_t size;
     size_t cp_len = authd_log_checkpoint(log, cp, &size);
     if (index >= size) return AUTHD_E_NOT_FOUND;
+    pthread_mutex_lock(&log->lock); /* the witnessed checkpoint, when it holds the entry */
+    if (log->witnessed_len && index < log->witnessed_size) {
+        memcpy(cp, log->witnessed, log->witnessed_len);
+        cp_len = log->witnessed_len;
+        size = log->witnessed_size;
+    }
+    pthread_mutex_unlock(&log->lock);
     uint8_t *entry;
     size_t entry_len;
     authd_err rc = authd_log_entry(log, index, &entry, &entry_len);

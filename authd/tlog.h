@@ -8,6 +8,7 @@
 #ifndef AUTHD_TLOG_H
 #define AUTHD_TLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,7 +16,7 @@
 #include "certlib/tlog.h"
 #include "storage/storage.h"
 
-#define AUTHD_CHECKPOINT_MAX 1024
+#define AUTHD_CHECKPOINT_MAX 2048 /* a checkpoint with its own signature and up to 8 cosignatures */
 
 struct authd_log;
 
@@ -33,6 +34,15 @@ void authd_log_close(struct authd_log *log);
  * signs and publishes a checkpoint of the durable tree if it grew. On failure the previous checkpoint
  * stays published and the next call tries again. Any thread. */
 authd_err authd_log_publish(struct authd_log *log);
+
+/* Any thread. The latest published checkpoint as served: with the witnesses' cosignatures when they
+ * cosigned this very checkpoint (authd_log_set_witnessed), plain otherwise. */
+size_t authd_log_checkpoint_served(struct authd_log *log, char out[AUTHD_CHECKPOINT_MAX], uint64_t *size);
+/* The witnessing thread's: `note` (the checkpoint of `size` with its cosignatures appended) counts as
+ * witnessed from `now` (Unix seconds). */
+void authd_log_set_witnessed(struct authd_log *log, const char *note, size_t len, uint64_t size, int64_t now);
+/* The newest witnessed checkpoint's size and when it was witnessed; false when none yet. */
+bool authd_log_witnessed(struct authd_log *log, uint64_t *size, int64_t *at);
 
 /* Any thread. The latest published checkpoint (a signed note) and its size. */
 size_t authd_log_checkpoint(struct authd_log *log, char out[AUTHD_CHECKPOINT_MAX], uint64_t *size);
@@ -60,8 +70,9 @@ authd_err authd_log_inclusion(struct authd_log *log, uint64_t index, uint64_t si
                               certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF], size_t *n);
 authd_err authd_log_consistency(struct authd_log *log, uint64_t old_size, uint64_t size,
                                 certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF], size_t *n);
-/* A C2SP tlog-proof that entry `index` is in the published tree, with the entry as its extra data.
- * malloc'd, NUL-terminated. */
+/* A C2SP tlog-proof that entry `index` is in the published tree, with the entry as its extra data:
+ * against the newest witnessed checkpoint (with its cosignatures) when that one holds the entry, the
+ * latest published one otherwise. malloc'd, NUL-terminated. */
 authd_err authd_log_receipt(struct authd_log *log, uint64_t index, char **out, size_t *len);
 
 #endif

@@ -6,6 +6,7 @@ provoked; a log with the same key and another history gets 409 and no cosignatur
 keeps what it cosigned."""
 import base64
 import hashlib
+import json
 import struct
 
 import pytest
@@ -279,3 +280,150 @@ def test_certctl_enforces_a_witness_policy(tmp_path):
         log.stop()
         for w in witnesses:
             w.stop()
+
+
+def with_log_witnesses(log, witnesses, quorum=None):
+    """Puts `witnesses` ((url, cosigner key) pairs) under the signature log of an authd not yet started."""
+    text = log.config.read_text()
+    block = "    witnesses:\n" + "".join(f"      - url: {url}\n        key: \"{key}\"\n" for url, key in witnesses)
+    if quorum:
+        block += f"    witness_quorum: {quorum}\n"
+    anchor = f"    key: {KEYS}/log/signatures.key\n"
+    assert anchor in text
+    log.config.write_text(text.replace(anchor, anchor + block, 1))
+
+
+def wait_for(predicate, seconds=15):
+    import time
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_authd_as_a_witnessed_log(tmp_path):
+    """One log and two witnesses on loopback, all authd: the log's checkpoints reach 2-of-2
+    cosignatures, served at /log/signatures/checkpoint and carried by receipts, which certctl accepts
+    under the 2-of-2 policy; with one witness down issuance goes on, the failures show in /metrics and
+    the newest checkpoint stays unwitnessed; the witness back, the log catches up."""
+    import json
+    import urllib.parse
+    from conftest import run_certctl
+    from test_authd_logs import vkey as log_vkey
+    sig_vkey = log_vkey(SIG_LOG_ORIGIN, "signatures")
+    witnesses = []
+    for name, key in (("witness-a.authd.test", "witness-a"), ("witness-b.authd.test", "witness-b")):
+        (tmp_path / key).mkdir()
+        witnesses.append(Authd(tmp_path / key, extra_config=witness_config(sig_vkey, name, key)).start())
+    keys = [w.request("GET", "/witness/key", token=None)[2].decode().strip() for w in witnesses]
+    (tmp_path / "log").mkdir()
+    log = Authd(tmp_path / "log")
+    with_log_witnesses(log, [(w.url + "/witness", k) for w, k in zip(witnesses, keys)])
+    log.start()
+    try:
+        for i, k in enumerate(keys):
+            (tmp_path / f"w{i}.vkey").write_text(k)
+        (tmp_path / "log.vkey").write_text(sig_vkey)
+        policy = ["--witness", str(tmp_path / "w0.vkey"), "--witness", str(tmp_path / "w1.vkey")]
+        doc = issue_ok(log)
+
+        def cosigned():
+            note = log.request("GET", "/log/signatures/checkpoint", token=None)[2].decode()
+            return note if note.count("\u2014 ") == 3 else None  # the log's signature and two cosignatures
+        note = wait_for(cosigned)
+        text = note.split("\n\n")[0] + "\n"
+        for line in note.split("\n\n")[1].splitlines()[1:]:
+            dash, name, blob = line.split(" ")
+            raw = base64.b64decode(blob)
+            pub = base64.b64decode(keys[0 if name == "witness-a.authd.test" else 1].split("+", 2)[2])[1:]
+            (timestamp,) = struct.unpack(">Q", raw[4:12])
+            Ed25519PublicKey.from_public_bytes(pub).verify(raw[12:], b"cosignature/v1\ntime %d\n" % timestamp + text.encode())
+        r = run_certctl("audit", "--log", log.url + "/log/signatures", "--key", str(tmp_path / "log.vkey"), "--quiet",
+                        *policy)
+        assert r.returncode == 0, r.stderr.decode()
+        lid = urllib.parse.quote(doc["licence_id"], safe="")
+        receipt = log.request("GET", f"/v1/licences/{lid}/receipt", token=None)[2].decode()
+        (tmp_path / "receipt").write_text(receipt)
+        (tmp_path / "licence.cbor").write_bytes(base64.urlsafe_b64decode(doc["licence"] + "=" * (-len(doc["licence"]) % 4)))
+        r = run_certctl("verify", "--trust", f"{KEYS}/trust.json", "--receipt", str(tmp_path / "receipt"), "--log-key",
+                        str(tmp_path / "log.vkey"), "--licence-only", "--json", *policy, str(tmp_path / "licence.cbor"))
+        assert json.loads(r.stdout)["checks"]["logged"]["state"] == "passed", r.stdout
+
+        # one witness down: issuance goes on; the failures are counted; the newest checkpoint is not witnessed
+        witnesses[1].stop()
+        for _ in range(3):
+            issue_ok(log)
+
+        def failures():
+            metrics = log.request("GET", "/metrics", token="admin")[2].decode()
+            n = [l for l in metrics.splitlines() if l.startswith("authd_witness_failures_total ")]
+            return int(n[0].split()[1]) if n and int(n[0].split()[1]) > 0 else None
+        assert wait_for(failures) > 0
+        assert log.request("GET", "/log/signatures/checkpoint", token=None)[2].decode().count("\u2014 ") == 1
+        metrics = log.request("GET", "/metrics", token="admin")[2].decode()
+        assert 'authd_log_witnessed_size{log="signatures"} 1' in metrics
+        r = run_certctl("audit", "--log", log.url + "/log/signatures", "--key", str(tmp_path / "log.vkey"), "--quiet",
+                        *policy)
+        assert r.returncode == 1 and "NOT WITNESSED" in r.stderr.decode()
+        # back again: the log catches up, with a consistency proof from what that witness cosigned before
+        witnesses[1].start(init=False)
+        wait_for(cosigned)
+        metrics = log.request("GET", "/metrics", token="admin")[2].decode()
+        assert 'authd_log_witnessed_size{log="signatures"} 4' in metrics
+    finally:
+        log.stop()
+        for w in witnesses:
+            w.stop()
+
+
+def test_the_runnable_example(tmp_path):
+    """authd/examples/witnessed/run.sh: one command starts the log and its two witnesses; a licence
+    issued on the log ends up in a checkpoint both witnesses cosigned."""
+    import os
+    import random
+    import signal
+    import socket
+    import subprocess
+    import time
+    from conftest import AUTHD, REPO_ROOT, token
+    for _ in range(50):  # three free consecutive loopback ports
+        base = random.randrange(20000, 60000)
+        try:
+            for p in range(base, base + 3):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", p))
+            break
+        except OSError:
+            continue
+    env = dict(os.environ, WITNESSED_DIR=str(tmp_path), WITNESSED_PORT=str(base))
+    build = os.path.dirname(os.path.dirname(AUTHD))
+    proc = subprocess.Popen([f"{REPO_ROOT}/authd/examples/witnessed/run.sh", build], env=env,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        import urllib.request
+
+        def get(path):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{base}{path}", timeout=2) as r:
+                    return r.read().decode()
+            except OSError:
+                return None
+        wait_for(lambda: get("/healthz"), 30)
+        body = json.dumps({"type": "11100000000013338W001", "holder": {"id": "91330106MA2H12349J", "name": "杭州某某科技有限公司"},
+                           "elements": {"entity_type": "有限责任公司", "legal_representative": "王五",
+                                        "registered_capital": 100, "established": "2020-05-01",
+                                        "address": "杭州市西湖区文三路1号", "business_scope": "软件开发"}}).encode()
+        req = urllib.request.Request(f"http://127.0.0.1:{base}/v1/licences", data=body, method="POST",
+                                     headers={"authorization": "Bearer " + token("issuer-scjg"),
+                                              "content-type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 201
+        note = wait_for(lambda: (lambda n: n if n and n.count("\u2014 ") == 3 else None)(
+            get("/log/signatures/checkpoint")), 30)
+        assert "witness-a.hangzhou.example" in note and "witness-b.ningbo.example" in note
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
