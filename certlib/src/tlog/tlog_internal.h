@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "certlib/common.h"
+#include "certlib/tlog.h"
 
 /* How many hashes the audit path of leaf `index` in a tree of `size` leaves has. */
 size_t certlib__tlog_inclusion_len(uint64_t index, uint64_t size);
@@ -22,6 +23,8 @@ int certlib__parse_u64(const char *s, size_t len, uint64_t *out);
 /* A signed note's key id: SHA-256(name || 0x0A || alg || key)[0..4], big-endian (alg 0x01 for note
  * signatures, 0x04 for tlog-cosignature/v1). */
 uint32_t certlib__note_key_id(const char *name, size_t len, uint8_t alg, const uint8_t key[32]);
+/* A verifier key "<name>+<8 hex key id>+<base64(alg || 32-byte key)>" of signature type `alg`. */
+certlib_err certlib__verifier_parse(const char *text, size_t len, uint8_t alg, certlib_note_verifier *out);
 /* A key name: non-empty UTF-8 without spaces, control characters or '+'. */
 int certlib__note_name_valid(const char *name, size_t len);
 

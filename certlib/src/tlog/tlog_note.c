@@ -68,7 +68,7 @@ static int hex_u32(const char *s, size_t len, uint32_t *out)
     return 0;
 }
 
-certlib_err certlib_note_verifier_parse(const char *text, size_t len, certlib_note_verifier *out)
+certlib_err certlib__verifier_parse(const char *text, size_t len, uint8_t alg, certlib_note_verifier *out)
 {
     if (!text || !out) return CERTLIB_E_INVALID_ARGUMENT;
     const char *p1 = memchr(text, '+', len);
@@ -82,14 +82,19 @@ certlib_err certlib_note_verifier_parse(const char *text, size_t len, certlib_no
     uint8_t raw[33];
     size_t raw_len;
     if (certlib__b64_decode(p2 + 1, len - (size_t)(p2 + 1 - text), raw, sizeof(raw), &raw_len) != 0 ||
-        raw_len != 33 || raw[0] != ALG_ED25519)
+        raw_len != 33 || raw[0] != alg)
         return CERTLIB_E_KEY;
     memcpy(out->name, text, name_len);
     out->name[name_len] = '\0';
     memcpy(out->key, raw + 1, 32);
-    out->key_id = certlib__note_key_id(out->name, name_len, ALG_ED25519, out->key);
+    out->key_id = certlib__note_key_id(out->name, name_len, alg, out->key);
     if (out->key_id != id) return CERTLIB_E_KEY;
     return CERTLIB_OK;
+}
+
+certlib_err certlib_note_verifier_parse(const char *text, size_t len, certlib_note_verifier *out)
+{
+    return certlib__verifier_parse(text, len, ALG_ED25519, out);
 }
 
 certlib_err certlib_note_verifier_format(const certlib_note_verifier *v, char *out, size_t cap)

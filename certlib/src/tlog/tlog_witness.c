@@ -73,28 +73,7 @@ certlib_err certlib_cosign(const char *text, size_t text_len, const char *name, 
 
 certlib_err certlib_cosigner_parse(const char *text, size_t len, certlib_note_verifier *out)
 {
-    if (!text || !out) return CERTLIB_E_INVALID_ARGUMENT;
-    const char *p1 = memchr(text, '+', len);
-    const char *p2 = p1 ? memchr(p1 + 1, '+', len - (size_t)(p1 + 1 - text)) : NULL;
-    if (!p2) return CERTLIB_E_KEY;
-    size_t name_len = (size_t)(p1 - text);
-    if (!certlib__note_name_valid(text, name_len) || p2 - p1 - 1 != 8) return CERTLIB_E_KEY;
-    uint32_t id = 0;
-    for (const char *c = p1 + 1; c < p2; c++) {
-        int d = (*c >= '0' && *c <= '9') ? *c - '0' : (*c >= 'a' && *c <= 'f') ? *c - 'a' + 10 : -1;
-        if (d < 0) return CERTLIB_E_KEY;
-        id = id << 4 | (uint32_t)d;
-    }
-    uint8_t raw[33];
-    size_t raw_len;
-    if (certlib__b64_decode(p2 + 1, len - (size_t)(p2 + 1 - text), raw, sizeof(raw), &raw_len) != 0 ||
-        raw_len != 33 || raw[0] != ALG_COSIGNATURE_V1)
-        return CERTLIB_E_KEY;
-    memcpy(out->name, text, name_len);
-    out->name[name_len] = '\0';
-    memcpy(out->key, raw + 1, 32);
-    out->key_id = certlib__note_key_id(out->name, name_len, ALG_COSIGNATURE_V1, out->key);
-    return out->key_id == id ? CERTLIB_OK : CERTLIB_E_KEY;
+    return certlib__verifier_parse(text, len, ALG_COSIGNATURE_V1, out);
 }
 
 /* One cosignature line's blob against its cosigner over the checkpoint body `text`. */
