@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/witness/issuance.sh: durable EdDSA issuance through authd with its signature log witnessed by two
 # local witnesses (two more authd on loopback, quorum 2), against the same authd configuration without
-# witnesses, in the same run: ROUNDS alternating rounds of SECONDS each with wrk (-t2 -c64), a fresh
-# store per round, medians and the median ratio (target >= 0.9). Also whether the witnessed authd's
+# witnesses, in the same run: ROUNDS alternating rounds of SECONDS each with wrk (-t2 -c64), fresh
+# stores (and witnesses) per round, medians and the median ratio (target >= 0.9). Also whether the witnessed authd's
 # newest checkpoint was cosigned by the end of each round.
 # usage: bench/witness/issuance.sh [BUILD_DIR] [ROUNDS] [SECONDS]
 set -euo pipefail
@@ -33,21 +33,31 @@ PY
 )
 wait_up() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.1; done; exit 1; }
 
-# the two witnesses, running through every round
+# start_witnesses: two fresh witnesses (a new store each round: the log of every round is a new history
+# under the same key, which a witness that saw the last one would rightly refuse)
 wports=()
 wkeys=()
-for w in witness-a witness-b; do
-    p=$(free_port)
-    authd_yaml "$p" "$work/$w" "http://127.0.0.1:$p" "" >"$work/$w.yaml"
-    printf 'witness:\n  name: %s.bench.example\n  key: %s/log/%s.key\n  logs: ["%s"]\n' "$w" "$keys" "$w" "$sig_vkey" >>"$work/$w.yaml"
-    sed -i 's/^signers:$//' "$work/$w.yaml"
-    "$build/bin/authd" --config "$work/$w.yaml" init 2>/dev/null
-    "$build/bin/authd" --config "$work/$w.yaml" 2>>"$work/$w.err" &
-    pids+=($!)
-    wait_up "$p"
-    wports+=("$p")
-    wkeys+=("$(curl -s "http://127.0.0.1:$p/witness/key")")
-done
+wpids=()
+start_witnesses() {
+    wports=()
+    wkeys=()
+    wpids=()
+    local w p
+    for w in witness-a witness-b; do
+        p=$(free_port)
+        authd_yaml "$p" "$work/$w-$RANDOM" "http://127.0.0.1:$p" "" >"$work/$w.yaml"
+        printf 'witness:\n  name: %s.bench.example\n  key: %s/log/%s.key\n  logs: ["%s"]\n' "$w" "$keys" "$w" \
+            "$sig_vkey" >>"$work/$w.yaml"
+        sed -i 's/^signers:$//' "$work/$w.yaml"
+        "$build/bin/authd" --config "$work/$w.yaml" init 2>/dev/null
+        "$build/bin/authd" --config "$work/$w.yaml" 2>>"$work/$w.err" &
+        wpids+=($!)
+        pids+=($!)
+        wait_up "$p"
+        wports+=("$p")
+        wkeys+=("$(curl -s "http://127.0.0.1:$p/witness/key")")
+    done
+}
 
 # run_round witnessed|plain: one fresh authd, wrk issuance for SECONDS; prints the rate
 run_round() {
@@ -57,6 +67,7 @@ run_round() {
     authd_yaml "$port" "$data" "http://127.0.0.1:$port" "store:
   map_size: 4G" 11330100002498121J:ed25519:mz >"$work/$kind.yaml"
     if [ "$kind" = witnessed ]; then
+        start_witnesses
         /usr/bin/python3 - "$work/$kind.yaml" "$keys" "${wports[0]}" "${wkeys[0]}" "${wports[1]}" "${wkeys[1]}" <<'PY'
 import sys
 path, keys, p1, k1, p2, k2 = sys.argv[1:]
@@ -81,8 +92,9 @@ PY
     else
         echo "  plain round:     $rate licences/s" >&2
     fi
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
+    kill "$pid" "${wpids[@]}" 2>/dev/null || true
+    wait "$pid" "${wpids[@]}" 2>/dev/null || true
+    wpids=()
     rm -rf "$data" "$data.state"
     echo "$rate"
 }
