@@ -53,6 +53,7 @@ bench: build
 	bench/present/run.sh $(BUILD_DIR)
 	bench/tlog/run.sh $(BUILD_DIR)
 	bench/witness/run.sh $(BUILD_DIR)
+	bench/witness/issuance.sh $(BUILD_DIR)
 	bench/authd/run.sh $(BUILD_DIR)
 	bench/authd/backends.sh $(BUILD_DIR)
 
