@@ -91,11 +91,16 @@ static certlib_slice optional(certlib_slice s)
 /* Printable ASCII but '%': a table, because the auditor checks every byte of every entry. */
 static const bool plain_byte[256] = {['!'] = 1, ['"' ... '$'] = 1, ['&' ... '~'] = 1};
 
+int certlib__log_plain(const uint8_t *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!plain_byte[s[i]]) return 0;
+    return len > 0;
+}
+
 static int plain_field(certlib_slice s)
 {
-    for (size_t i = 0; i < s.len; i++)
-        if (!plain_byte[s.ptr[i]]) return 0;
-    return s.len > 0;
+    return certlib__log_plain(s.ptr, s.len);
 }
 
 certlib_err certlib_log_entry_parse(const uint8_t *entry, size_t len, certlib_log_entry *out)

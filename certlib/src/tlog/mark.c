@@ -17,13 +17,11 @@
 #define REFERENCE_PREFIX "ELM1:"
 #define HASH_TEXT 43 /* base64url of 32 bytes, no padding */
 
-/* A client id or matter code: printable ASCII without spaces or '%', as log entries require. */
+/* A client id or matter code: a log entry's plain field (logentry.h), short enough for the mark. */
 static bool plain_text(const char *s)
 {
     size_t n = strlen(s);
-    for (size_t i = 0; i < n; i++)
-        if (s[i] <= 0x20 || s[i] >= 0x7f || s[i] == '%') return false;
-    return n > 0 && n < CERTLIB_MARK_FIELD_MAX;
+    return n < CERTLIB_MARK_FIELD_MAX && certlib__log_plain((const uint8_t *)s, n);
 }
 
 static void hash_text(const uint8_t h[32], char out[HASH_TEXT + 1])
