@@ -101,19 +101,13 @@ authd_err authd_witness_open(const struct authd_config *config, struct authd_wit
     w->n_logs = c->n_logs;
     uint8_t pk[32];
     authd_err rc = authd_ed25519_key_load(c->key, "witness key", &w->sk, pk, err, err_cap);
-    if (rc == AUTHD_OK &&
-        (strlen(c->name) >= sizeof(w->name) || strchr(c->name, ' ') || strchr(c->name, '+'))) {
+    certlib_note_verifier self;
+    if (rc == AUTHD_OK && (certlib_cosigner_from_key(c->name, pk, &self) != CERTLIB_OK ||
+                           certlib_cosigner_format(&self, w->vkey, sizeof(w->vkey)) != CERTLIB_OK)) {
         snprintf(err, err_cap, "witness.name '%s': a key name has no spaces or '+'", c->name);
         rc = AUTHD_E_CONFIG;
     }
-    if (rc == AUTHD_OK) {
-        snprintf(w->name, sizeof(w->name), "%s", c->name);
-        uint8_t raw[33] = {0x04}; /* the cosignature/v1 verifier key: type 0x04, then the key */
-        char b64[64];
-        memcpy(raw + 1, pk, 32);
-        sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw), sodium_base64_VARIANT_ORIGINAL);
-        snprintf(w->vkey, sizeof(w->vkey), "%s+%08x+%s", w->name, certlib_cosigner_key_id(w->name, pk), b64);
-    }
+    if (rc == AUTHD_OK) snprintf(w->name, sizeof(w->name), "%s", c->name);
     for (size_t i = 0; rc == AUTHD_OK && i < c->n_logs; i++) {
         if (certlib_note_verifier_parse(c->logs[i], strlen(c->logs[i]), &w->logs[i].key) != CERTLIB_OK) {
             snprintf(err, err_cap, "witness.logs[%zu]: not a C2SP verifier key (<origin>+<id>+<base64 key>)",
@@ -219,11 +213,10 @@ void authd_witness_add_checkpoint(struct authd_witness *w, const char *body, siz
     }
 
     pthread_mutex_lock(&w->lock);
-    if (old_size != log->size) {
+    /* another old size than the one cosigned, or that size with another root (a fork): 409 */
+    if (old_size != log->size ||
+        (old_size != 0 && old_size == cp.size && memcmp(cp.root, log->root, sizeof(cp.root)) != 0)) {
         a->status = 409;
-        a->body_len = (size_t)snprintf(a->body, sizeof(a->body), "%llu\n", (unsigned long long)log->size);
-    } else if (old_size != 0 && old_size == cp.size && memcmp(cp.root, log->root, sizeof(cp.root)) != 0) {
-        a->status = 409; /* the same size with another root: a fork */
         a->body_len = (size_t)snprintf(a->body, sizeof(a->body), "%llu\n", (unsigned long long)log->size);
     } else if ((old_size == 0 && n_proof != 0) ||
                (old_size != 0 &&

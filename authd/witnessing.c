@@ -1,7 +1,6 @@
 /* Asking witnesses to cosign this authd's own checkpoints (witnessing.h). */
 #include <curl/curl.h>
 #include <pthread.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +77,9 @@ static long post(struct authd_witnessing *w, const char *url, const char *body, 
     return status;
 }
 
-/* Asks one witness to cosign `note` (the checkpoint of `size`): its verified cosignature line is
- * appended to `lines`; false when it gave none. */
+/* Asks one witness to cosign `note` (the checkpoint of `size`): its cosignature line, checked under the
+ * key configured for it (a witness is checked, not believed), is appended to `lines`; false when it
+ * gave none. */
 static bool ask(struct authd_witnessing *w, struct witnessed_log *wl, struct witness_peer *p,
                 const char *note, size_t note_len, uint64_t size, char *lines, size_t *lines_len,
                 size_t lines_cap)
@@ -90,15 +90,10 @@ static bool ask(struct authd_witnessing *w, struct witnessed_log *wl, struct wit
         certlib_tlog_hash proof[CERTLIB_TLOG_MAX_PROOF];
         size_t n = 0, len;
         if (p->size > size ||
-            (p->size && authd_log_consistency(wl->log, p->size, size, proof, &n) != AUTHD_OK))
+            (p->size && authd_log_consistency(wl->log, p->size, size, proof, &n) != AUTHD_OK) ||
+            certlib_witness_request_format(p->size, (const certlib_tlog_hash *)proof, n, note, note_len, body,
+                                           sizeof(body), &len) != CERTLIB_OK)
             return false;
-        len = (size_t)snprintf(body, sizeof(body), "old %llu\n", (unsigned long long)p->size);
-        for (size_t i = 0; i < n; i++) {
-            char b64[48];
-            sodium_bin2base64(b64, sizeof(b64), proof[i], sizeof(proof[i]), sodium_base64_VARIANT_ORIGINAL);
-            len += (size_t)snprintf(body + len, sizeof(body) - len, "%s\n", b64);
-        }
-        len += (size_t)snprintf(body + len, sizeof(body) - len, "\n%.*s", (int)note_len, note);
         long status = post(w, p->url, body, len, &a);
         if (status == 409) {
             unsigned long long known;
@@ -107,30 +102,25 @@ static bool ask(struct authd_witnessing *w, struct witnessed_log *wl, struct wit
             continue;
         }
         if (status != 200) return false;
-        /* its line must verify under the key configured for it: a witness is checked, not believed */
+        /* each line of the answer after the checkpoint: its own verifies, a forged one refuses it all */
         char cosigned[AUTHD_CHECKPOINT_MAX + ANSWER_MAX];
-        size_t valid = 0;
-        if (note_len + a.len > sizeof(cosigned) || *lines_len + a.len >= lines_cap) return false;
         memcpy(cosigned, note, note_len);
-        memcpy(cosigned + note_len, a.text, a.len);
-        if (certlib_cosignatures_verify(cosigned, note_len + a.len, &p->key, 1, &valid) != CERTLIB_OK ||
-            valid != 1)
-            return false;
-        for (const char *l = a.text, *end = a.text + a.len; l < end;) { /* keep only its own line */
+        for (const char *l = a.text, *end = a.text + a.len; l < end;) {
             const char *nl = memchr(l, '\n', (size_t)(end - l));
-            size_t ll = nl ? (size_t)(nl - l) + 1 : (size_t)(end - l);
-            size_t one = 0;
+            size_t ll = nl ? (size_t)(nl - l) + 1 : (size_t)(end - l), one = 0;
             memcpy(cosigned + note_len, l, ll);
-            if (certlib_cosignatures_verify(cosigned, note_len + ll, &p->key, 1, &one) == CERTLIB_OK &&
-                one == 1) {
+            if (certlib_cosignatures_verify(cosigned, note_len + ll, &p->key, 1, &one) != CERTLIB_OK)
+                return false;
+            if (one == 1) {
+                if (*lines_len + ll >= lines_cap) return false;
                 memcpy(lines + *lines_len, l, ll);
                 *lines_len += ll;
-                break;
+                p->size = size;
+                return true;
             }
             l += ll;
         }
-        p->size = size;
-        return true;
+        return false;
     }
     return false;
 }

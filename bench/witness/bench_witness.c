@@ -143,13 +143,10 @@ int main(int argc, char **argv)
             (s > 1 && certlib_tlog_consistency_proof(s - 1, s, read_hash, &t, proof, &np) != CERTLIB_OK))
             return 1;
         char body[4096];
-        size_t len = (size_t)snprintf(body, sizeof(body), "old %zu\n", s - 1);
-        for (size_t i = 0; i < np; i++) {
-            char b64[48];
-            sodium_bin2base64(b64, sizeof(b64), proof[i], 32, sodium_base64_VARIANT_ORIGINAL);
-            len += (size_t)snprintf(body + len, sizeof(body) - len, "%s\n", b64);
-        }
-        len += (size_t)snprintf(body + len, sizeof(body) - len, "\n%s", note);
+        size_t len;
+        if (certlib_witness_request_format(s - 1, (const certlib_tlog_hash *)proof, np, note, nlen, body,
+                                           sizeof(body), &len) != CERTLIB_OK)
+            return 1;
         bodies[s - 1] = strndup(body, len);
         lens[s - 1] = len;
         notes[s - 1] = strndup(note, nlen);

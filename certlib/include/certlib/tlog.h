@@ -208,8 +208,23 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_witness_request_parse(
     const char *body, size_t len, uint64_t *old_size, certlib_tlog_hash proof[CERTLIB_WITNESS_MAX_PROOF],
     size_t *n_proof, size_t *note_at);
 
+/** Writes an add-checkpoint request body (NUL-terminated): "old <size>", the proof's base64 lines, an
+ *  empty line, and the signed checkpoint `note`. CERTLIB_E_BUFFER_TOO_SMALL when it does not fit. */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_witness_request_format(uint64_t old_size,
+                                                                         const certlib_tlog_hash *proof,
+                                                                         size_t n_proof, const char *note,
+                                                                         size_t note_len, char *out,
+                                                                         size_t cap, size_t *out_len);
+
 /** A cosigner's key id, SHA-256(name || 0x0A || 0x04 || key)[0..4] (C2SP tlog-cosignature, Ed25519). */
 CERTLIB_API uint32_t certlib_cosigner_key_id(const char *name, const uint8_t key[32]);
+/** A cosigner for `name` and a raw Ed25519 public key (key id over type 0x04). CERTLIB_E_KEY for an
+ *  invalid name. */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_cosigner_from_key(const char *name, const uint8_t key[32],
+                                                                    certlib_note_verifier *out);
+/** Writes a cosigner's verifier key, "<name>+<key id>+<base64(0x04 || key)>" (NUL-terminated). */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_cosigner_format(const certlib_note_verifier *v, char *out,
+                                                                  size_t cap);
 
 /** A cosignature/v1 signature line over checkpoint text `text` (its note body, ending in a newline, no
  *  signature lines) by cosigner `name` with the Ed25519 secret key `sk` (libsodium's 64-byte form) at

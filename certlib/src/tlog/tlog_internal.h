@@ -28,6 +28,12 @@ certlib_err certlib__verifier_parse(const char *text, size_t len, uint8_t alg, c
 /* A key name: non-empty UTF-8 without spaces, control characters or '+'. */
 int certlib__note_name_valid(const char *name, size_t len);
 
+/* A log entry's identifier field: non-empty, printable ASCII without spaces or '%' (1 or 0). */
+int certlib__log_plain(const uint8_t *s, size_t len);
+
+/* A verifier key's text, "<name>+<8 hex key id>+<base64(alg || key)>" (NUL-terminated). */
+certlib_err certlib__verifier_format(const certlib_note_verifier *v, uint8_t alg, char *out, size_t cap);
+
 /* Decodes a log entry's percent-encoded text field into out (NUL-terminated UTF-8); "-" is the empty
  * text. Returns 0 or -1. */
 int certlib__log_field_decode(certlib_slice f, char *out, size_t cap);

@@ -99,9 +99,14 @@ certlib_err certlib_note_verifier_parse(const char *text, size_t len, certlib_no
 
 certlib_err certlib_note_verifier_format(const certlib_note_verifier *v, char *out, size_t cap)
 {
+    return certlib__verifier_format(v, ALG_ED25519, out, cap);
+}
+
+certlib_err certlib__verifier_format(const certlib_note_verifier *v, uint8_t alg, char *out, size_t cap)
+{
     if (!v || !out) return CERTLIB_E_INVALID_ARGUMENT;
     uint8_t raw[33];
-    raw[0] = ALG_ED25519;
+    raw[0] = alg;
     memcpy(raw + 1, v->key, 32);
     char b64[64];
     certlib__b64_encode(raw, sizeof(raw), b64, sizeof(b64));

@@ -36,9 +36,61 @@ certlib_err certlib_witness_request_parse(const char *body, size_t len, uint64_t
     return *note_at < len ? CERTLIB_OK : CERTLIB_E_WITNESS_REQUEST;
 }
 
+certlib_err certlib_witness_request_format(uint64_t old_size, const certlib_tlog_hash *proof, size_t n_proof,
+                                           const char *note, size_t note_len, char *out, size_t cap,
+                                           size_t *out_len)
+{
+    if ((n_proof && !proof) || !note || !out || !out_len) return CERTLIB_E_INVALID_ARGUMENT;
+    if (n_proof > CERTLIB_WITNESS_MAX_PROOF) return CERTLIB_E_WITNESS_REQUEST;
+    int n = snprintf(out, cap, "old %llu\n", (unsigned long long)old_size);
+    if (n < 0 || (size_t)n >= cap) return CERTLIB_E_BUFFER_TOO_SMALL;
+    size_t len = (size_t)n;
+    for (size_t i = 0; i < n_proof; i++) {
+        size_t got = certlib__b64_encode(proof[i], CERTLIB_TLOG_HASH_LEN, out + len, cap - len);
+        if (got == 0 || cap - len - got < 2) return CERTLIB_E_BUFFER_TOO_SMALL;
+        len += got;
+        out[len++] = '\n';
+    }
+    if (cap - len < note_len + 2) return CERTLIB_E_BUFFER_TOO_SMALL;
+    out[len++] = '\n';
+    memcpy(out + len, note, note_len);
+    len += note_len;
+    out[len] = '\0';
+    *out_len = len;
+    return CERTLIB_OK;
+}
+
 uint32_t certlib_cosigner_key_id(const char *name, const uint8_t key[32])
 {
     return certlib__note_key_id(name, strlen(name), ALG_COSIGNATURE_V1, key);
+}
+
+certlib_err certlib_cosigner_from_key(const char *name, const uint8_t key[32], certlib_note_verifier *out)
+{
+    if (!name || !key || !out) return CERTLIB_E_INVALID_ARGUMENT;
+    size_t len = strlen(name);
+    if (!certlib__note_name_valid(name, len)) return CERTLIB_E_KEY;
+    memcpy(out->name, name, len + 1);
+    memcpy(out->key, key, 32);
+    out->key_id = certlib__note_key_id(name, len, ALG_COSIGNATURE_V1, key);
+    return CERTLIB_OK;
+}
+
+certlib_err certlib_cosigner_format(const certlib_note_verifier *v, char *out, size_t cap)
+{
+    return certlib__verifier_format(v, ALG_COSIGNATURE_V1, out, cap);
+}
+
+/* What a cosignature/v1 signs: "cosignature/v1\ntime <timestamp>\n", then the checkpoint's body.
+ * False when it does not fit (a checkpoint is a few short lines). */
+static bool signed_message(uint64_t timestamp, const char *text, size_t text_len,
+                           uint8_t out[CERTLIB_CHECKPOINT_ORIGIN_MAX + 512], size_t *len)
+{
+    int hn = snprintf((char *)out, 48, "cosignature/v1\ntime %llu\n", (unsigned long long)timestamp);
+    if ((size_t)hn + text_len > CERTLIB_CHECKPOINT_ORIGIN_MAX + 512) return false;
+    memcpy(out + hn, text, text_len);
+    *len = (size_t)hn + text_len;
+    return true;
 }
 
 certlib_err certlib_cosign(const char *text, size_t text_len, const char *name, const uint8_t sk[64],
@@ -48,14 +100,9 @@ certlib_err certlib_cosign(const char *text, size_t text_len, const char *name, 
     size_t name_len = strlen(name);
     if (!certlib__note_name_valid(name, name_len)) return CERTLIB_E_KEY;
     if (text_len == 0 || text[text_len - 1] != '\n' || timestamp > INT64_MAX) return CERTLIB_E_NOTE;
-    /* the signed message: "cosignature/v1\ntime <timestamp>\n" then the checkpoint's note body */
-    char head[48];
-    int hn = snprintf(head, sizeof(head), "cosignature/v1\ntime %llu\n", (unsigned long long)timestamp);
     uint8_t message[CERTLIB_CHECKPOINT_ORIGIN_MAX + 512];
-    size_t message_len = (size_t)hn + text_len;
-    if (message_len > sizeof(message)) return CERTLIB_E_NOTE; /* a checkpoint is a few short lines */
-    memcpy(message, head, (size_t)hn);
-    memcpy(message + hn, text, text_len);
+    size_t message_len;
+    if (!signed_message(timestamp, text, text_len, message, &message_len)) return CERTLIB_E_NOTE;
     uint8_t blob[4 + 8 + crypto_sign_BYTES];
     uint32_t id = certlib_cosigner_key_id(name, sk + 32); /* libsodium keeps the public key in sk[32..64) */
     for (int i = 0; i < 4; i++)
@@ -83,14 +130,10 @@ static bool cosignature_ok(const uint8_t blob[76], const certlib_note_verifier *
     uint64_t ts = 0;
     for (int i = 0; i < 8; i++)
         ts = ts << 8 | blob[4 + i];
-    if (ts > INT64_MAX) return false;
-    char head[48];
-    int hn = snprintf(head, sizeof(head), "cosignature/v1\ntime %llu\n", (unsigned long long)ts);
     uint8_t message[CERTLIB_CHECKPOINT_ORIGIN_MAX + 512];
-    if ((size_t)hn + text_len > sizeof(message)) return false;
-    memcpy(message, head, (size_t)hn);
-    memcpy(message + hn, text, text_len);
-    return crypto_sign_verify_detached(blob + 12, message, (size_t)hn + text_len, c->key) == 0;
+    size_t message_len;
+    return ts <= INT64_MAX && signed_message(ts, text, text_len, message, &message_len) &&
+           crypto_sign_verify_detached(blob + 12, message, message_len, c->key) == 0;
 }
 
 certlib_err certlib_cosignatures_verify(const char *note, size_t len, const certlib_note_verifier *cosigners,

@@ -650,6 +650,17 @@ static void test_witness(void **state)
     assert_int_equal(proof[0][0], 0x3e);
     assert_string_equal(
         body + at, "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n");
+    /* formatted back from its parts, the body is the same bytes */
+    char again[sizeof(body) + 64];
+    size_t again_len;
+    assert_int_equal(certlib_witness_request_format(old, (const certlib_tlog_hash *)proof, n, body + at,
+                                                    strlen(body) - at, again, sizeof(again), &again_len),
+                     CERTLIB_OK);
+    assert_int_equal(again_len, strlen(body));
+    assert_memory_equal(again, body, again_len);
+    assert_int_equal(certlib_witness_request_format(old, (const certlib_tlog_hash *)proof, n, body + at,
+                                                    strlen(body) - at, again, 40, &again_len),
+                     CERTLIB_E_BUFFER_TOO_SMALL);
     static const char *const bad[] = {
         "",
         "old\n\nx",
@@ -724,6 +735,12 @@ static void test_witness(void **state)
     certlib_note_verifier cosigner;
     assert_int_equal(certlib_cosigner_parse(vkey, strlen(vkey), &cosigner), CERTLIB_OK);
     assert_int_equal(cosigner.key_id, id);
+    certlib_note_verifier made;
+    char made_text[256];
+    assert_int_equal(certlib_cosigner_from_key("witness.example/w1", pk, &made), CERTLIB_OK);
+    assert_int_equal(certlib_cosigner_format(&made, made_text, sizeof(made_text)), CERTLIB_OK);
+    assert_string_equal(made_text, vkey); /* the same text as written by hand above */
+    assert_int_equal(certlib_cosigner_from_key("bad name", pk, &made), CERTLIB_E_KEY);
     vkey[19] = vkey[19] == '0' ? '1' : '0'; /* another key id */
     assert_int_equal(certlib_cosigner_parse(vkey, strlen(vkey), &v), CERTLIB_E_KEY);
     char note[1024];
