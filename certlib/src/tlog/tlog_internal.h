@@ -31,6 +31,9 @@ int certlib__note_name_valid(const char *name, size_t len);
 /* A log entry's identifier field: non-empty, printable ASCII without spaces or '%' (1 or 0). */
 int certlib__log_plain(const uint8_t *s, size_t len);
 
+/* A verifier for `name` and a raw Ed25519 key of signature type `alg` (CERTLIB_E_KEY for a bad name). */
+certlib_err certlib__verifier_from_key(const char *name, const uint8_t key[32], uint8_t alg,
+                                       certlib_note_verifier *out);
 /* A verifier key's text, "<name>+<8 hex key id>+<base64(alg || key)>" (NUL-terminated). */
 certlib_err certlib__verifier_format(const certlib_note_verifier *v, uint8_t alg, char *out, size_t cap);
 

@@ -37,16 +37,22 @@ uint32_t certlib__note_key_id(const char *name, size_t len, uint8_t alg, const u
     return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
 }
 
-certlib_err certlib_note_verifier_from_key(const char *name, const uint8_t key[32],
-                                           certlib_note_verifier *out)
+certlib_err certlib__verifier_from_key(const char *name, const uint8_t key[32], uint8_t alg,
+                                       certlib_note_verifier *out)
 {
     if (!name || !key || !out) return CERTLIB_E_INVALID_ARGUMENT;
     size_t len = strlen(name);
     if (!certlib__note_name_valid(name, len)) return CERTLIB_E_KEY;
     memcpy(out->name, name, len + 1);
     memcpy(out->key, key, 32);
-    out->key_id = certlib__note_key_id(name, len, ALG_ED25519, key);
+    out->key_id = certlib__note_key_id(name, len, alg, key);
     return CERTLIB_OK;
+}
+
+certlib_err certlib_note_verifier_from_key(const char *name, const uint8_t key[32],
+                                           certlib_note_verifier *out)
+{
+    return certlib__verifier_from_key(name, key, ALG_ED25519, out);
 }
 
 static int hex_u32(const char *s, size_t len, uint32_t *out)

@@ -67,13 +67,7 @@ uint32_t certlib_cosigner_key_id(const char *name, const uint8_t key[32])
 
 certlib_err certlib_cosigner_from_key(const char *name, const uint8_t key[32], certlib_note_verifier *out)
 {
-    if (!name || !key || !out) return CERTLIB_E_INVALID_ARGUMENT;
-    size_t len = strlen(name);
-    if (!certlib__note_name_valid(name, len)) return CERTLIB_E_KEY;
-    memcpy(out->name, name, len + 1);
-    memcpy(out->key, key, 32);
-    out->key_id = certlib__note_key_id(name, len, ALG_COSIGNATURE_V1, key);
-    return CERTLIB_OK;
+    return certlib__verifier_from_key(name, key, ALG_COSIGNATURE_V1, out);
 }
 
 certlib_err certlib_cosigner_format(const certlib_note_verifier *v, char *out, size_t cap)
