@@ -21,8 +21,9 @@ struct access_job {
     int status;
     char *body;
     size_t body_len;
-    certlib_mark mark; /* all but the index, which the writer gives */
-    char entry[];      /* NUL-terminated */
+    certlib_mark mark;                        /* all but the index, which the writer gives */
+    uint8_t holder_key[AUTHD_HOLDER_KEY_LEN]; /* the holder-access index's key, when about a holder */
+    char entry[];                             /* NUL-terminated */
 };
 
 /* The "disclosure" member: the mark's fields for display (the counter page's watermark), its
@@ -150,6 +151,10 @@ void authd_access_respond(struct authd_request *r, const struct authd_access *a,
                                             .log = AUTHD_LOG_ACCESS,
                                             .entry = (const uint8_t *)j->entry,
                                             .entry_len = n};
+    if (a->holder_key) { /* filed under the holder too: the citizen's use record */
+        memcpy(j->holder_key, a->holder_key, AUTHD_HOLDER_KEY_LEN);
+        j->job.w.holder_key = j->holder_key;
+    }
     j->job.done = access_done;
     authd_async_init(&j->async, r->req, access_respond, access_release);
     authd_writer_submit(r->server->writer, &j->job);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "certlib/encoding.h"
 #include "log_entries.h"
 
 void authd_log_time(int64_t t, char out[21])
@@ -62,4 +63,16 @@ size_t authd_log_entry_access(char out[CERTLIB_LOG_ENTRY_MAX], bool lookup, int6
     return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "access/v2 %s %s %s %s %s %s %s %s %s",
                            lookup ? "lookup" : "verify", when, client, matter && *matter ? matter : "-",
                            holder, outcome, licences && *licences ? licences : "-", cause, digest));
+}
+
+bool authd_log_entry_holder(const uint8_t *entry, size_t len, uint8_t holder_key[AUTHD_HOLDER_KEY_LEN])
+{
+    certlib_log_entry e;
+    size_t got = 0;
+    if (certlib_log_entry_parse(entry, len, &e) != CERTLIB_OK ||
+        (e.kind != CERTLIB_LOG_LOOKUP && e.kind != CERTLIB_LOG_VERIFY) || e.holder.len == 0)
+        return false;
+    return certlib_base64url_decode((const char *)e.holder.ptr, e.holder.len, holder_key,
+                                    AUTHD_HOLDER_KEY_LEN, &got) == CERTLIB_OK &&
+           got == AUTHD_HOLDER_KEY_LEN;
 }

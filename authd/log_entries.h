@@ -27,4 +27,8 @@ size_t authd_log_entry_access(char out[CERTLIB_LOG_ENTRY_MAX], bool lookup, int6
                               const char *licences, const char *use_cause, size_t use_cause_len,
                               const uint8_t disclosed[32]);
 
+/* The holder an access-log entry is about (its keyed hash, as authd_log_entry_access wrote it); false
+ * for an entry about no one or one that is not an access entry. Rebuilds the holder-access index. */
+bool authd_log_entry_holder(const uint8_t *entry, size_t len, uint8_t holder_key[AUTHD_HOLDER_KEY_LEN]);
+
 #endif

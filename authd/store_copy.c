@@ -1,9 +1,11 @@
 /* Store-to-store copies (store_copy.h): the logs first, entry for entry, then every record with its
- * holder key and place, in batches of one transaction each. */
+ * holder key and place, in batches of one transaction each. The holder-access index is a function of
+ * the access log, so each access entry is filed again from its own holder field as it is copied. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log_entries.h"
 #include "record.h"
 #include "storage/storage.h"
 #include "store_copy.h"
@@ -20,6 +22,7 @@ struct copy {
     /* the pending batch: its writes and the bytes they point into */
     struct authd_storage_write w[BATCH];
     uint8_t *owned[BATCH];
+    uint8_t holder_of[BATCH][AUTHD_HOLDER_KEY_LEN]; /* an access entry's holder */
     size_t n;
     uint64_t done;
     /* the holder index, sorted by id */
@@ -86,8 +89,14 @@ static int copy_entry(void *arg, uint64_t index, const uint8_t *entry, size_t le
     if (!copy) return lc->rc = AUTHD_E_NOMEM, 1;
     memcpy(copy, entry, len);
     c->owned[c->n] = copy;
-    c->w[c->n++] = (struct authd_storage_write){
-        .op = AUTHD_STORE_APPEND, .log = lc->log, .entry = copy, .entry_len = len, .log_index = index};
+    bool about_holder = lc->log == AUTHD_LOG_ACCESS && authd_log_entry_holder(copy, len, c->holder_of[c->n]);
+    c->w[c->n] = (struct authd_storage_write){.op = AUTHD_STORE_APPEND,
+                                              .log = lc->log,
+                                              .entry = copy,
+                                              .entry_len = len,
+                                              .log_index = index,
+                                              .holder_key = about_holder ? c->holder_of[c->n] : NULL};
+    c->n++;
     if (c->n == BATCH && (lc->rc = flush(c, "writing log entries")) != AUTHD_OK) return 1;
     c->done = index + 1;
     progress(c, entry_names[lc->log], lc->size);

@@ -3,6 +3,7 @@
  *   meta                 schema version
  *   licences             licence id -> signature-log index (8 bytes, big-endian) || sealed record
  *   holders              holder key -> licence ids (duplicates, sorted)
+ *   holder_access        holder key -> access-log indices (8 bytes, big-endian; duplicates, sorted)
  *   log.<name>.entries   index (8 bytes, big-endian) -> entry
  *   log.<name>.hashes    level (1 byte) || index (8 bytes, big-endian) -> stored subtree hash
  * Every level of every log is stored, so a C2SP tile is one contiguous key range. The log index lives
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "certlib/licence_id.h"
+#include "log_entries.h"
 #include "record.h"
 #include "storage/storage.h"
 
@@ -32,7 +34,7 @@ static const char schema_key[] = "schema_version";
 struct lmdb_storage {
     struct authd_storage base;
     MDB_env *env;
-    MDB_dbi meta, licences, holders;
+    MDB_dbi meta, licences, holders, holder_access;
     MDB_dbi entries[AUTHD_LOG_COUNT], hashes[AUTHD_LOG_COUNT];
     _Atomic uint64_t durable[AUTHD_LOG_COUNT]; /* entries committed; read by any thread */
     uint64_t pending[AUTHD_LOG_COUNT];         /* the writer's, inside apply */
@@ -144,6 +146,16 @@ static int append(struct lmdb_storage *st, MDB_txn *txn, enum authd_log_id log, 
     return MDB_SUCCESS;
 }
 
+/* Files access-log entry `index` under the holder it is about. */
+static int index_access(struct lmdb_storage *st, MDB_txn *txn, const uint8_t *holder_key, uint64_t index)
+{
+    uint8_t ib[LOG_INDEX_LEN];
+    be64(ib, index);
+    MDB_val k = {AUTHD_HOLDER_KEY_LEN, (void *)holder_key}, v = {LOG_INDEX_LEN, ib};
+    int rc = mdb_put(txn, st->holder_access, &k, &v, MDB_NODUPDATA);
+    return rc == MDB_KEYEXIST ? MDB_SUCCESS : rc;
+}
+
 /* Returns an LMDB error that aborts the batch; a refusal of this write alone goes into w->result.
  * A RESTORE brings its log index and no entry. The place is not indexed: one process owns this store
  * and its status lists hand out each place once. */
@@ -222,8 +234,10 @@ static authd_err lmdb_apply(struct authd_storage *s, struct authd_storage_write 
             break;
         case AUTHD_STORE_APPEND:
         default:
-            if ((rc = append(st, txn, w->log, w->entry, w->entry_len, &w->log_index)) == MDB_SUCCESS)
-                w->result = AUTHD_OK;
+            rc = append(st, txn, w->log, w->entry, w->entry_len, &w->log_index);
+            if (rc == MDB_SUCCESS && w->log == AUTHD_LOG_ACCESS && w->holder_key)
+                rc = index_access(st, txn, w->holder_key, w->log_index);
+            if (rc == MDB_SUCCESS) w->result = AUTHD_OK;
             break;
         }
     }
@@ -319,6 +333,37 @@ static authd_err lmdb_holder_records(struct authd_storage *s, const uint8_t key[
             break;
         }
         int stop = fn(arg, id.mv_data, id.mv_size, record, len, log_index);
+        if (stop) err = stopped(stop);
+    }
+    close_read(txn, cur);
+    if (err) return err;
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_OK : map(rc);
+}
+
+static authd_err lmdb_holder_access(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                    uint64_t from, size_t limit, int (*fn)(void *arg, uint64_t index),
+                                    void *arg)
+{
+    struct lmdb_storage *st = of(s);
+    uint64_t size = atomic_load(&st->durable[AUTHD_LOG_ACCESS]); /* contract clause 5: nothing past it */
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = read_cursor(st, st->holder_access, &txn, &cur);
+    if (rc != MDB_SUCCESS) return map(rc);
+    uint8_t fb[LOG_INDEX_LEN];
+    be64(fb, from);
+    MDB_val k = {AUTHD_HOLDER_KEY_LEN, (void *)key}, v = {LOG_INDEX_LEN, fb};
+    authd_err err = AUTHD_OK;
+    size_t n = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE); rc == MDB_SUCCESS && !err && n < limit;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP), n++) {
+        if (v.mv_size != LOG_INDEX_LEN) {
+            err = AUTHD_E_CORRUPT;
+            break;
+        }
+        uint64_t index = read_be64(v.mv_data);
+        if (index >= size) break;
+        int stop = fn(arg, index);
         if (stop) err = stopped(stop);
     }
     close_read(txn, cur);
@@ -512,6 +557,7 @@ static const struct authd_storage_ops lmdb_ops = {
     .log_size = lmdb_log_size,
     .log_entries = lmdb_log_entries,
     .log_hashes = lmdb_log_hashes,
+    .holder_access = lmdb_holder_access,
 };
 
 /* ---- opening ---- */
@@ -647,7 +693,7 @@ static int upgrade_batch(struct lmdb_storage *st, const struct authd_record_keys
     }
     free(ids);
     free(lens);
-    if (rc == MDB_SUCCESS && p->finished) rc = put_schema(st, txn, AUTHD_SCHEMA_VERSION);
+    if (rc == MDB_SUCCESS && p->finished) rc = put_schema(st, txn, 3);
     if (rc != MDB_SUCCESS) {
         mdb_txn_abort(txn);
         return rc;
@@ -660,10 +706,8 @@ static authd_err upgrade_from_2(struct lmdb_storage *st, const struct authd_reco
                                 const char *dir, char *err, size_t err_cap)
 {
     struct upgrade_progress p = {0};
-    fprintf(stderr,
-            "authd: upgrading the store from schema version 2 to %u (records sealed with a MAC over "
-            "their header)\n",
-            AUTHD_SCHEMA_VERSION);
+    fprintf(stderr, "authd: upgrading the store from schema version 2 to 3 (records sealed with a MAC over "
+                    "their header)\n");
     while (!p.finished) {
         int rc = upgrade_batch(st, keys, &p);
         if (rc != MDB_SUCCESS) {
@@ -684,12 +728,79 @@ static authd_err upgrade_from_2(struct lmdb_storage *st, const struct authd_reco
     return AUTHD_OK;
 }
 
+/* Schema 4 adds the holder-access index: built from the access log's entries, UPGRADE_BATCH of them
+ * per transaction, the schema version moving to 4 in the last. Filing an entry twice changes nothing,
+ * so an interrupted upgrade simply starts again. */
+static int index_batch(struct lmdb_storage *st, uint64_t start, uint64_t size)
+{
+    struct filed {
+        uint64_t index;
+        uint8_t holder[AUTHD_HOLDER_KEY_LEN];
+    } *batch = malloc(UPGRADE_BATCH * sizeof(*batch));
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = batch ? mdb_txn_begin(st->env, NULL, 0, &txn) : ENOMEM;
+    if (rc != MDB_SUCCESS) return free(batch), rc;
+    if ((rc = mdb_cursor_open(txn, st->entries[AUTHD_LOG_ACCESS], &cur)) != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return free(batch), rc;
+    }
+    /* The batch's holders first (a cursor's values are invalid after a write), then the index. */
+    uint64_t end = size - start > UPGRADE_BATCH ? start + UPGRADE_BATCH : size;
+    size_t n = 0;
+    uint8_t kb[8];
+    be64(kb, start);
+    MDB_val k = {8, kb}, v;
+    rc = start < end ? mdb_cursor_get(cur, &k, &v, MDB_SET_KEY) : MDB_SUCCESS;
+    for (uint64_t i = start; rc == MDB_SUCCESS && i < end; i++) {
+        if (i > start && (rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) != MDB_SUCCESS) break;
+        if (k.mv_size != 8 || read_be64(k.mv_data) != i)
+            rc = MDB_CORRUPTED; /* a gap in the log */
+        else if (authd_log_entry_holder(v.mv_data, v.mv_size, batch[n].holder))
+            batch[n++].index = i;
+    }
+    mdb_cursor_close(cur);
+    for (size_t i = 0; rc == MDB_SUCCESS && i < n; i++)
+        rc = index_access(st, txn, batch[i].holder, batch[i].index);
+    free(batch);
+    if (rc == MDB_SUCCESS && end == size) rc = put_schema(st, txn, AUTHD_SCHEMA_VERSION);
+    if (rc != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return mdb_txn_commit(txn);
+}
+
+static authd_err upgrade_from_3(struct lmdb_storage *st, const char *dir, char *err, size_t err_cap)
+{
+    uint64_t size = atomic_load(&st->durable[AUTHD_LOG_ACCESS]);
+    fprintf(stderr,
+            "authd: upgrading the store from schema version 3 to %u (indexing %llu access-log entries by "
+            "holder)\n",
+            AUTHD_SCHEMA_VERSION, (unsigned long long)size);
+    uint64_t start = 0;
+    do {
+        int rc = index_batch(st, start, size);
+        if (rc != MDB_SUCCESS) {
+            snprintf(err, err_cap, "data directory %s: upgrading from schema version 3: %s", dir,
+                     mdb_strerror(rc));
+            return map(rc) ? map(rc) : AUTHD_E_IO;
+        }
+        start = size - start > UPGRADE_BATCH ? start + UPGRADE_BATCH : size;
+        if (start < size) fprintf(stderr, "authd: indexed %llu entries\n", (unsigned long long)start);
+    } while (start < size);
+    fprintf(stderr, "authd: store upgraded to schema version %u\n", AUTHD_SCHEMA_VERSION);
+    return AUTHD_OK;
+}
+
 static int open_dbs(struct lmdb_storage *st, MDB_txn *txn)
 {
     int rc;
     if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &st->meta)) ||
         (rc = mdb_dbi_open(txn, "licences", MDB_CREATE, &st->licences)) ||
-        (rc = mdb_dbi_open(txn, "holders", MDB_CREATE | MDB_DUPSORT, &st->holders)))
+        (rc = mdb_dbi_open(txn, "holders", MDB_CREATE | MDB_DUPSORT, &st->holders)) ||
+        (rc =
+             mdb_dbi_open(txn, "holder_access", MDB_CREATE | MDB_DUPSORT | MDB_DUPFIXED, &st->holder_access)))
         return rc;
     for (int l = 0; l < AUTHD_LOG_COUNT; l++) {
         char name[64];
@@ -767,7 +878,7 @@ authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct aut
         rc = mdb_txn_commit(txn);
         txn = NULL; /* freed by the commit, whatever its outcome */
     }
-    if (!rc && version != AUTHD_SCHEMA_VERSION && !(version == 2 && o->keys)) {
+    if (!rc && version != AUTHD_SCHEMA_VERSION && version != 3 && !(version == 2 && o->keys)) {
         snprintf(err, err_cap, "data directory %s holds schema version %u; this authd uses %u", o->dir,
                  version, AUTHD_SCHEMA_VERSION);
         lmdb_close(&st->base);
@@ -775,6 +886,14 @@ authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct aut
     }
     if (!rc && version == 2) {
         authd_err upgraded = upgrade_from_2(st, o->keys, o->dir, err, err_cap);
+        if (upgraded) {
+            lmdb_close(&st->base);
+            return upgraded;
+        }
+        version = 3;
+    }
+    if (!rc && version == 3) {
+        authd_err upgraded = upgrade_from_3(st, o->dir, err, err_cap);
         if (upgraded) {
             lmdb_close(&st->base);
             return upgraded;

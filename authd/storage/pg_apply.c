@@ -43,7 +43,8 @@ struct batch {
     size_t n_cur;
     struct pg_array entry_log, entry_idx, entry_data;
     struct pg_array hash_log, hash_level, hash_idx, hash_data;
-    int64_t first_index[AUTHD_LOG_COUNT]; /* the first entry this batch appends to each log, or -1 */
+    struct pg_array access_key, access_idx; /* the holder-access index's new rows */
+    int64_t first_index[AUTHD_LOG_COUNT];   /* the first entry this batch appends to each log, or -1 */
 };
 
 static void batch_arrays_init(struct batch *b)
@@ -55,12 +56,14 @@ static void batch_arrays_init(struct batch *b)
     pg_array_init(&b->hash_level, PG_INT2);
     pg_array_init(&b->hash_idx, PG_INT8);
     pg_array_init(&b->hash_data, PG_BYTEA);
+    pg_array_init(&b->access_key, PG_BYTEA);
+    pg_array_init(&b->access_idx, PG_INT8);
 }
 
 static void batch_arrays_free(struct batch *b)
 {
-    struct pg_array *all[] = {&b->entry_log,  &b->entry_idx, &b->entry_data, &b->hash_log,
-                              &b->hash_level, &b->hash_idx,  &b->hash_data};
+    struct pg_array *all[] = {&b->entry_log, &b->entry_idx, &b->entry_data, &b->hash_log,  &b->hash_level,
+                              &b->hash_idx,  &b->hash_data, &b->access_key, &b->access_idx};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         pg_array_free(all[i]);
 }
@@ -276,6 +279,10 @@ static authd_err plan(struct batch *b)
             authd_err rc = append(b, w->log, w->entry, w->entry_len, &w->log_index);
             if (rc) return rc;
         }
+        if (w->op == AUTHD_STORE_APPEND && w->log == AUTHD_LOG_ACCESS && w->holder_key) {
+            pg_array_add(&b->access_key, w->holder_key, AUTHD_HOLDER_KEY_LEN);
+            pg_array_add_int8(&b->access_idx, (int64_t)w->log_index);
+        }
     }
     return AUTHD_OK;
 }
@@ -459,9 +466,9 @@ static authd_err write_rest(struct batch *b, size_t stored)
     }
     pg_array_free(&ids);
     pg_array_free(&records);
-    struct pg_array *arrays[] = {&b->entry_log,  &b->entry_idx, &b->entry_data, &b->hash_log,
-                                 &b->hash_level, &b->hash_idx,  &b->hash_data};
-    for (size_t k = 0; k < 7; k++) {
+    struct pg_array *arrays[] = {&b->entry_log, &b->entry_idx, &b->entry_data, &b->hash_log,  &b->hash_level,
+                                 &b->hash_idx,  &b->hash_data, &b->access_key, &b->access_idx};
+    for (size_t k = 0; k < sizeof(arrays) / sizeof(arrays[0]); k++) {
         pg_array_finish(arrays[k]);
         if (arrays[k]->failed) rc = rc ? rc : AUTHD_E_NOMEM;
     }
@@ -484,6 +491,15 @@ static authd_err write_rest(struct batch *b, size_t stored)
         rc = pg_run(conn, "storing log hashes",
                     "INSERT INTO authd_log_hashes (log, level, idx, hash) "
                     "SELECT * FROM unnest($1::int2[], $2::int2[], $3::int8[], $4::bytea[])",
+                    &a);
+    }
+    if (!rc && b->access_key.n) {
+        struct pg_args a = {0};
+        pg_arg_array(&a, PG_BYTEA_ARRAY, &b->access_key);
+        pg_arg_array(&a, PG_INT8_ARRAY, &b->access_idx);
+        rc = pg_run(conn, "indexing access entries by holder",
+                    "INSERT INTO authd_holder_access (holder_key, idx) "
+                    "SELECT * FROM unnest($1::bytea[], $2::int8[])",
                     &a);
     }
     for (int l = 0; !rc && l < AUTHD_LOG_COUNT; l++) {

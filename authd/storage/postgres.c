@@ -5,6 +5,7 @@
  *   authd_log_state    log -> size: one row per log, locked FOR UPDATE by every batch that appends
  *   authd_log_entries  (log, index) -> entry
  *   authd_log_hashes   (log, level, index) -> stored subtree hash
+ *   authd_holder_access (keyed holder hash, access-log index): the entries about each holder
  *   authd_challenges   nonce -> counter, issue time, used: holder-binding challenges any node answers
  * The database sees what LMDB would: sealed records, keyed holder hashes, log entries that carry no
  * identity number or name. Every statement is parameterised, so no value reaches a server log line.
@@ -16,6 +17,10 @@
 #include <string.h>
 
 #include "storage/pg_internal.h"
+
+#define HOLDER_ACCESS_TABLE                                                                                  \
+    "CREATE TABLE authd_holder_access (holder_key bytea NOT NULL, idx bigint NOT NULL, "                     \
+    "PRIMARY KEY (holder_key, idx))"
 
 static const char *const schema_sql[] = {
     "CREATE TABLE authd_licences (id text PRIMARY KEY, log_index bigint NOT NULL, "
@@ -29,6 +34,7 @@ static const char *const schema_sql[] = {
     "PRIMARY KEY (log, idx))",
     "CREATE TABLE authd_log_hashes (log smallint NOT NULL, level smallint NOT NULL, idx bigint NOT NULL, "
     "hash bytea NOT NULL, PRIMARY KEY (log, level, idx))",
+    HOLDER_ACCESS_TABLE,
     "CREATE TABLE authd_challenges (nonce bytea PRIMARY KEY, counter_id text NOT NULL, "
     "issued bigint NOT NULL, used boolean NOT NULL DEFAULT false)",
     "CREATE INDEX authd_challenges_counter ON authd_challenges (counter_id, issued)",
@@ -72,8 +78,14 @@ static const struct pg_statement read_log_hashes = {"authd_log_hashes",
                                                     "AND level = $2 AND idx >= $3 AND idx < $4 ORDER BY idx",
                                                     4,
                                                     {PG_INT2, PG_INT2, PG_INT8, PG_INT8}};
+static const struct pg_statement read_holder_access = {
+    "authd_holder_access",
+    "SELECT a.idx FROM authd_holder_access a, authd_log_state s WHERE a.holder_key = $1 AND a.idx >= $2 "
+    "AND s.log = 1 AND a.idx < s.size ORDER BY a.idx LIMIT $3",
+    3,
+    {PG_BYTEA, PG_INT8, PG_INT8}};
 static const struct pg_statement *const prepared[] = {&read_record, &read_holder, &read_log_size,
-                                                      &read_log_hashes};
+                                                      &read_log_hashes, &read_holder_access};
 
 /* Runs a read (`sql`, or the prepared `stmt`) on a pooled connection, once more on a fresh one if the
  * first was found dead (reads are idempotent). */
@@ -193,6 +205,27 @@ static authd_err pg_holder_records(struct authd_storage *s, const uint8_t key[AU
         int stop = fn(arg, PQgetvalue(r, row, 0), (size_t)PQgetlength(r, row, 0),
                       (const uint8_t *)PQgetvalue(r, row, 1), (size_t)PQgetlength(r, row, 1),
                       log_index_of(pg_int8(r, row, 2)));
+        if (stop) rc = stopped(stop);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static authd_err pg_holder_access(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                  uint64_t from, size_t limit, int (*fn)(void *arg, uint64_t index),
+                                  void *arg)
+{
+    if (!limit || from > INT64_MAX) return AUTHD_OK;
+    struct pg_args a = {0};
+    pg_arg_bytes(&a, PG_BYTEA, key, AUTHD_HOLDER_KEY_LEN);
+    pg_arg_int8(&a, (int64_t)from);
+    pg_arg_int8(&a, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+    PGresult *r = NULL;
+    authd_err rc = read_prepared(pg_of(s), "reading a holder's access entries", &read_holder_access, &a, &r);
+    for (int row = 0; !rc && row < PQntuples(r); row++) {
+        int64_t index = pg_int8(r, row, 0);
+        if (index < 0) rc = AUTHD_E_CORRUPT;
+        int stop = rc ? 0 : fn(arg, (uint64_t)index);
         if (stop) rc = stopped(stop);
     }
     PQclear(r);
@@ -396,12 +429,41 @@ static const struct authd_storage_ops pg_ops = {
     .log_size = pg_log_size,
     .log_entries = pg_log_entries,
     .log_hashes = pg_log_hashes,
+    .holder_access = pg_holder_access,
     .list_counters = pg_list_counters,
     .challenge_issue = pg_challenge_issue,
     .challenge_take = pg_challenge_take,
 };
 
-/* Reads the version of the schema there, or (`create`) creates it in a database without one. */
+/* Schema 4 adds the holder-access index, built here from the access log in the transaction that holds
+ * the schema lock, with the logs locked so no node appends meanwhile: the holder is the sixth field of
+ * an access entry (certlib/logentry.h), base64url of the 32-byte keyed hash, "-" for none. Every node
+ * runs the new authd before any starts again (an older node would append entries it does not file). */
+static authd_err upgrade_from_3(PGconn *conn)
+{
+    static const char *const steps[] = {
+        "SELECT 1 FROM authd_log_state FOR UPDATE",
+        HOLDER_ACCESS_TABLE,
+        "INSERT INTO authd_holder_access (holder_key, idx) "
+        "SELECT decode(translate(h, '-_', '+/') || '=', 'base64'), idx FROM "
+        "(SELECT idx, split_part(convert_from(entry, 'UTF8'), ' ', 1) AS form, "
+        "split_part(convert_from(entry, 'UTF8'), ' ', 6) AS h FROM authd_log_entries WHERE log = 1) e "
+        "WHERE form IN ('access/v1', 'access/v2') AND length(h) = 43",
+        "UPDATE authd_meta SET value = 4 WHERE name = 'schema_version'",
+    };
+    fprintf(stderr,
+            "authd: upgrading the database from schema version 3 to %u (indexing the access log "
+            "by holder)\n",
+            AUTHD_SCHEMA_VERSION);
+    authd_err rc = AUTHD_OK;
+    for (size_t i = 0; !rc && i < sizeof(steps) / sizeof(steps[0]); i++)
+        rc = pg_run(conn, "upgrading the schema from version 3", steps[i], NULL);
+    if (!rc) fprintf(stderr, "authd: database upgraded to schema version %u\n", AUTHD_SCHEMA_VERSION);
+    return rc;
+}
+
+/* Reads the version of the schema there, or (`create`) creates it in a database without one, or
+ * upgrades one of version 3. */
 static authd_err prepare_schema(PGconn *conn, bool create, uint32_t *version, char *err, size_t err_cap)
 {
     struct pg_args lock = {0};
@@ -438,6 +500,7 @@ static authd_err prepare_schema(PGconn *conn, bool create, uint32_t *version, ch
         *version = v > 0 && v < UINT32_MAX ? (uint32_t)v : 0;
     }
     PQclear(r);
+    if (!rc && *version == 3 && (rc = upgrade_from_3(conn)) == AUTHD_OK) *version = AUTHD_SCHEMA_VERSION;
     if (!rc) rc = pg_run(conn, "creating the schema", "COMMIT", NULL);
     if (rc) {
         if (PQstatus(conn) == CONNECTION_OK) pg_run(conn, "creating the schema", "ROLLBACK", NULL);

@@ -42,8 +42,9 @@
 
 /* The store's own schema. 2: the logs, records carrying their signature-log index. 3: sealed records
  * with a MAC over their header and their log index kept apart (a schema 2 LMDB store is upgraded in
- * place at open). */
-#define AUTHD_SCHEMA_VERSION 3u
+ * place at open). 4: the holder-access index (a schema 3 store gets it built from its access log at
+ * open, in either backend). */
+#define AUTHD_SCHEMA_VERSION 4u
 
 enum authd_log_id { AUTHD_LOG_SIGNATURES = 0, AUTHD_LOG_ACCESS = 1, AUTHD_LOG_COUNT = 2 };
 
@@ -52,7 +53,8 @@ enum authd_storage_op {
                             place is taken) and its holder-index entry */
     AUTHD_STORE_UPDATE,  /* a stored record replaced by what `update` makes of it (AUTHD_E_NOT_FOUND
                             when none) */
-    AUTHD_STORE_APPEND,  /* a log entry alone */
+    AUTHD_STORE_APPEND,  /* a log entry alone; an access-log entry about a holder is indexed under
+                            `holder_key` (the holder-access index) */
     AUTHD_STORE_RESTORE, /* a record copied from another store, with the log index it had there and no
                             entry (the log is copied apart): store-to-store copies only */
 };
@@ -63,7 +65,9 @@ struct authd_storage_write {
     size_t id_len;
     const uint8_t *record; /* PUT, RESTORE: the sealed record */
     size_t record_len;
-    const uint8_t *holder_key; /* PUT, RESTORE: AUTHD_HOLDER_KEY_LEN bytes */
+    /* PUT, RESTORE: AUTHD_HOLDER_KEY_LEN bytes. APPEND to the access log: the holder the entry is
+     * about, or NULL (an entry about no one) */
+    const uint8_t *holder_key;
     /* PUT, RESTORE: the record's status-list place (authd_licence_place). A backend that several nodes
      * share refuses a second record in one place (AUTHD_E_CONFLICT); one that a single process owns
      * may rely on that process's reservations (statuslists.c) and ignore it. */
@@ -117,6 +121,12 @@ struct authd_storage_ops {
                              int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record,
                                        size_t len, uint64_t log_index),
                              void *arg);
+    /* Calls fn with the index of every access-log entry about a holder (appended with this holder
+     * key), ascending from `from`, below log_size, at most `limit` of them, until fn returns non-zero
+     * (passed back as each_record does). A citizen's use record reads its entries this way, not by a
+     * scan of the log. */
+    authd_err (*holder_access)(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                               uint64_t from, size_t limit, int (*fn)(void *arg, uint64_t index), void *arg);
     /* Every holder-index entry (store-to-store copies), as each_record. */
     authd_err (*each_holder)(struct authd_storage *s,
                              int (*fn)(void *arg, const uint8_t key[AUTHD_HOLDER_KEY_LEN], const char *id,

@@ -1,7 +1,8 @@
-/* The LMDB backend's upgrade of a schema 2 store (storage/lmdb.c): a store written in the old layout
- * by this test (LMDB directly, records sealed as schema 2 sealed them) opens as schema 3 with every
+/* The LMDB backend's upgrades (storage/lmdb.c). A schema 2 store written in the old layout by this test
+ * (LMDB directly, records sealed as schema 2 sealed them) opens at the current schema with every
  * record and log index intact, over more than one upgrade batch; a half-upgraded store finishes; a
- * record under another data key stops the upgrade with a message saying so. */
+ * record under another data key stops the upgrade with a message saying so. A schema 3 store gets its
+ * holder-access index built from its access log. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 
 #include "authd_support.h"
 #include "certlib/status.h"
+#include "log_entries.h"
 #include "record.h"
 #include "storage/storage.h"
 
@@ -141,7 +143,7 @@ static void check_upgraded(const char *dir)
         free(rec);
     }
     authd_storage_close(s);
-    /* a second opening finds schema 3 and changes nothing */
+    /* a second opening finds the current schema and changes nothing */
     s = open_with(dir, NULL, AUTHD_OK, NULL);
     assert_int_equal(s->ops->schema_version(s), AUTHD_SCHEMA_VERSION);
     authd_storage_close(s);
@@ -188,6 +190,72 @@ static void test_record_under_another_key(void **state)
     scratch_remove(dir);
 }
 
+/* A schema 3 store: an access log of RECORDS entries (more than one upgrade batch), entry i about holder
+ * i % 3, or about no one when i % 3 == 2; no holder-access index. */
+static void write_v3_store(const char *dir)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, entries;
+    OK(mdb_env_create(&env));
+    OK(mdb_env_set_mapsize(env, (size_t)64 << 20));
+    OK(mdb_env_set_maxdbs(env, 16));
+    OK(mdb_env_open(env, dir, 0, 0600));
+    OK(mdb_txn_begin(env, NULL, 0, &txn));
+    OK(mdb_dbi_open(txn, "meta", MDB_CREATE, &meta));
+    OK(mdb_dbi_open(txn, "log.access.entries", MDB_CREATE, &entries));
+    uint8_t version[4] = {0, 0, 0, 3};
+    MDB_val k = {14, "schema_version"}, v = {4, version};
+    OK(mdb_put(txn, meta, &k, &v, 0));
+    uint8_t holders[2][AUTHD_HOLDER_KEY_LEN], digest[32] = {0};
+    memset(holders[0], 0x11, AUTHD_HOLDER_KEY_LEN);
+    memset(holders[1], 0x22, AUTHD_HOLDER_KEY_LEN);
+    for (int i = 0; i < RECORDS; i++) {
+        static char entry[CERTLIB_LOG_ENTRY_MAX];
+        size_t n = authd_log_entry_access(entry, i % 2 == 0, 1790000000 + i, "counter-a", "m01",
+                                          i % 3 == 2 ? NULL : holders[i % 3], "ok", "-", "", 0, digest);
+        assert_true(n > 0);
+        uint8_t index[8];
+        be(index, (uint64_t)i, 8);
+        k = (MDB_val){8, index};
+        v = (MDB_val){n, entry};
+        OK(mdb_put(txn, entries, &k, &v, MDB_APPEND));
+    }
+    OK(mdb_txn_commit(txn));
+    mdb_env_close(env);
+}
+
+struct filed {
+    int holder;
+    size_t n;
+};
+
+static int check_filed(void *arg, uint64_t index)
+{
+    struct filed *f = arg;
+    assert_int_equal(index % 3, (uint64_t)f->holder);
+    f->n++;
+    return 0;
+}
+
+static void test_holder_access_index_built(void **state)
+{
+    (void)state;
+    char *dir = scratch_dir();
+    write_v3_store(dir);
+    struct authd_storage *s = open_with(dir, NULL, AUTHD_OK, NULL);
+    assert_int_equal(s->ops->schema_version(s), AUTHD_SCHEMA_VERSION);
+    for (int h = 0; h < 2; h++) {
+        uint8_t key[AUTHD_HOLDER_KEY_LEN];
+        memset(key, h ? 0x22 : 0x11, AUTHD_HOLDER_KEY_LEN);
+        struct filed f = {h, 0};
+        assert_int_equal(s->ops->holder_access(s, key, 0, RECORDS, check_filed, &f), AUTHD_OK);
+        assert_int_equal(f.n, (RECORDS + 2 - h) / 3); /* every entry about this holder, none other */
+    }
+    authd_storage_close(s);
+    scratch_remove(dir);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) test_repo = argv[1];
@@ -196,6 +264,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_interrupted_upgrade_finishes),
         cmocka_unit_test(test_needs_the_data_key),
         cmocka_unit_test(test_record_under_another_key),
+        cmocka_unit_test(test_holder_access_index_built),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -472,6 +472,80 @@ static void test_logs_are_separate_sequences(void **state)
     assert_int_equal(s->ops->log_entries(s, AUTHD_LOG_ACCESS, 1, 2, collect_entry, &past), AUTHD_E_NOT_FOUND);
 }
 
+/* ---- the holder-access index ---- */
+
+struct indices {
+    uint64_t v[16];
+    size_t n, stop_after;
+};
+
+static int collect_index(void *arg, uint64_t index)
+{
+    struct indices *c = arg;
+    assert_true(c->n < 16);
+    c->v[c->n++] = index;
+    return c->stop_after && c->n == c->stop_after ? (int)AUTHD_E_FULL : 0;
+}
+
+static void test_holder_access(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t one[AUTHD_HOLDER_KEY_LEN], two[AUTHD_HOLDER_KEY_LEN];
+    holder_key(one, 1);
+    holder_key(two, 2);
+    struct authd_storage_write w[5] = {
+        append_write(AUTHD_LOG_ACCESS, "about one"), append_write(AUTHD_LOG_ACCESS, "about no one"),
+        append_write(AUTHD_LOG_ACCESS, "about two"), append_write(AUTHD_LOG_ACCESS, "one again"),
+        append_write(AUTHD_LOG_SIGNATURES, "a signature entry names no holder")};
+    w[0].holder_key = w[3].holder_key = one;
+    w[2].holder_key = two;
+    w[4].holder_key = one; /* ignored: only the access log is indexed */
+    assert_int_equal(authd_storage_apply(f->s, w, 5), AUTHD_OK);
+    struct indices c = {0};
+    assert_int_equal(f->s->ops->holder_access(f->s, one, 0, 100, collect_index, &c), AUTHD_OK);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.v[0], 0);
+    assert_int_equal(c.v[1], 3);
+    struct indices from = {0}, limited = {0}, stopped = {.stop_after = 1}, other = {0};
+    assert_int_equal(f->s->ops->holder_access(f->s, one, 1, 100, collect_index, &from), AUTHD_OK);
+    assert_int_equal(from.n, 1);
+    assert_int_equal(from.v[0], 3);
+    assert_int_equal(f->s->ops->holder_access(f->s, one, 0, 1, collect_index, &limited), AUTHD_OK);
+    assert_int_equal(limited.n, 1);
+    assert_int_equal(f->s->ops->holder_access(f->s, one, 0, 100, collect_index, &stopped), AUTHD_E_FULL);
+    assert_int_equal(f->s->ops->holder_access(f->s, two, 0, 100, collect_index, &other), AUTHD_OK);
+    assert_int_equal(other.n, 1);
+    assert_int_equal(other.v[0], 2);
+    uint8_t nobody[AUTHD_HOLDER_KEY_LEN];
+    holder_key(nobody, 9);
+    struct indices none = {0};
+    assert_int_equal(f->s->ops->holder_access(f->s, nobody, 0, 100, collect_index, &none), AUTHD_OK);
+    assert_int_equal(none.n, 0);
+    /* a failed batch files nothing */
+    backend->sabotage(f);
+    enum { N = 64, BIG = 64 * 1024 };
+    uint8_t *big = calloc(1, BIG);
+    struct authd_storage_write many[N];
+    for (int i = 0; i < N; i++)
+        many[i] = (struct authd_storage_write){.op = AUTHD_STORE_APPEND,
+                                               .log = AUTHD_LOG_ACCESS,
+                                               .entry = big,
+                                               .entry_len = BIG,
+                                               .holder_key = two};
+    assert_int_not_equal(authd_storage_apply(f->s, many, N), AUTHD_OK);
+    backend->heal(f);
+    free(big);
+    struct indices after = {0};
+    assert_int_equal(f->s->ops->holder_access(f->s, two, 0, 100, collect_index, &after), AUTHD_OK);
+    assert_int_equal(after.n, 1);
+    /* and the index survives reopening */
+    authd_storage_close(f->s);
+    f->s = backend->open(f->where);
+    struct indices reopened = {0};
+    assert_int_equal(f->s->ops->holder_access(f->s, one, 0, 100, collect_index, &reopened), AUTHD_OK);
+    assert_int_equal(reopened.n, 2);
+}
+
 /* ---- clause 4: stored hashes ---- */
 
 struct storage_reader {
@@ -811,6 +885,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_updates_serialize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logs_are_separate_sequences, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_holder_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stored_hashes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_survives_reopening, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_batch_changes_nothing, setup, teardown),

@@ -151,6 +151,14 @@ static authd_err spy_each_holder(struct authd_storage *s,
     return in->ops->each_holder(in, fn, arg);
 }
 
+static authd_err spy_holder_access(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
+                                   uint64_t from, size_t limit, int (*fn)(void *arg, uint64_t index),
+                                   void *arg)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->holder_access(in, key, from, limit, fn, arg);
+}
+
 static authd_err spy_challenge_issue(struct authd_storage *s, const char *counter_id,
                                      const uint8_t nonce[CERTLIB_NONCE_LEN], int64_t now, uint32_t ttl,
                                      size_t per_counter, uint32_t *retry_after)
@@ -187,6 +195,7 @@ struct spy_storage *spy_wrap(struct authd_storage *inner)
         .log_size = spy_log_size,
         .log_entries = spy_log_entries,
         .log_hashes = spy_log_hashes,
+        .holder_access = spy_holder_access,
         .challenge_issue = inner->ops->challenge_issue ? spy_challenge_issue : NULL,
         .challenge_take = inner->ops->challenge_take ? spy_challenge_take : NULL,
     };
