@@ -70,6 +70,34 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_presentation_verify(const cert
                                                                       const certlib_verify_opts *opts,
                                                                       certlib_result **out);
 
+/*
+ * The holder's own requests (authd's use record, 用证记录): the citizen's app proves control of the device
+ * key a licence names by signing, with it, DeviceAuthenticationBytes as above with the handover
+ *   ["cn.gov.elicence.holder-request.1", licence id, nonce]
+ * where the nonce is the service's challenge (1 to CERTLIB_HOLDER_NONCE_MAX bytes). The proof is that
+ * COSE_Sign1 with a detached payload. Its label differs from a counter's, so a presentation made for a
+ * counter never serves as a holder's request, nor the other way round.
+ */
+#define CERTLIB_HOLDER_REQUEST_HANDOVER "cn.gov.elicence.holder-request.1"
+#define CERTLIB_HOLDER_NONCE_MAX 64
+
+/** Signs a holder's request about licence `licence_id` for `nonce` with the device's private key
+ *  (`device_key_pem`: PEM, P-256 or Ed25519). `*out` (the COSE_Sign1) is freed with certlib_free. */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_holder_request_sign(const char *licence_id,
+                                                                      const uint8_t *nonce, size_t nonce_len,
+                                                                      certlib_slice device_key_pem,
+                                                                      uint8_t **out, size_t *out_len);
+
+/**
+ * Checks a holder's request: `proof` verifies under the device key of `licence` (whose id is
+ * `licence_id`) over the request for `nonce`. Checks nothing else of the licence: the caller trusts it
+ * already (authd reads it from its own store). CERTLIB_E_NOT_HOLDER_BOUND for a licence bound to no
+ * device, CERTLIB_E_DEVICE_SIGNATURE for a proof that is not such a signature.
+ */
+CERTLIB_API CERTLIB_NODISCARD certlib_err
+certlib_holder_request_verify(const uint8_t *licence, size_t len, const char *licence_id,
+                              const uint8_t *nonce, size_t nonce_len, const uint8_t *proof, size_t proof_len);
+
 /** True when the CBOR looks like a presentation (a map with "documents") rather than a licence. */
 CERTLIB_API bool certlib_is_presentation(const uint8_t *cbor, size_t len);
 

@@ -8,15 +8,26 @@
 
 static const uint8_t empty_map = 0xa0;
 
-void certlib__handover(cbw *w, const certlib_challenge *c)
+static void handover_of(cbw *w, const char *label, const char *party, const uint8_t *nonce, size_t nonce_len)
 {
     certlib__cbw_array(w, 3);
-    certlib__cbw_tstr(w, CERTLIB__HANDOVER);
-    certlib__cbw_tstr(w, c->counter_id);
-    certlib__cbw_bstr(w, c->nonce, CERTLIB_NONCE_LEN);
+    certlib__cbw_tstr(w, label);
+    certlib__cbw_tstr(w, party);
+    certlib__cbw_bstr(w, nonce, nonce_len);
+}
+
+void certlib__handover(cbw *w, const certlib_challenge *c)
+{
+    handover_of(w, CERTLIB__HANDOVER, c->counter_id, c->nonce, CERTLIB_NONCE_LEN);
 }
 
 void certlib__device_auth_bytes(cbw *out, const certlib_challenge *c)
+{
+    certlib__device_auth_bytes_for(out, CERTLIB__HANDOVER, c->counter_id, c->nonce, CERTLIB_NONCE_LEN);
+}
+
+void certlib__device_auth_bytes_for(cbw *out, const char *label, const char *party, const uint8_t *nonce,
+                                    size_t nonce_len)
 {
     cbw inner = {0}, ns = {0};
     certlib__cbw_raw(&ns, &empty_map, 1);
@@ -24,7 +35,7 @@ void certlib__device_auth_bytes(cbw *out, const certlib_challenge *c)
     certlib__cbw_tstr(&inner, "DeviceAuthentication");
     certlib__cbw_array(&inner, 3); /* SessionTranscript: no device engagement, no reader key */
     certlib__cbw_raw(&inner, "\xf6\xf6", 2);
-    certlib__handover(&inner, c);
+    handover_of(&inner, label, party, nonce, nonce_len);
     certlib__cbw_tstr(&inner, CERTLIB_DOCTYPE);
     certlib__cbw_embedded(&inner, &ns);
     certlib__cbw_embedded(out, &inner);

@@ -25,6 +25,11 @@ void certlib__handover(cbw *w, const certlib_challenge *c);
 /* DeviceAuthenticationBytes for a challenge, appended to `out`. */
 void certlib__device_auth_bytes(cbw *out, const certlib_challenge *c);
 
+/* The same for any handover [label, party, nonce]: the counter's (above) and the holder's own requests
+ * (holder_request.c) differ in their label only, so neither signature ever passes for the other. */
+void certlib__device_auth_bytes_for(cbw *out, const char *label, const char *party, const uint8_t *nonce,
+                                    size_t nonce_len);
+
 /* The holder check of a presentation against the licence's deviceKey (a COSE_Key): the echo names the
  * expected challenge, and the device signature verifies over the DeviceAuthenticationBytes built from
  * the challenge the counter issued, never from the echo. */

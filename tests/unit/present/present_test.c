@@ -258,6 +258,69 @@ static void test_missing_signature_unbound_and_malformed(void **state)
     certlib_ctx_free(ctx);
 }
 
+/* The holder's own requests (the use record): signed by the licence's device, for one licence id and one
+ * nonce; anything else fails. */
+static void test_holder_requests(void **state)
+{
+    (void)state;
+    static const uint8_t nonce[32] = {1, 2, 3}, other_nonce[32] = {3, 2, 1};
+    const char *types[] = {"EC", "ED25519"};
+    for (size_t t = 0; t < 2; t++) {
+        struct device d, thief;
+        make_device(&d, types[t]);
+        make_device(&thief, types[t]);
+        size_t len, proof_len, stolen_len;
+        uint8_t *lic = bound_licence(&d, &len), *proof, *stolen;
+        certlib_slice key = {(const uint8_t *)d.priv, d.priv_len};
+        assert_int_equal(certlib_holder_request_sign("lic-1", nonce, sizeof(nonce), key, &proof, &proof_len),
+                         CERTLIB_OK);
+        assert_int_equal(
+            certlib_holder_request_verify(lic, len, "lic-1", nonce, sizeof(nonce), proof, proof_len),
+            CERTLIB_OK);
+        /* another nonce, another licence id, a cut or altered proof */
+        assert_int_equal(certlib_holder_request_verify(lic, len, "lic-1", other_nonce, sizeof(other_nonce),
+                                                       proof, proof_len),
+                         CERTLIB_E_DEVICE_SIGNATURE);
+        assert_int_equal(
+            certlib_holder_request_verify(lic, len, "lic-2", nonce, sizeof(nonce), proof, proof_len),
+            CERTLIB_E_DEVICE_SIGNATURE);
+        assert_int_equal(
+            certlib_holder_request_verify(lic, len, "lic-1", nonce, sizeof(nonce), proof, proof_len - 1),
+            CERTLIB_E_DEVICE_SIGNATURE);
+        proof[proof_len - 1] ^= 1;
+        assert_int_equal(
+            certlib_holder_request_verify(lic, len, "lic-1", nonce, sizeof(nonce), proof, proof_len),
+            CERTLIB_E_DEVICE_SIGNATURE);
+        /* another device's key */
+        assert_int_equal(
+            certlib_holder_request_sign("lic-1", nonce, sizeof(nonce),
+                                        (certlib_slice){(const uint8_t *)thief.priv, thief.priv_len}, &stolen,
+                                        &stolen_len),
+            CERTLIB_OK);
+        assert_int_equal(
+            certlib_holder_request_verify(lic, len, "lic-1", nonce, sizeof(nonce), stolen, stolen_len),
+            CERTLIB_E_DEVICE_SIGNATURE);
+        /* arguments out of range */
+        assert_int_equal(certlib_holder_request_sign("lic-1", nonce, 0, key, &proof, &proof_len),
+                         CERTLIB_E_INVALID_ARGUMENT);
+        assert_int_equal(certlib_holder_request_sign("", nonce, 1, key, &proof, &proof_len),
+                         CERTLIB_E_INVALID_ARGUMENT);
+        certlib_free(proof);
+        certlib_free(stolen);
+        certlib_free(lic);
+    }
+    /* a licence bound to no device: no proof can be made for it */
+    certlib_signer *signer = fixture_signer("p256", "ga");
+    size_t len;
+    uint8_t *lic = fixture_licence(signer, NULL, &len);
+    static const uint8_t junk[] = {0x84, 0x40, 0xa0, 0xf6, 0x40};
+    assert_int_equal(
+        certlib_holder_request_verify(lic, len, "lic-1", nonce, sizeof(nonce), junk, sizeof(junk)),
+        CERTLIB_E_NOT_HOLDER_BOUND);
+    certlib_free(lic);
+    certlib_signer_free(signer);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -269,6 +332,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_challenges),
         cmocka_unit_test(test_presentations),
         cmocka_unit_test(test_missing_signature_unbound_and_malformed),
+        cmocka_unit_test(test_holder_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
