@@ -26,7 +26,8 @@ struct authd_record_keys {
 #define KEY_INDEX 32
 #define KEY_MAC 64
 #define KEY_LIST 96
-#define KEYS_LEN 128
+#define KEY_NONCE 128
+#define KEYS_LEN 160
 
 static void be32(uint8_t out[4], uint32_t v)
 {
@@ -63,7 +64,8 @@ authd_err authd_record_keys_load(const char *path, struct authd_record_keys **ou
     } else if (crypto_kdf_derive_from_key(k->keys + KEY_ENC, 32, 1, "authdenc", master) != 0 ||
                crypto_kdf_derive_from_key(k->keys + KEY_INDEX, 32, 2, "authdidx", master) != 0 ||
                crypto_kdf_derive_from_key(k->keys + KEY_MAC, 32, 3, "authdmac", master) != 0 ||
-               crypto_kdf_derive_from_key(k->keys + KEY_LIST, 32, 4, "authdlst", master) != 0) {
+               crypto_kdf_derive_from_key(k->keys + KEY_LIST, 32, 4, "authdlst", master) != 0 ||
+               crypto_kdf_derive_from_key(k->keys + KEY_NONCE, 32, 5, "authdnce", master) != 0) {
         snprintf(err, err_cap, "data key: derivation failed");
         rc = AUTHD_E_INTERNAL;
     } else {
@@ -244,4 +246,10 @@ authd_err authd_record_upgrade_v2(const struct authd_record_keys *k, const char 
 void authd_record_list_key(const struct authd_record_keys *k, uint8_t out[32])
 {
     memcpy(out, k->keys + KEY_LIST, 32);
+}
+
+void authd_record_nonce_mac(const struct authd_record_keys *k, const uint8_t *msg, size_t len,
+                            uint8_t out[16])
+{
+    crypto_generichash(out, 16, msg, len, k->keys + KEY_NONCE, 32);
 }

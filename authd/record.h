@@ -34,6 +34,11 @@ void authd_record_holder_key(const struct authd_record_keys *keys, const char *h
  * node of one store permutes alike, and no one without the data key can. The caller wipes it. */
 void authd_record_list_key(const struct authd_record_keys *keys, uint8_t out[32]);
 
+/* A 16-byte MAC of `msg` under a subkey of the data key (keyed BLAKE2b): the holder nonces any node of
+ * one store can make and check (holder_nonce.h). */
+void authd_record_nonce_mac(const struct authd_record_keys *keys, const uint8_t *msg, size_t len,
+                            uint8_t out[16]);
+
 /* The size of the sealed record of a licence of `licence_len` bytes. */
 size_t authd_record_sealed_len(size_t licence_len);
 

@@ -111,7 +111,7 @@ bad:
     return -1;
 }
 
-static json_t *proof_json(const certlib_tlog_hash *proof, size_t n)
+json_t *authd_proof_json(const certlib_tlog_hash *proof, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -150,7 +150,7 @@ static void send_proof(h2o_req_t *req, authd_err rc, const char *a_name, uint64_
     }
     authd_send_json_doc(req, 200,
                         json_pack("{s:I, s:I, s:o}", a_name, (json_int_t)a, b_name, (json_int_t)b, "proof",
-                                  proof_json(proof, n)));
+                                  authd_proof_json(proof, n)));
 }
 
 /* ?size= defaults to the published checkpoint's; it may name any earlier size. */

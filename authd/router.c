@@ -25,6 +25,8 @@ static const struct authd_route routes[] = {
     {"GET", "/v1/marks/{reference}/qr", authd_route_mark_qr, COUNTER | AUDITOR},
     {"POST", "/v1/verify", authd_route_verify, COUNTER},
     {"POST", "/v1/challenges", authd_route_challenge, COUNTER},
+    {"GET", "/v1/use-record/nonce", authd_route_use_record_nonce, PUBLIC},
+    {"POST", "/v1/use-record", authd_route_use_record, PUBLIC},
     {"GET", "/counter/", authd_route_counter_page, PUBLIC},
     {"GET", "/counter/{file}", authd_route_counter_file, PUBLIC},
     {"GET", "/v1/status/{list_id}", authd_route_status_list, PUBLIC},

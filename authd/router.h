@@ -2,6 +2,7 @@
 #ifndef AUTHD_ROUTER_H
 #define AUTHD_ROUTER_H
 
+#include "certlib/tlog.h"
 #include "http.h"
 
 typedef void (*authd_handler_fn)(struct authd_request *r);
@@ -36,8 +37,14 @@ int authd_router_on_req(h2o_handler_t *self, h2o_req_t *req);
 /* The route table, for tests and documentation checks. */
 const struct authd_route *authd_routes(size_t *n);
 
+/* A Merkle proof as the logs' JSON gives it: an array of base64 hashes (route_log.c). */
+struct json_t;
+struct json_t *authd_proof_json(const certlib_tlog_hash *proof, size_t n);
+
 /* Route handlers, one file per API area. */
 void authd_route_healthz(struct authd_request *r);
+void authd_route_use_record_nonce(struct authd_request *r);
+void authd_route_use_record(struct authd_request *r);
 void authd_route_ident_get(struct authd_request *r);
 void authd_route_ident_check(struct authd_request *r);
 void authd_route_licence_issue(struct authd_request *r);

@@ -25,8 +25,10 @@ static const struct certctl_command commands[] = {
     {"qr", "draw a QR code (PNG or terminal) of QR text or a licence", certctl_qr_main, certctl_qr_usage},
     {"audit", "audit a transparency log: checkpoint, every tile and entry, consistency", certctl_audit_main,
      certctl_audit_usage},
-    {"trace", "trace a disclosed copy to the access that released it (its disclosure mark)", certctl_trace_main,
-     certctl_trace_usage},
+    {"trace", "trace a disclosed copy to the access that released it (its disclosure mark)",
+     certctl_trace_main, certctl_trace_usage},
+    {"use-record", "show who used your licences (用证记录), each access proven in the access log",
+     certctl_use_record_main, certctl_use_record_usage},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -44,6 +44,8 @@ int certctl_audit_main(int argc, char **argv);
 void certctl_audit_usage(FILE *out);
 int certctl_trace_main(int argc, char **argv);
 void certctl_trace_usage(FILE *out);
+int certctl_use_record_main(int argc, char **argv);
+void certctl_use_record_usage(FILE *out);
 
 /* True when `arg` is -h or --help. */
 int certctl_is_help(const char *arg);
@@ -83,6 +85,8 @@ int certctl_witness_done(const char *cmd, struct certctl_witnesses *w);
 /* A counter's challenge: the ELC1: text itself, or a file holding it. Prints why on failure. */
 struct certlib_challenge;
 int certctl_load_challenge(const char *cmd, const char *arg, struct certlib_challenge *out);
+/* Prints "certctl CMD: REFUSED: <why>" and returns CERTCTL_EXIT_INVALID. */
+__attribute__((format(printf, 2, 3))) int certctl_refuse(const char *cmd, const char *fmt, ...);
 /* Formats Unix seconds as an RFC 3339 UTC time. */
 void certctl_format_time(int64_t t, char out[32]);
 

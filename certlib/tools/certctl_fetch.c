@@ -135,6 +135,38 @@ int certctl_fetch(struct certctl_source *s, const char *rel, uint8_t **out, size
     return 0;
 }
 
+int certctl_post_json(struct certctl_source *s, const char *rel, const char *body, long *status, char **out,
+                      size_t *len)
+{
+    char where[sizeof(s->base) + 256];
+    if (!s->http || (size_t)snprintf(where, sizeof(where), "%s/%s", s->base, rel) >= sizeof(where)) {
+        fprintf(stderr, "certctl: %s/%s: not an http(s) URL, or too long\n", s->base, rel);
+        return -1;
+    }
+    struct curl_slist *headers = curl_slist_append(NULL, "content-type: application/json");
+    struct buf b = {0};
+    curl_easy_setopt(s->curl, CURLOPT_URL, where);
+    curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
+    CURLcode c = curl_easy_perform(s->curl);
+    curl_easy_setopt(s->curl, CURLOPT_HTTPGET, 1L); /* the handle's next request is a GET again */
+    curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->headers);
+    curl_slist_free_all(headers);
+    *status = 0;
+    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, status);
+    uint8_t *text = c == CURLE_OK ? realloc(b.p, b.len + 1) : NULL;
+    if (!text) {
+        fprintf(stderr, "certctl: %s: %s\n", where, c != CURLE_OK ? curl_easy_strerror(c) : "out of memory");
+        free(b.p);
+        return -1;
+    }
+    text[b.len] = '\0';
+    *out = (char *)text;
+    *len = b.len;
+    return 0;
+}
+
 void certctl_source_close(struct certctl_source *s)
 {
     if (s->auth) {

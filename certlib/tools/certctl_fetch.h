@@ -24,6 +24,10 @@ int certctl_source_open(struct certctl_source *s, const char *where, const char 
 /* Fetches `rel` under the source: 0 with the bytes (malloc'd), 1 when the log does not have it (HTTP
  * 404, no such file), -1 when the source cannot be reached (printed). */
 int certctl_fetch(struct certctl_source *s, const char *rel, uint8_t **out, size_t *len);
+/* POSTs a JSON body to `rel` under an http(s) source: 0 with the answer's status and body (malloc'd,
+ * NUL-terminated, whatever the status), -1 when no answer came (printed). */
+int certctl_post_json(struct certctl_source *s, const char *rel, const char *body, long *status, char **out,
+                      size_t *len);
 void certctl_source_close(struct certctl_source *s);
 
 #endif

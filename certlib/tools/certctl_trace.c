@@ -5,7 +5,6 @@
  * licence shown with the mark is one it was given for. The tiles are untrusted: everything read from
  * them is checked against the checkpoint's root. */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,16 +108,7 @@ static certlib_err pick_entry(void *arg, uint64_t i, const uint8_t *entry, size_
     return CERTLIB_OK;
 }
 
-__attribute__((format(printf, 1, 2))) static int refuse(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "certctl trace: REFUSED: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return CERTCTL_EXIT_INVALID;
-}
+#define refuse(...) certctl_refuse("trace", __VA_ARGS__)
 
 /* Entry `index` of the log whose checkpoint is `cp`, proven in it. CERTCTL_EXIT_OK, or the status. */
 static int proven_entry(struct certctl_source *src, const certlib_checkpoint *cp, uint64_t index,

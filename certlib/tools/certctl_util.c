@@ -1,4 +1,5 @@
 /* File and time helpers shared by certctl's subcommands. */
+#include <stdarg.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -239,4 +240,15 @@ int certctl_witness_done(const char *cmd, struct certctl_witnesses *w)
         return fprintf(stderr, "certctl %s: --quorum %zu needs as many --witness keys\n", cmd, w->quorum), -1;
     if (w->n && !w->quorum) w->quorum = w->n;
     return 0;
+}
+
+int certctl_refuse(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "certctl %s: REFUSED: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return CERTCTL_EXIT_INVALID;
 }

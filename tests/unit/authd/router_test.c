@@ -153,13 +153,19 @@ static void test_roles(void **state)
     for (size_t i = 0; i < sizeof(public_routes) / sizeof(public_routes[0]); i++)
         assert_int_equal(roles_of("GET", public_routes[i]), 0);
     /* nothing that writes is public, but the witness's add-checkpoint: C2SP tlog-witness takes no
-     * credentials, the log's signature on the checkpoint is what authenticates it */
+     * credentials, the log's signature on the checkpoint is what authenticates it. The use record is a
+     * public POST that writes nothing: the citizen has no client credentials, the device signature in
+     * the body is what authenticates the holder */
     size_t n;
     const struct authd_route *routes = authd_routes(&n);
     for (size_t i = 0; i < n; i++)
-        if (strcmp(routes[i].method, "POST") == 0 && strcmp(routes[i].pattern, "/witness/add-checkpoint") != 0)
+        if (strcmp(routes[i].method, "POST") == 0 &&
+            strcmp(routes[i].pattern, "/witness/add-checkpoint") != 0 &&
+            strcmp(routes[i].pattern, "/v1/use-record") != 0)
             assert_int_not_equal(routes[i].roles, 0);
     assert_int_equal(roles_of("POST", "/witness/add-checkpoint"), 0);
+    assert_int_equal(roles_of("POST", "/v1/use-record"), 0);
+    assert_int_equal(roles_of("GET", "/v1/use-record/nonce"), 0);
 }
 
 static void test_patterns_for_logs(void **state)
