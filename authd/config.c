@@ -203,6 +203,7 @@ static int top_store(struct authd_yaml *l, yaml_node_t *v, void *t)
 PATH_FIELD(top_policies, "policies_dir", policies_dir)
 PATH_FIELD(top_trust, "trust_bundle", trust_bundle)
 PATH_FIELD(top_data_key, "data_key", data_key)
+PATH_FIELD(top_pkcs11_module, "pkcs11_module", pkcs11_module)
 
 static int top_public_url(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
@@ -216,15 +217,16 @@ static int top_public_url(struct authd_yaml *l, yaml_node_t *v, void *t)
     return 0;
 }
 
-#define SIGNER_FIELD(fn, name, member)                                                                       \
+#define SIGNER_FIELD(fn, name, member, read)                                                                 \
     static int fn(struct authd_yaml *l, yaml_node_t *v, void *t)                                             \
     {                                                                                                        \
-        return authd_yaml_path(l, v, "signers." name, &((struct authd_signer_config *)t)->member);           \
+        return read(l, v, "signers." name, &((struct authd_signer_config *)t)->member);                      \
     }
-SIGNER_FIELD(signer_key, "key", key)
-SIGNER_FIELD(signer_cert, "certificate", certificate)
-SIGNER_FIELD(signer_status_key, "status_key", status_key)
-SIGNER_FIELD(signer_status_cert, "status_certificate", status_certificate)
+/* keys: a PEM file, or a PKCS#11 URI (pkcs11_key.h) */
+SIGNER_FIELD(signer_key, "key", key, authd_yaml_key_ref)
+SIGNER_FIELD(signer_cert, "certificate", certificate, authd_yaml_path)
+SIGNER_FIELD(signer_status_key, "status_key", status_key, authd_yaml_key_ref)
+SIGNER_FIELD(signer_status_cert, "status_certificate", status_certificate, authd_yaml_path)
 static int signer_issuer(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
     return authd_yaml_string(l, v, "signers.issuer_code", &((struct authd_signer_config *)t)->issuer_code);
@@ -446,13 +448,25 @@ static void set_defaults(struct authd_config *c)
 
 int authd_config_load(struct authd_config *config, const char *path, char *err, size_t err_cap)
 {
-    static const struct authd_yaml_field fields[] = {
-        {"listen", top_listen},         {"workers", top_workers},       {"data_dir", top_data_dir},
-        {"regions_file", top_regions},  {"access_log", top_access_log}, {"limits", top_limits},
-        {"store", top_store},           {"policies_dir", top_policies}, {"trust_bundle", top_trust},
-        {"data_key", top_data_key},     {"public_url", top_public_url}, {"signers", top_signers},
-        {"status", top_status},         {"writer", top_writer},         {"logs", top_logs},
-        {"challenges", top_challenges}, {"state_dir", top_state_dir},   {"witness", top_witness}};
+    static const struct authd_yaml_field fields[] = {{"listen", top_listen},
+                                                     {"workers", top_workers},
+                                                     {"data_dir", top_data_dir},
+                                                     {"regions_file", top_regions},
+                                                     {"access_log", top_access_log},
+                                                     {"limits", top_limits},
+                                                     {"store", top_store},
+                                                     {"policies_dir", top_policies},
+                                                     {"trust_bundle", top_trust},
+                                                     {"data_key", top_data_key},
+                                                     {"public_url", top_public_url},
+                                                     {"signers", top_signers},
+                                                     {"pkcs11_module", top_pkcs11_module},
+                                                     {"status", top_status},
+                                                     {"writer", top_writer},
+                                                     {"logs", top_logs},
+                                                     {"challenges", top_challenges},
+                                                     {"state_dir", top_state_dir},
+                                                     {"witness", top_witness}};
     struct authd_yaml y;
     set_defaults(config);
     if (authd_yaml_load(&y, path, err, err_cap) != 0) return -1;
@@ -552,6 +566,7 @@ void authd_config_free(struct authd_config *c)
     free(c->policies_dir);
     free(c->trust_bundle);
     free(c->data_key);
+    free(c->pkcs11_module);
     free(c->public_url);
     free(c->sig_log.origin);
     free(c->sig_log.key);

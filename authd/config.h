@@ -22,7 +22,7 @@ struct authd_listener_config {
 /* A department's signing keys: its document signer and the status-list signer under the same root. */
 struct authd_signer_config {
     char *issuer_code;
-    char *key, *certificate;
+    char *key, *certificate; /* key: a PEM file, or a PKCS#11 URI (pkcs11_key.h) */
     char *status_key, *status_certificate;
 };
 
@@ -51,6 +51,7 @@ struct authd_config {
     char *policies_dir;         /* licence-types.yaml, matters.yaml, clients.yaml */
     char *trust_bundle;         /* served at /v1/trust and used by /v1/verify */
     char *data_key;             /* file with the 32-byte data key in hex */
+    char *pkcs11_module;        /* the PKCS#11 library for key URIs without a module-path; NULL: none */
     char *public_url;           /* base of the status-list URIs written into licences */
     struct authd_signer_config signers[AUTHD_MAX_SIGNERS];
     size_t signer_count;

@@ -203,6 +203,9 @@ enum authd_issue_refusal authd_issue(struct authd_server *s, const struct authd_
         err || !iss->record ? 0 : authd_log_entry_issue(iss->entry, iss->licence_id, m, sig_hash);
     if (err || !iss->record || !entry_len) {
         abandon(iss);
+        if (err == CERTLIB_E_SIGNER_UNAVAILABLE)
+            return refuse(detail, cap, AUTHD_ISSUE_SIGNER_UNAVAILABLE,
+                          "the issuer's signing device cannot sign now; try again shortly");
         if (err)
             return refuse(detail, cap, AUTHD_ISSUE_REFUSED_BY_CERTLIB, "the licence cannot be issued: %s",
                           certlib_err_name(err));

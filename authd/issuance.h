@@ -42,6 +42,7 @@ enum authd_issue_refusal {
     AUTHD_ISSUE_LISTS_FULL,         /* no free status-list index */
     AUTHD_ISSUE_REFUSED_BY_CERTLIB, /* certlib would not issue it (the detail says why) */
     AUTHD_ISSUE_OVERLOADED,         /* out of memory */
+    AUTHD_ISSUE_SIGNER_UNAVAILABLE, /* the signer's token or cipher machine cannot sign now */
     AUTHD_ISSUE_STORE_UNAVAILABLE,  /* the store cannot be reached (a database failing over) */
 };
 

@@ -206,6 +206,7 @@ static void refused(h2o_req_t *req, enum authd_issue_refusal why, const char *de
         [AUTHD_ISSUE_LISTS_FULL] = {503, "status_lists_full"},
         [AUTHD_ISSUE_REFUSED_BY_CERTLIB] = {422, "refused"},
         [AUTHD_ISSUE_OVERLOADED] = {503, "overloaded"},
+        [AUTHD_ISSUE_SIGNER_UNAVAILABLE] = {503, "signer_unavailable"},
         [AUTHD_ISSUE_STORE_UNAVAILABLE] = {503, "store_unavailable"},
     };
     if ((size_t)why >= sizeof(problems) / sizeof(problems[0]) || !problems[why].code)

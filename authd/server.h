@@ -21,10 +21,12 @@ struct authd_peers;
 struct authd_admission;
 
 /* A department that can issue here: its document signer and its root's status-list signer. */
+struct authd_p11_key;
 struct authd_issuer_keys {
     char issuer_code[AUTHD_ISSUER_CODE_LEN + 1];
     certlib_signer *signer;
     certlib_signer *status_signer;
+    struct authd_p11_key *p11[2]; /* the tokens' keys behind them, when they are PKCS#11 URIs */
 };
 
 struct authd_server {

@@ -10,6 +10,7 @@
 #include "challenges.h"
 #include "metrics.h"
 #include "peers.h"
+#include "pkcs11_key.h"
 #include "policy.h"
 #include "held.h"
 #include "record.h"
@@ -28,6 +29,30 @@
  * (and its verification) within about this long. */
 #define PEERS_PERIOD_MS 1000
 
+/* A signer from a PEM key file, or from a PKCS#11 URI (the key stays in the token; *p11 keeps the
+ * session). The message says which key and why, never a PIN. */
+static authd_err open_signer(const struct authd_config *c, const char *key, const char *cert,
+                             certlib_signer **out, struct authd_p11_key **p11, char *err, size_t err_cap)
+{
+    if (!authd_is_pkcs11_uri(key)) {
+        certlib_err e = certlib_signer_load(key, cert, out);
+        return e ? snprintf(err, err_cap, "%s", certlib_strerror(e)), AUTHD_E_CONFIG : AUTHD_OK;
+    }
+    authd_err rc = authd_p11_key_open(key, c->pkcs11_module, p11, err, err_cap);
+    if (rc) return rc;
+    FILE *f = fopen(cert, "rb");
+    uint8_t pem[65536];
+    size_t n = f ? fread(pem, 1, sizeof(pem), f) : 0;
+    if (f) fclose(f);
+    if (!n) return snprintf(err, err_cap, "the certificate %s cannot be read", cert), AUTHD_E_CONFIG;
+    certlib_err e = certlib_signer_new_external((certlib_slice){pem, n}, authd_p11_sign, *p11, out);
+    if (e == CERTLIB_E_SIGNER_UNAVAILABLE)
+        return snprintf(err, err_cap, "the token cannot sign"), AUTHD_E_UNAVAILABLE;
+    if (e == CERTLIB_E_KEY)
+        return snprintf(err, err_cap, "the token's key is not the one %s certifies", cert), AUTHD_E_CONFIG;
+    return e ? snprintf(err, err_cap, "%s", certlib_strerror(e)), AUTHD_E_CONFIG : AUTHD_OK;
+}
+
 static authd_err load_keys(struct authd_server *s, char *err, size_t err_cap)
 {
     const struct authd_config *c = s->config;
@@ -36,11 +61,12 @@ static authd_err load_keys(struct authd_server *s, char *err, size_t err_cap)
     for (size_t i = 0; i < c->signer_count; i++) {
         const struct authd_signer_config *sc = &c->signers[i];
         struct authd_issuer_keys *k = &s->issuers[s->n_issuers++];
-        certlib_err e = certlib_signer_load(sc->key, sc->certificate, &k->signer);
-        if (!e) e = certlib_signer_load(sc->status_key, sc->status_certificate, &k->status_signer);
-        if (e)
-            return snprintf(err, err_cap, "signers[%zu] (%s): %s", i, sc->issuer_code, certlib_strerror(e)),
-                   AUTHD_E_CONFIG;
+        char why[512];
+        authd_err rc = open_signer(c, sc->key, sc->certificate, &k->signer, &k->p11[0], why, sizeof(why));
+        if (!rc)
+            rc = open_signer(c, sc->status_key, sc->status_certificate, &k->status_signer, &k->p11[1], why,
+                             sizeof(why));
+        if (rc) return snprintf(err, err_cap, "signers[%zu] (%s): %s", i, sc->issuer_code, why), rc;
         /* The licence's issuer code is the certificate's: a mismatch would issue in someone else's name. */
         if (strcmp(certlib_signer_issuer_code(k->signer), sc->issuer_code) != 0)
             return snprintf(err, err_cap, "signers[%zu]: the certificate is %s's, not %s's", i,
@@ -265,6 +291,8 @@ void authd_services_stop(struct authd_server *s)
     for (size_t i = 0; i < s->n_issuers; i++) {
         certlib_signer_free(s->issuers[i].signer);
         certlib_signer_free(s->issuers[i].status_signer);
+        authd_p11_key_close(s->issuers[i].p11[0]);
+        authd_p11_key_close(s->issuers[i].p11[1]);
     }
     free(s->issuers);
     authd_held_free(s->policies);

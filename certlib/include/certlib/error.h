@@ -27,10 +27,11 @@ typedef enum certlib_err {
     CERTLIB_OK = 0,
 
     /* misuse and resources */
-    CERTLIB_E_INVALID_ARGUMENT = 1, /* a NULL pointer or out-of-range argument */
-    CERTLIB_E_NOMEM = 2,            /* memory allocation failed */
-    CERTLIB_E_BUFFER_TOO_SMALL = 3, /* the caller's output buffer cannot hold the result */
-    CERTLIB_E_INTERNAL = 4,         /* a dependency failed in a way that is not the input's fault */
+    CERTLIB_E_INVALID_ARGUMENT = 1,   /* a NULL pointer or out-of-range argument */
+    CERTLIB_E_NOMEM = 2,              /* memory allocation failed */
+    CERTLIB_E_BUFFER_TOO_SMALL = 3,   /* the caller's output buffer cannot hold the result */
+    CERTLIB_E_INTERNAL = 4,           /* a dependency failed in a way that is not the input's fault */
+    CERTLIB_E_SIGNER_UNAVAILABLE = 5, /* an external signing device cannot sign now (removed, logged out) */
 
     /* identifiers (GB 11643, GB 32100, GB 11714, GB/T 2260) */
     CERTLIB_E_IDENT_EMPTY = 100,      /* no characters at all */

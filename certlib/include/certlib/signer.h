@@ -38,6 +38,26 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_signer_new(certlib_slice key_p
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_signer_load(const char *key_path, const char *cert_path,
                                                               certlib_signer **out);
 
+/**
+ * A signing function whose key lives outside certlib: a PKCS#11 token, a GM/T 0018 cipher machine. It
+ * signs `msg` as the algorithm specifies (ES256: SHA-256 then ECDSA; EdDSA: pure Ed25519; SM2-SM3: the
+ * GM/T 0009 Z value with the default id, SM3, then SM2) and writes the signature in COSE's form (r‖s for
+ * ECDSA and SM2, 64 bytes) into `sig`. Returns CERTLIB_OK, or CERTLIB_E_SIGNER_UNAVAILABLE when the
+ * device cannot sign now (removed, logged out, busy): the caller may try again later. Called from any
+ * thread that signs with the signer; serialising access to the device is the function's own business.
+ */
+typedef certlib_err (*certlib_sign_fn)(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64]);
+
+/**
+ * Makes a signer from a certificate and a signing function for the key it names (the key never enters
+ * certlib). The algorithm follows from the certificate's key. One probe signature is made and checked
+ * against the certificate: a device holding another key is refused with CERTLIB_E_KEY. `ctx` stays the
+ * caller's: it must outlive the signer. Free with certlib_signer_free.
+ */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_signer_new_external(certlib_slice cert_pem,
+                                                                      certlib_sign_fn sign, void *ctx,
+                                                                      certlib_signer **out);
+
 /** Wipes the key and frees everything. NULL is a no-op. */
 CERTLIB_API void certlib_signer_free(certlib_signer *signer);
 

@@ -13,6 +13,7 @@ static const struct err_text texts[] = {
     {CERTLIB_E_NOMEM, "out_of_memory", "out of memory"},
     {CERTLIB_E_BUFFER_TOO_SMALL, "buffer_too_small", "output buffer too small"},
     {CERTLIB_E_INTERNAL, "internal_error", "internal error in a cryptographic or system library"},
+    {CERTLIB_E_SIGNER_UNAVAILABLE, "signer_unavailable", "an external signing device cannot sign now"},
     {CERTLIB_E_IDENT_EMPTY, "ident_empty", "the identifier is empty"},
     {CERTLIB_E_IDENT_ENCODING, "ident_encoding",
      "the identifier contains control characters or invalid UTF-8"},

@@ -9,6 +9,17 @@
 
 #define MAX_PEM_BYTES (64 * 1024)
 
+/* The certificate's DER, kept for x5chain. */
+static certlib_err keep_der(certlib_signer *s)
+{
+    unsigned char *der = NULL;
+    int n = i2d_X509(s->cert.x509, &der);
+    if (n <= 0) return CERTLIB_E_CERTIFICATE;
+    s->cert_der = der;
+    s->cert_der_len = (size_t)n;
+    return CERTLIB_OK;
+}
+
 certlib_err certlib_signer_new(certlib_slice key_pem, certlib_slice cert_pem, certlib_signer **out)
 {
     if (!out || !key_pem.ptr || !cert_pem.ptr) return CERTLIB_E_INVALID_ARGUMENT;
@@ -20,16 +31,34 @@ certlib_err certlib_signer_new(certlib_slice key_pem, certlib_slice cert_pem, ce
     if (!err) err = certlib__privkey_from_pem(key_pem.ptr, key_pem.len, &s->key);
     if (!err && (s->key.alg != s->cert.key.alg || X509_check_private_key(s->cert.x509, s->key.pkey) != 1))
         err = CERTLIB_E_KEY;
-    if (!err) {
-        unsigned char *der = NULL;
-        int n = i2d_X509(s->cert.x509, &der);
-        if (n <= 0) {
-            err = CERTLIB_E_CERTIFICATE;
-        } else {
-            s->cert_der = der;
-            s->cert_der_len = (size_t)n;
-        }
+    if (!err) err = keep_der(s);
+    if (err) {
+        certlib_signer_free(s);
+        return err;
     }
+    *out = s;
+    return CERTLIB_OK;
+}
+
+certlib_err certlib_signer_new_external(certlib_slice cert_pem, certlib_sign_fn sign, void *ctx,
+                                        certlib_signer **out)
+{
+    static const uint8_t probe[] = "certlib: does this device hold the certificate's key?";
+    if (!out || !cert_pem.ptr || !sign) return CERTLIB_E_INVALID_ARGUMENT;
+    *out = NULL;
+    if (sodium_init() < 0) return CERTLIB_E_INTERNAL;
+    certlib_signer *s = calloc(1, sizeof(*s));
+    if (!s) return CERTLIB_E_NOMEM;
+    certlib_err err = certlib__certinfo_parse(cert_pem.ptr, cert_pem.len, &s->cert);
+    if (!err) {
+        s->key = (certlib__privkey){.alg = s->cert.key.alg, .external = sign, .external_ctx = ctx};
+        err = s->key.alg == CERTLIB_ALG_NONE ? CERTLIB_E_UNSUPPORTED_ALG : CERTLIB_OK;
+    }
+    uint8_t sig[CERTLIB_SIG_LEN];
+    if (!err) err = certlib__sign(&s->key, probe, sizeof(probe) - 1, sig);
+    if (!err && certlib__verify(&s->cert.key, probe, sizeof(probe) - 1, sig, sizeof(sig)) != CERTLIB_OK)
+        err = CERTLIB_E_KEY;
+    if (!err) err = keep_der(s);
     if (err) {
         certlib_signer_free(s);
         return err;

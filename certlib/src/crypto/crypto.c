@@ -140,6 +140,7 @@ void certlib__privkey_clear(certlib__privkey *key)
 certlib_err certlib__sign(const certlib__privkey *key, const uint8_t *msg, size_t len,
                           uint8_t sig[CERTLIB_SIG_LEN])
 {
+    if (key->external) return key->external(key->external_ctx, msg, len, sig);
     switch (key->alg) {
     case CERTLIB_ALG_EDDSA:
         return certlib__ed25519_sign(key->ed25519_sk, msg, len, sig);

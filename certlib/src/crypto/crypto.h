@@ -26,7 +26,9 @@ typedef struct certlib__pubkey {
 typedef struct certlib__privkey {
     certlib_alg alg;
     EVP_PKEY *pkey;
-    uint8_t *ed25519_sk; /* 64 bytes, sodium_malloc */
+    uint8_t *ed25519_sk;      /* 64 bytes, sodium_malloc */
+    certlib_sign_fn external; /* a key outside certlib (certlib_signer_new_external): neither of the above */
+    void *external_ctx;
 } certlib__privkey;
 
 certlib_err certlib__digest(certlib__digest_alg alg, const uint8_t *data, size_t len,

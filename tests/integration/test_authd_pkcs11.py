@@ -1,0 +1,147 @@
+"""Signing keys in a token (PKCS#11, RFC 7512 URIs) against real token software: SoftHSM2 with a token of
+its own in a scratch directory. authd issues licences and signs status lists with keys that exist only in
+the token (P-256 and Ed25519); the licences verify with the certificate alone (certctl and the trust
+bundle); a wrong PIN, a missing token and a token holding another key stop authd at start with a clear
+message and no PIN in it; a token that goes away during a run gives 503 and signing resumes when it is
+back."""
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from conftest import KEYS, SIGNERS, Authd, assert_problem, run_certctl, signers_yaml
+from test_authd_licences import (BIZ, BIZ_ELEMENTS, COMPANY, HUKOU, HUKOU_ELEMENTS, MARRIAGE, MARRIAGE_ELEMENTS,
+                                 PERSON, b64d, certctl_verify, issue, issue_ok)
+
+MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+PIN = "246810"
+TOKEN = "authd-test"
+GA, MZ = "1133010000249813XA", "11330100002498121J"  # 公安 (P-256), 民政 (Ed25519)
+
+
+class Token:
+    """A SoftHSM2 token in its own directory (SOFTHSM2_CONF), with keys imported from keys-example."""
+
+    def __init__(self, d):
+        self.dir = d
+        (d / "tokens").mkdir()
+        self.conf = d / "softhsm2.conf"
+        self.conf.write_text(f"directories.tokendir = {d}/tokens\nobjectstore.backend = file\nlog.level = ERROR\n")
+        self.env = {"SOFTHSM2_CONF": str(self.conf)}
+        self.util("--init-token", "--free", "--label", TOKEN, "--so-pin", "13579246", "--pin", PIN)
+        (d / "pin").write_text(PIN + "\n")
+
+    def util(self, *args):
+        r = subprocess.run(["softhsm2-util", *args], capture_output=True, text=True,
+                           env={**os.environ, **self.env}, timeout=60)
+        assert r.returncode == 0, r.stderr + r.stdout
+        return r.stdout
+
+    def add(self, key_file, label):
+        self.ids = getattr(self, "ids", 0) + 1
+        self.util("--import", key_file, "--token", TOKEN, "--label", label, "--id", f"{self.ids:02x}", "--pin", PIN)
+
+    def uri(self, label, pin_file=None):
+        return (f"pkcs11:token={TOKEN};object={label}?module-path={MODULE}"
+                f"&pin-source=file:{pin_file or self.dir / 'pin'}")
+
+
+def token_signers(token, pin_file=None):
+    """ga's and mz's document and status keys in the token; every other department's from its file."""
+    out = "signers:\n"
+    for code, alg, dept in SIGNERS:
+        if code in (GA, MZ):
+            key, status_key = token.uri(f"{dept}-ds", pin_file), token.uri(f"{alg}-status", pin_file)
+        else:
+            key, status_key = f"{KEYS}/pki/{alg}/{dept}.key", f"{KEYS}/pki/{alg}/status.key"
+        out += (f"  - issuer_code: {code}\n    key: \"{key}\"\n    certificate: {KEYS}/pki/{alg}/{dept}.crt\n"
+                f"    status_key: \"{status_key}\"\n    status_certificate: {KEYS}/pki/{alg}/status.crt\n")
+    return out
+
+
+@pytest.fixture(scope="module")
+def token(tmp_path_factory):
+    t = Token(tmp_path_factory.mktemp("softhsm"))
+    t.add(f"{KEYS}/pki/p256/ga.key", "ga-ds")
+    t.add(f"{KEYS}/pki/ed25519/mz.key", "mz-ds")
+    t.add(f"{KEYS}/pki/p256/status.key", "p256-status")
+    t.add(f"{KEYS}/pki/ed25519/status.key", "ed25519-status")
+    return t
+
+
+@pytest.fixture(scope="module")
+def server(token, tmp_path_factory):
+    s = Authd(tmp_path_factory.mktemp("pkcs11"), signers=token_signers(token))
+    s.start(env=token.env)
+    yield s
+    assert s.stop() == 0, s.stderr_path.read_text()
+
+
+def test_licences_signed_in_the_token_verify_with_the_certificate(server, tmp_path):
+    assert "pkcs11:" in server.config.read_text() and f"{KEYS}/pki/p256/ga.key" not in server.config.read_text()
+    for client, type_code, holder, name, elements in (("issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS),
+                                                      ("issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)):
+        doc = issue_ok(server, client, type_code, holder, name, elements)
+        # the status list comes signed by the status key in the token too
+        result = certctl_verify(tmp_path, server, b64d(doc["licence"]), [doc["status"]["list"]])
+        assert result["verdict"] == "valid" and result["status"] == "valid", result
+        assert result["checks"]["signature"]["state"] == "passed"
+    # a department whose key is still a file is unaffected
+    doc = issue_ok(server)
+    assert certctl_verify(tmp_path, server, b64d(doc["licence"]), [doc["status"]["list"]])["verdict"] == "valid"
+
+
+def test_a_wrong_pin_stops_authd_at_start(token, tmp_path):
+    bad = tmp_path / "bad-pin"
+    bad.write_text("000000\n")
+    s = Authd(tmp_path, signers=token_signers(token, pin_file=bad))
+    s.init()
+    with pytest.raises(RuntimeError) as e:
+        s.start(init=False, env=token.env)
+    err = s.stderr_path.read_text()
+    assert "PIN is wrong" in err and "000000" not in err and PIN not in err, err
+
+
+def test_a_missing_token_stops_authd_at_start(token, tmp_path):
+    signers = token_signers(token).replace(f"token={TOKEN}", "token=nosuchtoken")
+    s = Authd(tmp_path, signers=signers)
+    s.init()
+    with pytest.raises(RuntimeError):
+        s.start(init=False, env=token.env)
+    assert "no token matches the URI" in s.stderr_path.read_text()
+
+
+def test_a_token_holding_another_key_is_refused(token, tmp_path):
+    signers = token_signers(token).replace(f"object=ga-ds", "object=p256-status")
+    s = Authd(tmp_path, signers=signers)
+    s.init()
+    with pytest.raises(RuntimeError):
+        s.start(init=False, env=token.env)
+    assert "is not the one" in s.stderr_path.read_text()
+
+
+def test_a_token_gone_during_a_run_gives_503_and_signing_resumes(token, tmp_path):
+    s = Authd(tmp_path, signers=token_signers(token))
+    s.start(env=token.env)
+    try:
+        issue_ok(s, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS)
+        shutil.move(token.dir / "tokens", token.dir / "away")  # the token pulled out
+        try:
+            status, headers, doc = issue(s, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS)
+            assert_problem(status, headers, doc, 503, "signer_unavailable")
+            # other departments go on
+            issue_ok(s)
+        finally:
+            shutil.move(token.dir / "away", token.dir / "tokens")
+        # back: within a few seconds (the library looks for tokens again at most once a second)
+        deadline = time.monotonic() + 10
+        while (status := issue(s, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS)[0]) != 201:
+            assert status == 503 and time.monotonic() < deadline
+            time.sleep(0.3)
+        # and the other keys on the token (the status signers) sign again too
+        issue_ok(s, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)
+    finally:
+        assert s.stop() == 0, s.stderr_path.read_text()
+    assert PIN not in s.stderr_path.read_text()
