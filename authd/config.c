@@ -294,7 +294,7 @@ static int log_origin(struct authd_yaml *l, yaml_node_t *v, void *t)
 
 static int log_key(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
-    return authd_yaml_path(l, v, "logs.*.key", &((struct authd_log_config *)t)->key);
+    return authd_yaml_key_ref(l, v, "logs.*.key", &((struct authd_log_config *)t)->key);
 }
 
 static int log_witness_url(struct authd_yaml *l, yaml_node_t *v, void *t)

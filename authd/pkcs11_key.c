@@ -27,6 +27,13 @@ struct authd_p11_key {
     CK_KEY_TYPE key_type; /* CKK_EC (P-256) or CKK_EC_EDWARDS (Ed25519) */
 };
 
+static const char *default_module;
+
+void authd_p11_default_module(const char *path)
+{
+    default_module = path;
+}
+
 bool authd_is_pkcs11_uri(const char *ref)
 {
     return ref && strncmp(ref, AUTHD_PKCS11_PREFIX, strlen(AUTHD_PKCS11_PREFIX)) == 0;
@@ -153,8 +160,7 @@ static const char *why(CK_RV rv)
     }
 }
 
-authd_err authd_p11_key_open(const char *uri, const char *default_module, struct authd_p11_key **out,
-                             char *err, size_t err_cap)
+authd_err authd_p11_key_open(const char *uri, struct authd_p11_key **out, char *err, size_t err_cap)
 {
     *out = NULL;
     if (sodium_init() < 0) return snprintf(err, err_cap, "libsodium failed to initialise"), AUTHD_E_INTERNAL;
@@ -240,6 +246,47 @@ certlib_err authd_p11_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t si
     if (rv == CKR_OK) return CERTLIB_OK;
     fprintf(stderr, "authd: PKCS#11 token: cannot sign: %s\n", why(rv));
     return CERTLIB_E_SIGNER_UNAVAILABLE;
+}
+
+/* CKA_EC_POINT of an Ed25519 public key: the 32 bytes, bare or as a DER OCTET STRING. */
+static bool ed25519_point(const uint8_t *v, CK_ULONG n, uint8_t pk[32])
+{
+    if (n == 34 && v[0] == 0x04 && v[1] == 32) v += 2, n = 32;
+    if (n != 32) return false;
+    memcpy(pk, v, 32);
+    return true;
+}
+
+authd_err authd_p11_key_ed25519_public(struct authd_p11_key *k, uint8_t pk[32], char *err, size_t err_cap)
+{
+    if (k->key_type != CKK_EC_EDWARDS)
+        return snprintf(err, err_cap, "the key is not Ed25519"), AUTHD_E_CONFIG;
+    CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+    CK_ATTRIBUTE want[8] = {{CKA_CLASS, &cls, sizeof(cls)}};
+    CK_ULONG n_want = 1, n_uri = 0, n = 0;
+    CK_ATTRIBUTE *from_uri = p11_kit_uri_get_attributes(k->uri, &n_uri);
+    for (CK_ULONG i = 0; i < n_uri && n_want < 8; i++)
+        if (from_uri[i].type == CKA_LABEL || from_uri[i].type == CKA_ID) want[n_want++] = from_uri[i];
+    uint8_t point[64];
+    CK_ATTRIBUTE value = {CKA_EC_POINT, point, sizeof(point)};
+    CK_OBJECT_HANDLE found;
+    pthread_mutex_lock(&k->lock);
+    authd_p11_module_enter(k->mod);
+    CK_RV rv = k->session == CK_INVALID_HANDLE ? CKR_SESSION_HANDLE_INVALID
+                                               : k->module->C_FindObjectsInit(k->session, want, n_want);
+    if (rv == CKR_OK) {
+        rv = k->module->C_FindObjects(k->session, &found, 1, &n);
+        k->module->C_FindObjectsFinal(k->session);
+    }
+    if (rv == CKR_OK && n == 1) rv = k->module->C_GetAttributeValue(k->session, found, &value, 1);
+    authd_p11_module_leave(k->mod);
+    pthread_mutex_unlock(&k->lock);
+    if (rv != CKR_OK || n != 1 || !ed25519_point(point, value.ulValueLen, pk))
+        return snprintf(err, err_cap,
+                        "the token holds no Ed25519 public key matching the URI (import it with "
+                        "the private key)"),
+               AUTHD_E_CONFIG;
+    return AUTHD_OK;
 }
 
 void authd_p11_key_close(struct authd_p11_key *k)

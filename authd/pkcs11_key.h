@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "certlib/signer.h"
 #include "errors.h"
@@ -30,12 +31,17 @@ struct authd_p11_key;
 /* True when a key reference is a PKCS#11 URI rather than a file. */
 bool authd_is_pkcs11_uri(const char *ref);
 
-/* Opens the key `uri` names (`default_module`: the library when the URI has no module-path; may be
- * NULL) and logs in. AUTHD_E_CONFIG with a message (never the PIN) for a URI that does not parse, a
- * module that does not load, no such token or key, a wrong PIN; AUTHD_E_UNAVAILABLE when the token is
- * not present. */
-authd_err authd_p11_key_open(const char *uri, const char *default_module, struct authd_p11_key **out,
-                             char *err, size_t err_cap);
+/* The library for URIs without a module-path (the configuration's pkcs11_module); NULL: none. Set once
+ * at start, before any key is opened. */
+void authd_p11_default_module(const char *path);
+
+/* Opens the key `uri` names and logs in. AUTHD_E_CONFIG with a message (never the PIN) for a URI that
+ * does not parse, a module that does not load, no such token or key, a wrong PIN; AUTHD_E_UNAVAILABLE
+ * when the token is not present. */
+authd_err authd_p11_key_open(const char *uri, struct authd_p11_key **out, char *err, size_t err_cap);
+/* The Ed25519 public key of an Ed25519 key (from the token's public key object of the same label or
+ * id): what a log's verifier key is made of. AUTHD_E_CONFIG with a message when there is none. */
+authd_err authd_p11_key_ed25519_public(struct authd_p11_key *key, uint8_t pk[32], char *err, size_t err_cap);
 /* certlib's signing function (certlib_signer_new_external) for such a key; `ctx` is the key. */
 certlib_err authd_p11_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64]);
 /* Logs out, closes the session and finalizes the module when it was the last key using it. NULL:

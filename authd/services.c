@@ -31,14 +31,14 @@
 
 /* A signer from a PEM key file, or from a PKCS#11 URI (the key stays in the token; *p11 keeps the
  * session). The message says which key and why, never a PIN. */
-static authd_err open_signer(const struct authd_config *c, const char *key, const char *cert,
-                             certlib_signer **out, struct authd_p11_key **p11, char *err, size_t err_cap)
+static authd_err open_signer(const char *key, const char *cert, certlib_signer **out,
+                             struct authd_p11_key **p11, char *err, size_t err_cap)
 {
     if (!authd_is_pkcs11_uri(key)) {
         certlib_err e = certlib_signer_load(key, cert, out);
         return e ? snprintf(err, err_cap, "%s", certlib_strerror(e)), AUTHD_E_CONFIG : AUTHD_OK;
     }
-    authd_err rc = authd_p11_key_open(key, c->pkcs11_module, p11, err, err_cap);
+    authd_err rc = authd_p11_key_open(key, p11, err, err_cap);
     if (rc) return rc;
     FILE *f = fopen(cert, "rb");
     uint8_t pem[65536];
@@ -56,15 +56,16 @@ static authd_err open_signer(const struct authd_config *c, const char *key, cons
 static authd_err load_keys(struct authd_server *s, char *err, size_t err_cap)
 {
     const struct authd_config *c = s->config;
+    authd_p11_default_module(c->pkcs11_module);
     s->issuers = calloc(c->signer_count ? c->signer_count : 1, sizeof(*s->issuers));
     if (!s->issuers) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     for (size_t i = 0; i < c->signer_count; i++) {
         const struct authd_signer_config *sc = &c->signers[i];
         struct authd_issuer_keys *k = &s->issuers[s->n_issuers++];
         char why[512];
-        authd_err rc = open_signer(c, sc->key, sc->certificate, &k->signer, &k->p11[0], why, sizeof(why));
+        authd_err rc = open_signer(sc->key, sc->certificate, &k->signer, &k->p11[0], why, sizeof(why));
         if (!rc)
-            rc = open_signer(c, sc->status_key, sc->status_certificate, &k->status_signer, &k->p11[1], why,
+            rc = open_signer(sc->status_key, sc->status_certificate, &k->status_signer, &k->p11[1], why,
                              sizeof(why));
         if (rc) return snprintf(err, err_cap, "signers[%zu] (%s): %s", i, sc->issuer_code, why), rc;
         /* The licence's issuer code is the certificate's: a mismatch would issue in someone else's name. */
@@ -110,6 +111,7 @@ authd_err authd_logs_open(const struct authd_config *c, struct authd_storage *st
                           struct authd_log *logs[AUTHD_LOG_COUNT], char *err, size_t err_cap)
 {
     static const char *const names[AUTHD_LOG_COUNT] = {"signatures", "access"};
+    authd_p11_default_module(c->pkcs11_module); /* log keys may be in a token (authd init opens them first) */
     const struct authd_log_config *lc[AUTHD_LOG_COUNT] = {&c->sig_log, &c->access_tlog};
     for (int l = 0; l < AUTHD_LOG_COUNT; l++) {
         char path[4096];

@@ -11,6 +11,7 @@
 #include "atomic_file.h"
 #include "ed25519_key.h"
 #include "monotonic.h"
+#include "pkcs11_key.h"
 #include "tlog.h"
 
 /* How often at most the published checkpoint is saved to the state file: a state that trails the store
@@ -23,7 +24,9 @@ struct authd_log {
     char origin[CERTLIB_CHECKPOINT_ORIGIN_MAX];
     char vkey[CERTLIB_NOTE_NAME_MAX + 80];
     certlib_note_verifier verifier;
-    uint8_t *sk; /* sodium_malloc: libsodium's 64-byte Ed25519 secret key */
+    uint8_t *sk;               /* sodium_malloc: libsodium's 64-byte Ed25519 secret key, or */
+    struct authd_p11_key *p11; /* the key in a PKCS#11 token */
+    uint8_t pk[32];
     /* The complete subtrees the last published root was made of, one per level: they never change, so
      * the next publish reads from storage only those it has not seen. The publisher's alone. */
     struct {
@@ -50,8 +53,16 @@ struct authd_log {
 
 static authd_err load_key(struct authd_log *log, const char *path, char *err, size_t err_cap)
 {
-    uint8_t pk[32];
-    authd_err rc = authd_ed25519_key_load(path, "log key", &log->sk, pk, err, err_cap);
+    uint8_t *pk = log->pk;
+    authd_err rc;
+    if (authd_is_pkcs11_uri(path)) {
+        char why[400];
+        rc = authd_p11_key_open(path, &log->p11, why, sizeof(why));
+        if (!rc) rc = authd_p11_key_ed25519_public(log->p11, pk, why, sizeof(why));
+        if (rc) snprintf(err, err_cap, "log key: %s", why);
+    } else {
+        rc = authd_ed25519_key_load(path, "log key", &log->sk, pk, err, err_cap);
+    }
     if (rc) return rc;
     if (certlib_note_verifier_from_key(log->origin, pk, &log->verifier) != CERTLIB_OK ||
         certlib_note_verifier_format(&log->verifier, log->vkey, sizeof(log->vkey)) != CERTLIB_OK)
@@ -59,6 +70,16 @@ static authd_err load_key(struct authd_log *log, const char *path, char *err, si
                         log->origin),
                AUTHD_E_CONFIG;
     return AUTHD_OK;
+}
+
+/* The log's signature on a note, with its key file's key or in its token. */
+static certlib_err sign_note(struct authd_log *log, const char *text, size_t len, char *out, size_t cap,
+                             size_t *out_len)
+{
+    if (log->p11)
+        return certlib_note_sign_with(text, len, log->origin, log->pk, authd_p11_sign, log->p11, out, cap,
+                                      out_len);
+    return certlib_note_sign(text, len, log->origin, log->sk, out, cap, out_len);
 }
 
 authd_err authd_log_open(struct authd_storage *storage, enum authd_log_id id, const char *origin,
@@ -123,6 +144,7 @@ void authd_log_close(struct authd_log *log)
     save_state(log, true);
     free(log->state_path);
     if (log->sk) sodium_free(log->sk);
+    authd_p11_key_close(log->p11);
     pthread_mutex_destroy(&log->lock);
     pthread_mutex_destroy(&log->publishing);
     free(log);
@@ -197,7 +219,7 @@ static authd_err publish(struct authd_log *log)
     size_t tlen, nlen;
     if (certlib_tlog_root(size, read_border, log, cp.root) != CERTLIB_OK) return AUTHD_E_IO;
     if (certlib_checkpoint_format(&cp, text, sizeof(text), &tlen) != CERTLIB_OK ||
-        certlib_note_sign(text, tlen, log->origin, log->sk, note, sizeof(note), &nlen) != CERTLIB_OK)
+        sign_note(log, text, tlen, note, sizeof(note), &nlen) != CERTLIB_OK)
         return AUTHD_E_INTERNAL;
     pthread_mutex_lock(&log->lock);
     memcpy(log->checkpoint, note, nlen);
@@ -213,7 +235,7 @@ authd_err authd_log_sign_mark(struct authd_log *log, certlib_mark *m, char *out,
     size_t tlen;
     snprintf(m->origin, sizeof(m->origin), "%s", log->origin);
     certlib_err err = certlib_mark_format(m, text, sizeof(text), &tlen);
-    if (err == CERTLIB_OK) err = certlib_note_sign(text, tlen, log->origin, log->sk, out, cap, len);
+    if (err == CERTLIB_OK) err = sign_note(log, text, tlen, out, cap, len);
     return err == CERTLIB_OK ? AUTHD_OK : err == CERTLIB_E_BUFFER_TOO_SMALL ? AUTHD_E_FULL : AUTHD_E_INTERNAL;
 }
 

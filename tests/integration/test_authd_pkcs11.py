@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from conftest import KEYS, SIGNERS, Authd, assert_problem, run_certctl, signers_yaml
+from conftest import ACCESS_LOG_ORIGIN, KEYS, SIG_LOG_ORIGIN, SIGNERS, Authd, assert_problem
+from test_authd_logs import checkpoint
 from test_authd_licences import (BIZ, BIZ_ELEMENTS, COMPANY, HUKOU, HUKOU_ELEMENTS, MARRIAGE, MARRIAGE_ELEMENTS,
                                  PERSON, b64d, certctl_verify, issue, issue_ok)
 
@@ -64,16 +65,30 @@ def token_signers(token, pin_file=None):
 @pytest.fixture(scope="module")
 def token(tmp_path_factory):
     t = Token(tmp_path_factory.mktemp("softhsm"))
+    # every authd of this module (authd init too) finds the token through SoftHSM2's configuration
+    saved = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(t.conf)
     t.add(f"{KEYS}/pki/p256/ga.key", "ga-ds")
     t.add(f"{KEYS}/pki/ed25519/mz.key", "mz-ds")
     t.add(f"{KEYS}/pki/p256/status.key", "p256-status")
     t.add(f"{KEYS}/pki/ed25519/status.key", "ed25519-status")
-    return t
+    t.add(f"{KEYS}/log/signatures.key", "log-signatures")
+    t.add(f"{KEYS}/log/access.key", "log-access")
+    yield t
+    if saved is None:
+        del os.environ["SOFTHSM2_CONF"]
+    else:
+        os.environ["SOFTHSM2_CONF"] = saved
+
+
+def token_logs(token):
+    return (f"logs:\n  signatures:\n    origin: {SIG_LOG_ORIGIN}\n    key: \"{token.uri('log-signatures')}\"\n"
+            f"  access:\n    origin: {ACCESS_LOG_ORIGIN}\n    key: \"{token.uri('log-access')}\"\n")
 
 
 @pytest.fixture(scope="module")
 def server(token, tmp_path_factory):
-    s = Authd(tmp_path_factory.mktemp("pkcs11"), signers=token_signers(token))
+    s = Authd(tmp_path_factory.mktemp("pkcs11"), signers=token_signers(token), logs=token_logs(token))
     s.start(env=token.env)
     yield s
     assert s.stop() == 0, s.stderr_path.read_text()
@@ -91,6 +106,19 @@ def test_licences_signed_in_the_token_verify_with_the_certificate(server, tmp_pa
     # a department whose key is still a file is unaffected
     doc = issue_ok(server)
     assert certctl_verify(tmp_path, server, b64d(doc["licence"]), [doc["status"]["list"]])["verdict"] == "valid"
+
+
+def test_the_logs_sign_with_keys_in_the_token(server):
+    """Checkpoints (and so receipts and disclosure marks) signed by the logs' keys in the token verify under
+    the same verifier keys as before: the key moved into the token, the logs' identity did not."""
+    assert "log/signatures.key" not in server.config.read_text()
+    issue_ok(server)
+    size, _, _ = checkpoint(server)  # opened under keys-example's signatures key, checked independently
+    assert size >= 1
+    code, _, r = server.json("GET", f"/v1/holders/{PERSON}/licences?matter=ZJ-HYDJ-001&use_cause=%E6%9F%A5",
+                             token="counter-hz")
+    assert code == 200 and r["disclosure"]["mark"]
+    assert checkpoint(server, "access", "auditor")[0] >= 1
 
 
 def test_a_wrong_pin_stops_authd_at_start(token, tmp_path):

@@ -14,6 +14,7 @@
 #define CERTLIB_TLOG_H
 
 #include "error.h"
+#include "signer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -129,6 +130,15 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_note_verifier_format(const cer
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_note_sign(const char *text, size_t text_len,
                                                             const char *name, const uint8_t sk[64], char *out,
                                                             size_t cap, size_t *out_len);
+
+/**
+ * The same with an Ed25519 key kept outside certlib (a PKCS#11 token): `pk` is its public key, `sign`
+ * signs the text with it (signer.h's certlib_sign_fn; CERTLIB_E_SIGNER_UNAVAILABLE passes through).
+ */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_note_sign_with(const char *text, size_t text_len,
+                                                                 const char *name, const uint8_t pk[32],
+                                                                 certlib_sign_fn sign, void *ctx, char *out,
+                                                                 size_t cap, size_t *out_len);
 
 /**
  * Opens a signed note: checks its syntax, then its signatures against `verifiers`. Signature lines

@@ -133,28 +133,55 @@ static int text_valid(const char *text, size_t len)
     return certlib__utf8_valid((const uint8_t *)text, len);
 }
 
-certlib_err certlib_note_sign(const char *text, size_t text_len, const char *name, const uint8_t sk[64],
-                              char *out, size_t cap, size_t *out_len)
+/* The signing key's part: libsodium's secret key, or a signing function and the public key. */
+struct note_key {
+    const uint8_t *sk;
+    const uint8_t *pk;
+    certlib_sign_fn sign;
+    void *ctx;
+};
+
+static certlib_err note_sign(const char *text, size_t text_len, const char *name, const struct note_key *k,
+                             char *out, size_t cap, size_t *out_len)
 {
-    if (!text || !name || !sk || !out || !out_len) return CERTLIB_E_INVALID_ARGUMENT;
     if (!text_valid(text, text_len)) return CERTLIB_E_NOTE;
     size_t name_len = strlen(name);
     if (!certlib__note_name_valid(name, name_len)) return CERTLIB_E_KEY;
     uint8_t blob[4 + crypto_sign_BYTES];
-    uint32_t id = certlib__note_key_id(name, name_len, ALG_ED25519,
-                                       sk + 32); /* libsodium keeps the public key in sk[32..64) */
+    uint32_t id = certlib__note_key_id(name, name_len, ALG_ED25519, k->pk);
     blob[0] = (uint8_t)(id >> 24);
     blob[1] = (uint8_t)(id >> 16);
     blob[2] = (uint8_t)(id >> 8);
     blob[3] = (uint8_t)id;
-    if (crypto_sign_detached(blob + 4, NULL, (const uint8_t *)text, text_len, sk) != 0)
+    if (k->sign) {
+        certlib_err err = k->sign(k->ctx, (const uint8_t *)text, text_len, blob + 4);
+        if (err) return err;
+    } else if (crypto_sign_detached(blob + 4, NULL, (const uint8_t *)text, text_len, k->sk) != 0) {
         return CERTLIB_E_INTERNAL;
+    }
     char b64[128];
     certlib__b64_encode(blob, sizeof(blob), b64, sizeof(b64));
     int n = snprintf(out, cap, "%.*s\n" SIG_PREFIX "%s %s\n", (int)text_len, text, name, b64);
     if (n < 0 || (size_t)n >= cap) return CERTLIB_E_BUFFER_TOO_SMALL;
     *out_len = (size_t)n;
     return CERTLIB_OK;
+}
+
+certlib_err certlib_note_sign(const char *text, size_t text_len, const char *name, const uint8_t sk[64],
+                              char *out, size_t cap, size_t *out_len)
+{
+    if (!text || !name || !sk || !out || !out_len) return CERTLIB_E_INVALID_ARGUMENT;
+    /* libsodium keeps the public key in sk[32..64) */
+    const struct note_key k = {.sk = sk, .pk = sk + 32};
+    return note_sign(text, text_len, name, &k, out, cap, out_len);
+}
+
+certlib_err certlib_note_sign_with(const char *text, size_t text_len, const char *name, const uint8_t pk[32],
+                                   certlib_sign_fn sign, void *ctx, char *out, size_t cap, size_t *out_len)
+{
+    if (!text || !name || !pk || !sign || !out || !out_len) return CERTLIB_E_INVALID_ARGUMENT;
+    const struct note_key k = {.pk = pk, .sign = sign, .ctx = ctx};
+    return note_sign(text, text_len, name, &k, out, cap, out_len);
 }
 
 /* Returns the last "\n\n" in s[0..len), or NULL. */
