@@ -129,6 +129,7 @@ def test_a_wrong_pin_stops_authd_at_start(token, tmp_path):
     with pytest.raises(RuntimeError) as e:
         s.start(init=False, env=token.env)
     err = s.stderr_path.read_text()
+    assert s.proc.returncode == 2  # the configuration's fault
     assert "PIN is wrong" in err and "000000" not in err and PIN not in err, err
 
 
@@ -139,6 +140,7 @@ def test_a_missing_token_stops_authd_at_start(token, tmp_path):
     with pytest.raises(RuntimeError):
         s.start(init=False, env=token.env)
     assert "no token matches the URI" in s.stderr_path.read_text()
+    assert s.proc.returncode == 1  # not there now: a restart may find it
 
 
 def test_a_token_holding_another_key_is_refused(token, tmp_path):
@@ -147,7 +149,7 @@ def test_a_token_holding_another_key_is_refused(token, tmp_path):
     s.init()
     with pytest.raises(RuntimeError):
         s.start(init=False, env=token.env)
-    assert "is not the one" in s.stderr_path.read_text()
+    assert "is not the one" in s.stderr_path.read_text() and s.proc.returncode == 2
 
 
 def test_a_token_gone_during_a_run_gives_503_and_signing_resumes(token, tmp_path):
@@ -173,3 +175,37 @@ def test_a_token_gone_during_a_run_gives_503_and_signing_resumes(token, tmp_path
     finally:
         assert s.stop() == 0, s.stderr_path.read_text()
     assert PIN not in s.stderr_path.read_text()
+
+
+def test_the_runnable_example(tmp_path):
+    """authd/examples/softhsm/run.sh: one command makes the demo token and starts authd on it; licences of
+    a department whose key is in the token verify with the trust bundle alone."""
+    import socket
+    from conftest import AUTHD, REPO_ROOT, free_port
+    port = free_port()
+    env = {**os.environ, "SOFTHSM_DIR": str(tmp_path / "softhsm"), "SOFTHSM_PORT": str(port)}
+    env.pop("SOFTHSM2_CONF", None)
+    build = os.path.dirname(os.path.dirname(AUTHD))
+    log = open(tmp_path / "run.log", "wb")
+    proc = subprocess.Popen([f"{REPO_ROOT}/authd/examples/softhsm/run.sh", build], env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "run.log").read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        class Example:  # enough of conftest.Authd for issue()
+            url = f"http://127.0.0.1:{port}"
+            json = Authd.json
+            request = Authd.request
+            default_token = None
+        doc = issue_ok(Example(), "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS)
+        assert certctl_verify(tmp_path, Example(), b64d(doc["licence"]), [doc["status"]["list"]])["verdict"] == "valid"
+        assert "ga-ds <- pki/p256/ga.key" in (tmp_path / "run.log").read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

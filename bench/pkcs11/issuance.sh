@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# bench/pkcs11/issuance.sh: durable issuance through authd with the department's signing key in a SoftHSM2
+# token (PKCS#11: CKM_ECDSA for P-256, CKM_EDDSA for Ed25519) against the same key as a file, in the same
+# run: ROUNDS alternating rounds of SECONDS each with wrk (-t2 -c64), fresh stores per round, medians and
+# the median ratio token/file for each algorithm (target for P-256: >= 0.5).
+# usage: bench/pkcs11/issuance.sh [BUILD_DIR] [ROUNDS] [SECONDS]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${1:-$root/build}
+rounds=${2:-5}
+secs=${3:-8}
+keys=$root/keys-example
+command -v wrk >/dev/null || { echo "bench/pkcs11/issuance.sh needs wrk (scripts/install-deps installs it)" >&2; exit 1; }
+command -v softhsm2-util >/dev/null || { echo "bench/pkcs11/issuance.sh needs softhsm2 (scripts/install-deps)" >&2; exit 1; }
+work=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_up() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.1; done; exit 1; }
+# shellcheck source=bench/authd/config.sh
+. "$root/bench/authd/config.sh"
+export BENCH_DIR=$root/bench/authd THREADS=2
+"$keys/softhsm-init.sh" "$work/softhsm" 2>/dev/null
+export SOFTHSM2_CONF=$work/softhsm/softhsm2.conf
+uri() { printf 'pkcs11:token=authd-demo;object=%s?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:%s/softhsm/pin' "$1" "$work"; }
+
+# run_round file|token ALG CODE DEPT CLIENT KIND: one fresh authd, wrk issuance for SECONDS; prints the rate
+run_round() {
+    local where=$1 alg=$2 code=$3 dept=$4 client=$5 kind=$6 port data rate
+    port=$(free_port)
+    data=$work/round-$RANDOM
+    authd_yaml "$port" "$data" "http://127.0.0.1:$port" "store:
+  map_size: 4G" "$code:$alg:$dept" >"$work/authd.yaml"
+    if [ "$where" = token ]; then
+        sed -i -e "s|    key: $keys/pki/$alg/$dept.key|    key: \"$(uri "$dept-ds")\"|" \
+            -e "s|    status_key: $keys/pki/$alg/status.key|    status_key: \"$(uri "$alg-status")\"|" "$work/authd.yaml"
+        grep -q 'pkcs11:' "$work/authd.yaml"
+    fi
+    "$build/bin/authd" --config "$work/authd.yaml" init 2>/dev/null
+    "$build/bin/authd" --config "$work/authd.yaml" 2>>"$work/authd.err" &
+    pid=$!
+    wait_up "$port"
+    rate=$(TOKEN=$(cat "$keys/tokens/$client.token") KIND=$kind BASE=0 \
+        wrk -t2 -c64 -d"${secs}s" -s "$root/bench/authd/issue.lua" "http://127.0.0.1:$port" 2>/dev/null |
+        awk '/^Requests\/sec/ {print $2}')
+    echo "  $alg $where: $rate licences/s" >&2
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=
+    rm -rf "$data" "$data.state"
+    echo "$rate"
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo "bench/pkcs11/issuance: $rounds alternating rounds of ${secs}s per key, wrk -t2 -c64"
+for spec in "p256 1133010000249813XA ga issuer-ga hukou" "ed25519 11330100002498121J mz issuer-mz marriage"; do
+    read -r alg code dept client kind <<<"$spec"
+    files=() tokens=() ratios=()
+    for _ in $(seq "$rounds"); do
+        a=$(run_round file "$alg" "$code" "$dept" "$client" "$kind")
+        b=$(run_round token "$alg" "$code" "$dept" "$client" "$kind")
+        files+=("$a")
+        tokens+=("$b")
+        ratios+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')")
+    done
+    mr=$(median "${ratios[@]}")
+    target=$([ "$alg" = p256 ] && awk -v r="$mr" 'BEGIN { print (r >= 0.5 ? "target >= 0.5: met" : "target >= 0.5: NOT met") }' || echo "no target")
+    printf '%s issuance, medians: %.0f/s key file, %.0f/s key in SoftHSM2; median ratio %.3f (%s)\n' "$alg" \
+        "$(median "${files[@]}")" "$(median "${tokens[@]}")" "$mr" "$target"
+done
