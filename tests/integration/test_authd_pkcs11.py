@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import ACCESS_LOG_ORIGIN, KEYS, SIG_LOG_ORIGIN, SIGNERS, Authd, assert_problem
+from conftest import ACCESS_LOG_ORIGIN, KEYS, SIG_LOG_ORIGIN, SIGNERS, Authd, assert_problem, run_certctl
 from test_authd_logs import checkpoint
 from test_authd_licences import (BIZ, BIZ_ELEMENTS, COMPANY, HUKOU, HUKOU_ELEMENTS, MARRIAGE, MARRIAGE_ELEMENTS,
                                  PERSON, b64d, certctl_verify, issue, issue_ok)
@@ -209,3 +209,67 @@ def test_the_runnable_example(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def new_signer_in_token(token, tmp_path, alg, dept, code, label):
+    """A key pair generated inside the token (sensitive, not extractable) and a certificate for it from
+    keys-example's root of that algorithm: a department's key ceremony."""
+    pub, crt, ext = tmp_path / f"{label}.pub", tmp_path / f"{label}.crt", tmp_path / "ds.ext"
+    token.ids = getattr(token, "ids", 0) + 1
+    r = subprocess.run([os.environ.get("P11_KEYGEN", "build/bin/p11_keygen"), MODULE, TOKEN, str(token.dir / "pin"),
+                        alg, label, f"{token.ids:02x}", str(pub)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    ext.write_text("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                   "extendedKeyUsage=1.0.18013.5.1.2\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
+    root = f"{KEYS}/pki/{alg}"
+    r = subprocess.run(["openssl", "x509", "-new", "-subj", f"/C=CN/O={dept} 2027/organizationIdentifier=NTRCN-{code}"
+                        f"/CN={dept} document signer 2027", "-force_pubkey", str(pub), "-CA", f"{root}/root.crt",
+                        "-CAkey", f"{root}/root.key", *(["-sha256"] if alg == "p256" else []), "-days", "3650",
+                        "-extfile", str(ext), "-out", str(crt)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return crt
+
+
+def test_rotation_to_keys_generated_in_the_token(token, tmp_path):
+    """A department moves to a new key generated inside the token, with a new certificate the trust bundle
+    adds beside the old one: licences signed before the rotation keep verifying, new ones verify too, and
+    a bundle that does not list the new certificate refuses the new ones."""
+    import json
+    before = Authd(tmp_path)
+    before.start()
+    old = issue_ok(before, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS)
+    assert before.stop() == 0
+
+    ga_crt = new_signer_in_token(token, tmp_path, "p256", "ga", GA, "ga-2027")
+    mz_crt = new_signer_in_token(token, tmp_path, "ed25519", "mz", MZ, "mz-2027")
+    bundle = json.load(open(f"{KEYS}/trust.json"))
+    for crt, dept_crt in ((ga_crt, "p256/ga.crt"), (mz_crt, "ed25519/mz.crt")):
+        pem = open(f"{KEYS}/pki/{dept_crt}").read().strip()
+        entry = next(s for s in bundle["signers"] if s["certificate"].strip() == pem)
+        bundle["signers"].append({**entry, "certificate": crt.read_text()})
+    (tmp_path / "trust.json").write_text(json.dumps(bundle, ensure_ascii=False))
+
+    signers = token_signers(token).replace(token.uri("ga-ds"), token.uri("ga-2027")).replace(
+        f"{KEYS}/pki/p256/ga.crt", str(ga_crt)).replace(token.uri("mz-ds"), token.uri("mz-2027")).replace(
+        f"{KEYS}/pki/ed25519/mz.crt", str(mz_crt))
+    after = Authd(tmp_path, signers=signers, trust_bundle=str(tmp_path / "trust.json"), public_url=before.url)
+    after.start(env=token.env)
+    try:
+        new = issue_ok(after, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS)
+        new_mz = issue_ok(after, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)
+        for doc in (old, new, new_mz):
+            path = tmp_path / "l.cbor"
+            path.write_bytes(b64d(doc["licence"]))
+            r = run_certctl("verify", "--trust", str(tmp_path / "trust.json"), "--json", str(path))
+            result = json.loads(r.stdout)
+            assert all(result["checks"][c]["state"] == "passed" for c in ("signer", "signature", "certificates",
+                                                                           "scope")), result
+            # and authd's own verification, against the bundle it serves
+            code, _, v = after.json("POST", "/v1/verify", {"licence": doc["licence"]}, token="counter-hz")
+            assert code == 200 and v["verdict"] == "valid", (v["reason"], {k: c for k, c in v["checks"].items() if c["state"] != "passed"})
+        # the old bundle does not know the new certificate
+        (tmp_path / "new.cbor").write_bytes(b64d(new["licence"]))
+        r = run_certctl("verify", "--trust", f"{KEYS}/trust.json", "--json", str(tmp_path / "new.cbor"))
+        assert json.loads(r.stdout)["checks"]["signer"]["state"] == "failed"
+    finally:
+        assert after.stop() == 0, after.stderr_path.read_text()
