@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "record.h"
 #include "yamlutil.h"
 
 int authd_config_parse_listen(const char *text, struct authd_listener_config *out)
@@ -169,6 +170,15 @@ static int store_backend(struct authd_yaml *l, yaml_node_t *v, void *t)
     return 0;
 }
 
+static int store_cipher(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    const char *s = authd_yaml_scalar(v);
+    int cipher = s ? authd_cipher_of(s) : -1;
+    if (cipher < 0) return authd_yaml_fail(l, v, "store.cipher: expected xchacha20-poly1305 or sm4");
+    ((struct authd_config *)t)->store_cipher = cipher;
+    return 0;
+}
+
 static int pg_conninfo(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
     return authd_yaml_string(l, v, "store.postgresql.conninfo", &((struct authd_config *)t)->pg_conninfo);
@@ -190,9 +200,11 @@ static int store_postgresql(struct authd_yaml *l, yaml_node_t *v, void *t)
 
 static int top_store(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
-    static const struct authd_yaml_field fields[] = {
-        {"backend", store_backend}, {"map_size", store_map}, {"postgresql", store_postgresql}};
-    return authd_yaml_walk(l, v, "store", fields, 3, t);
+    static const struct authd_yaml_field fields[] = {{"backend", store_backend},
+                                                     {"map_size", store_map},
+                                                     {"cipher", store_cipher},
+                                                     {"postgresql", store_postgresql}};
+    return authd_yaml_walk(l, v, "store", fields, sizeof(fields) / sizeof(fields[0]), t);
 }
 
 #define PATH_FIELD(fn, name, member)                                                                         \

@@ -35,6 +35,7 @@ struct authd_config {
     char *state_dir;       /* the last checkpoints this authd signed, kept outside the store */
     bool allow_rollback;   /* --allow-rollback: accept a store behind state_dir's checkpoints */
     size_t lmdb_map_bytes; /* LMDB map size */
+    int store_cipher;      /* store.cipher (enum authd_cipher) for a store created now; 0: not given */
     char *pg_conninfo;     /* store.postgresql.conninfo (libpq; several hosts for failover) */
     char *pg_passfile;     /* store.postgresql.passfile: never a password in this file */
     size_t pg_pool_size;   /* store.postgresql.pool_size: connections for readers */

@@ -88,8 +88,20 @@ int authd_copy_command(const struct authd_config *from_cfg, const char *to_path)
         goto out;
     }
     status = 1;
-    if (authd_store_open(from_cfg, keys, false, &from, err, sizeof(err)) ||
-        authd_store_open(&to_cfg, keys, true, &to, err, sizeof(err))) {
+    if (authd_store_open(from_cfg, keys, false, &from, err, sizeof(err))) {
+        fprintf(stderr, "authd: %s\n", err);
+        goto out;
+    }
+    /* records are copied sealed: the copy keeps the source's cipher */
+    enum authd_cipher cipher = authd_record_keys_cipher(keys);
+    if (to_cfg.store_cipher && to_cfg.store_cipher != (int)cipher) {
+        fprintf(stderr, "authd: --copy-to: %s asks for store.cipher %s, but the records are sealed with %s\n",
+                to_path, authd_cipher_name((enum authd_cipher)to_cfg.store_cipher),
+                authd_cipher_name(cipher));
+        goto out;
+    }
+    to_cfg.store_cipher = (int)cipher;
+    if (authd_store_open(&to_cfg, keys, true, &to, err, sizeof(err))) {
         fprintf(stderr, "authd: %s\n", err);
         goto out;
     }

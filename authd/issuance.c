@@ -193,7 +193,7 @@ enum authd_issue_refusal authd_issue(struct authd_server *s, const struct authd_
     certlib_err err = certlib_licence_issue_ex(keys->signer, &spec, &iss->licence, &iss->licence_len,
                                                iss->licence_id, sig_hash);
     certlib_free(device_key);
-    size_t id_len = strlen(iss->licence_id), sealed_len = authd_record_sealed_len(iss->licence_len);
+    size_t id_len = strlen(iss->licence_id), sealed_len = authd_record_sealed_len(s->keys, iss->licence_len);
     if (!err) {
         authd_record_holder_key(s->keys, holder.normalized, holder.normalized_len, iss->holder_key);
         iss->record = malloc(sealed_len);
@@ -211,7 +211,11 @@ enum authd_issue_refusal authd_issue(struct authd_server *s, const struct authd_
                           certlib_err_name(err));
         return refuse(detail, cap, AUTHD_ISSUE_OVERLOADED, "out of memory");
     }
-    authd_record_seal(s->keys, iss->licence_id, id_len, m, iss->licence, iss->licence_len, iss->record);
+    if (authd_record_seal(s->keys, iss->licence_id, id_len, m, iss->licence, iss->licence_len, iss->record) !=
+        AUTHD_OK) {
+        abandon(iss);
+        return refuse(detail, cap, AUTHD_ISSUE_INTERNAL, "the licence cannot be sealed for the store");
+    }
     authd_licence_place(m, iss->place);
     iss->job.w = (struct authd_storage_write){.op = AUTHD_STORE_PUT,
                                               .id = iss->licence_id,

@@ -44,6 +44,7 @@ enum authd_issue_refusal {
     AUTHD_ISSUE_OVERLOADED,         /* out of memory */
     AUTHD_ISSUE_SIGNER_UNAVAILABLE, /* the signer's token or cipher machine cannot sign now */
     AUTHD_ISSUE_STORE_UNAVAILABLE,  /* the store cannot be reached (a database failing over) */
+    AUTHD_ISSUE_INTERNAL,           /* a library failed where it should not (sealing) */
 };
 
 /* One issuance in flight. The caller allocates it (embedded in its own job, usually) and keeps it

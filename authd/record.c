@@ -1,4 +1,5 @@
-/* Sealed licence records (record.h): header, MAC and AEAD with libsodium. */
+/* Sealed licence records (record.h): header, MAC and encryption, with libsodium (XChaCha20-Poly1305,
+ * keyed BLAKE2b) or with the 国密 algorithms through OpenSSL (SM4-CTR, HMAC-SM3; gm_crypto.h). */
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -7,27 +8,54 @@
 
 #include "certlib/licence_id.h"
 #include "certlib/status.h"
+#include "gm_crypto.h"
 #include "record.h"
 
-#define RECORD_VERSION 3
+#define RECORD_VERSION 3                                                         /* XChaCha20-Poly1305 */
+#define RECORD_VERSION_SM4 4                                                     /* SM4-CTR, HMAC-SM3 */
 #define HEADER_LEN (2 + 4 + 4 + 8 + AUTHD_TYPE_CODE_LEN + AUTHD_ISSUER_CODE_LEN) /* 57 */
 #define MAC_LEN 16
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
-#define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define TAG_LEN 16 /* Poly1305's, or HMAC-SM3's first 16 bytes */
 #define NONCE_AT (HEADER_LEN + MAC_LEN)
-#define BODY_AT (NONCE_AT + NONCE_LEN)
 
 #define V2_HEADER_LEN (HEADER_LEN + 8) /* schema 2: the log index closed the header */
 
 struct authd_record_keys {
     uint8_t *keys; /* sodium_malloc, read-only: encryption, holder index, header MAC */
+    enum authd_cipher cipher;
 };
 #define KEY_ENC 0
 #define KEY_INDEX 32
 #define KEY_MAC 64
 #define KEY_LIST 96
 #define KEY_NONCE 128
-#define KEYS_LEN 160
+/* the 国密 suite's, derived with HMAC-SM3 from the data key */
+#define KEY_SM4 160      /* SM4 key (16 bytes used) */
+#define KEY_SM_EMAC 192  /* HMAC-SM3 over the ciphertext */
+#define KEY_SM_INDEX 224 /* HMAC-SM3 of holder ids */
+#define KEY_SM_MAC 256   /* HMAC-SM3 of headers */
+#define KEYS_LEN 288
+
+const char *authd_cipher_name(enum authd_cipher c)
+{
+    return c == AUTHD_CIPHER_SM4 ? "sm4" : c == AUTHD_CIPHER_XCHACHA20 ? "xchacha20-poly1305" : "unknown";
+}
+
+int authd_cipher_of(const char *name)
+{
+    return strcmp(name, "sm4") == 0                  ? AUTHD_CIPHER_SM4
+           : strcmp(name, "xchacha20-poly1305") == 0 ? AUTHD_CIPHER_XCHACHA20
+                                                     : -1;
+}
+
+/* A subkey of the 国密 suite: HMAC-SM3(data key, label), so neither suite's keys derive from the
+ * other's algorithms. */
+static bool sm_subkey(const uint8_t master[32], const char *label, uint8_t *out)
+{
+    const struct authd_bytes part = {label, strlen(label)};
+    return authd_hmac_sm3(master, 32, &part, 1, out, 32);
+}
 
 static void be32(uint8_t out[4], uint32_t v)
 {
@@ -65,7 +93,11 @@ authd_err authd_record_keys_load(const char *path, struct authd_record_keys **ou
                crypto_kdf_derive_from_key(k->keys + KEY_INDEX, 32, 2, "authdidx", master) != 0 ||
                crypto_kdf_derive_from_key(k->keys + KEY_MAC, 32, 3, "authdmac", master) != 0 ||
                crypto_kdf_derive_from_key(k->keys + KEY_LIST, 32, 4, "authdlst", master) != 0 ||
-               crypto_kdf_derive_from_key(k->keys + KEY_NONCE, 32, 5, "authdnce", master) != 0) {
+               crypto_kdf_derive_from_key(k->keys + KEY_NONCE, 32, 5, "authdnce", master) != 0 ||
+               !sm_subkey(master, "authd sm4 encryption", k->keys + KEY_SM4) ||
+               !sm_subkey(master, "authd sm4 ciphertext mac", k->keys + KEY_SM_EMAC) ||
+               !sm_subkey(master, "authd sm4 holder index", k->keys + KEY_SM_INDEX) ||
+               !sm_subkey(master, "authd sm4 header mac", k->keys + KEY_SM_MAC)) {
         snprintf(err, err_cap, "data key: derivation failed");
         rc = AUTHD_E_INTERNAL;
     } else {
@@ -78,8 +110,35 @@ authd_err authd_record_keys_load(const char *path, struct authd_record_keys **ou
         return rc;
     }
     sodium_mprotect_readonly(k->keys);
+    k->cipher = AUTHD_CIPHER_XCHACHA20;
     *out = k;
     return AUTHD_OK;
+}
+
+void authd_record_keys_use(struct authd_record_keys *k, enum authd_cipher cipher)
+{
+    k->cipher = cipher;
+}
+
+enum authd_cipher authd_record_keys_cipher(const struct authd_record_keys *k)
+{
+    return k->cipher;
+}
+
+static bool sm4(const struct authd_record_keys *k)
+{
+    return k->cipher == AUTHD_CIPHER_SM4;
+}
+
+static uint8_t version_of(const struct authd_record_keys *k)
+{
+    return sm4(k) ? RECORD_VERSION_SM4 : RECORD_VERSION;
+}
+
+/* Where the body starts: after the nonce (24 bytes) or the IV (16). */
+static size_t body_at(const struct authd_record_keys *k)
+{
+    return NONCE_AT + (sm4(k) ? AUTHD_SM4_IV_LEN : NONCE_LEN);
 }
 
 void authd_record_keys_free(struct authd_record_keys *k)
@@ -92,17 +151,23 @@ void authd_record_keys_free(struct authd_record_keys *k)
 void authd_record_holder_key(const struct authd_record_keys *k, const char *holder_id, size_t len,
                              uint8_t out[AUTHD_HOLDER_KEY_LEN])
 {
+    if (sm4(k)) {
+        const struct authd_bytes part = {holder_id, len};
+        if (!authd_hmac_sm3(k->keys + KEY_SM_INDEX, 32, &part, 1, out, AUTHD_HOLDER_KEY_LEN))
+            sodium_memzero(out, AUTHD_HOLDER_KEY_LEN); /* OpenSSL without SM3: refused at load */
+        return;
+    }
     crypto_generichash(out, AUTHD_HOLDER_KEY_LEN, (const uint8_t *)holder_id, len, k->keys + KEY_INDEX, 32);
 }
 
-size_t authd_record_sealed_len(size_t licence_len)
+size_t authd_record_sealed_len(const struct authd_record_keys *k, size_t licence_len)
 {
-    return BODY_AT + licence_len + TAG_LEN;
+    return body_at(k) + licence_len + TAG_LEN;
 }
 
-static void write_header(uint8_t *h, const struct authd_licence_meta *m)
+static void write_header(uint8_t *h, uint8_t version, const struct authd_licence_meta *m)
 {
-    h[0] = RECORD_VERSION;
+    h[0] = version;
     h[1] = m->status;
     be32(h + 2, m->list_no);
     be32(h + 6, m->status_idx);
@@ -124,12 +189,18 @@ static void read_header(const uint8_t *h, struct authd_licence_meta *m)
     m->issuer_code[AUTHD_ISSUER_CODE_LEN] = '\0';
 }
 
-/* The header MAC: keyed BLAKE2b-128 over the id's length, the id and the header. */
+/* The header MAC: keyed BLAKE2b-128 (or HMAC-SM3's first 16 bytes) over the id's length, the id and the
+ * header. */
 static void header_mac(const struct authd_record_keys *k, const char *id, size_t id_len,
                        const uint8_t *header, uint8_t out[MAC_LEN])
 {
     crypto_generichash_state st;
     uint8_t n = (uint8_t)id_len; /* ids are shorter than CERTLIB_LICENCE_ID_MAX < 256 */
+    if (sm4(k)) {
+        const struct authd_bytes parts[] = {{&n, 1}, {id, id_len}, {header, HEADER_LEN}};
+        if (!authd_hmac_sm3(k->keys + KEY_SM_MAC, 32, parts, 3, out, MAC_LEN)) sodium_memzero(out, MAC_LEN);
+        return;
+    }
     crypto_generichash_init(&st, k->keys + KEY_MAC, 32, MAC_LEN);
     crypto_generichash_update(&st, &n, 1);
     crypto_generichash_update(&st, (const uint8_t *)id, id_len);
@@ -145,24 +216,42 @@ static size_t make_ad(uint8_t *ad, const char *id, size_t id_len, const uint8_t 
     return id_len + header_len - 2;
 }
 
-void authd_record_seal(const struct authd_record_keys *k, const char *id, size_t id_len,
-                       const struct authd_licence_meta *meta, const uint8_t *licence, size_t licence_len,
-                       uint8_t *out)
+/* The 国密 suite's tag: HMAC-SM3 over the associated data's length and bytes, the IV and the ciphertext
+ * (encrypt-then-MAC), its first 16 bytes. */
+static bool sm_tag(const struct authd_record_keys *k, const uint8_t *ad, size_t ad_len, const uint8_t *iv,
+                   const uint8_t *ct, size_t ct_len, uint8_t out[TAG_LEN])
+{
+    uint8_t n[2] = {(uint8_t)(ad_len >> 8), (uint8_t)ad_len};
+    const struct authd_bytes parts[] = {{n, 2}, {ad, ad_len}, {iv, AUTHD_SM4_IV_LEN}, {ct, ct_len}};
+    return authd_hmac_sm3(k->keys + KEY_SM_EMAC, 32, parts, 4, out, TAG_LEN);
+}
+
+authd_err authd_record_seal(const struct authd_record_keys *k, const char *id, size_t id_len,
+                            const struct authd_licence_meta *meta, const uint8_t *licence, size_t licence_len,
+                            uint8_t *out)
 {
     uint8_t ad[CERTLIB_LICENCE_ID_MAX + V2_HEADER_LEN];
-    write_header(out, meta);
+    size_t at = body_at(k);
+    write_header(out, version_of(k), meta);
     header_mac(k, id, id_len, out, out + HEADER_LEN);
-    randombytes_buf(out + NONCE_AT, NONCE_LEN);
+    randombytes_buf(out + NONCE_AT, at - NONCE_AT);
     size_t ad_len = make_ad(ad, id, id_len, out, HEADER_LEN);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out + BODY_AT, NULL, licence, licence_len, ad, ad_len, NULL,
+    if (sm4(k)) {
+        if (!authd_sm4_ctr(k->keys + KEY_SM4, out + NONCE_AT, licence, licence_len, out + at) ||
+            !sm_tag(k, ad, ad_len, out + NONCE_AT, out + at, licence_len, out + at + licence_len))
+            return AUTHD_E_INTERNAL;
+        return AUTHD_OK;
+    }
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + at, NULL, licence, licence_len, ad, ad_len, NULL,
                                                out + NONCE_AT, k->keys + KEY_ENC);
+    return AUTHD_OK;
 }
 
 authd_err authd_record_meta(const struct authd_record_keys *k, const char *id, size_t id_len,
                             const uint8_t *record, size_t len, struct authd_licence_meta *meta)
 {
     uint8_t mac[MAC_LEN];
-    if (len < BODY_AT + TAG_LEN || record[0] != RECORD_VERSION || id_len == 0 ||
+    if (len < body_at(k) + TAG_LEN || record[0] != version_of(k) || id_len == 0 ||
         id_len >= CERTLIB_LICENCE_ID_MAX)
         return AUTHD_E_CORRUPT;
     header_mac(k, id, id_len, record, mac);
@@ -171,22 +260,40 @@ authd_err authd_record_meta(const struct authd_record_keys *k, const char *id, s
     return AUTHD_OK;
 }
 
+/* The 国密 suite's body: the tag checked first (encrypt-then-MAC), then SM4-CTR. */
+static authd_err sm_decrypt(const struct authd_record_keys *k, const uint8_t *ad, size_t ad_len,
+                            const uint8_t *iv, const uint8_t *body, size_t body_len, uint8_t *plain)
+{
+    uint8_t tag[TAG_LEN];
+    size_t ct_len = body_len - TAG_LEN;
+    if (!sm_tag(k, ad, ad_len, iv, body, ct_len, tag)) return AUTHD_E_INTERNAL;
+    if (sodium_memcmp(tag, body + ct_len, TAG_LEN) != 0)
+        return AUTHD_E_CORRUPT; /* tampered, or another key */
+    return authd_sm4_ctr(k->keys + KEY_SM4, iv, body, ct_len, plain) ? AUTHD_OK : AUTHD_E_INTERNAL;
+}
+
 /* Decrypts the body behind `header_len` header bytes (and a MAC in this format). */
 static authd_err decrypt(const struct authd_record_keys *k, const char *id, size_t id_len,
                          const uint8_t *record, size_t len, size_t header_len, size_t nonce_at,
                          uint8_t **licence, size_t *licence_len)
 {
-    size_t body_at = nonce_at + NONCE_LEN;
-    if (len < body_at + TAG_LEN) return AUTHD_E_CORRUPT;
+    size_t at = nonce_at + (sm4(k) ? AUTHD_SM4_IV_LEN : NONCE_LEN);
+    if (len < at + TAG_LEN) return AUTHD_E_CORRUPT;
     uint8_t ad[CERTLIB_LICENCE_ID_MAX + V2_HEADER_LEN];
     size_t ad_len = make_ad(ad, id, id_len, record, header_len);
-    unsigned long long mlen;
-    uint8_t *plain = malloc(len - body_at);
+    unsigned long long mlen = len - at - TAG_LEN;
+    uint8_t *plain = malloc(len - at);
     if (!plain) return AUTHD_E_NOMEM;
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &mlen, NULL, record + body_at, len - body_at, ad,
-                                                   ad_len, record + nonce_at, k->keys + KEY_ENC) != 0) {
+    authd_err err = AUTHD_OK;
+    if (sm4(k))
+        err = sm_decrypt(k, ad, ad_len, record + nonce_at, record + at, len - at, plain);
+    else if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &mlen, NULL, record + at, len - at, ad, ad_len,
+                                                        record + nonce_at, k->keys + KEY_ENC) != 0)
+        err = AUTHD_E_CORRUPT; /* tampered, or another data key */
+    if (err) {
+        sodium_memzero(plain, len - at);
         free(plain);
-        return AUTHD_E_CORRUPT; /* tampered, or another data key */
+        return err;
     }
     *licence = plain;
     *licence_len = (size_t)mlen;
@@ -221,7 +328,8 @@ authd_err authd_record_upgrade_v2(const struct authd_record_keys *k, const char 
                                   const uint8_t *old, size_t old_len, uint8_t **sealed, size_t *sealed_len,
                                   uint64_t *log_index)
 {
-    if (old_len < V2_HEADER_LEN + NONCE_LEN + TAG_LEN || old[0] != 2 || id_len == 0 ||
+    if (sm4(k) || old_len < V2_HEADER_LEN + NONCE_LEN + TAG_LEN || old[0] != 2 ||
+        id_len == 0 || /* v2 predates sm4 */
         id_len >= CERTLIB_LICENCE_ID_MAX)
         return AUTHD_E_CORRUPT;
     uint8_t *licence;
@@ -232,11 +340,11 @@ authd_err authd_record_upgrade_v2(const struct authd_record_keys *k, const char 
     struct authd_licence_meta meta;
     read_header(old, &meta);
     *log_index = (uint64_t)read_be32(old + HEADER_LEN) << 32 | read_be32(old + HEADER_LEN + 4);
-    *sealed_len = authd_record_sealed_len(licence_len);
+    *sealed_len = authd_record_sealed_len(k, licence_len);
     if (!(*sealed = malloc(*sealed_len))) {
         err = AUTHD_E_NOMEM;
     } else {
-        authd_record_seal(k, id, id_len, &meta, licence, licence_len, *sealed);
+        err = authd_record_seal(k, id, id_len, &meta, licence, licence_len, *sealed);
     }
     sodium_memzero(licence, licence_len); /* personal data */
     free(licence);

@@ -1,12 +1,19 @@
 /* A licence as it is stored, whatever the storage backend: a sealed record. Its cleartext header
  * (licence_meta.h) carries a keyed MAC over the licence id and the header, status included, so a status
- * patched at rest is detected; the licence CBOR is encrypted with XChaCha20-Poly1305 with the id and
- * the header's fixed part as associated data, so a record cannot be moved to another id or have its
- * list place or type swapped. The keys are derived from the data key and never leave protected memory.
- * Backends store sealed records as opaque bytes next to their signature-log index.
+ * patched at rest is detected; the licence CBOR is encrypted with the id and the header's fixed part as
+ * associated data, so a record cannot be moved to another id or have its list place or type swapped.
+ * The keys are derived from the data key and never leave protected memory. Backends store sealed
+ * records as opaque bytes next to their signature-log index.
  *
- *   [0] version 3  [1] status  [2,6) list number  [6,10) status index  [10,18) issue time
- *   [18,39) type code  [39,57) issuer code  [57,73) MAC  [73,97) nonce  [97,...) ciphertext and tag
+ * Two cipher suites; a store uses the one chosen when it was created (its "cipher" setting):
+ *   xchacha20-poly1305  version 3: MAC keyed BLAKE2b-128, XChaCha20-Poly1305; holder index keyed BLAKE2b
+ *   sm4                 version 4: MAC HMAC-SM3 (16 bytes), SM4-CTR then HMAC-SM3 over the associated
+ *                       data, IV and ciphertext (16 bytes; encrypt-then-MAC: OpenSSL 3.0 has no
+ *                       SM4-GCM); holder index HMAC-SM3; keys derived from the data key with HMAC-SM3
+ *
+ *   [0] version  [1] status  [2,6) list number  [6,10) status index  [10,18) issue time
+ *   [18,39) type code  [39,57) issuer code  [57,73) MAC  [73,97) nonce (sm4: [73,89) IV)
+ *   then the ciphertext and the 16-byte tag
  */
 #ifndef AUTHD_RECORD_H
 #define AUTHD_RECORD_H
@@ -20,13 +27,22 @@
 
 struct authd_record_keys;
 
+enum authd_cipher { AUTHD_CIPHER_XCHACHA20 = 1, AUTHD_CIPHER_SM4 = 2 };
+/* "xchacha20-poly1305", "sm4" (store.cipher); authd_cipher_of gives -1 for any other name. */
+const char *authd_cipher_name(enum authd_cipher cipher);
+int authd_cipher_of(const char *name);
+
 /* Reads the data key (64 hex digits) from `path` and derives the record keys into protected memory.
  * AUTHD_E_CONFIG with a message in err when the file is missing or malformed. */
 authd_err authd_record_keys_load(const char *path, struct authd_record_keys **out, char *err, size_t err_cap);
 void authd_record_keys_free(struct authd_record_keys *keys);
+/* The suite the keys seal and open with: the store's (XChaCha20 until set). Set once the store is open,
+ * before any other thread uses the keys. */
+void authd_record_keys_use(struct authd_record_keys *keys, enum authd_cipher cipher);
+enum authd_cipher authd_record_keys_cipher(const struct authd_record_keys *keys);
 
-/* The holder-index key of a normalised holder id: BLAKE2b keyed with a subkey of the data key, so the
- * store holds no identity number in clear. */
+/* The holder-index key of a normalised holder id: BLAKE2b (sm4: HMAC-SM3) keyed with a subkey of the
+ * data key, so the store holds no identity number in clear. */
 void authd_record_holder_key(const struct authd_record_keys *keys, const char *holder_id, size_t len,
                              uint8_t out[AUTHD_HOLDER_KEY_LEN]);
 
@@ -40,12 +56,13 @@ void authd_record_nonce_mac(const struct authd_record_keys *keys, const uint8_t 
                             uint8_t out[16]);
 
 /* The size of the sealed record of a licence of `licence_len` bytes. */
-size_t authd_record_sealed_len(size_t licence_len);
+size_t authd_record_sealed_len(const struct authd_record_keys *keys, size_t licence_len);
 
-/* Seals a licence into `out` (authd_record_sealed_len bytes). */
-void authd_record_seal(const struct authd_record_keys *keys, const char *id, size_t id_len,
-                       const struct authd_licence_meta *meta, const uint8_t *licence, size_t licence_len,
-                       uint8_t *out);
+/* Seals a licence into `out` (authd_record_sealed_len bytes). AUTHD_E_INTERNAL when OpenSSL fails the
+ * sm4 suite. */
+authd_err authd_record_seal(const struct authd_record_keys *keys, const char *id, size_t id_len,
+                            const struct authd_licence_meta *meta, const uint8_t *licence, size_t licence_len,
+                            uint8_t *out);
 
 /* The header of a sealed record, once its MAC verified. AUTHD_E_CORRUPT when the record is not of this
  * format, was altered, or was sealed under another data key. */

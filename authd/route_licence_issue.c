@@ -208,6 +208,7 @@ static void refused(h2o_req_t *req, enum authd_issue_refusal why, const char *de
         [AUTHD_ISSUE_OVERLOADED] = {503, "overloaded"},
         [AUTHD_ISSUE_SIGNER_UNAVAILABLE] = {503, "signer_unavailable"},
         [AUTHD_ISSUE_STORE_UNAVAILABLE] = {503, "store_unavailable"},
+        [AUTHD_ISSUE_INTERNAL] = {500, "internal_error"},
     };
     if ((size_t)why >= sizeof(problems) / sizeof(problems[0]) || !problems[why].code)
         authd_problem(req, 500, "internal_error", "the issuance failed");

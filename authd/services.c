@@ -90,8 +90,8 @@ static authd_err load_trust(struct authd_server *s, char *err, size_t err_cap)
     return AUTHD_OK;
 }
 
-authd_err authd_store_open(const struct authd_config *c, const struct authd_record_keys *keys, bool create,
-                           struct authd_storage **out, char *err, size_t err_cap)
+static authd_err open_backend(const struct authd_config *c, const struct authd_record_keys *keys, bool create,
+                              struct authd_storage **out, char *err, size_t err_cap)
 {
     if (c->store_backend == AUTHD_STORE_POSTGRESQL) {
         /* readers: every worker, the status lists' follower and the challenge routes at once */
@@ -105,6 +105,50 @@ authd_err authd_store_open(const struct authd_config *c, const struct authd_reco
     const struct authd_lmdb_options lmdb = {
         .dir = c->data_dir, .map_bytes = c->lmdb_map_bytes, .keys = keys, .create = create};
     return authd_storage_open_lmdb(&lmdb, out, err, err_cap);
+}
+
+/* The cipher suite of the store's records: the one recorded when it was created (a store from before
+ * the setting existed: XChaCha20), recorded now for a store being created. store.cipher, when given, must
+ * be the store's: records of one suite do not open under the other. */
+static authd_err use_store_cipher(const struct authd_config *c, struct authd_storage *s,
+                                  struct authd_record_keys *keys, bool create, char *err, size_t err_cap)
+{
+    int64_t v = 0;
+    authd_err rc = s->ops->setting_get(s, "cipher", &v);
+    if (rc == AUTHD_E_NOT_FOUND) {
+        struct authd_storage_stats st;
+        bool empty = s->ops->stats(s, &st) == AUTHD_OK && !st.records && !st.log_size[0] && !st.log_size[1];
+        v = create && empty && c->store_cipher ? c->store_cipher : AUTHD_CIPHER_XCHACHA20;
+        rc = create && empty ? s->ops->setting_put(s, "cipher", v) : AUTHD_OK;
+    }
+    if (rc)
+        return snprintf(err, err_cap, "the store's cipher cannot be read or recorded (%s)",
+                        authd_err_name(rc)),
+               rc;
+    if (v != AUTHD_CIPHER_XCHACHA20 && v != AUTHD_CIPHER_SM4)
+        return snprintf(err, err_cap, "the store records an unknown cipher (%lld)", (long long)v),
+               AUTHD_E_SCHEMA;
+    if (c->store_cipher && c->store_cipher != v)
+        return snprintf(
+                   err, err_cap,
+                   "store.cipher is %s, but the store was created with %s (a store keeps the cipher it was "
+                   "created with)",
+                   authd_cipher_name((enum authd_cipher)c->store_cipher),
+                   authd_cipher_name((enum authd_cipher)v)),
+               AUTHD_E_CONFIG;
+    if (keys) authd_record_keys_use(keys, (enum authd_cipher)v);
+    return AUTHD_OK;
+}
+
+authd_err authd_store_open(const struct authd_config *c, struct authd_record_keys *keys, bool create,
+                           struct authd_storage **out, char *err, size_t err_cap)
+{
+    authd_err rc = open_backend(c, keys, create, out, err, err_cap);
+    if (!rc && (rc = use_store_cipher(c, *out, keys, create, err, err_cap)) != AUTHD_OK) {
+        authd_storage_close(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 authd_err authd_logs_open(const struct authd_config *c, struct authd_storage *storage,

@@ -19,8 +19,10 @@ struct authd_record_keys;
 struct authd_storage;
 
 /* Opens the store the configuration names (LMDB or PostgreSQL); `create`: make it when there is none
- * (authd init, a copy's target), otherwise a missing store is AUTHD_E_NOT_FOUND. */
-authd_err authd_store_open(const struct authd_config *c, const struct authd_record_keys *keys, bool create,
+ * (authd init, a copy's target), otherwise a missing store is AUTHD_E_NOT_FOUND. Sets `keys` (may be
+ * NULL) to the store's cipher suite, recording store.cipher in a store created now; AUTHD_E_CONFIG when
+ * store.cipher names another suite than the store's. */
+authd_err authd_store_open(const struct authd_config *c, struct authd_record_keys *keys, bool create,
                            struct authd_storage **out, char *err, size_t err_cap);
 
 /* Opens both logs over the store and checks each against the checkpoint state_dir keeps for it (refusing

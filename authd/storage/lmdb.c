@@ -1,6 +1,6 @@
 /* The LMDB backend of the storage interface (storage.h): one environment in the data directory with
  * named databases
- *   meta                 schema version
+ *   meta                 schema version; settings ("setting.<name>" -> 8 bytes, big-endian)
  *   licences             licence id -> signature-log index (8 bytes, big-endian) || sealed record
  *   holders              holder key -> licence ids (duplicates, sorted)
  *   holder_access        holder key -> access-log indices (8 bytes, big-endian; duplicates, sorted)
@@ -516,6 +516,52 @@ static uint32_t lmdb_schema_version(struct authd_storage *s)
     return version;
 }
 
+#define SETTING_NAME_MAX 32
+
+static bool setting_key(const char *name, char key[8 + SETTING_NAME_MAX + 1], size_t *len)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > SETTING_NAME_MAX || strspn(name, "abcdefghijklmnopqrstuvwxyz_") != n) return false;
+    *len = (size_t)snprintf(key, 8 + SETTING_NAME_MAX + 1, "setting.%s", name);
+    return true;
+}
+
+static authd_err lmdb_setting_get(struct authd_storage *s, const char *name, int64_t *value)
+{
+    struct lmdb_storage *st = of(s);
+    char kb[8 + SETTING_NAME_MAX + 1];
+    size_t klen;
+    if (!setting_key(name, kb, &klen)) return AUTHD_E_INTERNAL;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    if (rc != MDB_SUCCESS) return map(rc);
+    MDB_val key = {klen, kb}, val;
+    rc = mdb_get(txn, st->meta, &key, &val);
+    if (rc == MDB_SUCCESS && val.mv_size != 8) rc = MDB_CORRUPTED;
+    if (rc == MDB_SUCCESS) *value = (int64_t)read_be64(val.mv_data);
+    mdb_txn_abort(txn);
+    return map(rc);
+}
+
+static authd_err lmdb_setting_put(struct authd_storage *s, const char *name, int64_t value)
+{
+    struct lmdb_storage *st = of(s);
+    char kb[8 + SETTING_NAME_MAX + 1];
+    size_t klen;
+    if (!setting_key(name, kb, &klen)) return AUTHD_E_INTERNAL;
+    uint8_t vb[8];
+    be64(vb, (uint64_t)value);
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    if (rc != MDB_SUCCESS) return map(rc);
+    MDB_val key = {klen, kb}, val = {8, vb};
+    if ((rc = mdb_put(txn, st->meta, &key, &val, 0)) != MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+        return map(rc);
+    }
+    return map(mdb_txn_commit(txn));
+}
+
 static authd_err lmdb_stats(struct authd_storage *s, struct authd_storage_stats *out)
 {
     struct lmdb_storage *st = of(s);
@@ -549,6 +595,8 @@ static const struct authd_storage_ops lmdb_ops = {
     .close = lmdb_close,
     .schema_version = lmdb_schema_version,
     .stats = lmdb_stats,
+    .setting_get = lmdb_setting_get,
+    .setting_put = lmdb_setting_put,
     .apply = lmdb_apply,
     .get = lmdb_get,
     .holder_records = lmdb_holder_records,

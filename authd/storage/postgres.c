@@ -1,5 +1,6 @@
 /* The PostgreSQL backend of the storage interface (storage.h), through libpq. Tables:
- *   authd_meta         name -> value: the schema version, the number of records
+ *   authd_meta         name -> value: the schema version, the number of records, settings
+ *                      ("setting.<name>")
  *   authd_licences     id -> signature-log index, status-list place (unique), sealed record
  *   authd_holders      (keyed holder hash, id): the holder index
  *   authd_log_state    log -> size: one row per log, locked FOR UPDATE by every batch that appends
@@ -123,6 +124,46 @@ static uint32_t pg_schema_version(struct authd_storage *s)
     int64_t v = PQntuples(r) == 1 ? pg_int8(r, 0, 0) : 0;
     PQclear(r);
     return v > 0 && v < UINT32_MAX ? (uint32_t)v : 0;
+}
+
+/* "setting.<name>", or false for a name settings may not have. */
+static bool setting_name(const char *name, char out[48])
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyz_") != n) return false;
+    snprintf(out, 48, "setting.%s", name);
+    return true;
+}
+
+static authd_err pg_setting_get(struct authd_storage *s, const char *name, int64_t *value)
+{
+    char key[48];
+    if (!setting_name(name, key)) return AUTHD_E_INTERNAL;
+    struct pg_args a = {0};
+    pg_arg_text(&a, key, strlen(key));
+    PGresult *r = NULL;
+    authd_err rc =
+        pg_read_exec(pg_of(s), "reading a setting", "SELECT value FROM authd_meta WHERE name = $1", &a, &r);
+    if (!rc && PQntuples(r) == 0) rc = AUTHD_E_NOT_FOUND;
+    if (!rc) *value = pg_int8(r, 0, 0);
+    PQclear(r);
+    return rc;
+}
+
+static authd_err pg_setting_put(struct authd_storage *s, const char *name, int64_t value)
+{
+    char key[48];
+    if (!setting_name(name, key)) return AUTHD_E_INTERNAL;
+    struct pg_args a = {0};
+    pg_arg_text(&a, key, strlen(key));
+    pg_arg_int8(&a, value);
+    PGresult *r = NULL;
+    authd_err rc = pg_read_exec(pg_of(s), "writing a setting",
+                                "INSERT INTO authd_meta (name, value) VALUES ($1, $2) "
+                                "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+                                &a, &r);
+    PQclear(r);
+    return rc;
 }
 
 static authd_err pg_stats(struct authd_storage *s, struct authd_storage_stats *out)
@@ -421,6 +462,8 @@ static const struct authd_storage_ops pg_ops = {
     .close = pg_close,
     .schema_version = pg_schema_version,
     .stats = pg_stats,
+    .setting_get = pg_setting_get,
+    .setting_put = pg_setting_put,
     .apply = pg_apply,
     .get = pg_get,
     .holder_records = pg_holder_records,

@@ -102,6 +102,11 @@ struct authd_storage_ops {
     void (*close)(struct authd_storage *s);
     uint32_t (*schema_version)(struct authd_storage *s); /* 0 when the store cannot be read */
     authd_err (*stats)(struct authd_storage *s, struct authd_storage_stats *out);
+    /* The store's own settings, chosen when it was created (the cipher of its records): a name of at
+     * most 32 bytes of [a-z_] and an integer. get: AUTHD_E_NOT_FOUND when never set. put: durable when it
+     * returns; the writer thread's, or before any writer runs. */
+    authd_err (*setting_get)(struct authd_storage *s, const char *name, int64_t *value);
+    authd_err (*setting_put)(struct authd_storage *s, const char *name, int64_t value);
 
     authd_err (*apply)(struct authd_storage *s, struct authd_storage_write *writes, size_t n);
 

@@ -104,7 +104,7 @@ static void *issuer_thread(void *arg)
         memcpy(meta.type_code, "11100000000013338W002", sizeof(meta.type_code));
         memcpy(meta.issuer_code, "11330100002498121J", sizeof(meta.issuer_code));
         authd_record_holder_key(r->keys, "11010519491231002X", 18, j->holder_key);
-        size_t sealed_len = authd_record_sealed_len(len);
+        size_t sealed_len = authd_record_sealed_len(r->keys, len);
         if (!(j->record = malloc(sealed_len))) die("out of memory");
         authd_record_seal(r->keys, j->id, strlen(j->id), &meta, licence, len, j->record);
         certlib_free(licence);

@@ -26,11 +26,21 @@ static struct authd_licence_meta meta_of(uint8_t status)
     return m;
 }
 
+static enum authd_cipher xchacha = AUTHD_CIPHER_XCHACHA20, sm4 = AUTHD_CIPHER_SM4;
+
+/* The demo data key's record keys in the suite a test runs with (its prestate; XChaCha20 by default). */
+static struct authd_record_keys *suite_keys(void **state)
+{
+    struct authd_record_keys *k = demo_record_keys();
+    authd_record_keys_use(k, *state ? *(enum authd_cipher *)*state : AUTHD_CIPHER_XCHACHA20);
+    return k;
+}
+
 static uint8_t *sealed(const struct authd_record_keys *k, const struct authd_licence_meta *m, size_t *len)
 {
-    *len = authd_record_sealed_len(sizeof(LICENCE));
+    *len = authd_record_sealed_len(k, sizeof(LICENCE));
     uint8_t *r = malloc(*len);
-    authd_record_seal(k, ID, strlen(ID), m, LICENCE, sizeof(LICENCE), r);
+    assert_int_equal(authd_record_seal(k, ID, strlen(ID), m, LICENCE, sizeof(LICENCE), r), AUTHD_OK);
     return r;
 }
 
@@ -46,8 +56,7 @@ static void assert_meta_equal(const struct authd_licence_meta *a, const struct a
 
 static void test_round_trip(void **state)
 {
-    (void)state;
-    struct authd_record_keys *k = demo_record_keys();
+    struct authd_record_keys *k = suite_keys(state);
     struct authd_licence_meta m = meta_of(CERTLIB_STATUS_VALUE_VALID), got;
     size_t len;
     uint8_t *r = sealed(k, &m, &len);
@@ -67,8 +76,7 @@ static void test_round_trip(void **state)
 
 static void test_tampering(void **state)
 {
-    (void)state;
-    struct authd_record_keys *k = demo_record_keys();
+    struct authd_record_keys *k = suite_keys(state);
     struct authd_licence_meta m = meta_of(CERTLIB_STATUS_VALUE_REVOKED), got;
     size_t len;
     uint8_t *r = sealed(k, &m, &len);
@@ -150,8 +158,7 @@ static void test_bad_key_files(void **state)
 
 static void test_status_changes(void **state)
 {
-    (void)state;
-    struct authd_record_keys *k = demo_record_keys();
+    struct authd_record_keys *k = suite_keys(state);
     struct authd_licence_meta m = meta_of(CERTLIB_STATUS_VALUE_VALID), before, got;
     size_t len;
     uint8_t *r = sealed(k, &m, &len), *next = malloc(len), *again = malloc(len);
@@ -195,7 +202,7 @@ static void test_upgrade_v2(void **state)
     uint64_t index = 0;
     assert_int_equal(authd_record_upgrade_v2(k, ID, strlen(ID), old, old_len, &r, &len, &index), AUTHD_OK);
     assert_int_equal(index, 4242);
-    assert_int_equal(len, authd_record_sealed_len(sizeof(LICENCE)));
+    assert_int_equal(len, authd_record_sealed_len(k, sizeof(LICENCE)));
     assert_int_equal(authd_record_open(k, ID, strlen(ID), r, len, &got, &licence, &licence_len), AUTHD_OK);
     assert_meta_equal(&got, &m);
     assert_memory_equal(licence, LICENCE, licence_len);
@@ -216,13 +223,52 @@ static void test_upgrade_v2(void **state)
     authd_record_keys_free(k);
 }
 
+/* The two suites are two formats: a record of one never opens under the other, and the holder index keys
+ * differ; the 国密 suite's holder key is HMAC-SM3 under a key derived with HMAC-SM3 (checked against an
+ * independent computation in test_authd_store_cipher.py). */
+static void test_suites_apart(void **state)
+{
+    (void)state;
+    struct authd_record_keys *x = demo_record_keys(), *g = demo_record_keys();
+    authd_record_keys_use(g, AUTHD_CIPHER_SM4);
+    assert_int_equal(authd_record_keys_cipher(g), AUTHD_CIPHER_SM4);
+    struct authd_licence_meta m = meta_of(CERTLIB_STATUS_VALUE_VALID), got;
+    size_t xl, gl;
+    uint8_t *xr = sealed(x, &m, &xl), *gr = sealed(g, &m, &gl);
+    assert_int_equal(xr[0], 3);
+    assert_int_equal(gr[0], 4);
+    assert_int_equal(gl, xl - 8); /* a 16-byte IV where XChaCha20 has a 24-byte nonce */
+    assert_int_equal(authd_record_meta(g, ID, strlen(ID), xr, xl, &got), AUTHD_E_CORRUPT);
+    assert_int_equal(authd_record_meta(x, ID, strlen(ID), gr, gl, &got), AUTHD_E_CORRUPT);
+    uint8_t a[AUTHD_HOLDER_KEY_LEN], b[AUTHD_HOLDER_KEY_LEN];
+    authd_record_holder_key(x, "11010519491231002X", 18, a);
+    authd_record_holder_key(g, "11010519491231002X", 18, b);
+    assert_memory_not_equal(a, b, AUTHD_HOLDER_KEY_LEN);
+    assert_string_equal(authd_cipher_name(AUTHD_CIPHER_SM4), "sm4");
+    assert_int_equal(authd_cipher_of("sm4"), AUTHD_CIPHER_SM4);
+    assert_int_equal(authd_cipher_of("xchacha20-poly1305"), AUTHD_CIPHER_XCHACHA20);
+    assert_int_equal(authd_cipher_of("aes"), -1);
+    free(xr);
+    free(gr);
+    authd_record_keys_free(x);
+    authd_record_keys_free(g);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) test_repo = argv[1];
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_tampering),
-        cmocka_unit_test(test_another_data_key), cmocka_unit_test(test_bad_key_files),
-        cmocka_unit_test(test_status_changes),   cmocka_unit_test(test_upgrade_v2),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_tampering),
+        cmocka_unit_test_prestate(test_round_trip, &sm4),
+        cmocka_unit_test_prestate(test_tampering, &sm4),
+        cmocka_unit_test_prestate(test_status_changes, &sm4),
+        cmocka_unit_test_prestate(test_round_trip, &xchacha),
+        cmocka_unit_test(test_suites_apart),
+        cmocka_unit_test(test_another_data_key),
+        cmocka_unit_test(test_bad_key_files),
+        cmocka_unit_test(test_status_changes),
+        cmocka_unit_test(test_upgrade_v2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -185,7 +185,7 @@ static void store_record(struct fixture *f, const char *id, uint32_t list_no, ui
     struct authd_licence_meta m = {.status = status, .list_no = list_no, .status_idx = idx, .issued_at = 1};
     snprintf(m.type_code, sizeof(m.type_code), "%s", "11100000000013338W002");
     snprintf(m.issuer_code, sizeof(m.issuer_code), "%s", ISSUER);
-    size_t len = authd_record_sealed_len(4);
+    size_t len = authd_record_sealed_len(f->keys, 4);
     uint8_t *rec = malloc(len), key[AUTHD_HOLDER_KEY_LEN] = {0};
     authd_record_seal(f->keys, id, strlen(id), &m, (const uint8_t *)"cbor", 4, rec);
     struct authd_storage_write w = {.op = AUTHD_STORE_PUT,

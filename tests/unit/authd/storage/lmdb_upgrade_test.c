@@ -80,7 +80,7 @@ static void write_v2_store(const char *dir, int upgraded, int foreign)
         size_t len;
         uint8_t *rec;
         if (i < upgraded) {
-            len = 8 + authd_record_sealed_len((size_t)n);
+            len = 8 + authd_record_sealed_len(keys, (size_t)n);
             rec = malloc(len);
             be(rec, (uint64_t)i, 8);
             authd_record_seal(keys, id, strlen(id), &m, (const uint8_t *)text, (size_t)n, rec + 8);

@@ -546,6 +546,29 @@ static void test_holder_access(void **state)
     assert_int_equal(reopened.n, 2);
 }
 
+/* ---- settings ---- */
+
+static void test_settings(void **state)
+{
+    struct fixture *f = *state;
+    int64_t v = 0;
+    assert_int_equal(f->s->ops->setting_get(f->s, "cipher", &v), AUTHD_E_NOT_FOUND);
+    assert_int_equal(f->s->ops->setting_put(f->s, "cipher", 2), AUTHD_OK);
+    assert_int_equal(f->s->ops->setting_put(f->s, "other_thing", -7), AUTHD_OK);
+    assert_int_equal(f->s->ops->setting_get(f->s, "cipher", &v), AUTHD_OK);
+    assert_int_equal(v, 2);
+    assert_int_equal(f->s->ops->setting_put(f->s, "cipher", 1), AUTHD_OK); /* replaced */
+    authd_storage_close(f->s);
+    f->s = backend->open(f->where);
+    assert_int_equal(f->s->ops->setting_get(f->s, "cipher", &v), AUTHD_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(f->s->ops->setting_get(f->s, "other_thing", &v), AUTHD_OK);
+    assert_int_equal(v, -7);
+    /* names are authd's own: anything else is refused, never stored */
+    assert_int_equal(f->s->ops->setting_put(f->s, "Robert'); DROP", 1), AUTHD_E_INTERNAL);
+    assert_int_equal(f->s->ops->setting_get(f->s, "", &v), AUTHD_E_INTERNAL);
+}
+
 /* ---- clause 4: stored hashes ---- */
 
 struct storage_reader {
@@ -886,6 +909,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_updates_serialize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logs_are_separate_sequences, setup, teardown),
         cmocka_unit_test_setup_teardown(test_holder_access, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stored_hashes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_survives_reopening, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_batch_changes_nothing, setup, teardown),

@@ -151,6 +151,18 @@ static authd_err spy_each_holder(struct authd_storage *s,
     return in->ops->each_holder(in, fn, arg);
 }
 
+static authd_err spy_setting_get(struct authd_storage *s, const char *name, int64_t *value)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->setting_get(in, name, value);
+}
+
+static authd_err spy_setting_put(struct authd_storage *s, const char *name, int64_t value)
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->setting_put(in, name, value);
+}
+
 static authd_err spy_holder_access(struct authd_storage *s, const uint8_t key[AUTHD_HOLDER_KEY_LEN],
                                    uint64_t from, size_t limit, int (*fn)(void *arg, uint64_t index),
                                    void *arg)
@@ -187,6 +199,8 @@ struct spy_storage *spy_wrap(struct authd_storage *inner)
         .close = spy_close,
         .schema_version = spy_schema_version,
         .stats = spy_stats,
+        .setting_get = spy_setting_get,
+        .setting_put = spy_setting_put,
         .apply = spy_apply,
         .get = spy_get,
         .holder_records = spy_holder_records,
