@@ -21,12 +21,16 @@ struct authd_peers;
 struct authd_admission;
 
 /* A department that can issue here: its document signer and its root's status-list signer. */
-struct authd_p11_key;
+/* A signing key in a device (a PKCS#11 token, a cipher machine's SDF library): what to close. */
+struct authd_key_device {
+    void *key;
+    void (*close)(void *key);
+};
 struct authd_issuer_keys {
     char issuer_code[AUTHD_ISSUER_CODE_LEN + 1];
     certlib_signer *signer;
     certlib_signer *status_signer;
-    struct authd_p11_key *p11[2]; /* the tokens' keys behind them, when they are PKCS#11 URIs */
+    struct authd_key_device devices[2]; /* behind them, when their keys are in devices */
 };
 
 struct authd_server {

@@ -11,6 +11,7 @@
 #include "metrics.h"
 #include "peers.h"
 #include "pkcs11_key.h"
+#include "sdf_key.h"
 #include "policy.h"
 #include "held.h"
 #include "record.h"
@@ -29,27 +30,49 @@
  * (and its verification) within about this long. */
 #define PEERS_PERIOD_MS 1000
 
-/* A signer from a PEM key file, or from a PKCS#11 URI (the key stays in the token; *p11 keeps the
- * session). The message says which key and why, never a PIN. */
-static authd_err open_signer(const char *key, const char *cert, certlib_signer **out,
-                             struct authd_p11_key **p11, char *err, size_t err_cap)
+static void close_p11(void *key)
 {
-    if (!authd_is_pkcs11_uri(key)) {
+    authd_p11_key_close(key);
+}
+
+static void close_sdf(void *key)
+{
+    authd_sdf_key_close(key);
+}
+
+/* A signer from a PEM key file, a PKCS#11 URI or an SDF reference (the key stays in its device, which
+ * *device keeps open). The message says which key and why, never a PIN. */
+static authd_err open_signer(const char *key, const char *cert, certlib_signer **out,
+                             struct authd_key_device *device, char *err, size_t err_cap)
+{
+    if (!authd_is_pkcs11_uri(key) && !authd_is_sdf_ref(key)) {
         certlib_err e = certlib_signer_load(key, cert, out);
         return e ? snprintf(err, err_cap, "%s", certlib_strerror(e)), AUTHD_E_CONFIG : AUTHD_OK;
     }
-    authd_err rc = authd_p11_key_open(key, p11, err, err_cap);
+    certlib_sign_fn sign;
+    authd_err rc;
+    if (authd_is_pkcs11_uri(key)) {
+        struct authd_p11_key *p11 = NULL;
+        rc = authd_p11_key_open(key, &p11, err, err_cap);
+        *device = (struct authd_key_device){p11, close_p11};
+        sign = authd_p11_sign;
+    } else {
+        struct authd_sdf_key *sdf = NULL;
+        rc = authd_sdf_key_open(key, &sdf, err, err_cap);
+        *device = (struct authd_key_device){sdf, close_sdf};
+        sign = authd_sdf_sign;
+    }
     if (rc) return rc;
     FILE *f = fopen(cert, "rb");
     uint8_t pem[65536];
     size_t n = f ? fread(pem, 1, sizeof(pem), f) : 0;
     if (f) fclose(f);
     if (!n) return snprintf(err, err_cap, "the certificate %s cannot be read", cert), AUTHD_E_CONFIG;
-    certlib_err e = certlib_signer_new_external((certlib_slice){pem, n}, authd_p11_sign, *p11, out);
+    certlib_err e = certlib_signer_new_external((certlib_slice){pem, n}, sign, device->key, out);
     if (e == CERTLIB_E_SIGNER_UNAVAILABLE)
-        return snprintf(err, err_cap, "the token cannot sign"), AUTHD_E_UNAVAILABLE;
+        return snprintf(err, err_cap, "the device cannot sign"), AUTHD_E_UNAVAILABLE;
     if (e == CERTLIB_E_KEY)
-        return snprintf(err, err_cap, "the token's key is not the one %s certifies", cert), AUTHD_E_CONFIG;
+        return snprintf(err, err_cap, "the device's key is not the one %s certifies", cert), AUTHD_E_CONFIG;
     return e ? snprintf(err, err_cap, "%s", certlib_strerror(e)), AUTHD_E_CONFIG : AUTHD_OK;
 }
 
@@ -63,9 +86,9 @@ static authd_err load_keys(struct authd_server *s, char *err, size_t err_cap)
         const struct authd_signer_config *sc = &c->signers[i];
         struct authd_issuer_keys *k = &s->issuers[s->n_issuers++];
         char why[512];
-        authd_err rc = open_signer(sc->key, sc->certificate, &k->signer, &k->p11[0], why, sizeof(why));
+        authd_err rc = open_signer(sc->key, sc->certificate, &k->signer, &k->devices[0], why, sizeof(why));
         if (!rc)
-            rc = open_signer(sc->status_key, sc->status_certificate, &k->status_signer, &k->p11[1], why,
+            rc = open_signer(sc->status_key, sc->status_certificate, &k->status_signer, &k->devices[1], why,
                              sizeof(why));
         if (rc) return snprintf(err, err_cap, "signers[%zu] (%s): %s", i, sc->issuer_code, why), rc;
         /* The licence's issuer code is the certificate's: a mismatch would issue in someone else's name. */
@@ -337,8 +360,8 @@ void authd_services_stop(struct authd_server *s)
     for (size_t i = 0; i < s->n_issuers; i++) {
         certlib_signer_free(s->issuers[i].signer);
         certlib_signer_free(s->issuers[i].status_signer);
-        authd_p11_key_close(s->issuers[i].p11[0]);
-        authd_p11_key_close(s->issuers[i].p11[1]);
+        for (int d = 0; d < 2; d++)
+            if (s->issuers[i].devices[d].key) s->issuers[i].devices[d].close(s->issuers[i].devices[d].key);
     }
     free(s->issuers);
     authd_held_free(s->policies);

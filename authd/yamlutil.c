@@ -50,7 +50,8 @@ int authd_yaml_path(struct authd_yaml *y, const yaml_node_t *node, const char *k
 int authd_yaml_key_ref(struct authd_yaml *y, const yaml_node_t *node, const char *key, char **out)
 {
     const char *s = authd_yaml_scalar(node);
-    if (!s || strncmp(s, "pkcs11:", 7) != 0) return authd_yaml_path(y, node, key, out);
+    if (!s || (strncmp(s, "pkcs11:", 7) != 0 && strncmp(s, "sdf:", 4) != 0))
+        return authd_yaml_path(y, node, key, out);
     free(*out);
     *out = strdup(s);
     return *out ? 0 : authd_yaml_fail(y, node, "out of memory");

@@ -29,7 +29,8 @@ const char *authd_yaml_scalar(const yaml_node_t *node);
 int authd_yaml_string(struct authd_yaml *y, const yaml_node_t *node, const char *key, char **out);
 /* A path, resolved against the file's directory when relative. */
 int authd_yaml_path(struct authd_yaml *y, const yaml_node_t *node, const char *key, char **out);
-/* A key reference: a PKCS#11 URI ("pkcs11:...", kept as written), or a path as authd_yaml_path. */
+/* A key reference: a PKCS#11 URI ("pkcs11:...") or an SDF reference ("sdf:..."), kept as written, or a
+ * path as authd_yaml_path. */
 int authd_yaml_key_ref(struct authd_yaml *y, const yaml_node_t *node, const char *key, char **out);
 /* An unsigned integer with an optional binary suffix (k, M, G), within [min, max]. */
 int authd_yaml_uint(struct authd_yaml *y, const yaml_node_t *node, const char *key, uint64_t min,
