@@ -216,6 +216,13 @@ PATH_FIELD(top_policies, "policies_dir", policies_dir)
 PATH_FIELD(top_trust, "trust_bundle", trust_bundle)
 PATH_FIELD(top_data_key, "data_key", data_key)
 PATH_FIELD(top_pkcs11_module, "pkcs11_module", pkcs11_module)
+static int top_data_key_wrapping(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    const char *s = authd_yaml_scalar(v);
+    if (!s || strncmp(s, "pkcs11:", 7) != 0)
+        return authd_yaml_fail(l, v, "data_key_wrapping: expected the PKCS#11 URI of an AES key");
+    return authd_yaml_key_ref(l, v, "data_key_wrapping", &((struct authd_config *)t)->data_key_wrapping);
+}
 
 static int top_public_url(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
@@ -473,6 +480,7 @@ int authd_config_load(struct authd_config *config, const char *path, char *err, 
                                                      {"public_url", top_public_url},
                                                      {"signers", top_signers},
                                                      {"pkcs11_module", top_pkcs11_module},
+                                                     {"data_key_wrapping", top_data_key_wrapping},
                                                      {"status", top_status},
                                                      {"writer", top_writer},
                                                      {"logs", top_logs},
@@ -579,6 +587,7 @@ void authd_config_free(struct authd_config *c)
     free(c->trust_bundle);
     free(c->data_key);
     free(c->pkcs11_module);
+    free(c->data_key_wrapping);
     free(c->public_url);
     free(c->sig_log.origin);
     free(c->sig_log.key);

@@ -53,6 +53,7 @@ struct authd_config {
     char *trust_bundle;         /* served at /v1/trust and used by /v1/verify */
     char *data_key;             /* file with the 32-byte data key in hex */
     char *pkcs11_module;        /* the PKCS#11 library for key URIs without a module-path; NULL: none */
+    char *data_key_wrapping;    /* the PKCS#11 URI of the AES key data_key is wrapped by; NULL: plain */
     char *public_url;           /* base of the status-list URIs written into licences */
     struct authd_signer_config signers[AUTHD_MAX_SIGNERS];
     size_t signer_count;

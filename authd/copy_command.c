@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "data_key.h"
 #include "copy_command.h"
 #include "record.h"
 #include "services.h"
@@ -76,8 +77,8 @@ int authd_copy_command(const struct authd_config *from_cfg, const char *to_path)
                 to_path);
         goto out;
     }
-    if (authd_record_keys_load(from_cfg->data_key, &keys, err, sizeof(err)) ||
-        authd_record_keys_load(to_cfg.data_key, &to_keys, err, sizeof(err))) {
+    if (authd_data_key_load(from_cfg, &keys, err, sizeof(err)) ||
+        authd_data_key_load(&to_cfg, &to_keys, err, sizeof(err))) {
         fprintf(stderr, "authd: %s\n", err);
         goto out;
     }

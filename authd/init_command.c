@@ -1,6 +1,7 @@
 /* authd init (init_command.h). */
 #include <stdio.h>
 
+#include "data_key.h"
 #include "init_command.h"
 #include "record.h"
 #include "services.h"
@@ -14,7 +15,7 @@ int authd_init_command(const struct authd_config *config)
     struct authd_log *logs[AUTHD_LOG_COUNT] = {0};
     char err[1024], where[512];
     authd_config_describe_store(config, where, sizeof(where));
-    if (authd_record_keys_load(config->data_key, &keys, err, sizeof(err)) != AUTHD_OK) {
+    if (authd_data_key_load(config, &keys, err, sizeof(err)) != AUTHD_OK) {
         fprintf(stderr, "authd: %s\n", err);
         return 2;
     }

@@ -12,6 +12,7 @@
 #include "certlib/region.h"
 #include "config.h"
 #include "copy_command.h"
+#include "data_key.h"
 #include "init_command.h"
 #include "server.h"
 #include "services.h"
@@ -27,9 +28,12 @@ static void usage(FILE *out)
             "       authd --config FILE [--data DIR] init\n"
             "       authd --config FILE [--data DIR] store check\n"
             "       authd --config FILE --copy-to FILE\n"
+            "       authd --config FILE data-key wrap PLAIN_KEY_FILE\n"
             "\n"
             "  init               create the store (authd never creates one by itself)\n"
             "  store check        read the whole store: every record, the holder index, both logs\n"
+            "  data-key wrap F    print the data key in F wrapped by the data_key_wrapping key (in a\n"
+            "                     token): what data_key then holds\n"
             "\n"
             "  --config FILE      YAML configuration (see authd/authd.example.yaml)\n"
             "  --listen ADDR:PORT plain-HTTP listener on a loopback address; when given, replaces the\n"
@@ -115,9 +119,12 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    enum { SERVE, INIT, STORE_CHECK } command = SERVE;
+    enum { SERVE, INIT, STORE_CHECK, WRAP_DATA_KEY } command = SERVE;
     if (optind + 1 == argc && strcmp(argv[optind], "init") == 0)
         command = INIT;
+    else if (optind + 3 == argc && strcmp(argv[optind], "data-key") == 0 &&
+             strcmp(argv[optind + 1], "wrap") == 0)
+        command = WRAP_DATA_KEY;
     else if (optind + 2 == argc && strcmp(argv[optind], "store") == 0 &&
              strcmp(argv[optind + 1], "check") == 0)
         command = STORE_CHECK;
@@ -157,9 +164,10 @@ int main(int argc, char **argv)
      * they are freed and keep them in its heaps). */
     mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     if (copy_to || command != SERVE) {
-        int done = copy_to           ? authd_copy_command(&config, copy_to)
-                   : command == INIT ? authd_init_command(&config)
-                                     : authd_store_check_command(&config);
+        int done = copy_to                    ? authd_copy_command(&config, copy_to)
+                   : command == INIT          ? authd_init_command(&config)
+                   : command == WRAP_DATA_KEY ? authd_data_key_wrap_command(&config, argv[optind + 2])
+                                              : authd_store_check_command(&config);
         authd_config_free(&config);
         return done;
     }

@@ -24,7 +24,8 @@ struct authd_p11_key {
     pthread_mutex_t lock;
     CK_SESSION_HANDLE session; /* CK_INVALID_HANDLE when none is open */
     CK_OBJECT_HANDLE key;
-    CK_KEY_TYPE key_type; /* CKK_EC (P-256) or CKK_EC_EDWARDS (Ed25519) */
+    CK_OBJECT_CLASS cls;  /* CKO_PRIVATE_KEY (signing) or CKO_SECRET_KEY (the data key's wrapping) */
+    CK_KEY_TYPE key_type; /* CKK_EC (P-256), CKK_EC_EDWARDS (Ed25519) or CKK_AES */
 };
 
 static const char *default_module;
@@ -91,11 +92,10 @@ static CK_RV find_slot(struct authd_p11_key *k, CK_SLOT_ID *slot)
     return CKR_TOKEN_NOT_PRESENT;
 }
 
-/* The one private key matching the URI's object attributes, and its type. */
+/* The one key of the key's class matching the URI's object attributes, and its type. */
 static CK_RV find_key(struct authd_p11_key *k)
 {
-    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-    CK_ATTRIBUTE want[8] = {{CKA_CLASS, &cls, sizeof(cls)}};
+    CK_ATTRIBUTE want[8] = {{CKA_CLASS, &k->cls, sizeof(k->cls)}};
     CK_ULONG n_want = 1, n_uri = 0;
     CK_ATTRIBUTE *from_uri = p11_kit_uri_get_attributes(k->uri, &n_uri);
     for (CK_ULONG i = 0; i < n_uri && n_want < 8; i++)
@@ -111,7 +111,9 @@ static CK_RV find_key(struct authd_p11_key *k)
     if (n != 1) return n == 0 ? CKR_KEY_HANDLE_INVALID : CKR_TEMPLATE_INCONSISTENT;
     CK_ATTRIBUTE type = {CKA_KEY_TYPE, &k->key_type, sizeof(k->key_type)};
     if ((rv = k->module->C_GetAttributeValue(k->session, found[0], &type, 1)) != CKR_OK) return rv;
-    if (k->key_type != CKK_EC && k->key_type != CKK_EC_EDWARDS) return CKR_KEY_TYPE_INCONSISTENT;
+    if (k->cls == CKO_PRIVATE_KEY ? k->key_type != CKK_EC && k->key_type != CKK_EC_EDWARDS
+                                  : k->key_type != CKK_AES)
+        return CKR_KEY_TYPE_INCONSISTENT;
     k->key = found[0];
     return CKR_OK;
 }
@@ -148,19 +150,35 @@ static const char *why(CK_RV rv)
     case CKR_TOKEN_NOT_PRESENT:
         return "no token matches the URI (not present?)";
     case CKR_KEY_HANDLE_INVALID:
-        return "the token holds no private key matching the URI";
+        return "the token holds no key of this kind matching the URI";
     case CKR_TEMPLATE_INCONSISTENT:
-        return "more than one private key matches the URI";
+        return "more than one key matches the URI";
     case CKR_TEMPLATE_INCOMPLETE:
         return "the URI names no key (object= or id=)";
     case CKR_KEY_TYPE_INCONSISTENT:
-        return "the key is neither P-256 nor Ed25519";
+        return "the key is not of a usable type (P-256 or Ed25519 to sign, AES to wrap the data key)";
+    case CKR_ENCRYPTED_DATA_INVALID:
+        return "the wrapped data key does not open under this key";
     default:
         return p11_kit_strerror(rv);
     }
 }
 
+static authd_err key_open(const char *uri, CK_OBJECT_CLASS cls, struct authd_p11_key **out, char *err,
+                          size_t err_cap);
+
 authd_err authd_p11_key_open(const char *uri, struct authd_p11_key **out, char *err, size_t err_cap)
+{
+    return key_open(uri, CKO_PRIVATE_KEY, out, err, err_cap);
+}
+
+authd_err authd_p11_wrapping_key_open(const char *uri, struct authd_p11_key **out, char *err, size_t err_cap)
+{
+    return key_open(uri, CKO_SECRET_KEY, out, err, err_cap);
+}
+
+static authd_err key_open(const char *uri, CK_OBJECT_CLASS cls, struct authd_p11_key **out, char *err,
+                          size_t err_cap)
 {
     *out = NULL;
     if (sodium_init() < 0) return snprintf(err, err_cap, "libsodium failed to initialise"), AUTHD_E_INTERNAL;
@@ -171,6 +189,7 @@ authd_err authd_p11_key_open(const char *uri, struct authd_p11_key **out, char *
     }
     pthread_mutex_init(&k->lock, NULL);
     k->session = CK_INVALID_HANDLE;
+    k->cls = cls;
     authd_err rc = AUTHD_OK;
     int parsed = p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, k->uri);
     const char *module = parsed == P11_KIT_URI_OK ? p11_kit_uri_get_module_path(k->uri) : NULL;
@@ -286,6 +305,41 @@ authd_err authd_p11_key_ed25519_public(struct authd_p11_key *k, uint8_t pk[32], 
                         "the token holds no Ed25519 public key matching the URI (import it with "
                         "the private key)"),
                AUTHD_E_CONFIG;
+    return AUTHD_OK;
+}
+
+authd_err authd_p11_aes_gcm(struct authd_p11_key *k, bool encrypt, const uint8_t iv[12], const uint8_t *aad,
+                            size_t aad_len, const uint8_t *in, size_t len, uint8_t *out, size_t *out_len,
+                            char *err, size_t err_cap)
+{
+    if (k->key_type != CKK_AES) return snprintf(err, err_cap, "not an AES key"), AUTHD_E_CONFIG;
+    CK_GCM_PARAMS gcm = {.pIv = (CK_BYTE_PTR)iv,
+                         .ulIvLen = 12,
+                         .ulIvBits = 96,
+                         .pAAD = (CK_BYTE_PTR)aad,
+                         .ulAADLen = aad_len,
+                         .ulTagBits = 128};
+    CK_MECHANISM mech = {CKM_AES_GCM, &gcm, sizeof(gcm)};
+    CK_ULONG n = *out_len;
+    pthread_mutex_lock(&k->lock);
+    authd_p11_module_enter(k->mod);
+    CK_RV rv = encrypt ? k->module->C_EncryptInit(k->session, &mech, k->key)
+                       : k->module->C_DecryptInit(k->session, &mech, k->key);
+    if (rv == CKR_OK)
+        rv = encrypt ? k->module->C_Encrypt(k->session, (CK_BYTE_PTR)in, len, out, &n)
+                     : k->module->C_Decrypt(k->session, (CK_BYTE_PTR)in, len, out, &n);
+    authd_p11_module_leave(k->mod);
+    pthread_mutex_unlock(&k->lock);
+    if (rv != CKR_OK) {
+        /* tokens differ in what they say for a tag that does not match (SoftHSM2: a general error) */
+        if (encrypt)
+            snprintf(err, err_cap, "PKCS#11 token: %s", why(rv));
+        else
+            snprintf(err, err_cap, "PKCS#11 token: %s (the token says: %s)", why(CKR_ENCRYPTED_DATA_INVALID),
+                     p11_kit_strerror(rv));
+        return AUTHD_E_CONFIG;
+    }
+    *out_len = n;
     return AUTHD_OK;
 }
 

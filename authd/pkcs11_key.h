@@ -42,6 +42,15 @@ authd_err authd_p11_key_open(const char *uri, struct authd_p11_key **out, char *
 /* The Ed25519 public key of an Ed25519 key (from the token's public key object of the same label or
  * id): what a log's verifier key is made of. AUTHD_E_CONFIG with a message when there is none. */
 authd_err authd_p11_key_ed25519_public(struct authd_p11_key *key, uint8_t pk[32], char *err, size_t err_cap);
+/* The same for an AES secret key (the data key's wrapping, data_key.h). */
+authd_err authd_p11_wrapping_key_open(const char *uri, struct authd_p11_key **out, char *err, size_t err_cap);
+/* AES-256-GCM in the token with such a key (12-byte IV, 16-byte tag after the ciphertext): encrypts or
+ * decrypts `len` bytes into `out` (*out_len: its room, then what was written). AUTHD_E_CONFIG with a message
+ * when the token refuses (a wrapped key that does not open under this key). */
+authd_err authd_p11_aes_gcm(struct authd_p11_key *key, bool encrypt, const uint8_t iv[12], const uint8_t *aad,
+                            size_t aad_len, const uint8_t *in, size_t len, uint8_t *out, size_t *out_len,
+                            char *err, size_t err_cap);
+
 /* certlib's signing function (certlib_signer_new_external) for such a key; `ctx` is the key. */
 certlib_err authd_p11_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64]);
 /* Logs out, closes the session and finalizes the module when it was the last key using it. NULL:

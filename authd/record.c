@@ -67,28 +67,16 @@ static uint32_t read_be32(const uint8_t in[4])
     return (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3];
 }
 
-/* The data key file holds 64 hex digits; the working keys are derived from it (libsodium KDF), so each
- * is independent of the others. */
-authd_err authd_record_keys_load(const char *path, struct authd_record_keys **out, char *err, size_t err_cap)
+authd_err authd_record_keys_from_master(const uint8_t master[32], struct authd_record_keys **out, char *err,
+                                        size_t err_cap)
 {
     *out = NULL;
     if (sodium_init() < 0) return snprintf(err, err_cap, "libsodium failed to initialise"), AUTHD_E_INTERNAL;
-    FILE *f = fopen(path, "r");
-    if (!f) return snprintf(err, err_cap, "data key %s: %s", path, strerror(errno)), AUTHD_E_CONFIG;
-    char hex[80] = {0};
-    size_t n = fread(hex, 1, sizeof(hex) - 1, f);
-    fclose(f);
-    while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r'))
-        n--;
     struct authd_record_keys *k = calloc(1, sizeof(*k));
-    uint8_t *master = sodium_malloc(32);
-    size_t bin_len = 0;
-    authd_err rc = AUTHD_E_CONFIG;
-    if (!k || !master || !(k->keys = sodium_malloc(KEYS_LEN))) {
+    authd_err rc = AUTHD_OK;
+    if (!k || !(k->keys = sodium_malloc(KEYS_LEN))) {
         snprintf(err, err_cap, "data key: out of protected memory");
         rc = AUTHD_E_NOMEM;
-    } else if (n != 64 || sodium_hex2bin(master, 32, hex, n, NULL, &bin_len, NULL) != 0 || bin_len != 32) {
-        snprintf(err, err_cap, "data key %s: expected 64 hexadecimal digits", path);
     } else if (crypto_kdf_derive_from_key(k->keys + KEY_ENC, 32, 1, "authdenc", master) != 0 ||
                crypto_kdf_derive_from_key(k->keys + KEY_INDEX, 32, 2, "authdidx", master) != 0 ||
                crypto_kdf_derive_from_key(k->keys + KEY_MAC, 32, 3, "authdmac", master) != 0 ||
@@ -100,11 +88,7 @@ authd_err authd_record_keys_load(const char *path, struct authd_record_keys **ou
                !sm_subkey(master, "authd sm4 header mac", k->keys + KEY_SM_MAC)) {
         snprintf(err, err_cap, "data key: derivation failed");
         rc = AUTHD_E_INTERNAL;
-    } else {
-        rc = AUTHD_OK;
     }
-    sodium_memzero(hex, sizeof(hex));
-    if (master) sodium_free(master);
     if (rc) {
         authd_record_keys_free(k);
         return rc;
@@ -113,6 +97,38 @@ authd_err authd_record_keys_load(const char *path, struct authd_record_keys **ou
     k->cipher = AUTHD_CIPHER_XCHACHA20;
     *out = k;
     return AUTHD_OK;
+}
+
+/* The data key file holds 64 hex digits; the working keys are derived from it (libsodium KDF, and
+ * HMAC-SM3 for the 国密 suite), so each is independent of the others. */
+authd_err authd_record_keys_load(const char *path, struct authd_record_keys **out, char *err, size_t err_cap)
+{
+    *out = NULL;
+    if (sodium_init() < 0) return snprintf(err, err_cap, "libsodium failed to initialise"), AUTHD_E_INTERNAL;
+    FILE *f = fopen(path, "r");
+    if (!f) return snprintf(err, err_cap, "data key %s: %s", path, strerror(errno)), AUTHD_E_CONFIG;
+    char hex[80] = {0};
+    size_t n = fread(hex, 1, sizeof(hex) - 1, f);
+    fclose(f);
+    while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r'))
+        n--;
+    uint8_t *master = sodium_malloc(32);
+    size_t bin_len = 0;
+    authd_err rc;
+    if (!master) {
+        snprintf(err, err_cap, "data key: out of protected memory");
+        rc = AUTHD_E_NOMEM;
+    } else if (n != 64 || sodium_hex2bin(master, 32, hex, n, NULL, &bin_len, NULL) != 0 || bin_len != 32) {
+        snprintf(err, err_cap, "data key %s: expected 64 hexadecimal digits%s", path,
+                 strncmp(hex, "aes-256-gcm:", 12) == 0 ? " (this one is wrapped: configure data_key_wrapping)"
+                                                       : "");
+        rc = AUTHD_E_CONFIG;
+    } else {
+        rc = authd_record_keys_from_master(master, out, err, err_cap);
+    }
+    sodium_memzero(hex, sizeof(hex));
+    if (master) sodium_free(master);
+    return rc;
 }
 
 void authd_record_keys_use(struct authd_record_keys *k, enum authd_cipher cipher)

@@ -35,6 +35,9 @@ int authd_cipher_of(const char *name);
 /* Reads the data key (64 hex digits) from `path` and derives the record keys into protected memory.
  * AUTHD_E_CONFIG with a message in err when the file is missing or malformed. */
 authd_err authd_record_keys_load(const char *path, struct authd_record_keys **out, char *err, size_t err_cap);
+/* The same from the data key itself (data_key.h unwraps a wrapped one); the caller wipes `master`. */
+authd_err authd_record_keys_from_master(const uint8_t master[32], struct authd_record_keys **out, char *err,
+                                        size_t err_cap);
 void authd_record_keys_free(struct authd_record_keys *keys);
 /* The suite the keys seal and open with: the store's (XChaCha20 until set). Set once the store is open,
  * before any other thread uses the keys. */

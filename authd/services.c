@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data_key.h"
 #include "accesslog.h"
 #include "admission.h"
 #include "log_state.h"
@@ -195,7 +196,7 @@ authd_err authd_logs_open(const struct authd_config *c, struct authd_storage *st
 static authd_err open_store(struct authd_server *s, char *err, size_t err_cap)
 {
     const struct authd_config *c = s->config;
-    authd_err rc = authd_record_keys_load(c->data_key, &s->keys, err, err_cap);
+    authd_err rc = authd_data_key_load(c, &s->keys, err, err_cap);
     if (rc) return rc;
     if (!s->storage && (rc = authd_store_open(c, s->keys, false, &s->storage, err, err_cap))) return rc;
     return authd_logs_open(c, s->storage, s->logs, err, err_cap);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "data_key.h"
 #include "monotonic.h"
 #include "record.h"
 #include "services.h"
@@ -207,7 +208,7 @@ int authd_store_check_command(const struct authd_config *config)
     struct authd_record_keys *keys = NULL;
     struct authd_storage *storage = NULL;
     char err[1024];
-    if (authd_record_keys_load(config->data_key, &keys, err, sizeof(err)) != AUTHD_OK) {
+    if (authd_data_key_load(config, &keys, err, sizeof(err)) != AUTHD_OK) {
         fprintf(stderr, "authd: %s\n", err);
         return 2;
     }

@@ -108,12 +108,13 @@ class Authd:
     """One authd process with its own config, data directory and access log."""
 
     def __init__(self, tmp_path, extra_config="", tls=False, client_ca=False, as_client="admin", policies_dir=None,
-                 conninfo=None, public_url=None, signers=None, logs=None, trust_bundle=None, store_cipher=None):
+                 conninfo=None, public_url=None, signers=None, logs=None, trust_bundle=None, store_cipher=None,
+                 data_key=None):
         """`conninfo`: a PostgreSQL database of the caller's (several nodes on one database); otherwise the
         run's backend, with a database of the data directory's own. `public_url`: the one name several
         nodes serve under (licences carry it in their status-list URIs); this node's own by default.
         `signers`, `logs`: the configuration's sections, instead of keys-example's key files; `trust_bundle`:
-        another bundle than keys-example's; `store_cipher`: store.cipher."""
+        another bundle than keys-example's; `store_cipher`: store.cipher; `data_key`: another data key file."""
         self.port = free_port()
         self.default_token = token(as_client) if as_client else None
         self.tmp = tmp_path
@@ -133,7 +134,7 @@ class Authd:
         self.config.write_text(
             f"listen:\n{listen}workers: 2\ndata_dir: {tmp_path}/data\naccess_log: {self.access_log}\n"
             f"limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
-            f"policies_dir: {policies_dir or REPO_ROOT + '/policies'}\ntrust_bundle: {trust_bundle or KEYS + '/trust.json'}\ndata_key: {KEYS}/data.key\n"
+            f"policies_dir: {policies_dir or REPO_ROOT + '/policies'}\ntrust_bundle: {trust_bundle or KEYS + '/trust.json'}\ndata_key: {data_key or KEYS + '/data.key'}\n"
             f"public_url: {public_url or self.url}\nstatus:\n  list_size: 65536\n  ttl: 60\n"
             f"{logs or logs_yaml()}{signers or signers_yaml()}{store}{extra_config}")
         self.proc = None

@@ -273,3 +273,48 @@ def test_rotation_to_keys_generated_in_the_token(token, tmp_path):
         assert json.loads(r.stdout)["checks"]["signer"]["state"] == "failed"
     finally:
         assert after.stop() == 0, after.stderr_path.read_text()
+
+
+def test_the_data_key_wrapped_by_a_key_in_the_token(token, tmp_path):
+    """data_key_wrapping: the data key file holds the key wrapped (AES-256-GCM) by an AES key in the token,
+    made with `authd data-key wrap`; authd opens it in the token at start, and the store it sealed before
+    reads as ever. The wrapped file without the token, or under another key, opens nothing."""
+    from conftest import AUTHD
+    for label in ("data-wrap", "other-wrap"):  # AES-256 keys generated inside the token
+        token.ids = getattr(token, "ids", 0) + 1
+        r = subprocess.run([os.environ.get("P11_KEYGEN", "build/bin/p11_keygen"), MODULE, TOKEN,
+                            str(token.dir / "pin"), "aes", label, f"{token.ids:02x}", "-"], capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+    plain = Authd(tmp_path)
+    plain.start()
+    doc = issue_ok(plain, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS)
+    assert plain.stop() == 0
+
+    wrapping = f"data_key_wrapping: \"{token.uri('data-wrap')}\"\n"
+    wrapped_file = tmp_path / "data.key.wrapped"
+    wrapper = Authd(tmp_path, extra_config=wrapping, public_url=plain.url)
+    r = subprocess.run([AUTHD, "--config", str(wrapper.config), "data-key", "wrap", f"{KEYS}/data.key"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.startswith("aes-256-gcm:"), r.stderr
+    wrapped_file.write_text(r.stdout)
+    assert open(f"{KEYS}/data.key").read().strip() not in r.stdout
+
+    wrapped = Authd(tmp_path, extra_config=wrapping, public_url=plain.url, data_key=str(wrapped_file))
+    wrapped.start(init=False)
+    try:
+        code, _, got = wrapped.json("GET", f"/v1/licences/{doc['licence_id']}", token="auditor")
+        assert code == 200 and got["licence"] == doc["licence"]  # the records opened: the same data key
+    finally:
+        assert wrapped.stop() == 0
+    # the wrapped file alone is no data key
+    alone = Authd(tmp_path, public_url=plain.url, data_key=str(wrapped_file))
+    with pytest.raises(RuntimeError):
+        alone.start(init=False)
+    assert alone.proc.returncode == 2 and "this one is wrapped" in alone.stderr_path.read_text()
+    # nor does it open under another key of the token
+    other = Authd(tmp_path, extra_config=f"data_key_wrapping: \"{token.uri('other-wrap')}\"\n", public_url=plain.url,
+                  data_key=str(wrapped_file))
+    with pytest.raises(RuntimeError):
+        other.start(init=False)
+    assert other.proc.returncode == 2 and "does not open under this key" in other.stderr_path.read_text()

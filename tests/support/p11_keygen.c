@@ -1,8 +1,9 @@
 /* p11_keygen: generates a key pair inside a PKCS#11 token (sensitive, not extractable: the private key
- * can never leave it) and writes its public key as PEM, for a certificate to be issued for it. What an
- * HSM's own tool does at a key ceremony; the tests use it with SoftHSM2.
+ * can never leave it) and writes its public key as PEM, for a certificate to be issued for it; or (aes)
+ * an AES-256 secret key, to wrap authd's data key (nothing is written). What an HSM's own tool does at a
+ * key ceremony; the tests use it with SoftHSM2.
  *
- * usage: p11_keygen MODULE TOKEN_LABEL PIN_FILE p256|ed25519 LABEL ID_HEX OUT.pem */
+ * usage: p11_keygen MODULE TOKEN_LABEL PIN_FILE p256|ed25519|aes LABEL ID_HEX OUT.pem */
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -83,6 +84,30 @@ int main(int argc, char **argv)
     if (rv == CKR_OK) rv = m->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
     if (rv != CKR_OK) return fail("opening the token", rv);
 
+    if (strcmp(argv[4], "aes") == 0) {
+        CK_BBOOL t = CK_TRUE, no_ = CK_FALSE;
+        CK_ULONG value_len = 32;
+        CK_MECHANISM gen = {CKM_AES_KEY_GEN, NULL, 0};
+        CK_ATTRIBUTE tmpl[] = {
+            {CKA_TOKEN, &t, sizeof(t)},
+            {CKA_PRIVATE, &t, sizeof(t)},
+            {CKA_SENSITIVE, &t, sizeof(t)},
+            {CKA_EXTRACTABLE, &no_, sizeof(no_)},
+            {CKA_ENCRYPT, &t, sizeof(t)},
+            {CKA_DECRYPT, &t, sizeof(t)},
+            {CKA_VALUE_LEN, &value_len, sizeof(value_len)},
+            {CKA_LABEL, (void *)label, strlen(label)},
+            {CKA_ID, id, id_len},
+        };
+        CK_OBJECT_HANDLE h;
+        rv = m->C_GenerateKey(s, &gen, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), &h);
+        if (rv != CKR_OK) return fail("generating the AES key", rv);
+        m->C_Logout(s);
+        m->C_CloseSession(s);
+        p11_kit_module_finalize(m);
+        p11_kit_module_release(m);
+        return 0;
+    }
     static const uint8_t p256_oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
     static const uint8_t ed25519_oid[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
     CK_BBOOL yes = CK_TRUE, no = CK_FALSE;

@@ -1,0 +1,113 @@
+/* The data key, plain or wrapped by a key in a token (data_key.h). */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "data_key.h"
+#include "pkcs11_key.h"
+
+#define WRAPPED_PREFIX "aes-256-gcm:"
+#define IV_LEN 12
+#define TAG_LEN 16
+#define WRAPPED_LEN (IV_LEN + 32 + TAG_LEN)
+static const uint8_t aad[] = "authd data key v1";
+
+/* The file's one line, NUL-terminated, without its newline. */
+static authd_err read_line(const char *path, char *out, size_t cap, size_t *len, char *err, size_t err_cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return snprintf(err, err_cap, "data key %s: %s", path, strerror(errno)), AUTHD_E_CONFIG;
+    size_t n = fread(out, 1, cap - 1, f);
+    fclose(f);
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        n--;
+    out[n] = '\0';
+    *len = n;
+    return AUTHD_OK;
+}
+
+static authd_err unwrap(const struct authd_config *c, const char *text, size_t len, uint8_t master[32],
+                        char *err, size_t err_cap)
+{
+    uint8_t wrapped[WRAPPED_LEN], *plain = sodium_malloc(WRAPPED_LEN); /* tokens want room for the input */
+    size_t bin_len = 0, plain_len = WRAPPED_LEN;
+    if (!plain) return snprintf(err, err_cap, "out of protected memory"), AUTHD_E_NOMEM;
+    size_t prefix = strlen(WRAPPED_PREFIX);
+    if (len <= prefix || strncmp(text, WRAPPED_PREFIX, prefix) != 0 ||
+        sodium_hex2bin(wrapped, sizeof(wrapped), text + prefix, len - prefix, NULL, &bin_len, NULL) != 0 ||
+        bin_len != WRAPPED_LEN)
+        return snprintf(
+                   err, err_cap,
+                   "data key %s: not a wrapped data key (aes-256-gcm:...); data_key_wrapping is set, so make "
+                   "one with `authd --config FILE data-key wrap PLAIN`",
+                   c->data_key),
+               AUTHD_E_CONFIG;
+    struct authd_p11_key *k = NULL;
+    char why[400];
+    authd_p11_default_module(c->pkcs11_module);
+    authd_err rc = authd_p11_wrapping_key_open(c->data_key_wrapping, &k, why, sizeof(why));
+    if (!rc)
+        rc = authd_p11_aes_gcm(k, false, wrapped, aad, sizeof(aad) - 1, wrapped + IV_LEN,
+                               WRAPPED_LEN - IV_LEN, master, &plain_len, why, sizeof(why));
+    authd_p11_key_close(k);
+    if (!rc && plain_len != 32)
+        rc = (snprintf(why, sizeof(why), "the unwrapped key is not 32 bytes"), AUTHD_E_CONFIG);
+    if (rc) snprintf(err, err_cap, "data_key_wrapping: %s", why);
+    return rc;
+}
+
+authd_err authd_data_key_load(const struct authd_config *c, struct authd_record_keys **out, char *err,
+                              size_t err_cap)
+{
+    *out = NULL;
+    if (!c->data_key_wrapping) return authd_record_keys_load(c->data_key, out, err, err_cap);
+    if (sodium_init() < 0) return snprintf(err, err_cap, "libsodium failed to initialise"), AUTHD_E_INTERNAL;
+    char text[256];
+    size_t len;
+    authd_err rc = read_line(c->data_key, text, sizeof(text), &len, err, err_cap);
+    uint8_t *master = rc ? NULL : sodium_malloc(32);
+    if (!rc && !master) rc = (snprintf(err, err_cap, "out of protected memory"), AUTHD_E_NOMEM);
+    if (!rc) rc = unwrap(c, text, len, master, err, err_cap);
+    if (!rc) rc = authd_record_keys_from_master(master, out, err, err_cap);
+    if (master) sodium_free(master); /* wipes */
+    return rc;
+}
+
+int authd_data_key_wrap_command(const struct authd_config *c, const char *plain_path)
+{
+    char text[256], why[400];
+    size_t len, bin_len = 0, out_len = 32 + TAG_LEN;
+    if (!c->data_key_wrapping) {
+        fprintf(stderr, "authd: data-key wrap: the configuration names no data_key_wrapping key\n");
+        return 2;
+    }
+    if (sodium_init() < 0 || read_line(plain_path, text, sizeof(text), &len, why, sizeof(why)) != AUTHD_OK) {
+        fprintf(stderr, "authd: data-key wrap: %s\n", why);
+        return 2;
+    }
+    uint8_t *master = sodium_malloc(32), wrapped[WRAPPED_LEN];
+    int status = 2;
+    struct authd_p11_key *k = NULL;
+    if (!master || len != 64 || sodium_hex2bin(master, 32, text, len, NULL, &bin_len, NULL) != 0 ||
+        bin_len != 32) {
+        fprintf(stderr, "authd: data-key wrap: %s holds no data key (64 hexadecimal digits)\n", plain_path);
+    } else if ((authd_p11_default_module(c->pkcs11_module),
+                authd_p11_wrapping_key_open(c->data_key_wrapping, &k, why, sizeof(why))) != AUTHD_OK ||
+               (randombytes_buf(wrapped, IV_LEN),
+                authd_p11_aes_gcm(k, true, wrapped, aad, sizeof(aad) - 1, master, 32, wrapped + IV_LEN,
+                                  &out_len, why, sizeof(why))) != AUTHD_OK ||
+               out_len != 32 + TAG_LEN) {
+        fprintf(stderr, "authd: data-key wrap: %s\n", why);
+        status = 1;
+    } else {
+        char hex[2 * WRAPPED_LEN + 1];
+        sodium_bin2hex(hex, sizeof(hex), wrapped, sizeof(wrapped));
+        printf("%s%s\n", WRAPPED_PREFIX, hex);
+        status = 0;
+    }
+    authd_p11_key_close(k);
+    sodium_memzero(text, sizeof(text));
+    if (master) sodium_free(master);
+    return status;
+}
