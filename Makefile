@@ -56,6 +56,8 @@ bench: build
 	bench/witness/issuance.sh $(BUILD_DIR)
 	bench/authd/run.sh $(BUILD_DIR)
 	bench/authd/backends.sh $(BUILD_DIR)
+	bench/pkcs11/issuance.sh $(BUILD_DIR)
+	bench/store-cipher/lookups.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan build-fuzz build-package

@@ -24,6 +24,9 @@
 struct authd_record_keys {
     uint8_t *keys; /* sodium_malloc, read-only: encryption, holder index, header MAC */
     enum authd_cipher cipher;
+    /* the 国密 suite's keys made ready (gm_crypto.h) */
+    struct authd_sm4 *sm4;
+    struct authd_hmac_sm3 *sm_emac, *sm_index, *sm_mac;
 };
 #define KEY_ENC 0
 #define KEY_INDEX 32
@@ -87,6 +90,13 @@ authd_err authd_record_keys_from_master(const uint8_t master[32], struct authd_r
                !sm_subkey(master, "authd sm4 holder index", k->keys + KEY_SM_INDEX) ||
                !sm_subkey(master, "authd sm4 header mac", k->keys + KEY_SM_MAC)) {
         snprintf(err, err_cap, "data key: derivation failed");
+        rc = AUTHD_E_INTERNAL;
+    }
+    if (!rc && (!(k->sm4 = authd_sm4_new(k->keys + KEY_SM4)) ||
+                !(k->sm_emac = authd_hmac_sm3_new(k->keys + KEY_SM_EMAC, 32)) ||
+                !(k->sm_index = authd_hmac_sm3_new(k->keys + KEY_SM_INDEX, 32)) ||
+                !(k->sm_mac = authd_hmac_sm3_new(k->keys + KEY_SM_MAC, 32)))) {
+        snprintf(err, err_cap, "data key: OpenSSL has no SM3 or SM4");
         rc = AUTHD_E_INTERNAL;
     }
     if (rc) {
@@ -160,6 +170,10 @@ static size_t body_at(const struct authd_record_keys *k)
 void authd_record_keys_free(struct authd_record_keys *k)
 {
     if (!k) return;
+    authd_sm4_free(k->sm4);
+    authd_hmac_sm3_free(k->sm_emac);
+    authd_hmac_sm3_free(k->sm_index);
+    authd_hmac_sm3_free(k->sm_mac);
     if (k->keys) sodium_free(k->keys); /* wipes */
     free(k);
 }
@@ -169,7 +183,7 @@ void authd_record_holder_key(const struct authd_record_keys *k, const char *hold
 {
     if (sm4(k)) {
         const struct authd_bytes part = {holder_id, len};
-        if (!authd_hmac_sm3(k->keys + KEY_SM_INDEX, 32, &part, 1, out, AUTHD_HOLDER_KEY_LEN))
+        if (!authd_hmac_sm3_with(k->sm_index, &part, 1, out, AUTHD_HOLDER_KEY_LEN))
             sodium_memzero(out, AUTHD_HOLDER_KEY_LEN); /* OpenSSL without SM3: refused at load */
         return;
     }
@@ -214,7 +228,7 @@ static void header_mac(const struct authd_record_keys *k, const char *id, size_t
     uint8_t n = (uint8_t)id_len; /* ids are shorter than CERTLIB_LICENCE_ID_MAX < 256 */
     if (sm4(k)) {
         const struct authd_bytes parts[] = {{&n, 1}, {id, id_len}, {header, HEADER_LEN}};
-        if (!authd_hmac_sm3(k->keys + KEY_SM_MAC, 32, parts, 3, out, MAC_LEN)) sodium_memzero(out, MAC_LEN);
+        if (!authd_hmac_sm3_with(k->sm_mac, parts, 3, out, MAC_LEN)) sodium_memzero(out, MAC_LEN);
         return;
     }
     crypto_generichash_init(&st, k->keys + KEY_MAC, 32, MAC_LEN);
@@ -239,7 +253,7 @@ static bool sm_tag(const struct authd_record_keys *k, const uint8_t *ad, size_t 
 {
     uint8_t n[2] = {(uint8_t)(ad_len >> 8), (uint8_t)ad_len};
     const struct authd_bytes parts[] = {{n, 2}, {ad, ad_len}, {iv, AUTHD_SM4_IV_LEN}, {ct, ct_len}};
-    return authd_hmac_sm3(k->keys + KEY_SM_EMAC, 32, parts, 4, out, TAG_LEN);
+    return authd_hmac_sm3_with(k->sm_emac, parts, 4, out, TAG_LEN);
 }
 
 authd_err authd_record_seal(const struct authd_record_keys *k, const char *id, size_t id_len,
@@ -253,7 +267,7 @@ authd_err authd_record_seal(const struct authd_record_keys *k, const char *id, s
     randombytes_buf(out + NONCE_AT, at - NONCE_AT);
     size_t ad_len = make_ad(ad, id, id_len, out, HEADER_LEN);
     if (sm4(k)) {
-        if (!authd_sm4_ctr(k->keys + KEY_SM4, out + NONCE_AT, licence, licence_len, out + at) ||
+        if (!authd_sm4_ctr(k->sm4, out + NONCE_AT, licence, licence_len, out + at) ||
             !sm_tag(k, ad, ad_len, out + NONCE_AT, out + at, licence_len, out + at + licence_len))
             return AUTHD_E_INTERNAL;
         return AUTHD_OK;
@@ -285,7 +299,7 @@ static authd_err sm_decrypt(const struct authd_record_keys *k, const uint8_t *ad
     if (!sm_tag(k, ad, ad_len, iv, body, ct_len, tag)) return AUTHD_E_INTERNAL;
     if (sodium_memcmp(tag, body + ct_len, TAG_LEN) != 0)
         return AUTHD_E_CORRUPT; /* tampered, or another key */
-    return authd_sm4_ctr(k->keys + KEY_SM4, iv, body, ct_len, plain) ? AUTHD_OK : AUTHD_E_INTERNAL;
+    return authd_sm4_ctr(k->sm4, iv, body, ct_len, plain) ? AUTHD_OK : AUTHD_E_INTERNAL;
 }
 
 /* Decrypts the body behind `header_len` header bytes (and a MAC in this format). */

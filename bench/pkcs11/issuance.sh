@@ -15,7 +15,7 @@ command -v wrk >/dev/null || { echo "bench/pkcs11/issuance.sh needs wrk (scripts
 command -v softhsm2-util >/dev/null || { echo "bench/pkcs11/issuance.sh needs softhsm2 (scripts/install-deps)" >&2; exit 1; }
 work=$(mktemp -d)
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_up() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.1; done; exit 1; }
 # shellcheck source=bench/authd/config.sh
@@ -33,8 +33,11 @@ run_round() {
     authd_yaml "$port" "$data" "http://127.0.0.1:$port" "store:
   map_size: 4G" "$code:$alg:$dept" >"$work/authd.yaml"
     if [ "$where" = token ]; then
-        sed -i -e "s|    key: $keys/pki/$alg/$dept.key|    key: \"$(uri "$dept-ds")\"|" \
-            -e "s|    status_key: $keys/pki/$alg/status.key|    status_key: \"$(uri "$alg-status")\"|" "$work/authd.yaml"
+        local key_uri status_uri # '&' is sed's "the match": escaped
+        key_uri=$(uri "$dept-ds" | sed 's/&/\\&/g')
+        status_uri=$(uri "$alg-status" | sed 's/&/\\&/g')
+        sed -i -e "s|    key: $keys/pki/$alg/$dept.key|    key: \"$key_uri\"|" \
+            -e "s|    status_key: $keys/pki/$alg/status.key|    status_key: \"$status_uri\"|" "$work/authd.yaml"
         grep -q 'pkcs11:' "$work/authd.yaml"
     fi
     "$build/bin/authd" --config "$work/authd.yaml" init 2>/dev/null
