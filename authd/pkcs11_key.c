@@ -11,8 +11,7 @@
 
 #include "pkcs11_key.h"
 #include "pkcs11_module.h"
-
-#define PIN_MAX 256
+#include "secret_file.h"
 
 struct authd_p11_key {
     struct authd_p11_module *mod;
@@ -52,10 +51,12 @@ static bool gone(CK_RV rv)
 static authd_err read_pin(struct authd_p11_key *k, char *err, size_t err_cap)
 {
     const char *value = p11_kit_uri_get_pin_value(k->uri), *source = p11_kit_uri_get_pin_source(k->uri);
-    if (!(k->pin = sodium_malloc(PIN_MAX + 1))) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     if (value) {
+        if (strlen(value) > AUTHD_SECRET_MAX)
+            return snprintf(err, err_cap, "the PIN is too long"), AUTHD_E_CONFIG;
+        if (!(k->pin = sodium_malloc(AUTHD_SECRET_MAX + 1)))
+            return snprintf(err, err_cap, "out of protected memory"), AUTHD_E_NOMEM;
         k->pin_len = strlen(value);
-        if (k->pin_len > PIN_MAX) return snprintf(err, err_cap, "the PIN is too long"), AUTHD_E_CONFIG;
         memcpy(k->pin, value, k->pin_len);
         return AUTHD_OK;
     }
@@ -63,15 +64,8 @@ static authd_err read_pin(struct authd_p11_key *k, char *err, size_t err_cap)
         snprintf(err, err_cap, "the URI gives no PIN: add pin-source=file:/path (or pin-value)");
         return AUTHD_E_CONFIG;
     }
-    const char *path = strncmp(source, "file:", 5) == 0 ? source + 5 : source;
-    FILE *f = fopen(path, "r");
-    if (!f) return snprintf(err, err_cap, "the PIN file %s cannot be read", path), AUTHD_E_CONFIG;
-    size_t n = fread(k->pin, 1, PIN_MAX, f);
-    fclose(f);
-    while (n && (k->pin[n - 1] == '\n' || k->pin[n - 1] == '\r'))
-        n--;
-    k->pin_len = n;
-    return AUTHD_OK;
+    return authd_secret_file_read(strncmp(source, "file:", 5) == 0 ? source + 5 : source, "PIN", &k->pin,
+                                  &k->pin_len, err, err_cap);
 }
 
 /* The slot of the first token the URI's token attributes match. */

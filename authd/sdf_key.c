@@ -11,8 +11,8 @@
 
 #include "sdf_api.h"
 #include "sdf_key.h"
+#include "secret_file.h"
 
-#define PIN_MAX 256
 #define SM2_DEFAULT_ID "1234567812345678" /* GM/T 0009 */
 
 struct authd_sdf_key {
@@ -69,19 +69,6 @@ static bool parse_ref(const char *ref, struct authd_sdf_key *k, char pin_path[40
         p += n + (end ? 1 : 0);
     }
     return have_key && have_pin;
-}
-
-static authd_err read_pin(struct authd_sdf_key *k, const char *path, char *err, size_t err_cap)
-{
-    if (!(k->pin = sodium_malloc(PIN_MAX + 1))) return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
-    FILE *f = fopen(path, "r");
-    if (!f) return snprintf(err, err_cap, "the password file %s cannot be read", path), AUTHD_E_CONFIG;
-    size_t n = fread(k->pin, 1, PIN_MAX, f);
-    fclose(f);
-    while (n && (k->pin[n - 1] == '\n' || k->pin[n - 1] == '\r'))
-        n--;
-    k->pin_len = n;
-    return AUTHD_OK;
 }
 
 static bool resolve(struct authd_sdf_key *k)
@@ -173,7 +160,7 @@ authd_err authd_sdf_key_open(const char *ref, struct authd_sdf_key **out, char *
                  k->path);
         rc = AUTHD_E_CONFIG;
     }
-    if (!rc) rc = read_pin(k, pin_path, err, err_cap);
+    if (!rc) rc = authd_secret_file_read(pin_path, "password", &k->pin, &k->pin_len, err, err_cap);
     bool opened = false;
     int sdr = rc ? SDR_OK : open_device(k, &opened);
     if (!rc && sdr != SDR_OK && !opened) {

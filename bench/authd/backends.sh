@@ -17,7 +17,6 @@ work=$(mktemp -d)
 chmod 755 "$work" # the postgres user reaches its cluster inside
 keys=$root/keys-example
 export BENCH_DIR=$here
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 pids=()
 clusters=()
 cleanup() {

@@ -1,4 +1,10 @@
-# Sourced by bench/authd's scripts: the configuration of a benchmarked authd.
+# Sourced by the scripts that bench a running authd: the configuration of a benchmarked authd, and the
+# helpers they share (a free loopback port, waiting for /healthz, the median of figures, wrk's rate).
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_up() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.1; done; exit 1; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+wrk_rate() { awk '/^Requests\/sec/ {print $2}'; }
+
 # authd_yaml PORT DATA_DIR PUBLIC_URL STORE_YAML SIGNER...: the YAML on standard output. Each SIGNER is
 # "issuer_code:algorithm:department" from keys-example/pki; $root and $keys must be set.
 authd_yaml() {

@@ -16,8 +16,6 @@ command -v softhsm2-util >/dev/null || { echo "bench/pkcs11/issuance.sh needs so
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_up() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.1; done; exit 1; }
 # shellcheck source=bench/authd/config.sh
 . "$root/bench/authd/config.sh"
 export BENCH_DIR=$root/bench/authd THREADS=2
@@ -55,7 +53,6 @@ run_round() {
     echo "$rate"
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "bench/pkcs11/issuance: $rounds alternating rounds of ${secs}s per key, wrk -t2 -c64"
 for spec in "p256 1133010000249813XA ga issuer-ga hukou" "ed25519 11330100002498121J mz issuer-mz marriage"; do
     read -r alg code dept client kind <<<"$spec"

@@ -17,12 +17,9 @@ command -v wrk >/dev/null || { echo "bench/store-cipher/lookups.sh needs wrk (sc
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_up() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.1; done; exit 1; }
 # shellcheck source=bench/authd/config.sh
 . "$root/bench/authd/config.sh"
 export BENCH_DIR=$root/bench/authd THREADS=2
-wrk_rate() { awk '/^Requests\/sec/ {print $2}'; }
 
 # run_round xchacha20-poly1305|sm4: fills a fresh store, then measures lookups; prints the rate
 run_round() {
@@ -51,7 +48,6 @@ run_round() {
     echo "$rate"
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "bench/store-cipher/lookups: $rounds alternating rounds, ${secs}s of lookups each, wrk -t2 -c64"
 xs=() ss=() ratios=()
 for _ in $(seq "$rounds"); do

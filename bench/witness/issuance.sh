@@ -16,7 +16,6 @@ command -v wrk >/dev/null || { echo "bench/witness/issuance.sh needs wrk (script
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # shellcheck source=bench/authd/config.sh
 . "$root/bench/authd/config.sh"
 export BENCH_DIR=$root/bench/authd THREADS=2
@@ -31,7 +30,6 @@ key_id = hashlib.sha256(origin.encode() + b"\n\x01" + pub).digest()[:4].hex()
 print(f"{origin}+{key_id}+" + base64.b64encode(b"\x01" + pub).decode())
 PY
 )
-wait_up() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return; sleep 0.1; done; exit 1; }
 
 # start_witnesses: two fresh witnesses (a new store each round: the log of every round is a new history
 # under the same key, which a witness that saw the last one would rightly refuse)
@@ -110,7 +108,6 @@ for _ in $(seq "$rounds"); do
     witnessed+=("$b")
     ratios+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 mr=$(median "${ratios[@]}")
 printf 'issuance, medians: %.0f/s without witnesses, %.0f/s with two (quorum 2); median ratio %.3f (target >= 0.9: %s)\n' \
     "$(median "${plain[@]}")" "$(median "${witnessed[@]}")" "$mr" "$(awk -v r="$mr" 'BEGIN { print (r >= 0.9 ? "met" : "NOT met") }')"

@@ -68,3 +68,14 @@ certlib_err certlib__holder_check(const struct certlib__holder_proof *p, certlib
     certlib__pubkey_clear(&pub);
     return err;
 }
+
+certlib_err certlib__device_key_load(certlib_slice pem, certlib__privkey *out)
+{
+    certlib_err err = certlib__privkey_from_pem(pem.ptr, pem.len, out);
+    if (err) return err;
+    if (out->alg != CERTLIB_ALG_ES256 && out->alg != CERTLIB_ALG_EDDSA) {
+        certlib__privkey_clear(out);
+        return CERTLIB_E_KEY;
+    }
+    return CERTLIB_OK;
+}

@@ -30,6 +30,9 @@ void certlib__device_auth_bytes(cbw *out, const certlib_challenge *c);
 void certlib__device_auth_bytes_for(cbw *out, const char *label, const char *party, const uint8_t *nonce,
                                     size_t nonce_len);
 
+/* A device's private key from PEM: P-256 or Ed25519 (CERTLIB_E_KEY for any other). */
+certlib_err certlib__device_key_load(certlib_slice pem, certlib__privkey *out);
+
 /* The holder check of a presentation against the licence's deviceKey (a COSE_Key): the echo names the
  * expected challenge, and the device signature verifies over the DeviceAuthenticationBytes built from
  * the challenge the counter issued, never from the echo. */

@@ -20,12 +20,8 @@ certlib_err certlib_holder_request_sign(const char *licence_id, const uint8_t *n
         return CERTLIB_E_INVALID_ARGUMENT;
     *out = NULL;
     certlib__privkey key;
-    certlib_err err = certlib__privkey_from_pem(device_key_pem.ptr, device_key_pem.len, &key);
+    certlib_err err = certlib__device_key_load(device_key_pem, &key);
     if (err) return err;
-    if (key.alg != CERTLIB_ALG_ES256 && key.alg != CERTLIB_ALG_EDDSA) {
-        certlib__privkey_clear(&key);
-        return CERTLIB_E_KEY;
-    }
     cbw auth = {0}, w = {0};
     certlib__device_auth_bytes_for(&auth, CERTLIB_HOLDER_REQUEST_HANDOVER, licence_id, nonce, nonce_len);
     err = cbw_status(&auth);

@@ -17,12 +17,8 @@ certlib_err certlib_present(const uint8_t *licence, size_t len, const char *cons
     if (!licence || !device_key_pem.ptr || !challenge || !out || !out_len) return CERTLIB_E_INVALID_ARGUMENT;
     *out = NULL;
     certlib__privkey key;
-    certlib_err err = certlib__privkey_from_pem(device_key_pem.ptr, device_key_pem.len, &key);
+    certlib_err err = certlib__device_key_load(device_key_pem, &key);
     if (err) return err;
-    if (key.alg != CERTLIB_ALG_ES256 && key.alg != CERTLIB_ALG_EDDSA) {
-        certlib__privkey_clear(&key);
-        return CERTLIB_E_KEY;
-    }
     uint8_t *issuer_signed = NULL;
     size_t is_len = 0;
     err = certlib_licence_disclose(licence, len, keep, n_keep, &issuer_signed, &is_len);
