@@ -55,17 +55,10 @@ run_round() {
 
 echo "bench/pkcs11/issuance: $rounds alternating rounds of ${secs}s per key, wrk -t2 -c64"
 for spec in "p256 1133010000249813XA ga issuer-ga hukou" "ed25519 11330100002498121J mz issuer-mz marriage"; do
-    read -r alg code dept client kind <<<"$spec"
-    files=() tokens=() ratios=()
-    for _ in $(seq "$rounds"); do
-        a=$(run_round file "$alg" "$code" "$dept" "$client" "$kind")
-        b=$(run_round token "$alg" "$code" "$dept" "$client" "$kind")
-        files+=("$a")
-        tokens+=("$b")
-        ratios+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')")
-    done
+    read -r alg _ <<<"$spec"
+    alternate "$rounds" "file $spec" "token $spec"
     mr=$(median "${ratios[@]}")
-    target=$([ "$alg" = p256 ] && awk -v r="$mr" 'BEGIN { print (r >= 0.5 ? "target >= 0.5: met" : "target >= 0.5: NOT met") }' || echo "no target")
+    target=$([ "$alg" = p256 ] && echo "target >= 0.5: $(met "$mr" 0.5)" || echo "no target")
     printf '%s issuance, medians: %.0f/s key file, %.0f/s key in SoftHSM2; median ratio %.3f (%s)\n' "$alg" \
-        "$(median "${files[@]}")" "$(median "${tokens[@]}")" "$mr" "$target"
+        "$(median "${rates_a[@]}")" "$(median "${rates_b[@]}")" "$mr" "$target"
 done

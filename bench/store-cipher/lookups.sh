@@ -49,14 +49,7 @@ run_round() {
 }
 
 echo "bench/store-cipher/lookups: $rounds alternating rounds, ${secs}s of lookups each, wrk -t2 -c64"
-xs=() ss=() ratios=()
-for _ in $(seq "$rounds"); do
-    a=$(run_round xchacha20-poly1305)
-    b=$(run_round sm4)
-    xs+=("$a")
-    ss+=("$b")
-    ratios+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')")
-done
+alternate "$rounds" xchacha20-poly1305 sm4
 mr=$(median "${ratios[@]}")
 printf 'lookups, medians: %.0f/s XChaCha20-Poly1305, %.0f/s SM4-CTR + HMAC-SM3; median ratio %.3f (target >= 0.8: %s)\n' \
-    "$(median "${xs[@]}")" "$(median "${ss[@]}")" "$mr" "$(awk -v r="$mr" 'BEGIN { print (r >= 0.8 ? "met" : "NOT met") }')"
+    "$(median "${rates_a[@]}")" "$(median "${rates_b[@]}")" "$mr" "$(met "$mr" 0.8)"

@@ -98,16 +98,7 @@ PY
 }
 
 echo "bench/witness/issuance: $rounds alternating rounds of ${secs}s, wrk -t2 -c64, EdDSA issuance"
-plain=()
-witnessed=()
-ratios=()
-for _ in $(seq "$rounds"); do
-    a=$(run_round plain)
-    b=$(run_round witnessed)
-    plain+=("$a")
-    witnessed+=("$b")
-    ratios+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')")
-done
+alternate "$rounds" plain witnessed
 mr=$(median "${ratios[@]}")
 printf 'issuance, medians: %.0f/s without witnesses, %.0f/s with two (quorum 2); median ratio %.3f (target >= 0.9: %s)\n' \
-    "$(median "${plain[@]}")" "$(median "${witnessed[@]}")" "$mr" "$(awk -v r="$mr" 'BEGIN { print (r >= 0.9 ? "met" : "NOT met") }')"
+    "$(median "${rates_a[@]}")" "$(median "${rates_b[@]}")" "$mr" "$(met "$mr" 0.9)"
