@@ -395,6 +395,19 @@ static int top_challenges(struct authd_yaml *l, yaml_node_t *v, void *t)
     return authd_yaml_walk(l, v, "challenges", fields, 3, t);
 }
 
+static int issuance_x5chain(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    int on;
+    if (authd_yaml_bool(l, v, "issuance.x5chain", &on) != 0) return -1;
+    ((struct authd_config *)t)->issue_x5chain = on != 0;
+    return 0;
+}
+static int top_issuance(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    static const struct authd_yaml_field fields[] = {{"x5chain", issuance_x5chain}};
+    return authd_yaml_walk(l, v, "issuance", fields, 1, t);
+}
+
 static int witness_name(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
     return authd_yaml_string(l, v, "witness.name", &((struct authd_config *)t)->witness.name);
@@ -461,6 +474,7 @@ static void set_defaults(struct authd_config *c)
     c->writer_commit_delay_us = 500;
     c->writer_commit_fill = 32;
     c->challenge_ttl = 120;
+    c->issue_x5chain = true;
     c->challenge_capacity = 65536;
     c->challenge_per_counter = 64;
 }
@@ -485,6 +499,7 @@ int authd_config_load(struct authd_config *config, const char *path, char *err, 
                                                      {"writer", top_writer},
                                                      {"logs", top_logs},
                                                      {"challenges", top_challenges},
+                                                     {"issuance", top_issuance},
                                                      {"state_dir", top_state_dir},
                                                      {"witness", top_witness}};
     struct authd_yaml y;

@@ -63,6 +63,7 @@ struct authd_config {
     size_t writer_commit_delay_us; /* under load, wait up to this long for commit_fill writes */
     size_t writer_commit_fill;
     uint32_t challenge_ttl;       /* seconds a holder-binding challenge may be answered in */
+    bool issue_x5chain;           /* issuance.x5chain: licences carry their signer's certificate */
     size_t challenge_capacity;    /* most outstanding challenges */
     size_t challenge_per_counter; /* most challenges one counter gets within a ttl */
     struct authd_log_config {

@@ -189,7 +189,9 @@ enum authd_issue_refusal authd_issue(struct authd_server *s, const struct authd_
                                  .n_elements = in->n_elements,
                                  .status_uri = uri,
                                  .status_idx = m->status_idx,
-                                 .device_key = {device_key, device_key_len}};
+                                 .device_key = {device_key, device_key_len},
+                                 /* any ISO 18013-5 verifier then checks it with the root alone */
+                                 .with_x5chain = s->config->issue_x5chain};
     certlib_err err = certlib_licence_issue_ex(keys->signer, &spec, &iss->licence, &iss->licence_len,
                                                iss->licence_id, sig_hash);
     certlib_free(device_key);

@@ -68,3 +68,56 @@ def test_other_implementation_also_refuses(verifier, tmp_path):
     assert r.returncode == 1 and b"FAILED DATA_INTEGRITY" in r.stdout
     r = verifier(lic, root="ed25519")
     assert r.returncode == 1 and b"FAILED ISSUER_AUTH" in r.stdout
+
+
+def authd_licences(tmp_path, extra_config=""):
+    """A P-256 (公安) and an Ed25519 (民政) licence issued by a real authd with the given configuration."""
+    from conftest import AUTHD, Authd
+    from test_authd_licences import HUKOU, HUKOU_ELEMENTS, MARRIAGE, MARRIAGE_ELEMENTS, PERSON, b64d, issue_ok
+    if not os.path.exists(AUTHD):
+        pytest.skip("authd is not built")
+    server = Authd(tmp_path, extra_config=extra_config).start()
+    try:
+        out = {}
+        for alg, client, type_code, elements in (("p256", "issuer-ga", HUKOU, HUKOU_ELEMENTS),
+                                                 ("ed25519", "issuer-mz", MARRIAGE, MARRIAGE_ELEMENTS)):
+            doc = issue_ok(server, client, type_code, PERSON, "张三", elements)
+            out[alg] = tmp_path / f"{alg}.cbor"
+            out[alg].write_bytes(b64d(doc["licence"]))
+        return out
+    finally:
+        assert server.stop() == 0
+
+
+def test_authd_licences_verify_with_owf_mdoc_and_only_the_root(verifier, tmp_path):
+    """authd puts the signer's certificate in each licence (x5chain) by default: another ISO 18013-5
+    implementation checks P-256 and Ed25519 licences with nothing but the root of their PKI."""
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for alg, path in authd_licences(tmp_path).items():
+        r = subprocess.run(["node", os.path.join(WORK, "verify_mdoc.mjs"), str(path), f"{KEYS}/pki/{alg}/root.crt", now],
+                           capture_output=True, timeout=120)
+        out = r.stdout.decode()
+        assert r.returncode == 0 and "0 failed" in out, (alg, out, r.stderr.decode())
+        # and not with another root
+        other = "ed25519" if alg == "p256" else "p256"
+        r = subprocess.run(["node", os.path.join(WORK, "verify_mdoc.mjs"), str(path), f"{KEYS}/pki/{other}/root.crt",
+                            now], capture_output=True, timeout=120)
+        assert r.returncode != 0, (alg, r.stdout.decode())
+
+
+def test_authd_licences_without_x5chain_are_smaller(verifier, tmp_path):
+    """issuance.x5chain: false omits the certificate (compact offline QR): such a licence needs a bundle
+    that lists its signer (certctl verifies it), and a verifier with only the root cannot."""
+    (tmp_path / "with").mkdir()
+    (tmp_path / "without").mkdir()
+    with_chain = authd_licences(tmp_path / "with")
+    without = authd_licences(tmp_path / "without", "issuance:\n  x5chain: false\n")
+    for alg in ("p256", "ed25519"):
+        grown = with_chain[alg].stat().st_size - without[alg].stat().st_size
+        assert grown > 300, (alg, grown)  # the certificate's DER
+        r = run_certctl("verify", "--trust", f"{KEYS}/trust.json", "--json", str(without[alg]))
+        assert b'"signature"' in r.stdout and b'"signer":{"state":"passed"' in r.stdout.replace(b" ", b""), r.stdout
+        r = subprocess.run(["node", os.path.join(WORK, "verify_mdoc.mjs"), str(without[alg]),
+                            f"{KEYS}/pki/{alg}/root.crt", "2026-12-01T00:00:00Z"], capture_output=True, timeout=120)
+        assert r.returncode != 0

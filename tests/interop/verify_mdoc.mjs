@@ -23,8 +23,11 @@ const context = {
   },
   cose: {
     sign1: {
+      // ES256 (r‖s) or EdDSA (Ed25519 takes no separate hash)
       verify: async ({ sign1, key }) =>
-        crypto.verify('sha256', sign1.toBeSigned, { key, dsaEncoding: 'ieee-p1363' }, sign1.signature),
+        key.asymmetricKeyType === 'ed25519'
+          ? crypto.verify(null, sign1.toBeSigned, key, sign1.signature)
+          : crypto.verify('sha256', sign1.toBeSigned, { key, dsaEncoding: 'ieee-p1363' }, sign1.signature),
     },
   },
   x509: {
