@@ -115,7 +115,7 @@ def test_authd_licences_without_x5chain_are_smaller(verifier, tmp_path):
     without = authd_licences(tmp_path / "without", "issuance:\n  x5chain: false\n")
     for alg in ("p256", "ed25519"):
         grown = with_chain[alg].stat().st_size - without[alg].stat().st_size
-        assert grown > 300, (alg, grown)  # the certificate's DER
+        assert grown >= 600, (alg, grown)  # the certificate's DER (631 to 710 bytes in the demo PKI)
         r = run_certctl("verify", "--trust", f"{KEYS}/trust.json", "--json", str(without[alg]))
         assert b'"signature"' in r.stdout and b'"signer":{"state":"passed"' in r.stdout.replace(b" ", b""), r.stdout
         r = subprocess.run(["node", os.path.join(WORK, "verify_mdoc.mjs"), str(without[alg]),
