@@ -244,6 +244,22 @@ def test_challenge_present_and_verify(tmp_path):
     assert run_certctl("challenge", "--counter", "Counter HZ").returncode == 2
 
 
+def test_present_with_an_ed25519_device_key(tmp_path):
+    """A phone whose device key is Ed25519 presents as a P-256 one does (certctl present once aborted
+    loading such a key)."""
+    import subprocess
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ED25519", "-out", str(tmp_path / "phone.key")], check=True)
+    subprocess.run(["openssl", "pkey", "-in", str(tmp_path / "phone.key"), "-pubout", "-out", str(tmp_path / "phone.pub")],
+                   check=True)
+    lic = issue(tmp_path, "p256", "scjg", "bound.cbor", "--device-key", str(tmp_path / "phone.pub"))
+    challenge = run_certctl("challenge", "--counter", "counter-hz").stdout.decode().strip()
+    r = run_certctl("present", "--licence", str(lic), "--device-key", str(tmp_path / "phone.key"), "--challenge",
+                    challenge, "--keep", "holder_name", "--out", str(tmp_path / "p.cbor"))
+    assert r.returncode == 0, r.stderr
+    code, result = verify(tmp_path / "p.cbor", "--challenge", challenge)
+    assert code == 0 and result["checks"]["holder"]["state"] == "passed" and result["holder_bound"] is True
+
+
 def test_expected_holder_and_bound_only(tmp_path):
     """--expect-holder: only that holder passes, and a disclosure withholding holder_id cannot pass for
     anyone; --require-holder-bound refuses licences bound to no device."""
