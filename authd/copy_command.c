@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "data_key.h"
 #include "copy_command.h"
+#include "data_key.h"
 #include "record.h"
 #include "services.h"
 #include "storage/storage.h"

@@ -1,5 +1,6 @@
 /* The data key, plain or wrapped by a key in a token (data_key.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,10 +31,8 @@ static authd_err read_line(const char *path, char *out, size_t cap, size_t *len,
 static authd_err unwrap(const struct authd_config *c, const char *text, size_t len, uint8_t master[32],
                         char *err, size_t err_cap)
 {
-    uint8_t wrapped[WRAPPED_LEN], *plain = sodium_malloc(WRAPPED_LEN); /* tokens want room for the input */
-    size_t bin_len = 0, plain_len = WRAPPED_LEN;
-    if (!plain) return snprintf(err, err_cap, "out of protected memory"), AUTHD_E_NOMEM;
-    size_t prefix = strlen(WRAPPED_PREFIX);
+    uint8_t wrapped[WRAPPED_LEN];
+    size_t bin_len = 0, prefix = strlen(WRAPPED_PREFIX);
     if (len <= prefix || strncmp(text, WRAPPED_PREFIX, prefix) != 0 ||
         sodium_hex2bin(wrapped, sizeof(wrapped), text + prefix, len - prefix, NULL, &bin_len, NULL) != 0 ||
         bin_len != WRAPPED_LEN)
@@ -43,16 +42,22 @@ static authd_err unwrap(const struct authd_config *c, const char *text, size_t l
                    "one with `authd --config FILE data-key wrap PLAIN`",
                    c->data_key),
                AUTHD_E_CONFIG;
+    /* tokens want room for as much as they are given, tag included: the key goes through locked memory */
+    uint8_t *plain = sodium_malloc(WRAPPED_LEN);
+    size_t plain_len = WRAPPED_LEN;
+    if (!plain) return snprintf(err, err_cap, "out of protected memory"), AUTHD_E_NOMEM;
     struct authd_p11_key *k = NULL;
     char why[400];
     authd_p11_default_module(c->pkcs11_module);
     authd_err rc = authd_p11_wrapping_key_open(c->data_key_wrapping, &k, why, sizeof(why));
     if (!rc)
         rc = authd_p11_aes_gcm(k, false, wrapped, aad, sizeof(aad) - 1, wrapped + IV_LEN,
-                               WRAPPED_LEN - IV_LEN, master, &plain_len, why, sizeof(why));
+                               WRAPPED_LEN - IV_LEN, plain, &plain_len, why, sizeof(why));
     authd_p11_key_close(k);
     if (!rc && plain_len != 32)
         rc = (snprintf(why, sizeof(why), "the unwrapped key is not 32 bytes"), AUTHD_E_CONFIG);
+    if (!rc) memcpy(master, plain, 32);
+    sodium_free(plain); /* wipes */
     if (rc) snprintf(err, err_cap, "data_key_wrapping: %s", why);
     return rc;
 }
@@ -76,8 +81,8 @@ authd_err authd_data_key_load(const struct authd_config *c, struct authd_record_
 
 int authd_data_key_wrap_command(const struct authd_config *c, const char *plain_path)
 {
-    char text[256], why[400];
-    size_t len, bin_len = 0, out_len = 32 + TAG_LEN;
+    char text[256], why[400] = "";
+    size_t len = 0, bin_len = 0, out_len = 32 + TAG_LEN;
     if (!c->data_key_wrapping) {
         fprintf(stderr, "authd: data-key wrap: the configuration names no data_key_wrapping key\n");
         return 2;
@@ -87,27 +92,33 @@ int authd_data_key_wrap_command(const struct authd_config *c, const char *plain_
         return 2;
     }
     uint8_t *master = sodium_malloc(32), wrapped[WRAPPED_LEN];
-    int status = 2;
+    bool plain_ok = master && len == 64 && sodium_hex2bin(master, 32, text, len, NULL, &bin_len, NULL) == 0 &&
+                    bin_len == 32;
+    sodium_memzero(text, sizeof(text));
     struct authd_p11_key *k = NULL;
-    if (!master || len != 64 || sodium_hex2bin(master, 32, text, len, NULL, &bin_len, NULL) != 0 ||
-        bin_len != 32) {
-        fprintf(stderr, "authd: data-key wrap: %s holds no data key (64 hexadecimal digits)\n", plain_path);
-    } else if ((authd_p11_default_module(c->pkcs11_module),
-                authd_p11_wrapping_key_open(c->data_key_wrapping, &k, why, sizeof(why))) != AUTHD_OK ||
-               (randombytes_buf(wrapped, IV_LEN),
-                authd_p11_aes_gcm(k, true, wrapped, aad, sizeof(aad) - 1, master, 32, wrapped + IV_LEN,
-                                  &out_len, why, sizeof(why))) != AUTHD_OK ||
-               out_len != 32 + TAG_LEN) {
-        fprintf(stderr, "authd: data-key wrap: %s\n", why);
-        status = 1;
-    } else {
-        char hex[2 * WRAPPED_LEN + 1];
-        sodium_bin2hex(hex, sizeof(hex), wrapped, sizeof(wrapped));
-        printf("%s%s\n", WRAPPED_PREFIX, hex);
-        status = 0;
+    authd_err rc = AUTHD_E_CONFIG;
+    if (plain_ok) {
+        authd_p11_default_module(c->pkcs11_module);
+        randombytes_buf(wrapped, IV_LEN);
+        rc = authd_p11_wrapping_key_open(c->data_key_wrapping, &k, why, sizeof(why));
+        if (!rc)
+            rc = authd_p11_aes_gcm(k, true, wrapped, aad, sizeof(aad) - 1, master, 32, wrapped + IV_LEN,
+                                   &out_len, why, sizeof(why));
+        if (!rc && out_len != 32 + TAG_LEN)
+            rc = (snprintf(why, sizeof(why), "the token's ciphertext is not 48 bytes"), AUTHD_E_CONFIG);
     }
     authd_p11_key_close(k);
-    sodium_memzero(text, sizeof(text));
-    if (master) sodium_free(master);
-    return status;
+    if (master) sodium_free(master); /* wipes */
+    if (!plain_ok) {
+        fprintf(stderr, "authd: data-key wrap: %s holds no data key (64 hexadecimal digits)\n", plain_path);
+        return 2;
+    }
+    if (rc) {
+        fprintf(stderr, "authd: data-key wrap: %s\n", why);
+        return 1;
+    }
+    char hex[2 * WRAPPED_LEN + 1];
+    sodium_bin2hex(hex, sizeof(hex), wrapped, sizeof(wrapped));
+    printf("%s%s\n", WRAPPED_PREFIX, hex);
+    return 0;
 }

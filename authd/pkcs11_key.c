@@ -112,10 +112,11 @@ static CK_RV find_key(struct authd_p11_key *k)
     return CKR_OK;
 }
 
+/* No C_Logout: a login is the token's, shared by every key's session on it (PKCS#11 §5.6); the token
+ * logs out by itself when its last session closes. */
 static void close_session(struct authd_p11_key *k)
 {
     if (k->session == CK_INVALID_HANDLE) return;
-    k->module->C_Logout(k->session);
     k->module->C_CloseSession(k->session);
     k->session = CK_INVALID_HANDLE;
 }

@@ -4,19 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "data_key.h"
 #include "accesslog.h"
 #include "admission.h"
-#include "log_state.h"
 #include "challenges.h"
+#include "data_key.h"
+#include "held.h"
+#include "log_state.h"
 #include "metrics.h"
 #include "peers.h"
 #include "pkcs11_key.h"
-#include "sdf_key.h"
 #include "policy.h"
-#include "held.h"
 #include "record.h"
 #include "router.h"
+#include "sdf_key.h"
 #include "services.h"
 #include "status_check.h"
 #include "statuslists.h"

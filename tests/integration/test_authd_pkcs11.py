@@ -233,7 +233,7 @@ def new_signer_in_token(token, tmp_path, alg, dept, code, label):
 def test_rotation_to_keys_generated_in_the_token(token, tmp_path):
     """A department moves to a new key generated inside the token, with a new certificate the trust bundle
     adds beside the old one: licences signed before the rotation keep verifying, new ones verify too, and
-    a bundle that does not list the new certificate refuses the new ones."""
+    a bundle that takes listed signers only refuses the new ones until it lists the new certificate."""
     import json
     before = Authd(tmp_path)
     before.start()
@@ -267,10 +267,16 @@ def test_rotation_to_keys_generated_in_the_token(token, tmp_path):
             # and authd's own verification, against the bundle it serves
             code, _, v = after.json("POST", "/v1/verify", {"licence": doc["licence"]}, token="counter-hz")
             assert code == 200 and v["verdict"] == "valid", (v["reason"], {k: c for k, c in v["checks"].items() if c["state"] != "passed"})
-        # the old bundle does not know the new certificate
+        # the old bundle: the new licence carries its certificate (x5chain, authd's default), which chains
+        # to the root that bundle trusts; a bundle that takes listed signers only refuses it
         (tmp_path / "new.cbor").write_bytes(b64d(new["licence"]))
         r = run_certctl("verify", "--trust", f"{KEYS}/trust.json", "--json", str(tmp_path / "new.cbor"))
-        assert json.loads(r.stdout)["checks"]["signer"]["state"] == "failed"
+        assert json.loads(r.stdout)["checks"]["signer"]["state"] == "passed"
+        strict = json.load(open(f"{KEYS}/trust.json"))
+        strict["require_listed_signers"] = True
+        (tmp_path / "strict.json").write_text(json.dumps(strict, ensure_ascii=False))
+        r = run_certctl("verify", "--trust", str(tmp_path / "strict.json"), "--json", str(tmp_path / "new.cbor"))
+        assert json.loads(r.stdout)["checks"]["signer"] == {"state": "failed", "reason": "signer_not_listed"}
     finally:
         assert after.stop() == 0, after.stderr_path.read_text()
 
