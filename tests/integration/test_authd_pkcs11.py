@@ -211,23 +211,86 @@ def test_the_runnable_example(tmp_path):
         proc.wait(timeout=10)
 
 
-def new_signer_in_token(token, tmp_path, alg, dept, code, label):
-    """A key pair generated inside the token (sensitive, not extractable) and a certificate for it from
-    keys-example's root of that algorithm: a department's key ceremony."""
-    pub, crt, ext = tmp_path / f"{label}.pub", tmp_path / f"{label}.crt", tmp_path / "ds.ext"
+def keygen_in_token(token, tmp_path, alg, label):
+    """A key pair generated inside the token (sensitive, not extractable); its public key as PEM."""
+    pub = tmp_path / f"{label}.pub"
     token.ids = getattr(token, "ids", 0) + 1
     r = subprocess.run([os.environ.get("P11_KEYGEN", "build/bin/p11_keygen"), MODULE, TOKEN, str(token.dir / "pin"),
                         alg, label, f"{token.ids:02x}", str(pub)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    ext.write_text("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                   "extendedKeyUsage=1.0.18013.5.1.2\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
+    return pub
+
+
+def new_signer_in_token(token, tmp_path, alg, dept, code, label, status=False):
+    """A key generated inside the token and a certificate for it from keys-example's root of that
+    algorithm: a department's key ceremony (a status signer's, without the document-signer EKU)."""
+    pub, crt, ext = keygen_in_token(token, tmp_path, alg, label), tmp_path / f"{label}.crt", tmp_path / "ds.ext"
+    ext.write_text("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n" +
+                   ("" if status else "extendedKeyUsage=1.0.18013.5.1.2\n") +
+                   "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
     root = f"{KEYS}/pki/{alg}"
     r = subprocess.run(["openssl", "x509", "-new", "-subj", f"/C=CN/O={dept} 2027/organizationIdentifier=NTRCN-{code}"
-                        f"/CN={dept} document signer 2027", "-force_pubkey", str(pub), "-CA", f"{root}/root.crt",
-                        "-CAkey", f"{root}/root.key", *(["-sha256"] if alg == "p256" else []), "-days", "3650",
-                        "-extfile", str(ext), "-out", str(crt)], capture_output=True, text=True, timeout=60)
+                        f"/CN={dept} {'status' if status else 'document'} signer 2027", "-force_pubkey", str(pub),
+                        "-CA", f"{root}/root.crt", "-CAkey", f"{root}/root.key", *(["-sha256"] if alg == "p256" else []),
+                        "-days", "3650", "-extfile", str(ext), "-out", str(crt)], capture_output=True, text=True,
+                       timeout=60)
     assert r.returncode == 0, r.stderr
     return crt
+
+
+def test_everything_signed_with_keys_generated_in_the_token(token, tmp_path):
+    """A department's document signer, its status signer and both logs' keys all generated inside the token,
+    none ever in a file: licences verify with the certificates (status lists too), and the checkpoints with
+    verifier keys made from the token's public keys, checked here independently (Ed25519 from
+    `cryptography`)."""
+    import base64
+    import hashlib
+    import json
+    from cryptography.hazmat.primitives import serialization
+    ds = new_signer_in_token(token, tmp_path, "p256", "ga", GA, "ga-gen")
+    st = new_signer_in_token(token, tmp_path, "p256", "status", "11330100002498148A", "status-gen", status=True)
+    logs = {name: keygen_in_token(token, tmp_path, "ed25519", f"log-{name}-gen") for name in ("signatures", "access")}
+    bundle = json.load(open(f"{KEYS}/trust.json"))
+    ga_pem = open(f"{KEYS}/pki/p256/ga.crt").read().strip()
+    bundle["signers"].append({**next(x for x in bundle["signers"] if x["certificate"].strip() == ga_pem),
+                              "certificate": ds.read_text()})
+    bundle["status_signers"].append({**bundle["status_signers"][0], "certificate": st.read_text()})
+    (tmp_path / "trust.json").write_text(json.dumps(bundle, ensure_ascii=False))
+    signers = token_signers(token).replace(token.uri("ga-ds"), token.uri("ga-gen")).replace(
+        f"{KEYS}/pki/p256/ga.crt", str(ds))
+    signers = signers.replace(f"status_key: \"{token.uri('p256-status')}\"\n    status_certificate: "
+                              f"{KEYS}/pki/p256/status.crt",
+                              f"status_key: \"{token.uri('status-gen')}\"\n    status_certificate: {st}")
+    logs_yaml = (f"logs:\n  signatures:\n    origin: gen.example/log/signatures\n    key: \""
+                 f"{token.uri('log-signatures-gen')}\"\n  access:\n    origin: gen.example/log/access\n    key: \""
+                 f"{token.uri('log-access-gen')}\"\n")
+    s = Authd(tmp_path, signers=signers, logs=logs_yaml, trust_bundle=str(tmp_path / "trust.json"))
+    config = s.config.read_text()
+    assert "ga.key" not in config and "status.key" not in config.split("1133010000249813XA")[1].split("issuer_code")[0]
+    s.start(env=token.env)
+    try:
+        doc = issue_ok(s, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS)
+        (tmp_path / "l.cbor").write_bytes(b64d(doc["licence"]))
+        code, headers, body = s.request("GET", f"/v1/status/{doc['status']['list']}", token=None)
+        (tmp_path / "list.cwt").write_bytes(body)
+        r = run_certctl("verify", "--trust", str(tmp_path / "trust.json"), "--status", str(tmp_path / "list.cwt"),
+                        "--json", str(tmp_path / "l.cbor"))
+        result = json.loads(r.stdout)
+        assert result["verdict"] == "valid" and result["status"] == "valid", result
+        # the signature log's checkpoint, under the token's public key
+        pub = serialization.load_pem_public_key(logs["signatures"].read_bytes()).public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        code, _, body = s.request("GET", "/log/signatures/checkpoint", token=None)
+        text, sigs = body.decode().split("\n\n", 1)
+        origin = "gen.example/log/signatures"
+        key_id = hashlib.sha256(origin.encode() + b"\n\x01" + pub).digest()[:4]
+        line = next(l for l in sigs.splitlines() if l.split(" ")[1] == origin)
+        blob = base64.b64decode(line.split(" ")[2])
+        assert blob[:4] == key_id and text.split("\n")[1] != "0"
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+        Ed25519PublicKey.from_public_bytes(pub).verify(blob[4:], (text + "\n").encode())
+    finally:
+        assert s.stop() == 0, s.stderr_path.read_text()
 
 
 def test_rotation_to_keys_generated_in_the_token(token, tmp_path):
