@@ -8,8 +8,10 @@
  *                                                 "cn.gov.elicence.1", #6.24(bstr .cbor {})])
  *   SessionTranscript = [null, null, ["cn.gov.elicence.counter.1", counter id, nonce]]
  * with a detached payload, so a screenshot shown again, or an answer to another counter, never
- * verifies. The document also echoes the challenge it answers (key "challenge"), so a verifier can
- * tell a stale or foreign nonce from a forged signature.
+ * verifies. certlib_present also echoes the challenge it answers (key "challenge"), so a verifier can
+ * tell a stale or foreign nonce from a forged signature; the echo is optional, and a DeviceResponse
+ * without it (as ISO 18013-5 wallets write them) verifies alike, an answer to another challenge then
+ * failing as device_signature_invalid.
  */
 #ifndef CERTLIB_PRESENT_H
 #define CERTLIB_PRESENT_H
@@ -56,8 +58,8 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_present(const uint8_t *licence
 
 /**
  * Verifies a presentation against the challenge the counter issued: every check of
- * certlib_licence_verify on its licence, plus CERTLIB_CHECK_HOLDER: the echoed challenge is
- * `expected` (else CERTLIB_E_CHALLENGE_COUNTER or CERTLIB_E_CHALLENGE_NONCE) and the device signature
+ * certlib_licence_verify on its licence, plus CERTLIB_CHECK_HOLDER: the echoed challenge, when there is one,
+ * is `expected` (else CERTLIB_E_CHALLENGE_COUNTER or CERTLIB_E_CHALLENGE_NONCE) and the device signature
  * verifies under the licence's device key (else CERTLIB_E_DEVICE_SIGNATURE_MISSING or
  * CERTLIB_E_DEVICE_SIGNATURE), and `opts->challenge_state` may fail it as expired or replayed. A
  * licence without a device key leaves the check not applicable (CERTLIB_E_NOT_HOLDER_BOUND under

@@ -47,11 +47,13 @@ void certlib__device_auth_bytes_for(cbw *out, const char *label, const char *par
 certlib_err certlib__holder_check(const struct certlib__holder_proof *p, certlib_slice device_key)
 {
     const certlib_challenge *want = p->expected;
-    if (p->echo_counter.len != strlen(want->counter_id) ||
-        memcmp(p->echo_counter.ptr, want->counter_id, p->echo_counter.len) != 0)
+    /* The echo only names what went wrong; without one (a standard DeviceResponse) the signature over
+     * the counter's own transcript decides alone. */
+    if (p->has_echo && (p->echo_counter.len != strlen(want->counter_id) ||
+                        memcmp(p->echo_counter.ptr, want->counter_id, p->echo_counter.len) != 0))
         return CERTLIB_E_CHALLENGE_COUNTER;
-    if (p->echo_nonce.len != CERTLIB_NONCE_LEN ||
-        memcmp(p->echo_nonce.ptr, want->nonce, CERTLIB_NONCE_LEN) != 0)
+    if (p->has_echo && (p->echo_nonce.len != CERTLIB_NONCE_LEN ||
+                        memcmp(p->echo_nonce.ptr, want->nonce, CERTLIB_NONCE_LEN) != 0))
         return CERTLIB_E_CHALLENGE_NONCE;
     if (!p->has_signature) return CERTLIB_E_DEVICE_SIGNATURE_MISSING;
     certlib__cose_key key;

@@ -13,6 +13,7 @@
 struct certlib__holder_proof {
     certlib_err malformed; /* the DeviceResponse did not parse: fail the structure check with this */
     const certlib_challenge *expected;
+    bool has_echo; /* the document echoed the challenge it answers (optional: not in ISO 18013-5) */
     certlib_slice echo_counter, echo_nonce;
     bool has_signature;
     certlib__sign1 signature;

@@ -77,6 +77,7 @@ static certlib_err read_challenge(cbr *r, struct certlib__holder_proof *p)
         !slice_eq_str(tag, CERTLIB__HANDOVER) || certlib__cbr_tstr(r, &p->echo_counter) ||
         certlib__cbr_bstr(r, &p->echo_nonce))
         return CERTLIB_E_PRESENTATION;
+    p->has_echo = true;
     return CERTLIB_OK;
 }
 
@@ -136,7 +137,7 @@ static certlib_err read_presentation(const uint8_t *b, size_t len, struct certli
     cbr r;
     cbr_init(&r, b, len);
     uint64_t n, docs;
-    bool have_doc = false, have_challenge = false;
+    bool have_doc = false, have_challenge = false; /* the echo is optional, but at most once */
     if (certlib__cbr_map(&r, &n) || n > 4) return CERTLIB_E_PRESENTATION;
     for (uint64_t i = 0; i < n; i++) {
         certlib_slice key, version;
@@ -151,7 +152,7 @@ static certlib_err read_presentation(const uint8_t *b, size_t len, struct certli
             have_doc = true;
         } else if (slice_eq_str(key, "status")) {
             if (certlib__cbr_uint(&r, &status) || status != 0) e = CERTLIB_E_PRESENTATION;
-        } else if (slice_eq_str(key, "challenge")) {
+        } else if (slice_eq_str(key, "challenge") && !have_challenge) {
             e = read_challenge(&r, p);
             have_challenge = true;
         } else {
@@ -159,7 +160,7 @@ static certlib_err read_presentation(const uint8_t *b, size_t len, struct certli
         }
         if (e) return e;
     }
-    if (cbr_done(&r) || !have_doc || !have_challenge) return CERTLIB_E_PRESENTATION;
+    if (cbr_done(&r) || !have_doc) return CERTLIB_E_PRESENTATION;
     return CERTLIB_OK;
 }
 

@@ -260,6 +260,44 @@ static void test_missing_signature_unbound_and_malformed(void **state)
 
 /* The holder's own requests (the use record): signed by the licence's device, for one licence id and one
  * nonce; anything else fails. */
+/* A DeviceResponse as an ISO 18013-5 wallet writes it, without certlib's echo of the challenge: it
+ * verifies against the challenge the counter issued, and an answer to another challenge still fails, by
+ * its signature. */
+static void test_standard_device_response(void **state)
+{
+    (void)state;
+    certlib_ctx *ctx = fixture_ctx();
+    struct device d;
+    make_device(&d, "EC");
+    size_t len, plen;
+    uint8_t *lic = bound_licence(&d, &len);
+    certlib_challenge c, stale;
+    assert_int_equal(certlib_challenge_new("counter-hz", &c), CERTLIB_OK);
+    assert_int_equal(certlib_challenge_new("counter-hz", &stale), CERTLIB_OK);
+    uint8_t *p = present(lic, len, &d, &c, &plen);
+    /* the echo is the map's last entry: drop it (4 entries become 3) */
+    uint8_t *key = memmem(p, plen,
+                          "\x69"
+                          "challenge",
+                          10);
+    assert_non_null(key);
+    assert_int_equal(p[0], 0xa4);
+    p[0] = 0xa3;
+    plen = (size_t)(key - p);
+    certlib_verify_opts opts = {.now = FIXTURE_NOW};
+    certlib_result *r;
+    assert_int_equal(certlib_presentation_verify(ctx, p, plen, &c, &opts, &r), CERTLIB_OK);
+    assert_int_equal(certlib_result_verdict(r), CERTLIB_VERDICT_VALID);
+    assert_int_equal(certlib_result_check(r, CERTLIB_CHECK_HOLDER).state, CERTLIB_CHECK_PASSED);
+    certlib_result_free(r);
+    assert_int_equal(certlib_presentation_verify(ctx, p, plen, &stale, &opts, &r), CERTLIB_OK);
+    assert_int_equal(certlib_result_check(r, CERTLIB_CHECK_HOLDER).reason, CERTLIB_E_DEVICE_SIGNATURE);
+    certlib_result_free(r);
+    certlib_free(p);
+    certlib_free(lic);
+    certlib_ctx_free(ctx);
+}
+
 static void test_holder_requests(void **state)
 {
     (void)state;
@@ -332,6 +370,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_challenges),
         cmocka_unit_test(test_presentations),
         cmocka_unit_test(test_missing_signature_unbound_and_malformed),
+        cmocka_unit_test(test_standard_device_response),
         cmocka_unit_test(test_holder_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
