@@ -1,5 +1,4 @@
 /* The data key, plain or wrapped by a key in a token (data_key.h). */
-#include <errno.h>
 #include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -7,26 +6,13 @@
 
 #include "data_key.h"
 #include "pkcs11_key.h"
+#include "secret_file.h"
 
 #define WRAPPED_PREFIX "aes-256-gcm:"
 #define IV_LEN 12
 #define TAG_LEN 16
 #define WRAPPED_LEN (IV_LEN + 32 + TAG_LEN)
 static const uint8_t aad[] = "authd data key v1";
-
-/* The file's one line, NUL-terminated, without its newline. */
-static authd_err read_line(const char *path, char *out, size_t cap, size_t *len, char *err, size_t err_cap)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) return snprintf(err, err_cap, "data key %s: %s", path, strerror(errno)), AUTHD_E_CONFIG;
-    size_t n = fread(out, 1, cap - 1, f);
-    fclose(f);
-    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
-        n--;
-    out[n] = '\0';
-    *len = n;
-    return AUTHD_OK;
-}
 
 static authd_err unwrap(const struct authd_config *c, const char *text, size_t len, uint8_t master[32],
                         char *err, size_t err_cap)
@@ -68,33 +54,35 @@ authd_err authd_data_key_load(const struct authd_config *c, struct authd_record_
     *out = NULL;
     if (!c->data_key_wrapping) return authd_record_keys_load(c->data_key, out, err, err_cap);
     if (sodium_init() < 0) return snprintf(err, err_cap, "libsodium failed to initialise"), AUTHD_E_INTERNAL;
-    char text[256];
-    size_t len;
-    authd_err rc = read_line(c->data_key, text, sizeof(text), &len, err, err_cap);
+    char *text = NULL;
+    size_t len = 0;
+    authd_err rc = authd_secret_file_read(c->data_key, "data key", &text, &len, err, err_cap);
     uint8_t *master = rc ? NULL : sodium_malloc(32);
     if (!rc && !master) rc = (snprintf(err, err_cap, "out of protected memory"), AUTHD_E_NOMEM);
     if (!rc) rc = unwrap(c, text, len, master, err, err_cap);
     if (!rc) rc = authd_record_keys_from_master(master, out, err, err_cap);
     if (master) sodium_free(master); /* wipes */
+    if (text) sodium_free(text);
     return rc;
 }
 
 int authd_data_key_wrap_command(const struct authd_config *c, const char *plain_path)
 {
-    char text[256], why[400] = "";
+    char *text = NULL, why[400] = "";
     size_t len = 0, bin_len = 0, out_len = 32 + TAG_LEN;
     if (!c->data_key_wrapping) {
         fprintf(stderr, "authd: data-key wrap: the configuration names no data_key_wrapping key\n");
         return 2;
     }
-    if (sodium_init() < 0 || read_line(plain_path, text, sizeof(text), &len, why, sizeof(why)) != AUTHD_OK) {
+    if (sodium_init() < 0 ||
+        authd_secret_file_read(plain_path, "data key", &text, &len, why, sizeof(why)) != AUTHD_OK) {
         fprintf(stderr, "authd: data-key wrap: %s\n", why);
         return 2;
     }
     uint8_t *master = sodium_malloc(32), wrapped[WRAPPED_LEN];
     bool plain_ok = master && len == 64 && sodium_hex2bin(master, 32, text, len, NULL, &bin_len, NULL) == 0 &&
                     bin_len == 32;
-    sodium_memzero(text, sizeof(text));
+    sodium_free(text); /* wipes */
     struct authd_p11_key *k = NULL;
     authd_err rc = AUTHD_E_CONFIG;
     if (plain_ok) {

@@ -1,6 +1,5 @@
 /* Sealed licence records (record.h): header, MAC and encryption, with libsodium (XChaCha20-Poly1305,
  * keyed BLAKE2b) or with the 国密 algorithms through OpenSSL (SM4-CTR, HMAC-SM3; gm_crypto.h). */
-#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include "certlib/status.h"
 #include "gm_crypto.h"
 #include "record.h"
+#include "secret_file.h"
 
 #define RECORD_VERSION 3                                                         /* XChaCha20-Poly1305 */
 #define RECORD_VERSION_SM4 4                                                     /* SM4-CTR, HMAC-SM3 */
@@ -115,16 +115,11 @@ authd_err authd_record_keys_load(const char *path, struct authd_record_keys **ou
 {
     *out = NULL;
     if (sodium_init() < 0) return snprintf(err, err_cap, "libsodium failed to initialise"), AUTHD_E_INTERNAL;
-    FILE *f = fopen(path, "r");
-    if (!f) return snprintf(err, err_cap, "data key %s: %s", path, strerror(errno)), AUTHD_E_CONFIG;
-    char hex[80] = {0};
-    size_t n = fread(hex, 1, sizeof(hex) - 1, f);
-    fclose(f);
-    while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r'))
-        n--;
+    char *hex = NULL;
+    size_t n = 0, bin_len = 0;
+    authd_err rc = authd_secret_file_read(path, "data key", &hex, &n, err, err_cap);
+    if (rc) return rc;
     uint8_t *master = sodium_malloc(32);
-    size_t bin_len = 0;
-    authd_err rc;
     if (!master) {
         snprintf(err, err_cap, "data key: out of protected memory");
         rc = AUTHD_E_NOMEM;
@@ -136,7 +131,7 @@ authd_err authd_record_keys_load(const char *path, struct authd_record_keys **ou
     } else {
         rc = authd_record_keys_from_master(master, out, err, err_cap);
     }
-    sodium_memzero(hex, sizeof(hex));
+    sodium_free(hex); /* wipes */
     if (master) sodium_free(master);
     return rc;
 }

@@ -20,6 +20,7 @@ authd_err authd_secret_file_read(const char *path, const char *what, char **out,
     fclose(f);
     while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
         n--;
+    s[n] = '\0';
     *out = s;
     *len = n;
     return AUTHD_OK;

@@ -8,7 +8,7 @@
 
 #define AUTHD_SECRET_MAX 256
 
-/* The file's first line, without its line end, into locked memory (*out: sodium_malloc'd,
+/* The file's first line, without its line end and NUL-terminated, into locked memory (*out: sodium_malloc'd,
  * AUTHD_SECRET_MAX + 1 bytes, freed with sodium_free, which wipes it). `what` names the secret in the
  * message ("PIN"); the message names the file, never the secret. AUTHD_E_CONFIG when it cannot be read,
  * AUTHD_E_NOMEM. */

@@ -69,12 +69,15 @@ def token(client):
         return f.read().strip()
 
 
-def signers_yaml(signers=SIGNERS):
+def signers_yaml(signers=SIGNERS, keys=None):
+    """The signers section. `keys(code, alg, dept)` may give a department's (key, status_key) references
+    instead of keys-example's files (a token's URIs, say), or None to keep the files."""
     out = "signers:\n"
     for code, alg, dept in signers:
-        out += (f"  - issuer_code: {code}\n    key: {KEYS}/pki/{alg}/{dept}.key\n"
-                f"    certificate: {KEYS}/pki/{alg}/{dept}.crt\n    status_key: {KEYS}/pki/{alg}/status.key\n"
-                f"    status_certificate: {KEYS}/pki/{alg}/status.crt\n")
+        refs = keys(code, alg, dept) if keys else None
+        key, status_key = refs or (f"{KEYS}/pki/{alg}/{dept}.key", f"{KEYS}/pki/{alg}/status.key")
+        out += (f"  - issuer_code: {code}\n    key: \"{key}\"\n    certificate: {KEYS}/pki/{alg}/{dept}.crt\n"
+                f"    status_key: \"{status_key}\"\n    status_certificate: {KEYS}/pki/{alg}/status.crt\n")
     return out
 
 

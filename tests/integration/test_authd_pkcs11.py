@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import ACCESS_LOG_ORIGIN, KEYS, SIG_LOG_ORIGIN, SIGNERS, Authd, assert_problem, run_certctl
+from conftest import ACCESS_LOG_ORIGIN, KEYS, SIG_LOG_ORIGIN, Authd, assert_problem, run_certctl, signers_yaml
 from test_authd_logs import checkpoint
 from test_authd_licences import (BIZ, BIZ_ELEMENTS, COMPANY, HUKOU, HUKOU_ELEMENTS, MARRIAGE, MARRIAGE_ELEMENTS,
                                  PERSON, b64d, certctl_verify, issue, issue_ok)
@@ -51,15 +51,8 @@ class Token:
 
 def token_signers(token, pin_file=None):
     """ga's and mz's document and status keys in the token; every other department's from its file."""
-    out = "signers:\n"
-    for code, alg, dept in SIGNERS:
-        if code in (GA, MZ):
-            key, status_key = token.uri(f"{dept}-ds", pin_file), token.uri(f"{alg}-status", pin_file)
-        else:
-            key, status_key = f"{KEYS}/pki/{alg}/{dept}.key", f"{KEYS}/pki/{alg}/status.key"
-        out += (f"  - issuer_code: {code}\n    key: \"{key}\"\n    certificate: {KEYS}/pki/{alg}/{dept}.crt\n"
-                f"    status_key: \"{status_key}\"\n    status_certificate: {KEYS}/pki/{alg}/status.crt\n")
-    return out
+    return signers_yaml(keys=lambda code, alg, dept: (token.uri(f"{dept}-ds", pin_file), token.uri(
+        f"{alg}-status", pin_file)) if code in (GA, MZ) else None)
 
 
 @pytest.fixture(scope="module")

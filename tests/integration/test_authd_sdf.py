@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import KEYS, SIGNERS, Authd, assert_problem
+from conftest import KEYS, Authd, assert_problem, signers_yaml
 from test_authd_licences import (BIZ, BIZ_ELEMENTS, COMPANY, HUKOU, HUKOU_ELEMENTS, PERSON, b64d, certctl_verify,
                                  issue, issue_ok)
 
@@ -42,16 +42,9 @@ def ref(index, pin_file, library=LIBRARY):
 
 def sdf_signers(pin_file, library=LIBRARY):
     """市场监管's and 自然资源's SM2 signers and the SM2 status signer in the device; the rest files."""
-    out = "signers:\n"
-    keys = {"scjg": 1, "zrzy": 2}
-    for code, alg, dept in SIGNERS:
-        if dept in keys:
-            key, status_key = ref(keys[dept], pin_file, library), ref(3, pin_file, library)
-        else:
-            key, status_key = f"{KEYS}/pki/{alg}/{dept}.key", f"{KEYS}/pki/{alg}/status.key"
-        out += (f"  - issuer_code: {code}\n    key: \"{key}\"\n    certificate: {KEYS}/pki/{alg}/{dept}.crt\n"
-                f"    status_key: \"{status_key}\"\n    status_certificate: {KEYS}/pki/{alg}/status.crt\n")
-    return out
+    index = {"scjg": 1, "zrzy": 2}
+    return signers_yaml(keys=lambda code, alg, dept: (ref(index[dept], pin_file, library), ref(
+        3, pin_file, library)) if dept in index else None)
 
 
 @pytest.fixture(scope="module")
