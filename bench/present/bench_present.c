@@ -144,7 +144,9 @@ int main(int argc, char **argv)
     X509_free(cert);
     EVP_PKEY_free(issuer_pkey);
     cbw auth = {0};
-    certlib__device_auth_bytes(&auth, &j.challenge);
+    struct certlib__challenge_session session;
+    certlib__challenge_session(&j.challenge, &session);
+    certlib__device_auth_bytes(&auth, &session.session);
     static const uint8_t prot[] = {0xa1, 0x01, 0x26}; /* {1: -7} */
     j.device_tbs = sig_structure((certlib_slice){prot, sizeof(prot)}, auth.buf, auth.len, &j.device_tbs_len);
     certlib__cbw_free(&auth);

@@ -1,17 +1,25 @@
-/* Holder binding: a counter's challenge, and the citizen's app answering it with a presentation.
+/* Holder binding: a verifier's session, and the citizen's app answering it with a presentation.
  *
- * The counter makes a challenge: its counter id and 16 random bytes (the nonce), shown as a QR text
- * "ELC1:<counter id>:<base64url nonce>". The app answers with a DeviceResponse-shaped document
- * (ISO/IEC 18013-5 §8.3.2.1.2.2) holding the chosen IssuerSignedItems and `deviceSigned`, a COSE_Sign1
- * by the device key named in the licence's MSO over
+ * A presentation is an ISO/IEC 18013-5 DeviceResponse (§8.3.2.1.2.2) holding the chosen IssuerSignedItems
+ * and `deviceSigned`, a COSE_Sign1 by the device key named in the licence's MSO over
  *   DeviceAuthenticationBytes = #6.24(bstr .cbor ["DeviceAuthentication", SessionTranscript,
  *                                                 "cn.gov.elicence.1", #6.24(bstr .cbor {})])
- *   SessionTranscript = [null, null, ["cn.gov.elicence.counter.1", counter id, nonce]]
- * with a detached payload, so a screenshot shown again, or an answer to another counter, never
- * verifies. certlib_present also echoes the challenge it answers (key "challenge"), so a verifier can
- * tell a stale or foreign nonce from a forged signature; the echo is optional, and a DeviceResponse
- * without it (as ISO 18013-5 wallets write them) verifies alike, an answer to another challenge then
- * failing as device_signature_invalid.
+ *   SessionTranscript = [null, null, ["OpenID4VPHandover", SHA-256(cbor [client id, nonce,
+ *                                                                    jwk thumbprint / null, response URI])]]
+ * with a detached payload: OpenID4VP 1.0's session transcript for mdocs (Appendix B.2.6.1), which
+ * ISO/IEC 18013-7 uses too. So a screenshot shown again, or an answer to another verifier, never verifies.
+ *
+ * Two ways to open a session:
+ *   - online, OpenID4VP: the verifier's signed request gives the client id, nonce and response URI
+ *     (certlib_present_oid4vp, certlib_presentation_verify_oid4vp);
+ *   - offline, at the counter's screen: the counter shows a challenge, its counter id and 16 random bytes,
+ *     as the QR text "ELC1:<counter id>:<base64url nonce>". It stands for the session with client id the
+ *     counter id, nonce the base64url text, no thumbprint and response URI CERTLIB_OFFLINE_RESPONSE_URI
+ *     (certlib_present, certlib_presentation_verify), so any ISO 18013-7 verifier checks an offline answer
+ *     from the challenge alone. certlib_present also echoes the challenge it answers (key "challenge"),
+ *     so a verifier can tell a stale or foreign nonce from a forged signature; the echo is optional, and
+ *     a DeviceResponse without it verifies alike, an answer to another challenge then failing as
+ *     device_signature_invalid.
  */
 #ifndef CERTLIB_PRESENT_H
 #define CERTLIB_PRESENT_H
@@ -26,6 +34,17 @@ extern "C" {
 #define CERTLIB_COUNTER_ID_MAX 64
 #define CERTLIB_CHALLENGE_PREFIX "ELC1:"
 #define CERTLIB_CHALLENGE_TEXT_MAX (sizeof(CERTLIB_CHALLENGE_PREFIX) + CERTLIB_COUNTER_ID_MAX + 24)
+/* The response URI of an offline challenge's session: no response travels over a network. */
+#define CERTLIB_OFFLINE_RESPONSE_URI "urn:cn.gov.elicence:offline"
+
+/** An OpenID4VP session, as the request states it (OpenID4VPHandoverInfo). */
+typedef struct certlib_oid4vp_session {
+    const char *client_id;         /* the request's client_id, prefix included ("x509_hash:...") */
+    const char *nonce;             /* the request's nonce */
+    const char *response_uri;      /* the request's response_uri */
+    const uint8_t *jwk_thumbprint; /* 32 bytes: the SHA-256 JWK thumbprint of the key the response was
+                                      encrypted to (direct_post.jwt); NULL when not encrypted */
+} certlib_oid4vp_session;
 
 typedef struct certlib_challenge {
     char counter_id[CERTLIB_COUNTER_ID_MAX + 1]; /* 1-64 of [a-z0-9._-] */
@@ -56,6 +75,14 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_present(const uint8_t *licence
                                                           const certlib_challenge *challenge, uint8_t **out,
                                                           size_t *out_len);
 
+/** The same for an OpenID4VP session, with no echo: the DeviceResponse a wallet posts as one of its
+ *  vp_token's presentations (base64url-encoded there). */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_present_oid4vp(const uint8_t *licence, size_t len,
+                                                                 const char *const *keep, size_t n_keep,
+                                                                 certlib_slice device_key_pem,
+                                                                 const certlib_oid4vp_session *session,
+                                                                 uint8_t **out, size_t *out_len);
+
 /**
  * Verifies a presentation against the challenge the counter issued: every check of
  * certlib_licence_verify on its licence, plus CERTLIB_CHECK_HOLDER: the echoed challenge, when there is one,
@@ -71,6 +98,12 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_presentation_verify(const cert
                                                                       const certlib_challenge *expected,
                                                                       const certlib_verify_opts *opts,
                                                                       certlib_result **out);
+
+/** The same against an OpenID4VP session the verifier opened (no echo is read): the holder check fails
+ *  with CERTLIB_E_DEVICE_SIGNATURE for an answer to any other session. */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_presentation_verify_oid4vp(
+    const certlib_ctx *ctx, const uint8_t *presentation, size_t len, const certlib_oid4vp_session *session,
+    const certlib_verify_opts *opts, certlib_result **out);
 
 /*
  * The holder's own requests (authd's use record, 用证记录): the citizen's app proves control of the device

@@ -10,11 +10,11 @@
 #include "present/device_auth.h"
 #include "verify/verify_internal.h"
 
-certlib_err certlib_present(const uint8_t *licence, size_t len, const char *const *keep, size_t n_keep,
-                            certlib_slice device_key_pem, const certlib_challenge *challenge, uint8_t **out,
-                            size_t *out_len)
+/* The DeviceResponse for `session`, with the echo of `echo` when there is one. */
+static certlib_err present(const uint8_t *licence, size_t len, const char *const *keep, size_t n_keep,
+                           certlib_slice device_key_pem, const certlib_oid4vp_session *session,
+                           const certlib_challenge *echo, uint8_t **out, size_t *out_len)
 {
-    if (!licence || !device_key_pem.ptr || !challenge || !out || !out_len) return CERTLIB_E_INVALID_ARGUMENT;
     *out = NULL;
     certlib__privkey key;
     certlib_err err = certlib__device_key_load(device_key_pem, &key);
@@ -24,12 +24,12 @@ certlib_err certlib_present(const uint8_t *licence, size_t len, const char *cons
     err = certlib_licence_disclose(licence, len, keep, n_keep, &issuer_signed, &is_len);
     cbw auth = {0}, w = {0}, ns = {0};
     if (!err) {
-        certlib__device_auth_bytes(&auth, challenge);
+        certlib__device_auth_bytes(&auth, session);
         err = cbw_status(&auth);
     }
     if (!err) {
         certlib__cbw_raw(&ns, "\xa0", 1); /* {}: no device-signed elements */
-        certlib__cbw_map(&w, 4);
+        certlib__cbw_map(&w, echo ? 4 : 3);
         certlib__cbw_tstr(&w, "version");
         certlib__cbw_tstr(&w, "1.0");
         certlib__cbw_tstr(&w, "documents");
@@ -51,8 +51,10 @@ certlib_err certlib_present(const uint8_t *licence, size_t len, const char *cons
     if (!err) {
         certlib__cbw_tstr(&w, "status");
         certlib__cbw_uint(&w, 0);
-        certlib__cbw_tstr(&w, "challenge");
-        certlib__handover(&w, challenge);
+        if (echo) {
+            certlib__cbw_tstr(&w, "challenge");
+            certlib__challenge_echo(&w, echo);
+        }
         err = cbw_status(&w);
     }
     if (!err) *out = certlib__cbw_take(&w, out_len);
@@ -67,6 +69,30 @@ certlib_err certlib_present(const uint8_t *licence, size_t len, const char *cons
     return err;
 }
 
+static bool session_ok(const certlib_oid4vp_session *s)
+{
+    return s && s->client_id && *s->client_id && s->nonce && *s->nonce && s->response_uri && *s->response_uri;
+}
+
+certlib_err certlib_present(const uint8_t *licence, size_t len, const char *const *keep, size_t n_keep,
+                            certlib_slice device_key_pem, const certlib_challenge *challenge, uint8_t **out,
+                            size_t *out_len)
+{
+    if (!licence || !device_key_pem.ptr || !challenge || !out || !out_len) return CERTLIB_E_INVALID_ARGUMENT;
+    struct certlib__challenge_session cs;
+    certlib__challenge_session(challenge, &cs);
+    return present(licence, len, keep, n_keep, device_key_pem, &cs.session, challenge, out, out_len);
+}
+
+certlib_err certlib_present_oid4vp(const uint8_t *licence, size_t len, const char *const *keep, size_t n_keep,
+                                   certlib_slice device_key_pem, const certlib_oid4vp_session *session,
+                                   uint8_t **out, size_t *out_len)
+{
+    if (!licence || !device_key_pem.ptr || !session_ok(session) || !out || !out_len)
+        return CERTLIB_E_INVALID_ARGUMENT;
+    return present(licence, len, keep, n_keep, device_key_pem, session, NULL, out, out_len);
+}
+
 /* ---- taking a presentation apart ---- */
 
 static certlib_err read_challenge(cbr *r, struct certlib__holder_proof *p)
@@ -74,7 +100,7 @@ static certlib_err read_challenge(cbr *r, struct certlib__holder_proof *p)
     uint64_t n;
     certlib_slice tag;
     if (certlib__cbr_array(r, &n) || n != 3 || certlib__cbr_tstr(r, &tag) ||
-        !slice_eq_str(tag, CERTLIB__HANDOVER) || certlib__cbr_tstr(r, &p->echo_counter) ||
+        !slice_eq_str(tag, CERTLIB__ECHO_LABEL) || certlib__cbr_tstr(r, &p->echo_counter) ||
         certlib__cbr_bstr(r, &p->echo_nonce))
         return CERTLIB_E_PRESENTATION;
     p->has_echo = true;
@@ -179,16 +205,33 @@ bool certlib_is_presentation(const uint8_t *cbor, size_t len)
     return false;
 }
 
-certlib_err certlib_presentation_verify(const certlib_ctx *ctx, const uint8_t *presentation, size_t len,
-                                        const certlib_challenge *expected, const certlib_verify_opts *opts,
-                                        certlib_result **out)
+static certlib_err verify(const certlib_ctx *ctx, const uint8_t *presentation, size_t len,
+                          const certlib_oid4vp_session *session, const certlib_challenge *expected,
+                          const certlib_verify_opts *opts, certlib_result **out)
 {
-    if (!ctx || !presentation || !expected || !out) return CERTLIB_E_INVALID_ARGUMENT;
-    struct certlib__holder_proof proof = {.expected = expected};
+    struct certlib__holder_proof proof = {.session = session, .expected = expected};
     certlib_slice issuer_signed = {0};
     if (len > CERTLIB_LICENCE_MAX_BYTES)
         proof.malformed = CERTLIB_E_CBOR_LIMIT;
     else
         proof.malformed = read_presentation(presentation, len, &proof, &issuer_signed);
     return certlib__verify_licence(ctx, issuer_signed.ptr, issuer_signed.len, opts, &proof, out);
+}
+
+certlib_err certlib_presentation_verify(const certlib_ctx *ctx, const uint8_t *presentation, size_t len,
+                                        const certlib_challenge *expected, const certlib_verify_opts *opts,
+                                        certlib_result **out)
+{
+    if (!ctx || !presentation || !expected || !out) return CERTLIB_E_INVALID_ARGUMENT;
+    struct certlib__challenge_session cs;
+    certlib__challenge_session(expected, &cs);
+    return verify(ctx, presentation, len, &cs.session, expected, opts, out);
+}
+
+certlib_err certlib_presentation_verify_oid4vp(const certlib_ctx *ctx, const uint8_t *presentation,
+                                               size_t len, const certlib_oid4vp_session *session,
+                                               const certlib_verify_opts *opts, certlib_result **out)
+{
+    if (!ctx || !presentation || !session_ok(session) || !out) return CERTLIB_E_INVALID_ARGUMENT;
+    return verify(ctx, presentation, len, session, NULL, opts, out);
 }

@@ -258,8 +258,6 @@ static void test_missing_signature_unbound_and_malformed(void **state)
     certlib_ctx_free(ctx);
 }
 
-/* The holder's own requests (the use record): signed by the licence's device, for one licence id and one
- * nonce; anything else fails. */
 /* A DeviceResponse as an ISO 18013-5 wallet writes it, without certlib's echo of the challenge: it
  * verifies against the challenge the counter issued, and an answer to another challenge still fails, by
  * its signature. */
@@ -298,6 +296,70 @@ static void test_standard_device_response(void **state)
     certlib_ctx_free(ctx);
 }
 
+/* OpenID4VP sessions: a presentation verifies against the session it answers, and fails by its signature
+ * against a session differing in any of its four fields. An offline challenge is the session named in
+ * present.h, so its answer verifies as that session too. */
+static void test_oid4vp_sessions(void **state)
+{
+    (void)state;
+    certlib_ctx *ctx = fixture_ctx();
+    static const char *const keep[] = {"holder_name"};
+    static const uint8_t thumb[32] = {1, 2, 3};
+    const char *types[] = {"EC", "ED25519"};
+    for (size_t t = 0; t < 2; t++) {
+        struct device d;
+        make_device(&d, types[t]);
+        size_t len, plen;
+        uint8_t *lic = bound_licence(&d, &len), *p;
+        const certlib_oid4vp_session s = {.client_id = "x509_hash:abc",
+                                          .nonce = "n-1",
+                                          .response_uri =
+                                              "https://authd.example/v1/presentation-requests/x/response"};
+        certlib_slice key = {(const uint8_t *)d.priv, d.priv_len};
+        assert_int_equal(certlib_present_oid4vp(lic, len, keep, 1, key, &s, &p, &plen), CERTLIB_OK);
+        assert_int_equal(p[0], 0xa3); /* version, documents, status: no echo */
+        certlib_verify_opts opts = {.now = FIXTURE_NOW};
+        certlib_result *r;
+        assert_int_equal(certlib_presentation_verify_oid4vp(ctx, p, plen, &s, &opts, &r), CERTLIB_OK);
+        assert_int_equal(certlib_result_verdict(r), CERTLIB_VERDICT_VALID);
+        certlib_result_free(r);
+        certlib_oid4vp_session other[4] = {s, s, s, s};
+        other[0].client_id = "x509_hash:abd";
+        other[1].nonce = "n-2";
+        other[2].response_uri = "https://authd.example/v1/presentation-requests/y/response";
+        other[3].jwk_thumbprint = thumb;
+        for (size_t i = 0; i < 4; i++) {
+            assert_int_equal(certlib_presentation_verify_oid4vp(ctx, p, plen, &other[i], &opts, &r),
+                             CERTLIB_OK);
+            assert_int_equal(certlib_result_check(r, CERTLIB_CHECK_HOLDER).reason,
+                             CERTLIB_E_DEVICE_SIGNATURE);
+            certlib_result_free(r);
+        }
+        certlib_oid4vp_session bad = s;
+        bad.nonce = "";
+        assert_int_equal(certlib_presentation_verify_oid4vp(ctx, p, plen, &bad, &opts, &r),
+                         CERTLIB_E_INVALID_ARGUMENT);
+        certlib_free(p);
+
+        certlib_challenge c;
+        assert_int_equal(certlib_challenge_new("counter-hz", &c), CERTLIB_OK);
+        p = present(lic, len, &d, &c, &plen);
+        char text[CERTLIB_CHALLENGE_TEXT_MAX];
+        assert_int_equal(certlib_challenge_format(&c, text, sizeof(text)), CERTLIB_OK);
+        const certlib_oid4vp_session offline = {.client_id = "counter-hz",
+                                                .nonce = strrchr(text, ':') + 1,
+                                                .response_uri = CERTLIB_OFFLINE_RESPONSE_URI};
+        assert_int_equal(certlib_presentation_verify_oid4vp(ctx, p, plen, &offline, &opts, &r), CERTLIB_OK);
+        assert_int_equal(certlib_result_check(r, CERTLIB_CHECK_HOLDER).state, CERTLIB_CHECK_PASSED);
+        certlib_result_free(r);
+        certlib_free(p);
+        certlib_free(lic);
+    }
+    certlib_ctx_free(ctx);
+}
+
+/* The holder's own requests (the use record): signed by the licence's device, for one licence id and one
+ * nonce; anything else fails. */
 static void test_holder_requests(void **state)
 {
     (void)state;
@@ -371,6 +433,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_presentations),
         cmocka_unit_test(test_missing_signature_unbound_and_malformed),
         cmocka_unit_test(test_standard_device_response),
+        cmocka_unit_test(test_oid4vp_sessions),
         cmocka_unit_test(test_holder_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
