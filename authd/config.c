@@ -395,6 +395,48 @@ static int top_challenges(struct authd_yaml *l, yaml_node_t *v, void *t)
     return authd_yaml_walk(l, v, "challenges", fields, 3, t);
 }
 
+#define READER_FIELD(fn, name, member, read)                                                                 \
+    static int fn(struct authd_yaml *l, yaml_node_t *v, void *t)                                             \
+    {                                                                                                        \
+        return read(l, v, "readers." name, &((struct authd_reader_config *)t)->member);                      \
+    }
+READER_FIELD(reader_client, "client", client, authd_yaml_string)
+READER_FIELD(reader_key, "key", key, authd_yaml_path)
+READER_FIELD(reader_cert, "certificate", certificate, authd_yaml_path)
+
+static int one_reader(struct authd_yaml *l, yaml_node_t *item, size_t i, void *t)
+{
+    static const struct authd_yaml_field fields[] = {
+        {"client", reader_client}, {"key", reader_key}, {"certificate", reader_cert}};
+    struct authd_config *c = t;
+    if (i >= AUTHD_MAX_READERS) return authd_yaml_fail(l, item, "readers: at most %d", AUTHD_MAX_READERS);
+    struct authd_reader_config *rc = &c->readers[i];
+    c->reader_count = i + 1;
+    if (authd_yaml_walk(l, item, "readers", fields, 3, rc) != 0) return -1;
+    if (!rc->client || !rc->key || !rc->certificate)
+        return authd_yaml_fail(l, item, "readers: client, key and certificate are required");
+    return 0;
+}
+
+static int top_readers(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    return authd_yaml_each(l, v, "readers", one_reader, t);
+}
+
+static int request_ttl(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    uint64_t n;
+    if (authd_yaml_uint(l, v, "presentation_requests.ttl", 10, 3600, &n) != 0) return -1;
+    ((struct authd_config *)t)->request_ttl = (uint32_t)n;
+    return 0;
+}
+SIZE_FIELD(request_capacity, "presentation_requests.capacity", request_capacity, 16, 1 << 22)
+static int top_requests(struct authd_yaml *l, yaml_node_t *v, void *t)
+{
+    static const struct authd_yaml_field fields[] = {{"ttl", request_ttl}, {"capacity", request_capacity}};
+    return authd_yaml_walk(l, v, "presentation_requests", fields, 2, t);
+}
+
 static int issuance_x5chain(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
     int on;
@@ -477,6 +519,8 @@ static void set_defaults(struct authd_config *c)
     c->issue_x5chain = true;
     c->challenge_capacity = 65536;
     c->challenge_per_counter = 64;
+    c->request_ttl = 300;
+    c->request_capacity = 65536;
 }
 
 int authd_config_load(struct authd_config *config, const char *path, char *err, size_t err_cap)
@@ -499,6 +543,8 @@ int authd_config_load(struct authd_config *config, const char *path, char *err, 
                                                      {"writer", top_writer},
                                                      {"logs", top_logs},
                                                      {"challenges", top_challenges},
+                                                     {"readers", top_readers},
+                                                     {"presentation_requests", top_requests},
                                                      {"issuance", top_issuance},
                                                      {"state_dir", top_state_dir},
                                                      {"witness", top_witness}};
@@ -618,6 +664,11 @@ void authd_config_free(struct authd_config *c)
     for (size_t i = 0; i < c->witness.n_logs; i++)
         free(c->witness.logs[i]);
     free(c->witness.logs);
+    for (size_t i = 0; i < c->reader_count; i++) {
+        free(c->readers[i].client);
+        free(c->readers[i].key);
+        free(c->readers[i].certificate);
+    }
     for (size_t i = 0; i < c->signer_count; i++) {
         free(c->signers[i].issuer_code);
         free(c->signers[i].key);

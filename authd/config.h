@@ -10,6 +10,7 @@
 #define AUTHD_MAX_WITNESSED_LOGS 64
 #define AUTHD_MAX_LOG_WITNESSES 8
 #define AUTHD_MAX_SIGNERS 64
+#define AUTHD_MAX_READERS 256
 
 struct authd_listener_config {
     char *host; /* numeric address, e.g. "127.0.0.1" or "::1" */
@@ -24,6 +25,12 @@ struct authd_signer_config {
     char *issuer_code;
     char *key, *certificate; /* key: a PEM file, or a PKCS#11 URI (pkcs11_key.h) */
     char *status_key, *status_certificate;
+};
+
+/* A counter's reader key (reader_key.h): it signs that counter's OpenID4VP requests. */
+struct authd_reader_config {
+    char *client;            /* a counter of clients.yaml */
+    char *key, *certificate; /* PEM P-256 key; PEM chain, the reader certificate first */
 };
 
 struct authd_config {
@@ -66,6 +73,10 @@ struct authd_config {
     bool issue_x5chain;           /* issuance.x5chain: licences carry their signer's certificate */
     size_t challenge_capacity;    /* most outstanding challenges */
     size_t challenge_per_counter; /* most challenges one counter gets within a ttl */
+    struct authd_reader_config readers[AUTHD_MAX_READERS];
+    size_t reader_count;
+    uint32_t request_ttl;     /* presentation_requests.ttl: seconds a wallet has to answer */
+    size_t request_capacity;  /* presentation_requests.capacity: most requests kept */
     struct authd_log_config {
         char *origin; /* the log's name in its checkpoints */
         char *key;    /* PEM Ed25519 private key */

@@ -28,6 +28,8 @@ const char *authd_status_text(int status)
         return "Method Not Allowed";
     case 409:
         return "Conflict";
+    case 410:
+        return "Gone";
     case 413:
         return "Content Too Large";
     case 415:
@@ -166,26 +168,34 @@ json_t *authd_json_body(h2o_req_t *req, const char *const *allowed)
     return doc;
 }
 
-int authd_query_param(h2o_req_t *req, const char *name, h2o_iovec_t *out)
+int authd_form_param(h2o_mem_pool_t *pool, h2o_iovec_t form, const char *name, h2o_iovec_t *out)
 {
     *out = h2o_iovec_init(NULL, 0);
-    if (req->query_at == SIZE_MAX) return 0;
-    const char *p = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
+    const char *p = form.base, *end = form.base + form.len;
     size_t n = strlen(name);
     while (p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         if (!amp) amp = end;
         if ((size_t)(amp - p) > n && memcmp(p, name, n) == 0 && p[n] == '=') {
             h2o_iovec_t raw = h2o_iovec_init(p + n + 1, (size_t)(amp - p - n - 1));
-            /* '+' means space in query strings */
-            char *plus = h2o_mem_alloc_pool(&req->pool, raw.len + 1);
+            /* '+' means space in forms and query strings */
+            char *plus = h2o_mem_alloc_pool(pool, raw.len + 1);
             for (size_t i = 0; i < raw.len; i++)
                 plus[i] = raw.base[i] == '+' ? ' ' : raw.base[i];
-            return authd_percent_decode(&req->pool, h2o_iovec_init(plus, raw.len), out);
+            return authd_percent_decode(pool, h2o_iovec_init(plus, raw.len), out);
         }
         p = amp + 1;
     }
     return 0;
+}
+
+int authd_query_param(h2o_req_t *req, const char *name, h2o_iovec_t *out)
+{
+    *out = h2o_iovec_init(NULL, 0);
+    if (req->query_at == SIZE_MAX) return 0;
+    const char *q = req->path.base + req->query_at + 1;
+    return authd_form_param(&req->pool, h2o_iovec_init(q, (size_t)(req->path.base + req->path.len - q)), name,
+                            out);
 }
 
 void authd_send_json(h2o_req_t *req, int status, h2o_iovec_t body)

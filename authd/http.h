@@ -51,8 +51,10 @@ int authd_content_type_is(h2o_req_t *req, const char *want);
  * json_decref's what it gets. */
 struct json_t *authd_json_body(h2o_req_t *req, const char *const *allowed);
 
-/* The value of query parameter `name`, percent-decoded into pool memory; {NULL, 0} when absent, and
- * -1 from the function on a malformed escape. */
+/* The value of `name` in an application/x-www-form-urlencoded text, percent-decoded into pool memory;
+ * {NULL, 0} when absent, and -1 from the function on a malformed escape. */
+int authd_form_param(h2o_mem_pool_t *pool, h2o_iovec_t form, const char *name, h2o_iovec_t *out);
+/* The same for query parameter `name`. */
 int authd_query_param(h2o_req_t *req, const char *name, h2o_iovec_t *out);
 
 /* Sends an application/problem+json document (RFC 9457) with a stable machine-readable `code`.

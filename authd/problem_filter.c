@@ -50,15 +50,18 @@ static const char *code_for(int status)
     }
 }
 
-/* An error response a route wrote: a problem document, or the one error body a protocol fixes (C2SP
- * tlog-witness answers 409 with the size it cosigned last, as text/x.tlog.size). */
+/* An error response a route wrote: a problem document, or an error body a protocol fixes (C2SP
+ * tlog-witness answers 409 with the size it cosigned last, as text/x.tlog.size; OpenID4VP's response
+ * endpoint answers a wallet with an OAuth 2.0 error object, RFC 6749 §5.2, as application/json). h2o's
+ * own are text/plain. */
 static int is_from_a_route(const h2o_req_t *req)
 {
     ssize_t at = h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
     if (at < 0) return 0;
     h2o_iovec_t v = req->res.headers.entries[at].value;
     return h2o_memis(v.base, v.len, H2O_STRLIT("application/problem+json")) ||
-           h2o_memis(v.base, v.len, H2O_STRLIT("text/x.tlog.size"));
+           h2o_memis(v.base, v.len, H2O_STRLIT("text/x.tlog.size")) ||
+           h2o_memis(v.base, v.len, H2O_STRLIT("application/json"));
 }
 
 static void on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)

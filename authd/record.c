@@ -386,3 +386,52 @@ void authd_record_nonce_mac(const struct authd_record_keys *k, const uint8_t *ms
 {
     crypto_generichash(out, 16, msg, len, k->keys + KEY_NONCE, 32);
 }
+
+/* ---- sealed blobs ---- */
+
+size_t authd_record_blob_len(const struct authd_record_keys *k, size_t plain_len)
+{
+    return 1 + (sm4(k) ? AUTHD_SM4_IV_LEN : NONCE_LEN) + plain_len + TAG_LEN;
+}
+
+authd_err authd_record_seal_blob(const struct authd_record_keys *k, const uint8_t *ad, size_t ad_len,
+                                 const uint8_t *plain, size_t plain_len, uint8_t *out)
+{
+    size_t iv_len = sm4(k) ? AUTHD_SM4_IV_LEN : NONCE_LEN;
+    uint8_t *iv = out + 1, *body = iv + iv_len;
+    out[0] = version_of(k);
+    randombytes_buf(iv, iv_len);
+    if (sm4(k))
+        return authd_sm4_ctr(k->sm4, iv, plain, plain_len, body) &&
+                       sm_tag(k, ad, ad_len, iv, body, plain_len, body + plain_len)
+                   ? AUTHD_OK
+                   : AUTHD_E_INTERNAL;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(body, NULL, plain, plain_len, ad, ad_len, NULL, iv,
+                                               k->keys + KEY_ENC);
+    return AUTHD_OK;
+}
+
+authd_err authd_record_open_blob(const struct authd_record_keys *k, const uint8_t *ad, size_t ad_len,
+                                 const uint8_t *blob, size_t len, uint8_t **plain, size_t *plain_len)
+{
+    size_t iv_len = sm4(k) ? AUTHD_SM4_IV_LEN : NONCE_LEN, at = 1 + iv_len;
+    if (len < at + TAG_LEN || blob[0] != version_of(k)) return AUTHD_E_CORRUPT;
+    size_t n = len - at - TAG_LEN;
+    uint8_t *out = malloc(n + 1);
+    if (!out) return AUTHD_E_NOMEM;
+    authd_err err = AUTHD_OK;
+    if (sm4(k))
+        err = sm_decrypt(k, ad, ad_len, blob + 1, blob + at, len - at, out);
+    else if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL, blob + at, len - at, ad, ad_len,
+                                                        blob + 1, k->keys + KEY_ENC) != 0)
+        err = AUTHD_E_CORRUPT;
+    if (err) {
+        sodium_memzero(out, n + 1);
+        free(out);
+        return err;
+    }
+    out[n] = 0; /* a text blob reads as a string */
+    *plain = out;
+    *plain_len = n;
+    return AUTHD_OK;
+}

@@ -93,4 +93,16 @@ authd_err authd_record_upgrade_v2(const struct authd_record_keys *keys, const ch
                                   const uint8_t *old, size_t old_len, uint8_t **sealed, size_t *sealed_len,
                                   uint64_t *log_index);
 
+/* Sealed blobs: short-lived data the store keeps for the service, not licences (a presentation
+ * request and its answer). The store's suite, under the licence-encryption key, with `ad` (which names
+ * what the blob is, and for what key) as associated data: [suite version][nonce or IV][ciphertext][tag]. */
+size_t authd_record_blob_len(const struct authd_record_keys *keys, size_t plain_len);
+/* Seals `plain` into `out` (authd_record_blob_len bytes). AUTHD_E_INTERNAL when the sm4 suite fails. */
+authd_err authd_record_seal_blob(const struct authd_record_keys *keys, const uint8_t *ad, size_t ad_len,
+                                 const uint8_t *plain, size_t plain_len, uint8_t *out);
+/* Opens a sealed blob into *plain (malloc'd, NUL-terminated after *plain_len bytes; the caller wipes and
+ * frees it). AUTHD_E_CORRUPT when altered, sealed for other associated data or under another key. */
+authd_err authd_record_open_blob(const struct authd_record_keys *keys, const uint8_t *ad, size_t ad_len,
+                                 const uint8_t *blob, size_t len, uint8_t **plain, size_t *plain_len);
+
 #endif

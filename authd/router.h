@@ -43,6 +43,10 @@ struct json_t *authd_proof_json(const certlib_tlog_hash *proof, size_t n);
 
 /* Route handlers, one file per API area. */
 void authd_route_healthz(struct authd_request *r);
+void authd_route_presentation_create(struct authd_request *r);
+void authd_route_presentation_get(struct authd_request *r);
+void authd_route_presentation_request(struct authd_request *r);
+void authd_route_presentation_response(struct authd_request *r);
 void authd_route_use_record_nonce(struct authd_request *r);
 void authd_route_use_record(struct authd_request *r);
 void authd_route_ident_get(struct authd_request *r);

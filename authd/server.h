@@ -17,6 +17,8 @@ struct authd_metrics;
 struct authd_record_keys;
 struct authd_log;
 struct authd_challenges;
+struct authd_requests;
+struct authd_reader_key;
 struct authd_peers;
 struct authd_admission;
 
@@ -49,6 +51,12 @@ struct authd_server {
     struct authd_metrics *metrics;
     struct authd_admission *admission;   /* requests in flight, in all and per client */
     struct authd_challenges *challenges; /* holder-binding challenges handed to counters */
+    struct authd_requests *requests;     /* OpenID4VP presentation requests counters made */
+    struct authd_server_reader {
+        char client[CERTLIB_COUNTER_ID_MAX + 1];
+        struct authd_reader_key *key;
+    } *readers; /* the counters' reader keys (readers: in the configuration) */
+    size_t n_readers;
     struct authd_peers *peers;           /* a shared store: what the other nodes did */
     struct authd_witness *witness;       /* NULL unless configured: authd as a C2SP tlog-witness */
     struct authd_witnessing *witnessing; /* NULL unless its logs have witnesses: asking them to cosign */
@@ -60,6 +68,8 @@ struct authd_server {
 };
 
 /* The signing keys for an issuer code, NULL when this authd does not sign for it. */
+/* The reader key of counter `client`, or NULL when it has none. */
+const struct authd_reader_key *authd_server_reader(const struct authd_server *s, const char *client);
 const struct authd_issuer_keys *authd_server_issuer(const struct authd_server *s, const char *issuer_code);
 
 /* Binds every listener, starts config->workers event-loop threads, and runs until authd_server_stop.

@@ -7,6 +7,8 @@
 #include "accesslog.h"
 #include "admission.h"
 #include "challenges.h"
+#include "presentation_requests.h"
+#include "reader_key.h"
 #include "data_key.h"
 #include "held.h"
 #include "log_state.h"
@@ -100,6 +102,33 @@ static authd_err load_keys(struct authd_server *s, char *err, size_t err_cap)
         snprintf(k->issuer_code, sizeof(k->issuer_code), "%s", sc->issuer_code);
     }
     return AUTHD_OK;
+}
+
+static authd_err load_readers(struct authd_server *s, char *err, size_t err_cap)
+{
+    const struct authd_config *c = s->config;
+    if (!c->reader_count) return AUTHD_OK;
+    if (!(s->readers = calloc(c->reader_count, sizeof(*s->readers))))
+        return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    for (size_t i = 0; i < c->reader_count; i++) {
+        const struct authd_reader_config *rc = &c->readers[i];
+        if (!certlib_counter_id_valid(rc->client, strlen(rc->client)))
+            return snprintf(err, err_cap, "readers[%zu]: '%.64s' is not a counter id", i, rc->client),
+                   AUTHD_E_CONFIG;
+        char why[512];
+        struct authd_server_reader *r = &s->readers[s->n_readers++];
+        authd_err e = authd_reader_key_load(rc->key, rc->certificate, &r->key, why, sizeof(why));
+        if (e) return snprintf(err, err_cap, "readers[%zu] (%s): %s", i, rc->client, why), e;
+        snprintf(r->client, sizeof(r->client), "%s", rc->client);
+    }
+    return AUTHD_OK;
+}
+
+const struct authd_reader_key *authd_server_reader(const struct authd_server *s, const char *client)
+{
+    for (size_t i = 0; i < s->n_readers; i++)
+        if (strcmp(s->readers[i].client, client) == 0) return s->readers[i].key;
+    return NULL;
 }
 
 static authd_err load_trust(struct authd_server *s, char *err, size_t err_cap)
@@ -256,6 +285,7 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
         return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     }
     rc = load_keys(s, err, err_cap);
+    if (!rc) rc = load_readers(s, err, err_cap);
     if (!rc) rc = load_trust(s, err, err_cap);
     if (rc) return rc;
     size_t n_routes;
@@ -275,6 +305,8 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
     if (rc) return rc;
     if (!(s->challenges = authd_challenges_new(c->challenge_capacity, c->challenge_per_counter,
                                                c->challenge_ttl, s->storage)))
+        return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
+    if (!(s->requests = authd_requests_new(c->request_capacity, s->storage)))
         return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     if ((rc = authd_witness_open(c, &s->witness, err, err_cap))) return rc;
     if ((rc = authd_witnessing_start(c, s->logs, s->metrics, &s->witnessing, err, err_cap))) return rc;
@@ -350,6 +382,10 @@ void authd_services_stop(struct authd_server *s)
     authd_writer_stop(s->writer);
     authd_statuslists_free(s->statuslists); /* after the writer: its last status changes are signed */
     authd_challenges_free(s->challenges);
+    authd_requests_free(s->requests);
+    for (size_t i = 0; i < s->n_readers; i++)
+        authd_reader_key_free(s->readers[i].key);
+    free(s->readers);
     authd_witness_close(s->witness);
     for (int l = 0; l < AUTHD_LOG_COUNT; l++)
         authd_log_close(s->logs[l]);

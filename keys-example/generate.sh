@@ -7,6 +7,7 @@
 #                document-signer certificates for six departments of 杭州市, and a status-list signer
 #   log/         Ed25519 keys of the signature log and the access log, and of two example witnesses
 #   tls/         authd's TLS server certificate, a client CA and mutual-TLS client certificates
+#   readers/     the reader PKI: a relying-party root and a reader certificate per counter (OpenID4VP)
 #   trust.json   the trust bundle: the roots with their scope, plus the signer certificates
 #
 # SM2 certificates are signed and verified with the GM/T 0009 default distinguishing id
@@ -98,13 +99,57 @@ write_trust() {
                 "$STATUS_URI_PREFIXES" "$issuers" "$(pem_json "pki/$alg/status.crt")"
             sep=$',\n'
         done
-        printf '\n  ]\n}\n'
+        printf '\n  ]'
+        if [ -f readers/root.crt ]; then
+            printf ',\n  "reader_roots": [\n    {"name": "%s",\n     "certificate": "%s"}\n  ]' \
+                "$READER_ROOT_NAME" "$(pem_json readers/root.crt)"
+        fi
+        printf '\n}\n'
     } >trust.json
     chmod 644 trust.json
 }
 
+# The reader PKI (ISO/IEC 18013-5 Annex B.1.7, reader authentication): a relying-party root, P-256, and a
+# reader certificate per counter of policies/clients.yaml that makes OpenID4VP requests (authd signs the
+# counter's request objects with its key). The wallet checks the chain to this root, which the trust
+# bundle lists apart from the licence roots ("reader_roots"): it never vouches for a licence.
+READER_ROOT_NAME="浙江省政务服务读取方演示根"
+READER_EKU=1.0.18013.5.1.6 # id-mdl-kp-mdlReaderAuth
+write_readers() {
+    rm -rf readers
+    mkdir -p readers
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve \
+        -out readers/root.key
+    openssl req -x509 -new -utf8 -key readers/root.key -sha256 -days 7300 \
+        -subj "/C=CN/ST=浙江省/O=$READER_ROOT_NAME (NOT FOR PRODUCTION)/CN=Zhejiang counter reader demo root" \
+        -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -addext "subjectKeyIdentifier=hash" \
+        -addext "issuerAltName=URI:https://zwfw.zj.gov.cn.example/readers" \
+        -addext "crlDistributionPoints=URI:https://zwfw.zj.gov.cn.example/readers/root.crl" -out readers/root.crt
+    local client
+    for client in counter-hz counter-hz-full; do
+        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve \
+            -out "readers/$client.key"
+        openssl req -new -utf8 -key "readers/$client.key" -sha256 \
+            -subj "/C=CN/ST=浙江省/L=杭州市/O=杭州市民中心/CN=$client" -out "readers/$client.csr"
+        openssl x509 -req -in "readers/$client.csr" -CA readers/root.crt -CAkey readers/root.key -sha256 \
+            -days 3650 -out "readers/$client.crt" 2>/dev/null -extfile <(printf '%b' \
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,$READER_EKU\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\nissuerAltName=URI:https://zwfw.zj.gov.cn.example/readers\ncrlDistributionPoints=URI:https://zwfw.zj.gov.cn.example/readers/root.crl\n")
+        rm -f "readers/$client.csr"
+    done
+    rm -f readers/*.srl
+    chmod 644 readers/*.crt
+}
+
 if [ "${1:-}" = "--vkeys-only" ]; then
     write_vkeys
+    exit 0
+fi
+if [ "${1:-}" = "--readers-only" ]; then
+    umask 077
+    write_readers
+    write_trust
     exit 0
 fi
 if [ "${1:-}" = "--trust-only" ]; then
@@ -216,6 +261,7 @@ for client in issuer-scjg counter-hz auditor; do
 done
 rm -f tls/*.srl pki/*/*.srl
 
+write_readers
 write_trust
 chmod 644 pki/*/*.crt log/*.pub tls/*.crt tls/clients/*.crt tokens/sha256.txt
 # Client certificate fingerprints (SHA-256 of the DER), for policies/clients.yaml.

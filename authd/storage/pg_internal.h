@@ -25,6 +25,7 @@ struct pg_storage {
     PGconn *writer; /* apply()'s alone: the writer thread's */
     struct pg_border border[AUTHD_LOG_COUNT];
     int64_t challenges_swept; /* when expired challenges were last deleted */
+    int64_t requests_swept;   /* when long-expired presentation requests were last deleted */
     pthread_mutex_t sweep_lock;
 };
 
@@ -50,5 +51,11 @@ authd_err pg_challenge_issue(struct authd_storage *s, const char *counter_id,
 authd_err pg_challenge_take(struct authd_storage *s, const uint8_t nonce[CERTLIB_NONCE_LEN],
                             const char *counter_id, int64_t now, uint32_t ttl,
                             char issued_to[CERTLIB_COUNTER_ID_MAX + 1], int64_t *issued_at, bool *was_used);
+authd_err pg_request_put(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN], const char *counter_id,
+                         int64_t expires, const uint8_t *blob, size_t len, int64_t now, size_t capacity);
+authd_err pg_request_get(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN],
+                         struct authd_stored_request *out);
+authd_err pg_request_answer(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN], const uint8_t *blob,
+                            size_t len);
 
 #endif

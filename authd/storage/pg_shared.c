@@ -1,6 +1,7 @@
 /* What the nodes of one database share beyond the store itself (pg_internal.h): status-list counters and
  * holder-binding challenges. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "storage/pg_internal.h"
@@ -117,4 +118,90 @@ authd_err pg_challenge_take(struct authd_storage *s, const uint8_t nonce[CERTLIB
     *was_used = PQgetlength(r, 0, 2) == 1 && PQgetvalue(r, 0, 2)[0] != 0;
     PQclear(r);
     return AUTHD_OK;
+}
+
+/* ---- presentation requests ---- */
+
+#define REQUEST_KEPT 3600 /* seconds past expiry: a late answer is named expired */
+
+authd_err pg_request_put(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN],
+                         const char *counter_id, int64_t expires, const uint8_t *blob, size_t len,
+                         int64_t now, size_t capacity)
+{
+    struct pg_storage *st = pg_of(s);
+    pthread_mutex_lock(&st->sweep_lock);
+    bool due = now - st->requests_swept >= 60;
+    if (due) st->requests_swept = now;
+    pthread_mutex_unlock(&st->sweep_lock);
+    if (due) {
+        struct pg_args old = {0};
+        pg_arg_int8(&old, now - REQUEST_KEPT);
+        PGresult *gone = NULL;
+        pg_read_exec(st, "deleting expired presentation requests",
+                     "DELETE FROM authd_requests WHERE expires < $1", &old, &gone);
+        PQclear(gone);
+    }
+    /* the count is advisory (two nodes may both take the last place): a bound on the table, not a quota */
+    struct pg_args a = {0};
+    pg_arg_bytes(&a, PG_BYTEA, id, AUTHD_REQUEST_ID_LEN);
+    pg_arg_text(&a, counter_id, strlen(counter_id));
+    pg_arg_int8(&a, expires);
+    pg_arg_bytes(&a, PG_BYTEA, blob, len);
+    pg_arg_int8(&a, (int64_t)capacity);
+    PGresult *r = NULL;
+    authd_err rc =
+        pg_read_exec(st, "keeping a presentation request",
+                     "INSERT INTO authd_requests (id, counter_id, expires, answered, blob) "
+                     "SELECT $1, $2, $3, false, $4 WHERE (SELECT count(*) FROM authd_requests) < $5 "
+                     "RETURNING 1",
+                     &a, &r);
+    if (!rc && PQntuples(r) != 1) rc = AUTHD_E_FULL;
+    PQclear(r);
+    return rc;
+}
+
+authd_err pg_request_get(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN],
+                         struct authd_stored_request *out)
+{
+    struct pg_args a = {0};
+    pg_arg_bytes(&a, PG_BYTEA, id, AUTHD_REQUEST_ID_LEN);
+    PGresult *r = NULL;
+    authd_err rc =
+        pg_read_exec(pg_of(s), "reading a presentation request",
+                     "SELECT counter_id, expires, answered, blob FROM authd_requests WHERE id = $1", &a, &r);
+    if (rc) return rc;
+    size_t n = PQntuples(r) == 1 ? (size_t)PQgetlength(r, 0, 0) : 0;
+    if (n == 0 || n > CERTLIB_COUNTER_ID_MAX) {
+        PQclear(r);
+        return AUTHD_E_NOT_FOUND;
+    }
+    memcpy(out->counter_id, PQgetvalue(r, 0, 0), n);
+    out->counter_id[n] = '\0';
+    out->expires = pg_int8(r, 0, 1);
+    out->answered = PQgetlength(r, 0, 2) == 1 && PQgetvalue(r, 0, 2)[0] != 0;
+    out->blob_len = (size_t)PQgetlength(r, 0, 3);
+    out->blob = malloc(out->blob_len ? out->blob_len : 1);
+    if (out->blob) memcpy(out->blob, PQgetvalue(r, 0, 3), out->blob_len);
+    PQclear(r);
+    return out->blob ? AUTHD_OK : AUTHD_E_NOMEM;
+}
+
+authd_err pg_request_answer(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN],
+                            const uint8_t *blob, size_t len)
+{
+    struct pg_args a = {0};
+    pg_arg_bytes(&a, PG_BYTEA, id, AUTHD_REQUEST_ID_LEN);
+    pg_arg_bytes(&a, PG_BYTEA, blob, len);
+    PGresult *r = NULL;
+    /* answered once: the row as it was, and the update only of an unanswered one, in one statement */
+    authd_err rc = pg_read_exec(pg_of(s), "answering a presentation request",
+                                "WITH old AS (SELECT answered FROM authd_requests WHERE id = $1 FOR UPDATE), "
+                                "upd AS (UPDATE authd_requests SET answered = true, blob = $2 WHERE id = $1 "
+                                "AND NOT answered RETURNING 1) "
+                                "SELECT (SELECT count(*) FROM old), (SELECT count(*) FROM upd)",
+                                &a, &r);
+    if (!rc)
+        rc = pg_int8(r, 0, 0) == 0 ? AUTHD_E_NOT_FOUND : pg_int8(r, 0, 1) == 1 ? AUTHD_OK : AUTHD_E_CONFLICT;
+    PQclear(r);
+    return rc;
 }

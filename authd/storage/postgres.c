@@ -8,6 +8,8 @@
  *   authd_log_hashes   (log, level, index) -> stored subtree hash
  *   authd_holder_access (keyed holder hash, access-log index): the entries about each holder
  *   authd_challenges   nonce -> counter, issue time, used: holder-binding challenges any node answers
+ *   authd_requests     id -> counter, expiry, answered, sealed blob: OpenID4VP presentation requests
+ *                      (unlogged: they live minutes)
  * The database sees what LMDB would: sealed records, keyed holder hashes, log entries that carry no
  * identity number or name. Every statement is parameterised, so no value reaches a server log line.
  * Several authd nodes may share one database: batches serialize on the log rows (pg_apply.c), reads
@@ -476,6 +478,9 @@ static const struct authd_storage_ops pg_ops = {
     .list_counters = pg_list_counters,
     .challenge_issue = pg_challenge_issue,
     .challenge_take = pg_challenge_take,
+    .request_put = pg_request_put,
+    .request_get = pg_request_get,
+    .request_answer = pg_request_answer,
 };
 
 /* Schema 4 adds the holder-access index, built here from the access log in the transaction that holds
@@ -544,6 +549,14 @@ static authd_err prepare_schema(PGconn *conn, bool create, uint32_t *version, ch
     }
     PQclear(r);
     if (!rc && *version == 3 && (rc = upgrade_from_3(conn)) == AUTHD_OK) *version = AUTHD_SCHEMA_VERSION;
+    /* Presentation requests live minutes: unlogged (never in the WAL, not on a standby; a failover only
+     * makes counters ask again) and outside the versioned schema, made wherever missing. */
+    if (!rc && *version == AUTHD_SCHEMA_VERSION)
+        rc = pg_run(conn, "creating the schema",
+                    "CREATE UNLOGGED TABLE IF NOT EXISTS authd_requests (id bytea PRIMARY KEY, "
+                    "counter_id text NOT NULL, expires bigint NOT NULL, answered boolean NOT NULL, "
+                    "blob bytea NOT NULL)",
+                    NULL);
     if (!rc) rc = pg_run(conn, "creating the schema", "COMMIT", NULL);
     if (rc) {
         if (PQstatus(conn) == CONNECTION_OK) pg_run(conn, "creating the schema", "ROLLBACK", NULL);

@@ -94,6 +94,17 @@ struct authd_storage_stats {
 
 struct authd_storage;
 
+/* An OpenID4VP presentation request as the store keeps it: who made it, until when it may be answered,
+ * whether it was, and what it says (sealed: authd_record_seal_blob). */
+#define AUTHD_REQUEST_ID_LEN 16
+struct authd_stored_request {
+    char counter_id[CERTLIB_COUNTER_ID_MAX + 1];
+    int64_t expires;
+    bool answered;
+    uint8_t *blob; /* malloc'd */
+    size_t blob_len;
+};
+
 struct authd_storage_ops {
     const char *name; /* "lmdb", "postgresql" */
     /* Several authd processes may write this store at once (each follows the signature log for what
@@ -167,6 +178,19 @@ struct authd_storage_ops {
                                 const char *counter_id, int64_t now, uint32_t ttl,
                                 char issued_to[CERTLIB_COUNTER_ID_MAX + 1], int64_t *issued_at,
                                 bool *was_used);
+
+    /* OpenID4VP presentation requests every node can serve (presentation_requests.h), kept until an hour
+     * past their expiry so a late answer is named expired rather than unknown. NULL in a backend one
+     * process owns: the process keeps them in memory. put: AUTHD_E_FULL when `capacity` requests are
+     * kept. get: *out filled, its blob malloc'd. answer: replaces the blob and marks the request
+     * answered, once (AUTHD_E_CONFLICT when it already was). AUTHD_E_NOT_FOUND for an unknown id. */
+    authd_err (*request_put)(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN],
+                             const char *counter_id, int64_t expires, const uint8_t *blob, size_t len,
+                             int64_t now, size_t capacity);
+    authd_err (*request_get)(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN],
+                             struct authd_stored_request *out);
+    authd_err (*request_answer)(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN],
+                                const uint8_t *blob, size_t len);
 };
 
 /* Every backend's handle starts with this (the embedding idiom: `struct lmdb_storage { struct

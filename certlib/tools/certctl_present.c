@@ -52,16 +52,19 @@ void certctl_present_usage(FILE *out)
 {
     fprintf(
         out,
-        "usage: certctl present --licence FILE --device-key KEY.pem --challenge TEXT\n"
+        "usage: certctl present --licence FILE --device-key KEY.pem\n"
+        "                       (--challenge TEXT | --client-id ID --nonce NONCE --response-uri URI)\n"
         "                       [--keep ELEMENTS] [--qr] [--out FILE]\n"
         "\n"
-        "Answers a counter's challenge as the citizen's app would: a DeviceResponse holding the licence's\n"
-        "elements named in --keep (comma-separated; licence_id is always kept; default: all) and a\n"
-        "device signature over the session transcript of this challenge.\n"
+        "Answers a counter as the citizen's app would: a DeviceResponse holding the licence's elements\n"
+        "named in --keep (comma-separated; licence_id is always kept; default: all) and a device signature\n"
+        "over the session transcript: of a counter's offline challenge, or of an OpenID4VP request.\n"
         "\n"
         "  --licence FILE      the licence (CBOR), bound to the device key\n"
         "  --device-key FILE   the device's private key (PEM, P-256 or Ed25519)\n"
         "  --challenge TEXT    the counter's challenge (ELC1:...), or a file holding it\n"
+        "  --client-id ID      an OpenID4VP request's client_id, --nonce its nonce and --response-uri its\n"
+        "                      response_uri (the DeviceResponse then goes base64url into its vp_token)\n"
         "  --keep LIST         elements to disclose\n"
         "  --qr                write the presentation as EL1: QR text instead of CBOR\n"
         "  --out FILE          where to write it (default: standard output)\n");
@@ -79,17 +82,21 @@ static size_t split_keep(char *list, const char **keep)
 
 int certctl_present_main(int argc, char **argv)
 {
-    enum { O_LICENCE = 256, O_KEY, O_CHALLENGE, O_KEEP, O_QR, O_OUT };
+    enum { O_LICENCE = 256, O_KEY, O_CHALLENGE, O_KEEP, O_QR, O_OUT, O_CLIENT, O_NONCE, O_RESPONSE };
     static const struct option longopts[] = {{"licence", required_argument, NULL, O_LICENCE},
                                              {"device-key", required_argument, NULL, O_KEY},
                                              {"challenge", required_argument, NULL, O_CHALLENGE},
                                              {"keep", required_argument, NULL, O_KEEP},
                                              {"qr", no_argument, NULL, O_QR},
                                              {"out", required_argument, NULL, O_OUT},
+                                             {"client-id", required_argument, NULL, O_CLIENT},
+                                             {"nonce", required_argument, NULL, O_NONCE},
+                                             {"response-uri", required_argument, NULL, O_RESPONSE},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *licence_path = NULL, *key_path = NULL, *challenge_arg = NULL, *out_path = NULL;
     char *keep_list = NULL;
+    certlib_oid4vp_session session = {0};
     int opt, qr = 0;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (opt) {
@@ -111,6 +118,15 @@ int certctl_present_main(int argc, char **argv)
         case O_OUT:
             out_path = optarg;
             break;
+        case O_CLIENT:
+            session.client_id = optarg;
+            break;
+        case O_NONCE:
+            session.nonce = optarg;
+            break;
+        case O_RESPONSE:
+            session.response_uri = optarg;
+            break;
         case 'h':
             certctl_present_usage(stdout);
             return CERTCTL_EXIT_OK;
@@ -119,12 +135,16 @@ int certctl_present_main(int argc, char **argv)
             return CERTCTL_EXIT_USAGE;
         }
     }
-    if (!licence_path || !key_path || !challenge_arg || optind != argc) {
-        fprintf(stderr, "certctl present: --licence, --device-key and --challenge are required\n");
+    bool online = session.client_id || session.nonce || session.response_uri;
+    if (!licence_path || !key_path || !challenge_arg == !online || optind != argc ||
+        (online && (!session.client_id || !session.nonce || !session.response_uri))) {
+        fprintf(stderr,
+                "certctl present: --licence, --device-key and either --challenge or all of --client-id, "
+                "--nonce and --response-uri are required\n");
         return CERTCTL_EXIT_USAGE;
     }
     certlib_challenge challenge;
-    if (certctl_load_challenge("present", challenge_arg, &challenge)) return CERTCTL_EXIT_USAGE;
+    if (!online && certctl_load_challenge("present", challenge_arg, &challenge)) return CERTCTL_EXIT_USAGE;
     uint8_t *licence = NULL, *key = NULL, *out = NULL;
     size_t licence_len, key_len, out_len = 0;
     int status = CERTCTL_EXIT_USAGE;
@@ -133,8 +153,12 @@ int certctl_present_main(int argc, char **argv)
         goto done;
     const char *keep[MAX_KEEP];
     size_t n_keep = keep_list ? split_keep(keep_list, keep) : 0;
-    certlib_err err = certlib_present(licence, licence_len, keep_list ? keep : NULL, keep_list ? n_keep : 0,
-                                      (certlib_slice){key, key_len}, &challenge, &out, &out_len);
+    certlib_slice device_key = {key, key_len};
+    certlib_err err =
+        online ? certlib_present_oid4vp(licence, licence_len, keep_list ? keep : NULL, keep_list ? n_keep : 0,
+                                        device_key, &session, &out, &out_len)
+               : certlib_present(licence, licence_len, keep_list ? keep : NULL, keep_list ? n_keep : 0,
+                                 device_key, &challenge, &out, &out_len);
     if (err) {
         fprintf(stderr, "certctl present: %s (%s)\n", certlib_strerror(err), certlib_err_name(err));
         status = CERTCTL_EXIT_INVALID;

@@ -102,6 +102,13 @@ SIG_LOG_ORIGIN = "authd.test/log/signatures"
 ACCESS_LOG_ORIGIN = "authd.test/log/access"
 
 
+def readers_yaml():
+    """The example counters' reader keys (keys-example/readers): they sign OpenID4VP requests."""
+    return "readers:\n" + "".join(
+        f"  - client: {c}\n    key: {KEYS}/readers/{c}.key\n    certificate: {KEYS}/readers/{c}.crt\n"
+        for c in ("counter-hz", "counter-hz-full"))
+
+
 def logs_yaml():
     return (f"logs:\n  signatures:\n    origin: {SIG_LOG_ORIGIN}\n    key: {KEYS}/log/signatures.key\n"
             f"  access:\n    origin: {ACCESS_LOG_ORIGIN}\n    key: {KEYS}/log/access.key\n")
@@ -112,12 +119,13 @@ class Authd:
 
     def __init__(self, tmp_path, extra_config="", tls=False, client_ca=False, as_client="admin", policies_dir=None,
                  conninfo=None, public_url=None, signers=None, logs=None, trust_bundle=None, store_cipher=None,
-                 data_key=None):
+                 data_key=None, readers=True):
         """`conninfo`: a PostgreSQL database of the caller's (several nodes on one database); otherwise the
         run's backend, with a database of the data directory's own. `public_url`: the one name several
         nodes serve under (licences carry it in their status-list URIs); this node's own by default.
         `signers`, `logs`: the configuration's sections, instead of keys-example's key files; `trust_bundle`:
-        another bundle than keys-example's; `store_cipher`: store.cipher; `data_key`: another data key file."""
+        another bundle than keys-example's; `store_cipher`: store.cipher; `data_key`: another data key file;
+        `readers`: whether the example counters have their reader keys."""
         self.port = free_port()
         self.default_token = token(as_client) if as_client else None
         self.tmp = tmp_path
@@ -139,7 +147,7 @@ class Authd:
             f"limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
             f"policies_dir: {policies_dir or REPO_ROOT + '/policies'}\ntrust_bundle: {trust_bundle or KEYS + '/trust.json'}\ndata_key: {data_key or KEYS + '/data.key'}\n"
             f"public_url: {public_url or self.url}\nstatus:\n  list_size: 65536\n  ttl: 60\n"
-            f"{logs or logs_yaml()}{signers or signers_yaml()}{store}{extra_config}")
+            f"{logs or logs_yaml()}{signers or signers_yaml()}{readers_yaml() if readers else ''}{store}{extra_config}")
         self.proc = None
 
     @property

@@ -115,6 +115,46 @@ def test_two_nodes_one_database(pg, tmp_path):
         assert b.stop() == 0, b.stderr_path.read_text()
 
 
+def test_presentation_requests_across_nodes(pg, tmp_path):
+    """An OpenID4VP request made on A is fetched and answered through B and read on A, once: the request
+    lives in the database (sealed: its use cause and the disclosed licence are not in clear there)."""
+    import json
+    from test_authd_licences import HUKOU, HUKOU_ELEMENTS, b64d, b64u
+    from test_authd_oid4vp import create, fetch, post, present, result
+
+    conninfo = pg.create_database("presentations")
+    a, b = two_nodes(tmp_path, conninfo)
+    phone = tmp_path / "phone"
+    phone.mkdir()
+    subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+                    str(phone / "device.key")], check=True, capture_output=True)
+    pub = subprocess.run(["openssl", "pkey", "-in", str(phone / "device.key"), "-pubout"], check=True,
+                         capture_output=True, text=True).stdout
+    try:
+        issued = issue_ok(a, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS, device_key=pub)["licence"]
+        licence = b64d(issued)
+        # B signs the list A opened once its follower read A's entries (about a second)
+        wait_for(lambda: b.json("POST", "/v1/verify", {"licence": issued}, token="counter-hz")[2]["checks"]["status"]
+                 ["state"] == "passed", 5, "B knows the licence's status list")
+        code, _, doc = create(a, use_cause="结婚登记（核对户籍）")
+        assert code == 201, doc
+        payload = fetch(b, doc)  # the request URI names A's public name; any node serves it
+        vp = {HUKOU: [b64u(present(phone, licence, payload))]}
+        code, answer = post(b, payload, vp)
+        assert code == 200, answer
+        code, _, got = result(a, doc)
+        assert code == 200 and got["verdict"] == "valid" and got["licences"][0]["licence_type"] == HUKOU, got
+        code, answer = post(a, payload, vp)  # answered once, whichever node is asked
+        assert code == 400 and "answered" in answer["error_description"]
+        dump = pg.dump("presentations")
+        assert "authd_requests" in dump
+        for secret in ("结婚登记（核对户籍）", "330106001234", "张三", PERSON, payload["nonce"]):
+            assert secret not in dump, secret
+    finally:
+        assert a.stop() == 0, a.stderr_path.read_text()
+        assert b.stop() == 0, b.stderr_path.read_text()
+
+
 def test_a_node_killed_under_issuance_loses_nothing(pg, tmp_path):
     """kill -9 of one node while 8 threads issue through it: every licence it answered 201 is served by
     the other node, and the logs the two serve are still one."""

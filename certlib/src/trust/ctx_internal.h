@@ -51,6 +51,10 @@ typedef struct certlib__trust {
     size_t n_denied;
     bool listed_only; /* require_listed_signers: x5chain signers must be in the bundle too */
     X509_STORE *store;
+    /* reader_roots: relying-party roots that vouch for counters' reader certificates, never for a
+     * licence or a status list (a store of their own) */
+    X509_STORE *reader_store;
+    size_t n_reader_roots;
 } certlib__trust;
 
 typedef struct certlib__status_entry {
