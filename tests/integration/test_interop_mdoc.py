@@ -12,12 +12,13 @@ KEYS = os.path.join(REPO_ROOT, "keys-example")
 SOURCE = os.path.join(REPO_ROOT, "tests", "interop")
 WORK = os.environ.get("INTEROP_DIR", os.path.join(REPO_ROOT, "build", "interop"))
 NOW = "2026-11-24T00:00:00Z"
+INTEROP_FILES = ("package.json", "package-lock.json", "mdoc_context.mjs", "verify_mdoc.mjs", "verify_presentation.mjs",
+                 "oid4vp_wallet.mjs")
 
 
 @pytest.fixture(scope="module")
 def verifier():
-    npm_install(SOURCE, WORK, ("package.json", "package-lock.json", "verify_mdoc.mjs"), "@owf/mdoc",
-                "INTEROP TEST")
+    npm_install(SOURCE, WORK, INTEROP_FILES, "@owf/mdoc", "INTEROP TEST")
 
     def run(licence, root="p256"):
         return subprocess.run(["node", os.path.join(WORK, "verify_mdoc.mjs"), str(licence),
