@@ -30,6 +30,7 @@
 #include "held.h"
 #include "log_entries.h"
 #include "presentation_requests.h"
+#include "qr_svg.h"
 #include "reader_key.h"
 #include "record.h"
 #include "router.h"
@@ -131,7 +132,7 @@ static void uris(const struct authd_server *s, const char *id_text, char *reques
 
 /* ---- POST /v1/presentation-requests ---- */
 
-/* RFC 3986 unreserved characters pass; every other byte is percent-encoded. */
+/* `s` percent-encoded into `w`: RFC 3986 unreserved characters pass, every other byte is escaped. */
 static void uri_component(struct authd_jsonw *w, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -145,6 +146,18 @@ static void uri_component(struct authd_jsonw *w, const char *s)
             authd_jsonw_raw(w, e, 3);
         }
     }
+}
+
+/* The QR's text: openid4vp://?client_id=...&request_uri=... (malloc'd). */
+static char *qr_text(const char *client_id, const char *request_uri)
+{
+    struct authd_jsonw w = {0};
+    authd_jsonw_lit(&w, "openid4vp://?client_id=");
+    uri_component(&w, client_id);
+    authd_jsonw_lit(&w, "&request_uri=");
+    uri_component(&w, request_uri);
+    size_t len;
+    return authd_jsonw_take(&w, &len);
 }
 
 void authd_route_presentation_create(struct authd_request *r)
@@ -200,30 +213,22 @@ void authd_route_presentation_create(struct authd_request *r)
         } else if (rc) {
             authd_problem_store(req, rc, "store_failed", "the presentation request cannot be kept");
         } else {
-            struct authd_jsonw w = {0};
             const char *client_id = authd_reader_client_id(reader);
-            authd_jsonw_lit(&w, "{\"id\":");
-            authd_jsonw_cstring(&w, id_text);
-            authd_jsonw_lit(&w, ",\"client_id\":");
-            authd_jsonw_cstring(&w, client_id);
-            authd_jsonw_lit(&w, ",\"request_uri\":");
-            authd_jsonw_cstring(&w, request_uri);
-            authd_jsonw_lit(&w, ",\"expires\":");
-            authd_jsonw_cstring(&w, expires_text);
-            /* the QR's text: plain characters only, so no JSON escape is needed */
-            authd_jsonw_lit(&w, ",\"qr\":\"openid4vp://?client_id=");
-            uri_component(&w, client_id);
-            authd_jsonw_lit(&w, "&request_uri=");
-            uri_component(&w, request_uri);
-            authd_jsonw_lit(&w, "\"}");
-            size_t len;
-            char *text = authd_jsonw_take(&w, &len);
+            char *qr = qr_text(client_id, request_uri), *svg = qr ? authd_qr_svg(qr) : NULL;
+            json_t *out = qr ? json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id_text, "client_id", client_id,
+                                         "request_uri", request_uri, "expires", expires_text, "qr", qr)
+                             : NULL;
+            if (out && svg) json_object_set_new(out, "qr_svg", json_string(svg)); /* for the counter page */
+            char *text = out ? json_dumps(out, JSON_COMPACT) : NULL;
             if (text)
-                authd_send_cache_control(req, 201, "application/json", authd_pool_copy(req, text, len),
-                                         "no-store");
+                authd_send_cache_control(req, 201, "application/json",
+                                         authd_pool_copy(req, text, strlen(text)), "no-store");
             else
                 authd_problem(req, 503, "overloaded", "out of memory");
             free(text);
+            json_decref(out);
+            free(qr);
+            free(svg);
         }
     }
     free(blob);
@@ -305,9 +310,8 @@ void authd_route_presentation_request(struct authd_request *r)
 /* OpenID4VP's error answer to the wallet (RFC 6749 §5.2 shape). */
 static void wallet_error(h2o_req_t *req, int status, const char *error, const char *description)
 {
-    json_t *doc = json_pack("{s:s, s:s}", "error", error, "error_description", description);
-    authd_send_json_doc(req, status, doc);
-    json_decref(doc);
+    authd_send_json_doc(req, status,
+                        json_pack("{s:s, s:s}", "error", error, "error_description", description));
 }
 
 /* A type element's label from the policies the request holds (as POST /v1/verify labels them). */
@@ -546,8 +550,7 @@ void authd_route_presentation_get(struct authd_request *r)
         json_t *doc = json_pack("{s:s, s:s, s:s, s:s}", "id", k.id_text, "state",
                                 time(NULL) > k.stored.expires ? "expired" : "pending", "matter", code,
                                 "expires", expires);
-        authd_send_json_doc(r->req, 200, doc);
-        json_decref(doc);
+        authd_send_json_doc(r->req, 200, doc); /* takes it */
         kept_free(&k);
         return;
     }

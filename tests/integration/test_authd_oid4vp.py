@@ -111,7 +111,7 @@ def result(server, doc, counter="counter-hz"):
 def test_the_whole_flow(server, phone, licence):
     code, headers, doc = create(server)
     assert code == 201, doc
-    assert headers["cache-control"] == "no-store"
+    assert headers["cache-control"] == "no-store" and doc["qr_svg"].startswith("<svg")
     payload = fetch(server, doc)
     assert payload["response_type"] == "vp_token" and payload["response_mode"] == "direct_post"
     assert payload["response_uri"] == doc["request_uri"].replace("/request", "/response")
