@@ -40,6 +40,7 @@ const CHECK_NAMES = [
   ['signer', '签发机构可信 Trusted issuer'],
   ['status', '未吊销 Status'],
   ['logged', '签发已存证 Log receipt'],
+  ['holder', '持证人手机签名 Holder\'s device'], // shown when the licence was presented (a wallet's answer)
 ];
 
 let holderState = { valid: false, normalized: null };
@@ -142,7 +143,7 @@ function licenceCard(l, d, m) {
 
   const facts = el('dl', 'facts');
   const fact = (name, value) => { facts.appendChild(el('dt', null, name)); facts.appendChild(el('dd', null, value)); };
-  fact('签发机构 Issuer', (l.issuer_name ? l.issuer_name + ' ' : '') + '(' + l.issuer_code + ')');
+  fact('签发机构 Issuer', [l.issuer_name, l.issuer_code && '(' + l.issuer_code + ')'].filter(Boolean).join(' '));
   fact('有效期 Validity', formatDate(l.valid_from) + ' 至 ' + formatDate(l.valid_until));
   fact('证照标识 Licence id', l.licence_id);
   card.appendChild(facts);
@@ -165,8 +166,10 @@ function licenceCard(l, d, m) {
 
   const checks = el('ul', 'checks');
   for (const [name, label] of CHECK_NAMES) {
+    if (name === 'holder' && !(l.checks && l.checks.holder)) continue;
     const c = (l.checks && l.checks[name]) || { state: 'unknown' };
-    const li = el('li', 'check ' + c.state, (c.state === 'passed' ? '✓ ' : '✗ ') + label +
+    const mark = c.state === 'passed' ? '✓ ' : c.state === 'failed' ? '✗ ' : '– '; // not applicable, or unknown
+    const li = el('li', 'check ' + c.state, mark + label +
       (c.reason ? ' (' + c.reason + ')' : ''));
     li.dataset.check = name;
     li.dataset.state = c.state;
