@@ -51,6 +51,7 @@ bench: build
 	bench/ident/run.sh $(BUILD_DIR)
 	bench/verify/run.sh $(BUILD_DIR)
 	bench/present/run.sh $(BUILD_DIR)
+	bench/oid4vp/run.sh $(BUILD_DIR)
 	bench/tlog/run.sh $(BUILD_DIR)
 	bench/witness/run.sh $(BUILD_DIR)
 	bench/witness/issuance.sh $(BUILD_DIR)

@@ -1,8 +1,8 @@
 /* OpenID4VP 1.0 cross-device presentation at the counter, authd as the counter's verifier.
  *
- *   POST /v1/presentation-requests             (counter) {matter, use_cause} -> 201 {id, request_uri,
- *                                              qr, client_id, expires}: `qr` is the openid4vp:// URI the
- *                                              counter page shows
+ *   POST /v1/presentation-requests             (counter) {matter, use_cause[, qr_svg]} -> 201 {id,
+ *                                              request_uri, qr, client_id, expires[, qr_svg]}: `qr` is the
+ *                                              openid4vp:// URI the counter page shows (as SVG if asked)
  *   GET  /v1/presentation-requests/{id}/request (public: the wallet) the request object, a JWT signed by
  *                                              the counter's reader key (reader_key.h)
  *   POST /v1/presentation-requests/{id}/response (public: the wallet) direct_post of vp_token
@@ -162,7 +162,7 @@ static char *qr_text(const char *client_id, const char *request_uri)
 
 void authd_route_presentation_create(struct authd_request *r)
 {
-    static const char *const fields[] = {"matter", "use_cause", NULL};
+    static const char *const fields[] = {"matter", "use_cause", "qr_svg", NULL};
     h2o_req_t *req = r->req;
     const struct authd_client *client = r->client;
     const struct authd_reader_key *reader = authd_server_reader(r->server, client->id);
@@ -214,7 +214,9 @@ void authd_route_presentation_create(struct authd_request *r)
             authd_problem_store(req, rc, "store_failed", "the presentation request cannot be kept");
         } else {
             const char *client_id = authd_reader_client_id(reader);
-            char *qr = qr_text(client_id, request_uri), *svg = qr ? authd_qr_svg(qr) : NULL;
+            /* the SVG only when asked (the counter page): encoding a QR code costs more than the rest */
+            bool want_svg = json_is_true(json_object_get(body, "qr_svg"));
+            char *qr = qr_text(client_id, request_uri), *svg = qr && want_svg ? authd_qr_svg(qr) : NULL;
             json_t *out = qr ? json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id_text, "client_id", client_id,
                                          "request_uri", request_uri, "expires", expires_text, "qr", qr)
                              : NULL;

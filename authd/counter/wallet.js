@@ -92,7 +92,8 @@ async function askWallet() {
     (m ? $('use-cause') : $('matter')).focus();
     return;
   }
-  const { status, doc } = await api('POST', '/v1/presentation-requests', { matter: m.code, use_cause: cause });
+  const { status, doc } = await api('POST', '/v1/presentation-requests',
+    { matter: m.code, use_cause: cause, qr_svg: true });
   if (status === 401) return;
   if (status !== 201 || !doc || !doc.id) {
     const code = doc && doc.code;

@@ -1,4 +1,5 @@
 /* Dispatch from algorithms to backends, and key set-up shared by both. */
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <sodium.h>
 #include <string.h>
@@ -92,10 +93,32 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
     return -1;
 }
 
+/* A PEM "PRIVATE KEY" of a kind privkey_fast.c reads: CERTLIB_OK, or CERTLIB_E_UNSUPPORTED_ALG for any
+ * other (OpenSSL's decoders then read it). */
+static certlib_err from_pem_fast(const uint8_t *pem, size_t len, certlib__privkey *out)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long der_len = 0;
+    certlib_err err = CERTLIB_E_UNSUPPORTED_ALG;
+    if (bio && PEM_read_bio(bio, &name, &header, &der, &der_len) == 1 && strcmp(name, "PRIVATE KEY") == 0 &&
+        header[0] == 0)
+        err = certlib__privkey_from_pkcs8(der, (size_t)der_len, out);
+    BIO_free(bio);
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    if (der) OPENSSL_clear_free(der, (size_t)der_len);
+    return err;
+}
+
 certlib_err certlib__privkey_from_pem(const uint8_t *pem, size_t len, certlib__privkey *out)
 {
     memset(out, 0, sizeof(*out));
     if (len > INT32_MAX) return CERTLIB_E_KEY;
+    certlib_err fast = from_pem_fast(pem, len, out);
+    if (fast != CERTLIB_E_UNSUPPORTED_ALG) return fast;
+    ERR_clear_error(); /* what the attempt left */
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
     if (!bio) return CERTLIB_E_NOMEM;
     EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);

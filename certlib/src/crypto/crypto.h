@@ -64,6 +64,9 @@ void certlib__pubkey_clear(certlib__pubkey *key);
 certlib_err certlib__verify(const certlib__pubkey *key, const uint8_t *msg, size_t len, const uint8_t *sig,
                             size_t sig_len);
 
+/* A P-256 or Ed25519 key from PKCS#8 DER without OpenSSL's decoders (privkey_fast.c);
+ * CERTLIB_E_UNSUPPORTED_ALG for any other kind, which OpenSSL's path reads. */
+certlib_err certlib__privkey_from_pkcs8(const uint8_t *der, size_t len, certlib__privkey *out);
 certlib_err certlib__privkey_from_pem(const uint8_t *pem, size_t len, certlib__privkey *out);
 void certlib__privkey_clear(certlib__privkey *key);
 certlib_err certlib__sign(const certlib__privkey *key, const uint8_t *msg, size_t len,

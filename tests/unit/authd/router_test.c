@@ -155,17 +155,23 @@ static void test_roles(void **state)
     /* nothing that writes is public, but the witness's add-checkpoint: C2SP tlog-witness takes no
      * credentials, the log's signature on the checkpoint is what authenticates it. The use record is a
      * public POST that writes nothing: the citizen has no client credentials, the device signature in
-     * the body is what authenticates the holder */
+     * the body is what authenticates the holder. So is a wallet's OpenID4VP answer: it answers a request
+     * once, and the device signature over that request's session is what counts */
     size_t n;
     const struct authd_route *routes = authd_routes(&n);
     for (size_t i = 0; i < n; i++)
         if (strcmp(routes[i].method, "POST") == 0 &&
             strcmp(routes[i].pattern, "/witness/add-checkpoint") != 0 &&
-            strcmp(routes[i].pattern, "/v1/use-record") != 0)
+            strcmp(routes[i].pattern, "/v1/use-record") != 0 &&
+            strcmp(routes[i].pattern, "/v1/presentation-requests/{id}/response") != 0)
             assert_int_not_equal(routes[i].roles, 0);
     assert_int_equal(roles_of("POST", "/witness/add-checkpoint"), 0);
     assert_int_equal(roles_of("POST", "/v1/use-record"), 0);
     assert_int_equal(roles_of("GET", "/v1/use-record/nonce"), 0);
+    assert_int_equal(roles_of("POST", "/v1/presentation-requests/{id}/response"), 0);
+    assert_int_equal(roles_of("GET", "/v1/presentation-requests/{id}/request"), 0);
+    assert_int_equal(roles_of("POST", "/v1/presentation-requests"), counter);
+    assert_int_equal(roles_of("GET", "/v1/presentation-requests/{id}"), counter);
 }
 
 static void test_patterns_for_logs(void **state)

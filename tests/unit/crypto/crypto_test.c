@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,70 @@ static void test_ed25519_private_key_not_in_openssl(void **state)
     certlib__privkey_clear(&key);
 }
 
+/* A key as PEM in the given form ("pkcs8" or "sec1"). */
+static size_t pem_of(EVP_PKEY *k, const char *form, char *out, size_t cap)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    int ok = strcmp(form, "pkcs8") == 0
+                 ? PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL)
+                 : PEM_write_bio_PrivateKey_traditional(b, k, NULL, NULL, 0, NULL, NULL);
+    assert_int_equal(ok, 1);
+    size_t n = (size_t)BIO_read(b, out, (int)cap - 1);
+    out[n] = 0;
+    BIO_free(b);
+    return n;
+}
+
+/* privkey_fast.c reads P-256 and Ed25519 PKCS#8 keys itself; every other form goes to OpenSSL. Either
+ * way the key signs what its public half verifies, and a damaged PKCS#8 key is refused, never read
+ * differently. */
+static void test_private_keys_read_fast_or_by_openssl(void **state)
+{
+    (void)state;
+    struct {
+        EVP_PKEY *key;
+        const char *form;
+        bool fast;
+    } cases[] = {{EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"), "pkcs8", true},
+                 {EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"), "sec1", false},
+                 {EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"), "pkcs8", true},
+                 {EVP_PKEY_Q_keygen(NULL, NULL, "SM2"), "pkcs8", false}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char pem[2048];
+        size_t n = pem_of(cases[i].key, cases[i].form, pem, sizeof(pem));
+        certlib__privkey priv;
+        assert_int_equal(certlib__privkey_from_pem((const uint8_t *)pem, n, &priv), CERTLIB_OK);
+        uint8_t sig[CERTLIB_SIG_LEN];
+        assert_int_equal(certlib__sign(&priv, (const uint8_t *)"msg", 3, sig), CERTLIB_OK);
+        certlib__pubkey pub;
+        assert_int_equal(certlib__pubkey_from_pkey(cases[i].key, &pub), CERTLIB_OK);
+        assert_int_equal(pub.alg, priv.alg);
+        assert_int_equal(certlib__verify(&pub, (const uint8_t *)"msg", 3, sig, sizeof(sig)), CERTLIB_OK);
+        certlib__pubkey_clear(&pub);
+        certlib__privkey_clear(&priv);
+        /* the fast path's own verdict on the DER: read, or left to OpenSSL */
+        BIO *b = BIO_new_mem_buf(pem, (int)n);
+        char *name, *header;
+        unsigned char *der;
+        long der_len;
+        assert_int_equal(PEM_read_bio(b, &name, &header, &der, &der_len), 1);
+        certlib_err fast = certlib__privkey_from_pkcs8(der, (size_t)der_len, &priv);
+        assert_int_equal(fast == CERTLIB_OK, cases[i].fast);
+        if (!fast) certlib__privkey_clear(&priv);
+        if (cases[i].fast) { /* cut anywhere: never read as some other key */
+            for (long cut = 1; cut < der_len; cut += 7) {
+                certlib_err e = certlib__privkey_from_pkcs8(der, (size_t)cut, &priv);
+                assert_int_not_equal(e, CERTLIB_OK);
+            }
+        }
+        BIO_free(b);
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(der);
+        EVP_PKEY_free(cases[i].key);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_sm3),
         cmocka_unit_test(test_unbound_device_key),
         cmocka_unit_test(test_ed25519_private_key_not_in_openssl),
+        cmocka_unit_test(test_private_keys_read_fast_or_by_openssl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
