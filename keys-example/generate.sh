@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the demo key material in this directory with the openssl CLI only. NOT FOR PRODUCTION:
+# Regenerates the demo key material in this directory with the openssl CLI (and registry.py, for the trust
+# bundle's matters and reader registrations from policies/). NOT FOR PRODUCTION:
 # the private keys are committed to a public repository.
 #
 # What it makes (see README.md for the table):
@@ -103,6 +104,7 @@ write_trust() {
         if [ -f readers/root.crt ]; then
             printf ',\n  "reader_roots": [\n    {"name": "%s",\n     "certificate": "%s"}\n  ]' \
                 "$READER_ROOT_NAME" "$(pem_json readers/root.crt)"
+            /usr/bin/python3 registry.py # the matters catalogue and the counters' reader registrations
         fi
         printf '\n}\n'
     } >trust.json

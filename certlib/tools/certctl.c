@@ -29,6 +29,8 @@ static const struct certctl_command commands[] = {
      certctl_trace_main, certctl_trace_usage},
     {"use-record", "show who used your licences (用证记录), each access proven in the access log",
      certctl_use_record_main, certctl_use_record_usage},
+    {"wallet", "answer a counter's OpenID4VP request as the citizen's wallet, checking who asks for what",
+     certctl_wallet_main, certctl_wallet_usage},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

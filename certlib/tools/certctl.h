@@ -46,6 +46,8 @@ int certctl_trace_main(int argc, char **argv);
 void certctl_trace_usage(FILE *out);
 int certctl_use_record_main(int argc, char **argv);
 void certctl_use_record_usage(FILE *out);
+int certctl_wallet_main(int argc, char **argv);
+void certctl_wallet_usage(FILE *out);
 
 /* True when `arg` is -h or --help. */
 int certctl_is_help(const char *arg);

@@ -135,20 +135,20 @@ int certctl_fetch(struct certctl_source *s, const char *rel, uint8_t **out, size
     return 0;
 }
 
-int certctl_post_json(struct certctl_source *s, const char *rel, const char *body, long *status, char **out,
-                      size_t *len)
+/* One request to an absolute URL: a POST of `body` (with `content_type`) or, body NULL, a GET. */
+static int exchange(struct certctl_source *s, const char *where, const char *content_type, const char *body,
+                    long *status, char **out, size_t *len)
 {
-    char where[sizeof(s->base) + 256];
-    if (!s->http || (size_t)snprintf(where, sizeof(where), "%s/%s", s->base, rel) >= sizeof(where)) {
-        fprintf(stderr, "certctl: %s/%s: not an http(s) URL, or too long\n", s->base, rel);
-        return -1;
-    }
-    struct curl_slist *headers = curl_slist_append(NULL, "content-type: application/json");
+    char type[128];
+    snprintf(type, sizeof(type), "content-type: %s", content_type ? content_type : "");
+    struct curl_slist *headers = body ? curl_slist_append(NULL, type) : NULL;
     struct buf b = {0};
     curl_easy_setopt(s->curl, CURLOPT_URL, where);
     curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
+    if (body) {
+        curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
+    }
     CURLcode c = curl_easy_perform(s->curl);
     curl_easy_setopt(s->curl, CURLOPT_HTTPGET, 1L); /* the handle's next request is a GET again */
     curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->headers);
@@ -165,6 +165,27 @@ int certctl_post_json(struct certctl_source *s, const char *rel, const char *bod
     *out = (char *)text;
     *len = b.len;
     return 0;
+}
+
+int certctl_post_json(struct certctl_source *s, const char *rel, const char *body, long *status, char **out,
+                      size_t *len)
+{
+    char where[sizeof(s->base) + 256];
+    if (!s->http || (size_t)snprintf(where, sizeof(where), "%s/%s", s->base, rel) >= sizeof(where)) {
+        fprintf(stderr, "certctl: %s/%s: not an http(s) URL, or too long\n", s->base, rel);
+        return -1;
+    }
+    return exchange(s, where, "application/json", body, status, out, len);
+}
+
+int certctl_exchange_url(struct certctl_source *s, const char *url, const char *content_type,
+                         const char *body, long *status, char **out, size_t *len)
+{
+    if (!s->http || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+        fprintf(stderr, "certctl: %s: not an http(s) URL\n", url);
+        return -1;
+    }
+    return exchange(s, url, content_type, body, status, out, len);
 }
 
 void certctl_source_close(struct certctl_source *s)

@@ -28,6 +28,9 @@ int certctl_fetch(struct certctl_source *s, const char *rel, uint8_t **out, size
  * NUL-terminated, whatever the status), -1 when no answer came (printed). */
 int certctl_post_json(struct certctl_source *s, const char *rel, const char *body, long *status, char **out,
                       size_t *len);
+/* The same for an absolute http(s) URL: a POST of `body` with `content_type`, or (body NULL) a GET. */
+int certctl_exchange_url(struct certctl_source *s, const char *url, const char *content_type, const char *body,
+                         long *status, char **out, size_t *len);
 void certctl_source_close(struct certctl_source *s);
 
 #endif

@@ -267,3 +267,56 @@ def test_a_counter_without_a_reader_key(tmp_path):
         assert_problem(code, headers, doc, 409, "no_reader_key")
     finally:
         assert s.stop() == 0
+
+
+def wallet(*args, trust=f"{KEYS}/trust.json"):
+    r = subprocess.run([CERTCTL, "wallet", "--trust", str(trust), *args], capture_output=True, timeout=60)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+def test_certctl_wallet_checks_and_answers(server, phone, licence, tmp_path):
+    """certlib's wallet API from a shell: the request checked against the trust bundle (reader chain,
+    registration, minimum necessary), shown, answered; the counter sees the licence."""
+    (tmp_path / "licence.cbor").write_bytes(licence)
+    code, _, doc = create(server)
+    rc, out, err = wallet("--qr", doc["qr"], "--show")
+    assert rc == 0, err
+    assert "杭州市民中心 综合窗口 asks, for 婚姻登记（结婚） (ZJ-HYDJ-001)" in out and "household_number" in out
+    rc, out, err = wallet("--qr", doc["qr"], "--device-key", str(phone / "device.key"), "--licence",
+                          str(tmp_path / "licence.cbor"), "--json")
+    assert rc == 0, err
+    answer = json.loads(out)
+    assert answer["status"] == 200 and answer["answered"] == 1
+    assert answer["request"]["matter"]["code"] == MATTER and answer["request"]["queries"][0]["type"] == HUKOU
+    got = result(server, doc)[2]
+    assert got["verdict"] == "valid" and got["licences"][0]["holder_bound"] is True
+
+    # the same request again: answered once, the counter refuses a second answer
+    rc, out, err = wallet("--qr", doc["qr"], "--device-key", str(phone / "device.key"), "--licence",
+                          str(tmp_path / "licence.cbor"))
+    assert rc == 1 and "410" in err, (out, err)
+
+    trust = json.load(open(f"{KEYS}/trust.json"))
+
+    def refused_with(bundle, reason):
+        (tmp_path / "trust.json").write_text(json.dumps(bundle, ensure_ascii=False))
+        code, _, doc = create(server)
+        rc, out, err = wallet("--qr", doc["qr"], "--show", trust=tmp_path / "trust.json")
+        assert rc == 1 and reason in err, (reason, out, err)
+
+    # a reader the bundle does not register
+    refused_with({**trust, "readers": [r for r in trust["readers"] if r["name"] != "杭州市民中心 综合窗口"]},
+                 "reader_unregistered")
+    # registered, but not for this matter: the request asks beyond what the reader may
+    refused_with({**trust, "readers": [{**r, "matters": ["ZJ-QYBG-001"]} for r in trust["readers"]]},
+                 "request_beyond_matter")
+    # the matter needs fewer elements in this bundle's catalogue than the counter asks for
+    fewer = [{**m, "needs": [{**n, "elements": ["holder_name"]} for n in m["needs"]]} if m["code"] == MATTER else m
+             for m in trust["matters"]]
+    refused_with({**trust, "matters": fewer}, "request_beyond_matter")
+    # a reader certificate under a root the wallet does not trust for readers (a licence root is no reader root)
+    refused_with({**trust, "reader_roots": [{"name": "x", "certificate": trust["roots"][1]["certificate"]}]},
+                 "reader_untrusted")
+    # not an OpenID4VP QR
+    rc, out, err = wallet("--qr", "ELC1:counter-hz:AAAAAAAAAAAAAAAAAAAAAA", "--show")
+    assert rc == 2 and "not an OpenID4VP QR" in err

@@ -18,5 +18,6 @@
 #include "tlog.h"
 #include "trust.h"
 #include "verify.h"
+#include "wallet.h"
 
 #endif

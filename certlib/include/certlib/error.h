@@ -85,6 +85,7 @@ typedef enum certlib_err {
     CERTLIB_E_BASE64URL = 233,           /* not base64url without padding (RFC 4648 §5), or not canonical */
     CERTLIB_E_MARK = 234,                /* a disclosure mark or its reference is malformed (mark.h) */
     CERTLIB_E_WITNESS_REQUEST = 235,     /* a tlog-witness add-checkpoint request body is malformed */
+    CERTLIB_E_VP_REQUEST = 236,          /* an OpenID4VP request object or its DCQL query is malformed */
 
     /* cryptographic checks */
     CERTLIB_E_SIGNATURE = 300,          /* the signature does not verify (altered data or wrong key) */
@@ -136,6 +137,10 @@ typedef enum certlib_err {
     CERTLIB_E_CHALLENGE_REPLAYED = 431,     /* the challenge a presentation answers was answered before */
     CERTLIB_E_NOT_VERIFIED = 432,           /* the licence was read (certlib_licence_read), not verified */
     CERTLIB_E_NOT_WITNESSED = 433,          /* fewer witnesses cosigned the checkpoint than the policy asks */
+    CERTLIB_E_READER_UNTRUSTED = 434,   /* a request's signer is not a reader certificate under a reader root */
+    CERTLIB_E_READER_UNREGISTERED = 435, /* the bundle registers the request's reader for no matter */
+    CERTLIB_E_REQUEST_BEYOND_MATTER = 436, /* a request asks for more than the reader's matters need */
+    CERTLIB_E_REQUEST_EXPIRED = 437,       /* a request is past its expiry */
 
     /* input/output */
     CERTLIB_E_IO_OPEN = 500,   /* a file could not be opened */

@@ -22,11 +22,11 @@ static void subject_text(X509_NAME *name, int nid, char *out, size_t cap)
     OPENSSL_free(utf8);
 }
 
-static bool has_mdoc_ds_eku(X509 *x509)
+bool certlib__x509_has_eku(X509 *x509, const char *oid)
 {
     EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x509, NID_ext_key_usage, NULL, NULL);
     if (!eku) return false;
-    ASN1_OBJECT *want = OBJ_txt2obj(MDOC_DS_EKU, 1);
+    ASN1_OBJECT *want = OBJ_txt2obj(oid, 1);
     bool found = false;
     for (int i = 0; want && i < sk_ASN1_OBJECT_num(eku); i++)
         if (OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), want) == 0) found = true;
@@ -62,7 +62,7 @@ certlib_err certlib__certinfo_from_x509(X509 *x509, certlib__certinfo *out)
 
     if ((err = certlib__x509_window(x509, &out->not_before, &out->not_after))) goto fail;
     out->is_ca = X509_check_ca(x509) != 0;
-    out->mdoc_ds = has_mdoc_ds_eku(x509);
+    out->mdoc_ds = certlib__x509_has_eku(x509, MDOC_DS_EKU);
     /* X509_get_key_usage answers "everything" when the extension is absent: ask for it explicitly. */
     out->signs =
         (X509_get_extension_flags(x509) & EXFLAG_KUSAGE) && (X509_get_key_usage(x509) & KU_DIGITAL_SIGNATURE);

@@ -27,6 +27,9 @@ certlib_err certlib__certinfo_parse(const uint8_t *bytes, size_t len, certlib__c
 certlib_err certlib__certinfo_from_x509(X509 *x509, certlib__certinfo *out);
 void certlib__certinfo_clear(certlib__certinfo *info);
 
+/* True when the certificate's extended key usage names `oid` (dotted text). */
+bool certlib__x509_has_eku(X509 *x509, const char *oid);
+
 /* A certificate's notBefore and notAfter as Unix seconds. */
 certlib_err certlib__x509_window(const X509 *x509, int64_t *not_before, int64_t *not_after);
 

@@ -4,6 +4,7 @@
 #ifndef CERTLIB_CTX_INTERNAL_H
 #define CERTLIB_CTX_INTERNAL_H
 
+#include "trust/registry.h"
 #include <pthread.h>
 
 #include "crypto/certinfo.h"
@@ -51,10 +52,7 @@ typedef struct certlib__trust {
     size_t n_denied;
     bool listed_only; /* require_listed_signers: x5chain signers must be in the bundle too */
     X509_STORE *store;
-    /* reader_roots: relying-party roots that vouch for counters' reader certificates, never for a
-     * licence or a status list (a store of their own) */
-    X509_STORE *reader_store;
-    size_t n_reader_roots;
+    certlib__registry registry; /* reader roots, the matters catalogue, registered readers */
 } certlib__trust;
 
 typedef struct certlib__status_entry {

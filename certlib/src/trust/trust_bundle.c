@@ -137,35 +137,6 @@ static certlib_err load_cert(struct loader *l, json_t *v, const char *where, cer
     return CERTLIB_OK;
 }
 
-/* reader_roots: [{name, certificate}], CA certificates in a store of their own. */
-static certlib_err load_reader_roots(struct loader *l, json_t *roots)
-{
-    static const char *const allowed[] = {"name", "certificate", NULL};
-    if (!roots) return CERTLIB_OK;
-    if (!json_is_array(roots)) return fail(l, "reader_roots: an array is required");
-    if (json_array_size(roots) > CERTLIB_TRUST_MAX_CERTS) return fail(l, "reader_roots: too many");
-    if (!(l->t.reader_store = X509_STORE_new())) return CERTLIB_E_NOMEM;
-    for (size_t i = 0; i < json_array_size(roots); i++) {
-        json_t *r = json_array_get(roots, i);
-        const char *unknown = NULL;
-        char where[64];
-        if (!json_is_object(r)) return fail(l, "reader_roots[%zu]: an object is required", i);
-        if (!only_keys(r, allowed, &unknown))
-            return fail(l, "reader_roots[%zu]: unknown key \"%.64s\"", i, unknown);
-        if (!json_is_string(json_object_get(r, "name")))
-            return fail(l, "reader_roots[%zu].name: a string is required", i);
-        certlib__certinfo cert;
-        snprintf(where, sizeof(where), "reader_roots[%zu].certificate", i);
-        certlib_err err = load_cert(l, json_object_get(r, "certificate"), where, &cert);
-        if (err) return err;
-        bool ok = cert.is_ca && X509_STORE_add_cert(l->t.reader_store, cert.x509) == 1;
-        certlib__certinfo_clear(&cert);
-        if (!ok) return fail(l, "%s: not a CA certificate, or listed twice", where);
-        l->t.n_reader_roots = i + 1;
-    }
-    return CERTLIB_OK;
-}
-
 static certlib_err load_roots(struct loader *l, json_t *roots)
 {
     static const char *const allowed[] = {"name", "certificate", "licence_types", "regions", NULL};
@@ -308,7 +279,7 @@ static void trust_clear(certlib__trust *t)
     free(t->signers);
     free(t->denied);
     X509_STORE_free(t->store);
-    X509_STORE_free(t->reader_store);
+    certlib__registry_clear(&t->registry);
     memset(t, 0, sizeof(*t));
 }
 
@@ -320,9 +291,17 @@ void certlib__trust_free(certlib_ctx *ctx)
 
 static certlib_err load(struct loader *l, json_t *doc)
 {
-    static const char *const allowed[] = {"version",        "roots",           "signers",
-                                          "status_signers", "revoked_signers", "require_listed_signers",
-                                          "crls",           "reader_roots",    NULL};
+    static const char *const allowed[] = {"version",
+                                          "roots",
+                                          "signers",
+                                          "status_signers",
+                                          "revoked_signers",
+                                          "require_listed_signers",
+                                          "crls",
+                                          "reader_roots",
+                                          "matters",
+                                          "readers",
+                                          NULL};
     const char *unknown = NULL;
     certlib_err err;
     if (!json_is_object(doc)) return fail(l, "the bundle must be a JSON object");
@@ -338,7 +317,10 @@ static certlib_err load(struct loader *l, json_t *doc)
     if (!(l->t.signers = calloc(CERTLIB_TRUST_MAX_CERTS, sizeof(*l->t.signers)))) return CERTLIB_E_NOMEM;
     if ((err = load_signers(l, json_object_get(doc, "signers"), "signers", false))) return err;
     if ((err = load_signers(l, json_object_get(doc, "status_signers"), "status_signers", true))) return err;
-    if ((err = load_reader_roots(l, json_object_get(doc, "reader_roots")))) return err;
+    if ((err = certlib__registry_load(&l->t.registry, json_object_get(doc, "reader_roots"),
+                                      json_object_get(doc, "matters"), json_object_get(doc, "readers"),
+                                      l->ctx->trust_error, sizeof(l->ctx->trust_error))))
+        return err;
     return load_crls(l, json_object_get(doc, "crls"));
 }
 
