@@ -13,7 +13,7 @@ SOURCE = os.path.join(REPO_ROOT, "tests", "interop")
 WORK = os.environ.get("INTEROP_DIR", os.path.join(REPO_ROOT, "build", "interop"))
 NOW = "2026-11-24T00:00:00Z"
 INTEROP_FILES = ("package.json", "package-lock.json", "mdoc_context.mjs", "verify_mdoc.mjs", "verify_presentation.mjs",
-                 "oid4vp_wallet.mjs")
+                 "oid4vp_wallet.mjs", "oid4vp_verifier.mjs")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,11 @@
   builds the DeviceResponse, posts it; authd accepts it and the counter sees the elements; each way of
   cheating is refused with its own reason;
 - @owf/mdoc verifies certlib's presentations: an OpenID4VP one (certctl present --client-id ...) and an
-  offline one answering a counter's ELC1 challenge, as the session present.h maps it to."""
+  offline one answering a counter's ELC1 challenge, as the session present.h maps it to;
+- the other way round: certlib's wallet API (certctl wallet) answers a request made by the verifier side of
+  @openid4vc/openid4vp (tests/interop/oid4vp_verifier.mjs), which validates the answer and has @owf/mdoc
+  verify the DeviceResponse; the wallet refuses that verifier's request when it asks beyond the matter or
+  comes from a reader the trust bundle does not register."""
 import base64
 import datetime
 import json
@@ -130,3 +134,58 @@ def test_owf_mdoc_verifies_certlib_presentations(node, server, phone, tmp_path):
     _, counter, nonce = challenge.split(":")
     r = verify_presentation(tmp_path / "offline.cbor", counter, nonce, "urn:cn.gov.elicence:offline")
     assert r.returncode == 0 and b"0 failed" in r.stdout, r.stdout.decode() + r.stderr.decode()
+
+
+HUKOU_CLAIMS = [{"path": ["cn.gov.elicence.1", "licence_id"]},
+                {"path": ["cn.gov.elicence.1", "licence_type_code"], "values": [HUKOU]},
+                {"path": ["cn.gov.elicence.1", "holder_name"]},
+                {"path": [f"cn.gov.elicence.{HUKOU}.1", "household_number"]}]
+
+
+def other_verifier(claims, reader="counter-hz"):
+    """@openid4vc/openid4vp's verifier, serving its request on loopback: (process, its openid4vp:// URI)."""
+    p = subprocess.Popen(["node", os.path.join(WORK, "oid4vp_verifier.mjs"), f"{KEYS}/readers/{reader}.key",
+                          f"{KEYS}/readers/{reader}.crt", f"{KEYS}/pki/p256/root.crt", json.dumps(claims)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return p, p.stdout.readline().strip()
+
+
+def certctl_wallet(phone, qr, trust=f"{KEYS}/trust.json"):
+    return subprocess.run([CERTCTL, "wallet", "--trust", str(trust), "--qr", qr, "--device-key", str(phone / "device.key"),
+                           "--licence", str(phone / "licence.cbor"), "--json"], capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_certlib_wallet_answers_another_verifier(node, phone, tmp_path):
+    p, qr = other_verifier(HUKOU_CLAIMS)
+    try:
+        assert qr.startswith("openid4vp://"), p.stderr.read() if p.poll() is not None else qr
+        r = certctl_wallet(phone, qr)
+        assert r.returncode == 0, r.stderr
+        answer = json.loads(r.stdout)
+        assert answer["request"]["matter"]["code"] == MATTER and answer["status"] == 200
+        out = json.loads(p.stdout.readline())
+        assert p.wait(timeout=30) == 0, out
+        # @owf/mdoc checked the issuer's signature, every digest and the device signature over the transcript
+        assert out["credentials"]["hukou"]["failed"] == 0 and out["credentials"]["hukou"]["checks"] >= 5, out
+    finally:
+        p.kill()
+
+    # that verifier asking beyond the matter: the wallet refuses before disclosing anything
+    p, qr = other_verifier(HUKOU_CLAIMS + [{"path": [f"cn.gov.elicence.{HUKOU}.1", "household_head"]}])
+    try:
+        r = certctl_wallet(phone, qr)
+        assert r.returncode == 1 and "request_beyond_matter" in r.stderr, r.stderr
+    finally:
+        p.kill()
+
+    # and from a reader the wallet's bundle does not register
+    trust = json.load(open(f"{KEYS}/trust.json"))
+    trust["readers"] = [x for x in trust["readers"] if x["name"] != "杭州市民中心 综合窗口"]
+    (tmp_path / "trust.json").write_text(json.dumps(trust, ensure_ascii=False))
+    p, qr = other_verifier(HUKOU_CLAIMS)
+    try:
+        r = certctl_wallet(phone, qr, trust=tmp_path / "trust.json")
+        assert r.returncode == 1 and "reader_unregistered" in r.stderr, r.stderr
+    finally:
+        p.kill()

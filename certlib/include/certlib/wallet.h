@@ -9,7 +9,8 @@
  *     date, and carries the reader-authentication EKU (id-mdl-kp-mdlReaderAuth, 1.0.18013.5.1.6);
  *   - client_id is "x509_hash:" and that certificate's SHA-256, and the bundle registers that reader
  *     ("readers");
- *   - response_type vp_token, response_mode direct_post, a nonce, a response_uri, and exp not passed;
+ *   - response_type vp_token, response_mode direct_post, a nonce, a response_uri, and exp (when there is
+ *     one: RFC 9101 makes it optional; null is not a time) not passed;
  *   - the DCQL query asks, per credential query, for one licence type (licence_type_code constrained to
  *     it) and elements of it, and some matter the reader is registered for needs every type asked for and
  *     every element of each (licence_id and licence_type_code always allowed): minimum necessary.
@@ -52,7 +53,7 @@ CERTLIB_API const char *certlib_vp_request_matter_name(const certlib_vp_request 
 CERTLIB_API const char *certlib_vp_request_response_uri(const certlib_vp_request *req);
 CERTLIB_API const char *certlib_vp_request_nonce(const certlib_vp_request *req);
 CERTLIB_API const char *certlib_vp_request_state(const certlib_vp_request *req);
-CERTLIB_API int64_t certlib_vp_request_expires(const certlib_vp_request *req);
+CERTLIB_API int64_t certlib_vp_request_expires(const certlib_vp_request *req); /* 0: the request has no exp */
 
 /** The credential queries: each one's id, the licence type it asks for (and that type's name in the
  *  catalogue), and the element identifiers it asks for. */

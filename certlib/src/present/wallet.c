@@ -299,13 +299,13 @@ static certlib_err read_payload(json_t *p, int64_t now, certlib_vp_request *req)
     json_t *credentials = json_object_get(dcql, "credentials");
     if (!response_type || strcmp(response_type, "vp_token") != 0 || !mode ||
         strcmp(mode, "direct_post") != 0 || !(req->nonce = text_of(p, "nonce", 256)) ||
-        !(req->response_uri = text_of(p, "response_uri", 2048)) || !json_is_integer(exp) ||
+        !(req->response_uri = text_of(p, "response_uri", 2048)) || (exp && !json_is_integer(exp)) ||
         !json_is_object(dcql) || !json_is_array(credentials) || json_array_size(credentials) == 0 ||
         json_array_size(credentials) > QUERIES_MAX ||
         (strncmp(req->response_uri, "https://", 8) != 0 && strncmp(req->response_uri, "http://", 7) != 0))
         return CERTLIB_E_VP_REQUEST;
     if (json_object_get(p, "state") && !(req->state = text_of(p, "state", 256))) return CERTLIB_E_VP_REQUEST;
-    req->expires = json_integer_value(exp);
+    req->expires = exp ? json_integer_value(exp) : 0; /* optional (RFC 9101): 0, none */
     for (size_t i = 0; i < json_array_size(credentials); i++) {
         req->n_queries = i + 1;
         certlib_err err = read_query(json_array_get(credentials, i), &req->queries[i]);
@@ -313,7 +313,7 @@ static certlib_err read_payload(json_t *p, int64_t now, certlib_vp_request *req)
         for (size_t k = 0; k < i; k++)
             if (strcmp(req->queries[k].id, req->queries[i].id) == 0) return CERTLIB_E_VP_REQUEST;
     }
-    if (now > req->expires + EXP_SKEW) return CERTLIB_E_REQUEST_EXPIRED;
+    if (exp && now > req->expires + EXP_SKEW) return CERTLIB_E_REQUEST_EXPIRED;
     return CERTLIB_OK;
 }
 
