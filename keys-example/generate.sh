@@ -165,6 +165,13 @@ SM2_ID=1234567812345678
 DAYS_ROOT=7300
 DAYS_SIGNER=3650
 MDOC_DS_EKU=1.0.18013.5.1.2 # ISO/IEC 18013-5 Annex B: id-mdl-kp-mdlDS
+# ISO/IEC 18013-5 Annex B asks roots (IACA) and document signers for an issuerAltName and a CRL distribution
+# point, and document signers for a critical EKU. The status signers carry no EKU: the Token Status List
+# draft's id-kp-oauthStatusSigning is still "{ id-kp TBD }" (draft 21), and the demo invents no OID.
+annex_b() { printf 'issuerAltName=URI:https://zwfw.zj.gov.cn.example/elicence\ncrlDistributionPoints=URI:https://zwfw.zj.gov.cn.example/elicence/crl/%s.crl\n' "$1"; }
+root_ext() { printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n%s' "$(annex_b "$1")"; }
+ds_ext() { printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,%s\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n%s' "$MDOC_DS_EKU" "$(annex_b "$1")"; }
+status_ext() { printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n%s' "$(annex_b "$1")"; }
 
 # Per algorithm: openssl genpkey arguments and signing options.
 keygen() {
@@ -194,6 +201,45 @@ issue() {
     rm -f "$dir/$name.csr"
 }
 
+# --reissue: the committed demo PKI's certificates signed again with the extensions above, keeping their
+# keys, subjects, serials and validity dates (licences and seeds signed at fixed times stay inside them).
+# A root signs itself again (x509 -preserve_dates); a signer's certificate goes through a request made from
+# it and `openssl ca`, the one command here that takes a start date.
+reissue_signer() { # alg dir name extensions
+    local alg=$1 dir=$2 name=$3 ext=$4 tmp md
+    tmp=$(mktemp -d)
+    touch "$tmp/index.txt"
+    openssl x509 -in "$dir/$name.crt" -noout -serial | cut -d= -f2 >"$tmp/serial"
+    printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\nnew_certs_dir=%s\nserial=%s/serial\npolicy=p\nunique_subject=no\n[p]\n' \
+        "$tmp" "$tmp" "$tmp" >"$tmp/ca.cnf"
+    case $alg in sm2) md=sm3 ;; p256) md=sha256 ;; ed25519) md=default ;; esac
+    # shellcheck disable=SC2046
+    openssl x509 -x509toreq -in "$dir/$name.crt" -signkey "$dir/$name.key" $(sigopts "$alg") -out "$tmp/req.csr" 2>/dev/null
+    # shellcheck disable=SC2046
+    openssl ca -batch -config "$tmp/ca.cnf" -cert "$dir/root.crt" -keyfile "$dir/root.key" -in "$tmp/req.csr" \
+        -out "$dir/$name.crt" -notext -preserveDN -utf8 -md "$md" $( [ "$alg" = sm2 ] && echo "-sigopt distid:$SM2_ID -vfyopt distid:$SM2_ID") \
+        -startdate "$(date -u -d "$(openssl x509 -in "$dir/$name.crt" -noout -startdate | cut -d= -f2)" +%Y%m%d%H%M%SZ)" \
+        -enddate "$(date -u -d "$(openssl x509 -in "$dir/$name.crt" -noout -enddate | cut -d= -f2)" +%Y%m%d%H%M%SZ)" \
+        -extfile <(printf '%s\n' "$ext") 2>/dev/null
+    rm -rf "$tmp"
+}
+if [ "${1:-}" = "--reissue" ]; then
+    for alg in sm2 p256 ed25519; do
+        dir=pki/$alg
+        # shellcheck disable=SC2046
+        openssl x509 -in "$dir/root.crt" -signkey "$dir/root.key" $(sigopts "$alg") -preserve_dates -clrext \
+            -extfile <(root_ext "$alg") -out "$dir/root.crt.new"
+        mv "$dir/root.crt.new" "$dir/root.crt"
+        for name in scjg mz ga zrzy wjw rs; do
+            reissue_signer "$alg" "$dir" "$name" "$(ds_ext "$alg")"
+        done
+        reissue_signer "$alg" "$dir" status "$(status_ext "$alg")"
+    done
+    chmod 644 pki/*/*.crt
+    write_trust
+    exit 0
+fi
+
 for alg in sm2 p256 ed25519; do
     dir=pki/$alg
     rm -rf "$dir"
@@ -202,18 +248,17 @@ for alg in sm2 p256 ed25519; do
     # shellcheck disable=SC2046
     openssl req -x509 -new -utf8 -key "$dir/root.key" $(sigopts "$alg") -days "$DAYS_ROOT" \
         -subj "/C=CN/ST=浙江省/O=浙江省电子证照演示根 (NOT FOR PRODUCTION)/CN=Zhejiang e-licence demo root $(label "$alg")" \
-        -addext "basicConstraints=critical,CA:TRUE,pathlen:0" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" \
-        -addext "subjectKeyIdentifier=hash" -out "$dir/root.crt"
+        -config <(printf '[req]\ndistinguished_name=dn\nx509_extensions=ext\n[dn]\n[ext]\n%s\n' "$(root_ext "$alg")") \
+        -out "$dir/root.crt"
     for d in "${departments[@]}"; do
         read -r short uscc cname _ <<<"$d"
         issue "$alg" "$dir" "$short" \
             "/C=CN/ST=浙江省/L=杭州市/O=$cname/organizationIdentifier=NTRCN-$uscc/CN=$cname 电子证照签发 $(label "$alg")" \
-            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=$MDOC_DS_EKU\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+            "$(ds_ext "$alg")"
     done
     issue "$alg" "$dir" status \
         "/C=CN/ST=浙江省/L=杭州市/O=$STATUS_NAME/organizationIdentifier=NTRCN-$STATUS_USCC/CN=$STATUS_NAME 状态列表签发 $(label "$alg")" \
-        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+        "$(status_ext "$alg")"
 done
 
 # Log keys (C2SP signed notes use Ed25519).
