@@ -1,5 +1,5 @@
 /* An open-addressed table keyed by the request id (random, so its first bytes hash well). A slot is
- * reused an hour after its request expired; probing stops at a slot never used. */
+ * reused AUTHD_REQUEST_KEPT seconds after its request expired; probing stops at a slot never used. */
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 #include "presentation_requests.h"
 
-#define KEPT 3600 /* seconds past expiry: a late answer is named expired rather than unknown */
+#define KEPT AUTHD_REQUEST_KEPT /* a late answer is named expired rather than unknown */
 
 struct slot {
     uint8_t id[AUTHD_REQUEST_ID_LEN];

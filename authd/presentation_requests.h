@@ -11,12 +11,13 @@
 
 struct authd_requests;
 
-/* At most `capacity` requests kept, expired ones included until an hour past their expiry. */
+/* At most `capacity` requests kept in memory, expired ones included until AUTHD_REQUEST_KEPT seconds past
+ * their expiry (a shared store bounds its table by that age alone). */
 struct authd_requests *authd_requests_new(size_t capacity, struct authd_storage *storage);
 void authd_requests_free(struct authd_requests *rq);
 
-/* Keeps a new request. AUTHD_E_FULL when `capacity` requests are kept; AUTHD_E_UNAVAILABLE when the shared
- * store cannot be reached. */
+/* Keeps a new request. AUTHD_E_FULL when the memory table holds `capacity` requests; AUTHD_E_UNAVAILABLE
+ * when the shared store cannot be reached. */
 authd_err authd_requests_put(struct authd_requests *rq, const uint8_t id[AUTHD_REQUEST_ID_LEN],
                              const char *counter_id, int64_t expires, const uint8_t *blob, size_t len,
                              int64_t now);

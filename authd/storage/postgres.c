@@ -557,6 +557,9 @@ static authd_err prepare_schema(PGconn *conn, bool create, uint32_t *version, ch
                     "counter_id text NOT NULL, expires bigint NOT NULL, answered boolean NOT NULL, "
                     "blob bytea NOT NULL)",
                     NULL);
+    if (!rc && *version == AUTHD_SCHEMA_VERSION) /* the sweep deletes by age */
+        rc = pg_run(conn, "creating the schema",
+                    "CREATE INDEX IF NOT EXISTS authd_requests_expires ON authd_requests (expires)", NULL);
     if (!rc) rc = pg_run(conn, "creating the schema", "COMMIT", NULL);
     if (rc) {
         if (PQstatus(conn) == CONNECTION_OK) pg_run(conn, "creating the schema", "ROLLBACK", NULL);

@@ -97,6 +97,7 @@ struct authd_storage;
 /* An OpenID4VP presentation request as the store keeps it: who made it, until when it may be answered,
  * whether it was, and what it says (sealed: authd_record_seal_blob). */
 #define AUTHD_REQUEST_ID_LEN 16
+#define AUTHD_REQUEST_KEPT 600 /* seconds a request is kept past its expiry */
 struct authd_stored_request {
     char counter_id[CERTLIB_COUNTER_ID_MAX + 1];
     int64_t expires;
@@ -179,11 +180,13 @@ struct authd_storage_ops {
                                 char issued_to[CERTLIB_COUNTER_ID_MAX + 1], int64_t *issued_at,
                                 bool *was_used);
 
-    /* OpenID4VP presentation requests every node can serve (presentation_requests.h), kept until an hour
-     * past their expiry so a late answer is named expired rather than unknown. NULL in a backend one
-     * process owns: the process keeps them in memory. put: AUTHD_E_FULL when `capacity` requests are
-     * kept. get: *out filled, its blob malloc'd. answer: replaces the blob and marks the request
-     * answered, once (AUTHD_E_CONFLICT when it already was). AUTHD_E_NOT_FOUND for an unknown id. */
+    /* OpenID4VP presentation requests every node can serve (presentation_requests.h), kept until
+     * AUTHD_REQUEST_KEPT seconds past their expiry so a late answer is named expired rather than unknown.
+     * NULL in a backend one process owns: the process keeps them in memory. put: a new request (the
+     * backend bounds its table by deleting requests that old; `capacity` is the memory table's bound and
+     * a backend may ignore it). get: *out filled, its blob malloc'd. answer: replaces the blob and marks
+     * the request answered, once (AUTHD_E_CONFLICT when it already was). AUTHD_E_NOT_FOUND for an
+     * unknown id. */
     authd_err (*request_put)(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN],
                              const char *counter_id, int64_t expires, const uint8_t *blob, size_t len,
                              int64_t now, size_t capacity);

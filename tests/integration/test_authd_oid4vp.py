@@ -320,3 +320,20 @@ def test_certctl_wallet_checks_and_answers(server, phone, licence, tmp_path):
     # not an OpenID4VP QR
     rc, out, err = wallet("--qr", "ELC1:counter-hz:AAAAAAAAAAAAAAAAAAAAAA", "--show")
     assert rc == 2 and "not an OpenID4VP QR" in err
+
+
+def test_a_full_table_answers_503(tmp_path):
+    """The memory table's bound (one process's store): past presentation_requests.capacity, 503 overloaded.
+    A shared PostgreSQL store bounds its table by age instead (docs/operations.md), so there every one fits."""
+    import os
+    s = Authd(tmp_path, extra_config="presentation_requests:\n  capacity: 16\n").start()
+    try:
+        codes = [create(s)[0] for _ in range(17)]
+        if os.environ.get("AUTHD_TEST_BACKEND") == "postgresql":
+            assert codes == [201] * 17
+        else:
+            assert codes == [201] * 16 + [503]
+            code, headers, doc = create(s)
+            assert_problem(code, headers, doc, 503, "overloaded")
+    finally:
+        assert s.stop() == 0
