@@ -8,10 +8,13 @@
 
 #include "access_record.h"
 #include "async.h"
+#include "free_text.h"
 #include "jsonw.h"
 #include "log_entries.h"
+#include "policy.h"
 #include "server.h"
 #include "tlog.h"
+#include "utf8_check.h"
 #include "writer.h"
 
 struct access_job {
@@ -158,4 +161,28 @@ void authd_access_respond(struct authd_request *r, const struct authd_access *a,
     j->job.done = access_done;
     authd_async_init(&j->async, r->req, access_respond, access_release);
     authd_writer_submit(r->server->writer, &j->job);
+}
+
+const struct authd_matter *authd_access_purpose(struct authd_request *r, const char *code, size_t code_len,
+                                                const char *use_cause, size_t use_len, int status,
+                                                const char *where)
+{
+    if (!use_cause || use_len == 0 || use_len > AUTHD_USE_CAUSE_MAX ||
+        !authd_utf8_valid(use_cause, use_len)) {
+        authd_problemf(r->req, status, "missing_use_cause",
+                       "state the use cause (用途/事由) as %s: 1 to %d bytes of UTF-8", where,
+                       AUTHD_USE_CAUSE_MAX);
+        return NULL;
+    }
+    if (authd_refuse_identity_in_text(r, "use_cause", use_cause, use_len) != 0) return NULL;
+    const struct authd_matter *matter = authd_policy_matter(r->policy, code, code_len);
+    if (!matter) {
+        authd_problem(r->req, 404, "unknown_matter", "no such matter in matters.yaml");
+        return NULL;
+    }
+    if (!authd_client_serves(r->client, matter)) {
+        authd_problem(r->req, 403, "forbidden_matter", "this counter does not serve that matter");
+        return NULL;
+    }
+    return matter;
 }

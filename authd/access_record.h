@@ -28,6 +28,16 @@ struct authd_access {
     size_t n_released;             /* at most CERTLIB_MARK_MAX_LICENCES */
 };
 
+/* Why a counter asks, as every access records it: the use cause (用途/事由: provincial data-sharing rules
+ * ask every lookup to say why), 1 to AUTHD_USE_CAUSE_MAX bytes of UTF-8 holding no identity number, and
+ * the matter `code` names, which must exist and be one the counter serves. The matter, or NULL after a
+ * problem: `status` missing_use_cause (the detail says the cause is given as `where`), free_text.h's
+ * refusal, 404 unknown_matter, 403 forbidden_matter. */
+struct authd_matter;
+const struct authd_matter *authd_access_purpose(struct authd_request *r, const char *code, size_t code_len,
+                                                const char *use_cause, size_t use_len, int status,
+                                                const char *where);
+
 /* Logs the access, then sends `body` (malloc'd JSON object, taken over) with `status`, a "disclosure"
  * member added: {log_index, time, client, matter, use_cause, licences, reference, mark}. On failure
  * sends a problem and the body is never released. */

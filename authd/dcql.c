@@ -5,20 +5,14 @@
 #include "certlib/licence.h"
 #include "dcql.h"
 
-static bool is_metadata(const char *name)
-{
-    for (int m = 0; m < CERTLIB_METADATA_COUNT; m++)
-        if (strcmp(certlib_metadata_element((certlib_metadata)m), name) == 0) return true;
-    return false;
-}
-
-/* The namespace of element `name` of licence type `type`: docs/formats.md. */
+/* The namespace of element `name` of licence type `type` (docs/formats.md): the metadata's, whose labels
+ * certlib knows, or the type's own. */
 static void ns_of(const char *type, const char *name, char *out, size_t cap)
 {
-    if (is_metadata(name))
-        snprintf(out, cap, "%s", CERTLIB_DOCTYPE);
-    else
-        snprintf(out, cap, "cn.gov.elicence.%s.1", type);
+    if (certlib_element_label(name))
+        snprintf(out, cap, "%s", CERTLIB_NS_META);
+    else if (certlib_type_namespace(type, out, cap) != CERTLIB_OK)
+        out[0] = '\0'; /* not reached: policy_load.c checks every type code */
 }
 
 static void claim(struct authd_jsonw *w, const char *type, const char *name, bool constrain)

@@ -78,3 +78,10 @@ const struct authd_element_schema *authd_type_element(const struct authd_licence
         if (strcmp(t->elements[i].name, name) == 0) return &t->elements[i];
     return NULL;
 }
+
+const char *authd_policy_element_label(void *policy, const char *type_code, const char *identifier)
+{
+    const struct authd_licence_type *type = authd_policy_type(policy, type_code, strlen(type_code));
+    const struct authd_element_schema *schema = type ? authd_type_element(type, identifier) : NULL;
+    return schema ? schema->label : NULL;
+}

@@ -108,4 +108,8 @@ const char *authd_role_name(enum authd_role role);
 /* The element schema of a type-specific element, NULL when the type has none of that name. */
 const struct authd_element_schema *authd_type_element(const struct authd_licence_type *t, const char *name);
 
+/* A type-specific element's label in the policies `policy` (a const struct authd_policy *), NULL when the
+ * policies label none: the certlib_label_fn verifications render their results with. */
+const char *authd_policy_element_label(void *policy, const char *type_code, const char *identifier);
+
 #endif

@@ -9,7 +9,6 @@
 
 #include "access_record.h"
 #include "auth.h"
-#include "free_text.h"
 #include "held.h"
 #include "licence_view.h"
 #include "licences.h"
@@ -18,7 +17,6 @@
 #include "router.h"
 #include "tlog.h"
 #include "trust_bundle.h"
-#include "utf8_check.h"
 
 #define MAX_HOLDER_LICENCES                                                                                  \
     256 /* a lookup names at most this many licences (the access-log entry's room)                           \
@@ -166,23 +164,9 @@ void authd_route_lookup(struct authd_request *r)
         authd_problem(req, 400, "missing_matter", "state the matter: ?matter=CODE");
         return;
     }
-    /* 用途/事由: provincial data-sharing rules ask every lookup to say why. */
-    if (!use_cause.base || use_cause.len == 0 || use_cause.len > AUTHD_USE_CAUSE_MAX ||
-        !authd_utf8_valid(use_cause.base, use_cause.len)) {
-        authd_problem(req, 400, "missing_use_cause",
-                      "state the use cause (用途/事由): &use_cause=TEXT, 1 to 200 bytes of UTF-8");
-        return;
-    }
-    if (authd_refuse_identity_in_text(r, "use_cause", use_cause.base, use_cause.len) != 0) return;
-    const struct authd_matter *matter = authd_policy_matter(r->policy, matter_code.base, matter_code.len);
-    if (!matter) {
-        authd_problem(req, 404, "unknown_matter", "no such matter in matters.yaml");
-        return;
-    }
-    if (!authd_client_serves(client, matter)) {
-        authd_problem(req, 403, "forbidden_matter", "this counter does not serve that matter");
-        return;
-    }
+    const struct authd_matter *matter = authd_access_purpose(
+        r, matter_code.base, matter_code.len, use_cause.base, use_cause.len, 400, "&use_cause=TEXT");
+    if (!matter) return;
     certlib_ident ident;
     certlib_ident_opts opts = {
         .regions = r->server->regions,

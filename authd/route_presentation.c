@@ -10,10 +10,8 @@
  *                                              answered the verified licences, released as a lookup is:
  *                                              after its access-log entry is durable, with its mark
  *
- * The wallet's answer is verified when it arrives: each presentation against the request's session
- * (client id, nonce, response URI: certlib present.h), the licence's signature, chain, scope, validity,
- * status and holder binding, its type the credential query's, and nothing disclosed beyond the query
- * (dcql.h). A request is answered once, whether the answer passes or not, and only until it expires. */
+ * The wallet's answer is verified when it arrives (presentation_answer.h). A request is answered once,
+ * whether the answer passes or not, and only until it expires. */
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -26,16 +24,15 @@
 #include "certlib/mark.h"
 #include "certlib/present.h"
 #include "dcql.h"
-#include "free_text.h"
 #include "held.h"
 #include "log_entries.h"
+#include "presentation_answer.h"
 #include "presentation_requests.h"
 #include "qr_svg.h"
 #include "reader_key.h"
 #include "record.h"
 #include "router.h"
 #include "trust_bundle.h"
-#include "utf8_check.h"
 
 #define ID_TEXT 23                     /* base64url of AUTHD_REQUEST_ID_LEN bytes, and a NUL */
 #define VP_TOKEN_MAX ((size_t)1 << 20) /* bytes of a vp_token */
@@ -132,32 +129,17 @@ static void uris(const struct authd_server *s, const char *id_text, char *reques
 
 /* ---- POST /v1/presentation-requests ---- */
 
-/* `s` percent-encoded into `w`: RFC 3986 unreserved characters pass, every other byte is escaped. */
-static void uri_component(struct authd_jsonw *w, const char *s)
+/* The QR's text, openid4vp://?client_id=...&request_uri=..., in the request's pool: each value
+ * percent-encoded but RFC 3986's unreserved characters (h2o_uri_escape). */
+static const char *qr_text(h2o_req_t *req, const char *client_id, const char *request_uri)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-            c == '.' || c == '_' || c == '~') {
-            authd_jsonw_raw(w, (const char *)&c, 1);
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            authd_jsonw_raw(w, e, 3);
-        }
-    }
-}
-
-/* The QR's text: openid4vp://?client_id=...&request_uri=... (malloc'd). */
-static char *qr_text(const char *client_id, const char *request_uri)
-{
-    struct authd_jsonw w = {0};
-    authd_jsonw_lit(&w, "openid4vp://?client_id=");
-    uri_component(&w, client_id);
-    authd_jsonw_lit(&w, "&request_uri=");
-    uri_component(&w, request_uri);
-    size_t len;
-    return authd_jsonw_take(&w, &len);
+    h2o_iovec_t c = h2o_uri_escape(&req->pool, client_id, strlen(client_id), NULL),
+                u = h2o_uri_escape(&req->pool, request_uri, strlen(request_uri), NULL);
+    size_t cap = c.len + u.len + 64;
+    char *out = h2o_mem_alloc_pool(&req->pool, cap);
+    snprintf(out, cap, "openid4vp://?client_id=%.*s&request_uri=%.*s", (int)c.len, c.base, (int)u.len,
+             u.base);
+    return out;
 }
 
 void authd_route_presentation_create(struct authd_request *r)
@@ -170,24 +152,15 @@ void authd_route_presentation_create(struct authd_request *r)
     if (!body) return;
     json_t *jm = json_object_get(body, "matter"), *ju = json_object_get(body, "use_cause");
     const char *use_cause = json_string_value(ju);
-    size_t use_len = json_string_length(ju);
-    const struct authd_matter *matter =
-        json_is_string(jm) ? authd_policy_matter(r->policy, json_string_value(jm), json_string_length(jm))
-                           : NULL;
+    size_t use_len = use_cause ? json_string_length(ju) : 0;
+    const struct authd_matter *matter = NULL;
     json_t *doc = NULL;
     uint8_t *blob = NULL;
     if (!json_is_string(jm)) {
         authd_problem(req, 422, "missing_matter", "state the matter: 'matter' (a code of GET /v1/matters)");
-    } else if (!use_cause || use_len == 0 || use_len > AUTHD_USE_CAUSE_MAX || strlen(use_cause) != use_len ||
-               !authd_utf8_valid(use_cause, use_len)) {
-        authd_problem(req, 422, "missing_use_cause",
-                      "state the use cause (用途/事由): 1 to 200 bytes of UTF-8");
-    } else if (authd_refuse_identity_in_text(r, "use_cause", use_cause, use_len) != 0) {
+    } else if (!(matter = authd_access_purpose(r, json_string_value(jm), json_string_length(jm), use_cause,
+                                               use_len, 422, "'use_cause'"))) {
         /* answered */
-    } else if (!matter) {
-        authd_problem(req, 404, "unknown_matter", "no such matter in matters.yaml");
-    } else if (!authd_client_serves(client, matter)) {
-        authd_problem(req, 403, "forbidden_matter", "this counter does not serve that matter");
     } else if (!reader) {
         authd_problem(req, 409, "no_reader_key",
                       "this counter has no reader key to sign its requests with (readers: in authd's "
@@ -216,10 +189,10 @@ void authd_route_presentation_create(struct authd_request *r)
             const char *client_id = authd_reader_client_id(reader);
             /* the SVG only when asked (the counter page): encoding a QR code costs more than the rest */
             bool want_svg = json_is_true(json_object_get(body, "qr_svg"));
-            char *qr = qr_text(client_id, request_uri), *svg = qr && want_svg ? authd_qr_svg(qr) : NULL;
-            json_t *out = qr ? json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id_text, "client_id", client_id,
-                                         "request_uri", request_uri, "expires", expires_text, "qr", qr)
-                             : NULL;
+            const char *qr = qr_text(req, client_id, request_uri);
+            char *svg = want_svg ? authd_qr_svg(qr) : NULL;
+            json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id_text, "client_id", client_id,
+                                    "request_uri", request_uri, "expires", expires_text, "qr", qr);
             if (out && svg) json_object_set_new(out, "qr_svg", json_string(svg)); /* for the counter page */
             char *text = out ? json_dumps(out, JSON_COMPACT) : NULL;
             if (text)
@@ -229,7 +202,6 @@ void authd_route_presentation_create(struct authd_request *r)
                 authd_problem(req, 503, "overloaded", "out of memory");
             free(text);
             json_decref(out);
-            free(qr);
             free(svg);
         }
     }
@@ -316,141 +288,6 @@ static void wallet_error(h2o_req_t *req, int status, const char *error, const ch
                         json_pack("{s:s, s:s}", "error", error, "error_description", description));
 }
 
-/* A type element's label from the policies the request holds (as POST /v1/verify labels them). */
-static const char *element_label(void *arg, const char *type_code, const char *identifier)
-{
-    const struct authd_request *r = arg;
-    const struct authd_licence_type *type = authd_policy_type(r->policy, type_code, strlen(type_code));
-    const struct authd_element_schema *schema = type ? authd_type_element(type, identifier) : NULL;
-    return schema ? schema->label : NULL;
-}
-
-/* What the checks of one answer found. */
-struct verdict {
-    const char *reason; /* NULL: every presentation passed */
-    char holder_id[64]; /* the holder the licences name ("" when none disclosed it) */
-    json_t *licences;   /* certlib's rendering of each */
-    json_t *ids, *released;
-};
-
-/* Verifies one presentation for credential query `need`; notes what it found in `v`. */
-static void check_one(struct authd_request *r, const certlib_ctx *ctx, const certlib_oid4vp_session *session,
-                      const struct authd_matter_need *need, const uint8_t *bytes, size_t len,
-                      struct verdict *v)
-{
-    certlib_verify_opts opts = {.holder = CERTLIB_HOLDER_REQUIRED};
-    certlib_result *result = NULL;
-    if (certlib_presentation_verify_oid4vp(ctx, bytes, len, session, &opts, &result) != CERTLIB_OK) {
-        if (!v->reason) v->reason = "internal_error";
-        return;
-    }
-    const char *type = certlib_result_licence_type(result), *beyond = NULL,
-               *holder = certlib_result_holder_id(result);
-    const char *reason = NULL;
-    if (certlib_result_verdict(result) != CERTLIB_VERDICT_VALID)
-        reason = certlib_err_name(certlib_result_reason(result));
-    else if (!type) /* asked for always: the answer must show which type it is */
-        reason = "licence_type_not_disclosed";
-    else if (strcmp(type, need->type->code) != 0)
-        reason = "wrong_licence_type";
-    else if (!authd_dcql_within(need, result, &beyond))
-        reason = "beyond_request";
-    else if (holder && v->holder_id[0] && strcmp(holder, v->holder_id) != 0)
-        reason = "holders_differ";
-    if (reason && !v->reason) v->reason = reason;
-    if (holder && !v->holder_id[0]) snprintf(v->holder_id, sizeof(v->holder_id), "%s", holder);
-    size_t json_len;
-    char *json = certlib_result_to_json_labelled(result, element_label, r, &json_len);
-    json_t *one = json ? json_loadb(json, json_len, 0, NULL) : NULL;
-    if (json) {
-        sodium_memzero(json, json_len);
-        certlib_free(json);
-    }
-    if (one) json_array_append_new(v->licences, one);
-    const char *id = certlib_result_licence_id(result);
-    certlib_licence_id parsed;
-    if (!reason && id && certlib_licence_id_parse(id, strlen(id), &parsed) == CERTLIB_OK)
-        json_array_append_new(v->ids, json_string(id));
-    uint8_t hash[32];
-    char hash_text[48];
-    certlib_mark_licence_hash(bytes, len, hash);
-    sodium_bin2base64(hash_text, sizeof(hash_text), hash, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    if (!reason) json_array_append_new(v->released, json_string(hash_text));
-    certlib_result_free(result);
-}
-
-/* Every presentation of the vp_token checked against the request. Returns the wallet-facing error of a
- * vp_token that is not of the request's shape, or NULL once `v` holds what the checks found. */
-static const char *check_token(struct authd_request *r, const struct authd_matter *matter,
-                               const certlib_oid4vp_session *session, json_t *token, struct verdict *v)
-{
-    const struct authd_trust *trust = authd_held_hold(r->server->trust, &r->req->pool);
-    const char *id;
-    json_t *list;
-    if (!json_is_object(token) || json_object_size(token) == 0 || json_object_size(token) > matter->n_needs)
-        return "vp_token is a JSON object of the request's credential query ids";
-    json_object_foreach(token, id, list)
-    {
-        const struct authd_matter_need *need = authd_dcql_need(matter, id, strlen(id));
-        if (!need) return "vp_token names a credential query the request does not hold";
-        if (!json_is_array(list) || json_array_size(list) != 1 || !json_is_string(json_array_get(list, 0)))
-            return "each credential query is answered by one presentation, a base64url string";
-        json_t *p = json_array_get(list, 0);
-        size_t text_len = json_string_length(p), cap = CERTLIB_BASE64URL_DECODED_MAX(text_len), len;
-        uint8_t *bytes = malloc(cap ? cap : 1);
-        if (!bytes) return "out of memory";
-        if (certlib_base64url_decode(json_string_value(p), text_len, bytes, cap, &len) != CERTLIB_OK) {
-            free(bytes);
-            return "a presentation is not base64url without padding";
-        }
-        check_one(r, trust->ctx, session, need, bytes, len, v);
-        sodium_memzero(bytes, len);
-        free(bytes);
-    }
-    return NULL;
-}
-
-/* The counter's answer, as GET /v1/presentation-requests/{id} releases it. */
-static json_t *answer_of(const struct kept *k, const struct authd_matter *matter, struct verdict *v,
-                         const struct authd_server *s)
-{
-    json_t *missing = json_array();
-    for (size_t i = 0; i < matter->n_needs; i++) {
-        bool got = false;
-        for (size_t j = 0; j < json_array_size(v->licences); j++) {
-            const char *t =
-                json_string_value(json_object_get(json_array_get(v->licences, j), "licence_type"));
-            got = got || (t && strcmp(t, matter->needs[i].type->code) == 0);
-        }
-        if (!got)
-            json_array_append_new(missing, json_pack("{s:s, s:s}", "type", matter->needs[i].type->code,
-                                                     "type_name", matter->needs[i].type->name));
-    }
-    json_t *body =
-        json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:O, s:o}", "id", k->id_text, "state", "answered",
-                  "matter", "code", matter->code, "name", matter->name, "use_cause", member(k, "use_cause"),
-                  "verdict", v->reason ? "invalid" : "valid", "licences", v->licences, "missing", missing);
-    if (body && v->reason) json_object_set_new(body, "reason", json_string(v->reason));
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_t *answer = NULL;
-    if (text) {
-        char holder_key[64] = "";
-        if (v->holder_id[0]) {
-            uint8_t key[AUTHD_HOLDER_KEY_LEN];
-            authd_record_holder_key(s->keys, v->holder_id, strlen(v->holder_id), key);
-            sodium_bin2base64(holder_key, sizeof(holder_key), key, sizeof(key),
-                              sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        }
-        answer =
-            json_pack("{s:s, s:s, s:O, s:O, s:s}", "outcome", v->reason ? "invalid" : "valid", "holder_key",
-                      holder_key, "licences", v->ids, "released", v->released, "body", text);
-        sodium_memzero(text, strlen(text));
-        free(text);
-    }
-    json_decref(body);
-    return answer;
-}
-
 void authd_route_presentation_response(struct authd_request *r)
 {
     h2o_req_t *req = r->req;
@@ -463,7 +300,8 @@ void authd_route_presentation_response(struct authd_request *r)
     const struct authd_reader_key *reader = authd_server_reader(r->server, k.stored.counter_id);
     json_t *token = NULL, *answer = NULL, *doc = NULL;
     uint8_t *blob = NULL;
-    struct verdict v = {.licences = json_array(), .ids = json_array(), .released = json_array()};
+    struct authd_answer v;
+    authd_answer_init(&v);
     if (k.stored.answered) {
         wallet_error(req, 400, "invalid_request", "this presentation request has been answered already");
         goto done;
@@ -499,14 +337,15 @@ void authd_route_presentation_response(struct authd_request *r)
         const certlib_oid4vp_session session = {.client_id = authd_reader_client_id(reader),
                                                 .nonce = member(&k, "nonce"),
                                                 .response_uri = response_uri};
-        const char *shape = check_token(r, matter, &session, token, &v);
+        const struct authd_trust *trust = authd_held_hold(r->server->trust, &r->req->pool);
+        const char *shape = authd_answer_check(&v, trust->ctx, r->policy, matter, &session, token);
         if (shape) {
             wallet_error(req, 400, "invalid_request", shape);
             goto done;
         }
     }
     doc = json_deep_copy(k.doc);
-    answer = answer_of(&k, matter, &v, r->server);
+    answer = authd_answer_release(&v, r->server->keys, k.id_text, matter, member(&k, "use_cause"));
     size_t blob_len = 0;
     authd_err rc = doc && answer && !json_object_set(doc, "answer", answer)
                        ? seal(r->server, k.id, doc, &blob, &blob_len)
@@ -524,10 +363,7 @@ done:
     json_decref(token);
     json_decref(answer);
     json_decref(doc);
-    json_decref(v.licences);
-    json_decref(v.ids);
-    json_decref(v.released);
-    sodium_memzero(v.holder_id, sizeof(v.holder_id));
+    authd_answer_clear(&v);
     free(blob);
     kept_free(&k);
 }

@@ -21,22 +21,13 @@
 #include "router.h"
 #include "trust_bundle.h"
 
-/* A type element's label from the policies the request holds. */
-static const char *element_label(void *arg, const char *type_code, const char *identifier)
-{
-    const struct authd_request *r = arg;
-    const struct authd_licence_type *type = authd_policy_type(r->policy, type_code, strlen(type_code));
-    const struct authd_element_schema *schema = type ? authd_type_element(type, identifier) : NULL;
-    return schema ? schema->label : NULL;
-}
-
 /* Logs the verification in the access log, then answers with certlib's rendering of the result, type
  * elements labelled as lookups label them. */
 static void respond(struct authd_request *r, const struct authd_client *client, certlib_result *result,
                     const uint8_t *bytes, size_t bytes_len)
 {
     size_t len;
-    char *json = certlib_result_to_json_labelled(result, element_label, r, &len);
+    char *json = certlib_result_to_json_labelled(result, authd_policy_element_label, (void *)r->policy, &len);
     char *body = json ? malloc(len + 1) : NULL; /* certlib's memory goes back to certlib_free */
     if (body) memcpy(body, json, len + 1);
     certlib_free(json);

@@ -176,13 +176,6 @@ static char *text_of(json_t *obj, const char *name, size_t max)
     return strdup(json_string_value(v));
 }
 
-static bool is_metadata(const char *name)
-{
-    for (int m = 0; m < CERTLIB_METADATA_COUNT; m++)
-        if (strcmp(certlib_metadata_element((certlib_metadata)m), name) == 0) return true;
-    return false;
-}
-
 static bool query_id_ok(const char *s, size_t n)
 {
     if (n == 0 || n > 64) return false;
@@ -193,8 +186,9 @@ static bool query_id_ok(const char *s, size_t n)
     return true;
 }
 
-/* One claim [namespace, element]: the element, its namespace the one docs/formats.md gives it. The type
- * constraint (licence_type_code with values [type]) sets q->type. */
+/* One claim [namespace, element]: the element, its namespace the one docs/formats.md gives it (the
+ * metadata's, or q->type's). The type constraint (licence_type_code with values [type]) sets q->type:
+ * read_query reads it before any other claim. */
 static certlib_err read_claim(json_t *claim, struct query *q, char **element)
 {
     json_t *path = json_object_get(claim, "path"), *values = json_object_get(claim, "values");
@@ -212,14 +206,9 @@ static certlib_err read_claim(json_t *claim, struct query *q, char **element)
         return CERTLIB_E_VP_REQUEST; /* a value constraint on anything else: not this profile */
     }
     char want[64];
-    if (is_metadata(name))
-        snprintf(want, sizeof(want), "%s", CERTLIB_DOCTYPE);
-    else if (q->type[0])
-        snprintf(want, sizeof(want), "cn.gov.elicence.%s.1", q->type);
-    else if (strncmp(ns, "cn.gov.elicence.", 16) == 0 &&
-             strlen(ns) == 16 + 21 + 2) /* the type from its namespace */
-        memcpy(want, ns, strlen(ns) + 1);
-    else
+    if (certlib_element_label(name)) /* a metadata element */
+        snprintf(want, sizeof(want), "%s", CERTLIB_NS_META);
+    else if (certlib_type_namespace(q->type, want, sizeof(want)) != CERTLIB_OK)
         return CERTLIB_E_VP_REQUEST;
     if (strcmp(ns, want) != 0) return CERTLIB_E_VP_REQUEST;
     return (*element = strdup(name)) ? CERTLIB_OK : CERTLIB_E_NOMEM;
