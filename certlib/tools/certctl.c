@@ -31,6 +31,8 @@ static const struct certctl_command commands[] = {
      certctl_use_record_main, certctl_use_record_usage},
     {"wallet", "answer a counter's OpenID4VP request as the citizen's wallet, checking who asks for what",
      certctl_wallet_main, certctl_wallet_usage},
+    {"trust-list", "sign a trust list, or check a peer's under its pinned key", certctl_trust_list_main,
+     certctl_trust_list_usage},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -48,6 +48,8 @@ int certctl_use_record_main(int argc, char **argv);
 void certctl_use_record_usage(FILE *out);
 int certctl_wallet_main(int argc, char **argv);
 void certctl_wallet_usage(FILE *out);
+int certctl_trust_list_main(int argc, char **argv);
+void certctl_trust_list_usage(FILE *out);
 
 /* True when `arg` is -h or --help. */
 int certctl_is_help(const char *arg);

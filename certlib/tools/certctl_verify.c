@@ -12,7 +12,8 @@
 void certctl_verify_usage(FILE *out)
 {
     fprintf(out,
-            "usage: certctl verify --trust BUNDLE.json [--status LIST.cwt]... [--crl CRL]... [--at TIME]\n"
+            "usage: certctl verify (--trust BUNDLE.json | --trust-list LIST.cose --pin CERT)\n"
+            "                      [--status LIST.cwt]... [--crl CRL]... [--at TIME]\n"
             "                      [--skew SECONDS] [--require-status]\n"
             "                      [--receipt FILE --log-key KEY [--require-logged]\n"
             "                       [--witness KEY... [--quorum K]]]\n"
@@ -27,6 +28,8 @@ void certctl_verify_usage(FILE *out)
             "the disclosed elements.\n"
             "\n"
             "  --trust FILE       trust bundle (keys-example/trust.json for the demo PKI)\n"
+            "  --trust-list FILE  or a peer's signed trust list (authd: /v1/trust-list), checked under\n"
+            "  --pin CERT         the trust-list certificate agreed with its publisher\n"
             "  --status FILE      a signed status list (repeatable), taken as fetched at the check time\n"
             "  --crl FILE         a CRL of one of the bundle's roots (repeatable): revoked signers fail\n"
             "  --at TIME          check as of TIME (YYYY-MM-DD, RFC 3339 UTC or Unix seconds); default now\n"
@@ -49,6 +52,23 @@ void certctl_verify_usage(FILE *out)
             "\n"
             "Exit status: 0 only when the verdict is valid; 1 invalid or indeterminate (status unknown);\n"
             "2 usage errors or unreadable files.\n");
+}
+
+/* A peer's signed trust list as the context's trust, checked under the pinned certificate at the
+ * check time. */
+static certlib_err load_trust_list(certlib_ctx *ctx, const char *list_path, const char *pin_path,
+                                   const certlib_verify_opts *opts)
+{
+    uint8_t *list = NULL, *pin = NULL;
+    size_t list_len, pin_len;
+    certlib_err err = CERTLIB_E_IO_READ;
+    certlib_trust_list_info info;
+    if (!certctl_read_file("verify", list_path, CERTLIB_TRUST_LIST_MAX_BYTES, &list, &list_len) &&
+        !certctl_read_file("verify", pin_path, 64 * 1024, &pin, &pin_len))
+        err = certlib_ctx_load_trust_list(ctx, list, list_len, pin, pin_len, opts->now, 0, &info);
+    free(list);
+    free(pin);
+    return err;
 }
 
 void certctl_inspect_usage(FILE *out)
@@ -157,7 +177,9 @@ int certctl_verify_main(int argc, char **argv)
         O_REQUIRE_BOUND,
         O_EXPECT_HOLDER,
         O_WITNESS,
-        O_QUORUM
+        O_QUORUM,
+        O_TRUST_LIST,
+        O_PIN
     };
     static const struct option longopts[] = {{"trust", required_argument, NULL, O_TRUST},
                                              {"status", required_argument, NULL, O_STATUS},
@@ -175,10 +197,12 @@ int certctl_verify_main(int argc, char **argv)
                                              {"expect-holder", required_argument, NULL, O_EXPECT_HOLDER},
                                              {"witness", required_argument, NULL, O_WITNESS},
                                              {"quorum", required_argument, NULL, O_QUORUM},
+                                             {"trust-list", required_argument, NULL, O_TRUST_LIST},
+                                             {"pin", required_argument, NULL, O_PIN},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *trust = NULL, *status_files[MAX_STATUS_FILES], *crl_files[MAX_STATUS_FILES], *receipt = NULL,
-               *log_key = NULL, *challenge_arg = NULL;
+               *log_key = NULL, *challenge_arg = NULL, *trust_list = NULL, *pin = NULL;
     size_t n_crls = 0;
     bool licence_only = false, require_bound = false;
     certlib_challenge challenge;
@@ -194,6 +218,12 @@ int certctl_verify_main(int argc, char **argv)
         switch (opt) {
         case O_TRUST:
             trust = optarg;
+            break;
+        case O_TRUST_LIST:
+            trust_list = optarg;
+            break;
+        case O_PIN:
+            pin = optarg;
             break;
         case O_STATUS:
             if (n_status == MAX_STATUS_FILES)
@@ -255,8 +285,9 @@ int certctl_verify_main(int argc, char **argv)
             return CERTCTL_EXIT_USAGE;
         }
     }
-    if (!trust || optind != argc - 1) {
-        fprintf(stderr, "certctl verify: --trust and exactly one FILE are required\n");
+    if (!trust == !trust_list || !trust_list != !pin || optind != argc - 1) {
+        fprintf(stderr, "certctl verify: --trust (or --trust-list with --pin) and exactly one FILE are "
+                        "required\n");
         return CERTCTL_EXIT_USAGE;
     }
     if (licence_only && (require_bound || challenge_arg)) {
@@ -288,9 +319,10 @@ int certctl_verify_main(int argc, char **argv)
     certlib_ctx *ctx = NULL;
     int status = CERTCTL_EXIT_USAGE;
     certlib_err err = certlib_ctx_new(&ctx);
-    if (!err) err = certlib_ctx_load_trust_file(ctx, trust);
+    if (!err)
+        err = trust ? certlib_ctx_load_trust_file(ctx, trust) : load_trust_list(ctx, trust_list, pin, &opts);
     if (err) {
-        fprintf(stderr, "certctl verify: %s: %s\n", trust,
+        fprintf(stderr, "certctl verify: %s: %s\n", trust ? trust : trust_list,
                 ctx ? certlib_ctx_trust_error(ctx) : certlib_strerror(err));
         goto done;
     }

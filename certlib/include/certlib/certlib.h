@@ -17,6 +17,7 @@
 #include "status.h"
 #include "tlog.h"
 #include "trust.h"
+#include "trust_list.h"
 #include "verify.h"
 #include "wallet.h"
 

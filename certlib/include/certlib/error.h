@@ -86,6 +86,7 @@ typedef enum certlib_err {
     CERTLIB_E_MARK = 234,                /* a disclosure mark or its reference is malformed (mark.h) */
     CERTLIB_E_WITNESS_REQUEST = 235,     /* a tlog-witness add-checkpoint request body is malformed */
     CERTLIB_E_VP_REQUEST = 236,          /* an OpenID4VP request object or its DCQL query is malformed */
+    CERTLIB_E_TRUST_LIST = 237,          /* a signed trust list is malformed (trust_list.h) */
 
     /* cryptographic checks */
     CERTLIB_E_SIGNATURE = 300,          /* the signature does not verify (altered data or wrong key) */
@@ -141,6 +142,8 @@ typedef enum certlib_err {
     CERTLIB_E_READER_UNREGISTERED = 435, /* the bundle registers the request's reader for no matter */
     CERTLIB_E_REQUEST_BEYOND_MATTER = 436, /* a request asks for more than the reader's matters need */
     CERTLIB_E_REQUEST_EXPIRED = 437,       /* a request is past its expiry */
+    CERTLIB_E_TRUST_LIST_EXPIRED = 438,    /* a signed trust list is expired (or issued in the future) */
+    CERTLIB_E_TRUST_LIST_ROLLBACK = 439,   /* a signed trust list is older than one already accepted */
 
     /* input/output */
     CERTLIB_E_IO_OPEN = 500,   /* a file could not be opened */
