@@ -175,13 +175,20 @@ const struct authd_matter *authd_access_purpose(struct authd_request *r, const c
         return NULL;
     }
     if (authd_refuse_identity_in_text(r, "use_cause", use_cause, use_len) != 0) return NULL;
-    const struct authd_matter *matter = authd_policy_matter(r->policy, code, code_len);
+    /* A peer names matters by the shared catalogue's code (办事事项标准化); each side keeps its own. */
+    bool peer = r->client->role == AUTHD_ROLE_PEER;
+    const struct authd_matter *matter = peer ? authd_policy_shared_matter(r->policy, code, code_len)
+                                             : authd_policy_matter(r->policy, code, code_len);
     if (!matter) {
-        authd_problem(r->req, 404, "unknown_matter", "no such matter in matters.yaml");
+        authd_problem(r->req, 404, "unknown_matter",
+                      peer ? "no matter with that shared code in matters.yaml"
+                           : "no such matter in matters.yaml");
         return NULL;
     }
     if (!authd_client_serves(r->client, matter)) {
-        authd_problem(r->req, 403, "forbidden_matter", "this counter does not serve that matter");
+        authd_problem(r->req, 403, "forbidden_matter",
+                      peer ? "this peer may not ask for that matter"
+                           : "this counter does not serve that matter");
         return NULL;
     }
     return matter;

@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "config_federation.h"
 #include "record.h"
 #include "yamlutil.h"
 
@@ -502,6 +503,7 @@ static void set_defaults(struct authd_config *c)
     c->workers = 2;
     c->lmdb_map_bytes = (size_t)8 << 30;
     c->pg_pool_size = 0; /* 0: workers + 4 */
+    authd_config_federation_defaults(&c->federation);
     c->max_body_bytes = (size_t)2 << 20;
     c->max_header_bytes = (size_t)16 << 10;
     c->max_batch = 10000;
@@ -547,7 +549,8 @@ int authd_config_load(struct authd_config *config, const char *path, char *err, 
                                                      {"presentation_requests", top_requests},
                                                      {"issuance", top_issuance},
                                                      {"state_dir", top_state_dir},
-                                                     {"witness", top_witness}};
+                                                     {"witness", top_witness},
+                                                     {"federation", authd_config_federation}};
     struct authd_yaml y;
     set_defaults(config);
     if (authd_yaml_load(&y, path, err, err_cap) != 0) return -1;
@@ -664,6 +667,7 @@ void authd_config_free(struct authd_config *c)
     for (size_t i = 0; i < c->witness.n_logs; i++)
         free(c->witness.logs[i]);
     free(c->witness.logs);
+    authd_config_federation_free(&c->federation);
     for (size_t i = 0; i < c->reader_count; i++) {
         free(c->readers[i].client);
         free(c->readers[i].key);

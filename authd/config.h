@@ -11,6 +11,7 @@
 #define AUTHD_MAX_LOG_WITNESSES 8
 #define AUTHD_MAX_SIGNERS 64
 #define AUTHD_MAX_READERS 256
+#define AUTHD_MAX_PEERS 32
 
 struct authd_listener_config {
     char *host; /* numeric address, e.g. "127.0.0.1" or "::1" */
@@ -25,6 +26,32 @@ struct authd_signer_config {
     char *issuer_code;
     char *key, *certificate; /* key: a PEM file, or a PKCS#11 URI (pkcs11_key.h) */
     char *status_key, *status_certificate;
+};
+
+/* Another authd this one asks in federated lookups (federation.h). */
+struct authd_peer_config {
+    char *name;           /* how answers and logs name it ([a-z0-9_-], 1-32) */
+    char *url;            /* its base URL: <url>/v1/trust-list, <url>/v1/holders/... */
+    char *trust_list_key; /* the certificate of its trust-list key, agreed out of band (pinned) */
+    char *ca;             /* the CA of its TLS server certificate; NULL: the system's */
+    char **licence_types; /* the types it issues: it is asked only for matters needing one */
+    size_t n_licence_types;
+    char **regions; /* GB/T 2260 prefixes of its issuers' USCCs; NULL: any */
+    size_t n_regions;
+};
+
+/* federation: (off when name is NULL) */
+struct authd_federation_config {
+    char *name;                   /* this authd in its trust list and in peers' access logs */
+    char *trust_list_key;         /* PEM key signing this authd's trust list */
+    char *trust_list_certificate; /* its certificate: what peers pin */
+    uint32_t trust_list_validity; /* seconds a published list is valid; re-signed at half */
+    uint32_t refresh;             /* seconds between fetches of each peer's list */
+    uint32_t deadline_ms;         /* how long a lookup waits for its peers */
+    char *client_certificate;     /* this authd's mutual-TLS identity towards peers */
+    char *client_key;
+    struct authd_peer_config peers[AUTHD_MAX_PEERS];
+    size_t n_peers;
 };
 
 /* A counter's reader key (reader_key.h): it signs that counter's OpenID4VP requests. */
@@ -75,8 +102,8 @@ struct authd_config {
     size_t challenge_per_counter; /* most challenges one counter gets within a ttl */
     struct authd_reader_config readers[AUTHD_MAX_READERS];
     size_t reader_count;
-    uint32_t request_ttl;     /* presentation_requests.ttl: seconds a wallet has to answer */
-    size_t request_capacity;  /* presentation_requests.capacity: most requests kept */
+    uint32_t request_ttl;    /* presentation_requests.ttl: seconds a wallet has to answer */
+    size_t request_capacity; /* presentation_requests.capacity: most requests kept */
     struct authd_log_config {
         char *origin; /* the log's name in its checkpoints */
         char *key;    /* PEM Ed25519 private key */
@@ -95,6 +122,7 @@ struct authd_config {
         char **logs; /* the C2SP verifier keys of the logs it witnesses */
         size_t n_logs;
     } witness;
+    struct authd_federation_config federation;
 };
 
 /* Fills defaults, then reads `path`. Relative paths in the file are resolved against the file's

@@ -65,6 +65,13 @@ static bool verification(struct authd_jsonw *w, const certlib_result *r, const s
     return true;
 }
 
+static bool need_names(const struct authd_matter_need *need, const char *element)
+{
+    for (size_t k = 0; k < need->n_elements; k++)
+        if (strcmp(need->elements[k], element) == 0) return true;
+    return false;
+}
+
 bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, const char *id,
                         const struct authd_licence_meta *meta, const uint8_t *licence, size_t len,
                         struct authd_view *v)
@@ -96,8 +103,14 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
     if (need || !unmasked) {
         size_t cap = sizeof(keep) / sizeof(keep[0]);
         if (need) {
+            /* holder_id stays for a peer, masked or not: it sent that number, and checks it */
             for (size_t i = 0; i < need->n_elements && n_keep < cap; i++)
-                if (unmasked || !is_identifier(need->elements[i])) keep[n_keep++] = need->elements[i];
+                if (unmasked || !is_identifier(need->elements[i]) ||
+                    (v->keep_holder && strcmp(need->elements[i], "holder_id") == 0))
+                    keep[n_keep++] = need->elements[i];
+            if (v->keep_holder && !need_names(need, "holder_id") && n_keep < cap)
+                keep[n_keep++] = "holder_id";
+            keep[n_keep++] = "holder_id";
         } else { /* the whole licence but its identifiers (licence_id is always kept) */
             for (int m = 0; m < CERTLIB_METADATA_COUNT; m++) {
                 const char *name = certlib_metadata_element((certlib_metadata)m);
@@ -118,6 +131,10 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
     certlib_mark_licence_hash(licence, reduced_len, v->released);
     authd_jsonw_lit(w, "{\"licence_id\":");
     authd_jsonw_cstring(w, id);
+    if (v->source) {
+        authd_jsonw_lit(w, ",\"source\":");
+        authd_jsonw_cstring(w, v->source);
+    }
     authd_jsonw_lit(w, ",\"type\":");
     authd_jsonw_cstring(w, meta->type_code);
     authd_jsonw_lit(w, ",\"type_name\":");
@@ -152,10 +169,10 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
         bool first = true;
         for (size_t i = 0; i < certlib_result_element_count(r); i++) {
             const certlib_element *e = certlib_result_element(r, i);
-            bool wanted = !need || strcmp(e->identifier, "licence_id") == 0;
-            for (size_t k = 0; need && !wanted && k < need->n_elements; k++)
-                wanted = strcmp(need->elements[k], e->identifier) == 0;
-            bool withheld = !unmasked && is_identifier(e->identifier);
+            bool kept_holder = v->keep_holder && strcmp(e->identifier, "holder_id") == 0;
+            bool wanted = !need || kept_holder || strcmp(e->identifier, "licence_id") == 0 ||
+                          need_names(need, e->identifier);
+            bool withheld = !unmasked && !kept_holder && is_identifier(e->identifier);
             if (!wanted || withheld != (pass == 1) || (withheld && e->type != CERTLIB_VALUE_TEXT)) continue;
             if (!first) authd_jsonw_lit(w, ",");
             first = false;

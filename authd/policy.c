@@ -21,6 +21,16 @@ const struct authd_matter *authd_policy_matter(const struct authd_policy *p, con
     return NULL;
 }
 
+const struct authd_matter *authd_policy_shared_matter(const struct authd_policy *p, const char *code,
+                                                      size_t len)
+{
+    for (size_t i = 0; i < p->n_matters; i++) {
+        const char *shared = p->matters[i].shared_code;
+        if (shared && strlen(shared) == len && memcmp(shared, code, len) == 0) return &p->matters[i];
+    }
+    return NULL;
+}
+
 const struct authd_client *authd_policy_client_by_token(const struct authd_policy *p, const char *token,
                                                         size_t len)
 {
@@ -51,7 +61,7 @@ bool authd_client_may_issue(const struct authd_client *c, const struct authd_lic
 
 bool authd_client_serves(const struct authd_client *c, const struct authd_matter *m)
 {
-    for (size_t i = 0; c->role == AUTHD_ROLE_COUNTER && i < c->n_matters; i++)
+    for (size_t i = 0; (c->role == AUTHD_ROLE_COUNTER || c->role == AUTHD_ROLE_PEER) && i < c->n_matters; i++)
         if (c->matters[i] == m) return true;
     return false;
 }
@@ -65,6 +75,8 @@ const char *authd_role_name(enum authd_role role)
         return "counter";
     case AUTHD_ROLE_AUDITOR:
         return "auditor";
+    case AUTHD_ROLE_PEER:
+        return "peer";
     case AUTHD_ROLE_ADMIN:
         return "admin";
     default:

@@ -24,7 +24,14 @@ enum authd_value_type {
     AUTHD_VALUE_TYPE_COUNT
 };
 enum authd_holder_kind { AUTHD_HOLDER_PERSON, AUTHD_HOLDER_ORG };
-enum authd_role { AUTHD_ROLE_ISSUER, AUTHD_ROLE_COUNTER, AUTHD_ROLE_AUDITOR, AUTHD_ROLE_ADMIN };
+/* peer: another authd (federation.h), asking federated lookups on its counters' behalf. */
+enum authd_role {
+    AUTHD_ROLE_ISSUER,
+    AUTHD_ROLE_COUNTER,
+    AUTHD_ROLE_AUDITOR,
+    AUTHD_ROLE_ADMIN,
+    AUTHD_ROLE_PEER
+};
 
 struct authd_element_schema {
     char *name;
@@ -54,6 +61,7 @@ struct authd_matter_need {
 
 struct authd_matter {
     char *code;
+    char *shared_code; /* the shared catalogue's code (办事事项标准化) federated lookups use; NULL: none */
     char *name;
     struct authd_matter_need *needs;
     size_t n_needs;
@@ -71,7 +79,7 @@ struct authd_client {
     char *issuer_code;                       /* issuer */
     const struct authd_licence_type **types; /* issuer: what it may issue */
     size_t n_types;
-    const struct authd_matter **matters; /* counter: what it serves */
+    const struct authd_matter **matters; /* counter: what it serves; peer: what it may look up */
     size_t n_matters;
     bool unmasked;               /* counter: sees identifiers in clear */
     bool require_holder_binding; /* counter: accepts only licences bound to the holder's device, presented */
@@ -95,6 +103,9 @@ void authd_policy_free(struct authd_policy *policy);
 const struct authd_licence_type *authd_policy_type(const struct authd_policy *p, const char *code,
                                                    size_t len);
 const struct authd_matter *authd_policy_matter(const struct authd_policy *p, const char *code, size_t len);
+/* The matter with that shared catalogue code, NULL when none. */
+const struct authd_matter *authd_policy_shared_matter(const struct authd_policy *p, const char *code,
+                                                      size_t len);
 /* Constant-time over the stored hashes. NULL when no client matches. */
 const struct authd_client *authd_policy_client_by_token(const struct authd_policy *p, const char *token,
                                                         size_t len);

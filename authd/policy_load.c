@@ -258,6 +258,16 @@ static int matter_code(struct authd_yaml *y, yaml_node_t *v, void *t)
             return authd_yaml_fail(y, v, "code: use A-Z, 0-9 and '-' only");
     return 0;
 }
+static int matter_shared_code(struct authd_yaml *y, yaml_node_t *v, void *t)
+{
+    struct matter_ctx *mc = t;
+    if (authd_yaml_string(y, v, "shared_code", &mc->m->shared_code) != 0) return -1;
+    size_t n = strlen(mc->m->shared_code);
+    for (const char *c = mc->m->shared_code; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-'))
+            return authd_yaml_fail(y, v, "shared_code: use A-Z, 0-9 and '-' only");
+    return n && n <= 64 ? 0 : authd_yaml_fail(y, v, "shared_code: 1 to 64 characters");
+}
 static int matter_name(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
     return authd_yaml_string(y, v, "name", &((struct matter_ctx *)t)->m->name);
@@ -296,16 +306,20 @@ static int one_matter(struct authd_yaml *y, yaml_node_t *item, size_t i, void *t
     static const struct authd_yaml_field fields[] = {{"code", matter_code},
                                                      {"name", matter_name},
                                                      {"licences", matter_licences},
-                                                     {"use_causes", matter_use_causes}};
+                                                     {"use_causes", matter_use_causes},
+                                                     {"shared_code", matter_shared_code}};
     struct authd_policy *p = target;
     struct matter_ctx mc = {p, &p->matters[i]};
     p->n_matters = i + 1;
-    if (authd_yaml_walk(y, item, "matters", fields, 4, &mc) != 0) return -1;
+    if (authd_yaml_walk(y, item, "matters", fields, sizeof(fields) / sizeof(fields[0]), &mc) != 0) return -1;
     if (!mc.m->code || !mc.m->name || !mc.m->needs)
         return authd_yaml_fail(y, item, "matters: 'code', 'name' and 'licences' are required");
     for (size_t j = 0; j < i; j++)
-        if (strcmp(p->matters[j].code, mc.m->code) == 0)
-            return authd_yaml_fail(y, item, "matters: code %s twice", mc.m->code);
+        if (strcmp(p->matters[j].code, mc.m->code) == 0 ||
+            (mc.m->shared_code && p->matters[j].shared_code &&
+             strcmp(p->matters[j].shared_code, mc.m->shared_code) == 0))
+            return authd_yaml_fail(y, item, "matters: code %s twice",
+                                   mc.m->shared_code ? mc.m->shared_code : mc.m->code);
     return 0;
 }
 
@@ -335,10 +349,10 @@ static int cl_name(struct authd_yaml *y, yaml_node_t *v, void *t)
 static int cl_role(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
     const char *s = authd_yaml_scalar(v);
-    for (int r = AUTHD_ROLE_ISSUER; s && r <= AUTHD_ROLE_ADMIN; r++)
+    for (int r = AUTHD_ROLE_ISSUER; s && r <= AUTHD_ROLE_PEER; r++)
         if (strcmp(s, authd_role_name((enum authd_role)r)) == 0)
             return ((struct client_ctx *)t)->c->role = (enum authd_role)r, 0;
-    return authd_yaml_fail(y, v, "role: expected issuer, counter, auditor or admin");
+    return authd_yaml_fail(y, v, "role: expected issuer, counter, auditor, admin or peer");
 }
 static int cl_issuer(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
@@ -390,14 +404,16 @@ static int cl_cert(struct authd_yaml *y, yaml_node_t *v, void *t)
 static int resolve_client_scope(struct authd_yaml *y, yaml_node_t *item, struct client_ctx *cc)
 {
     struct authd_client *c = cc->c;
-    bool issuer = c->role == AUTHD_ROLE_ISSUER, counter = c->role == AUTHD_ROLE_COUNTER;
+    bool issuer = c->role == AUTHD_ROLE_ISSUER;
+    bool counter = c->role == AUTHD_ROLE_COUNTER || c->role == AUTHD_ROLE_PEER; /* a peer serves counters */
     if (issuer != (c->issuer_code != NULL) || issuer != (cc->types != NULL))
         return authd_yaml_fail(
             y, item, "clients: issuer_code and licence_types go with role issuer, and only with it");
     if (counter != (cc->matters != NULL) || ((cc->has_unmasked || cc->has_binding) && !counter))
-        return authd_yaml_fail(
-            y, item,
-            "clients: matters, unmasked and require_holder_binding go with role counter, and only with it");
+        return authd_yaml_fail(y, item,
+                               "clients: matters, unmasked and require_holder_binding go with role counter "
+                               "or peer, and only with "
+                               "them");
     if (cc->n_types) {
         c->types = calloc(cc->n_types, sizeof(*c->types));
         if (!c->types) return authd_yaml_fail(y, item, "out of memory");
@@ -420,6 +436,9 @@ static int resolve_client_scope(struct authd_yaml *y, yaml_node_t *item, struct 
     for (size_t i = 0; i < cc->n_matters; i++) {
         const struct authd_matter *m = authd_policy_matter(cc->p, cc->matters[i], strlen(cc->matters[i]));
         if (!m) return authd_yaml_fail(y, item, "matters: no matter %s in matters.yaml", cc->matters[i]);
+        if (c->role == AUTHD_ROLE_PEER && !m->shared_code)
+            return authd_yaml_fail(y, item, "matters: %s has no shared_code, so no peer can ask for it",
+                                   m->code);
         c->matters[c->n_matters++] = m;
     }
     return 0;
@@ -531,6 +550,7 @@ void authd_policy_free(struct authd_policy *p)
     for (size_t i = 0; i < p->n_matters; i++) {
         struct authd_matter *m = &p->matters[i];
         free(m->code);
+        free(m->shared_code);
         free(m->name);
         for (size_t j = 0; j < m->n_needs; j++)
             free_strings(m->needs[j].elements);

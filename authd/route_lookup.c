@@ -2,12 +2,19 @@
  * counter gives the holder's number and the matter; it gets every licence of the types the matter
  * needs, each reduced to the elements the matter needs (and still verifiable; with verify=true verified
  * by authd, with its issuance receipt), identity numbers masked unless the counter may see them, and
- * the types the holder lacks. The answer carries its disclosure mark (access_record.h). */
+ * the types the holder lacks. The answer carries its disclosure mark (access_record.h).
+ *
+ * Federation (federation.h): a counter's lookup also asks the peers holding types the matter needs
+ * (federated_lookup.c). A peer asks with the matter's shared code and &counter=ID, the counter it asks
+ * for; it also gets revoked licences, holder_id kept in each (it sent the number: its side checks every
+ * licence is that holder's), and the signed status list of each (status_lists). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "access_record.h"
+#include "lookup.h"
+#include "statuslists.h"
 #include "auth.h"
 #include "held.h"
 #include "licence_view.h"
@@ -17,10 +24,6 @@
 #include "router.h"
 #include "tlog.h"
 #include "trust_bundle.h"
-
-#define MAX_HOLDER_LICENCES                                                                                  \
-    256 /* a lookup names at most this many licences (the access-log entry's room)                           \
-         */
 
 /* A licence of a type the matter needs, read from one snapshot of the store and shown after it. */
 struct found {
@@ -32,44 +35,53 @@ struct found {
     size_t len;
 };
 
-/* The answer, as the holder's licences are read and then shown. */
-struct lookup {
+/* What the store holds of the holder's, while it is read. */
+struct collected {
     const struct authd_server *server;
     const struct authd_matter *matter;
+    bool peer;
     struct found *found;
-    size_t n_found, cap_found;
-    bool truncated;                      /* MAX_HOLDER_LICENCES reached */
-    bool needed[AUTHD_MATTER_MAX_NEEDS]; /* a licence of that need's type was shown */
-    struct authd_jsonw w;
-    char *returned; /* the ids returned, comma-separated, for the access-log entry */
-    size_t n_returned, returned_len, returned_cap;
-    uint8_t (*released)[32]; /* SHA-256 of each licence returned, for the disclosure mark */
+    size_t n_found, cap;
+    bool truncated; /* AUTHD_LOOKUP_MAX_LICENCES reached */
 };
 
-static void lookup_free(struct lookup *l)
+static void collected_free(struct collected *c)
 {
+    for (size_t i = 0; i < c->n_found; i++) {
+        sodium_memzero(c->found[i].licence, c->found[i].len);
+        free(c->found[i].licence);
+    }
+    free(c->found);
+}
+
+void authd_lookup_free(struct authd_lookup *l)
+{
+    if (!l) return;
     size_t len;
     char *text = authd_jsonw_take(&l->w, &len);
     if (text) sodium_memzero(text, len); /* names, maybe numbers */
     free(text);
-    for (size_t i = 0; i < l->n_found; i++) {
-        sodium_memzero(l->found[i].licence, l->found[i].len);
-        free(l->found[i].licence);
-    }
-    free(l->found);
     free(l->returned);
     free(l->released);
+    free(l);
 }
 
-/* Records the id of a licence returned; false when out of memory. */
-static bool note_returned(struct lookup *l, const char *id, size_t id_len)
+bool authd_lookup_returned(struct authd_lookup *l, const char *id, const uint8_t released[32])
 {
+    size_t id_len = strlen(id);
+    if (l->n_returned == AUTHD_LOOKUP_MAX_LICENCES) return false;
     if (l->returned_len + id_len + 2 > l->returned_cap) {
         size_t cap = l->returned_cap * 2 + id_len + 2 + CERTLIB_LICENCE_ID_MAX;
         char *grown = realloc(l->returned, cap);
         if (!grown) return false;
         l->returned = grown, l->returned_cap = cap;
     }
+    if (l->n_returned % 8 == 0) { /* most holders have a few: grown, not allocated for 256 */
+        uint8_t(*more)[32] = realloc(l->released, (l->n_returned + 8) * sizeof(*more));
+        if (!more) return false;
+        l->released = more;
+    }
+    memcpy(l->released[l->n_returned], released, 32);
     if (l->n_returned++) l->returned[l->returned_len++] = ',';
     memcpy(l->returned + l->returned_len, id, id_len);
     l->returned_len += id_len;
@@ -80,29 +92,31 @@ static bool note_returned(struct lookup *l, const char *id, size_t id_len)
 /* Inside the store's snapshot: keeps the licences the matter needs, opened. */
 static int collect(void *arg, const struct authd_holder_licence *h)
 {
-    struct lookup *l = arg;
-    const struct authd_matter *matter = l->matter;
-    if (l->n_found == MAX_HOLDER_LICENCES) return l->truncated = true, AUTHD_E_FULL; /* the rest left out */
+    struct collected *c = arg;
+    const struct authd_matter *matter = c->matter;
+    if (c->n_found == AUTHD_LOOKUP_MAX_LICENCES)
+        return c->truncated = true, AUTHD_E_FULL; /* the rest left out */
     size_t k = 0;
     while (k < matter->n_needs && strcmp(matter->needs[k].type->code, h->meta.type_code) != 0)
         k++;
-    /* Only what the matter needs, and never a revoked licence: it proves nothing. */
-    if (k == matter->n_needs || h->meta.status == CERTLIB_STATUS_VALUE_REVOKED) return AUTHD_OK;
-    if (l->n_found == l->cap_found) { /* most holders have a few: grown, not allocated for 256 */
-        size_t cap = l->cap_found ? l->cap_found * 2 : 4;
-        struct found *grown = realloc(l->found, cap * sizeof(*grown));
+    /* Only what the matter needs, and never a revoked licence for a counter: it proves nothing. A peer
+     * gets it, so its counter learns why (its verification says revoked) rather than nothing. */
+    if (k == matter->n_needs || (h->meta.status == CERTLIB_STATUS_VALUE_REVOKED && !c->peer)) return AUTHD_OK;
+    if (c->n_found == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4;
+        struct found *grown = realloc(c->found, cap * sizeof(*grown));
         if (!grown) return AUTHD_E_NOMEM;
-        l->found = grown, l->cap_found = cap;
+        c->found = grown, c->cap = cap;
     }
-    struct found *f = &l->found[l->n_found];
-    if (authd_record_open(l->server->keys, h->id, h->id_len, h->record, h->record_len, &f->meta, &f->licence,
+    struct found *f = &c->found[c->n_found];
+    if (authd_record_open(c->server->keys, h->id, h->id_len, h->record, h->record_len, &f->meta, &f->licence,
                           &f->len) != AUTHD_OK)
         return AUTHD_OK; /* the body does not open: left out, as a header that fails its MAC is */
     memcpy(f->id, h->id, h->id_len);
     f->id[h->id_len] = '\0';
     f->log_index = h->log_index;
     f->need = k;
-    l->n_found++;
+    c->n_found++;
     return AUTHD_OK;
 }
 
@@ -110,12 +124,13 @@ static int collect(void *arg, const struct authd_holder_licence *h)
  * verified first as a counter would verify it, with its issuance receipt. Verifying costs a signature
  * check per licence (390 µs for SM2 on this machine, against a lookup's 110 µs without): counters that
  * verify with certlib themselves leave it to them. */
-static authd_err show(struct lookup *l, const struct authd_request *r, bool unmasked, bool verify)
+static authd_err show(struct authd_lookup *l, const struct collected *c, const struct authd_request *r,
+                      bool verify)
 {
     const struct authd_trust *trust = verify ? authd_held_hold(r->server->trust, &r->req->pool) : NULL;
     struct authd_log *log = r->server->logs[AUTHD_LOG_SIGNATURES];
-    for (size_t i = 0; i < l->n_found; i++) {
-        struct found *f = &l->found[i];
+    for (size_t i = 0; i < c->n_found; i++) {
+        struct found *f = &c->found[i];
         char *receipt = NULL;
         size_t receipt_len = 0;
         if (verify && f->log_index != UINT64_MAX &&
@@ -123,41 +138,127 @@ static authd_err show(struct lookup *l, const struct authd_request *r, bool unma
             receipt = NULL; /* not in the published tree yet: the logged check says so */
         struct authd_view v = {.policy = r->policy,
                                .need = &l->matter->needs[f->need],
-                               .unmasked = unmasked,
+                               .unmasked = l->unmasked,
+                               .keep_holder = l->peer,
                                .trust = trust ? trust->ctx : NULL,
                                .receipt = receipt,
                                .receipt_len = receipt_len,
                                .log_key = authd_log_verifier(log)};
         size_t mark = l->w.len;
         if (l->n_returned) authd_jsonw_lit(&l->w, ",");
-        bool viewed = authd_licence_view(&l->w, l->server, f->id, &f->meta, f->licence, f->len, &v);
+        bool viewed = authd_licence_view(&l->w, r->server, f->id, &f->meta, f->licence, f->len, &v);
         free(receipt);
         if (!viewed) {
             l->w.len = mark; /* the comma goes: the view wrote nothing */
             continue;
         }
-        memcpy(l->released[l->n_returned], v.released, 32);
         l->needed[f->need] = true;
-        if (!note_returned(l, f->id, strlen(f->id))) return AUTHD_E_NOMEM;
+        if (!authd_lookup_returned(l, f->id, v.released)) return AUTHD_E_NOMEM;
     }
     return AUTHD_OK;
+}
+
+/* For a peer: the signed status list of every licence shown, so it verifies their status with no
+ * request of its own (stapling, as OCSP stapling does for TLS). */
+static void staple_status_lists(struct authd_lookup *l, const struct collected *c,
+                                struct authd_statuslists *lists)
+{
+    authd_jsonw_lit(&l->w, "],\"status_lists\":{");
+    size_t listed = 0;
+    for (size_t i = 0; i < c->n_found; i++) {
+        char id[AUTHD_LIST_ID_MAX];
+        authd_status_list_id(c->found[i].meta.issuer_code, c->found[i].meta.list_no, id);
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++) {
+            char other[AUTHD_LIST_ID_MAX];
+            authd_status_list_id(c->found[k].meta.issuer_code, c->found[k].meta.list_no, other);
+            seen = strcmp(id, other) == 0;
+        }
+        uint8_t *cwt;
+        size_t len;
+        if (seen || authd_statuslists_token(lists, id, strlen(id), &cwt, &len) != 0) continue;
+        if (listed++) authd_jsonw_lit(&l->w, ",");
+        authd_jsonw_cstring(&l->w, id);
+        authd_jsonw_lit(&l->w, ":");
+        authd_jsonw_base64url(&l->w, cwt, len);
+        free(cwt);
+    }
+    authd_jsonw_lit(&l->w, "}");
+}
+
+void authd_lookup_finish(struct authd_request *r, struct authd_lookup *l, const char *extra)
+{
+    const struct authd_matter *matter = l->matter;
+    if (!l->peer) authd_jsonw_lit(&l->w, "]"); /* a peer's answer closed it before its status lists */
+    authd_jsonw_lit(&l->w, ",\"missing\":[");
+    for (size_t k = 0, listed = 0; k < matter->n_needs; k++) {
+        if (l->needed[k]) continue;
+        if (listed++) authd_jsonw_lit(&l->w, ",");
+        authd_jsonw_lit(&l->w, "{\"type\":");
+        authd_jsonw_cstring(&l->w, matter->needs[k].type->code);
+        authd_jsonw_lit(&l->w, ",\"type_name\":");
+        authd_jsonw_cstring(&l->w, matter->needs[k].type->name);
+        authd_jsonw_lit(&l->w, "}");
+    }
+    authd_jsonw_lit(&l->w, "]");
+    authd_jsonw_raw(&l->w, extra, strlen(extra));
+    authd_jsonw_lit(&l->w, "}");
+    authd_metrics_count(r->server->metrics, AUTHD_M_LOOKUPS);
+    size_t body_len;
+    char *body = authd_jsonw_take(&l->w, &body_len);
+    if (!body) {
+        authd_lookup_free(l);
+        authd_problem(r->req, 503, "overloaded", "out of memory");
+        return;
+    }
+    const struct authd_access access = {.lookup = true,
+                                        .client = l->client,
+                                        .matter = matter->code,
+                                        .holder_key = l->holder_key,
+                                        .outcome = "ok",
+                                        .licences = l->returned ? l->returned : "",
+                                        .use_cause = l->use_cause,
+                                        .use_cause_len = l->use_cause_len,
+                                        .released = (const uint8_t(*)[32])l->released,
+                                        .n_released = l->n_returned};
+    authd_access_respond(r, &access, 200, body, body_len);
+    authd_lookup_free(l);
+}
+
+/* The counter a peer asks for: it goes into this authd's access log beside the peer's id. */
+static bool counter_id_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > 64) return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '-' || s[i] == '_' || s[i] == '.'))
+            return false;
+    return true;
 }
 
 void authd_route_lookup(struct authd_request *r)
 {
     h2o_req_t *req = r->req;
     const struct authd_client *client = r->client;
-    h2o_iovec_t holder, matter_code, use_cause, verify_text;
+    bool peer = client->role == AUTHD_ROLE_PEER;
+    h2o_iovec_t holder, matter_code, use_cause, verify_text, counter = {NULL, 0};
     if (authd_percent_decode(&req->pool, r->params[0], &holder) != 0 ||
         authd_query_param(req, "matter", &matter_code) != 0 ||
         authd_query_param(req, "use_cause", &use_cause) != 0 ||
-        authd_query_param(req, "verify", &verify_text) != 0) {
+        authd_query_param(req, "verify", &verify_text) != 0 ||
+        authd_query_param(req, "counter", &counter) != 0) {
         authd_problem(req, 400, "bad_path_encoding", "a malformed percent-escape");
         return;
     }
     bool verify = verify_text.base && h2o_memis(verify_text.base, verify_text.len, H2O_STRLIT("true"));
     if (verify_text.base && !verify && !h2o_memis(verify_text.base, verify_text.len, H2O_STRLIT("false"))) {
         authd_problem(req, 400, "invalid_parameter", "verify: true or false");
+        return;
+    }
+    if (peer != (counter.base != NULL) || (peer && !counter_id_ok(counter.base, counter.len))) {
+        authd_problem(req, 400, "invalid_parameter",
+                      peer ? "counter: the id of the counter asking (1 to 64 of A-Z a-z 0-9 . _ -)"
+                           : "counter: only a peer names the counter it asks for");
         return;
     }
     if (!matter_code.base) {
@@ -178,65 +279,53 @@ void authd_route_lookup(struct authd_request *r)
                        "the holder id is not a valid identity number or USCC: %s", certlib_err_name(err));
         return;
     }
-    uint8_t key[AUTHD_HOLDER_KEY_LEN];
-    authd_record_holder_key(r->server->keys, ident.normalized, ident.normalized_len, key);
-    bool unmasked = client->unmasked;
-    struct lookup l = {.server = r->server, .matter = matter};
-
-    authd_jsonw_lit(&l.w, "{\"holder_id\":");
-    if (unmasked)
-        authd_jsonw_string(&l.w, ident.normalized, ident.normalized_len);
-    else
-        authd_jsonw_masked(&l.w, ident.normalized, ident.normalized_len);
-    authd_jsonw_lit(&l.w, ",\"holder_kind\":");
-    authd_jsonw_cstring(&l.w, certlib_ident_kind_name((certlib_ident_kind)ident.kind));
-    authd_jsonw_lit(&l.w, ",\"matter\":{\"code\":");
-    authd_jsonw_cstring(&l.w, matter->code);
-    authd_jsonw_lit(&l.w, ",\"name\":");
-    authd_jsonw_cstring(&l.w, matter->name);
-    authd_jsonw_lit(&l.w, "},\"use_cause\":");
-    authd_jsonw_string(&l.w, use_cause.base, use_cause.len);
-    authd_jsonw_lit(&l.w, ",\"licences\":[");
-    sodium_memzero(&ident, sizeof(ident));
-    authd_err rc = authd_licence_each_of_holder(r->server->storage, r->server->keys, key, collect, &l);
-    if (rc == AUTHD_E_FULL && l.truncated) rc = AUTHD_OK;
-    if (rc == AUTHD_OK && l.n_found && !(l.released = malloc(l.n_found * sizeof(*l.released))))
-        rc = AUTHD_E_NOMEM;
-    if (rc == AUTHD_OK) rc = show(&l, r, unmasked, verify);
-    if (rc) {
-        lookup_free(&l);
-        authd_problem_store(req, rc, "store_failed", "the holder index could not be read");
-        return;
-    }
-    authd_jsonw_lit(&l.w, "],\"missing\":[");
-    for (size_t k = 0, listed = 0; k < matter->n_needs; k++) {
-        if (l.needed[k]) continue;
-        if (listed++) authd_jsonw_lit(&l.w, ",");
-        authd_jsonw_lit(&l.w, "{\"type\":");
-        authd_jsonw_cstring(&l.w, matter->needs[k].type->code);
-        authd_jsonw_lit(&l.w, ",\"type_name\":");
-        authd_jsonw_cstring(&l.w, matter->needs[k].type->name);
-        authd_jsonw_lit(&l.w, "}");
-    }
-    authd_jsonw_lit(&l.w, "]}");
-    authd_metrics_count(r->server->metrics, AUTHD_M_LOOKUPS);
-    size_t body_len;
-    char *body = authd_jsonw_take(&l.w, &body_len);
-    if (!body) {
-        lookup_free(&l);
+    struct authd_lookup *l = calloc(1, sizeof(*l));
+    if (!l) {
+        sodium_memzero(&ident, sizeof(ident));
         authd_problem(req, 503, "overloaded", "out of memory");
         return;
     }
-    const struct authd_access access = {.lookup = true,
-                                        .client = client->id,
-                                        .matter = matter->code,
-                                        .holder_key = key,
-                                        .outcome = "ok",
-                                        .licences = l.returned ? l.returned : "",
-                                        .use_cause = use_cause.base,
-                                        .use_cause_len = use_cause.len,
-                                        .released = (const uint8_t(*)[32])l.released,
-                                        .n_released = l.n_returned};
-    authd_access_respond(r, &access, 200, body, body_len);
-    lookup_free(&l);
+    l->matter = matter;
+    l->unmasked = client->unmasked;
+    l->peer = peer;
+    l->use_cause = use_cause.base;
+    l->use_cause_len = use_cause.len;
+    if (peer)
+        snprintf(l->client, sizeof(l->client), "%s/%.*s", client->id, (int)counter.len, counter.base);
+    else
+        snprintf(l->client, sizeof(l->client), "%s", client->id);
+    authd_record_holder_key(r->server->keys, ident.normalized, ident.normalized_len, l->holder_key);
+
+    authd_jsonw_lit(&l->w, "{\"holder_id\":");
+    if (l->unmasked)
+        authd_jsonw_string(&l->w, ident.normalized, ident.normalized_len);
+    else
+        authd_jsonw_masked(&l->w, ident.normalized, ident.normalized_len);
+    authd_jsonw_lit(&l->w, ",\"holder_kind\":");
+    authd_jsonw_cstring(&l->w, certlib_ident_kind_name((certlib_ident_kind)ident.kind));
+    authd_jsonw_lit(&l->w, ",\"matter\":{\"code\":");
+    authd_jsonw_cstring(&l->w, matter->code);
+    authd_jsonw_lit(&l->w, ",\"name\":");
+    authd_jsonw_cstring(&l->w, matter->name);
+    authd_jsonw_lit(&l->w, "},\"use_cause\":");
+    authd_jsonw_string(&l->w, use_cause.base, use_cause.len);
+    authd_jsonw_lit(&l->w, ",\"licences\":[");
+    struct collected c = {.server = r->server, .matter = matter, .peer = peer};
+    authd_err rc =
+        authd_licence_each_of_holder(r->server->storage, r->server->keys, l->holder_key, collect, &c);
+    if (rc == AUTHD_E_FULL && c.truncated) rc = AUTHD_OK;
+    if (rc == AUTHD_OK) rc = show(l, &c, r, verify);
+    if (rc == AUTHD_OK && peer) staple_status_lists(l, &c, r->server->statuslists);
+    collected_free(&c);
+    if (rc) {
+        sodium_memzero(&ident, sizeof(ident));
+        authd_lookup_free(l);
+        authd_problem_store(req, rc, "store_failed", "the holder index could not be read");
+        return;
+    }
+    /* A counter's lookup goes on to the peers holding what the matter needs; a peer's never does. */
+    bool asked = !peer && r->server->federation &&
+                 authd_federated_lookup(r, l, ident.normalized, ident.normalized_len);
+    sodium_memzero(&ident, sizeof(ident));
+    if (!asked) authd_lookup_finish(r, l, "");
 }

@@ -9,7 +9,9 @@
 #include "metrics.h"
 #include "router.h"
 #include "tlog.h"
+#include "federation.h"
 #include "statuslists.h"
+#include "trust_list_pub.h"
 #include "storage/storage.h"
 #include "trust_bundle.h"
 
@@ -31,6 +33,22 @@ void authd_route_trust(struct authd_request *r)
 {
     const struct authd_trust *trust = authd_held_hold(r->server->trust, &r->req->pool); /* until sent */
     authd_send_cacheable(r->req, 200, "application/json", h2o_iovec_init(trust->bundle, trust->len), 300);
+}
+
+/* This authd's signed trust list (trust_list_pub.h), for peers and counters that pin its key. */
+void authd_route_trust_list(struct authd_request *r)
+{
+    const struct authd_signed_list *list =
+        r->server->federation
+            ? authd_trust_list_pub_hold(authd_federation_publisher(r->server->federation), &r->req->pool)
+            : NULL;
+    if (!list) {
+        authd_problem(r->req, 404, "no_trust_list",
+                      "this authd publishes no trust list (federation: is not configured)");
+        return;
+    }
+    authd_send_cacheable(r->req, 200, "application/cose; cose-type=\"cose-sign1\"",
+                         h2o_iovec_init(list->bytes, list->len), 60);
 }
 
 void authd_route_metrics(struct authd_request *r)

@@ -11,6 +11,7 @@
 #define COUNTER AUTHD_ROLE(AUTHD_ROLE_COUNTER)
 #define AUDITOR AUTHD_ROLE(AUTHD_ROLE_AUDITOR)
 #define ADMIN AUTHD_ROLE(AUTHD_ROLE_ADMIN)
+#define PEER AUTHD_ROLE(AUTHD_ROLE_PEER)
 #define PUBLIC 0u
 
 static const struct authd_route routes[] = {
@@ -20,7 +21,7 @@ static const struct authd_route routes[] = {
     {"POST", "/v1/licences", authd_route_licence_issue, ISSUER},
     {"GET", "/v1/licences/{licence_id}", authd_route_licence_get, ISSUER | COUNTER | AUDITOR},
     {"POST", "/v1/licences/{licence_id}/status", authd_route_licence_status, ISSUER},
-    {"GET", "/v1/holders/{holder_id}/licences", authd_route_lookup, COUNTER},
+    {"GET", "/v1/holders/{holder_id}/licences", authd_route_lookup, COUNTER | PEER},
     {"GET", "/v1/matters", authd_route_matters, COUNTER},
     {"GET", "/v1/marks/{reference}/qr", authd_route_mark_qr, COUNTER | AUDITOR},
     {"POST", "/v1/verify", authd_route_verify, COUNTER},
@@ -35,6 +36,7 @@ static const struct authd_route routes[] = {
     {"GET", "/counter/{file}", authd_route_counter_file, PUBLIC},
     {"GET", "/v1/status/{list_id}", authd_route_status_list, PUBLIC},
     {"GET", "/v1/trust", authd_route_trust, PUBLIC},
+    {"GET", "/v1/trust-list", authd_route_trust_list, PUBLIC},
     {"GET", "/metrics", authd_route_metrics, ADMIN | AUDITOR},
     {"GET", "/v1/licences/{licence_id}/receipt", authd_route_receipt, PUBLIC},
     /* the signature log is public; the access log's routes check for an auditor or admin themselves */

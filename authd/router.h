@@ -65,6 +65,7 @@ void authd_route_counter_page(struct authd_request *r);
 void authd_route_counter_file(struct authd_request *r);
 void authd_route_status_list(struct authd_request *r);
 void authd_route_trust(struct authd_request *r);
+void authd_route_trust_list(struct authd_request *r);
 void authd_route_metrics(struct authd_request *r);
 void authd_route_receipt(struct authd_request *r);
 void authd_route_log_checkpoint(struct authd_request *r);

@@ -60,6 +60,7 @@ struct authd_server {
     struct authd_peers *peers;           /* a shared store: what the other nodes did */
     struct authd_witness *witness;       /* NULL unless configured: authd as a C2SP tlog-witness */
     struct authd_witnessing *witnessing; /* NULL unless its logs have witnesses: asking them to cosign */
+    struct authd_federation *federation; /* NULL unless configured: trust lists, peers, federated lookups */
     atomic_int stopping;
     /* Called on the main thread once every listener is bound and the workers run. */
     void (*on_ready)(const struct authd_server *server);

@@ -10,6 +10,7 @@
 #include "presentation_requests.h"
 #include "reader_key.h"
 #include "data_key.h"
+#include "federation.h"
 #include "held.h"
 #include "log_state.h"
 #include "metrics.h"
@@ -316,6 +317,7 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
     if (s->storage->ops->shared &&
         !(s->peers = authd_peers_start(s->storage, s->logs, s->statuslists, followed, PEERS_PERIOD_MS)))
         return snprintf(err, err_cap, "cannot start the thread following other nodes"), AUTHD_E_INTERNAL;
+    if ((rc = authd_federation_start(s, &s->federation, err, err_cap))) return rc;
     return AUTHD_OK;
 }
 
@@ -377,6 +379,7 @@ void authd_services_reload(struct authd_server *s)
 
 void authd_services_stop(struct authd_server *s)
 {
+    authd_federation_stop(s->federation);
     authd_witnessing_stop(s->witnessing);
     authd_peers_stop(s->peers);
     authd_writer_stop(s->writer);

@@ -58,7 +58,8 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_trust_list_sign(const certlib_
  * Errors: CERTLIB_E_TRUST_LIST (not a trust list of this form; `err` says where), CERTLIB_E_KEY (the
  * pin is not a certificate with a supported key), CERTLIB_E_UNKNOWN_KID (signed under another key id),
  * CERTLIB_E_ALG_MISMATCH, CERTLIB_E_SIGNATURE, CERTLIB_E_TRUST_LIST_EXPIRED (expired, or issued more
- * than five minutes ahead of `now`), CERTLIB_E_TRUST_LIST_ROLLBACK.
+ * than five minutes ahead of `now`), CERTLIB_E_TRUST_LIST_ROLLBACK. After these last two the list is
+ * authentic, only not current, and `info` is filled (a reader may learn the sequence of a list it kept).
  */
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_trust_list_verify(const uint8_t *list, size_t len,
                                                                     const uint8_t *pin, size_t pin_len,

@@ -1,0 +1,260 @@
+/* The federated part of a counter's lookup (lookup.h): which peers to ask, and what their answers are
+ * worth. A peer's licence is shown only when it verifies as a counter would verify it, against that
+ * peer's signed trust list (signature, chain, scope, validity, the status list it stapled, its
+ * signature-log receipt), is of a type the peer is configured to hold and of an issuer in its regions,
+ * and is the asked holder's. Everything else a peer sends is counted as refused, never shown. */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "federation.h"
+#include "licence_view.h"
+#include "lookup.h"
+#include "peer_view.h"
+#include "router.h"
+#include "server.h"
+
+struct fed_lookup {
+    struct authd_fed_job job; /* must stay first */
+    struct authd_request r;   /* the counter's request, as its handler had it */
+    struct authd_lookup *l;   /* the answer; NULL once finished */
+};
+
+static bool in_list(char *const *list, size_t n, const char *s, size_t prefix_of)
+{
+    for (size_t i = 0; i < n; i++)
+        if (prefix_of ? strncmp(s, list[i], strlen(list[i])) == 0 : strcmp(s, list[i]) == 0) return true;
+    return false;
+}
+
+/* Which of the matter's needs a type meets; n_needs when none. */
+static size_t need_of(const struct authd_matter *m, const char *type)
+{
+    size_t k = 0;
+    while (k < m->n_needs && strcmp(m->needs[k].type->code, type) != 0)
+        k++;
+    return k;
+}
+
+/* Whether the peer concerns the matter: it holds a type the matter needs, and the matter has a shared
+ * code to ask by. */
+static bool concerns(const struct authd_peer_config *p, const struct authd_matter *m)
+{
+    for (size_t i = 0; m->shared_code && i < p->n_licence_types; i++)
+        if (need_of(m, p->licence_types[i]) < m->n_needs) return true;
+    return false;
+}
+
+/* A licence a peer sent: checked, verified and shown, or counted as refused. */
+static void take_licence(struct fed_lookup *fl, const struct authd_peer_config *p,
+                         const struct authd_peer_view *v, json_t *e, size_t *shown, size_t *refused)
+{
+    struct authd_lookup *l = fl->l;
+    const char *id = json_string_value(json_object_get(e, "licence_id"));
+    const char *type = json_string_value(json_object_get(e, "type"));
+    const char *issuer = json_string_value(json_object_get(e, "issuer_code"));
+    const char *status = json_string_value(json_object_get(e, "status"));
+    json_t *text = json_object_get(e, "licence"), *receipt = json_object_get(e, "receipt");
+    size_t need;
+    if (!id || strlen(id) >= CERTLIB_LICENCE_ID_MAX || !type || strlen(type) != AUTHD_TYPE_CODE_LEN ||
+        !issuer || strlen(issuer) != AUTHD_ISSUER_CODE_LEN || !json_is_string(text) ||
+        !in_list(p->licence_types, p->n_licence_types, type, 0) ||
+        (p->regions && !in_list(p->regions, p->n_regions, issuer + 2, 1)) ||
+        (need = need_of(l->matter, type)) == l->matter->n_needs) {
+        (*refused)++;
+        return;
+    }
+    size_t cap = CERTLIB_BASE64URL_DECODED_MAX(json_string_length(text)), len;
+    uint8_t *licence = malloc(cap ? cap : 1);
+    if (!licence ||
+        certlib_base64url_decode(json_string_value(text), json_string_length(text), licence, cap, &len)) {
+        free(licence);
+        (*refused)++;
+        return;
+    }
+    struct authd_licence_meta meta = {0};
+    int st = status ? authd_status_value_of(status, strlen(status)) : -1;
+    meta.status = st < 0 ? CERTLIB_STATUS_VALUE_VALID : (uint8_t)st;
+    memcpy(meta.type_code, type, AUTHD_TYPE_CODE_LEN);
+    memcpy(meta.issuer_code, issuer, AUTHD_ISSUER_CODE_LEN);
+    struct authd_view view = {.policy = fl->r.policy,
+                              .need = &l->matter->needs[need],
+                              .unmasked = l->unmasked,
+                              .source = p->name,
+                              .trust = v->ctx,
+                              .receipt = json_string_value(receipt),
+                              .receipt_len = json_string_length(receipt),
+                              .log_key = v->has_sig_log ? &v->sig_log : NULL};
+    size_t mark = l->w.len;
+    if (l->n_returned) authd_jsonw_lit(&l->w, ",");
+    bool viewed = authd_licence_view(&l->w, fl->r.server, id, &meta, licence, len, &view);
+    sodium_memzero(licence, len);
+    free(licence);
+    /* Another holder's licence, or one not saying whose, is never shown for this one. */
+    bool holder = viewed && view.holder_found &&
+                  sodium_memcmp(view.holder_key, l->holder_key, sizeof(l->holder_key)) == 0;
+    if (!holder || !authd_lookup_returned(l, id, view.released)) {
+        l->w.len = mark;
+        (*refused)++;
+        return;
+    }
+    l->needed[need] = true;
+    (*shown)++;
+}
+
+/* The status lists a peer stapled, into its context: its licences' status checks use them. */
+static void take_status_lists(const struct authd_peer_view *v, json_t *lists)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(lists, key, value)
+    {
+        size_t cap = CERTLIB_BASE64URL_DECODED_MAX(json_string_length(value)), len;
+        uint8_t *cwt = json_is_string(value) && cap <= 16 * 1024 * 1024 ? malloc(cap ? cap : 1) : NULL;
+        if (cwt && certlib_base64url_decode(json_string_value(value), json_string_length(value), cwt, cap,
+                                            &len) == CERTLIB_OK) {
+            certlib_err refused = certlib_ctx_add_status_list(v->ctx, cwt, len);
+            (void)refused; /* then its licences' status is unknown */
+        }
+        free(cwt);
+    }
+}
+
+/* One peer's answer, into the lookup; its entry in "peers" into `w`. */
+static void take_answer(struct fed_lookup *fl, const struct authd_fed_call *c, struct authd_jsonw *w)
+{
+    const struct authd_peer_config *p = &fl->r.server->config->federation.peers[c->peer];
+    const struct authd_peer_view *v =
+        authd_federation_view(fl->r.server->federation, c->peer, &fl->r.req->pool);
+    authd_jsonw_lit(w, "{\"name\":");
+    authd_jsonw_cstring(w, p->name);
+    if (c->skip) {
+        authd_jsonw_lit(w, ",\"state\":");
+        authd_jsonw_cstring(w, c->skip_state);
+        authd_jsonw_lit(w, ",\"detail\":");
+        authd_jsonw_cstring(w, c->skip);
+        authd_jsonw_lit(w, "}");
+        return;
+    }
+    json_t *doc = c->http_status == 200 && c->body ? json_loadb(c->body, c->len, 0, NULL) : NULL;
+    json_t *licences = json_object_get(doc, "licences");
+    if (!v || !json_is_array(licences)) {
+        char detail[320];
+        if (!v)
+            snprintf(detail, sizeof(detail), "its trust list is no longer in force");
+        else if (c->timed_out)
+            snprintf(detail, sizeof(detail), "no answer within %u ms",
+                     fl->r.server->config->federation.deadline_ms);
+        else if (c->http_status)
+            snprintf(detail, sizeof(detail), "it answered HTTP %ld", c->http_status);
+        else
+            snprintf(detail, sizeof(detail), "unreachable: %s", c->error[0] ? c->error : "no answer");
+        authd_jsonw_lit(w, ",\"state\":\"unavailable\",\"detail\":");
+        authd_jsonw_cstring(w, detail);
+        authd_jsonw_lit(w, "}");
+        json_decref(doc);
+        return;
+    }
+    take_status_lists(v, json_object_get(doc, "status_lists"));
+    size_t shown = 0, refused = 0;
+    for (size_t i = 0; i < json_array_size(licences); i++)
+        take_licence(fl, p, v, json_array_get(licences, i), &shown, &refused);
+    json_decref(doc);
+    authd_jsonw_lit(w, ",\"state\":\"answered\",\"licences\":");
+    authd_jsonw_int(w, (long long)shown);
+    authd_jsonw_lit(w, ",\"refused\":");
+    authd_jsonw_int(w, (long long)refused);
+    authd_jsonw_lit(w, "}");
+}
+
+static void respond(struct authd_async *a, h2o_req_t *req)
+{
+    struct fed_lookup *fl = (struct fed_lookup *)a;
+    fl->r.req = req;
+    struct authd_jsonw peers = {0};
+    authd_jsonw_lit(&peers, ",\"peers\":[");
+    for (size_t i = 0; i < fl->job.n_calls; i++) {
+        if (i) authd_jsonw_lit(&peers, ",");
+        take_answer(fl, &fl->job.calls[i], &peers);
+    }
+    authd_jsonw_lit(&peers, "]");
+    size_t len;
+    char *extra = authd_jsonw_take(&peers, &len);
+    struct authd_lookup *l = fl->l;
+    fl->l = NULL;
+    if (!extra) {
+        authd_lookup_free(l);
+        authd_problem(req, 503, "overloaded", "out of memory");
+        return;
+    }
+    authd_lookup_finish(&fl->r, l, extra);
+    free(extra);
+}
+
+static void release(struct authd_async *a)
+{
+    struct fed_lookup *fl = (struct fed_lookup *)a;
+    authd_lookup_free(fl->l);
+    for (size_t i = 0; i < fl->job.n_calls; i++) {
+        struct authd_fed_call *c = &fl->job.calls[i];
+        if (c->body) sodium_memzero(c->body, c->len);
+        free(c->body);
+    }
+    if (fl->job.target) sodium_memzero(fl->job.target, strlen(fl->job.target)); /* the holder's number */
+    free(fl->job.target);
+    free(fl);
+}
+
+/* /v1/holders/<id>/licences?matter=<shared code>&use_cause=...&counter=<counter id>&verify=true */
+static char *target(const struct authd_request *r, const struct authd_lookup *l, const char *holder,
+                    size_t len)
+{
+    char *id = curl_easy_escape(NULL, holder, (int)len);
+    char *cause = curl_easy_escape(NULL, l->use_cause, (int)l->use_cause_len);
+    char *counter = curl_easy_escape(NULL, r->client->id, 0);
+    char *out = NULL;
+    if (id && cause && counter) {
+        size_t cap = strlen(id) + strlen(cause) + strlen(counter) + strlen(l->matter->shared_code) + 128;
+        if ((out = malloc(cap)))
+            snprintf(out, cap, "/v1/holders/%s/licences?matter=%s&use_cause=%s&counter=%s&verify=true", id,
+                     l->matter->shared_code, cause, counter);
+    }
+    if (id) sodium_memzero(id, strlen(id));
+    curl_free(id);
+    curl_free(cause);
+    curl_free(counter);
+    return out;
+}
+
+bool authd_federated_lookup(struct authd_request *r, struct authd_lookup *l, const char *holder_id,
+                            size_t holder_len)
+{
+    struct authd_federation *f = r->server->federation;
+    const struct authd_federation_config *fc = &r->server->config->federation;
+    struct fed_lookup *fl = NULL;
+    for (size_t i = 0; i < fc->n_peers; i++) {
+        if (!concerns(&fc->peers[i], l->matter)) continue;       /* never asked what it cannot hold */
+        if (!fl && !(fl = calloc(1, sizeof(*fl)))) return false; /* out of memory: answered with its own */
+        struct authd_fed_call *c = &fl->job.calls[fl->job.n_calls++];
+        c->peer = i;
+        /* Named in the answer all the same, so nothing is silently missing. */
+        const struct authd_peer_view *v = authd_federation_view(f, i, &r->req->pool);
+        if (!v)
+            c->skip = "no current trust list of it is in force here", c->skip_state = "unavailable";
+        else if (!authd_peer_view_serves(v, l->matter->shared_code))
+            c->skip = "its trust list does not list this matter", c->skip_state = "not_asked";
+    }
+    if (!fl) return false;
+    if (!(fl->job.target = target(r, l, holder_id, holder_len))) {
+        free(fl);
+        return false;
+    }
+    fl->r = *r;
+    fl->l = l;
+    authd_async_init(&fl->job.async, r->req, respond, release);
+    authd_federation_submit(f, &fl->job);
+    return true;
+}
