@@ -19,7 +19,7 @@
 #include "trust_list_pub.h"
 
 #define PIN_MAX (64 * 1024)
-#define RETRY_MS 5000 /* a failed fetch is tried again this soon (or at the refresh period, if sooner) */
+#define RETRY_MS 2000 /* a failed fetch is tried again this soon (or at the refresh period, if sooner) */
 #define TICK_MS 1000  /* the thread wakes at least this often: its own list, fetches due */
 
 struct fed_peer {
@@ -131,29 +131,32 @@ static void fetched_list(struct authd_federation *f, struct fed_peer *p, CURLcod
     p->fetching = false;
     uint64_t now_ms = (uint64_t)authd_monotonic_ms();
     p->next_fetch_ms = now_ms + (uint64_t)f->config->refresh * 1000;
+    void *cur;
+    struct authd_held_ref *ref = authd_held_acquire(p->view, &cur);
+    const struct authd_peer_view *in_force = cur;
+    bool same =
+        in_force && in_force->len == p->fetch.len && memcmp(in_force->list, p->fetch.body, p->fetch.len) == 0;
+    const char *stays = in_force ? "the last good one stays in force" : "none is in force yet";
+    authd_held_release(ref); /* only compared: `in_force` is not read below */
     char err[512];
+    struct authd_peer_view *v = NULL;
+    bool failed = true;
     if (code != CURLE_OK || p->fetch.http_status != 200) {
-        snprintf(err, sizeof(err), "%s (HTTP %ld)", code != CURLE_OK ? curl_easy_strerror(code) : "refused",
-                 p->fetch.http_status);
-        say(p, "trust list not fetched, the last good one stays: %s", err);
+        say(p, "trust list not fetched (%s, HTTP %ld); %s",
+            code != CURLE_OK ? curl_easy_strerror(code) : "refused", p->fetch.http_status, stays);
+    } else if (same) {
+        p->last_error[0] = '\0'; /* a later failure is said again */
+        failed = false;
+    } else if (authd_peer_view_new((const uint8_t *)p->fetch.body, p->fetch.len, p->pin, p->pin_len, 0,
+                                   /* another list than the one held must be newer */
+                                   p->min_sequence ? p->min_sequence + 1 : 0, &v, err,
+                                   sizeof(err)) == AUTHD_OK) {
+        accept_list(p, v, true);
+        failed = false;
     } else {
-        void *cur;
-        struct authd_held_ref *ref = authd_held_acquire(p->view, &cur);
-        const struct authd_peer_view *in_force = cur;
-        bool same = in_force && in_force->len == p->fetch.len &&
-                    memcmp(in_force->list, p->fetch.body, p->fetch.len) == 0;
-        authd_held_release(ref);
-        struct authd_peer_view *v = NULL;
-        if (same) {
-            p->last_error[0] = '\0';
-        } else if (authd_peer_view_new((const uint8_t *)p->fetch.body, p->fetch.len, p->pin, p->pin_len, 0,
-                                       p->min_sequence, &v, err, sizeof(err)) == AUTHD_OK) {
-            accept_list(p, v, true);
-        } else {
-            say(p, "trust list refused, the last good one stays: %s", err);
-        }
+        say(p, "trust list refused (%s); %s", err, stays);
     }
-    if (p->last_error[0] && strstr(p->last_error, "in force") == NULL) {
+    if (failed) {
         uint64_t retry = now_ms + RETRY_MS;
         if (retry < p->next_fetch_ms) p->next_fetch_ms = retry;
     }

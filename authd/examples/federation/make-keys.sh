@@ -91,6 +91,7 @@ sign_cert keys/jiangsu/pki mz "/C=CN/ST=江苏省/L=南京市/O=南京市民政�
 printf 'authd_%s' "$(openssl rand -hex 24)" >keys/jiangsu/tokens/issuer-js-mz.token
 printf 'authd_%s' "$(openssl rand -hex 24)" >keys/shanghai/tokens/counter-sh.token
 printf 'authd_%s' "$(openssl rand -hex 24)" >keys/shanghai/tokens/counter-sh-full.token
+printf 'authd_%s' "$(openssl rand -hex 24)" >keys/shanghai/tokens/auditor-sh.token
 
 /usr/bin/python3 - <<'EOF'
 import json

@@ -1,0 +1,377 @@
+"""异地通办: three authd instances (浙江, 上海, 江苏 of authd/examples/federation/, each with its own keys, trust-list
+key and store) on loopback. 上海's counters look up licences 浙江 and 江苏 issued; 上海 verifies each against
+the issuing province's signed trust list; both access logs record the access; revocation, a province down, a
+peer too slow, refused trust lists (rollback, expired, another key), and a peer asking beyond its matters."""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from conftest import CERTCTL, KEYS, REPO_ROOT, Authd, assert_problem, free_port, run_certctl
+
+EXAMPLE = os.path.join(REPO_ROOT, "authd", "examples", "federation")
+FED_KEYS = os.path.join(EXAMPLE, "keys")
+PERSON = "11010519491231002X"
+HUKOU = "11100000000013338W004"    # 居民户口簿, 浙江 (杭州市公安局)
+DIVORCE = "11100000000013338W003"  # 离婚证, 江苏 (南京市民政局)
+CAUSE = urllib.parse.quote("结婚登记")
+# The example's ports, replaced by free ones: plain HTTP and TLS of each province.
+PORTS = {"zhejiang": (8181, 8543), "shanghai": (8182, 8544), "jiangsu": (8183, 8545)}
+
+
+def fed_token(province, client):
+    with open(os.path.join(FED_KEYS, province, "tokens", f"{client}.token")) as f:
+        return f.read().strip()
+
+
+class Province(Authd):
+    """An authd run from the example's configuration of `name`, its paths made absolute, its ports and
+    those of its peers replaced by `ports` (name -> (plain, tls)), its data in tmp_path."""
+
+    def __init__(self, tmp_path, name, ports, extra=""):
+        super().__init__(tmp_path)
+        self.name = name
+        self.port, self.tls_port = ports[name]
+        with open(os.path.join(EXAMPLE, f"{name}.yaml")) as f:
+            text = f.read()
+        text = text.replace("../../../", REPO_ROOT + "/")
+        text = re.sub(r"(?m)(^\s*(?:[a-z_]+): )(keys/|shanghai/|jiangsu/)", lambda m: m.group(1) + EXAMPLE + "/" + m.group(2), text)
+        text = re.sub(r"(?m)^data_dir: .*$", f"data_dir: {tmp_path}/data", text)
+        text = re.sub(r"(?m)^(# )?state_dir: .*$", "", text) + f"state_dir: {tmp_path}/state\n"
+        text = re.sub(r'(?m)^access_log: .*$', f"access_log: {self.access_log}", text)
+        for peer, (plain, tls) in PORTS.items():
+            text = text.replace(f"127.0.0.1:{plain}", f"127.0.0.1:{ports[peer][0]}")
+            text = text.replace(f"127.0.0.1:{tls}", f"127.0.0.1:{ports[peer][1]}")
+        self.config.write_text(text + extra)
+
+    def get(self, path, tok):
+        return self.json("GET", path, token=None) if tok is None else self._get(path, tok)
+
+    def _get(self, path, tok):
+        status, headers, data = self.request("GET", path, headers={"authorization": f"Bearer {tok}"}, token=None)
+        return status, headers, json.loads(data) if data and data[:1] == b"{" else data
+
+
+def wait_for_peers(shanghai, names, timeout=20):
+    """Until 上海 has each peer's trust list in force (its log says so)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = shanghai.stderr_path.read_text()
+        if all(f"peer {n}: trust list" in text and "in force" in text.split(f"peer {n}: trust list", 1)[1][:40]
+               for n in names):
+            return
+        time.sleep(0.1)
+    raise AssertionError(shanghai.stderr_path.read_text())
+
+
+def lookup(shanghai, matter="SH-HYDJ-001", client="counter-sh"):
+    return shanghai.get(f"/v1/holders/{PERSON}/licences?matter={matter}&use_cause={CAUSE}", fed_token("shanghai", client))
+
+
+@pytest.fixture(scope="module")
+def provinces(tmp_path_factory):
+    ports = {p: (free_port(), free_port()) for p in PORTS}
+    started = {}
+    for name in ("zhejiang", "jiangsu", "shanghai"):
+        started[name] = Province(tmp_path_factory.mktemp(name), name, ports).start()
+    wait_for_peers(started["shanghai"], ["zhejiang", "jiangsu"])
+    # 浙江 issues a 户口簿 for the citizen, 江苏 a 离婚证
+    zj, js = started["zhejiang"], started["jiangsu"]
+    code, _, hukou = zj.json("POST", "/v1/licences", {
+        "type": HUKOU, "holder": {"id": PERSON, "name": "张三"},
+        "elements": {"household_number": "330106001234", "household_head": "张三", "relationship": "户主",
+                     "address": "杭州市西湖区文三路1号"}}, token="issuer-ga")
+    assert code == 201, hukou
+    status, _, body = js.request("POST", "/v1/licences", json.dumps({
+        "type": DIVORCE, "holder": {"id": PERSON, "name": "张三"},
+        "elements": {"former_spouse_name": "王二", "registration_date": "2020-01-02",
+                     "registration_authority": "南京市鼓楼区民政局"}}).encode(),
+        {"content-type": "application/json", "authorization": f"Bearer {fed_token('jiangsu', 'issuer-js-mz')}"},
+        token=None)
+    assert status == 201, body
+    started["ports"] = ports
+    started["hukou"] = hukou
+    started["divorce"] = json.loads(body)
+    yield started
+    for name in ("shanghai", "jiangsu", "zhejiang"):
+        if started[name].proc.poll() is None:
+            assert started[name].stop() == 0, started[name].stderr_path.read_text()
+
+
+def access_entries(server, tok):
+    """Every entry of `server`'s access log, split into fields."""
+    status, _, note = server.request("GET", "/log/access/checkpoint", headers={"authorization": f"Bearer {tok}"},
+                                     token=None)
+    assert status == 200
+    size = int(note.decode().split("\n")[1])
+    entries = []
+    for b in range((size + 255) // 256):
+        width = min(256, size - 256 * b)
+        path = f"/log/access/tile/entries/{b:03d}" + (f".p/{width}" if width < 256 else "")
+        status, _, body = server.request("GET", path, headers={"authorization": f"Bearer {tok}"}, token=None)
+        assert status == 200
+        while body:
+            n = int.from_bytes(body[:2], "big")
+            entries.append(body[2:2 + n].decode().split(" "))
+            body = body[2 + n:]
+    return entries
+
+
+def test_a_shanghai_counter_gets_zhejiang_and_jiangsu_licences_verified(provinces, tmp_path):
+    sh, zj = provinces["shanghai"], provinces["zhejiang"]
+    code, _, doc = lookup(sh)
+    assert code == 200, doc
+    by_source = {lic["source"]: lic for lic in doc["licences"]}
+    assert set(by_source) == {"zhejiang", "jiangsu"}
+    hukou, divorce = by_source["zhejiang"], by_source["jiangsu"]
+    assert hukou["licence_id"] == provinces["hukou"]["licence_id"] and hukou["type"] == HUKOU
+    assert divorce["licence_id"] == provinces["divorce"]["licence_id"] and divorce["type"] == DIVORCE
+    for lic in (hukou, divorce):
+        assert lic["verdict"] == "valid", lic
+        assert all(c["state"] in ("passed", "not_applicable") for c in lic["checks"].values()), lic["checks"]
+        assert lic["checks"]["status"]["state"] == "passed" and lic["checks"]["logged"]["state"] == "passed"
+    assert divorce["issuer_name"] == "南京市民政局"
+    # 上海's own element list for its matter (no relationship), and its counter sees no full number
+    assert [e["name"] for e in hukou["elements"]] == ["licence_id", "holder_name", "household_number", "address"]
+    assert hukou["masked"] == {"holder_id": "110105********002X"} and doc["holder_id"] == "110105********002X"
+    assert [m["type"] for m in doc["missing"]] == ["11100000000013338W002"]
+    assert doc["peers"] == [{"name": "zhejiang", "state": "answered", "licences": 1, "refused": 0},
+                            {"name": "jiangsu", "state": "answered", "licences": 1, "refused": 0}]
+    assert set(doc["disclosure"]["licences"]) and len(doc["disclosure"]["licences"]) == 2
+
+    # Both sides recorded the access: 浙江 names 上海 and its counter, under its own matter code; 上海 names
+    # its counter and every licence it released. Neither holds the number in clear.
+    zj_entries = access_entries(zj, open(os.path.join(KEYS, "tokens", "auditor.token")).read().strip())
+    ours = [e for e in zj_entries if e[3] == "peer-shanghai/counter-sh"]
+    assert ours and ours[-1][1] == "lookup" and ours[-1][4] == "ZJ-HYDJ-001"
+    assert ours[-1][7] == provinces["hukou"]["licence_id"] and urllib.parse.unquote(ours[-1][8]) == "结婚登记"
+    sh_entries = access_entries(sh, fed_token("shanghai", "auditor-sh"))
+    last = sh_entries[-1]
+    assert last[3] == "counter-sh" and last[4] == "SH-HYDJ-001"
+    assert set(last[7].split(",")) == {hukou["licence_id"], divorce["licence_id"]}
+    for entries in (zj_entries, sh_entries):
+        assert not any(PERSON in " ".join(e) for e in entries)
+
+    # certlib verifies the 浙江 licence offline with 浙江's signed trust list loaded
+    status, headers, signed = zj.request("GET", "/v1/trust-list", token=None)
+    assert status == 200 and headers["content-type"].startswith("application/cose")
+    (tmp_path / "zj.cose").write_bytes(signed)
+    (tmp_path / "lic.txt").write_text(hukou["licence"])
+    pin = os.path.join(FED_KEYS, "zhejiang", "trust-list.crt")
+    r = run_certctl("verify", "--trust-list", str(tmp_path / "zj.cose"), "--pin", pin, "--licence-only", "--json",
+                    str(tmp_path / "lic.txt"))
+    checks = json.loads(r.stdout)["checks"]
+    assert all(checks[c]["state"] == "passed" for c in ("signature", "signer", "certificates", "scope", "digests"))
+    # ... and not under another province's pin
+    r = run_certctl("verify", "--trust-list", str(tmp_path / "zj.cose"), "--pin",
+                    os.path.join(FED_KEYS, "jiangsu", "trust-list.crt"), "--licence-only", str(tmp_path / "lic.txt"))
+    assert r.returncode == 2 and b"unknown_kid" in r.stderr or b"not signed by the pinned" in r.stderr
+
+
+def test_an_unmasked_counter_and_a_local_matter(provinces):
+    sh = provinces["shanghai"]
+    code, _, doc = lookup(sh, client="counter-sh-full")
+    assert code == 200 and doc["holder_id"] == PERSON
+    hukou = next(lic for lic in doc["licences"] if lic["source"] == "zhejiang")
+    # 浙江 masks for its peer (unmasked: false in its clients.yaml) but keeps holder_id: 上海 sent it
+    assert {"name": "holder_id", "label": "持证主体代码", "value": PERSON} in hukou["elements"] or \
+        any(e["name"] == "holder_id" and e["value"] == PERSON for e in hukou["elements"])
+    # a matter without a shared code stays local: no peer asked, no peers member
+    code, _, doc = lookup(sh, matter="SH-LOCAL-001")
+    assert code == 200 and "peers" not in doc and doc["licences"] == []
+
+
+def test_a_revocation_in_zhejiang_shows_in_shanghai(provinces):
+    sh, zj = provinces["shanghai"], provinces["zhejiang"]
+    code, _, before = lookup(sh)
+    lid = urllib.parse.quote(provinces["hukou"]["licence_id"], safe="")
+    code, _, doc = zj.json("POST", f"/v1/licences/{lid}/status", {"status": "revoked", "reason": "户口迁出"},
+                           token="issuer-ga")
+    assert code == 200, doc
+    code, _, doc = lookup(sh)
+    hukou = next(lic for lic in doc["licences"] if lic["source"] == "zhejiang")
+    assert hukou["status"] == "revoked" and hukou["verdict"] == "invalid"
+    assert hukou["checks"]["status"] == {"state": "failed", "reason": "revoked"}
+
+
+def test_a_peer_outside_its_matters_gets_403(provinces, tmp_path):
+    zj = provinces["zhejiang"]
+    # 上海's peer identity asking 浙江 directly: a matter peer-shanghai may not ask (YRD-... not listed)
+    cert = os.path.join(FED_KEYS, "shanghai", "peer-client.crt")
+    key = os.path.join(FED_KEYS, "shanghai", "peer-client.key")
+    base = f"https://127.0.0.1:{provinces['ports']['zhejiang'][1]}"
+
+    def curl(path):
+        r = subprocess.run(["curl", "-s", "--cacert", os.path.join(KEYS, "tls", "server.crt"), "--cert", cert,
+                            "--key", key, "-w", "\n%{http_code}", base + path], capture_output=True, text=True)
+        body, code = r.stdout.rsplit("\n", 1)
+        return int(code), json.loads(body) if body else None
+    code, doc = curl(f"/v1/holders/{PERSON}/licences?matter=YRD-NOPE-001&use_cause={CAUSE}&counter=counter-sh")
+    assert code == 404 and doc["code"] == "unknown_matter"
+    code, doc = curl(f"/v1/holders/{PERSON}/licences?matter=ZJ-HYDJ-001&use_cause={CAUSE}&counter=counter-sh")
+    assert code == 404 and doc["code"] == "unknown_matter"  # a peer asks by the shared code only
+    code, doc = curl(f"/v1/holders/{PERSON}/licences?matter=YRD-QYBG-001&use_cause={CAUSE}&counter=counter-sh")
+    assert code == 200  # listed for peer-shanghai
+    # peer-jiangsu is not allowed YRD-QYBG-001: 江苏's identity gets 403 for it
+    cert = os.path.join(FED_KEYS, "jiangsu", "peer-client.crt")
+    key = os.path.join(FED_KEYS, "jiangsu", "peer-client.key")
+    code, doc = curl(f"/v1/holders/{PERSON}/licences?matter=YRD-QYBG-001&use_cause={CAUSE}&counter=counter-js")
+    assert code == 403 and doc["code"] == "forbidden_matter"
+    # a peer names the counter it asks for, and may do nothing but lookups
+    code, doc = curl(f"/v1/holders/{PERSON}/licences?matter=YRD-HYDJ-001&use_cause={CAUSE}")
+    assert code == 400 and doc["code"] == "invalid_parameter"
+    code, doc = curl(f"/v1/holders/{PERSON}/licences?matter=YRD-HYDJ-001&use_cause={CAUSE}&counter=a%20b")
+    assert code == 400 and doc["code"] == "invalid_parameter"
+    code, doc = curl("/v1/ident/11010519491231002X")
+    assert code == 403
+    # and a counter may not pretend to be a peer
+    code, _, doc = zj.json("GET", f"/v1/holders/{PERSON}/licences?matter=ZJ-HYDJ-001&use_cause={CAUSE}"
+                                  "&counter=counter-sh", token="counter-hz")
+    assert code == 400 and doc["code"] == "invalid_parameter"
+
+
+def test_trust_lists_refused_keep_the_last_good_one(provinces, tmp_path):
+    """A list signed by another key, one with a lower sequence, and an expired one are each refused by
+    certctl as by a peer; 上海 keeps 浙江's list in force meanwhile."""
+    zj = provinces["zhejiang"]
+    status, _, signed = zj.request("GET", "/v1/trust-list", token=None)
+    (tmp_path / "now.cose").write_bytes(signed)
+    pin = os.path.join(FED_KEYS, "zhejiang", "trust-list.crt")
+    r = run_certctl("trust-list", "check", "--pin", pin, str(tmp_path / "now.cose"))
+    assert r.returncode == 0, r.stdout
+    sequence = int(re.search(rb"sequence\s+(\d+)", r.stdout).group(1))
+    r = run_certctl("trust-list", "check", "--pin", pin, "--min-sequence", str(sequence + 1), str(tmp_path / "now.cose"))
+    assert r.returncode == 1 and b"trust_list_rollback" in r.stdout
+    r = run_certctl("trust-list", "check", "--pin", pin, "--at", str(int(time.time()) + 2 * 86400),
+                    str(tmp_path / "now.cose"))
+    assert r.returncode == 1 and b"trust_list_expired" in r.stdout
+    r = run_certctl("trust-list", "check", "--pin", os.path.join(FED_KEYS, "shanghai", "trust-list.crt"),
+                    str(tmp_path / "now.cose"))
+    assert r.returncode == 1 and b"unknown_kid" in r.stdout
+
+
+def serve_list(port, body, stop):
+    """A fake 浙江 on `port` that serves `body` at /v1/trust-list and hangs on anything else."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(16)
+    srv.settimeout(0.2)
+    held = []
+    while not stop.is_set():
+        try:
+            conn, _ = srv.accept()
+        except socket.timeout:
+            continue
+        conn.settimeout(2)
+        try:
+            req = conn.recv(4096)
+        except OSError:
+            conn.close()
+            continue
+        if b"/v1/trust-list" in req.split(b"\r\n", 1)[0] and body is not None:
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/cose\r\ncontent-length: %d\r\n"
+                         b"connection: close\r\n\r\n" % len(body) + body)
+            conn.close()
+        else:
+            held.append(conn)  # never answered: past the deadline
+    for c in held:
+        c.close()
+    srv.close()
+
+
+def test_shanghai_refuses_bad_lists_and_names_a_peer_down_or_slow(provinces, tmp_path):
+    """上海 alone, its peers replaced by fakes on plain HTTP: 浙江's fake serves an older list (rollback), then
+    one signed by another key; 上海 keeps the good one. A peer that never answers is named unavailable
+    within the deadline, one that is down at once; the counter is served all the same."""
+    zj = provinces["zhejiang"]
+    status, _, good = zj.request("GET", "/v1/trust-list", token=None)
+    assert status == 200
+    ports = {p: (free_port(), free_port()) for p in PORTS}
+    (tmp_path / "sh").mkdir()
+    sh = Province(tmp_path / "sh", "shanghai", ports)
+    # its peers by plain HTTP on loopback (the fakes speak no TLS), with a short deadline and refresh
+    text = sh.config.read_text()
+    text = text.replace(f"https://127.0.0.1:{ports['zhejiang'][1]}", f"http://127.0.0.1:{ports['zhejiang'][1]}")
+    text = text.replace(f"https://127.0.0.1:{ports['jiangsu'][1]}", f"http://127.0.0.1:{ports['jiangsu'][1]}")
+    text = text.replace("refresh: 60", "refresh: 1").replace("deadline_ms: 1500", "deadline_ms: 300")
+    sh.config.write_text(text)
+    # the good list of 浙江 kept from before, as after a restart
+    (tmp_path / "sh" / "state").mkdir()
+    (tmp_path / "sh" / "state" / "peer-zhejiang.trust-list").write_bytes(good)
+    stop = threading.Event()
+    fake = threading.Thread(target=serve_list, args=(ports["zhejiang"][1], None, stop))
+    fake.start()
+    try:
+        sh.start()
+        wait_for_peers(sh, ["zhejiang"])
+        t0 = time.monotonic()
+        code, _, doc = lookup(sh)
+        took = time.monotonic() - t0
+        assert code == 200, doc
+        peers = {p["name"]: p for p in doc["peers"]}
+        assert peers["zhejiang"]["state"] == "unavailable" and "within 300 ms" in peers["zhejiang"]["detail"]
+        assert peers["jiangsu"]["state"] == "unavailable"  # no list of it ever in force here
+        assert took < 3, took
+    finally:
+        stop.set()
+        fake.join()
+    # now 浙江 (the fake) is down: named at once
+    code, _, doc = lookup(sh)
+    assert {p["name"]: p["state"] for p in doc["peers"]}["zhejiang"] == "unavailable"
+    # an older list (sequence below the one in force) and one under another key are refused
+    older = good
+    for bad, why in ((sign_list(tmp_path, "zhejiang", sequence=1), "trust_list_rollback"),
+                     (sign_list(tmp_path, "shanghai", sequence=10 ** 9), "unknown_kid")):
+        stop = threading.Event()
+        fake = threading.Thread(target=serve_list, args=(ports["zhejiang"][1], bad, stop))
+        fake.start()
+        try:
+            deadline = time.monotonic() + 15
+            while why not in sh.stderr_path.read_text() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            stop.set()
+            fake.join()
+        assert why in sh.stderr_path.read_text()
+    assert (tmp_path / "sh" / "state" / "peer-zhejiang.trust-list").read_bytes() == older
+    code, _, doc = lookup(sh)
+    assert {p["name"]: p["state"] for p in doc["peers"]}["zhejiang"] == "unavailable"  # asked: the list held
+    assert sh.stop() == 0
+
+
+def sign_list(tmp_path, key_of, sequence):
+    """A trust list of 浙江's bundle signed with `key_of`'s trust-list key, with that sequence."""
+    now = int(time.time())
+    with open(os.path.join(KEYS, "trust.json")) as f:
+        bundle = json.load(f)
+    payload = {"trust_list": 1, "issuer": "authd.zhejiang.example", "sequence": sequence, "issued": now,
+               "expires": now + 3600, "bundle": bundle,
+               "matters": [{"code": "ZJ-HYDJ-001", "shared_code": "YRD-HYDJ-001", "licence_types": [HUKOU]}]}
+    (tmp_path / "payload.json").write_text(json.dumps(payload, ensure_ascii=False))
+    out = tmp_path / f"{key_of}-{sequence}.cose"
+    r = run_certctl("trust-list", "sign", "--key", os.path.join(FED_KEYS, key_of, "trust-list.key"), "--cert",
+                    os.path.join(FED_KEYS, key_of, "trust-list.crt"), "-o", str(out), str(tmp_path / "payload.json"))
+    assert r.returncode == 0, r.stderr
+    return out.read_bytes()
+
+
+def test_config_errors(tmp_path):
+    ports = {p: (free_port(), free_port()) for p in PORTS}
+    sh = Province(tmp_path, "shanghai", ports)
+    text = sh.config.read_text()
+    for bad, message in ((text.replace("name: zhejiang", "name: Zhe Jiang"), "federation.peers.name"),
+                         (text.replace("https://127.0.0.1", "http://10.0.0.1"), "plain http only on loopback"),
+                         (text.replace("licence_types: [11100000000013338W002, 11100000000013338W003]",
+                                       "licence_types: [W002]"), "federation.peers.licence_types"),
+                         (text.replace("  trust_list:\n", "  trust_list_missing:\n", 1), "federation")):
+        sh.config.write_text(bad)
+        r = sh.run("init")
+        assert r.returncode != 0 and message in r.stderr, r.stderr
