@@ -59,9 +59,10 @@ static void take_licence(struct fed_lookup *fl, const struct authd_peer_config *
     const char *status = json_string_value(json_object_get(e, "status"));
     json_t *text = json_object_get(e, "licence"), *receipt = json_object_get(e, "receipt");
     size_t need;
-    if (!id || strlen(id) >= CERTLIB_LICENCE_ID_MAX || !type || strlen(type) != AUTHD_TYPE_CODE_LEN ||
-        !issuer || strlen(issuer) != AUTHD_ISSUER_CODE_LEN || !json_is_string(text) ||
-        !in_list(p->licence_types, p->n_licence_types, type, 0) ||
+    certlib_licence_id parsed; /* the id names the type and the issuer: they must be the ones claimed */
+    if (!id || certlib_licence_id_parse(id, strlen(id), &parsed) != CERTLIB_OK || !type ||
+        strcmp(type, parsed.type_code) != 0 || !issuer || strcmp(issuer, parsed.issuer_code) != 0 ||
+        !json_is_string(text) || !in_list(p->licence_types, p->n_licence_types, type, 0) ||
         (p->regions && !in_list(p->regions, p->n_regions, issuer + 2, 1)) ||
         (need = need_of(l->matter, type)) == l->matter->n_needs) {
         (*refused)++;
@@ -93,8 +94,9 @@ static void take_licence(struct fed_lookup *fl, const struct authd_peer_config *
     bool viewed = authd_licence_view(&l->w, fl->r.server, id, &meta, licence, len, &view);
     sodium_memzero(licence, len);
     free(licence);
-    /* Another holder's licence, or one not saying whose, is never shown for this one. */
-    bool holder = viewed && view.holder_found &&
+    /* Shown only when authentic (a revoked or expired one too: the counter learns why), under its own
+     * id, and the asked holder's: another's, or one not saying whose, is never shown for this one. */
+    bool holder = viewed && view.authentic && view.same_id && view.holder_found &&
                   sodium_memcmp(view.holder_key, l->holder_key, sizeof(l->holder_key)) == 0;
     if (!holder || !authd_lookup_returned(l, id, view.released)) {
         l->w.len = mark;

@@ -240,10 +240,16 @@ static void finished(struct authd_federation *f, CURLMsg *m)
 static void *run(void *arg)
 {
     struct authd_federation *f = arg;
+    int64_t next_check = 0;
     while (!atomic_load(&f->stop)) {
         char err[256];
-        if (authd_trust_list_pub_refresh(f->pub, f->server, time(NULL), false, err, sizeof(err)) != AUTHD_OK)
-            fprintf(stderr, "authd: federation: this authd's trust list not re-signed: %s\n", err);
+        /* At most once a tick: under load the thread wakes for every lookup. */
+        if (authd_monotonic_ms() >= next_check) {
+            next_check = authd_monotonic_ms() + TICK_MS;
+            if (authd_trust_list_pub_refresh(f->pub, f->server, time(NULL), false, err, sizeof(err)) !=
+                AUTHD_OK)
+                fprintf(stderr, "authd: federation: this authd's trust list not re-signed: %s\n", err);
+        }
         start_jobs(f);
         start_fetches(f);
         int running;

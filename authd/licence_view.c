@@ -125,6 +125,16 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
         }
         licence = reduced;
     }
+    if (v->trust) {
+        static const certlib_check needed[] = {CERTLIB_CHECK_STRUCTURE, CERTLIB_CHECK_SIGNER,
+                                               CERTLIB_CHECK_SIGNATURE, CERTLIB_CHECK_CERTIFICATES,
+                                               CERTLIB_CHECK_SCOPE,     CERTLIB_CHECK_DIGESTS};
+        v->authentic = true;
+        for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
+            v->authentic = v->authentic && certlib_result_check(r, needed[i]).state == CERTLIB_CHECK_PASSED;
+        const char *own = certlib_result_licence_id(r);
+        v->same_id = own && strcmp(own, id) == 0;
+    }
     const char *holder = certlib_result_holder_id(r);
     v->holder_found = holder != NULL;
     if (holder) authd_record_holder_key(s->keys, holder, strlen(holder), v->holder_key);

@@ -30,6 +30,9 @@ struct authd_view {
     uint8_t holder_key[AUTHD_HOLDER_KEY_LEN]; /* the holder-index key of the licence's holder, */
     bool holder_found;                        /* when the licence names a holder id */
     uint8_t released[32];                     /* SHA-256 of the licence bytes the view releases */
+    /* verified (v->trust) only: */
+    bool authentic; /* structure, signer, signature, certificate dates, scope and digests passed */
+    bool same_id;   /* the licence's own licence_id is `id` */
 };
 
 /* Appends the licence as one JSON object to `w`: licence_id, type, type_name, issuer_code, status,

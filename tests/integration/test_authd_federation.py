@@ -5,7 +5,6 @@ peer too slow, refused trust lists (rollback, expired, another key), and a peer 
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import threading
@@ -14,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import CERTCTL, KEYS, REPO_ROOT, Authd, assert_problem, free_port, run_certctl
+from conftest import KEYS, REPO_ROOT, Authd, free_port, run_certctl, store_yaml
 
 EXAMPLE = os.path.join(REPO_ROOT, "authd", "examples", "federation")
 FED_KEYS = os.path.join(EXAMPLE, "keys")
@@ -23,7 +22,7 @@ HUKOU = "11100000000013338W004"    # 居民户口簿, 浙江 (杭州市公安局
 DIVORCE = "11100000000013338W003"  # 离婚证, 江苏 (南京市民政局)
 CAUSE = urllib.parse.quote("结婚登记")
 # The example's ports, replaced by free ones: plain HTTP and TLS of each province.
-PORTS = {"zhejiang": (8181, 8543), "shanghai": (8182, 8544), "jiangsu": (8183, 8545)}
+PORTS = {"zhejiang": (8281, 8643), "shanghai": (8282, 8644), "jiangsu": (8283, 8645)}
 
 
 def fed_token(province, client):
@@ -45,6 +44,9 @@ class Province(Authd):
         text = re.sub(r"(?m)(^\s*(?:[a-z_]+): )(keys/|shanghai/|jiangsu/)", lambda m: m.group(1) + EXAMPLE + "/" + m.group(2), text)
         text = re.sub(r"(?m)^data_dir: .*$", f"data_dir: {tmp_path}/data", text)
         text = re.sub(r"(?m)^(# )?state_dir: .*$", "", text) + f"state_dir: {tmp_path}/state\n"
+        store = store_yaml(tmp_path / "data")  # this run's backend
+        if store:
+            text = re.sub(r"(?m)^store:\n(?:[ #].*\n)*", "", text) + store
         text = re.sub(r'(?m)^access_log: .*$', f"access_log: {self.access_log}", text)
         for peer, (plain, tls) in PORTS.items():
             text = text.replace(f"127.0.0.1:{plain}", f"127.0.0.1:{ports[peer][0]}")
@@ -375,3 +377,99 @@ def test_config_errors(tmp_path):
         sh.config.write_text(bad)
         r = sh.run("init")
         assert r.returncode != 0 and message in r.stderr, r.stderr
+
+
+class FakePeer:
+    """A peer on plain HTTP that serves `trust_list` and, to any lookup, `answer` (bytes): what a lying or
+    broken 江苏 could send."""
+
+    def __init__(self, port, trust_list, answer):
+        import http.server
+
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = trust_list if self.path == "/v1/trust-list" else outer.answer
+                self.send_response(200)
+                self.send_header("content-type", "application/cose" if body is trust_list else "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+        self.answer = answer
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+def test_what_a_peer_sends_is_checked_before_it_is_shown(provinces, tmp_path):
+    """上海 alone with a fake 江苏 that serves the real 江苏's trust list and answers lookups with a real
+    answer of 江苏's, altered: each licence is refused (counted, never shown) when its bytes were
+    changed, it is shown under another licence's id, it is another holder's, or it is of a type 江苏 is
+    not configured to hold."""
+    js = provinces["jiangsu"]
+    status, _, jiangsu_list = js.request("GET", "/v1/trust-list", token=None)
+    assert status == 200
+    # a genuine answer of 江苏's to 上海, as 上海's peer identity gets it
+    r = subprocess.run(["curl", "-s", "--cacert", os.path.join(KEYS, "tls", "server.crt"),
+                        "--cert", os.path.join(FED_KEYS, "shanghai", "peer-client.crt"),
+                        "--key", os.path.join(FED_KEYS, "shanghai", "peer-client.key"),
+                        f"https://127.0.0.1:{provinces['ports']['jiangsu'][1]}/v1/holders/{PERSON}/licences"
+                        f"?matter=YRD-HYDJ-001&use_cause={CAUSE}&counter=counter-sh&verify=true"],
+                       capture_output=True, check=True)
+    genuine = json.loads(r.stdout)
+    assert len(genuine["licences"]) == 1 and genuine["status_lists"]
+    ports = {p: (free_port(), free_port()) for p in PORTS}
+    (tmp_path / "sh").mkdir()
+    sh = Province(tmp_path / "sh", "shanghai", ports)
+    text = sh.config.read_text().replace(f"https://127.0.0.1:{ports['jiangsu'][1]}",
+                                         f"http://127.0.0.1:{ports['jiangsu'][1]}")
+    sh.config.write_text(text)
+    fake = FakePeer(ports["jiangsu"][1], jiangsu_list, json.dumps(genuine).encode())
+    try:
+        sh.start()
+        wait_for_peers(sh, ["jiangsu"])
+
+        def asked(answer, holder=PERSON):
+            fake.answer = json.dumps(answer).encode()
+            code, _, doc = sh.get(f"/v1/holders/{holder}/licences?matter=SH-HYDJ-001&use_cause={CAUSE}",
+                                  fed_token("shanghai", "counter-sh"))
+            assert code == 200, doc
+            return {p["name"]: p for p in doc["peers"]}["jiangsu"], [lic for lic in doc["licences"]
+                                                                    if lic["source"] == "jiangsu"]
+        peer, shown = asked(genuine)
+        assert peer == {"name": "jiangsu", "state": "answered", "licences": 1, "refused": 0} and len(shown) == 1
+        lic = genuine["licences"][0]
+
+        def altered(**changes):
+            a = json.loads(json.dumps(genuine))
+            a["licences"][0].update(changes)
+            return a
+        flipped = lic["licence"][:-12] + ("A" if lic["licence"][-12] != "A" else "B") + lic["licence"][-11:]
+        other_id = provinces["divorce"]["licence_id"][:-3] + "002" + provinces["divorce"]["licence_id"][-2:]
+        for answer in (altered(licence=flipped),                       # bytes changed: not authentic
+                       altered(licence_id=provinces["hukou"]["licence_id"]),  # another id (and type, issuer)
+                       altered(type=HUKOU),                            # a type its id does not name
+                       altered(licence_id=other_id)):                  # a malformed id
+            peer, shown = asked(answer)
+            assert peer["refused"] == 1 and peer["licences"] == 0 and shown == [], (answer["licences"][0], peer)
+        # another holder asked: 江苏's licence of 张三 is not shown for him
+        other = "11010119900307651X"
+        peer, shown = asked(genuine, holder=other)
+        assert peer["refused"] == 1 and shown == []
+        # garbage is an unavailable peer, not a crash
+        fake.answer = b"{not json"
+        code, _, doc = sh.get(f"/v1/holders/{PERSON}/licences?matter=SH-HYDJ-001&use_cause={CAUSE}",
+                              fed_token("shanghai", "counter-sh"))
+        assert code == 200 and {p["name"]: p["state"] for p in doc["peers"]}["jiangsu"] == "unavailable"
+    finally:
+        fake.close()
+    assert sh.stop() == 0, sh.stderr_path.read_text()

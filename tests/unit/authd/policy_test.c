@@ -78,6 +78,19 @@ static void test_example_lookups(void **state)
 
     const struct authd_matter *m = authd_policy_matter(p, "ZJ-QYBG-001", 11);
     assert_non_null(m);
+    /* peers name it by the shared catalogue's code */
+    assert_ptr_equal(authd_policy_shared_matter(p, "YRD-QYBG-001", 12), m);
+    assert_null(authd_policy_shared_matter(p, "ZJ-QYBG-001", 11));
+    assert_null(authd_policy_shared_matter(p, "YRD-QYBG-00", 11));
+    assert_null(authd_policy_matter(p, "ZJ-CSDJ-001", 11)->shared_code);
+    const struct authd_client *peer = NULL;
+    for (size_t i = 0; i < p->n_clients; i++)
+        if (strcmp(p->clients[i].id, "peer-shanghai") == 0) peer = &p->clients[i];
+    assert_non_null(peer);
+    assert_int_equal(peer->role, AUTHD_ROLE_PEER);
+    assert_string_equal(authd_role_name(peer->role), "peer");
+    assert_true(authd_client_serves(peer, m));
+    assert_false(authd_client_serves(peer, authd_policy_matter(p, "ZJ-CSDJ-001", 11)));
     assert_int_equal(m->n_needs, 1);
     assert_ptr_equal(m->needs[0].type, licence);
     assert_int_equal(m->needs[0].n_elements, 6);
@@ -137,7 +150,17 @@ static const struct broken BROKEN[] = {
     {"matters.yaml", "- type: 11100000000013338W003", "- type: 11100000000013338W099",
      "no licence type 11100000000013338W099 in licence-types.yaml", NULL},
     {"matters.yaml", "code: ZJ-HYDJ-001", "code: zj-hydj-001", "code: use A-Z, 0-9 and '-' only", NULL},
-    {"clients.yaml", "role: issuer", "role: boss", "role: expected issuer, counter, auditor or admin", NULL},
+    {"clients.yaml", "role: issuer", "role: boss", "role: expected issuer, counter, auditor, admin or peer",
+     NULL},
+    {"matters.yaml", "shared_code: YRD-HYDJ-001", "shared_code: yrd",
+     "shared_code: use A-Z, 0-9 and '-' only", NULL},
+    {"matters.yaml", "shared_code: YRD-SBKSL-001", "shared_code: YRD-HYDJ-001", "code YRD-HYDJ-001 twice",
+     "code: ZJ-SBKSL-001"},
+    {"clients.yaml", "matters: [ZJ-HYDJ-001, ZJ-SBKSL-001, ZJ-QYBG-001]",
+     "matters: [ZJ-HYDJ-001, ZJ-CSDJ-001]", "ZJ-CSDJ-001 has no shared_code, so no peer can ask for it",
+     "id: peer-shanghai"},
+    {"clients.yaml", "role: auditor", "role: auditor\n    unmasked: true",
+     "go with role counter or peer, and only with them", "id: auditor"},
     {"clients.yaml", "licence_types: [11100000000013338W002, 11100000000013338W003]",
      "licence_types: [11100000000013338W001]", "does not list issuer 11330100002498121J", "id: issuer-mz"},
     {"clients.yaml", "matters: [ZJ-BDCZY-001, ZJ-HYDJ-001]", "matters: [ZJ-NOPE-001]",

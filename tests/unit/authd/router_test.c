@@ -142,14 +142,21 @@ static void test_roles(void **state)
     assert_int_equal(roles_of("POST", "/v1/licences"), issuer);
     assert_int_equal(roles_of("POST", "/v1/licences/{licence_id}/status"), issuer);
     assert_int_equal(roles_of("GET", "/v1/licences/{licence_id}"), issuer | counter | auditor);
-    assert_int_equal(roles_of("GET", "/v1/holders/{holder_id}/licences"), counter);
+    /* a peer authd (federation) may do this and nothing else */
+    const unsigned peer = AUTHD_ROLE(AUTHD_ROLE_PEER);
+    assert_int_equal(roles_of("GET", "/v1/holders/{holder_id}/licences"), counter | peer);
+    size_t n_routes;
+    const struct authd_route *all = authd_routes(&n_routes);
+    for (size_t i = 0; i < n_routes; i++)
+        if (all[i].roles & peer) assert_string_equal(all[i].pattern, "/v1/holders/{holder_id}/licences");
     assert_int_equal(roles_of("POST", "/v1/verify"), counter);
     assert_int_equal(roles_of("POST", "/v1/challenges"), counter);
     assert_int_equal(roles_of("GET", "/metrics"), admin | auditor);
     assert_int_equal(roles_of("GET", "/v1/ident/{number}"), AUTHD_ANY_ROLE);
     /* public: what a citizen's app, a verifier offline or a monitor fetches without credentials */
-    static const char *const public_routes[] = {"/healthz", "/v1/status/{list_id}", "/v1/trust", "/counter/",
-                                                "/log/{log}/checkpoint"};
+    static const char *const public_routes[] = {"/healthz",  "/v1/status/{list_id}",
+                                                "/v1/trust", "/v1/trust-list",
+                                                "/counter/", "/log/{log}/checkpoint"};
     for (size_t i = 0; i < sizeof(public_routes) / sizeof(public_routes[0]); i++)
         assert_int_equal(roles_of("GET", public_routes[i]), 0);
     /* nothing that writes is public, but the witness's add-checkpoint: C2SP tlog-witness takes no
