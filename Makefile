@@ -59,6 +59,7 @@ bench: build
 	bench/authd/backends.sh $(BUILD_DIR)
 	bench/pkcs11/issuance.sh $(BUILD_DIR)
 	bench/store-cipher/lookups.sh $(BUILD_DIR)
+	bench/federation/run.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan build-fuzz build-package

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -81,6 +82,7 @@ static CURL *transfer(struct authd_federation *f, const struct authd_peer_config
         return NULL;
     }
     curl_easy_setopt(e, CURLOPT_URL, url);
+    sodium_memzero(url, sizeof(url)); /* a lookup's holds the holder's number; curl keeps its own copy */
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -220,18 +222,20 @@ static void start_jobs(struct authd_federation *f)
 static void finished(struct authd_federation *f, CURLMsg *m)
 {
     struct authd_fed_call *c = NULL;
-    curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&c);
-    if (m->data.result == CURLE_OK)
-        curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &c->http_status);
+    CURL *easy = m->easy_handle;
+    CURLcode result = m->data.result; /* `m` goes with the handle */
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&c);
+    if (result == CURLE_OK)
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &c->http_status);
     else if (!c->error[0])
-        snprintf(c->error, sizeof(c->error), "%s", curl_easy_strerror(m->data.result));
-    c->timed_out = m->data.result == CURLE_OPERATION_TIMEDOUT;
-    curl_multi_remove_handle(f->multi, m->easy_handle);
-    curl_easy_cleanup(m->easy_handle);
+        snprintf(c->error, sizeof(c->error), "%s", curl_easy_strerror(result));
+    c->timed_out = result == CURLE_OPERATION_TIMEDOUT;
+    curl_multi_remove_handle(f->multi, easy);
+    curl_easy_cleanup(easy);
     c->easy = NULL;
     if (!c->job) {
         for (size_t i = 0; i < f->n_peers; i++)
-            if (c == &f->peers[i].fetch) fetched_list(f, &f->peers[i], m->data.result);
+            if (c == &f->peers[i].fetch) fetched_list(f, &f->peers[i], result);
         return;
     }
     if (--c->job->pending == 0) job_done(f, c->job);
