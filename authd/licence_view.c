@@ -170,6 +170,10 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
     authd_jsonw_lit(w, ",\"licence\":");
     authd_jsonw_base64url(w, licence, reduced_len);
     if (v->trust && !verification(w, r, v)) w->failed = true; /* out of memory: the writer fails */
+    if (!v->trust && v->receipt) { /* for a peer, which verifies it with the receipt itself */
+        authd_jsonw_lit(w, ",\"receipt\":");
+        authd_jsonw_string(w, v->receipt, v->receipt_len);
+    }
     /* the elements sent, then the identity numbers withheld, masked */
     for (int pass = 0; pass < 2; pass++) {
         if (pass)

@@ -21,7 +21,8 @@ struct authd_view {
     /* When `trust` is set the licence is verified, not only read, and the view carries certlib's
      * verdict and checks: against the trust bundle and authd's status lists, with `receipt` (a C2SP
      * tlog-proof of its issuance) checked under `log_key`. Its holder binding is not checked: it comes
-     * from the store by the holder's number, not from someone showing it. */
+     * from the store by the holder's number, not from someone showing it. Without `trust`, a `receipt`
+     * is shown as it is (for a peer, which verifies the licence and its receipt itself). */
     const certlib_ctx *trust;
     const char *receipt;
     size_t receipt_len;

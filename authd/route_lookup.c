@@ -133,7 +133,7 @@ static authd_err show(struct authd_lookup *l, const struct collected *c, const s
         struct found *f = &c->found[i];
         char *receipt = NULL;
         size_t receipt_len = 0;
-        if (verify && f->log_index != UINT64_MAX &&
+        if ((verify || l->peer) && f->log_index != UINT64_MAX &&
             authd_log_receipt(log, f->log_index, &receipt, &receipt_len) != AUTHD_OK)
             receipt = NULL; /* not in the published tree yet: the logged check says so */
         struct authd_view v = {.policy = r->policy,

@@ -85,7 +85,7 @@ run localN "$zj" "$ct" ZJ-HYDJ-001 true 32 2
 run fedN "$sh" "$st" SH-HYDJ-001 false 32 2
 printf 'light load (1 connection)   local p50 %6.2f ms  p99 %6.2f ms   federated p50 %6.2f ms  p99 %6.2f ms\n' \
     "$local1_p50" "$local1_p99" "$fed1_p50" "$fed1_p99"
-awk -v a="$fed1_p50" -v b="$local1_p50" 'BEGIN { d = a - b; printf "  federated adds %.2f ms at p50 (target <= 2 ms: %s)\n", d, d <= 2 ? "met" : "NOT met" }'
+awk -v a="$fed1_p50" -v b="$local1_p50" 'BEGIN { d = a - b; printf "  federated adds %.2f ms at p50 (target <= 2 ms: %s)\n", d, (d <= 2 ? "met" : "NOT met") }'
 printf 'under load (wrk -t2 -c32)   local %8.0f req/s (failures %s)   federated %8.0f req/s (failures %s)\n' \
     "$localN_rate" "$localN_fail" "$fedN_rate" "$fedN_fail"
-awk -v a="$fedN_rate" -v b="$localN_rate" 'BEGIN { r = a / b; printf "  federated / local %.3f (target >= 0.3: %s)\n", r, r >= 0.3 ? "met" : "NOT met" }'
+awk -v a="$fedN_rate" -v b="$localN_rate" 'BEGIN { r = a / b; printf "  federated / local %.3f (target >= 0.3: %s)\n", r, (r >= 0.3 ? "met" : "NOT met") }'

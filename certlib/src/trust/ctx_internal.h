@@ -62,6 +62,7 @@ typedef struct certlib__status_entry {
     int64_t iat, exp, added_at;
     uint64_t ttl;
     const certlib__trusted *signer; /* a bundle status signer: lives as long as the bundle */
+    uint8_t token_hash[32];         /* SHA-256 of the CWT it came in: the same token again is a re-fetch */
 } certlib__status_entry;
 
 struct certlib_ctx {
