@@ -56,7 +56,6 @@ static void take_licence(struct fed_lookup *fl, const struct authd_peer_config *
     const char *id = json_string_value(json_object_get(e, "licence_id"));
     const char *type = json_string_value(json_object_get(e, "type"));
     const char *issuer = json_string_value(json_object_get(e, "issuer_code"));
-    const char *status = json_string_value(json_object_get(e, "status"));
     json_t *text = json_object_get(e, "licence"), *receipt = json_object_get(e, "receipt");
     size_t need;
     certlib_licence_id parsed; /* the id names the type and the issuer: they must be the ones claimed */
@@ -76,9 +75,7 @@ static void take_licence(struct fed_lookup *fl, const struct authd_peer_config *
         (*refused)++;
         return;
     }
-    struct authd_licence_meta meta = {0};
-    int st = status ? authd_status_value_of(status, strlen(status)) : -1;
-    meta.status = st < 0 ? CERTLIB_STATUS_VALUE_VALID : (uint8_t)st;
+    struct authd_licence_meta meta = {0}; /* its status: what verification finds (licence_view.h) */
     memcpy(meta.type_code, type, AUTHD_TYPE_CODE_LEN);
     memcpy(meta.issuer_code, issuer, AUTHD_ISSUER_CODE_LEN);
     struct authd_view view = {.policy = fl->r.policy,

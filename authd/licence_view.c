@@ -152,7 +152,9 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
     authd_jsonw_lit(w, ",\"issuer_code\":");
     authd_jsonw_cstring(w, meta->issuer_code);
     authd_jsonw_lit(w, ",\"status\":");
-    authd_jsonw_cstring(w, authd_status_value_name(meta->status));
+    /* a peer's licence: the status its signed list gives ("unknown" without a fresh one), not its word */
+    authd_jsonw_cstring(w, v->source ? certlib_status_name(certlib_result_status(r))
+                                     : authd_status_value_name(meta->status));
     int64_t signed_at, valid_from, valid_until;
     if (certlib_result_validity(r, &signed_at, &valid_from, &valid_until)) {
         char from[21], until[21];

@@ -17,7 +17,8 @@ struct authd_view {
     const struct authd_matter_need *need; /* the matter's needs for the licence's type; NULL: all of it */
     bool unmasked;                        /* the client may see identity numbers */
     bool keep_holder; /* holder_id stays in the licence and in clear even when masked: a peer asked with it */
-    const char *source; /* the peer it came from, shown as "source"; NULL: this authd's own */
+    const char *source; /* the peer it came from, shown as "source", with the status its verification
+                         * found; NULL: this authd's own, with its stored status */
     /* When `trust` is set the licence is verified, not only read, and the view carries certlib's
      * verdict and checks: against the trust bundle and authd's status lists, with `receipt` (a C2SP
      * tlog-proof of its issuance) checked under `log_key`. Its holder binding is not checked: it comes

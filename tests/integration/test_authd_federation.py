@@ -290,8 +290,8 @@ def serve_list(port, body, stop):
 
 
 def test_shanghai_refuses_bad_lists_and_names_a_peer_down_or_slow(provinces, tmp_path):
-    """上海 alone, its peers replaced by fakes on plain HTTP: 浙江's fake serves an older list (rollback), then
-    one signed by another key; 上海 keeps the good one. A peer that never answers is named unavailable
+    """上海 alone, its peers replaced by fakes on plain HTTP: 浙江's fake serves an older list (rollback), an
+    expired one, then one signed by another key; 上海 keeps the good one. A peer that never answers is named unavailable
     within the deadline, one that is down at once; the counter is served all the same."""
     zj = provinces["zhejiang"]
     status, _, good = zj.request("GET", "/v1/trust-list", token=None)
@@ -331,6 +331,7 @@ def test_shanghai_refuses_bad_lists_and_names_a_peer_down_or_slow(provinces, tmp
     # an older list (sequence below the one in force) and one under another key are refused
     older = good
     for bad, why in ((sign_list(tmp_path, "zhejiang", sequence=1), "trust_list_rollback"),
+                     (sign_list(tmp_path, "zhejiang", sequence=10 ** 6, age=7200), "trust_list_expired"),
                      (sign_list(tmp_path, "shanghai", sequence=10 ** 9), "unknown_kid")):
         stop = threading.Event()
         fake = threading.Thread(target=serve_list, args=(ports["zhejiang"][1], bad, stop))
@@ -349,9 +350,10 @@ def test_shanghai_refuses_bad_lists_and_names_a_peer_down_or_slow(provinces, tmp
     assert sh.stop() == 0
 
 
-def sign_list(tmp_path, key_of, sequence):
-    """A trust list of 浙江's bundle signed with `key_of`'s trust-list key, with that sequence."""
-    now = int(time.time())
+def sign_list(tmp_path, key_of, sequence, age=0):
+    """A trust list of 浙江's bundle signed with `key_of`'s trust-list key, with that sequence, issued `age`
+    seconds ago and valid for an hour from then."""
+    now = int(time.time()) - age
     with open(os.path.join(KEYS, "trust.json")) as f:
         bundle = json.load(f)
     payload = {"trust_list": 1, "issuer": "authd.zhejiang.example", "sequence": sequence, "issued": now,
