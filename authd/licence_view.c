@@ -106,10 +106,9 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
             /* holder_id stays for a peer, masked or not: it sent that number, and checks it */
             for (size_t i = 0; i < need->n_elements && n_keep < cap; i++)
                 if (unmasked || !is_identifier(need->elements[i]) ||
-                    (v->keep_holder && strcmp(need->elements[i], "holder_id") == 0))
+                    (v->for_peer && strcmp(need->elements[i], "holder_id") == 0))
                     keep[n_keep++] = need->elements[i];
-            if (v->keep_holder && !need_names(need, "holder_id") && n_keep < cap)
-                keep[n_keep++] = "holder_id";
+            if (v->for_peer && !need_names(need, "holder_id") && n_keep < cap) keep[n_keep++] = "holder_id";
             keep[n_keep++] = "holder_id";
         } else { /* the whole licence but its identifiers (licence_id is always kept) */
             for (int m = 0; m < CERTLIB_METADATA_COUNT; m++) {
@@ -176,6 +175,10 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
         authd_jsonw_lit(w, ",\"receipt\":");
         authd_jsonw_string(w, v->receipt, v->receipt_len);
     }
+    if (v->for_peer) {
+        authd_jsonw_lit(w, "}");
+        goto done;
+    }
     /* the elements sent, then the identity numbers withheld, masked */
     for (int pass = 0; pass < 2; pass++) {
         if (pass)
@@ -185,7 +188,7 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
         bool first = true;
         for (size_t i = 0; i < certlib_result_element_count(r); i++) {
             const certlib_element *e = certlib_result_element(r, i);
-            bool kept_holder = v->keep_holder && strcmp(e->identifier, "holder_id") == 0;
+            bool kept_holder = v->for_peer && strcmp(e->identifier, "holder_id") == 0;
             bool wanted = !need || kept_holder || strcmp(e->identifier, "licence_id") == 0 ||
                           need_names(need, e->identifier);
             bool withheld = !unmasked && !kept_holder && is_identifier(e->identifier);
@@ -210,6 +213,7 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
         }
     }
     authd_jsonw_lit(w, "}}");
+done:
     certlib_result_free(r);
     certlib_free(reduced);
     return true;

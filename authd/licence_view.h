@@ -16,7 +16,10 @@ struct authd_view {
     const struct authd_policy *policy;    /* the request's, for the type's labels */
     const struct authd_matter_need *need; /* the matter's needs for the licence's type; NULL: all of it */
     bool unmasked;                        /* the client may see identity numbers */
-    bool keep_holder; /* holder_id stays in the licence and in clear even when masked: a peer asked with it */
+    /* A peer asked (federation.h): holder_id stays in the licence even when masked (it sent that number),
+     * and the object stops after the licence and its receipt: the peer verifies and reads the licence
+     * itself, and writing labels it would never read cost both sides (JSON was a sixth of the CPU). */
+    bool for_peer;
     const char *source; /* the peer it came from, shown as "source", with the status its verification
                          * found; NULL: this authd's own, with its stored status */
     /* When `trust` is set the licence is verified, not only read, and the view carries certlib's

@@ -139,7 +139,7 @@ static authd_err show(struct authd_lookup *l, const struct collected *c, const s
         struct authd_view v = {.policy = r->policy,
                                .need = &l->matter->needs[f->need],
                                .unmasked = l->unmasked,
-                               .keep_holder = l->peer,
+                               .for_peer = l->peer,
                                .trust = trust ? trust->ctx : NULL,
                                .receipt = receipt,
                                .receipt_len = receipt_len,
