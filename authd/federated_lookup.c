@@ -13,6 +13,7 @@
 #include "federation.h"
 #include "licence_view.h"
 #include "lookup.h"
+#include "metrics.h"
 #include "peer_view.h"
 #include "router.h"
 #include "server.h"
@@ -131,6 +132,8 @@ static void take_answer(struct fed_lookup *fl, const struct authd_fed_call *c, s
     authd_jsonw_lit(w, "{\"name\":");
     authd_jsonw_cstring(w, p->name);
     if (c->skip) {
+        if (strcmp(c->skip_state, "unavailable") == 0)
+            authd_metrics_count(fl->r.server->metrics, AUTHD_M_PEER_UNAVAILABLE);
         authd_jsonw_lit(w, ",\"state\":");
         authd_jsonw_cstring(w, c->skip_state);
         authd_jsonw_lit(w, ",\"detail\":");
@@ -151,6 +154,7 @@ static void take_answer(struct fed_lookup *fl, const struct authd_fed_call *c, s
             snprintf(detail, sizeof(detail), "it answered HTTP %ld", c->http_status);
         else
             snprintf(detail, sizeof(detail), "unreachable: %s", c->error[0] ? c->error : "no answer");
+        authd_metrics_count(fl->r.server->metrics, AUTHD_M_PEER_UNAVAILABLE);
         authd_jsonw_lit(w, ",\"state\":\"unavailable\",\"detail\":");
         authd_jsonw_cstring(w, detail);
         authd_jsonw_lit(w, "}");
@@ -162,6 +166,8 @@ static void take_answer(struct fed_lookup *fl, const struct authd_fed_call *c, s
     for (size_t i = 0; i < json_array_size(licences); i++)
         take_licence(fl, p, v, json_array_get(licences, i), &shown, &refused);
     json_decref(doc);
+    for (size_t i = 0; i < refused; i++)
+        authd_metrics_count(fl->r.server->metrics, AUTHD_M_PEER_REFUSED);
     authd_jsonw_lit(w, ",\"state\":\"answered\",\"licences\":");
     authd_jsonw_int(w, (long long)shown);
     authd_jsonw_lit(w, ",\"refused\":");

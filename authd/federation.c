@@ -14,6 +14,7 @@
 #include "atomic_file.h"
 #include "federation.h"
 #include "held.h"
+#include "metrics.h"
 #include "monotonic.h"
 #include "peer_view.h"
 #include "server.h"
@@ -156,6 +157,7 @@ static void fetched_list(struct authd_federation *f, struct fed_peer *p, CURLcod
         accept_list(p, v, true);
         failed = false;
     } else {
+        authd_metrics_count(f->server->metrics, AUTHD_M_TRUST_LIST_REFUSED);
         say(p, "trust list refused (%s); %s", err, stays);
     }
     if (failed) {

@@ -109,7 +109,13 @@ char *authd_metrics_render(struct authd_metrics *m, size_t *len)
          "Writer batches the store refused as a whole (full, unreachable, I/O)."},
         {"authd_accept_failures_total", "Connections not accepted because descriptors or memory ran out."},
         {"authd_requests_shed_total", "Requests refused (429, 503) by the limits on requests in flight."},
-        {"authd_witness_failures_total", "Checkpoints a witness did not cosign (down, too slow, or refusing)."},
+        {"authd_witness_failures_total",
+         "Checkpoints a witness did not cosign (down, too slow, or refusing)."},
+        {"authd_peer_unavailable_total",
+         "Peers a federated lookup could not use (unreachable, past the deadline, no current trust list)."},
+        {"authd_peer_licences_refused_total", "Licences peers sent that failed the checks (never shown)."},
+        {"authd_trust_lists_refused_total",
+         "Peers' trust lists refused (another key, altered, rolled back, expired, malformed)."},
     };
     for (int c = 0; c < AUTHD_M_COUNT; c++)
         fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %lu\n", names[c][0], names[c][1], names[c][0],

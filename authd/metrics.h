@@ -21,10 +21,13 @@ enum authd_counter {
     AUTHD_M_STATUS_CHANGES,
     AUTHD_M_VERIFICATIONS,
     AUTHD_M_LOOKUPS,
-    AUTHD_M_WRITE_FAILURES,  /* writer batches the store refused as a whole (full, unreachable, I/O) */
-    AUTHD_M_ACCEPT_FAILURES, /* connections not accepted: descriptors or memory ran out */
-    AUTHD_M_SHED,            /* requests refused 429/503 by the limits on requests in flight */
-    AUTHD_M_WITNESS_FAILURES, /* checkpoints a witness did not cosign: down, slow, or refusing */
+    AUTHD_M_WRITE_FAILURES,     /* writer batches the store refused as a whole (full, unreachable, I/O) */
+    AUTHD_M_ACCEPT_FAILURES,    /* connections not accepted: descriptors or memory ran out */
+    AUTHD_M_SHED,               /* requests refused 429/503 by the limits on requests in flight */
+    AUTHD_M_WITNESS_FAILURES,   /* checkpoints a witness did not cosign: down, slow, or refusing */
+    AUTHD_M_PEER_UNAVAILABLE,   /* federated lookups' peers that gave no answer (down, slow, no trust list) */
+    AUTHD_M_PEER_REFUSED,       /* licences peers sent that failed the checks, never shown */
+    AUTHD_M_TRUST_LIST_REFUSED, /* peers' trust lists refused (signature, rollback, expiry, form) */
     AUTHD_M_COUNT
 };
 void authd_metrics_count(struct authd_metrics *m, enum authd_counter c);

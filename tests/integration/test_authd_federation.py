@@ -345,6 +345,10 @@ def test_shanghai_refuses_bad_lists_and_names_a_peer_down_or_slow(provinces, tmp
             fake.join()
         assert why in sh.stderr_path.read_text()
     assert (tmp_path / "sh" / "state" / "peer-zhejiang.trust-list").read_bytes() == older
+    code, _, text = sh.get("/metrics", fed_token("shanghai", "auditor-sh"))
+    assert code == 200 and "authd_trust_lists_refused_total" in text.decode()
+    refused = [line for line in text.decode().splitlines() if line.startswith("authd_trust_lists_refused_total ")]
+    assert int(refused[0].split(" ")[1]) >= 3
     code, _, doc = lookup(sh)
     assert {p["name"]: p["state"] for p in doc["peers"]}["zhejiang"] == "unavailable"  # asked: the list held
     assert sh.stop() == 0
@@ -472,6 +476,12 @@ def test_what_a_peer_sends_is_checked_before_it_is_shown(provinces, tmp_path):
         code, _, doc = sh.get(f"/v1/holders/{PERSON}/licences?matter=SH-HYDJ-001&use_cause={CAUSE}",
                               fed_token("shanghai", "counter-sh"))
         assert code == 200 and {p["name"]: p["state"] for p in doc["peers"]}["jiangsu"] == "unavailable"
+        # counted for the operator: five licences refused, the garbage answer an unavailable peer
+        code, _, text = sh.get("/metrics", fed_token("shanghai", "auditor-sh"))
+        assert code == 200
+        counters = dict(line.split(" ") for line in text.decode().splitlines() if line and line[0] != "#")
+        assert int(counters["authd_peer_licences_refused_total"]) == 5
+        assert int(counters["authd_peer_unavailable_total"]) >= 1
     finally:
         fake.close()
     assert sh.stop() == 0, sh.stderr_path.read_text()
