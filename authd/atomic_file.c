@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -23,5 +25,15 @@ int authd_write_file_atomic(const char *path, const void *bytes, size_t len)
         errno = saved;
         return -1;
     }
+    return 0;
+}
+
+int authd_state_file(const char *state_dir, const char *name, char *out, size_t cap, char *err,
+                     size_t err_cap)
+{
+    if (mkdir(state_dir, 0700) != 0 && errno != EEXIST)
+        return snprintf(err, err_cap, "state_dir %s: %s", state_dir, strerror(errno)), -1;
+    if (snprintf(out, cap, "%s/%s", state_dir, name) >= (int)cap)
+        return snprintf(err, err_cap, "state_dir %s: path too long", state_dir), -1;
     return 0;
 }

@@ -339,8 +339,8 @@ authd_err authd_federation_start(struct authd_server *server, struct authd_feder
         char name[64];
         snprintf(name, sizeof(name), "peer-%s.trust-list", p->config->name);
         rc = read_pin(p->config->trust_list_key, &p->pin, &p->pin_len, err, err_cap);
-        if (!rc)
-            rc = authd_state_file(c->state_dir, name, p->state_path, sizeof(p->state_path), err, err_cap);
+        if (!rc && authd_state_file(c->state_dir, name, p->state_path, sizeof(p->state_path), err, err_cap))
+            rc = AUTHD_E_IO;
         if (!rc && !(p->view = authd_held_new(NULL, authd_peer_view_free))) rc = AUTHD_E_NOMEM;
         if (!rc) load_kept(p);
     }

@@ -3,9 +3,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "certlib/tlog.h"
 #include "log_state.h"
 #include "tlog.h"
@@ -13,11 +13,9 @@
 authd_err authd_log_state_path(const char *dir, const char *name, char *out, size_t cap, char *err,
                                size_t err_cap)
 {
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return snprintf(err, err_cap, "state_dir %s: %s", dir, strerror(errno)), AUTHD_E_IO;
-    if (snprintf(out, cap, "%s/%s.checkpoint", dir, name) >= (int)cap)
-        return snprintf(err, err_cap, "state_dir %s: path too long", dir), AUTHD_E_CONFIG;
-    return AUTHD_OK;
+    char file[128];
+    snprintf(file, sizeof(file), "%s.checkpoint", name);
+    return authd_state_file(dir, file, out, cap, err, err_cap) == 0 ? AUTHD_OK : AUTHD_E_IO;
 }
 
 /* The saved checkpoint; *found false when there is none. */

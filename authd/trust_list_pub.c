@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "atomic_file.h"
 #include "held.h"
@@ -32,16 +31,6 @@ static void signed_list_free(void *arg)
     if (l->trust_ref) authd_held_release(l->trust_ref);
     if (l->policy_ref) authd_held_release(l->policy_ref);
     free(l);
-}
-
-authd_err authd_state_file(const char *state_dir, const char *name, char *out, size_t cap, char *err,
-                           size_t err_cap)
-{
-    if (mkdir(state_dir, 0700) != 0 && errno != EEXIST)
-        return snprintf(err, err_cap, "state_dir %s: %s", state_dir, strerror(errno)), AUTHD_E_IO;
-    if (snprintf(out, cap, "%s/%s", state_dir, name) >= (int)cap)
-        return snprintf(err, err_cap, "state_dir %s: path too long", state_dir), AUTHD_E_CONFIG;
-    return AUTHD_OK;
 }
 
 static authd_err read_sequence(struct authd_trust_list_pub *p, char *err, size_t err_cap)
@@ -80,9 +69,9 @@ authd_err authd_trust_list_pub_new(const struct authd_config *c, struct authd_tr
         snprintf(err, err_cap, "federation.trust_list: %s", certlib_strerror(e));
         rc = AUTHD_E_CONFIG;
     }
-    if (!rc)
-        rc = authd_state_file(c->state_dir, "trust-list.sequence", p->seq_path, sizeof(p->seq_path), err,
-                              err_cap);
+    if (!rc &&
+        authd_state_file(c->state_dir, "trust-list.sequence", p->seq_path, sizeof(p->seq_path), err, err_cap))
+        rc = AUTHD_E_IO;
     if (!rc) rc = read_sequence(p, err, err_cap);
     if (rc) {
         authd_trust_list_pub_free(p);

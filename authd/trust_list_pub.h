@@ -44,8 +44,4 @@ authd_err authd_trust_list_pub_refresh(struct authd_trust_list_pub *p, const str
 const struct authd_signed_list *authd_trust_list_pub_hold(struct authd_trust_list_pub *p,
                                                           h2o_mem_pool_t *pool);
 
-/* state_dir/<name>, the directory made when missing. AUTHD_E_IO or AUTHD_E_CONFIG with a message. */
-authd_err authd_state_file(const char *state_dir, const char *name, char *out, size_t cap, char *err,
-                           size_t err_cap);
-
 #endif

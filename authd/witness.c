@@ -1,11 +1,11 @@
 /* authd as a C2SP tlog-witness (witness.h). */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "atomic_file.h"
 #include "certlib/tlog.h"
@@ -120,17 +120,12 @@ authd_err authd_witness_open(const struct authd_config *config, struct authd_wit
                 rc = AUTHD_E_CONFIG;
             }
     }
-    if (rc == AUTHD_OK) {
-        size_t n = strlen(config->state_dir) + sizeof("/witness.state");
-        if (mkdir(config->state_dir, 0700) != 0 && errno != EEXIST) {
-            snprintf(err, err_cap, "state_dir %s: %s", config->state_dir, strerror(errno));
-            rc = AUTHD_E_IO;
-        } else if (!(w->state_path = malloc(n))) {
-            rc = AUTHD_E_NOMEM;
-        } else {
-            snprintf(w->state_path, n, "%s/witness.state", config->state_dir);
-        }
-    }
+    char path[PATH_MAX];
+    if (rc == AUTHD_OK &&
+        authd_state_file(config->state_dir, "witness.state", path, sizeof(path), err, err_cap))
+        rc = AUTHD_E_IO;
+    else if (rc == AUTHD_OK && !(w->state_path = strdup(path)))
+        rc = AUTHD_E_NOMEM;
     if (rc == AUTHD_OK) rc = load_state(w, err, err_cap);
     if (rc) {
         authd_witness_close(w);

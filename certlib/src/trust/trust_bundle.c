@@ -11,6 +11,7 @@
 #include "certlib/ident.h"
 #include "trust/crl_internal.h"
 #include "trust/ctx_internal.h"
+#include "trust/json_keys.h"
 #include "base/fileio.h"
 
 struct loader {
@@ -29,7 +30,7 @@ static certlib_err fail(struct loader *l, const char *fmt, ...)
     return CERTLIB_E_TRUST_BUNDLE;
 }
 
-static bool only_keys(json_t *obj, const char *const *allowed, const char **unknown)
+bool certlib__json_only_keys(json_t *obj, const char *const *allowed, const char **unknown)
 {
     const char *key;
     json_t *value;
@@ -152,7 +153,8 @@ static certlib_err load_roots(struct loader *l, json_t *roots)
         const char *unknown = NULL;
         l->t.n_roots = i + 1;
         if (!json_is_object(r)) return fail(l, "roots[%zu]: an object is required", i);
-        if (!only_keys(r, allowed, &unknown)) return fail(l, "roots[%zu]: unknown key \"%.64s\"", i, unknown);
+        if (!certlib__json_only_keys(r, allowed, &unknown))
+            return fail(l, "roots[%zu]: unknown key \"%.64s\"", i, unknown);
         json_t *name = json_object_get(r, "name");
         if (!json_is_string(name)) return fail(l, "roots[%zu].name: a string is required", i);
         if (!(root->name = strdup(json_string_value(name)))) return CERTLIB_E_NOMEM;
@@ -179,7 +181,7 @@ static certlib_err load_signer_entry(struct loader *l, json_t *entry, const char
     certlib_err err;
     if (json_is_object(entry)) {
         const char *unknown = NULL;
-        if (!only_keys(entry, status_signer ? status_keys : document_keys, &unknown))
+        if (!certlib__json_only_keys(entry, status_signer ? status_keys : document_keys, &unknown))
             return fail(l, "%s: unknown key \"%.64s\"", where, unknown);
         pem = json_object_get(entry, "certificate");
         char at[96];
@@ -305,7 +307,7 @@ static certlib_err load(struct loader *l, json_t *doc)
     const char *unknown = NULL;
     certlib_err err;
     if (!json_is_object(doc)) return fail(l, "the bundle must be a JSON object");
-    if (!only_keys(doc, allowed, &unknown)) return fail(l, "unknown key \"%.64s\"", unknown);
+    if (!certlib__json_only_keys(doc, allowed, &unknown)) return fail(l, "unknown key \"%.64s\"", unknown);
     json_t *version = json_object_get(doc, "version"),
            *listed = json_object_get(doc, "require_listed_signers");
     if (!json_is_integer(version) || json_integer_value(version) != 1) return fail(l, "version: must be 1");

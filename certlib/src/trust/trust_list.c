@@ -12,6 +12,7 @@
 #include "cose/cose.h"
 #include "crypto/certinfo.h"
 #include "trust/ctx_internal.h"
+#include "trust/json_keys.h"
 
 #define MAX_FUTURE_SECONDS 300           /* clocks of two provinces' machines may disagree this much */
 #define MAX_SEQUENCE ((uint64_t)1 << 53) /* JSON integers every reader represents exactly */
@@ -28,20 +29,6 @@ static certlib_err fail(char *err, size_t cap, const char *fmt, ...)
         va_end(ap);
     }
     return CERTLIB_E_TRUST_LIST;
-}
-
-static bool only_keys(json_t *obj, const char *const *allowed, const char **unknown)
-{
-    const char *key;
-    json_t *value;
-    json_object_foreach(obj, key, value)
-    {
-        size_t i = 0;
-        while (allowed[i] && strcmp(key, allowed[i]) != 0)
-            i++;
-        if (!allowed[i]) return *unknown = key, false;
-    }
-    return true;
 }
 
 /* A string of 1 to `max` bytes with no NUL and no control character. */
@@ -65,7 +52,8 @@ static certlib_err check_logs(json_t *logs, char *err, size_t cap)
     static const char *const keys[] = {"signatures", "access", NULL};
     const char *unknown = NULL;
     if (!json_is_object(logs)) return fail(err, cap, "logs: an object is required");
-    if (!only_keys(logs, keys, &unknown)) return fail(err, cap, "logs.%.40s: unknown log", unknown);
+    if (!certlib__json_only_keys(logs, keys, &unknown))
+        return fail(err, cap, "logs.%.40s: unknown log", unknown);
     for (size_t i = 0; keys[i]; i++) {
         json_t *v = json_object_get(logs, keys[i]);
         if (v && !short_text(v, 512))
@@ -83,7 +71,7 @@ static certlib_err check_matters(json_t *matters, char *err, size_t cap)
         json_t *m = json_array_get(matters, i), *types = json_object_get(m, "licence_types");
         const char *unknown = NULL;
         if (!json_is_object(m)) return fail(err, cap, "matters[%zu]: an object is required", i);
-        if (!only_keys(m, keys, &unknown))
+        if (!certlib__json_only_keys(m, keys, &unknown))
             return fail(err, cap, "matters[%zu].%.40s: unknown key", i, unknown);
         if (!short_text(json_object_get(m, "code"), CODE_MAX))
             return fail(err, cap, "matters[%zu].code: 1 to %d bytes are required", i, CODE_MAX);
@@ -108,7 +96,7 @@ static certlib_err check_payload(json_t *doc, certlib_trust_list_info *info, jso
                                        "bundle",     "logs",   "matters",  NULL};
     const char *unknown = NULL;
     if (!json_is_object(doc)) return fail(err, cap, "the payload is not a JSON object");
-    if (!only_keys(doc, keys, &unknown)) return fail(err, cap, "%.40s: unknown key", unknown);
+    if (!certlib__json_only_keys(doc, keys, &unknown)) return fail(err, cap, "%.40s: unknown key", unknown);
     json_t *version = json_object_get(doc, "trust_list");
     if (!whole_number(version, 1, 1))
         return fail(err, cap, "trust_list: 1 is required (the format's version)");

@@ -174,21 +174,27 @@ static void test_malformed_payloads(void **state)
     (void)state;
     expect_unsigned("[]", "JSON object");
     expect_unsigned("{\"trust_list\":2}", "trust_list: 1 is required");
-    char *p = payload(0, ISSUED, EXPIRES, "");
-    expect_unsigned(p, "sequence");
-    free(p);
-    p = payload(1, ISSUED, ISSUED, "");
-    expect_unsigned(p, "expires");
-    free(p);
-    p = payload(1, ISSUED, EXPIRES, ",\"extra\":1");
-    expect_unsigned(p, "extra: unknown key");
-    free(p);
-    p = payload(1, ISSUED, EXPIRES, ",\"logs\":{\"other\":\"x\"}");
-    expect_unsigned(p, "logs.other");
-    free(p);
-    p = payload(1, ISSUED, EXPIRES, ",\"matters\":[{\"code\":\"A\",\"licence_types\":[\"short\"]}]");
-    expect_unsigned(p, "matters[0].licence_types[0]");
-    free(p);
+    /* the committed bundle in a payload changed in one place, and where the refusal points */
+    static const struct {
+        uint64_t sequence;
+        int64_t expires;
+        const char *extra, *where;
+    } cases[] = {
+        {0, EXPIRES, "", "sequence"},
+        {1, ISSUED, "", "expires"},
+        {1, EXPIRES, ",\"extra\":1", "extra: unknown key"},
+        {1, EXPIRES, ",\"logs\":{\"other\":\"x\"}", "logs.other"},
+        {1, EXPIRES, ",\"matters\":[{\"code\":\"A\",\"licence_types\":[\"short\"]}]",
+         "matters[0].licence_types[0]"},
+        {1, EXPIRES,
+         ",\"matters\":[{\"code\":\"A\",\"shared_code\":\"\",\"licence_types\":[\"11100000000013338W004\"]}]",
+         "matters[0].shared_code"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *p = payload(cases[i].sequence, ISSUED, cases[i].expires, cases[i].extra);
+        expect_unsigned(p, cases[i].where);
+        free(p);
+    }
     expect_unsigned("{\"trust_list\":1,\"issuer\":\"x\",\"sequence\":1,\"issued\":1,\"expires\":2,"
                     "\"bundle\":{\"version\":1,\"roots\":[]}}",
                     "bundle: roots");
