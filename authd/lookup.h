@@ -1,4 +1,4 @@
-/* The 一证通办 lookup's answer as it is built: by route_lookup.c from this authd's store, then, when peers
+/* The 一证通办 lookup's answer as it is built (lookup.c): by route_lookup.c from this authd's store, then, when peers
  * are asked, by federated_lookup.c from their answers, and finished (what is missing, the access-log
  * entry, the disclosure mark) by whichever comes last. */
 #ifndef AUTHD_LOOKUP_H
