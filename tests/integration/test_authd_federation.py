@@ -485,3 +485,35 @@ def test_what_a_peer_sends_is_checked_before_it_is_shown(provinces, tmp_path):
     finally:
         fake.close()
     assert sh.stop() == 0, sh.stderr_path.read_text()
+
+
+def list_sequence(server, tmp_path):
+    status, _, signed = server.request("GET", "/v1/trust-list", token=None)
+    assert status == 200
+    (tmp_path / "seq.cose").write_bytes(signed)
+    r = run_certctl("trust-list", "check", "--pin", os.path.join(FED_KEYS, "zhejiang", "trust-list.crt"),
+                    str(tmp_path / "seq.cose"))
+    assert r.returncode == 0, r.stdout
+    return int(re.search(rb"sequence\s+(\d+)", r.stdout).group(1))
+
+
+def test_zhejiang_re_signs_on_sighup_and_never_reuses_a_sequence(provinces, tmp_path):
+    """SIGHUP puts the bundle and policies in force again, and the list is signed anew with the next
+    sequence; a restart continues from the number state_dir kept."""
+    import signal
+    zj = provinces["zhejiang"]
+    first = list_sequence(zj, tmp_path)
+    zj.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while list_sequence(zj, tmp_path) == first and time.monotonic() < deadline:
+        time.sleep(0.2)
+    second = list_sequence(zj, tmp_path)
+    assert second == first + 1
+    assert zj.stop() == 0
+    zj.start()
+    assert list_sequence(zj, tmp_path) == second + 1
+    with open(zj.tmp / "state" / "trust-list.sequence") as f:
+        assert int(f.read()) == second + 1
+    # 上海 takes the newer list in (its refresh is a minute: it still serves with the one in force)
+    code, _, doc = lookup(provinces["shanghai"])
+    assert code == 200 and {p["name"]: p["state"] for p in doc["peers"]}["zhejiang"] == "answered"
