@@ -467,6 +467,17 @@ def test_what_a_peer_sends_is_checked_before_it_is_shown(provinces, tmp_path):
                        altered(licence_id=other_id)):                  # a malformed id
             peer, shown = asked(answer)
             assert peer["refused"] == 1 and peer["licences"] == 0 and shown == [], (answer["licences"][0], peer)
+        # a receipt altered after the genuine one was verified here: its checkpoint's signature, or its
+        # place in the tree, fails the logged check however often the genuine one passed
+        sig_line = lic["receipt"].rstrip("\n").rsplit("\n", 1)[1]
+        bad_sig = sig_line[:-6] + ("A" if sig_line[-6] != "A" else "B") + sig_line[-5:]
+        for receipt in (lic["receipt"].replace(sig_line, bad_sig), lic["receipt"].replace("\nindex 0\n", "\nindex 1\n")):
+            assert receipt != lic["receipt"]
+            peer, shown = asked(altered(receipt=receipt))
+            assert peer["licences"] == 1 and shown[0]["checks"]["logged"]["state"] == "failed", shown[0]["checks"]
+            assert shown[0]["verdict"] == "invalid"
+        peer, shown = asked(genuine)
+        assert shown[0]["checks"]["logged"]["state"] == "passed"
         # another holder asked: 江苏's licence of 张三 is not shown for him
         other = "11010119900307651X"
         peer, shown = asked(genuine, holder=other)

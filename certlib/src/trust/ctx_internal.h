@@ -9,9 +9,11 @@
 
 #include "crypto/certinfo.h"
 #include "certlib/status.h"
+#include "certlib/tlog.h"
 #include "certlib/trust.h"
 
-#define CTX_CACHE_MAX 256 /* x5chain signers remembered after a good signature; least recently used go */
+#define CTX_CACHE_MAX 256  /* x5chain signers remembered after a good signature; least recently used go */
+#define CTX_CHECKPOINTS 16 /* receipts' checkpoints remembered after a good signature; oldest go */
 
 /* A scope: the licence types and issuer regions a root or a signer may sign for. Each list is
  * NULL-terminated, or NULL for "*". */
@@ -81,6 +83,14 @@ struct certlib_ctx {
     pthread_rwlock_t status_lock;
     certlib__status_entry *status;
     size_t n_status, status_cap;
+
+    /* Receipts' checkpoints whose signature verified, under cache_lock: a log's checkpoint changes only
+     * when the log grows, and every receipt until then carries the same one. */
+    struct certlib__checkpoint_seen {
+        uint8_t key[32]; /* SHA-256 of the verifier's name and key and the checkpoint note */
+        certlib_checkpoint cp;
+    } checkpoints[CTX_CHECKPOINTS];
+    size_t n_checkpoints, next_checkpoint;
 };
 
 /* ---- scopes (scope.c) ---- */
