@@ -55,13 +55,14 @@ struct authd_server {
     struct authd_server_reader {
         char client[CERTLIB_COUNTER_ID_MAX + 1];
         struct authd_reader_key *key;
-    } *readers; /* the counters' reader keys (readers: in the configuration) */
+    } * readers; /* the counters' reader keys (readers: in the configuration) */
     size_t n_readers;
     struct authd_peers *peers;           /* a shared store: what the other nodes did */
     struct authd_witness *witness;       /* NULL unless configured: authd as a C2SP tlog-witness */
     struct authd_witnessing *witnessing; /* NULL unless its logs have witnesses: asking them to cosign */
     struct authd_federation *federation; /* NULL unless configured: trust lists, peers, federated lookups */
     atomic_int stopping;
+    atomic_uint reloads; /* SIGHUP reloads completed (policies and trust bundle both tried) */
     /* Called on the main thread once every listener is bound and the workers run. */
     void (*on_ready)(const struct authd_server *server);
     /* Called on the main thread on SIGHUP (reopen the access log, reload what can be reloaded). */

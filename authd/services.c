@@ -375,6 +375,7 @@ void authd_services_reload(struct authd_server *s)
         fprintf(stderr, "authd: SIGHUP: %s\n", err);
     reload_policies(s);
     reload_trust(s);
+    atomic_fetch_add(&s->reloads, 1); /* after both: the trust list is re-signed once, over both */
 }
 
 void authd_services_stop(struct authd_server *s)

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,6 @@ static void signed_list_free(void *arg)
     struct authd_signed_list *l = arg;
     if (!l) return;
     free(l->bytes);
-    if (l->trust_ref) authd_held_release(l->trust_ref);
-    if (l->policy_ref) authd_held_release(l->policy_ref);
     free(l);
 }
 
@@ -133,18 +132,19 @@ static char *payload(const struct authd_trust_list_pub *p, const struct authd_se
 authd_err authd_trust_list_pub_refresh(struct authd_trust_list_pub *p, const struct authd_server *s,
                                        int64_t now, bool forced, char *err, size_t err_cap)
 {
+    unsigned reloads = atomic_load(&s->reloads); /* before reading what the reloads put in force */
     void *trust_obj, *policy_obj, *cur_obj;
-    struct authd_held_ref *tr = authd_held_acquire(s->trust, &trust_obj);
-    struct authd_held_ref *pr = authd_held_acquire(s->policies, &policy_obj);
     struct authd_held_ref *cr = authd_held_acquire(p->current, &cur_obj);
     const struct authd_signed_list *cur = cur_obj;
-    bool due = forced || !cur || cur->trust != trust_obj || cur->policy != policy_obj ||
+    bool due = forced || !cur || cur->reloads != reloads ||
                now - cur->issued >= (int64_t)p->config->trust_list_validity / 2;
     authd_held_release(cr);
+    if (!due) return AUTHD_OK;
+    struct authd_held_ref *tr = authd_held_acquire(s->trust, &trust_obj);
+    struct authd_held_ref *pr = authd_held_acquire(s->policies, &policy_obj);
     authd_err rc = AUTHD_OK;
     char *text = NULL;
     struct authd_signed_list *fresh = NULL;
-    if (!due) goto done;
     uint64_t sequence = p->sequence + 1;
     if (!(text = payload(p, s, trust_obj, policy_obj, sequence, now, err, err_cap))) {
         rc = AUTHD_E_CONFIG;
@@ -173,18 +173,14 @@ authd_err authd_trust_list_pub_refresh(struct authd_trust_list_pub *p, const str
     p->sequence = sequence;
     fresh->sequence = sequence;
     fresh->issued = now;
-    fresh->trust = trust_obj;
-    fresh->policy = policy_obj;
-    /* Held while this list is served, so a later version never reuses their addresses unnoticed. */
-    fresh->trust_ref = tr, fresh->policy_ref = pr;
-    tr = pr = NULL;
+    fresh->reloads = reloads;
     if (authd_held_replace(p->current, fresh) != 0) rc = AUTHD_E_NOMEM;
     fresh = NULL; /* the holder's now, or destroyed */
 done:
     signed_list_free(fresh);
     free(text);
-    if (pr) authd_held_release(pr);
-    if (tr) authd_held_release(tr);
+    authd_held_release(pr);
+    authd_held_release(tr);
     return rc;
 }
 

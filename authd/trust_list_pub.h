@@ -2,8 +2,8 @@
  * in force, the matters of the policies in force with their shared codes, and both logs' verifier keys,
  * signed with federation.trust_list.key. Every list gets the next sequence number, recorded in
  * state_dir/trust-list.sequence before the list is served, so a restart never reuses one and peers can
- * refuse a rollback. A list is signed at start-up, again when the bundle or the policies in force change
- * (SIGHUP), and again at half its validity. */
+ * refuse a rollback. A list is signed at start-up, again after each SIGHUP reload (once, over both
+ * the bundle and the policies it put in force), and again at half its validity. */
 #ifndef AUTHD_TRUST_LIST_PUB_H
 #define AUTHD_TRUST_LIST_PUB_H
 
@@ -14,8 +14,6 @@
 #include "config.h"
 #include "errors.h"
 
-struct authd_held_ref;
-
 struct authd_trust_list_pub;
 struct authd_server;
 
@@ -25,8 +23,7 @@ struct authd_signed_list {
     size_t len;
     uint64_t sequence;
     int64_t issued;
-    const void *trust, *policy; /* what it was made from (compared, never dereferenced) */
-    struct authd_held_ref *trust_ref, *policy_ref;
+    unsigned reloads; /* the server's reload count it was made after */
 };
 
 /* Loads the key and the last sequence number. AUTHD_E_CONFIG with a message. */
@@ -34,8 +31,8 @@ authd_err authd_trust_list_pub_new(const struct authd_config *c, struct authd_tr
                                    size_t err_cap);
 void authd_trust_list_pub_free(struct authd_trust_list_pub *p);
 
-/* Signs a new list when none is served, the bundle or policies in force are not the ones it was made
- * from, or it is half way to expiry. `forced`: sign anyway. AUTHD_OK (signed or not needed), or the
+/* Signs a new list when none is served, a SIGHUP reload completed since it was made, or it is half way
+ * to expiry. `forced`: sign anyway. AUTHD_OK (signed or not needed), or the
  * failure with a message (the list served stays). */
 authd_err authd_trust_list_pub_refresh(struct authd_trust_list_pub *p, const struct authd_server *s,
                                        int64_t now, bool forced, char *err, size_t err_cap);

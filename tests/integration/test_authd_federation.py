@@ -518,6 +518,7 @@ def test_zhejiang_re_signs_on_sighup_and_never_reuses_a_sequence(provinces, tmp_
     deadline = time.monotonic() + 10
     while list_sequence(zj, tmp_path) == first and time.monotonic() < deadline:
         time.sleep(0.2)
+    time.sleep(1.5)  # a second re-signing would come within the thread's one-second tick
     second = list_sequence(zj, tmp_path)
     assert second == first + 1
     assert zj.stop() == 0
