@@ -153,7 +153,6 @@ static void check_status(struct run *run)
     }
 }
 
-/* The receipt's entry must be this licence's issuance: same id, same issuerAuth bytes. */
 /* The receipt's checkpoint, opened under the log's key, or taken from the checkpoints this context saw
  * verify before (the same bytes under the same key): a counter's lookups verify one receipt per
  * licence, all under the log's current checkpoint, and its signature was a tenth of a federated
@@ -188,6 +187,7 @@ static certlib_err checkpoint_of(const certlib_ctx *cctx, const certlib_tlog_pro
     return CERTLIB_OK;
 }
 
+/* The receipt's entry must be this licence's issuance: same id, same issuerAuth bytes. */
 static certlib_err check_logged(struct run *run)
 {
     const certlib_verify_opts *o = run->opts;
