@@ -45,7 +45,7 @@ package: deps
 
 # The counter desk's pictures in docs/counter.md, taken by its browser test.
 screenshots: build
-	SCREENSHOT_DIR=$(CURDIR)/docs/images ctest --test-dir $(BUILD_DIR) --output-on-failure -R '^integration.authd_counter_(desk|wallet)$$'
+	SCREENSHOT_DIR=$(CURDIR)/docs/images ctest --test-dir $(BUILD_DIR) --output-on-failure -R '^integration.authd_(counter_desk|counter_wallet|federation)$$'
 
 bench: build
 	bench/ident/run.sh $(BUILD_DIR)

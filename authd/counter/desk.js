@@ -144,6 +144,10 @@ function licenceCard(l, d, m) {
   const facts = el('dl', 'facts');
   const fact = (name, value) => { facts.appendChild(el('dt', null, name)); facts.appendChild(el('dd', null, value)); };
   fact('签发机构 Issuer', [l.issuer_name, l.issuer_code && '(' + l.issuer_code + ')'].filter(Boolean).join(' '));
+  if (l.source) { // a peer province's, verified here against its signed trust list
+    card.dataset.source = l.source;
+    fact('来源 Source', '异地调取 · ' + l.source + ' (federated, verified against its trust list)');
+  }
   fact('有效期 Validity', formatDate(l.valid_from) + ' 至 ' + formatDate(l.valid_until));
   fact('证照标识 Licence id', l.licence_id);
   card.appendChild(facts);
@@ -189,12 +193,40 @@ async function showMark(d) {
   if (status === 200 && typeof doc === 'string' && doc.startsWith('<svg')) $('mark-qr').innerHTML = doc; // authd's
 }
 
+// The peer provinces a federated lookup asked, each with how it went; returns those that could not be asked.
+function showPeers(peers) {
+  const unavailable = [];
+  if (!peers.length) return unavailable;
+  $('peers').hidden = false;
+  $('peers').appendChild(el('h3', null, '异地查询 · Other provinces asked'));
+  const ul = el('ul');
+  for (const p of peers) {
+    let text = p.name + '：';
+    if (p.state === 'answered')
+      text += '已查询，' + p.licences + ' 份' + (p.refused ? '，另有 ' + p.refused + ' 份未通过校验，已拒收' : '') +
+        ' / answered';
+    else if (p.state === 'unavailable') {
+      text += '未能查询 — ' + p.detail + ' / unavailable';
+      unavailable.push(p.name);
+    } else
+      text += '未查询 — ' + p.detail + ' / not asked';
+    const li = el('li', 'peer peer-' + p.state, text);
+    li.dataset.peer = p.name;
+    li.dataset.state = p.state;
+    ul.appendChild(li);
+  }
+  $('peers').appendChild(ul);
+  return unavailable;
+}
+
 function clearResult() {
   $('result').hidden = true;
   $('result-head').textContent = '';
   $('licences').replaceChildren();
   $('missing').replaceChildren();
   $('missing').hidden = true;
+  $('peers').replaceChildren();
+  $('peers').hidden = true;
   $('mark-qr').replaceChildren();
   $('mark-text').textContent = '';
   $('mark-reference').textContent = '';
@@ -248,10 +280,16 @@ async function lookup() {
     }
     $('missing').appendChild(ul);
   }
-  if (doc.licences.length === 0)
+  const unavailable = showPeers(doc.peers || []), warnings = [];
+  if (doc.licences.some((l) => l.verdict !== 'valid'))
+    warnings.push('有证照未通过核验，请勿采用。 / A licence failed verification: do not rely on it.');
+  if (unavailable.length) // never a silent "missing": the clerk learns where it may be held
+    warnings.push('以下地区未能查询，缺少的证照可能由其签发：' + unavailable.join('、') +
+      ' / Not reachable now: what is missing may be held there.');
+  if (warnings.length)
+    message(warnings.join(' '), 'error');
+  else if (doc.licences.length === 0)
     message('未查到该事项所需的任何证照。 / The holder has none of the licences this matter needs.', 'empty');
-  else if (doc.licences.some((l) => l.verdict !== 'valid'))
-    message('有证照未通过核验，请勿采用。 / A licence failed verification: do not rely on it.', 'error');
   else
     message(null);
   $('result').hidden = false;

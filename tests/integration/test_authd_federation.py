@@ -529,3 +529,38 @@ def test_zhejiang_re_signs_on_sighup_and_never_reuses_a_sequence(provinces, tmp_
     # 上海 takes the newer list in (its refresh is a minute: it still serves with the one in force)
     code, _, doc = lookup(provinces["shanghai"])
     assert code == 200 and {p["name"]: p["state"] for p in doc["peers"]}["zhejiang"] == "answered"
+
+
+def test_the_desk_shows_where_each_licence_came_from(provinces, tmp_path):
+    """上海's counter desk in Chromium: a federated lookup's cards say which province each licence came
+    from, and the provinces asked are listed; with 江苏 gone, the desk names it as unavailable instead of
+    leaving its licence silently missing."""
+    import shutil
+    from conftest import npm_install
+    source = os.path.join(REPO_ROOT, "tests", "browser")
+    work = os.path.join(os.environ.get("INTEROP_DIR", os.path.join(REPO_ROOT, "build", "interop")), "..", "browser")
+    npm_install(source, work, ("package.json", "counter_federation.mjs"), "playwright-core", "FEDERATED DESK TEST")
+    assert shutil.which("chromium"), "scripts/install-deps installs Debian's chromium"
+    sh = provinces["shanghai"]
+    token_file = os.path.join(FED_KEYS, "shanghai", "tokens", "counter-sh.token")
+
+    def desk(shots):
+        r = subprocess.run(["node", os.path.join(work, "counter_federation.mjs"), sh.url, token_file, PERSON,
+                            "婚姻登记（结婚）", "结婚登记", str(shots)], capture_output=True, timeout=120)
+        assert r.returncode == 0, r.stderr.decode()
+        return json.loads(r.stdout.decode().strip().splitlines()[-1])
+    seen = desk(os.environ.get("SCREENSHOT_DIR") or tmp_path / "shots")
+    assert {c["source"] for c in seen["cards"]} == {"zhejiang", "jiangsu"}, seen
+    assert seen["peersShown"] and [(p["name"], p["state"]) for p in seen["peers"]] == [
+        ("zhejiang", "answered"), ("jiangsu", "answered")]
+    assert "已查询" in seen["peers"][1]["text"]
+    # 江苏 down: named on the desk, in red, and in the message
+    js = provinces["jiangsu"]
+    assert js.stop() == 0
+    try:
+        seen = desk(tmp_path / "shots-down")
+        assert {c["source"] for c in seen["cards"]} == {"zhejiang"}
+        assert ("jiangsu", "unavailable") in [(p["name"], p["state"]) for p in seen["peers"]]
+        assert "未能查询" in seen["message"] and "jiangsu" in seen["message"]
+    finally:
+        js.start()
