@@ -20,6 +20,9 @@ try {
   await page.keyboard.press('Enter');
   await page.waitForSelector('#desk:not([hidden])');
   await page.fill('#holder', holder);
+  // the matters arrive after sign-in: wait for this one before choosing it
+  await page.waitForFunction((name) => [...document.querySelectorAll('#matter option')]
+    .some((o) => o.textContent.includes(name)), matterName);
   const value = await page.$$eval('#matter option', (os, name) => {
     const o = os.find((x) => x.textContent.includes(name));
     return o && o.value;
@@ -27,7 +30,9 @@ try {
   await page.selectOption('#matter', value);
   await page.fill('#use-cause', useCause);
   await page.click('#lookup');
-  await page.waitForSelector('#result:not([hidden])');
+  await page.waitForSelector('#result:not([hidden]), #desk-message.error:not([hidden])');
+  if (await page.isHidden('#result')) // refused before any lookup: say why
+    throw new Error('no result: ' + await page.textContent('#desk-message'));
   const cards = await page.$$eval('#licences article', (as) => as.map((a) => ({
     source: a.dataset.source || null, verdict: a.dataset.verdict, title: a.querySelector('h3').textContent,
   })));
