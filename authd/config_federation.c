@@ -37,24 +37,15 @@ static bool region_ok(const char *s)
     return digits_ok(s, 2, 6) && strlen(s) % 2 == 0;
 }
 
-/* A sequence of short strings, each passing `ok`. */
-static int string_list(struct authd_yaml *l, yaml_node_t *v, const char *key, bool (*ok)(const char *),
-                       char ***out, size_t *n_out)
+/* A list of 1 to 256 strings, each passing `ok`. On failure what was read stays in *out for
+ * authd_config_federation_free. */
+static int checked_list(struct authd_yaml *l, yaml_node_t *v, const char *key, bool (*ok)(const char *),
+                        char ***out, size_t *n)
 {
-    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.start == v->data.sequence.items.top)
-        return authd_yaml_fail(l, v, "%s: a non-empty list is required", key);
-    size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-    if (n > 256) return authd_yaml_fail(l, v, "%s: at most 256 entries", key);
-    char **list = calloc(n, sizeof(*list));
-    if (!list) return authd_yaml_fail(l, v, "out of memory");
-    *out = list, *n_out = 0;
-    for (size_t i = 0; i < n; i++) {
-        yaml_node_t *item = yaml_document_get_node(&l->doc, v->data.sequence.items.start[i]);
-        const char *s = item ? authd_yaml_scalar(item) : NULL;
-        if (!s || !ok(s)) return authd_yaml_fail(l, item ? item : v, "%s[%zu]: not a valid entry", key, i);
-        if (!(list[i] = strdup(s))) return authd_yaml_fail(l, v, "out of memory");
-        *n_out = i + 1;
-    }
+    if (authd_yaml_strings(l, v, key, out, n) != 0) return -1;
+    if (*n == 0 || *n > 256) return authd_yaml_fail(l, v, "%s: 1 to 256 entries are required", key);
+    for (size_t i = 0; i < *n; i++)
+        if (!ok((*out)[i])) return authd_yaml_fail(l, v, "%s[%zu]: not a valid entry", key, i);
     return 0;
 }
 
@@ -71,14 +62,14 @@ PEER_FIELD(peer_ca, "ca", ca, authd_yaml_path)
 static int peer_types(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
     struct authd_peer_config *p = t;
-    return string_list(l, v, "federation.peers.licence_types", type_ok, &p->licence_types,
-                       &p->n_licence_types);
+    return checked_list(l, v, "federation.peers.licence_types", type_ok, &p->licence_types,
+                        &p->n_licence_types);
 }
 
 static int peer_regions(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
     struct authd_peer_config *p = t;
-    return string_list(l, v, "federation.peers.regions", region_ok, &p->regions, &p->n_regions);
+    return checked_list(l, v, "federation.peers.regions", region_ok, &p->regions, &p->n_regions);
 }
 
 static int one_peer(struct authd_yaml *l, yaml_node_t *item, size_t i, void *t)
@@ -125,17 +116,15 @@ static int fed_name(struct authd_yaml *l, yaml_node_t *v, void *t)
     return 0;
 }
 
-static int tl_key(struct authd_yaml *l, yaml_node_t *v, void *t)
-{
-    return authd_yaml_path(l, v, "federation.trust_list.key",
-                           &((struct authd_federation_config *)t)->trust_list_key);
-}
-
-static int tl_cert(struct authd_yaml *l, yaml_node_t *v, void *t)
-{
-    return authd_yaml_path(l, v, "federation.trust_list.certificate",
-                           &((struct authd_federation_config *)t)->trust_list_certificate);
-}
+#define FED_PATH(fn, name, member)                                                                           \
+    static int fn(struct authd_yaml *l, yaml_node_t *v, void *t)                                             \
+    {                                                                                                        \
+        return authd_yaml_path(l, v, "federation." name, &((struct authd_federation_config *)t)->member);    \
+    }
+FED_PATH(tl_key, "trust_list.key", trust_list_key)
+FED_PATH(tl_cert, "trust_list.certificate", trust_list_certificate)
+FED_PATH(client_cert, "client_tls.certificate", client_certificate)
+FED_PATH(client_key, "client_tls.key", client_key)
 
 static int tl_validity(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
@@ -166,18 +155,6 @@ static int fed_deadline(struct authd_yaml *l, yaml_node_t *v, void *t)
     if (authd_yaml_uint(l, v, "federation.deadline_ms", 50, 30000, &n) != 0) return -1;
     ((struct authd_federation_config *)t)->deadline_ms = (uint32_t)n;
     return 0;
-}
-
-static int client_cert(struct authd_yaml *l, yaml_node_t *v, void *t)
-{
-    return authd_yaml_path(l, v, "federation.client_tls.certificate",
-                           &((struct authd_federation_config *)t)->client_certificate);
-}
-
-static int client_key(struct authd_yaml *l, yaml_node_t *v, void *t)
-{
-    return authd_yaml_path(l, v, "federation.client_tls.key",
-                           &((struct authd_federation_config *)t)->client_key);
 }
 
 static int fed_client_tls(struct authd_yaml *l, yaml_node_t *v, void *t)
@@ -220,10 +197,7 @@ void authd_config_federation_free(struct authd_federation_config *f)
     for (size_t i = 0; i < f->n_peers; i++) {
         struct authd_peer_config *p = &f->peers[i];
         free(p->name), free(p->url), free(p->trust_list_key), free(p->ca);
-        for (size_t k = 0; k < p->n_licence_types; k++)
-            free(p->licence_types[k]);
-        for (size_t k = 0; k < p->n_regions; k++)
-            free(p->regions[k]);
-        free(p->licence_types), free(p->regions);
+        authd_yaml_strings_free(p->licence_types);
+        authd_yaml_strings_free(p->regions);
     }
 }

@@ -24,10 +24,11 @@ struct fed_lookup {
     struct authd_lookup *l;   /* the answer; NULL once finished */
 };
 
-static bool in_list(char *const *list, size_t n, const char *s, size_t prefix_of)
+/* Whether `s` is in `list`, or with `prefix` starts with an entry of it. */
+static bool in_list(char *const *list, size_t n, const char *s, bool prefix)
 {
     for (size_t i = 0; i < n; i++)
-        if (prefix_of ? strncmp(s, list[i], strlen(list[i])) == 0 : strcmp(s, list[i]) == 0) return true;
+        if (prefix ? strncmp(s, list[i], strlen(list[i])) == 0 : strcmp(s, list[i]) == 0) return true;
     return false;
 }
 
@@ -62,8 +63,8 @@ static void take_licence(struct fed_lookup *fl, const struct authd_peer_config *
     certlib_licence_id parsed; /* the id names the type and the issuer: they must be the ones claimed */
     if (!id || certlib_licence_id_parse(id, strlen(id), &parsed) != CERTLIB_OK || !type ||
         strcmp(type, parsed.type_code) != 0 || !issuer || strcmp(issuer, parsed.issuer_code) != 0 ||
-        !json_is_string(text) || !in_list(p->licence_types, p->n_licence_types, type, 0) ||
-        (p->regions && !in_list(p->regions, p->n_regions, issuer + 2, 1)) ||
+        !json_is_string(text) || !in_list(p->licence_types, p->n_licence_types, type, false) ||
+        (p->regions && !in_list(p->regions, p->n_regions, issuer + 2, true)) ||
         (need = need_of(l->matter, type)) == l->matter->n_needs) {
         (*refused)++;
         return;

@@ -252,8 +252,7 @@ static void *run(void *arg)
         /* At most once a tick: under load the thread wakes for every lookup. */
         if (authd_monotonic_ms() >= next_check) {
             next_check = authd_monotonic_ms() + TICK_MS;
-            if (authd_trust_list_pub_refresh(f->pub, f->server, time(NULL), false, err, sizeof(err)) !=
-                AUTHD_OK)
+            if (authd_trust_list_pub_refresh(f->pub, f->server, time(NULL), err, sizeof(err)) != AUTHD_OK)
                 fprintf(stderr, "authd: federation: this authd's trust list not re-signed: %s\n", err);
         }
         start_jobs(f);
@@ -344,7 +343,7 @@ authd_err authd_federation_start(struct authd_server *server, struct authd_feder
         if (!rc && !(p->view = authd_held_new(NULL, authd_peer_view_free))) rc = AUTHD_E_NOMEM;
         if (!rc) load_kept(p);
     }
-    if (!rc) rc = authd_trust_list_pub_refresh(f->pub, server, time(NULL), true, err, err_cap);
+    if (!rc) rc = authd_trust_list_pub_refresh(f->pub, server, time(NULL), err, err_cap);
     if (!rc && pthread_create(&f->thread, NULL, run, f) != 0) rc = AUTHD_E_INTERNAL;
     if (rc) {
         authd_federation_stop(f);

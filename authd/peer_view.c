@@ -69,7 +69,6 @@ authd_err authd_peer_view_new(const uint8_t *list, size_t len, const uint8_t *pi
         return e == CERTLIB_E_NOMEM ? AUTHD_E_NOMEM : AUTHD_E_CONFLICT;
     }
     v->sequence = info.sequence;
-    v->issued = info.issued;
     v->expires = info.expires;
     authd_err rc = read_extras(v, &info, err, err_cap);
     if (rc) {

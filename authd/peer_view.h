@@ -18,7 +18,7 @@ struct authd_peer_view {
     certlib_note_verifier sig_log; /* the peer's signature log, when its list names one */
     bool has_sig_log;
     uint64_t sequence;
-    int64_t issued, expires;
+    int64_t expires;
     char **shared_matters; /* the shared catalogue codes of its matters */
     size_t n_shared_matters;
     uint8_t *list; /* the signed list, as it came: kept in state_dir as the last good one */

@@ -61,33 +61,6 @@ static int hex32(struct authd_yaml *y, yaml_node_t *v, const char *key, uint8_t 
 }
 
 /* A list of strings into a NULL-terminated array. */
-static int string_list(struct authd_yaml *y, yaml_node_t *v, const char *key, char ***out, size_t *n)
-{
-    if (!v || v->type != YAML_SEQUENCE_NODE) return authd_yaml_fail(y, v, "%s: expected a list", key);
-    size_t count = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-    char **list = calloc(count + 1, sizeof(*list));
-    if (!list) return authd_yaml_fail(y, v, "out of memory");
-    for (size_t i = 0; i < count; i++) {
-        yaml_node_t *item = yaml_document_get_node(&y->doc, v->data.sequence.items.start[i]);
-        if (authd_yaml_string(y, item, key, &list[i]) != 0) {
-            for (size_t j = 0; j < i; j++)
-                free(list[j]);
-            free(list);
-            return -1;
-        }
-    }
-    *out = list;
-    *n = count;
-    return 0;
-}
-
-static void free_strings(char **list)
-{
-    for (size_t i = 0; list && list[i]; i++)
-        free(list[i]);
-    free(list);
-}
-
 /* ---- licence-types.yaml ---- */
 
 static int el_name(struct authd_yaml *y, yaml_node_t *v, void *t)
@@ -161,7 +134,7 @@ static int type_holder(struct authd_yaml *y, yaml_node_t *v, void *t)
 static int type_issuers(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
     struct authd_licence_type *lt = t;
-    if (string_list(y, v, "issuers", &lt->issuers, &lt->n_issuers) != 0) return -1;
+    if (authd_yaml_strings(y, v, "issuers", &lt->issuers, &lt->n_issuers) != 0) return -1;
     for (size_t i = 0; i < lt->n_issuers; i++)
         if (!valid_uscc(lt->issuers[i]))
             return authd_yaml_fail(y, v, "issuers: '%s' is not a valid USCC", lt->issuers[i]);
@@ -241,7 +214,7 @@ static int one_need(struct authd_yaml *y, yaml_node_t *item, size_t i, void *tar
         return authd_yaml_fail(y, type, "licences.type: no licence type %s in licence-types.yaml", code);
     for (size_t j = 0; j < i; j++)
         if (mc->m->needs[j].type == n->type) return authd_yaml_fail(y, type, "licences.type: %s twice", code);
-    if (string_list(y, elements, "licences.elements", &n->elements, &n->n_elements) != 0) return -1;
+    if (authd_yaml_strings(y, elements, "licences.elements", &n->elements, &n->n_elements) != 0) return -1;
     for (size_t j = 0; j < n->n_elements; j++)
         if (!is_metadata(n->elements[j]) && !authd_type_element(n->type, n->elements[j]))
             return authd_yaml_fail(y, elements, "licences.elements: %s has no element '%s'", n->type->name,
@@ -288,7 +261,7 @@ static int matter_licences(struct authd_yaml *y, yaml_node_t *v, void *t)
 static int matter_use_causes(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
     struct authd_matter *m = ((struct matter_ctx *)t)->m;
-    if (string_list(y, v, "use_causes", &m->use_causes, &m->n_use_causes) != 0) return -1;
+    if (authd_yaml_strings(y, v, "use_causes", &m->use_causes, &m->n_use_causes) != 0) return -1;
     if (m->n_use_causes > AUTHD_MATTER_MAX_USE_CAUSES)
         return authd_yaml_fail(y, v, "use_causes: at most %d", AUTHD_MATTER_MAX_USE_CAUSES);
     for (size_t i = 0; i < m->n_use_causes; i++) {
@@ -363,12 +336,12 @@ static int cl_issuer(struct authd_yaml *y, yaml_node_t *v, void *t)
 static int cl_types(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
     struct client_ctx *cc = t;
-    return string_list(y, v, "licence_types", &cc->types, &cc->n_types);
+    return authd_yaml_strings(y, v, "licence_types", &cc->types, &cc->n_types);
 }
 static int cl_matters(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
     struct client_ctx *cc = t;
-    return string_list(y, v, "matters", &cc->matters, &cc->n_matters);
+    return authd_yaml_strings(y, v, "matters", &cc->matters, &cc->n_matters);
 }
 static int cl_unmasked(struct authd_yaml *y, yaml_node_t *v, void *t)
 {
@@ -473,8 +446,8 @@ static int one_client(struct authd_yaml *y, yaml_node_t *item, size_t i, void *t
             rc = authd_yaml_fail(y, item, "clients: %s shares a credential with %s", cc.c->id, o->id);
     }
     if (rc == 0) rc = resolve_client_scope(y, item, &cc);
-    free_strings(cc.types);
-    free_strings(cc.matters);
+    authd_yaml_strings_free(cc.types);
+    authd_yaml_strings_free(cc.matters);
     return rc;
 }
 
@@ -544,7 +517,7 @@ void authd_policy_free(struct authd_policy *p)
         for (size_t j = 0; j < t->n_elements; j++)
             free(t->elements[j].name), free(t->elements[j].label);
         free(t->elements);
-        free_strings(t->issuers);
+        authd_yaml_strings_free(t->issuers);
     }
     free(p->types);
     for (size_t i = 0; i < p->n_matters; i++) {
@@ -553,9 +526,9 @@ void authd_policy_free(struct authd_policy *p)
         free(m->shared_code);
         free(m->name);
         for (size_t j = 0; j < m->n_needs; j++)
-            free_strings(m->needs[j].elements);
+            authd_yaml_strings_free(m->needs[j].elements);
         free(m->needs);
-        free_strings(m->use_causes);
+        authd_yaml_strings_free(m->use_causes);
     }
     free(p->matters);
     for (size_t i = 0; i < p->n_clients; i++) {

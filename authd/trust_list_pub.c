@@ -130,14 +130,14 @@ static char *payload(const struct authd_trust_list_pub *p, const struct authd_se
 }
 
 authd_err authd_trust_list_pub_refresh(struct authd_trust_list_pub *p, const struct authd_server *s,
-                                       int64_t now, bool forced, char *err, size_t err_cap)
+                                       int64_t now, char *err, size_t err_cap)
 {
     unsigned reloads = atomic_load(&s->reloads); /* before reading what the reloads put in force */
     void *trust_obj, *policy_obj, *cur_obj;
     struct authd_held_ref *cr = authd_held_acquire(p->current, &cur_obj);
     const struct authd_signed_list *cur = cur_obj;
-    bool due = forced || !cur || cur->reloads != reloads ||
-               now - cur->issued >= (int64_t)p->config->trust_list_validity / 2;
+    bool due =
+        !cur || cur->reloads != reloads || now - cur->issued >= (int64_t)p->config->trust_list_validity / 2;
     authd_held_release(cr);
     if (!due) return AUTHD_OK;
     struct authd_held_ref *tr = authd_held_acquire(s->trust, &trust_obj);
@@ -171,7 +171,6 @@ authd_err authd_trust_list_pub_refresh(struct authd_trust_list_pub *p, const str
         goto done;
     }
     p->sequence = sequence;
-    fresh->sequence = sequence;
     fresh->issued = now;
     fresh->reloads = reloads;
     if (authd_held_replace(p->current, fresh) != 0) rc = AUTHD_E_NOMEM;

@@ -21,7 +21,6 @@ struct authd_server;
 struct authd_signed_list {
     uint8_t *bytes;
     size_t len;
-    uint64_t sequence;
     int64_t issued;
     unsigned reloads; /* the server's reload count it was made after */
 };
@@ -32,10 +31,10 @@ authd_err authd_trust_list_pub_new(const struct authd_config *c, struct authd_tr
 void authd_trust_list_pub_free(struct authd_trust_list_pub *p);
 
 /* Signs a new list when none is served, a SIGHUP reload completed since it was made, or it is half way
- * to expiry. `forced`: sign anyway. AUTHD_OK (signed or not needed), or the
+ * to expiry. AUTHD_OK (signed or not needed), or the
  * failure with a message (the list served stays). */
 authd_err authd_trust_list_pub_refresh(struct authd_trust_list_pub *p, const struct authd_server *s,
-                                       int64_t now, bool forced, char *err, size_t err_cap);
+                                       int64_t now, char *err, size_t err_cap);
 
 /* The list served now, held until `pool` is cleared; NULL before the first. */
 const struct authd_signed_list *authd_trust_list_pub_hold(struct authd_trust_list_pub *p,

@@ -164,3 +164,28 @@ void authd_yaml_free(struct authd_yaml *y)
     free(y->dir);
     y->dir = NULL;
 }
+
+int authd_yaml_strings(struct authd_yaml *y, yaml_node_t *v, const char *key, char ***out, size_t *n)
+{
+    if (!v || v->type != YAML_SEQUENCE_NODE) return authd_yaml_fail(y, v, "%s: expected a list", key);
+    size_t count = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    char **list = calloc(count + 1, sizeof(*list));
+    if (!list) return authd_yaml_fail(y, v, "out of memory");
+    for (size_t i = 0; i < count; i++) {
+        yaml_node_t *item = yaml_document_get_node(&y->doc, v->data.sequence.items.start[i]);
+        if (authd_yaml_string(y, item, key, &list[i]) != 0) {
+            authd_yaml_strings_free(list);
+            return -1;
+        }
+    }
+    *out = list;
+    *n = count;
+    return 0;
+}
+
+void authd_yaml_strings_free(char **list)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        free(list[i]);
+    free(list);
+}

@@ -49,6 +49,11 @@ struct authd_yaml_field {
 int authd_yaml_walk(struct authd_yaml *y, yaml_node_t *node, const char *what,
                     const struct authd_yaml_field *fields, size_t n_fields, void *target);
 
+/* A sequence of strings: *out a NULL-terminated copy (free with authd_yaml_strings_free), *n its length
+ * (0 for an empty list). On failure nothing is left allocated. */
+int authd_yaml_strings(struct authd_yaml *y, yaml_node_t *node, const char *key, char ***out, size_t *n);
+void authd_yaml_strings_free(char **list);
+
 /* Calls `fn` for every item of a sequence. */
 int authd_yaml_each(struct authd_yaml *y, yaml_node_t *node, const char *what,
                     int (*fn)(struct authd_yaml *y, yaml_node_t *item, size_t index, void *target),
