@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -114,6 +115,27 @@ def logs_yaml():
             f"  access:\n    origin: {ACCESS_LOG_ORIGIN}\n    key: {KEYS}/log/access.key\n")
 
 
+class NotifyListener:
+    """The listening end of the systemd notify protocol (a datagram socket), on a short path."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="authd-n")
+        self.path = os.path.join(self.dir, "notify")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+
+    def ready(self, timeout):
+        self.sock.settimeout(timeout)
+        try:
+            return "READY=1" in self.sock.recv(4096).decode().split("\n")
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.sock.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class Authd:
     """One authd process with its own config, data directory and access log."""
 
@@ -168,23 +190,52 @@ class Authd:
     def start(self, init=True, args=(), preexec_fn=None, env=None):
         """Starts authd (with extra command-line `args`; `preexec_fn` run in the child before it, to set
         resource limits; `env` added to the environment), having created its store first unless `init` is
-        False."""
+        False. Started means authd said READY=1 over the systemd notify protocol (unless the caller listens
+        to NOTIFY_SOCKET itself): an answer on the port could come from another test's server. Should
+        another process take the port between free_port() and authd's bind, authd moves to a new port."""
         if init:
             self.init()
         self.stderr = open(self.stderr_path, "ab")
-        self.proc = subprocess.Popen([AUTHD, "--config", str(self.config), *args], stdout=self.stderr,
-                                     stderr=self.stderr, preexec_fn=preexec_fn,
-                                     env={**os.environ, **env} if env else None)
-        deadline = time.monotonic() + 10
+        for _ in range(3):
+            notify = None if env and "NOTIFY_SOCKET" in env else NotifyListener()
+            since = self.stderr_path.stat().st_size
+            child_env = {**os.environ, **(env or {}), **({"NOTIFY_SOCKET": notify.path} if notify else {})}
+            self.proc = subprocess.Popen([AUTHD, "--config", str(self.config), *args], stdout=self.stderr,
+                                         stderr=self.stderr, preexec_fn=preexec_fn, env=child_env)
+            try:
+                if self._wait_started(notify):
+                    return self
+            finally:
+                if notify:
+                    notify.close()
+            err = self.stderr_path.read_bytes()[since:].decode(errors="replace")
+            if "Address already in use" not in err or not self._move_port():
+                raise RuntimeError(f"authd exited with {self.proc.returncode}: {self.stderr_path.read_text()}")
+        raise RuntimeError(f"authd found no free port: {self.stderr_path.read_text()}")
+
+    def _wait_started(self, notify, timeout=10):
+        """True once authd is ready; False if it exited."""
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"authd exited with {self.proc.returncode}: {self.stderr_path.read_text()}")
+                return False
+            if notify:
+                if notify.ready(0.05):
+                    return True
+                continue
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
+                    return True
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("authd did not start listening")
+        raise RuntimeError("authd did not become ready")
+
+    def _move_port(self):
+        """Gives this server a new free port in its configuration; False where the port is not its own to
+        change (a subclass whose port other servers' configurations name)."""
+        old, self.port = self.port, free_port()
+        self.config.write_text(self.config.read_text().replace(f"127.0.0.1:{old}", f"127.0.0.1:{self.port}"))
+        return True
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.proc and self.proc.poll() is None:
