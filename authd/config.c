@@ -135,6 +135,7 @@ SIZE_FIELD(limit_inflight_bytes, "limits.max_in_flight_bytes", max_in_flight_byt
 SIZE_FIELD(limit_client_inflight, "limits.client_max_in_flight", client_max_in_flight, 1, 1000000)
 SIZE_FIELD(limit_client_inflight_bytes, "limits.client_max_in_flight_bytes", client_max_in_flight_bytes,
            64ull << 10, 1ull << 40)
+SIZE_FIELD(limit_http2_bodies, "limits.http2_bodies", http2_bodies, 1, 100)
 
 static int limit_grace(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
@@ -154,7 +155,8 @@ static int top_limits(struct authd_yaml *l, yaml_node_t *v, void *t)
         {"max_in_flight", limit_inflight},
         {"max_in_flight_bytes", limit_inflight_bytes},
         {"client_max_in_flight", limit_client_inflight},
-        {"client_max_in_flight_bytes", limit_client_inflight_bytes}};
+        {"client_max_in_flight_bytes", limit_client_inflight_bytes},
+        {"http2_bodies", limit_http2_bodies}};
     return authd_yaml_walk(l, v, "limits", fields, sizeof(fields) / sizeof(fields[0]), t);
 }
 
@@ -510,6 +512,7 @@ static void set_defaults(struct authd_config *c)
     c->max_in_flight = 2048;
     c->max_in_flight_bytes = (size_t)64 << 20;
     c->client_max_in_flight = 256;
+    c->http2_bodies = 8;
     c->client_max_in_flight_bytes = (size_t)16 << 20;
     c->shutdown_grace_ms = 5000;
     c->status_list_size = 1u << 20;

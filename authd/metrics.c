@@ -116,6 +116,8 @@ char *authd_metrics_render(struct authd_metrics *m, size_t *len)
         {"authd_peer_licences_refused_total", "Licences peers sent that failed the checks (never shown)."},
         {"authd_trust_lists_refused_total",
          "Peers' trust lists refused (another key, altered, rolled back, expired, malformed)."},
+        {"authd_http2_streams_refused_total",
+         "HTTP/2 streams refused (REFUSED_STREAM) beyond limits.http2_bodies bodies on one connection."},
     };
     for (int c = 0; c < AUTHD_M_COUNT; c++)
         fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %lu\n", names[c][0], names[c][1], names[c][0],

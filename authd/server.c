@@ -16,6 +16,7 @@
 #include "accesslog.h"
 #include "admission.h"
 #include "async.h"
+#include "http2_guard.h"
 #include "listener.h"
 #include "metrics.h"
 #include "monotonic.h"
@@ -157,6 +158,7 @@ static void *worker_main(void *arg)
 
     while (!atomic_load(&w->server->stopping)) {
         h2o_evloop_run(loop, 100);
+        authd_http2_guard_sweep(&w->ctx);
         atomic_fetch_add_explicit(&w->beats, 1, memory_order_relaxed);
         if (authd_admission_burst_over(w->server->admission)) malloc_trim(0);
     }
@@ -259,6 +261,7 @@ int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
             workers[i].fds[j] = -1;
 
     setup_globalconf(&globalconf, server);
+    authd_http2_guard_init(config->http2_bodies, server->metrics);
     for (size_t i = 0; i < n_listeners; i++) {
         if (authd_listener_prepare(&listeners[i], &config->listeners[i], err, err_cap) != 0) goto done;
         /* Bind every worker's socket before starting any, so a busy port fails start-up cleanly. */

@@ -37,16 +37,19 @@ struct authd_writer {
 
 #define BUSY_NS 5000000L /* a commit this recent means load */
 
-/* With the lock held: under load (work was waiting, or the last commit was moments ago) and with
- * fewer than `fill` writes queued, waits up to the delay for more. Submitters wake the writer only
- * once `fill` is reached, so lingering costs no wake-up per write. */
-static void linger(struct authd_writer *w, bool waited, const struct timespec *last_commit)
+/* With the lock held: under load and with fewer than `fill` writes queued, waits up to the delay for
+ * more. Load is work that queued while the last commit ran, or a recent commit that held several
+ * writes. One client sending one request after another is not load: each of its writes finds the writer
+ * asleep after a batch of one, and waiting would only add the delay to every answer (twice over in a
+ * federated lookup, once on each side). Submitters wake the writer only once `fill` is reached, so
+ * lingering costs no wake-up per write. */
+static void linger(struct authd_writer *w, bool waited, const struct timespec *last_commit, size_t last_n)
 {
     if (w->delay_ns <= 0 || w->queued >= w->fill || w->stopping) return;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long since = (now.tv_sec - last_commit->tv_sec) * 1000000000L + (now.tv_nsec - last_commit->tv_nsec);
-    if (waited && since >= BUSY_NS) return; /* idle: commit at once */
+    if (waited && (since >= BUSY_NS || last_n <= 1)) return; /* idle, or a lone client: commit at once */
     struct timespec until = authd_after_ns(now, w->delay_ns);
     w->lingering = true;
     while (w->queued < w->fill && !w->stopping)
@@ -60,6 +63,7 @@ static void *writer_main(void *arg)
     struct authd_storage_write *batch = w->batch;
     struct authd_write_job **jobs = w->jobs;
     struct timespec last = {0, 0};
+    size_t last_n = 0; /* writes in the last batch */
     for (;;) {
         pthread_mutex_lock(&w->lock);
         bool waited = false;
@@ -73,7 +77,7 @@ static void *writer_main(void *arg)
             pthread_mutex_unlock(&w->lock);
             break;
         }
-        linger(w, waited, &last);
+        linger(w, waited, &last, last_n);
         size_t n = 0;
         while (w->head && n < w->max_batch) {
             jobs[n++] = w->head;
@@ -101,6 +105,7 @@ static void *writer_main(void *arg)
                         l == AUTHD_LOG_SIGNATURES ? "signature" : "access");
         authd_metrics_batch(w->metrics, n);
         clock_gettime(CLOCK_MONOTONIC, &last);
+        last_n = n;
         for (size_t i = 0; i < n; i++) {
             jobs[i]->w = batch[i]; /* every out field (result, before, log index) comes back */
             jobs[i]->done(jobs[i]);

@@ -1,0 +1,95 @@
+/* The HTTP/2 guard (http2_guard.h). It reads h2o's connection and stream structures through
+ * h2o/http2_internal.h, which libh2o-dev installs, and refuses streams with the calls h2o's own refusal
+ * of an oversized body makes (h2o_http2_encode_rst_stream_frame, h2o_http2_conn_request_write,
+ * h2o_http2_stream_reset), so h2o's accounting of its streams stays its own. */
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "http2_guard.h" /* h2o.h first: the HTTP/2 headers need its types */
+
+#include <h2o/http2.h>
+#include <h2o/http2_internal.h>
+
+#include "metrics.h"
+
+/* More streams than h2o itself admits on a connection (its SETTINGS announce 100). */
+#define MAX_SEEN 128
+
+static size_t max_bodies = 8;
+static struct authd_metrics *refusals;
+/* h2o's own reader of HTTP/2 frames, a static function of libh2o: taken from the first connection seen
+ * (every HTTP/2 connection reads through the same one). */
+static _Atomic(h2o_socket_cb) h2o_reader;
+
+void authd_http2_guard_init(size_t max, struct authd_metrics *metrics)
+{
+    max_bodies = max;
+    refusals = metrics;
+}
+
+/* Whether the stream holds a request body h2o has not handed to a handler yet. */
+static bool holds_body(const h2o_http2_stream_t *s)
+{
+    return s->_req_body && (s->state == H2O_HTTP2_STREAM_STATE_RECV_BODY ||
+                            s->state == H2O_HTTP2_STREAM_STATE_REQ_PENDING);
+}
+
+static void refuse(h2o_http2_conn_t *conn, h2o_http2_stream_t *s)
+{
+    conn->super.ctx->http2.events.protocol_level_errors[-H2O_HTTP2_ERROR_REFUSED_STREAM]++;
+    h2o_http2_encode_rst_stream_frame(&conn->_write.buf, s->stream_id, -H2O_HTTP2_ERROR_REFUSED_STREAM);
+    h2o_http2_conn_request_write(conn);
+    h2o_http2_stream_reset(conn, s);
+    authd_metrics_count(refusals, AUTHD_M_HTTP2_REFUSED);
+}
+
+/* Refuses the streams holding a body beyond max_bodies, keeping the oldest. */
+static void refuse_excess(h2o_http2_conn_t *conn)
+{
+    if (conn->state >= H2O_HTTP2_CONN_STATE_IS_CLOSING || conn->num_streams.pull.open <= max_bodies) return;
+    h2o_http2_stream_t *held[MAX_SEEN], *s;
+    size_t n = 0;
+    kh_foreach_value(conn->streams, s, {
+        if (n < MAX_SEEN && holds_body(s)) held[n++] = s;
+    });
+    if (n <= max_bodies) return;
+    /* Keep the max_bodies oldest (lowest ids): a partial selection, n is at most MAX_SEEN. */
+    for (size_t i = 0; i < max_bodies; i++) {
+        size_t min = i;
+        for (size_t j = i + 1; j < n; j++)
+            if (held[j]->stream_id < held[min]->stream_id) min = j;
+        h2o_http2_stream_t *t = held[i];
+        held[i] = held[min];
+        held[min] = t;
+    }
+    for (size_t i = max_bodies; i < n; i++)
+        refuse(conn, held[i]);
+}
+
+/* Before h2o parses what was just read, and never after: h2o may free the connection while parsing. */
+static void guarded_read(h2o_socket_t *sock, const char *err)
+{
+    if (!err) refuse_excess(sock->data);
+    atomic_load_explicit(&h2o_reader, memory_order_relaxed)(sock, err);
+}
+
+static bool guard(h2o_http2_conn_t *conn)
+{
+    h2o_socket_cb reader = conn->sock->_cb.read;
+    if (reader == guarded_read) return false;
+    h2o_socket_cb expected = NULL;
+    if (!atomic_compare_exchange_strong(&h2o_reader, &expected, reader) && expected != reader)
+        return true; /* not h2o's HTTP/2 reader (never seen): left alone */
+    conn->sock->_cb.read = guarded_read;
+    return true;
+}
+
+void authd_http2_guard_sweep(h2o_context_t *ctx)
+{
+    /* h2o appends new connections to the list: walk back from its end to the first guarded one. A
+     * connection still upgrading from HTTP/1.1 has no socket yet and is looked at again next time. */
+    for (h2o_linklist_t *l = ctx->http2._conns.prev; l != &ctx->http2._conns; l = l->prev) {
+        h2o_http2_conn_t *conn = H2O_STRUCT_FROM_MEMBER(h2o_http2_conn_t, _conns, l);
+        if (conn->sock && !guard(conn)) break;
+    }
+}
