@@ -136,6 +136,7 @@ SIZE_FIELD(limit_client_inflight, "limits.client_max_in_flight", client_max_in_f
 SIZE_FIELD(limit_client_inflight_bytes, "limits.client_max_in_flight_bytes", client_max_in_flight_bytes,
            64ull << 10, 1ull << 40)
 SIZE_FIELD(limit_http2_bodies, "limits.http2_bodies", http2_bodies, 1, 100)
+SIZE_FIELD(limit_receive_buffer, "limits.receive_buffer_bytes", receive_buffer, 4096, 16ull << 20)
 
 static int limit_grace(struct authd_yaml *l, yaml_node_t *v, void *t)
 {
@@ -156,7 +157,8 @@ static int top_limits(struct authd_yaml *l, yaml_node_t *v, void *t)
         {"max_in_flight_bytes", limit_inflight_bytes},
         {"client_max_in_flight", limit_client_inflight},
         {"client_max_in_flight_bytes", limit_client_inflight_bytes},
-        {"http2_bodies", limit_http2_bodies}};
+        {"http2_bodies", limit_http2_bodies},
+        {"receive_buffer_bytes", limit_receive_buffer}};
     return authd_yaml_walk(l, v, "limits", fields, sizeof(fields) / sizeof(fields[0]), t);
 }
 
@@ -513,6 +515,7 @@ static void set_defaults(struct authd_config *c)
     c->max_in_flight_bytes = (size_t)64 << 20;
     c->client_max_in_flight = 256;
     c->http2_bodies = 8;
+    c->receive_buffer = 32 << 10;
     c->client_max_in_flight_bytes = (size_t)16 << 20;
     c->shutdown_grace_ms = 5000;
     c->status_list_size = 1u << 20;

@@ -78,9 +78,10 @@ struct authd_config {
      * limits 503 overloaded, beyond a client's 429 too_many_requests, both with Retry-After. */
     size_t max_in_flight, max_in_flight_bytes;
     size_t client_max_in_flight, client_max_in_flight_bytes;
-    size_t http2_bodies; /* request bodies one HTTP/2 connection may have in progress (http2_guard.h) */
-    size_t max_header_bytes;    /* larger request header sections get 431 */
-    size_t max_batch;           /* most numbers in one POST /v1/ident/check */
+    size_t http2_bodies;     /* request bodies one HTTP/2 connection may have in progress (http2_guard.h) */
+    size_t receive_buffer;   /* each connection's socket receive buffer (listener.h) */
+    size_t max_header_bytes; /* larger request header sections get 431 */
+    size_t max_batch;        /* most numbers in one POST /v1/ident/check */
     uint64_t shutdown_grace_ms; /* how long in-flight requests may take after SIGTERM */
     char *access_log;           /* path, or "-" for standard error */
     char *regions_file;         /* extra GB/T 2260 codes (certlib TSV format), or NULL */

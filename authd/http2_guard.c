@@ -4,6 +4,7 @@
  * h2o_http2_stream_reset), so h2o's accounting of its streams stays its own. */
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "http2_guard.h" /* h2o.h first: the HTTP/2 headers need its types */
 
@@ -14,6 +15,14 @@
 
 /* More streams than h2o itself admits on a connection (its SETTINGS announce 100). */
 #define MAX_SEEN 128
+#define CALM_SLOTS 64
+
+/* Streams refused per connection, by connection id; a slot taken by another connection starts again
+ * from 0, which only puts its calming off. Each worker has its own. */
+static __thread struct {
+    uint64_t conn_id;
+    size_t refused;
+} calm[CALM_SLOTS];
 
 static size_t max_bodies = 8;
 static struct authd_metrics *refusals;
@@ -30,8 +39,8 @@ void authd_http2_guard_init(size_t max, struct authd_metrics *metrics)
 /* Whether the stream holds a request body h2o has not handed to a handler yet. */
 static bool holds_body(const h2o_http2_stream_t *s)
 {
-    return s->_req_body && (s->state == H2O_HTTP2_STREAM_STATE_RECV_BODY ||
-                            s->state == H2O_HTTP2_STREAM_STATE_REQ_PENDING);
+    return s->_req_body &&
+           (s->state == H2O_HTTP2_STREAM_STATE_RECV_BODY || s->state == H2O_HTTP2_STREAM_STATE_REQ_PENDING);
 }
 
 static void refuse(h2o_http2_conn_t *conn, h2o_http2_stream_t *s)
@@ -41,6 +50,27 @@ static void refuse(h2o_http2_conn_t *conn, h2o_http2_stream_t *s)
     h2o_http2_conn_request_write(conn);
     h2o_http2_stream_reset(conn, s);
     authd_metrics_count(refusals, AUTHD_M_HTTP2_REFUSED);
+}
+
+/* A client that goes on opening streams beyond the limit, refusals notwithstanding (more of them refused
+ * than the 100 h2o lets it have open at once), is sent GOAWAY
+ * (ENHANCE_YOUR_CALM) naming the last stream a handler received: those before it are answered, the rest
+ * (never processed) it may send again on a new connection. The connection then closes as h2o closes any
+ * after a GOAWAY (half-closed: new frames are dropped), so authd stops reading what that client sends,
+ * and costs it nothing more. */
+static void calm_down(h2o_http2_conn_t *conn, size_t refused)
+{
+    size_t slot = conn->super.id % CALM_SLOTS;
+    if (calm[slot].conn_id != conn->super.id) calm[slot].conn_id = conn->super.id, calm[slot].refused = 0;
+    calm[slot].refused += refused;
+    /* More refusals than streams it may have open at once: it opened more after being refused. */
+    if (calm[slot].refused <= H2O_HTTP2_SETTINGS_HOST.max_concurrent_streams) return;
+    h2o_http2_encode_goaway_frame(&conn->_write.buf, conn->pull_stream_ids.max_processed,
+                                  H2O_HTTP2_ERROR_ENHANCE_YOUR_CALM, /* negative, as h2o passes it */
+                                  h2o_iovec_init(H2O_STRLIT("too many request bodies at once")));
+    h2o_http2_conn_request_write(conn);
+    conn->state = H2O_HTTP2_CONN_STATE_HALF_CLOSED;
+    authd_metrics_count(refusals, AUTHD_M_HTTP2_CALMED);
 }
 
 /* Refuses the streams holding a body beyond max_bodies, keeping the oldest. */
@@ -64,6 +94,7 @@ static void refuse_excess(h2o_http2_conn_t *conn)
     }
     for (size_t i = max_bodies; i < n; i++)
         refuse(conn, held[i]);
+    calm_down(conn, n - max_bodies);
 }
 
 /* Before h2o parses what was just read, and never after: h2o may free the connection while parsing. */

@@ -55,15 +55,9 @@ static int port_is_ours(const struct authd_listener *l, char *err, size_t err_ca
     return ok;
 }
 
-/* Accepted connections inherit the listener's receive buffer. Fixed rather than autotuned (up to
- * net.ipv4.tcp_rmem's 6 MB): it bounds what one read of a connection brings in, hence what h2o parses
- * before the worker turns to its other connections (http2_guard.h). Requests are small; 256 KiB (the
- * kernel doubles the figure) still keeps a 1 MB body to four round trips. */
-#define RECEIVE_BUFFER (128 << 10)
-
-int authd_listener_socket(const struct authd_listener *l, char *err, size_t err_cap)
+int authd_listener_socket(const struct authd_listener *l, size_t receive_buffer, char *err, size_t err_cap)
 {
-    int one = 1, rcvbuf = RECEIVE_BUFFER;
+    int one = 1, rcvbuf = (int)receive_buffer;
     int fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) != 0 ||

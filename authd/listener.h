@@ -22,7 +22,10 @@ struct authd_listener {
 int authd_listener_prepare(struct authd_listener *l, const struct authd_listener_config *config, char *err,
                            size_t err_cap);
 
-/* A listening socket bound to it for one worker (SO_REUSEPORT); -1 with a message. */
-int authd_listener_socket(const struct authd_listener *l, char *err, size_t err_cap);
+/* A listening socket bound to it for one worker (SO_REUSEPORT); -1 with a message. Accepted connections
+ * inherit its receive buffer, `receive_buffer` bytes (limits.receive_buffer_bytes): fixed rather than
+ * autotuned up to net.ipv4.tcp_rmem's 6 MB, it bounds what one read of a connection brings in, hence what h2o
+ * parses before the worker turns to its other connections (http2_guard.h). */
+int authd_listener_socket(const struct authd_listener *l, size_t receive_buffer, char *err, size_t err_cap);
 
 #endif

@@ -118,6 +118,8 @@ char *authd_metrics_render(struct authd_metrics *m, size_t *len)
          "Peers' trust lists refused (another key, altered, rolled back, expired, malformed)."},
         {"authd_http2_streams_refused_total",
          "HTTP/2 streams refused (REFUSED_STREAM) beyond limits.http2_bodies bodies on one connection."},
+        {"authd_http2_connections_calmed_total",
+         "HTTP/2 connections sent GOAWAY (ENHANCE_YOUR_CALM) for going on opening streams beyond the limit."},
     };
     for (int c = 0; c < AUTHD_M_COUNT; c++)
         fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %lu\n", names[c][0], names[c][1], names[c][0],

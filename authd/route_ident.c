@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "auth.h"
+#include "batch_numbers.h"
 #include "certlib/ident.h"
 #include "router.h"
+#include "turns.h"
 
 void authd_route_ident_get(struct authd_request *r)
 {
@@ -90,10 +92,12 @@ static json_t *parse_numbers(struct authd_request *r, json_t **doc_out)
 }
 
 /* A batch's answer is streamed: each time h2o has sent the previous chunk it asks for the next, and
- * CHUNK numbers are checked and rendered. A worker's loop never stays longer than one chunk on a batch,
- * and a batch holds its numbers and one chunk, not its whole answer (10,000 numbers: about 2.4 MB of
- * JSON), however slowly its client reads. "valid" comes last: it is known once every number is. */
-#define CHUNK 256
+ * CHUNK numbers are checked and rendered (a slice of the loop's turn, turns.h: once the turn has had its
+ * share the next chunk waits for a later one). A batch holds its numbers and one chunk, not its whole
+ * answer (10,000 numbers: about 2.4 MB of JSON), however slowly its client reads. "valid" comes last: it
+ * is known once every number is. */
+#define CHUNK 64
+#define TAIL_MAX 48 /* "],\"valid\":<n>}" */
 
 struct batch {
     h2o_generator_t super; /* first: h2o hands it back to proceed */
@@ -104,11 +108,13 @@ struct batch {
     size_t n, next, valid;
     char *chunk;
     size_t chunk_cap;
+    h2o_timeout_entry_t later; /* linked while the next chunk waits for a later turn */
 };
 
 static void batch_dispose(void *p)
 {
     struct batch *b = p;
+    if (h2o_timeout_is_linked(&b->later)) h2o_timeout_unlink(&b->later);
     free(b->strings);
     free(b->offsets);
     free(b->chunk);
@@ -120,46 +126,73 @@ static void batch_stop(h2o_generator_t *g, h2o_req_t *req)
     (void)req; /* the client went away: the pool's disposal frees the batch */
 }
 
-/* The next chunk's JSON into b->chunk; its length, or SIZE_MAX out of memory. */
+/* Makes room for `need` more bytes after `at` in b->chunk; false out of memory. */
+static bool chunk_room(struct batch *b, size_t at, size_t need)
+{
+    if (at + need <= b->chunk_cap) return true;
+    size_t cap = b->chunk_cap ? b->chunk_cap : 16384;
+    while (cap < at + need)
+        cap *= 2;
+    char *grown = realloc(b->chunk, cap);
+    if (!grown) return false;
+    b->chunk = grown;
+    b->chunk_cap = cap;
+    return true;
+}
+
+/* The next chunk's JSON into b->chunk, each result written in place (rendered again only when it did
+ * not fit); its length, or SIZE_MAX out of memory. */
 static size_t render_chunk(struct batch *b)
 {
-    certlib_ident results[CHUNK];
     size_t end = b->n - b->next < CHUNK ? b->n : b->next + CHUNK;
-    size_t need = 64; /* a separator per result and the tail */
+    size_t at = 0;
     for (size_t i = b->next; i < end; i++) {
         const char *s = b->strings + b->offsets[i];
         size_t len = b->offsets[i + 1] - b->offsets[i];
+        certlib_ident result;
         certlib_ident_opts opts = {.regions = b->regions};
-        if (certlib_ident_check(s, len, &opts, &results[i - b->next]) == CERTLIB_OK) b->valid++;
-        need += certlib_ident_to_json(&results[i - b->next], b->regions, s, len, NULL, 0) + 1;
-    }
-    if (need > b->chunk_cap) {
-        char *grown = realloc(b->chunk, need);
-        if (!grown) return SIZE_MAX;
-        b->chunk = grown;
-        b->chunk_cap = need;
-    }
-    size_t at = 0;
-    for (size_t i = b->next; i < end; i++) {
-        if (i) b->chunk[at++] = ',';
-        at += certlib_ident_to_json(&results[i - b->next], b->regions, b->strings + b->offsets[i],
-                                    b->offsets[i + 1] - b->offsets[i], b->chunk + at, need - at);
+        if (certlib_ident_check(s, len, &opts, &result) == CERTLIB_OK) b->valid++;
+        size_t sep = i ? 1 : 0, room = b->chunk_cap > at + sep ? b->chunk_cap - at - sep : 0;
+        size_t n =
+            certlib_ident_to_json(&result, b->regions, s, len, room ? b->chunk + at + sep : NULL, room);
+        if (n + 1 > room) { /* the buffer holds the NUL too */
+            if (!chunk_room(b, at, sep + n + 1)) return SIZE_MAX;
+            certlib_ident_to_json(&result, b->regions, s, len, b->chunk + at + sep, n + 1);
+        }
+        if (sep) b->chunk[at] = ',';
+        at += sep + n;
     }
     b->next = end;
-    if (b->next == b->n) at += (size_t)snprintf(b->chunk + at, need - at, "],\"valid\":%zu}", b->valid);
+    if (b->next == b->n) {
+        if (!chunk_room(b, at, TAIL_MAX)) return SIZE_MAX;
+        at += (size_t)snprintf(b->chunk + at, TAIL_MAX, "],\"valid\":%zu}", b->valid);
+    }
     return at;
+}
+
+static void send_chunk(struct batch *b)
+{
+    size_t len = render_chunk(b);
+    if (len == SIZE_MAX) { /* the head is sent: all that is left is to cut the answer short */
+        h2o_send(b->req, NULL, 0, H2O_SEND_STATE_ERROR);
+        return;
+    }
+    h2o_iovec_t buf = h2o_iovec_init(b->chunk, len);
+    h2o_send(b->req, &buf, 1, b->next == b->n ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+}
+
+static void send_later(h2o_timeout_entry_t *entry)
+{
+    send_chunk(H2O_STRUCT_FROM_MEMBER(struct batch, later, entry));
 }
 
 static void batch_proceed(h2o_generator_t *g, h2o_req_t *req)
 {
     struct batch *b = (struct batch *)g;
-    size_t len = render_chunk(b);
-    if (len == SIZE_MAX) { /* the head is sent: all that is left is to cut the answer short */
-        h2o_send(req, NULL, 0, H2O_SEND_STATE_ERROR);
-        return;
-    }
-    h2o_iovec_t buf = h2o_iovec_init(b->chunk, len);
-    h2o_send(req, &buf, 1, b->next == b->n ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+    if (authd_turn_spent(req->conn->ctx, 1))
+        authd_turn_later(req->conn->ctx, &b->later);
+    else
+        send_chunk(b);
 }
 
 /* The numbers copied out of the document, which is freed before the first chunk. */
@@ -190,16 +223,36 @@ void authd_route_ident_check(struct authd_request *r)
         authd_problem(req, 415, "unsupported_media_type", "send the numbers as application/json");
         return;
     }
-    json_t *doc;
-    json_t *numbers = parse_numbers(r, &doc);
-    if (!numbers) {
-        json_decref(doc);
-        return;
-    }
     struct batch *b = h2o_mem_alloc_shared(&req->pool, sizeof(*b), batch_dispose);
-    *b = (struct batch){.super = {batch_proceed, batch_stop}, .req = req, .regions = r->server->regions};
-    int taken = take_numbers(b, numbers);
-    json_decref(doc);
+    *b = (struct batch){.super = {batch_proceed, batch_stop},
+                        .req = req,
+                        .regions = r->server->regions,
+                        .later = {.cb = send_later}};
+    struct authd_batch_numbers plain;
+    size_t max = r->server->config->max_batch;
+    int taken = 0;
+    switch (authd_batch_numbers_read(req->entity.base, req->entity.len, max, &plain)) {
+    case AUTHD_BATCH_READ:
+        b->strings = plain.strings, b->offsets = plain.offsets, b->n = plain.n;
+        break;
+    case AUTHD_BATCH_TOO_MANY:
+        authd_problemf(req, 413, "batch_too_large", "at most %zu numbers per request, got %zu", max, plain.n);
+        return;
+    case AUTHD_BATCH_NO_MEMORY:
+        taken = -1;
+        break;
+    case AUTHD_BATCH_NOT_PLAIN: {
+        json_t *doc;
+        json_t *numbers = parse_numbers(r, &doc);
+        if (!numbers) {
+            json_decref(doc);
+            return;
+        }
+        taken = take_numbers(b, numbers);
+        json_decref(doc);
+        break;
+    }
+    }
     if (taken != 0) {
         authd_problem(req, 503, "overloaded", "not enough memory for this batch; retry with fewer numbers");
         return;

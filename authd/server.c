@@ -24,6 +24,7 @@
 #include "router.h"
 #include "statuslists.h"
 #include "supervise.h"
+#include "turns.h"
 #include "writer.h"
 
 /* h2o keeps its timers on the wall clock, authd's deadlines on the monotonic one: margin between them. */
@@ -49,8 +50,24 @@ struct worker {
     h2o_timeout_t accept_pause;        /* ACCEPT_PAUSE_MS */
     h2o_timeout_entry_t accept_resume; /* linked while accepts are paused */
     int64_t pause_logged_ms;
-    atomic_ulong beats; /* loop turns (at least ten a second): the watchdog's sign of life */
+    unsigned turn_slices; /* sliced work done in this turn of the loop (turns.h) */
+    h2o_timeout_t later;  /* 1 ms: work put off to a later turn */
+    atomic_ulong beats;   /* loop turns (at least ten a second): the watchdog's sign of life */
 };
+
+bool authd_turn_spent(h2o_context_t *ctx, unsigned slices)
+{
+    struct worker *w = H2O_STRUCT_FROM_MEMBER(struct worker, ctx, ctx);
+    if (w->turn_slices >= AUTHD_TURN_SLICES) return true;
+    w->turn_slices += slices;
+    return false;
+}
+
+void authd_turn_later(h2o_context_t *ctx, h2o_timeout_entry_t *entry)
+{
+    struct worker *w = H2O_STRUCT_FROM_MEMBER(struct worker, ctx, ctx);
+    h2o_timeout_link(ctx->loop, &w->later, entry);
+}
 
 h2o_multithread_receiver_t *authd_worker_receiver(h2o_context_t *ctx)
 {
@@ -147,6 +164,7 @@ static void *worker_main(void *arg)
     h2o_context_init(&w->ctx, loop, w->globalconf);
     h2o_multithread_register_receiver(w->ctx.queue, &w->receiver, authd_async_on_messages);
     h2o_timeout_init(loop, &w->accept_pause, ACCEPT_PAUSE_MS);
+    h2o_timeout_init(loop, &w->later, 1);
     w->accept_resume = (h2o_timeout_entry_t){.cb = resume_accepts};
     for (size_t i = 0; i < w->listener_count; i++) {
         w->accept_ctx[i] = (h2o_accept_ctx_t){
@@ -158,6 +176,7 @@ static void *worker_main(void *arg)
 
     while (!atomic_load(&w->server->stopping)) {
         h2o_evloop_run(loop, 100);
+        w->turn_slices = 0;
         authd_http2_guard_sweep(&w->ctx);
         atomic_fetch_add_explicit(&w->beats, 1, memory_order_relaxed);
         if (authd_admission_burst_over(w->server->admission)) malloc_trim(0);
@@ -183,6 +202,7 @@ static void *worker_main(void *arg)
     h2o_evloop_run(loop, 0);
     h2o_multithread_unregister_receiver(w->ctx.queue, &w->receiver);
     h2o_context_dispose(&w->ctx);
+    h2o_timeout_dispose(loop, &w->later); /* empty: every request that used it is gone */
     h2o_evloop_destroy(loop);
     return NULL;
 }
@@ -266,7 +286,9 @@ int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
         if (authd_listener_prepare(&listeners[i], &config->listeners[i], err, err_cap) != 0) goto done;
         /* Bind every worker's socket before starting any, so a busy port fails start-up cleanly. */
         for (unsigned k = 0; k < n_workers; k++)
-            if ((workers[k].fds[i] = authd_listener_socket(&listeners[i], err, err_cap)) < 0) goto done;
+            if ((workers[k].fds[i] =
+                     authd_listener_socket(&listeners[i], config->receive_buffer, err, err_cap)) < 0)
+                goto done;
     }
 
     /* Only the main thread takes SIGINT/SIGTERM/SIGHUP (authd_block_signals); blocked again here for

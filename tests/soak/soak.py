@@ -2,8 +2,10 @@
 """Soak and abuse runs against a real authd, on demand (not part of `make test`): their figures go in
 tests/soak/README.md. Each starts its own authd on a free loopback port in a scratch directory.
 
-  tests/soak/soak.py flood [--requests N]        10,000-number batches over HTTP/2, h2load -c 32 -m 64:
-                                                 peak RSS, RSS after, another client's /healthz latency
+  tests/soak/soak.py flood [--requests N] [--seconds S]
+                                                 10,000-number batches over HTTP/2, h2load -c 32 -m 64
+                                                 again and again for S seconds: peak RSS, RSS after,
+                                                 another client's /healthz latency
   tests/soak/soak.py descriptors                 ulimit -n 1024 and 1,100 idle connections: authd's CPU
                                                  while saturated, and service once some close
   tests/soak/soak.py kill9 [--minutes M] [--every S]
@@ -16,6 +18,7 @@ import http.client
 import json
 import os
 import random
+import re
 import resource
 import signal
 import socket
@@ -96,6 +99,9 @@ def healthz_latencies(port, stop):
 
 
 def flood(args):
+    """One client floods: h2load runs of --requests batches each, one after another for --seconds (a
+    client that reconnects when authd refuses its streams or sends it GOAWAY), while another client asks
+    /healthz every 10 ms."""
     work = scratch()
     server = Authd(work).start()
     body = work / "batch10k.json"
@@ -107,19 +113,29 @@ def flood(args):
     other = threading.Thread(target=lambda: result.update(zip(("lat", "fail"), healthz_latencies(server.port, stop))))
     other.start()
     time.sleep(0.5)
-    h2 = subprocess.run(["h2load", "-n", str(args.requests), "-c", "32", "-m", "64", "-t", "1", "-d", str(body),
-                         "-H", "content-type: application/json", "-H", f"authorization: Bearer {token('admin')}",
-                         f"http://127.0.0.1:{server.port}/v1/ident/check"], capture_output=True, text=True)
+    totals, runs, started = {}, 0, time.monotonic()
+    while runs == 0 or time.monotonic() - started < args.seconds:
+        h2 = subprocess.run(["h2load", "-n", str(args.requests), "-c", "32", "-m", "64", "-t", "1", "-d", str(body),
+                             "-H", "content-type: application/json", "-H", f"authorization: Bearer {token('admin')}",
+                             f"http://127.0.0.1:{server.port}/v1/ident/check"], capture_output=True, text=True)
+        runs += 1
+        for line in h2.stdout.splitlines():
+            if line.startswith(("requests:", "status codes:")):
+                for count, what in re.findall(r"(\d+) ([a-z0-9]+)", line.split(":", 1)[1]):
+                    totals[what] = totals.get(what, 0) + int(count)
+    flooded = time.monotonic() - started
     stop.set()
     other.join()
     time.sleep(3)
     after = rss_kb(server.proc.pid)
     sampler.stop.set()
-    codes = [line for line in h2.stdout.splitlines() if line.startswith(("status codes", "finished", "requests"))]
     lat = result["lat"]
-    print(f"flood: {args.requests} requests of 10,000 numbers, h2load -c 32 -m 64")
-    for line in codes:
-        print("  h2load", line)
+    metrics = server.request("GET", "/metrics", token="auditor")[2].decode()
+    print(f"flood: {runs} h2load runs of {args.requests} requests of 10,000 numbers (-c 32 -m 64) in {flooded:.1f} s")
+    print("  requests: " + ", ".join(f"{totals.get(k, 0)} {k}" for k in ("total", "succeeded", "failed", "errored"))
+          + "; status codes: " + ", ".join(f"{totals.get(k, 0)} {k}" for k in ("2xx", "4xx", "5xx")))
+    for name in ("authd_http2_streams_refused_total", "authd_http2_connections_calmed_total", "authd_requests_shed_total"):
+        print("  " + next(line for line in metrics.splitlines() if line.startswith(name + " ")))
     print(f"  RSS before {before / 1024:.0f} MB, peak {sampler.peak / 1024:.0f} MB, 3 s after {after / 1024:.0f} MB")
     print(f"  another client's /healthz: {len(lat)} requests, p50 {percentile(lat, 0.5):.1f} ms, "
           f"p99 {percentile(lat, 0.99):.1f} ms, max {max(lat):.1f} ms, {result['fail']} not 200")
@@ -238,6 +254,7 @@ def main():
     sub = p.add_subparsers(dest="run", required=True)
     f = sub.add_parser("flood")
     f.add_argument("--requests", type=int, default=4096)
+    f.add_argument("--seconds", type=float, default=10)
     sub.add_parser("descriptors")
     k = sub.add_parser("kill9")
     k.add_argument("--minutes", type=float, default=30)

@@ -78,6 +78,17 @@ void certlib__out_fmt(struct certlib__out *out, const char *fmt, ...)
     certlib__out_bytes(out, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
+void certlib__out_digits(struct certlib__out *out, unsigned long long v, unsigned width)
+{
+    char tmp[24];
+    size_t at = sizeof(tmp);
+    do {
+        tmp[--at] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v || sizeof(tmp) - at < width);
+    certlib__out_bytes(out, tmp + at, sizeof(tmp) - at);
+}
+
 size_t certlib__out_finish(struct certlib__out *out)
 {
     if (out->cap) out->buf[out->len < out->cap ? out->len : out->cap - 1] = '\0';
@@ -96,12 +107,13 @@ void certlib__out_json_string(struct certlib__out *out, const uint8_t *s, size_t
     size_t run = 0; /* start of the current run of bytes that need no escaping */
     for (size_t i = 0; i < len;) {
         uint8_t c = s[i];
-        size_t n = utf8_seq_len(s + i, len - i);
-        if (n == 1 && c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) {
-            i++;
-            continue;
-        }
-        if (n > 1) {
+        size_t n = 1;
+        if (c < 0x80) { /* most text is ASCII: decided here, without the sequence decoder */
+            if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) {
+                i++;
+                continue;
+            }
+        } else if ((n = utf8_seq_len(s + i, len - i)) > 1) {
             i += n;
             continue;
         }

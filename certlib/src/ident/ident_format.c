@@ -62,7 +62,9 @@ size_t certlib_ident_region_name(const certlib_ident *r, const certlib_regions *
 
 static void out_field(struct certlib__out *o, const char *key)
 {
-    certlib__out_fmt(o, ",\"%s\":", key);
+    certlib__out_bytes(o, ",\"", 2);
+    certlib__out_str(o, key);
+    certlib__out_bytes(o, "\":", 2);
 }
 
 static void out_text(struct certlib__out *o, const char *key, const char *value)
@@ -81,7 +83,7 @@ size_t certlib_ident_to_json(const certlib_ident *r, const certlib_regions *regi
     certlib__out_str(&o, "{\"input\":");
     certlib__out_json_string(&o, (const uint8_t *)(input ? input : ""), input ? echo : 0);
     if (echo < input_len) certlib__out_str(&o, ",\"input_truncated\":true");
-    certlib__out_fmt(&o, ",\"valid\":%s", valid ? "true" : "false");
+    certlib__out_str(&o, valid ? ",\"valid\":true" : ",\"valid\":false");
     out_text(&o, "kind", certlib_ident_kind_name((certlib_ident_kind)r->kind));
     if (valid) {
         out_text(&o, "kind_label", certlib_ident_kind_label((certlib_ident_kind)r->kind));
@@ -98,14 +100,22 @@ size_t certlib_ident_to_json(const certlib_ident *r, const certlib_regions *regi
     if (r->kind == CERTLIB_IDENT_RIC15) certlib__out_str(&o, ",\"legacy\":true");
 
     if (r->region_code) {
-        certlib__out_fmt(&o, ",\"region_code\":\"%06u\"", (unsigned)r->region_code);
+        certlib__out_str(&o, ",\"region_code\":\"");
+        certlib__out_digits(&o, r->region_code, 6);
+        certlib__out_bytes(&o, "\"", 1);
         char place[256];
         size_t n = certlib_ident_region_name(r, regions, place, sizeof(place));
         if (n && n < sizeof(place)) out_text(&o, "region_name", place);
     }
-    if (r->birth_date)
-        certlib__out_fmt(&o, ",\"birth_date\":\"%04u-%02u-%02u\"", (unsigned)(r->birth_date / 10000),
-                         (unsigned)(r->birth_date / 100 % 100), (unsigned)(r->birth_date % 100));
+    if (r->birth_date) {
+        certlib__out_str(&o, ",\"birth_date\":\"");
+        certlib__out_digits(&o, r->birth_date / 10000, 4);
+        certlib__out_bytes(&o, "-", 1);
+        certlib__out_digits(&o, r->birth_date / 100 % 100, 2);
+        certlib__out_bytes(&o, "-", 1);
+        certlib__out_digits(&o, r->birth_date % 100, 2);
+        certlib__out_bytes(&o, "\"", 1);
+    }
     if (r->sex) out_text(&o, "sex", r->sex == CERTLIB_SEX_MALE ? "male" : "female");
     if (valid && r->kind == CERTLIB_IDENT_USCC) {
         char org[11] = {0};
