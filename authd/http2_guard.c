@@ -13,7 +13,8 @@
 
 #include "metrics.h"
 
-/* More streams than h2o itself admits on a connection (its SETTINGS announce 100). */
+/* More streams than h2o keeps on a connection: the 100 its SETTINGS announce, and those a client
+ * named only in PRIORITY frames (16). */
 #define MAX_SEEN 128
 #define CALM_SLOTS 64
 
@@ -73,15 +74,43 @@ static void calm_down(h2o_http2_conn_t *conn, size_t refused)
     authd_metrics_count(refusals, AUTHD_M_HTTP2_CALMED);
 }
 
+/* The connection's streams, from its scheduler tree (every stream h2o keeps has a node in it, nested by
+ * the priorities the client gave), depth first with a stack of its own: at most MAX_SEEN. */
+static size_t streams_of(h2o_http2_conn_t *conn, h2o_http2_stream_t **out)
+{
+    h2o_linklist_t *stack[MAX_SEEN], *anchors[MAX_SEEN];
+    size_t depth = 0, n = 0;
+    anchors[0] = &conn->scheduler._all_refs;
+    stack[0] = anchors[0]->next;
+    for (;;) {
+        if (stack[depth] == anchors[depth]) {
+            if (depth == 0) return n;
+            depth--;
+            stack[depth] = stack[depth]->next;
+            continue;
+        }
+        h2o_http2_scheduler_openref_t *ref =
+            H2O_STRUCT_FROM_MEMBER(h2o_http2_scheduler_openref_t, _all_link, stack[depth]);
+        out[n++] = H2O_STRUCT_FROM_MEMBER(h2o_http2_stream_t, _refs.scheduler, ref);
+        if (n == MAX_SEEN) return n;
+        if (depth + 1 < MAX_SEEN && !h2o_linklist_is_empty(&ref->node._all_refs)) {
+            depth++;
+            anchors[depth] = &ref->node._all_refs;
+            stack[depth] = anchors[depth]->next;
+        } else {
+            stack[depth] = stack[depth]->next;
+        }
+    }
+}
+
 /* Refuses the streams holding a body beyond max_bodies, keeping the oldest. */
 static void refuse_excess(h2o_http2_conn_t *conn)
 {
     if (conn->state >= H2O_HTTP2_CONN_STATE_IS_CLOSING || conn->num_streams.pull.open <= max_bodies) return;
-    h2o_http2_stream_t *held[MAX_SEEN], *s;
-    size_t n = 0;
-    kh_foreach_value(conn->streams, s, {
-        if (n < MAX_SEEN && holds_body(s)) held[n++] = s;
-    });
+    h2o_http2_stream_t *all[MAX_SEEN], *held[MAX_SEEN];
+    size_t n_all = streams_of(conn, all), n = 0;
+    for (size_t i = 0; i < n_all; i++)
+        if (holds_body(all[i])) held[n++] = all[i];
     if (n <= max_bodies) return;
     /* Keep the max_bodies oldest (lowest ids): a partial selection, n is at most MAX_SEEN. */
     for (size_t i = 0; i < max_bodies; i++) {

@@ -97,12 +97,15 @@ class Client:
     def closed(self):
         return self.goaway is not None
 
-    def post(self, body, send):
-        """Opens a batch-check stream with the body's headers and its first `send` bytes; the stream id."""
+    def post(self, body, send, depends_on=None):
+        """Opens a batch-check stream with the body's headers and its first `send` bytes (`depends_on`: the
+        stream it depends on, RFC 9113 §5.3); the stream id."""
         sid = self.h2.get_next_available_stream_id()
+        priority = {"priority_weight": 16, "priority_depends_on": depends_on} if depends_on else {}
         self.h2.send_headers(sid, [(":method", "POST"), (":scheme", "http"), (":authority", f"127.0.0.1:{self.port}"),
                                    (":path", "/v1/ident/check"), ("authorization", f"Bearer {token('admin')}"),
-                                   ("content-type", "application/json"), ("content-length", str(len(body)))])
+                                   ("content-type", "application/json"), ("content-length", str(len(body)))],
+                             **priority)
         self.send(sid, body[:send])
         return sid
 
@@ -130,13 +133,17 @@ def body_of(n):
     return json.dumps({"numbers": valid_numbers(n)}).encode()
 
 
-@pytest.mark.parametrize("server", [(4, False), (4, True)], ids=["cleartext", "tls"], indirect=True)
-def test_bodies_beyond_the_limit_are_refused_and_the_oldest_served(server):
+@pytest.mark.parametrize("server, chained", [((4, False), False), ((4, True), False), ((4, False), True)],
+                         ids=["cleartext", "tls", "priority-chain"], indirect=["server"])
+def test_bodies_beyond_the_limit_are_refused_and_the_oldest_served(server, chained):
     """Twelve streams send part of their bodies: once authd reads on, the eight newest are refused with
-    REFUSED_STREAM (nothing processed: safe to retry), the four oldest complete and are answered."""
+    REFUSED_STREAM (nothing processed: safe to retry), the four oldest complete and are answered. Also
+    when each stream depends on the one before (authd finds streams through h2o's priority tree)."""
     c = Client(server.port, tls=server.scheme == "https")
     body = body_of(2000)
-    sids = [c.post(body, 1024) for _ in range(12)]
+    sids = []
+    for _ in range(12):
+        sids.append(c.post(body, 1024, depends_on=sids[-1] if chained and sids else None))
     c.ping()
     assert not c.resets()
     c.ping()
