@@ -108,13 +108,13 @@ struct batch {
     size_t n, next, valid;
     char *chunk;
     size_t chunk_cap;
-    h2o_timeout_entry_t later; /* linked while the next chunk waits for a later turn */
+    struct authd_turn_later later; /* linked while the next chunk waits for the next turn */
 };
 
 static void batch_dispose(void *p)
 {
     struct batch *b = p;
-    if (h2o_timeout_is_linked(&b->later)) h2o_timeout_unlink(&b->later);
+    authd_turn_cancel(&b->later);
     free(b->strings);
     free(b->offsets);
     free(b->chunk);
@@ -181,9 +181,9 @@ static void send_chunk(struct batch *b)
     h2o_send(b->req, &buf, 1, b->next == b->n ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
 }
 
-static void send_later(h2o_timeout_entry_t *entry)
+static void send_later(struct authd_turn_later *later)
 {
-    send_chunk(H2O_STRUCT_FROM_MEMBER(struct batch, later, entry));
+    send_chunk(H2O_STRUCT_FROM_MEMBER(struct batch, later, later));
 }
 
 static void batch_proceed(h2o_generator_t *g, h2o_req_t *req)

@@ -51,7 +51,7 @@ struct worker {
     h2o_timeout_entry_t accept_resume; /* linked while accepts are paused */
     int64_t pause_logged_ms;
     unsigned turn_slices; /* sliced work done in this turn of the loop (turns.h) */
-    h2o_timeout_t later;  /* 1 ms: work put off to a later turn */
+    h2o_linklist_t later; /* work put off to the next turn */
     atomic_ulong beats;   /* loop turns (at least ten a second): the watchdog's sign of life */
 };
 
@@ -63,10 +63,28 @@ bool authd_turn_spent(h2o_context_t *ctx, unsigned slices)
     return false;
 }
 
-void authd_turn_later(h2o_context_t *ctx, h2o_timeout_entry_t *entry)
+void authd_turn_later(h2o_context_t *ctx, struct authd_turn_later *later)
 {
     struct worker *w = H2O_STRUCT_FROM_MEMBER(struct worker, ctx, ctx);
-    h2o_timeout_link(ctx->loop, &w->later, entry);
+    h2o_linklist_insert(&w->later, &later->link);
+}
+
+void authd_turn_cancel(struct authd_turn_later *later)
+{
+    if (h2o_linklist_is_linked(&later->link)) h2o_linklist_unlink(&later->link);
+}
+
+/* What the last turn put off, with a fresh share of the turn; what it puts off again waits for the next. */
+static void run_later(struct worker *w)
+{
+    h2o_linklist_t now;
+    h2o_linklist_init_anchor(&now);
+    h2o_linklist_insert_list(&now, &w->later);
+    while (!h2o_linklist_is_empty(&now)) {
+        struct authd_turn_later *later = H2O_STRUCT_FROM_MEMBER(struct authd_turn_later, link, now.next);
+        h2o_linklist_unlink(&later->link);
+        later->cb(later);
+    }
 }
 
 h2o_multithread_receiver_t *authd_worker_receiver(h2o_context_t *ctx)
@@ -164,7 +182,7 @@ static void *worker_main(void *arg)
     h2o_context_init(&w->ctx, loop, w->globalconf);
     h2o_multithread_register_receiver(w->ctx.queue, &w->receiver, authd_async_on_messages);
     h2o_timeout_init(loop, &w->accept_pause, ACCEPT_PAUSE_MS);
-    h2o_timeout_init(loop, &w->later, 1);
+    h2o_linklist_init_anchor(&w->later);
     w->accept_resume = (h2o_timeout_entry_t){.cb = resume_accepts};
     for (size_t i = 0; i < w->listener_count; i++) {
         w->accept_ctx[i] = (h2o_accept_ctx_t){
@@ -175,8 +193,9 @@ static void *worker_main(void *arg)
     }
 
     while (!atomic_load(&w->server->stopping)) {
-        h2o_evloop_run(loop, 100);
+        h2o_evloop_run(loop, h2o_linklist_is_empty(&w->later) ? 100 : 0);
         w->turn_slices = 0;
+        run_later(w);
         authd_http2_guard_sweep(&w->ctx);
         atomic_fetch_add_explicit(&w->beats, 1, memory_order_relaxed);
         if (authd_admission_burst_over(w->server->admission)) malloc_trim(0);
@@ -202,7 +221,6 @@ static void *worker_main(void *arg)
     h2o_evloop_run(loop, 0);
     h2o_multithread_unregister_receiver(w->ctx.queue, &w->receiver);
     h2o_context_dispose(&w->ctx);
-    h2o_timeout_dispose(loop, &w->later); /* empty: every request that used it is gone */
     h2o_evloop_destroy(loop);
     return NULL;
 }
