@@ -87,6 +87,15 @@ static void run_later(struct worker *w)
     }
 }
 
+/* One turn of the worker's loop: its I/O and timers (waiting up to max_wait ms for them, not at all when
+ * work was put off), then what the last turn put off. */
+static void turn(struct worker *w, h2o_evloop_t *loop, int32_t max_wait)
+{
+    h2o_evloop_run(loop, h2o_linklist_is_empty(&w->later) ? max_wait : 0);
+    w->turn_slices = 0;
+    run_later(w);
+}
+
 h2o_multithread_receiver_t *authd_worker_receiver(h2o_context_t *ctx)
 {
     return &H2O_STRUCT_FROM_MEMBER(struct worker, ctx, ctx)->receiver;
@@ -162,8 +171,9 @@ static bool shut_connections_down(struct worker *w, h2o_evloop_t *loop)
     h2o_context_request_shutdown(&w->ctx);
     int64_t deadline = requested + (int64_t)w->server->config->shutdown_grace_ms;
     do {
-        /* At least one turn: closing sockets leaves work on h2o's zero timeout. */
-        h2o_evloop_run(loop, 10);
+        /* At least one turn: closing sockets leaves work on h2o's zero timeout. Answers being streamed
+         * go on (turns.h), or they would hold their connections open until the grace period ends. */
+        turn(w, loop, 10);
     } while (w->connections > 0 && authd_monotonic_ms() < deadline);
     if (w->connections > 0) return false;
     /* The shutdown request armed h2o's one-second GOAWAY resend; h2o_context_dispose asserts that no
@@ -193,9 +203,7 @@ static void *worker_main(void *arg)
     }
 
     while (!atomic_load(&w->server->stopping)) {
-        h2o_evloop_run(loop, h2o_linklist_is_empty(&w->later) ? 100 : 0);
-        w->turn_slices = 0;
-        run_later(w);
+        turn(w, loop, 100);
         authd_http2_guard_sweep(&w->ctx);
         atomic_fetch_add_explicit(&w->beats, 1, memory_order_relaxed);
         if (authd_admission_burst_over(w->server->admission)) malloc_trim(0);

@@ -404,6 +404,47 @@ def test_concurrent_clients(authd):
         assert set(pool.map(one, range(500))) == {200}
 
 
+def test_shutdown_finishes_a_batch_being_streamed(tmp_path):
+    """SIGTERM while a 100,000-number answer is being streamed (its chunks spread over many turns of the
+    worker's loop, turns.h): the answer is completed, then authd exits 0, well within the grace period."""
+    import json
+    config = ("limits:\n  max_body_bytes: 4M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
+              "  max_batch: 100000\n")
+    server = Authd(tmp_path)
+    server.config.write_text(server.config.read_text().replace(
+        "limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n", config))
+    server.start()
+    body = batch_body(100000)
+    conn = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    # Connection: close, as h2o 2.2 keeps a connection whose answer began before the signal alive after it
+    # (it decides keep-alive when it sends the head): that one would wait for the grace period.
+    conn.sendall(b"POST /v1/ident/check HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " +
+                 token("admin").encode() + b"\r\nContent-Type: application/json\r\nContent-Length: " +
+                 str(len(body)).encode() + b"\r\n\r\n" + body)
+    parts = [conn.recv(65536)]  # the answer has begun
+    started = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    while chunk := conn.recv(1 << 20):
+        parts.append(chunk)
+    assert server.proc.wait(timeout=10) == 0
+    assert time.monotonic() - started < 2
+    received = b"".join(parts)
+    head, _, chunked = received.partition(b"\r\n\r\n")
+    assert b"200 OK" in head.split(b"\r\n")[0]
+    pieces, at = [], 0
+    while True:  # the chunked coding, undone
+        eol = chunked.index(b"\r\n", at)
+        size = int(chunked[at:eol], 16)
+        if size == 0:
+            break
+        pieces.append(chunked[eol + 2:eol + 2 + size])
+        at = eol + 2 + size + 2
+    text = b"".join(pieces)
+    doc = json.loads(text)
+    assert doc["count"] == 100000 and doc["valid"] == 100000 and len(doc["results"]) == 100000
+    server.stderr.close()
+
+
 def test_graceful_shutdown_and_restart(tmp_path):
     server = Authd(tmp_path).start()
     # A client holding a keep-alive connection must not keep the server from stopping.
