@@ -106,6 +106,11 @@ bool authd_admission_burst_over(struct authd_admission *a)
     return atomic_exchange(&a->high, 0) >= TRIM_AFTER_BYTES;
 }
 
+size_t authd_admission_in_flight(void *a)
+{
+    return atomic_load_explicit(&((struct authd_admission *)a)->total.requests, memory_order_relaxed);
+}
+
 int authd_admit(struct authd_admission *a, h2o_req_t *req, const char *client)
 {
     size_t bytes = authd_admission_cost(req->entity.base ? req->entity.len : 0);

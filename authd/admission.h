@@ -29,4 +29,8 @@ int authd_admit(struct authd_admission *a, h2o_req_t *req, const char *client);
  * hand freed memory back to the kernel (malloc_trim). Any thread. */
 bool authd_admission_burst_over(struct authd_admission *a);
 
+/* Requests in flight in all, now (a hint: it may change at once). `a`: a struct authd_admission *, as
+ * the writer's authd_writer_company_fn. Any thread. */
+size_t authd_admission_in_flight(void *a);
+
 #endif

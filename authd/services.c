@@ -311,8 +311,9 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
         return snprintf(err, err_cap, "out of memory"), AUTHD_E_NOMEM;
     if ((rc = authd_witness_open(c, &s->witness, err, err_cap))) return rc;
     if ((rc = authd_witnessing_start(c, s->logs, s->metrics, &s->witnessing, err, err_cap))) return rc;
-    if (!(s->writer = authd_writer_start(s->storage, s->logs, c->writer_max_batch, c->writer_commit_delay_us,
-                                         c->writer_commit_fill, s->metrics)))
+    if (!(s->writer =
+              authd_writer_start(s->storage, s->logs, c->writer_max_batch, c->writer_commit_delay_us,
+                                 c->writer_commit_fill, s->metrics, authd_admission_in_flight, s->admission)))
         return snprintf(err, err_cap, "cannot start the writer thread"), AUTHD_E_INTERNAL;
     if (s->storage->ops->shared &&
         !(s->peers = authd_peers_start(s->storage, s->logs, s->statuslists, followed, PEERS_PERIOD_MS)))

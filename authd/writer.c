@@ -27,6 +27,8 @@ struct authd_writer {
     struct authd_log *logs[AUTHD_LOG_COUNT];
     size_t max_batch;
     struct authd_metrics *metrics;
+    authd_writer_company_fn company;
+    void *company_arg;
     size_t in_flight;    /* submitted and not yet done */
     pthread_cond_t idle; /* signalled when in_flight drops to 0 */
     struct authd_storage_write *batch;
@@ -38,18 +40,19 @@ struct authd_writer {
 #define BUSY_NS 5000000L /* a commit this recent means load */
 
 /* With the lock held: under load and with fewer than `fill` writes queued, waits up to the delay for
- * more. Load is work that queued while the last commit ran, or a recent commit that held several
- * writes. One client sending one request after another is not load: each of its writes finds the writer
- * asleep after a batch of one, and waiting would only add the delay to every answer (twice over in a
- * federated lookup, once on each side). Submitters wake the writer only once `fill` is reached, so
- * lingering costs no wake-up per write. */
-static void linger(struct authd_writer *w, bool waited, const struct timespec *last_commit, size_t last_n)
+ * more. Load is work that queued while the last commit ran, or a recent commit while other requests
+ * are in flight. One client sending one request after another is not load: while its write waits there
+ * is no other request that could write, and waiting would only add the delay to every answer (twice
+ * over in a federated lookup, once on each side). Submitters wake the writer only once `fill` is
+ * reached, so lingering costs no wake-up per write. */
+static void linger(struct authd_writer *w, bool waited, const struct timespec *last_commit)
 {
     if (w->delay_ns <= 0 || w->queued >= w->fill || w->stopping) return;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long since = (now.tv_sec - last_commit->tv_sec) * 1000000000L + (now.tv_nsec - last_commit->tv_nsec);
-    if (waited && (since >= BUSY_NS || last_n <= 1)) return; /* idle, or a lone client: commit at once */
+    if (waited && since >= BUSY_NS) return;                              /* idle: commit at once */
+    if (waited && w->company && w->company(w->company_arg) <= 1) return; /* a lone request: the same */
     struct timespec until = authd_after_ns(now, w->delay_ns);
     w->lingering = true;
     while (w->queued < w->fill && !w->stopping)
@@ -63,7 +66,6 @@ static void *writer_main(void *arg)
     struct authd_storage_write *batch = w->batch;
     struct authd_write_job **jobs = w->jobs;
     struct timespec last = {0, 0};
-    size_t last_n = 0; /* writes in the last batch */
     for (;;) {
         pthread_mutex_lock(&w->lock);
         bool waited = false;
@@ -77,7 +79,7 @@ static void *writer_main(void *arg)
             pthread_mutex_unlock(&w->lock);
             break;
         }
-        linger(w, waited, &last, last_n);
+        linger(w, waited, &last);
         size_t n = 0;
         while (w->head && n < w->max_batch) {
             jobs[n++] = w->head;
@@ -105,7 +107,6 @@ static void *writer_main(void *arg)
                         l == AUTHD_LOG_SIGNATURES ? "signature" : "access");
         authd_metrics_batch(w->metrics, n);
         clock_gettime(CLOCK_MONOTONIC, &last);
-        last_n = n;
         for (size_t i = 0; i < n; i++) {
             jobs[i]->w = batch[i]; /* every out field (result, before, log index) comes back */
             jobs[i]->done(jobs[i]);
@@ -127,7 +128,8 @@ authd_err authd_writer_failing(struct authd_writer *w, int64_t within_ms)
 
 struct authd_writer *authd_writer_start(struct authd_storage *storage,
                                         struct authd_log *const logs[AUTHD_LOG_COUNT], size_t max_batch,
-                                        size_t delay_us, size_t fill, struct authd_metrics *metrics)
+                                        size_t delay_us, size_t fill, struct authd_metrics *metrics,
+                                        authd_writer_company_fn company, void *company_arg)
 {
     struct authd_writer *w = calloc(1, sizeof(*w));
     if (!w) return NULL;
@@ -136,6 +138,8 @@ struct authd_writer *authd_writer_start(struct authd_storage *storage,
         w->logs[l] = logs[l];
     w->max_batch = max_batch;
     w->metrics = metrics;
+    w->company = company;
+    w->company_arg = company_arg;
     w->batch = malloc(max_batch * sizeof(*w->batch));
     w->jobs = malloc(max_batch * sizeof(*w->jobs));
     w->delay_ns = (long)delay_us * 1000;

@@ -24,13 +24,18 @@ struct authd_writer;
 struct authd_metrics;
 struct authd_log;
 
+/* How many requests the process has in flight, the one whose write it is included (admission.h). */
+typedef size_t (*authd_writer_company_fn)(void *arg);
+
 /* Under load (the last commit ended less than 5 ms ago, or work was waiting), a commit of fewer than
  * `fill` writes first waits up to `delay_us` for more, like PostgreSQL's commit_delay: fewer commits,
- * so fewer fsyncs, page writes and checkpoint signatures per write. An idle server commits at once.
+ * so fewer fsyncs, page writes and checkpoint signatures per write. An idle server commits at once, and
+ * so does one with no other request in flight (`company`, when given: NULL, and the writer cannot tell).
  * delay_us 0 turns this off. */
 struct authd_writer *authd_writer_start(struct authd_storage *storage,
                                         struct authd_log *const logs[AUTHD_LOG_COUNT], size_t max_batch,
-                                        size_t delay_us, size_t fill, struct authd_metrics *metrics);
+                                        size_t delay_us, size_t fill, struct authd_metrics *metrics,
+                                        authd_writer_company_fn company, void *company_arg);
 /* Queues a job; never blocks on the disk. */
 void authd_writer_submit(struct authd_writer *w, struct authd_write_job *job);
 /* Waits until every job submitted so far is done (its completion has run). */

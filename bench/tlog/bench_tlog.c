@@ -132,7 +132,7 @@ static double issue_round(struct authd_storage *storage, struct authd_log *const
                           const struct authd_record_keys *keys, const certlib_signer *signer, double seconds)
 {
     struct round r = {.keys = keys, .signer = signer, .logged = logs[AUTHD_LOG_SIGNATURES] != NULL};
-    if (!(r.writer = authd_writer_start(storage, logs, 4096, 0, 1, NULL))) die("writer");
+    if (!(r.writer = authd_writer_start(storage, logs, 4096, 0, 1, NULL, NULL, NULL))) die("writer");
     pthread_t t[WORKERS];
     for (int i = 0; i < WORKERS; i++)
         pthread_create(&t[i], NULL, issuer_thread, &r);

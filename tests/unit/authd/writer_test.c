@@ -45,7 +45,15 @@ static void job_done(struct authd_write_job *j)
     waiter_signal(&job->f->done);
 }
 
-static struct fixture *start(size_t max_batch, size_t delay_us, size_t fill)
+static size_t company = 0; /* requests in flight, as the writer's company function reports them */
+
+static size_t in_flight(void *arg)
+{
+    (void)arg;
+    return company;
+}
+
+static struct fixture *start_with(size_t max_batch, size_t delay_us, size_t fill, authd_writer_company_fn fn)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     f->dir = scratch_dir();
@@ -56,10 +64,15 @@ static struct fixture *start(size_t max_batch, size_t delay_us, size_t fill)
         authd_log_open(&f->spy->base, AUTHD_LOG_ACCESS, "test.example/log", key, &f->log, err, sizeof(err)),
         AUTHD_OK);
     struct authd_log *logs[AUTHD_LOG_COUNT] = {NULL, f->log};
-    f->w = authd_writer_start(&f->spy->base, logs, max_batch, delay_us, fill, NULL);
+    f->w = authd_writer_start(&f->spy->base, logs, max_batch, delay_us, fill, NULL, fn, NULL);
     assert_non_null(f->w);
     waiter_init(&f->done);
     return f;
+}
+
+static struct fixture *start(size_t max_batch, size_t delay_us, size_t fill)
+{
+    return start_with(max_batch, delay_us, fill, NULL);
 }
 
 static void submit(struct fixture *f, size_t n)
@@ -184,6 +197,25 @@ static void test_commit_delay(void **state)
     finish(f);
 }
 
+/* One request after another, with nothing else in flight: each write is committed at once, even right
+ * after the last commit (without the company function the second would wait out the 5 s delay). */
+static void test_a_lone_request_is_not_held(void **state)
+{
+    (void)state;
+    company = 1;
+    struct fixture *f = start_with(1024, 5000000, 5, in_flight);
+    submit(f, 1);
+    waiter_wait(&f->done, 1);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    submit(f, 1);
+    waiter_wait(&f->done, 2);
+    assert_true(seconds_since(&t0) < 2.5);
+    static const size_t want[] = {1, 1};
+    assert_batches(f, want, 2);
+    finish(f);
+}
+
 static void test_failed_batch(void **state)
 {
     (void)state;
@@ -234,6 +266,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_batches_grow_during_a_commit),
         cmocka_unit_test(test_max_batch),
         cmocka_unit_test(test_commit_delay),
+        cmocka_unit_test(test_a_lone_request_is_not_held),
         cmocka_unit_test(test_failed_batch),
         cmocka_unit_test(test_drain_and_stop),
     };
