@@ -515,7 +515,7 @@ static void set_defaults(struct authd_config *c)
     c->max_in_flight_bytes = (size_t)64 << 20;
     c->client_max_in_flight = 256;
     c->http2_bodies = 8;
-    c->receive_buffer = 32 << 10;
+    c->receive_buffer = 16 << 10;
     c->client_max_in_flight_bytes = (size_t)16 << 20;
     c->shutdown_grace_ms = 5000;
     c->status_list_size = 1u << 20;
