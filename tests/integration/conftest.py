@@ -166,11 +166,22 @@ class Authd:
             store = (store or "store:\n") + f"  cipher: {store_cipher}\n"
         self.config.write_text(
             f"listen:\n{listen}workers: 2\ndata_dir: {tmp_path}/data\naccess_log: {self.access_log}\n"
-            f"limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
+            f"{self.limits_yaml()}"
             f"policies_dir: {policies_dir or REPO_ROOT + '/policies'}\ntrust_bundle: {trust_bundle or KEYS + '/trust.json'}\ndata_key: {data_key or KEYS + '/data.key'}\n"
             f"public_url: {public_url or self.url}\nstatus:\n  list_size: 65536\n  ttl: 60\n"
             f"{logs or logs_yaml()}{signers or signers_yaml()}{readers_yaml() if readers else ''}{store}{extra_config}")
         self.proc = None
+
+    LIMITS = {"max_body_bytes": "1M", "max_header_bytes": "8k", "shutdown_grace_ms": 3000}
+
+    @classmethod
+    def limits_yaml(cls, **values):
+        """The configuration's limits: section, the tests' defaults overridden or added to by `values`."""
+        return "limits:\n" + "".join(f"  {k}: {v}\n" for k, v in {**cls.LIMITS, **values}.items())
+
+    def set_limits(self, **values):
+        """Rewrites the configuration's limits (before start)."""
+        self.config.write_text(self.config.read_text().replace(self.limits_yaml(), self.limits_yaml(**values)))
 
     @property
     def url(self):

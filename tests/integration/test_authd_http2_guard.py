@@ -16,14 +16,12 @@ import pytest
 
 from conftest import Authd, token, valid_numbers
 
-LIMITS = "limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
-
 
 @pytest.fixture
 def server(tmp_path, request):
     bodies, tls = getattr(request, "param", (4, False))
     s = Authd(tmp_path, tls=tls)
-    s.config.write_text(s.config.read_text().replace(LIMITS, LIMITS + f"  http2_bodies: {bodies}\n"))
+    s.set_limits(http2_bodies=bodies)
     s.start()
     yield s
     assert s.stop() == 0

@@ -135,11 +135,8 @@ def test_requests_in_flight_are_bounded_per_client_and_in_all(tmp_path):
     """A client whose answers are still being sent may not start more than its share (429), and all clients
     together not more than the global limit (503), each with Retry-After; another client, and the same one
     once its answers are read, are served."""
-    config = ("limits:\n  max_body_bytes: 4M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
-              "  max_batch: 100000\n  max_in_flight: 3\n  client_max_in_flight: 2\n")
     server = Authd(tmp_path)
-    server.config.write_text(server.config.read_text().replace(
-        "limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n", config))
+    server.set_limits(max_body_bytes="4M", max_batch=100000, max_in_flight=3, client_max_in_flight=2)
     server.start()
     body = batch_body(100000)  # about 24 MB of answer each
     held = []
@@ -408,11 +405,8 @@ def test_shutdown_finishes_a_batch_being_streamed(tmp_path):
     """SIGTERM while a 100,000-number answer is being streamed (its chunks spread over many turns of the
     worker's loop, turns.h): the answer is completed, then authd exits 0, well within the grace period."""
     import json
-    config = ("limits:\n  max_body_bytes: 4M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n"
-              "  max_batch: 100000\n")
     server = Authd(tmp_path)
-    server.config.write_text(server.config.read_text().replace(
-        "limits:\n  max_body_bytes: 1M\n  max_header_bytes: 8k\n  shutdown_grace_ms: 3000\n", config))
+    server.set_limits(max_body_bytes="4M", max_batch=100000)
     server.start()
     body = batch_body(100000)
     conn = socket.create_connection(("127.0.0.1", server.port), timeout=10)
