@@ -40,19 +40,20 @@ struct authd_writer {
 #define BUSY_NS 5000000L /* a commit this recent means load */
 
 /* With the lock held: under load and with fewer than `fill` writes queued, waits up to the delay for
- * more. Load is work that queued while the last commit ran, or a recent commit while other requests
- * are in flight. One client sending one request after another is not load: while its write waits there
- * is no other request that could write, and waiting would only add the delay to every answer (twice
- * over in a federated lookup, once on each side). Submitters wake the writer only once `fill` is
- * reached, so lingering costs no wake-up per write. */
+ * more. Load is work that queued while the last commit ran, or a recent commit, unless the one write
+ * queued belongs to the one request in flight. One client sending one request after another is not
+ * load: while its write waits there is no other request that could write, and waiting would only add
+ * the delay to every answer (twice over in a federated lookup, once on each side). Submitters wake the
+ * writer only once `fill` is reached, so lingering costs no wake-up per write. */
 static void linger(struct authd_writer *w, bool waited, const struct timespec *last_commit)
 {
     if (w->delay_ns <= 0 || w->queued >= w->fill || w->stopping) return;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long since = (now.tv_sec - last_commit->tv_sec) * 1000000000L + (now.tv_nsec - last_commit->tv_nsec);
-    if (waited && since >= BUSY_NS) return;                              /* idle: commit at once */
-    if (waited && w->company && w->company(w->company_arg) <= 1) return; /* a lone request: the same */
+    if (waited && since >= BUSY_NS) return; /* idle: commit at once */
+    /* A lone request, its write the only one here: there is no one to wait for. */
+    if (w->queued <= 1 && w->company && w->company(w->company_arg) <= 1) return;
     struct timespec until = authd_after_ns(now, w->delay_ns);
     w->lingering = true;
     while (w->queued < w->fill && !w->stopping)
