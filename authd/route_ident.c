@@ -39,6 +39,11 @@ static int is_json_content_type(h2o_req_t *req)
            (v.len == n || v.base[n] == ';' || v.base[n] == ' ');
 }
 
+static void refuse_too_many(h2o_req_t *req, size_t max, size_t n)
+{
+    authd_problemf(req, 413, "batch_too_large", "at most %zu numbers per request, got %zu", max, n);
+}
+
 /* Validates the request document; on failure sends the problem and returns NULL. */
 static json_t *parse_numbers(struct authd_request *r, json_t **doc_out)
 {
@@ -78,8 +83,7 @@ static json_t *parse_numbers(struct authd_request *r, json_t **doc_out)
     }
     size_t n = json_array_size(numbers);
     if (n > r->server->config->max_batch) {
-        authd_problemf(req, 413, "batch_too_large", "at most %zu numbers per request, got %zu",
-                       r->server->config->max_batch, n);
+        refuse_too_many(req, r->server->config->max_batch, n);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
@@ -103,9 +107,8 @@ struct batch {
     h2o_generator_t super; /* first: h2o hands it back to proceed */
     h2o_req_t *req;
     const certlib_regions *regions;
-    char *strings;   /* the numbers, back to back */
-    size_t *offsets; /* n + 1 of them */
-    size_t n, next, valid;
+    struct authd_batch_numbers numbers;
+    size_t next, valid;
     char *chunk;
     size_t chunk_cap;
     struct authd_turn_later later; /* linked while the next chunk waits for the next turn */
@@ -115,8 +118,8 @@ static void batch_dispose(void *p)
 {
     struct batch *b = p;
     authd_turn_cancel(&b->later);
-    free(b->strings);
-    free(b->offsets);
+    free(b->numbers.strings);
+    free(b->numbers.offsets);
     free(b->chunk);
 }
 
@@ -144,11 +147,11 @@ static bool chunk_room(struct batch *b, size_t at, size_t need)
  * not fit); its length, or SIZE_MAX out of memory. */
 static size_t render_chunk(struct batch *b)
 {
-    size_t end = b->n - b->next < CHUNK ? b->n : b->next + CHUNK;
+    size_t end = b->numbers.n - b->next < CHUNK ? b->numbers.n : b->next + CHUNK;
     size_t at = 0;
     for (size_t i = b->next; i < end; i++) {
-        const char *s = b->strings + b->offsets[i];
-        size_t len = b->offsets[i + 1] - b->offsets[i];
+        const char *s = b->numbers.strings + b->numbers.offsets[i];
+        size_t len = b->numbers.offsets[i + 1] - b->numbers.offsets[i];
         certlib_ident result;
         certlib_ident_opts opts = {.regions = b->regions};
         if (certlib_ident_check(s, len, &opts, &result) == CERTLIB_OK) b->valid++;
@@ -163,7 +166,7 @@ static size_t render_chunk(struct batch *b)
         at += sep + n;
     }
     b->next = end;
-    if (b->next == b->n) {
+    if (b->next == b->numbers.n) {
         if (!chunk_room(b, at, TAIL_MAX)) return SIZE_MAX;
         at += (size_t)snprintf(b->chunk + at, TAIL_MAX, "],\"valid\":%zu}", b->valid);
     }
@@ -178,7 +181,7 @@ static void send_chunk(struct batch *b)
         return;
     }
     h2o_iovec_t buf = h2o_iovec_init(b->chunk, len);
-    h2o_send(b->req, &buf, 1, b->next == b->n ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
+    h2o_send(b->req, &buf, 1, b->next == b->numbers.n ? H2O_SEND_STATE_FINAL : H2O_SEND_STATE_IN_PROGRESS);
 }
 
 static void send_later(struct authd_turn_later *later)
@@ -195,24 +198,24 @@ static void batch_proceed(h2o_generator_t *g, h2o_req_t *req)
         send_chunk(b);
 }
 
-/* The numbers copied out of the document, which is freed before the first chunk. */
-static int take_numbers(struct batch *b, json_t *numbers)
+/* The numbers copied out of the document, which is freed before the first chunk; -1 out of memory. */
+static int take_numbers(json_t *numbers, struct authd_batch_numbers *out)
 {
-    b->n = json_array_size(numbers);
+    out->n = json_array_size(numbers);
     size_t total = 0;
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; i < out->n; i++)
         total += json_string_length(json_array_get(numbers, i));
-    b->strings = malloc(total ? total : 1);
-    b->offsets = malloc((b->n + 1) * sizeof(*b->offsets));
-    if (!b->strings || !b->offsets) return -1;
+    out->strings = malloc(total ? total : 1);
+    out->offsets = malloc((out->n + 1) * sizeof(*out->offsets));
+    if (!out->strings || !out->offsets) return -1;
     size_t at = 0;
-    for (size_t i = 0; i < b->n; i++) {
+    for (size_t i = 0; i < out->n; i++) {
         json_t *s = json_array_get(numbers, i);
-        b->offsets[i] = at;
-        memcpy(b->strings + at, json_string_value(s), json_string_length(s));
+        out->offsets[i] = at;
+        memcpy(out->strings + at, json_string_value(s), json_string_length(s));
         at += json_string_length(s);
     }
-    b->offsets[b->n] = at;
+    out->offsets[out->n] = at;
     return 0;
 }
 
@@ -228,15 +231,13 @@ void authd_route_ident_check(struct authd_request *r)
                         .req = req,
                         .regions = r->server->regions,
                         .later = {.cb = send_later}};
-    struct authd_batch_numbers plain;
     size_t max = r->server->config->max_batch;
     int taken = 0;
-    switch (authd_batch_numbers_read(req->entity.base, req->entity.len, max, &plain)) {
+    switch (authd_batch_numbers_read(req->entity.base, req->entity.len, max, &b->numbers)) {
     case AUTHD_BATCH_READ:
-        b->strings = plain.strings, b->offsets = plain.offsets, b->n = plain.n;
         break;
     case AUTHD_BATCH_TOO_MANY:
-        authd_problemf(req, 413, "batch_too_large", "at most %zu numbers per request, got %zu", max, plain.n);
+        refuse_too_many(req, max, b->numbers.n);
         return;
     case AUTHD_BATCH_NO_MEMORY:
         taken = -1;
@@ -248,7 +249,7 @@ void authd_route_ident_check(struct authd_request *r)
             json_decref(doc);
             return;
         }
-        taken = take_numbers(b, numbers);
+        taken = take_numbers(numbers, &b->numbers);
         json_decref(doc);
         break;
     }
@@ -258,10 +259,10 @@ void authd_route_ident_check(struct authd_request *r)
         return;
     }
     char head[64];
-    int head_len = snprintf(head, sizeof(head), "{\"count\":%zu,\"results\":[", b->n);
+    int head_len = snprintf(head, sizeof(head), "{\"count\":%zu,\"results\":[", b->numbers.n);
     authd_start_stream(req, 200, "application/json", &b->super);
     h2o_iovec_t first = h2o_strdup(&req->pool, head, (size_t)head_len);
-    if (b->n == 0) {
+    if (b->numbers.n == 0) {
         h2o_iovec_t bufs[2] = {first, h2o_iovec_init(H2O_STRLIT("],\"valid\":0}"))};
         h2o_send(req, bufs, 2, H2O_SEND_STATE_FINAL);
         return;
