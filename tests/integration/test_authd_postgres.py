@@ -173,6 +173,36 @@ def test_a_node_killed_under_issuance_loses_nothing(pg, tmp_path):
         assert b.stop() == 0, b.stderr_path.read_text()
 
 
+def test_records_stay_in_their_rows(pg, tmp_path):
+    """Sealed records live in the licence rows, not out of line in TOAST (a lookup reads one tuple). A
+    database made before that setting gains it when authd opens it; its rows already out of line still
+    read, and new ones stay in their rows."""
+    conninfo = pg.create_database("inline")
+    toast = "SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE relname = 'authd_licences'"
+    inline = ("SELECT count(*) FROM pg_class WHERE relname = 'authd_licences' "
+              "AND reloptions @> ARRAY['toast_tuple_target=8160']")
+    server = Authd(tmp_path, conninfo=conninfo).start()
+    old = issue_ok(server)
+    assert server.stop() == 0, server.stderr_path.read_text()
+    assert pg.psql(inline, "inline") == "1"
+    assert pg.psql(toast, "inline") == "0"
+    # as a database of an earlier authd: no setting, and the record rewritten out of line
+    pg.psql("ALTER TABLE authd_licences RESET (toast_tuple_target)", "inline")
+    pg.psql("UPDATE authd_licences SET record = record || ''::bytea", "inline")
+    out_of_line = int(pg.psql(toast, "inline"))
+    assert out_of_line > 0
+    server.start(init=False)
+    try:
+        assert pg.psql(inline, "inline") == "1"
+        code, _, got = server.json("GET", f"/v1/licences/{quoted(old)}", token="auditor")
+        assert code == 200 and got["licence"] == old["licence"]
+        for _ in range(8):
+            issue_ok(server)
+        assert int(pg.psql(toast, "inline")) == out_of_line
+    finally:
+        assert server.stop() == 0, server.stderr_path.read_text()
+
+
 def test_database_unreachable_at_start(tmp_path):
     """No database at start: exit 1, saying which and why, with no password in the message."""
     server = Authd(tmp_path, conninfo=f"host=127.0.0.1 port={free_port()} dbname=authd user=authd connect_timeout=2")
