@@ -24,6 +24,58 @@
 #define INDOUBT_WAIT_MS 20000 /* how long to look for a server after a COMMIT lost on the wire */
 #define NO_LOG_INDEX (-1)     /* a record stored without an entry of its own */
 
+/* The batch's statements, prepared on the writer's connection (pg_writer_prepare): parsed and planned
+ * once, not at every batch. */
+static const struct pg_statement lock_logs_st = {
+    "authd_w_lock", "SELECT log, size FROM authd_log_state ORDER BY log FOR UPDATE", 0, {0}};
+static const struct pg_statement records_st = {
+    "authd_w_records",
+    "INSERT INTO authd_licences (id, log_index, place, record) "
+    "SELECT * FROM unnest($1::text[], $2::int8[], $3::bytea[], "
+    "$4::bytea[]) ON CONFLICT DO NOTHING",
+    4,
+    {PG_TEXT_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY, PG_BYTEA_ARRAY}};
+static const struct pg_statement holders_st = {
+    "authd_w_holders",
+    "INSERT INTO authd_holders (holder_key, id) SELECT * FROM unnest($1::bytea[], $2::text[]) "
+    "ON CONFLICT DO NOTHING",
+    2,
+    {PG_BYTEA_ARRAY, PG_TEXT_ARRAY}};
+static const struct pg_statement changes_st = {
+    "authd_w_changes",
+    "UPDATE authd_licences SET record = v.record FROM unnest($1::text[], $2::bytea[]) "
+    "AS v(id, record) WHERE authd_licences.id = v.id",
+    2,
+    {PG_TEXT_ARRAY, PG_BYTEA_ARRAY}};
+static const struct pg_statement entries_st = {"authd_w_entries",
+                                               "INSERT INTO authd_log_entries (log, idx, entry) "
+                                               "SELECT * FROM unnest($1::int2[], $2::int8[], $3::bytea[])",
+                                               3,
+                                               {PG_INT2_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY}};
+static const struct pg_statement hashes_st = {
+    "authd_w_hashes",
+    "INSERT INTO authd_log_hashes (log, level, idx, hash) "
+    "SELECT * FROM unnest($1::int2[], $2::int2[], $3::int8[], $4::bytea[])",
+    4,
+    {PG_INT2_ARRAY, PG_INT2_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY}};
+static const struct pg_statement access_st = {"authd_w_access",
+                                              "INSERT INTO authd_holder_access (holder_key, idx) "
+                                              "SELECT * FROM unnest($1::bytea[], $2::int8[])",
+                                              2,
+                                              {PG_BYTEA_ARRAY, PG_INT8_ARRAY}};
+static const struct pg_statement grow_st = {
+    "authd_w_grow", "UPDATE authd_log_state SET size = $2 WHERE log = $1", 2, {PG_INT2, PG_INT8}};
+static const struct pg_statement count_st = {
+    "authd_w_count", "UPDATE authd_meta SET value = value + $1 WHERE name = 'records'", 1, {PG_INT8}};
+
+authd_err pg_writer_prepare(PGconn *conn)
+{
+    static const struct pg_statement *const all[] = {&lock_logs_st, &records_st, &holders_st,
+                                                     &changes_st,   &entries_st, &hashes_st,
+                                                     &access_st,    &grow_st,    &count_st};
+    return pg_prepare(conn, all, sizeof(all) / sizeof(all[0]));
+}
+
 struct current { /* an UPDATE's record, as the transaction sees it */
     const char *id;
     size_t id_len;
@@ -166,11 +218,15 @@ static authd_err append(struct batch *b, enum authd_log_id log, const uint8_t *e
 
 /* ---- reading what the batch needs, under its locks ---- */
 
-static authd_err lock_logs(struct batch *b)
+/* BEGIN and the logs' rows locked, in one round trip. */
+static authd_err begin_and_lock_logs(struct batch *b)
 {
     PGresult *r = NULL;
-    authd_err rc = pg_exec(b->st->writer, "locking the logs",
-                           "SELECT log, size FROM authd_log_state ORDER BY log FOR UPDATE", NULL, &r);
+    struct pg_pipe pipe;
+    pg_pipe_start(&pipe, b->st->writer);
+    pg_pipe_add(&pipe, "beginning a batch", "BEGIN", NULL, NULL);
+    pg_pipe_add_prepared(&pipe, "locking the logs", &lock_logs_st, NULL, &r);
+    authd_err rc = pg_pipe_end(&pipe);
     if (!rc && PQntuples(r) != AUTHD_LOG_COUNT) rc = AUTHD_E_CORRUPT;
     for (int i = 0; !rc && i < AUTHD_LOG_COUNT; i++) {
         int16_t log = pg_int2(r, i, 0);
@@ -295,12 +351,11 @@ static bool stores_record(const struct authd_storage_write *w)
 /* Inserts the new records. *inserted: how many went in (the rest collided on an id or a place). */
 static authd_err insert_records(struct batch *b, size_t *wanted, size_t *inserted)
 {
-    struct pg_array ids, indices, places, records, keys;
+    struct pg_array ids, indices, places, records;
     pg_array_init(&ids, PG_TEXT);
     pg_array_init(&indices, PG_INT8);
     pg_array_init(&places, PG_BYTEA);
     pg_array_init(&records, PG_BYTEA);
-    pg_array_init(&keys, PG_BYTEA);
     *wanted = *inserted = 0;
     for (size_t i = 0; i < b->n; i++) {
         const struct authd_storage_write *w = &b->w[i];
@@ -312,12 +367,11 @@ static authd_err insert_records(struct batch *b, size_t *wanted, size_t *inserte
         else
             pg_array_add_null(&places);
         pg_array_add(&records, w->record, w->record_len);
-        pg_array_add(&keys, w->holder_key, AUTHD_HOLDER_KEY_LEN);
         (*wanted)++;
     }
-    struct pg_array *all[] = {&ids, &indices, &places, &records, &keys};
+    struct pg_array *all[] = {&ids, &indices, &places, &records};
     authd_err rc = AUTHD_OK;
-    for (size_t k = 0; k < 5; k++) {
+    for (size_t k = 0; k < 4; k++) {
         pg_array_finish(all[k]);
         if (all[k]->failed) rc = AUTHD_E_NOMEM;
     }
@@ -328,25 +382,11 @@ static authd_err insert_records(struct batch *b, size_t *wanted, size_t *inserte
         pg_arg_array(&a, PG_BYTEA_ARRAY, &places);
         pg_arg_array(&a, PG_BYTEA_ARRAY, &records);
         PGresult *r = NULL;
-        rc = pg_exec(b->st->writer, "storing records",
-                     "INSERT INTO authd_licences (id, log_index, place, record) "
-                     "SELECT * FROM unnest($1::text[], $2::int8[], $3::bytea[], $4::bytea[]) "
-                     "ON CONFLICT DO NOTHING",
-                     &a, &r);
+        rc = pg_exec_prepared(b->st->writer, "storing records", &records_st, &a, &r);
         if (!rc) *inserted = (size_t)strtoull(PQcmdTuples(r), NULL, 10);
         PQclear(r);
-        if (!rc && *inserted == *wanted) {
-            struct pg_args h = {0};
-            pg_arg_array(&h, PG_BYTEA_ARRAY, &keys);
-            pg_arg_array(&h, PG_TEXT_ARRAY, &ids);
-            rc = pg_run(
-                b->st->writer, "indexing holders",
-                "INSERT INTO authd_holders (holder_key, id) SELECT * FROM unnest($1::bytea[], $2::text[]) "
-                "ON CONFLICT DO NOTHING",
-                &h);
-        }
     }
-    for (size_t k = 0; k < 5; k++)
+    for (size_t k = 0; k < 4; k++)
         pg_array_free(all[k]);
     return rc;
 }
@@ -438,9 +478,37 @@ static authd_err find_refusals(struct batch *b)
     return rc ? rc : found ? AUTHD_OK : refuse_repeats(b);
 }
 
-static authd_err write_rest(struct batch *b, size_t stored)
+/* Queues the holder-index rows of the batch's new records. */
+static authd_err index_holders(struct batch *b, struct pg_pipe *pipe)
 {
-    PGconn *conn = b->st->writer;
+    struct pg_array keys, ids;
+    pg_array_init(&keys, PG_BYTEA);
+    pg_array_init(&ids, PG_TEXT);
+    for (size_t i = 0; i < b->n; i++)
+        if (stores_record(&b->w[i])) {
+            pg_array_add(&keys, b->w[i].holder_key, AUTHD_HOLDER_KEY_LEN);
+            pg_array_add(&ids, b->w[i].id, b->w[i].id_len);
+        }
+    pg_array_finish(&keys);
+    pg_array_finish(&ids);
+    authd_err rc = keys.failed || ids.failed ? AUTHD_E_NOMEM : AUTHD_OK;
+    if (!rc) {
+        struct pg_args a = {0};
+        pg_arg_array(&a, PG_BYTEA_ARRAY, &keys);
+        pg_arg_array(&a, PG_TEXT_ARRAY, &ids);
+        pg_pipe_add_prepared(pipe, "indexing holders", &holders_st, &a, NULL);
+    }
+    pg_array_free(&keys);
+    pg_array_free(&ids);
+    return rc;
+}
+
+/* The batch's other writes and its COMMIT, sent together: one round trip (libpq copies each statement's
+ * parameters as it queues it). AUTHD_E_UNAVAILABLE: the outcome is unknown, COMMIT included. */
+static authd_err write_rest_and_commit(struct batch *b, size_t stored)
+{
+    struct pg_pipe pipe;
+    pg_pipe_start(&pipe, b->st->writer);
     authd_err rc = AUTHD_OK;
     struct pg_array ids, records;
     pg_array_init(&ids, PG_TEXT);
@@ -459,13 +527,11 @@ static authd_err write_rest(struct batch *b, size_t stored)
         struct pg_args a = {0};
         pg_arg_array(&a, PG_TEXT_ARRAY, &ids);
         pg_arg_array(&a, PG_BYTEA_ARRAY, &records);
-        rc = pg_run(conn, "changing records",
-                    "UPDATE authd_licences SET record = v.record FROM unnest($1::text[], $2::bytea[]) "
-                    "AS v(id, record) WHERE authd_licences.id = v.id",
-                    &a);
+        pg_pipe_add_prepared(&pipe, "changing records", &changes_st, &a, NULL);
     }
     pg_array_free(&ids);
     pg_array_free(&records);
+    if (!rc && stored) rc = index_holders(b, &pipe);
     struct pg_array *arrays[] = {&b->entry_log, &b->entry_idx, &b->entry_data, &b->hash_log,  &b->hash_level,
                                  &b->hash_idx,  &b->hash_data, &b->access_key, &b->access_idx};
     for (size_t k = 0; k < sizeof(arrays) / sizeof(arrays[0]); k++) {
@@ -477,10 +543,7 @@ static authd_err write_rest(struct batch *b, size_t stored)
         pg_arg_array(&a, PG_INT2_ARRAY, &b->entry_log);
         pg_arg_array(&a, PG_INT8_ARRAY, &b->entry_idx);
         pg_arg_array(&a, PG_BYTEA_ARRAY, &b->entry_data);
-        rc = pg_run(conn, "appending log entries",
-                    "INSERT INTO authd_log_entries (log, idx, entry) "
-                    "SELECT * FROM unnest($1::int2[], $2::int8[], $3::bytea[])",
-                    &a);
+        pg_pipe_add_prepared(&pipe, "appending log entries", &entries_st, &a, NULL);
     }
     if (!rc && b->hash_log.n) {
         struct pg_args a = {0};
@@ -488,34 +551,29 @@ static authd_err write_rest(struct batch *b, size_t stored)
         pg_arg_array(&a, PG_INT2_ARRAY, &b->hash_level);
         pg_arg_array(&a, PG_INT8_ARRAY, &b->hash_idx);
         pg_arg_array(&a, PG_BYTEA_ARRAY, &b->hash_data);
-        rc = pg_run(conn, "storing log hashes",
-                    "INSERT INTO authd_log_hashes (log, level, idx, hash) "
-                    "SELECT * FROM unnest($1::int2[], $2::int2[], $3::int8[], $4::bytea[])",
-                    &a);
+        pg_pipe_add_prepared(&pipe, "storing log hashes", &hashes_st, &a, NULL);
     }
     if (!rc && b->access_key.n) {
         struct pg_args a = {0};
         pg_arg_array(&a, PG_BYTEA_ARRAY, &b->access_key);
         pg_arg_array(&a, PG_INT8_ARRAY, &b->access_idx);
-        rc = pg_run(conn, "indexing access entries by holder",
-                    "INSERT INTO authd_holder_access (holder_key, idx) "
-                    "SELECT * FROM unnest($1::bytea[], $2::int8[])",
-                    &a);
+        pg_pipe_add_prepared(&pipe, "indexing access entries by holder", &access_st, &a, NULL);
     }
     for (int l = 0; !rc && l < AUTHD_LOG_COUNT; l++) {
         if (b->first_index[l] < 0) continue;
         struct pg_args a = {0};
         pg_arg_int2(&a, (int16_t)l);
         pg_arg_int8(&a, (int64_t)b->size[l]);
-        rc = pg_run(conn, "growing a log", "UPDATE authd_log_state SET size = $2 WHERE log = $1", &a);
+        pg_pipe_add_prepared(&pipe, "growing a log", &grow_st, &a, NULL);
     }
     if (!rc && stored) {
         struct pg_args a = {0};
         pg_arg_int8(&a, (int64_t)stored);
-        rc = pg_run(conn, "counting records",
-                    "UPDATE authd_meta SET value = value + $1 WHERE name = 'records'", &a);
+        pg_pipe_add_prepared(&pipe, "counting records", &count_st, &a, NULL);
     }
-    return rc;
+    if (rc) pipe.rc = pipe.rc ? pipe.rc : rc; /* nothing sent that could commit */
+    pg_pipe_add(&pipe, "committing a batch", "COMMIT", NULL, NULL);
+    return pg_pipe_end(&pipe);
 }
 
 /* ---- the outcome of a COMMIT lost on the wire ---- */
@@ -533,7 +591,10 @@ static authd_err reconnect(struct pg_storage *st, long wait_ms)
     for (long waited = 0;; waited += 250) {
         if (st->writer) PQfinish(st->writer);
         st->writer = NULL;
-        if (pg_connect(&st->params, &st->writer, err, sizeof(err)) == AUTHD_OK) return AUTHD_OK;
+        if (pg_connect(&st->params, &st->writer, err, sizeof(err)) == AUTHD_OK) {
+            if (pg_writer_prepare(st->writer) == AUTHD_OK) return AUTHD_OK;
+            snprintf(err, sizeof(err), "the batch's statements cannot be prepared (see above)");
+        }
         if (waited >= wait_ms) {
             fprintf(stderr, "authd: postgresql: no server answers: %s\n", err);
             return AUTHD_E_UNAVAILABLE;
@@ -581,21 +642,20 @@ static authd_err resolve_lost_commit(struct batch *b)
 
 /* ---- apply ---- */
 
-/* One run: BEGIN, locks, plan, writes. Returns the error that ends the run; *collided when records
- * collided (the caller rolls back and runs again). */
-static authd_err run(struct batch *b, bool *collided)
+/* One run up to its COMMIT: BEGIN, locks, plan, the records. Returns the error that ends the run;
+ * *collided when records collided (the caller rolls back and runs again); *inserted, the records
+ * stored. */
+static authd_err run(struct batch *b, bool *collided, size_t *inserted)
 {
-    PGconn *conn = b->st->writer;
     *collided = false;
+    *inserted = 0;
     batch_arrays_init(b);
-    authd_err rc = pg_run(conn, "beginning a batch", "BEGIN", NULL);
-    if (!rc) rc = lock_logs(b);
+    authd_err rc = begin_and_lock_logs(b);
     if (!rc) rc = lock_updated(b);
     if (!rc) rc = plan(b);
-    size_t wanted = 0, inserted = 0;
-    if (!rc) rc = insert_records(b, &wanted, &inserted);
-    if (!rc && inserted < wanted) *collided = true;
-    if (!rc && !*collided) rc = write_rest(b, inserted);
+    size_t wanted = 0;
+    if (!rc) rc = insert_records(b, &wanted, inserted);
+    if (!rc && *inserted < wanted) *collided = true;
     return rc;
 }
 
@@ -623,7 +683,8 @@ authd_err pg_apply(struct authd_storage *s, struct authd_storage_write *writes, 
     for (int attempt = 0; b.refused && attempt < MAX_ATTEMPTS; attempt++) {
         if (!pg_conn_ok(st->writer) && (rc = reconnect(st, 0)) != AUTHD_OK) break;
         bool collided;
-        if ((rc = run(&b, &collided)) != AUTHD_OK) {
+        size_t inserted;
+        if ((rc = run(&b, &collided, &inserted)) != AUTHD_OK) {
             abandon_run(&b, rc);
             /* a connection found dead before COMMIT wrote nothing: one more run on a fresh one */
             if (rc == AUTHD_E_UNAVAILABLE && attempt == 0) continue;
@@ -636,7 +697,7 @@ authd_err pg_apply(struct authd_storage *s, struct authd_storage_write *writes, 
             rc = AUTHD_E_INTERNAL; /* unless a later run commits */
             continue;
         }
-        rc = pg_run(st->writer, "committing a batch", "COMMIT", NULL);
+        rc = write_rest_and_commit(&b, inserted);
         if (rc == AUTHD_E_UNAVAILABLE) {
             st->border[0].valid = st->border[1].valid = false;
             rc = resolve_lost_commit(&b);

@@ -106,6 +106,21 @@ void pg_pool_free(struct pg_pool *pool)
     memset(pool, 0, sizeof(*pool));
 }
 
+authd_err pg_prepare(PGconn *conn, const struct pg_statement *const *statements, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct pg_statement *st = statements[i];
+        PGresult *r = PQprepare(conn, st->name, st->sql, st->n_params, st->types);
+        bool ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!ok) {
+            fprintf(stderr, "authd: postgresql: preparing %s: %s", st->name, PQerrorMessage(conn));
+            return PQstatus(conn) == CONNECTION_OK ? AUTHD_E_IO : AUTHD_E_UNAVAILABLE;
+        }
+    }
+    return AUTHD_OK;
+}
+
 authd_err pg_pool_get(struct pg_pool *pool, PGconn **out)
 {
     pthread_mutex_lock(&pool->lock);
@@ -120,16 +135,9 @@ authd_err pg_pool_get(struct pg_pool *pool, PGconn **out)
     pthread_mutex_unlock(&pool->lock);
     char err[512];
     authd_err rc = pg_connect(pool->params, out, err, sizeof(err));
-    for (size_t i = 0; !rc && i < pool->n_statements; i++) {
-        const struct pg_statement *st = pool->statements[i];
-        PGresult *r = PQprepare(*out, st->name, st->sql, st->n_params, st->types);
-        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
-            rc = PQstatus(*out) == CONNECTION_OK ? AUTHD_E_IO : AUTHD_E_UNAVAILABLE;
-            fprintf(stderr, "authd: postgresql: preparing %s: %s", st->name, PQerrorMessage(*out));
-            PQfinish(*out);
-            *out = NULL;
-        }
-        PQclear(r);
+    if (!rc && (rc = pg_prepare(*out, pool->statements, pool->n_statements)) != AUTHD_OK) {
+        PQfinish(*out);
+        *out = NULL;
     }
     if (rc) {
         pthread_mutex_lock(&pool->lock);
@@ -254,6 +262,91 @@ authd_err pg_run(PGconn *conn, const char *what, const char *sql, const struct p
     authd_err rc = pg_exec(conn, what, sql, a, &r);
     PQclear(r);
     return rc;
+}
+
+/* ---- pipelines ---- */
+
+static authd_err send_failed(struct pg_pipe *p, const char *what)
+{
+    fprintf(stderr, "authd: postgresql: %s: %s\n", what,
+            PQerrorMessage(p->conn)[0] ? PQerrorMessage(p->conn) : "cannot send");
+    return PQstatus(p->conn) != CONNECTION_OK ? AUTHD_E_UNAVAILABLE : AUTHD_E_IO;
+}
+
+void pg_pipe_start(struct pg_pipe *p, PGconn *conn)
+{
+    *p = (struct pg_pipe){.conn = conn};
+    if (!PQenterPipelineMode(conn)) p->rc = send_failed(p, "starting a pipeline");
+}
+
+/* Queues a statement: SQL text, or (sql NULL) the prepared `st`. */
+static void pipe_add(struct pg_pipe *p, const char *what, const char *sql, const struct pg_statement *st,
+                     const struct pg_args *a, PGresult **res)
+{
+    if (p->rc) return;
+    if (p->n == PG_PIPE_MAX) {
+        p->rc = AUTHD_E_INTERNAL;
+        return;
+    }
+    if (!a) a = &no_args;
+    int sent = sql ? PQsendQueryParams(p->conn, sql, a->n, a->types, a->values, a->lengths, a->formats, 1)
+                   : PQsendQueryPrepared(p->conn, st->name, a->n, a->values, a->lengths, a->formats, 1);
+    if (!sent) {
+        p->rc = send_failed(p, what);
+        return;
+    }
+    p->what[p->n] = what;
+    p->res[p->n++] = res;
+}
+
+void pg_pipe_add(struct pg_pipe *p, const char *what, const char *sql, const struct pg_args *a,
+                 PGresult **res)
+{
+    pipe_add(p, what, sql, NULL, a, res);
+}
+
+void pg_pipe_add_prepared(struct pg_pipe *p, const char *what, const struct pg_statement *st,
+                          const struct pg_args *a, PGresult **res)
+{
+    pipe_add(p, what, NULL, st, a, res);
+}
+
+/* The next statement's result, and the end of it (PQgetResult's NULL). */
+static PGresult *next_result(PGconn *conn)
+{
+    PGresult *r = PQgetResult(conn);
+    if (r)
+        for (PGresult *extra; (extra = PQgetResult(conn)) != NULL;)
+            PQclear(extra);
+    return r;
+}
+
+authd_err pg_pipe_end(struct pg_pipe *p)
+{
+    authd_err rc = p->rc;
+    if (PQpipelineStatus(p->conn) == PQ_PIPELINE_OFF) return rc;
+    if (!PQpipelineSync(p->conn)) return send_failed(p, "sending a pipeline");
+    for (int i = 0; i < p->n; i++) {
+        PGresult *r = next_result(p->conn);
+        if (r && PQresultStatus(r) == PGRES_PIPELINE_ABORTED) { /* a statement before it failed */
+            PQclear(r);
+            continue;
+        }
+        PGresult *kept = NULL;
+        authd_err one = result_of(p->conn, p->what[i], r, &kept);
+        if (!one && p->res[i])
+            *p->res[i] = kept;
+        else
+            PQclear(kept);
+        if (!rc) rc = one;
+        if (PQstatus(p->conn) != CONNECTION_OK) return AUTHD_E_UNAVAILABLE; /* nothing more will come */
+    }
+    PGresult *sync = PQgetResult(p->conn);
+    bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (synced && PQexitPipelineMode(p->conn)) return rc;
+    send_failed(p, "ending a pipeline");
+    return AUTHD_E_UNAVAILABLE; /* the connection is in a state nothing else expects: the caller drops it */
 }
 
 /* ---- arrays ---- */

@@ -52,6 +52,9 @@ struct pg_statement {
     Oid types[PG_MAX_PARAMS];
 };
 
+/* Prepares the statements on the connection; AUTHD_E_UNAVAILABLE when it is gone. */
+authd_err pg_prepare(PGconn *conn, const struct pg_statement *const *statements, size_t n);
+
 /* Connections for readers, opened on demand up to `max`; a caller waits when all are in use. */
 struct pg_pool {
     const struct pg_params *params;
@@ -94,6 +97,30 @@ authd_err pg_exec_prepared(PGconn *conn, const char *what, const struct pg_state
                            const struct pg_args *a, PGresult **res);
 /* The same for a statement whose result is not needed. */
 authd_err pg_run(PGconn *conn, const char *what, const char *sql, const struct pg_args *a);
+
+/* Statements sent together and answered together (libpq's pipeline mode): one round trip to the server
+ * instead of one per statement. When one fails the server skips the rest; an open transaction is then
+ * left failed, for the caller to roll back. */
+#define PG_PIPE_MAX 10
+struct pg_pipe {
+    PGconn *conn;
+    int n;
+    const char *what[PG_PIPE_MAX];
+    PGresult **res[PG_PIPE_MAX];
+    authd_err rc; /* the first failure */
+};
+void pg_pipe_start(struct pg_pipe *p, PGconn *conn);
+/* Queues a statement with binary results; *res, when res is not NULL, receives its result if it
+ * succeeded (the caller PQclears it; set it to NULL before). */
+void pg_pipe_add(struct pg_pipe *p, const char *what, const char *sql, const struct pg_args *a,
+                 PGresult **res);
+/* The same for a statement the connection prepared. */
+void pg_pipe_add_prepared(struct pg_pipe *p, const char *what, const struct pg_statement *st,
+                          const struct pg_args *a, PGresult **res);
+/* Sends what was queued and reads every answer. The first failure, as pg_exec reports it; after
+ * AUTHD_E_UNAVAILABLE the server may have run any of the statements, and the connection is not to be
+ * used again. */
+authd_err pg_pipe_end(struct pg_pipe *p);
 
 /* Whether the connection is still usable after a failure. */
 bool pg_conn_ok(PGconn *conn);

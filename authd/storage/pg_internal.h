@@ -35,6 +35,8 @@ static inline struct pg_storage *pg_of(struct authd_storage *s)
 }
 
 authd_err pg_apply(struct authd_storage *s, struct authd_storage_write *writes, size_t n);
+/* Prepares apply's statements on a new writer connection (the schema must exist). */
+authd_err pg_writer_prepare(PGconn *conn);
 
 /* A read on a pooled connection, once more on a fresh one if the first was found dead (postgres.c). */
 authd_err pg_read_exec(struct pg_storage *st, const char *what, const char *sql, const struct pg_args *a,
@@ -51,11 +53,12 @@ authd_err pg_challenge_issue(struct authd_storage *s, const char *counter_id,
 authd_err pg_challenge_take(struct authd_storage *s, const uint8_t nonce[CERTLIB_NONCE_LEN],
                             const char *counter_id, int64_t now, uint32_t ttl,
                             char issued_to[CERTLIB_COUNTER_ID_MAX + 1], int64_t *issued_at, bool *was_used);
-authd_err pg_request_put(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN], const char *counter_id,
-                         int64_t expires, const uint8_t *blob, size_t len, int64_t now, size_t capacity);
+authd_err pg_request_put(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN],
+                         const char *counter_id, int64_t expires, const uint8_t *blob, size_t len,
+                         int64_t now, size_t capacity);
 authd_err pg_request_get(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN],
                          struct authd_stored_request *out);
-authd_err pg_request_answer(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN], const uint8_t *blob,
-                            size_t len);
+authd_err pg_request_answer(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN],
+                            const uint8_t *blob, size_t len);
 
 #endif

@@ -612,6 +612,9 @@ authd_err authd_storage_open_postgres(const struct authd_postgres_options *o, st
         snprintf(err, err_cap, "PostgreSQL (store.postgresql.conninfo) cannot be reached: %s", why);
     uint32_t version = 0;
     if (!rc) rc = prepare_schema(st->writer, o->create, &version, err, err_cap);
+    if (!rc && version == AUTHD_SCHEMA_VERSION && (rc = pg_writer_prepare(st->writer)) != AUTHD_OK)
+        snprintf(err, err_cap, "the database's authd schema cannot be used (%s): see above",
+                 authd_err_name(rc));
     if (!rc && version != AUTHD_SCHEMA_VERSION) {
         snprintf(err, err_cap, "the database holds authd schema version %u; this authd uses %u", version,
                  AUTHD_SCHEMA_VERSION);
