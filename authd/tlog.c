@@ -27,13 +27,7 @@ struct authd_log {
     uint8_t *sk;               /* sodium_malloc: libsodium's 64-byte Ed25519 secret key, or */
     struct authd_p11_key *p11; /* the key in a PKCS#11 token */
     uint8_t pk[32];
-    /* The complete subtrees the last published root was made of, one per level: they never change, so
-     * the next publish reads from storage only those it has not seen. The publisher's alone. */
-    struct {
-        bool known;
-        uint64_t index;
-        certlib_tlog_hash hash;
-    } border[64];
+
     pthread_mutex_t publishing; /* one publisher at a time: the writer, and a shared store's follower */
     pthread_mutex_t lock;       /* guards what follows */
     uint64_t published_size;
@@ -174,21 +168,19 @@ static certlib_err read_hash(void *arg, unsigned level, uint64_t index, certlib_
                : CERTLIB_E_IO_READ;
 }
 
-/* certlib_tlog_root's reader for publish: the border first, storage for what is new. */
+/* A tree's right border (storage.h's log_border), as certlib_tlog_root reads it. */
+struct border {
+    uint64_t size;
+    certlib_tlog_hash hash[64];
+};
+
 static certlib_err read_border(void *arg, unsigned level, uint64_t index, certlib_tlog_hash out)
 {
-    struct authd_log *log = arg;
-    if (level < 64 && log->border[level].known && log->border[level].index == index) {
-        memcpy(out, log->border[level].hash, CERTLIB_TLOG_HASH_LEN);
-        return CERTLIB_OK;
-    }
-    certlib_err e = read_hash(log, level, index, out);
-    if (!e && level < 64) {
-        log->border[level].known = true;
-        log->border[level].index = index;
-        memcpy(log->border[level].hash, out, CERTLIB_TLOG_HASH_LEN);
-    }
-    return e;
+    const struct border *b = arg;
+    if (level >= 64 || !((b->size >> level) & 1) || index != (b->size >> level) - 1)
+        return CERTLIB_E_IO_READ; /* not a subtree of the root: certlib asked for something else */
+    memcpy(out, b->hash[level], CERTLIB_TLOG_HASH_LEN);
+    return CERTLIB_OK;
 }
 
 static authd_err publish(struct authd_log *log);
@@ -205,9 +197,10 @@ authd_err authd_log_publish(struct authd_log *log)
 
 static authd_err publish(struct authd_log *log)
 {
-    uint64_t size;
-    authd_err rc = log->storage->ops->log_size(log->storage, log->id, &size);
+    struct border border;
+    authd_err rc = log->storage->ops->log_border(log->storage, log->id, &border.size, border.hash);
     if (rc) return rc;
+    uint64_t size = border.size;
     pthread_mutex_lock(&log->lock);
     int have = log->checkpoint_len && log->published_size == size;
     pthread_mutex_unlock(&log->lock);
@@ -217,7 +210,7 @@ static authd_err publish(struct authd_log *log)
     memcpy(cp.origin, log->origin, sizeof(cp.origin));
     char text[512], note[AUTHD_CHECKPOINT_MAX];
     size_t tlen, nlen;
-    if (certlib_tlog_root(size, read_border, log, cp.root) != CERTLIB_OK) return AUTHD_E_IO;
+    if (certlib_tlog_root(size, read_border, &border, cp.root) != CERTLIB_OK) return AUTHD_E_IO;
     if (certlib_checkpoint_format(&cp, text, sizeof(text), &tlen) != CERTLIB_OK ||
         sign_note(log, text, tlen, note, sizeof(note), &nlen) != CERTLIB_OK)
         return AUTHD_E_INTERNAL;

@@ -33,8 +33,9 @@ struct authd_writer {
     pthread_cond_t idle; /* signalled when in_flight drops to 0 */
     struct authd_storage_write *batch;
     struct authd_write_job **jobs;
-    atomic_int last_error;      /* the last batch's outcome (authd_err) */
-    atomic_llong last_error_ms; /* and when it failed, on the monotonic clock */
+    bool unpublished[AUTHD_LOG_COUNT]; /* the writer's: a log whose last checkpoint could not be signed */
+    atomic_int last_error;             /* the last batch's outcome (authd_err) */
+    atomic_llong last_error_ms;        /* and when it failed, on the monotonic clock */
 };
 
 #define BUSY_NS 5000000L /* a commit this recent means load */
@@ -99,13 +100,22 @@ static void *writer_main(void *arg)
             atomic_store(&w->last_error_ms, authd_monotonic_ms());
         }
         atomic_store(&w->last_error, (int)rc);
-        /* Durable: now, and only now, sign checkpoints covering the new entries. */
-        for (int l = 0; rc == AUTHD_OK && l < AUTHD_LOG_COUNT; l++)
-            if (authd_log_publish(w->logs[l]) != AUTHD_OK)
+        /* Durable: now, and only now, sign checkpoints covering the new entries, for the logs the batch
+         * grew (on a shared store each publish reads the log's size and new hashes from the database:
+         * a batch of lookups does not touch the signature log). */
+        bool grew[AUTHD_LOG_COUNT] = {false};
+        for (size_t i = 0; i < n; i++)
+            if (batch[i].result == AUTHD_OK && batch[i].entry && batch[i].log < AUTHD_LOG_COUNT)
+                grew[batch[i].log] = true;
+        for (int l = 0; rc == AUTHD_OK && l < AUTHD_LOG_COUNT; l++) {
+            if (!grew[l] && !w->unpublished[l]) continue;
+            w->unpublished[l] = authd_log_publish(w->logs[l]) != AUTHD_OK;
+            if (w->unpublished[l])
                 fprintf(stderr,
                         "authd: committed, but the %s log's checkpoint could not be signed; retrying "
                         "with the next write\n",
                         l == AUTHD_LOG_SIGNATURES ? "signature" : "access");
+        }
         authd_metrics_batch(w->metrics, n);
         clock_gettime(CLOCK_MONOTONIC, &last);
         for (size_t i = 0; i < n; i++) {

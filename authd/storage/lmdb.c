@@ -472,6 +472,21 @@ static authd_err lmdb_log_entries(struct authd_storage *s, enum authd_log_id log
 }
 
 static authd_err lmdb_log_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level,
+                                 uint64_t start, uint64_t count, certlib_tlog_hash *out);
+
+/* Hashes of a durable tree never change: reading them one by one after the size is as good as together. */
+static authd_err lmdb_log_border(struct authd_storage *s, enum authd_log_id log, uint64_t *size,
+                                 certlib_tlog_hash out[64])
+{
+    uint64_t n = atomic_load(&of(s)->durable[log]);
+    authd_err rc = AUTHD_OK;
+    for (unsigned l = 0; !rc && l < 64 && (n >> l); l++)
+        if ((n >> l) & 1) rc = lmdb_log_hashes(s, log, l, (n >> l) - 1, 1, &out[l]);
+    if (!rc) *size = n;
+    return rc == AUTHD_E_NOT_FOUND ? AUTHD_E_CORRUPT : rc;
+}
+
+static authd_err lmdb_log_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level,
                                  uint64_t start, uint64_t count, certlib_tlog_hash *out)
 {
     struct lmdb_storage *st = of(s);
@@ -605,6 +620,7 @@ static const struct authd_storage_ops lmdb_ops = {
     .log_size = lmdb_log_size,
     .log_entries = lmdb_log_entries,
     .log_hashes = lmdb_log_hashes,
+    .log_border = lmdb_log_border,
     .holder_access = lmdb_holder_access,
 };
 

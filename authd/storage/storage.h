@@ -160,6 +160,12 @@ struct authd_storage_ops {
      * subtree there is not complete in the durable tree. */
     authd_err (*log_hashes)(struct authd_storage *s, enum authd_log_id log, unsigned level, uint64_t start,
                             uint64_t count, certlib_tlog_hash *out);
+    /* The durable size of a log and the right border of its tree at that size, read together: for each
+     * bit l set in *size, out[l] is the stored hash of the complete subtree at level l with index
+     * (*size >> l) - 1. A root of that size is made of these alone, so a checkpoint costs one read (on
+     * a shared store, one round trip instead of one per subtree). */
+    authd_err (*log_border)(struct authd_storage *s, enum authd_log_id log, uint64_t *size,
+                            certlib_tlog_hash out[64]);
 
     /* Status-list counters every node draws from (list_permutation.h): `count` consecutive counters of
      * list `list_no` of the issuer, the first in *first, never handed out before to anyone. NULL in a

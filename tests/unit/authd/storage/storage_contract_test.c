@@ -255,6 +255,10 @@ static void test_empty_store(void **state)
     assert_int_equal(authd_storage_get(s, "x", 1, &rec, &len, NULL), AUTHD_E_NOT_FOUND);
     certlib_tlog_hash h;
     assert_int_equal(s->ops->log_hashes(s, AUTHD_LOG_SIGNATURES, 0, 0, 1, &h), AUTHD_E_NOT_FOUND);
+    certlib_tlog_hash border[64];
+    uint64_t border_size = 1;
+    assert_int_equal(s->ops->log_border(s, AUTHD_LOG_SIGNATURES, &border_size, border), AUTHD_OK);
+    assert_int_equal(border_size, 0);
     struct collected c = {0};
     assert_int_equal(s->ops->log_entries(s, AUTHD_LOG_SIGNATURES, 0, 1, collect_entry, &c),
                      AUTHD_E_NOT_FOUND);
@@ -605,6 +609,17 @@ static void check_hashes(struct authd_storage *s, enum authd_log_id log, const c
     struct storage_reader r = {s, log};
     assert_int_equal(certlib_tlog_root(size, read_hash, &r, got), CERTLIB_OK);
     assert_memory_equal(got, want, CERTLIB_TLOG_HASH_LEN);
+    /* the border, read at once: the size, and the subtree ending the prefix at each of its set bits */
+    certlib_tlog_hash border[64];
+    uint64_t border_size = 0;
+    assert_int_equal(s->ops->log_border(s, log, &border_size, border), AUTHD_OK);
+    assert_int_equal(border_size, size);
+    for (unsigned level = 0; (size >> level) > 0; level++) {
+        if (!((size >> level) & 1)) continue;
+        uint64_t index = (size >> level) - 1;
+        tree_hash(leaves + (index << level), (uint64_t)1 << level, want);
+        assert_memory_equal(border[level], want, CERTLIB_TLOG_HASH_LEN);
+    }
 }
 
 static void test_stored_hashes(void **state)

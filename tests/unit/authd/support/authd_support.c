@@ -142,6 +142,13 @@ static authd_err spy_log_hashes(struct authd_storage *s, enum authd_log_id log, 
     return in->ops->log_hashes(in, log, level, start, count, out);
 }
 
+static authd_err spy_log_border(struct authd_storage *s, enum authd_log_id log, uint64_t *size,
+                                certlib_tlog_hash out[64])
+{
+    struct authd_storage *in = spy_of(s)->inner;
+    return in->ops->log_border(in, log, size, out);
+}
+
 static authd_err spy_each_holder(struct authd_storage *s,
                                  int (*fn)(void *arg, const uint8_t key[AUTHD_HOLDER_KEY_LEN], const char *id,
                                            size_t id_len),
@@ -209,6 +216,7 @@ struct spy_storage *spy_wrap(struct authd_storage *inner)
         .log_size = spy_log_size,
         .log_entries = spy_log_entries,
         .log_hashes = spy_log_hashes,
+        .log_border = spy_log_border,
         .holder_access = spy_holder_access,
         .challenge_issue = inner->ops->challenge_issue ? spy_challenge_issue : NULL,
         .challenge_take = inner->ops->challenge_take ? spy_challenge_take : NULL,
