@@ -27,7 +27,6 @@ struct authd_log {
     uint8_t *sk;               /* sodium_malloc: libsodium's 64-byte Ed25519 secret key, or */
     struct authd_p11_key *p11; /* the key in a PKCS#11 token */
     uint8_t pk[32];
-
     pthread_mutex_t publishing; /* one publisher at a time: the writer, and a shared store's follower */
     pthread_mutex_t lock;       /* guards what follows */
     uint64_t published_size;

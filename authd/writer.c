@@ -101,8 +101,8 @@ static void *writer_main(void *arg)
         }
         atomic_store(&w->last_error, (int)rc);
         /* Durable: now, and only now, sign checkpoints covering the new entries, for the logs the batch
-         * grew (on a shared store each publish reads the log's size and new hashes from the database:
-         * a batch of lookups does not touch the signature log). */
+         * grew (on a shared store each publish is a read from the database, and a batch of lookups
+         * does not touch the signature log). */
         bool grew[AUTHD_LOG_COUNT] = {false};
         for (size_t i = 0; i < n; i++)
             if (batch[i].result == AUTHD_OK && batch[i].entry && batch[i].log < AUTHD_LOG_COUNT)

@@ -471,19 +471,31 @@ static authd_err lmdb_log_entries(struct authd_storage *s, enum authd_log_id log
     return err;
 }
 
-static authd_err lmdb_log_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level,
-                                 uint64_t start, uint64_t count, certlib_tlog_hash *out);
-
-/* Hashes of a durable tree never change: reading them one by one after the size is as good as together. */
+/* The hashes of a durable tree never change: read after its size, in one read transaction, they are its. */
 static authd_err lmdb_log_border(struct authd_storage *s, enum authd_log_id log, uint64_t *size,
                                  certlib_tlog_hash out[64])
 {
-    uint64_t n = atomic_load(&of(s)->durable[log]);
-    authd_err rc = AUTHD_OK;
-    for (unsigned l = 0; !rc && l < 64 && (n >> l); l++)
-        if ((n >> l) & 1) rc = lmdb_log_hashes(s, log, l, (n >> l) - 1, 1, &out[l]);
-    if (!rc) *size = n;
-    return rc == AUTHD_E_NOT_FOUND ? AUTHD_E_CORRUPT : rc;
+    struct lmdb_storage *st = of(s);
+    uint64_t n = atomic_load(&st->durable[log]);
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = n ? read_cursor(st, st->hashes[log], &txn, &cur) : MDB_SUCCESS;
+    if (rc != MDB_SUCCESS) return map(rc);
+    authd_err err = AUTHD_OK;
+    for (unsigned l = 0; n && !err && l < 64 && (n >> l); l++) {
+        if (!((n >> l) & 1)) continue;
+        uint8_t kb[HASH_KEY_LEN];
+        hash_key(kb, l, (n >> l) - 1);
+        MDB_val k = {HASH_KEY_LEN, kb}, v;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+        if (rc == MDB_SUCCESS && v.mv_size == CERTLIB_TLOG_HASH_LEN)
+            memcpy(out[l], v.mv_data, CERTLIB_TLOG_HASH_LEN);
+        else /* a subtree of the durable tree without its hash */
+            err = rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? AUTHD_E_CORRUPT : map(rc);
+    }
+    if (n) close_read(txn, cur);
+    if (!err) *size = n;
+    return err;
 }
 
 static authd_err lmdb_log_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level,

@@ -325,7 +325,10 @@ authd_err pg_pipe_end(struct pg_pipe *p)
 {
     authd_err rc = p->rc;
     if (PQpipelineStatus(p->conn) == PQ_PIPELINE_OFF) return rc;
-    if (!PQpipelineSync(p->conn)) return send_failed(p, "sending a pipeline");
+    if (!PQpipelineSync(p->conn)) {
+        send_failed(p, "sending a pipeline");
+        return AUTHD_E_UNAVAILABLE; /* still in pipeline mode: the caller drops the connection */
+    }
     for (int i = 0; i < p->n; i++) {
         PGresult *r = next_result(p->conn);
         if (r && PQresultStatus(r) == PGRES_PIPELINE_ABORTED) { /* a statement before it failed */

@@ -90,7 +90,8 @@ static const struct pg_statement read_log_hashes = {"authd_log_hashes",
                                                     4,
                                                     {PG_INT2, PG_INT2, PG_INT8, PG_INT8}};
 /* One statement, so one snapshot: a size and the hashes written in its transaction. Each hash is a
- * subquery on the primary key: as a join, the planner hashed the whole log's hashes (issuance lost 20%). */
+ * subquery on the primary key: written as a join, it let the planner read far more of the log (issuance
+ * fell 20% with it). */
 static const struct pg_statement read_log_border = {
     "authd_log_border",
     "SELECT s.size, l.level, (SELECT h.hash FROM authd_log_hashes h WHERE h.log = s.log AND "
