@@ -41,20 +41,23 @@ struct authd_writer {
 #define BUSY_NS 5000000L /* a commit this recent means load */
 
 /* With the lock held: under load and with fewer than `fill` writes queued, waits up to the delay for
- * more. Load is work that queued while the last commit ran, or a recent commit, unless the one write
- * queued belongs to the one request in flight. One client sending one request after another is not
- * load: while its write waits there is no other request that could write, and waiting would only add
- * the delay to every answer (twice over in a federated lookup, once on each side). Submitters wake the
- * writer only once `fill` is reached, so lingering costs no wake-up per write. */
+ * more. Load is work that queued while the last commit ran, a recent commit, or other requests in
+ * flight, unless the one write queued belongs to the one request in flight. One client sending one
+ * request after another is not load: while its write waits there is no other request that could
+ * write, and waiting would only add the delay to every answer (twice over in a federated lookup, once
+ * on each side). Requests in flight are, even when each takes longer than a commit to reach the writer
+ * (slow signing: a cipher machine, a sanitizer build), so a burst still shares its commits. Submitters
+ * wake the writer only once `fill` is reached, so lingering costs no wake-up per write. */
 static void linger(struct authd_writer *w, bool waited, const struct timespec *last_commit)
 {
     if (w->delay_ns <= 0 || w->queued >= w->fill || w->stopping) return;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long since = (now.tv_sec - last_commit->tv_sec) * 1000000000L + (now.tv_nsec - last_commit->tv_nsec);
-    if (waited && since >= BUSY_NS) return; /* idle: commit at once */
+    size_t company = w->company ? w->company(w->company_arg) : 0; /* 0: not known */
+    if (waited && since >= BUSY_NS && company <= 1) return;       /* idle: commit at once */
     /* A lone request, its write the only one here: there is no one to wait for. */
-    if (w->queued <= 1 && w->company && w->company(w->company_arg) <= 1) return;
+    if (w->queued <= 1 && w->company && company <= 1) return;
     struct timespec until = authd_after_ns(now, w->delay_ns);
     w->lingering = true;
     while (w->queued < w->fill && !w->stopping)

@@ -236,6 +236,7 @@ function clearResult() {
 
 async function lookup() {
   clearResult();
+  clearTimeout(checkTimer); // the field's own check would come later and undo this one
   await checkHolder();
   const m = matter(), cause = $('use-cause').value.trim();
   if (!holderState.valid) {

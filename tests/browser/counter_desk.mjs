@@ -163,8 +163,24 @@ try {
     missing: document.querySelectorAll('#missing .missing-type').length,
   }));
   step('empty', empty);
-  if (!empty.message.includes('未查到') || empty.missing !== 3) fail('empty state wrong');
+    if (!empty.message.includes('未查到') || empty.missing !== 3) fail('empty state wrong');
   await shot('empty');
+
+  // a number put in the field and 查询 clicked at once, inside the field's own 120 ms check delay, with
+  // the check answering slowly (300 ms): the lookup's check is the one that counts, not a later one
+  const slow = (route) => setTimeout(() => route.continue(), 300);
+  await page.route('**/v1/ident/check', slow);
+  await page.fill('#holder', holder);
+  await page.click('#lookup');
+  await page.waitForSelector('#result:not([hidden]), #desk-message.error:not([hidden])');
+  const quick = await page.evaluate(() => ({
+    result: !document.getElementById('result').hidden,
+    message: document.getElementById('desk-message').textContent,
+  }));
+  await page.unroute('**/v1/ident/check', slow);
+  step('quick', quick);
+  if (!quick.result) fail('a number looked up at once was refused: ' + quick.message);
+
 
   // a use cause holding an identity number: refused by authd, said plainly
   await page.fill('#use-cause', '为' + holder + '办理');

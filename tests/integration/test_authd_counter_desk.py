@@ -42,7 +42,7 @@ def test_counter_desk_in_chromium(tmp_path, driver):
         assert r.returncode == 0, r.stderr.decode()
         steps = {s["step"]: s for s in map(json.loads, (l for l in r.stdout.decode().splitlines() if l[:1] == "{"))}
         assert list(steps) == ["403", "signed in", "typo", "corrected", "result", "print", "next citizen", "uscc",
-                               "empty", "refused", "401"]
+                               "empty", "quick", "refused", "401"]
         for name in ("not-a-counter", "typo", "result", "print", "next", "empty", "refused", "signed-out"):
             assert os.path.getsize(os.path.join(shots, f"desk-{name}.png")) > 10000, name
 

@@ -216,6 +216,25 @@ static void test_a_lone_request_is_not_held(void **state)
     finish(f);
 }
 
+/* Other requests in flight are load, even when the writer has been idle: writes that reach it slowly
+ * (slow signing) still share a commit. The delay is 5 s and the fill 2, so the second write either
+ * joins the first (fill reached) or the first was committed alone. */
+static void test_requests_in_flight_are_load(void **state)
+{
+    (void)state;
+    company = 5;
+    struct fixture *f = start_with(1024, 5000000, 2, in_flight);
+    usleep(20000); /* idle well past a commit's 5 ms */
+    submit(f, 1);
+    usleep(100000); /* a write an idle writer would have committed by now */
+    assert_int_equal(spy_applies(f->spy), 0);
+    submit(f, 1);
+    waiter_wait(&f->done, 2);
+    static const size_t want[] = {2};
+    assert_batches(f, want, 1);
+    finish(f);
+}
+
 static void test_failed_batch(void **state)
 {
     (void)state;
@@ -267,6 +286,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_max_batch),
         cmocka_unit_test(test_commit_delay),
         cmocka_unit_test(test_a_lone_request_is_not_held),
+        cmocka_unit_test(test_requests_in_flight_are_load),
         cmocka_unit_test(test_failed_batch),
         cmocka_unit_test(test_drain_and_stop),
     };
