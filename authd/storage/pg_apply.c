@@ -377,8 +377,9 @@ static authd_err insert_records(struct batch *b, size_t *wanted, size_t *inserte
         (*wanted)++;
     }
     struct pg_array *all[] = {&ids, &indices, &places, &records};
+    const size_t n_all = sizeof(all) / sizeof(all[0]);
     authd_err rc = AUTHD_OK;
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < n_all; k++) {
         pg_array_finish(all[k]);
         if (all[k]->failed) rc = AUTHD_E_NOMEM;
     }
@@ -393,7 +394,7 @@ static authd_err insert_records(struct batch *b, size_t *wanted, size_t *inserte
         if (!rc) *inserted = (size_t)strtoull(PQcmdTuples(r), NULL, 10);
         PQclear(r);
     }
-    for (size_t k = 0; k < 4; k++)
+    for (size_t k = 0; k < n_all; k++)
         pg_array_free(all[k]);
     return rc;
 }
