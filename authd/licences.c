@@ -47,6 +47,32 @@ authd_err authd_licence_each_of_holder(struct authd_storage *storage, const stru
     return storage->ops->holder_records(storage, key, one_of_holder, &h);
 }
 
+struct of_holders {
+    const struct authd_record_keys *keys;
+    int (*fn)(void *arg, size_t which, const struct authd_holder_licence *licence);
+    void *arg;
+};
+
+static int one_of_holders(void *arg, size_t which, const char *id, size_t id_len, const uint8_t *record,
+                          size_t len, uint64_t log_index)
+{
+    struct of_holders *h = arg;
+    struct authd_holder_licence l = {
+        .id = id, .id_len = id_len, .record = record, .record_len = len, .log_index = log_index};
+    if (authd_record_meta(h->keys, id, id_len, record, len, &l.meta) != AUTHD_OK) return 0;
+    return h->fn(h->arg, which, &l);
+}
+
+authd_err authd_licence_each_of_holders(struct authd_storage *storage, const struct authd_record_keys *keys,
+                                        const uint8_t (*holder_keys)[AUTHD_HOLDER_KEY_LEN], size_t n,
+                                        int (*fn)(void *arg, size_t which,
+                                                  const struct authd_holder_licence *licence),
+                                        void *arg, authd_err *results)
+{
+    struct of_holders h = {keys, fn, arg};
+    return storage->ops->holders_records(storage, holder_keys, n, one_of_holders, &h, results);
+}
+
 struct each {
     const struct authd_record_keys *keys;
     int (*fn)(void *arg, const char *id, size_t id_len, const struct authd_licence_meta *meta,

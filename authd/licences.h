@@ -32,6 +32,15 @@ authd_err authd_licence_each_of_holder(struct authd_storage *storage, const stru
                                        int (*fn)(void *arg, const struct authd_holder_licence *licence),
                                        void *arg);
 
+/* The same for `n` holders at once, on a store that reads them so (storage.h: holders_records, not NULL):
+ * `which` says whose licence it is, results[which] how that holder's read ended; the return, how the
+ * read as a whole did. */
+authd_err authd_licence_each_of_holders(struct authd_storage *storage, const struct authd_record_keys *keys,
+                                        const uint8_t (*holder_keys)[AUTHD_HOLDER_KEY_LEN], size_t n,
+                                        int (*fn)(void *arg, size_t which,
+                                                  const struct authd_holder_licence *licence),
+                                        void *arg, authd_err *results);
+
 /* Every licence's authenticated header (start-up rebuilds and checks). fn returns AUTHD_OK to go on,
  * or the error to stop with. AUTHD_E_CORRUPT when a header fails its MAC. */
 authd_err authd_licence_each(struct authd_storage *storage, const struct authd_record_keys *keys,

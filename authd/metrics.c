@@ -120,6 +120,8 @@ char *authd_metrics_render(struct authd_metrics *m, size_t *len)
          "HTTP/2 streams refused (REFUSED_STREAM) beyond limits.http2_bodies bodies on one connection."},
         {"authd_http2_connections_calmed_total",
          "HTTP/2 connections sent GOAWAY (ENHANCE_YOUR_CALM) for going on opening streams beyond the limit."},
+        {"authd_holder_read_batches_total",
+         "Statements that read lookups' holders from a database store, each for every lookup waiting."},
     };
     for (int c = 0; c < AUTHD_M_COUNT; c++)
         fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %lu\n", names[c][0], names[c][1], names[c][0],

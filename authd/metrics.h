@@ -30,6 +30,7 @@ enum authd_counter {
     AUTHD_M_TRUST_LIST_REFUSED, /* peers' trust lists refused (signature, rollback, expiry, form) */
     AUTHD_M_HTTP2_REFUSED,      /* HTTP/2 streams refused beyond limits.http2_bodies (http2_guard.h) */
     AUTHD_M_HTTP2_CALMED,       /* HTTP/2 connections sent GOAWAY for going on beyond it */
+    AUTHD_M_HOLDER_READS,       /* statements reading lookups' holders on a database (holder_reads.h) */
     AUTHD_M_COUNT
 };
 void authd_metrics_count(struct authd_metrics *m, enum authd_counter c);

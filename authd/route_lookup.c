@@ -17,6 +17,7 @@
 #include "statuslists.h"
 #include "auth.h"
 #include "held.h"
+#include "holder_reads.h"
 #include "licence_view.h"
 #include "licences.h"
 #include "metrics.h"
@@ -151,6 +152,47 @@ static void staple_status_lists(struct authd_lookup *l, const struct collected *
     authd_jsonw_lit(&l->w, "}");
 }
 
+/* A lookup while the store reads the holder's licences (holder_reads.h). */
+struct pending {
+    struct authd_holder_read read; /* must stay first */
+    struct authd_request r;        /* the handler's: what it points to lives as long as the request */
+    struct authd_lookup *l;        /* NULL once handed on */
+    struct collected c;
+    bool verify;
+    char holder[sizeof(((certlib_ident *)0)->normalized)]; /* the number, for the peers: wiped */
+    size_t holder_len;
+};
+
+static void pending_free(struct authd_async *a)
+{
+    struct pending *p = (struct pending *)a;
+    collected_free(&p->c);
+    authd_lookup_free(p->l);
+    sodium_memzero(p->holder, sizeof(p->holder));
+    free(p);
+}
+
+/* The holder's licences are read: the answer, on the request's loop. */
+static void answer(struct authd_async *a, h2o_req_t *req)
+{
+    struct pending *p = (struct pending *)a;
+    struct authd_request *r = &p->r;
+    struct authd_lookup *l = p->l;
+    r->req = req;
+    authd_err rc = p->read.result;
+    if (rc == AUTHD_E_FULL && p->c.truncated) rc = AUTHD_OK;
+    if (rc == AUTHD_OK) rc = show(l, &p->c, r, p->verify);
+    if (rc == AUTHD_OK && l->peer) staple_status_lists(l, &p->c, r->server->statuslists);
+    if (rc) {
+        authd_problem_store(req, rc, "store_failed", "the holder index could not be read");
+        return;
+    }
+    p->l = NULL; /* the answer's, or the peers' */
+    /* A counter's lookup goes on to the peers holding what the matter needs; a peer's never does. */
+    bool asked = !l->peer && r->server->federation && authd_federated_lookup(r, l, p->holder, p->holder_len);
+    if (!asked) authd_lookup_finish(r, l, "");
+}
+
 /* The counter a peer asks for: it goes into this authd's access log beside the peer's id. */
 static bool counter_id_ok(const char *s, size_t len)
 {
@@ -236,22 +278,22 @@ void authd_route_lookup(struct authd_request *r)
     authd_jsonw_lit(&l->w, "},\"use_cause\":");
     authd_jsonw_string(&l->w, use_cause.base, use_cause.len);
     authd_jsonw_lit(&l->w, ",\"licences\":[");
-    struct collected c = {.server = r->server, .matter = matter, .peer = peer};
-    authd_err rc =
-        authd_licence_each_of_holder(r->server->storage, r->server->keys, l->holder_key, collect, &c);
-    if (rc == AUTHD_E_FULL && c.truncated) rc = AUTHD_OK;
-    if (rc == AUTHD_OK) rc = show(l, &c, r, verify);
-    if (rc == AUTHD_OK && peer) staple_status_lists(l, &c, r->server->statuslists);
-    collected_free(&c);
-    if (rc) {
+    struct pending *p = calloc(1, sizeof(*p));
+    if (!p) {
         sodium_memzero(&ident, sizeof(ident));
         authd_lookup_free(l);
-        authd_problem_store(req, rc, "store_failed", "the holder index could not be read");
+        authd_problem(req, 503, "overloaded", "out of memory");
         return;
     }
-    /* A counter's lookup goes on to the peers holding what the matter needs; a peer's never does. */
-    bool asked = !peer && r->server->federation &&
-                 authd_federated_lookup(r, l, ident.normalized, ident.normalized_len);
+    p->r = *r;
+    p->l = l;
+    p->c = (struct collected){.server = r->server, .matter = matter, .peer = peer};
+    p->verify = verify;
+    memcpy(p->holder, ident.normalized, ident.normalized_len);
+    p->holder_len = ident.normalized_len;
     sodium_memzero(&ident, sizeof(ident));
-    if (!asked) authd_lookup_finish(r, l, "");
+    memcpy(p->read.key, l->holder_key, AUTHD_HOLDER_KEY_LEN);
+    p->read.fn = collect;
+    p->read.arg = &p->c;
+    authd_holder_read(r->server->holder_reads, &p->read, req, answer, pending_free);
 }

@@ -16,6 +16,7 @@
 #include "accesslog.h"
 #include "admission.h"
 #include "async.h"
+#include "holder_reads.h"
 #include "http2_guard.h"
 #include "listener.h"
 #include "metrics.h"
@@ -224,6 +225,7 @@ static void *worker_main(void *arg)
     /* A request whose client hung up may still have a write queued, or a status change a list to be
      * signed: its completion will post to this loop, so let it arrive before the loop and its queue go
      * away. */
+    authd_holder_reads_drain(w->server->holder_reads);
     authd_writer_drain(w->server->writer);
     authd_statuslists_drain(w->server->statuslists);
     h2o_evloop_run(loop, 0);

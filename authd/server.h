@@ -21,6 +21,7 @@ struct authd_requests;
 struct authd_reader_key;
 struct authd_peers;
 struct authd_admission;
+struct authd_holder_reads;
 
 /* A department that can issue here: its document signer and its root's status-list signer. */
 /* A signing key in a device (a PKCS#11 token, a cipher machine's SDF library): what to close. */
@@ -44,6 +45,7 @@ struct authd_server {
     struct authd_accesslog *accesslog;
     struct authd_held *policies; /* in force (struct authd_policy); each request holds its own (http.h) */
     struct authd_writer *writer;
+    struct authd_holder_reads *holder_reads; /* lookups' reads of the holder index */
     struct authd_statuslists *statuslists;
     struct authd_issuer_keys *issuers;
     size_t n_issuers;

@@ -12,6 +12,7 @@
 #include "data_key.h"
 #include "federation.h"
 #include "held.h"
+#include "holder_reads.h"
 #include "log_state.h"
 #include "metrics.h"
 #include "peers.h"
@@ -315,6 +316,8 @@ authd_err authd_services_start(struct authd_server *s, char *err, size_t err_cap
               authd_writer_start(s->storage, s->logs, c->writer_max_batch, c->writer_commit_delay_us,
                                  c->writer_commit_fill, s->metrics, authd_admission_in_flight, s->admission)))
         return snprintf(err, err_cap, "cannot start the writer thread"), AUTHD_E_INTERNAL;
+    if (!(s->holder_reads = authd_holder_reads_start(s->storage, s->keys, s->metrics)))
+        return snprintf(err, err_cap, "cannot start the holder-reading thread"), AUTHD_E_INTERNAL;
     if (s->storage->ops->shared &&
         !(s->peers = authd_peers_start(s->storage, s->logs, s->statuslists, followed, PEERS_PERIOD_MS)))
         return snprintf(err, err_cap, "cannot start the thread following other nodes"), AUTHD_E_INTERNAL;
@@ -384,6 +387,7 @@ void authd_services_stop(struct authd_server *s)
     authd_federation_stop(s->federation);
     authd_witnessing_stop(s->witnessing);
     authd_peers_stop(s->peers);
+    authd_holder_reads_stop(s->holder_reads); /* before the writer: a lookup read goes on to a write */
     authd_writer_stop(s->writer);
     authd_statuslists_free(s->statuslists); /* after the writer: its last status changes are signed */
     authd_challenges_free(s->challenges);

@@ -82,6 +82,14 @@ static const struct pg_statement read_holder = {
     "WHERE h.holder_key = $1 ORDER BY h.id",
     1,
     {PG_BYTEA}};
+/* read_holder for a batch of holders: `i` says which key of the array a row is about (1-based). */
+static const struct pg_statement read_holders = {
+    "authd_holders",
+    "SELECT k.i, h.id, l.record, l.log_index FROM unnest($1::bytea[]) WITH ORDINALITY AS k(key, i) "
+    "JOIN authd_holders h ON h.holder_key = k.key LEFT JOIN LATERAL "
+    "(SELECT record, log_index FROM authd_licences WHERE id = h.id LIMIT 1) l ON true ORDER BY k.i, h.id",
+    1,
+    {PG_BYTEA_ARRAY}};
 static const struct pg_statement read_log_size = {
     "authd_log_size", "SELECT size FROM authd_log_state WHERE log = $1", 1, {PG_INT2}};
 static const struct pg_statement read_log_hashes = {"authd_log_hashes",
@@ -106,8 +114,9 @@ static const struct pg_statement read_holder_access = {
     "AND s.log = 1 AND a.idx < s.size ORDER BY a.idx LIMIT $3",
     3,
     {PG_BYTEA, PG_INT8, PG_INT8}};
-static const struct pg_statement *const prepared[] = {
-    &read_record, &read_holder, &read_log_size, &read_log_hashes, &read_log_border, &read_holder_access};
+static const struct pg_statement *const prepared[] = {&read_record,       &read_holder,     &read_holders,
+                                                      &read_log_size,     &read_log_hashes, &read_log_border,
+                                                      &read_holder_access};
 
 /* Runs a read (`sql`, or the prepared `stmt`) on a pooled connection, once more on a fresh one if the
  * first was found dead (reads are idempotent). */
@@ -268,6 +277,49 @@ static authd_err pg_holder_records(struct authd_storage *s, const uint8_t key[AU
                       (const uint8_t *)PQgetvalue(r, row, 1), (size_t)PQgetlength(r, row, 1),
                       log_index_of(pg_int8(r, row, 2)));
         if (stop) rc = stopped(stop);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static authd_err pg_holders_records(struct authd_storage *s, const uint8_t (*keys)[AUTHD_HOLDER_KEY_LEN],
+                                    size_t n,
+                                    int (*fn)(void *arg, size_t which, const char *id, size_t id_len,
+                                              const uint8_t *record, size_t len, uint64_t log_index),
+                                    void *arg, authd_err *results)
+{
+    for (size_t k = 0; k < n; k++)
+        results[k] = AUTHD_OK;
+    if (!n) return AUTHD_OK;
+    struct pg_array keys_array;
+    pg_array_init(&keys_array, PG_BYTEA);
+    for (size_t k = 0; k < n; k++)
+        pg_array_add(&keys_array, keys[k], AUTHD_HOLDER_KEY_LEN);
+    pg_array_finish(&keys_array);
+    if (keys_array.failed) {
+        pg_array_free(&keys_array);
+        return AUTHD_E_NOMEM;
+    }
+    struct pg_args a = {0};
+    pg_arg_array(&a, PG_BYTEA_ARRAY, &keys_array);
+    PGresult *r = NULL;
+    authd_err rc = read_prepared(pg_of(s), "reading holders' records", &read_holders, &a, &r);
+    pg_array_free(&keys_array);
+    for (int row = 0; !rc && row < PQntuples(r); row++) {
+        int64_t i = pg_int8(r, row, 0) - 1;
+        if (i < 0 || (uint64_t)i >= n) {
+            rc = AUTHD_E_CORRUPT; /* not a key that was asked for: the server is not the one we know */
+            break;
+        }
+        if (results[i]) continue; /* its calls were stopped */
+        if (PQgetisnull(r, row, 2)) {
+            results[i] = AUTHD_E_CORRUPT; /* as holder_records: the index names a record not stored */
+            continue;
+        }
+        int stop = fn(arg, (size_t)i, PQgetvalue(r, row, 1), (size_t)PQgetlength(r, row, 1),
+                      (const uint8_t *)PQgetvalue(r, row, 2), (size_t)PQgetlength(r, row, 2),
+                      log_index_of(pg_int8(r, row, 3)));
+        if (stop) results[i] = stopped(stop);
     }
     PQclear(r);
     return rc;
@@ -516,6 +568,7 @@ static const struct authd_storage_ops pg_ops = {
     .apply = pg_apply,
     .get = pg_get,
     .holder_records = pg_holder_records,
+    .holders_records = pg_holders_records,
     .each_record = pg_each_record,
     .each_holder = pg_each_holder,
     .log_size = pg_log_size,

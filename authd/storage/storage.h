@@ -132,6 +132,17 @@ struct authd_storage_ops {
                                 int (*fn)(void *arg, const char *id, size_t id_len, const uint8_t *record,
                                           size_t len, uint64_t log_index),
                                 void *arg);
+    /* Several holders' records in one read (a batch of lookups): as holder_records for each of the `n`
+     * keys, all from one snapshot, with `which` (the key's place in `keys`) beside each record, grouped by
+     * key in the order of `keys`. A non-zero return of fn stops the calls for that key only, into
+     * results[which] as holder_records would return it; results[k] is AUTHD_OK for every other key. A
+     * failure of the read as a whole is returned (results then undefined). NULL in a backend whose
+     * holder_records costs no round trip (LMDB): a read there is microseconds, made where it is needed. */
+    authd_err (*holders_records)(struct authd_storage *s, const uint8_t (*keys)[AUTHD_HOLDER_KEY_LEN],
+                                 size_t n,
+                                 int (*fn)(void *arg, size_t which, const char *id, size_t id_len,
+                                           const uint8_t *record, size_t len, uint64_t log_index),
+                                 void *arg, authd_err *results);
     /* Calls fn for every record (start-up rebuilds) until fn returns non-zero; a non-zero return of fn
      * is passed back as AUTHD_E_INTERNAL unless fn set it as an authd_err (>0). */
     authd_err (*each_record)(struct authd_storage *s,

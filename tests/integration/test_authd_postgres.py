@@ -173,6 +173,45 @@ def test_a_node_killed_under_issuance_loses_nothing(pg, tmp_path):
         assert b.stop() == 0, b.stderr_path.read_text()
 
 
+def resident(n):
+    """The n-th of a run of valid resident identity numbers (GB 11643: MOD 11-2 check character)."""
+    body = f"33010619900101{n:03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
+
+
+def holder_reads(server):
+    _, _, text = server.request("GET", "/metrics", token="auditor")
+    return int(next(l.split()[1] for l in text.decode().splitlines()
+                    if l.startswith("authd_holder_read_batches_total ")))
+
+
+def test_concurrent_lookups_are_read_together(pg, tmp_path):
+    """Lookups waiting at once are read in one statement (holder_reads.h), and each still gets its own
+    holder's licences and no one else's."""
+    server = Authd(tmp_path, conninfo=pg.create_database("reads")).start()
+    try:
+        holders = [resident(n) for n in range(24)]
+        owned = {h: {issue_ok(server, "issuer-mz", MARRIAGE, h, "张三", MARRIAGE_ELEMENTS)["licence_id"]
+                     for _ in range(1 + i % 3)} for i, h in enumerate(holders)}
+
+        def lookup(holder):
+            code, _, doc = server.json("GET", f"/v1/holders/{holder}/licences?matter={MATTER}&use_cause=x",
+                                       token="counter-hz")
+            assert code == 200, doc
+            assert {l["licence_id"] for l in doc["licences"]} == owned[holder], holder
+            return holder
+
+        before = holder_reads(server)
+        asked = holders * 10
+        with concurrent.futures.ThreadPoolExecutor(24) as pool:
+            assert list(pool.map(lookup, asked)) == asked
+        statements = holder_reads(server) - before
+        assert 0 < statements < len(asked), statements  # some statement read several holders
+    finally:
+        assert server.stop() == 0, server.stderr_path.read_text()
+
+
 def test_records_stay_in_their_rows(pg, tmp_path):
     """Sealed records live in the licence rows, not out of line in TOAST (a lookup reads one tuple). A
     database made before that setting gains it when authd opens it; its rows already out of line still
@@ -226,6 +265,9 @@ def test_database_away_and_back(tmp_path):
             assert_problem(status, headers, doc, 503, "store_unavailable")
             assert headers["retry-after"]
             status, headers, doc = server.json("GET", f"/v1/licences/{quoted(before)}", token="auditor")
+            assert_problem(status, headers, doc, 503, "store_unavailable")
+            status, headers, doc = server.json("GET", f"/v1/holders/{COMPANY}/licences?matter=ZJ-QYBG-001"
+                                               "&use_cause=x", token="counter-hz")
             assert_problem(status, headers, doc, 503, "store_unavailable")
             status, headers, doc = server.json("GET", "/healthz")
             assert_problem(status, headers, doc, 503, "store_unavailable")

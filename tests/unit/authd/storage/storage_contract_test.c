@@ -778,6 +778,61 @@ static void test_each_record(void **state)
     assert_int_equal(first.n, 1);
 }
 
+/* holders_records: several holders in one read, each record beside the key it is under. */
+struct by_holder {
+    struct collected of[4];
+};
+
+static int collect_which(void *arg, size_t which, const char *id, size_t len, const uint8_t *record,
+                         size_t record_len, uint64_t log_index)
+{
+    struct by_holder *b = arg;
+    assert_true(which < 4);
+    return collect_id(&b->of[which], id, len, record, record_len, log_index);
+}
+
+static void test_holders_in_one_read(void **state)
+{
+    struct authd_storage *s = ((struct fixture *)*state)->s;
+    if (!s->ops->holders_records) skip(); /* a backend read in place has none */
+    struct put p[3];
+    struct authd_storage_write w[3] = {put_write(&p[0], "h1-b", 1), put_write(&p[1], "h2-a", 2),
+                                       put_write(&p[2], "h1-a", 1)};
+    assert_int_equal(authd_storage_apply(s, w, 3), AUTHD_OK);
+    uint8_t keys[4][AUTHD_HOLDER_KEY_LEN];
+    holder_key(keys[0], 2);
+    holder_key(keys[1], 1);
+    holder_key(keys[2], 9); /* holds nothing */
+    holder_key(keys[3], 1); /* asked twice: answered twice */
+    authd_err results[4] = {AUTHD_E_IO, AUTHD_E_IO, AUTHD_E_IO, AUTHD_E_IO};
+    struct by_holder b = {0};
+    assert_int_equal(s->ops->holders_records(s, (const uint8_t(*)[AUTHD_HOLDER_KEY_LEN])keys, 4,
+                                             collect_which, &b, results),
+                     AUTHD_OK);
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(results[k], AUTHD_OK);
+    assert_int_equal(b.of[0].n, 1);
+    assert_string_equal(b.of[0].items[0], "h2-a");
+    assert_int_equal(b.of[2].n, 0);
+    for (int k = 1; k < 4; k += 2) { /* in id order, as holder_records gives them */
+        assert_int_equal(b.of[k].n, 2);
+        assert_string_equal(b.of[k].items[0], "h1-a");
+        assert_string_equal(b.of[k].items[1], "h1-b");
+    }
+    /* a callback that stops stops its own holder's calls only */
+    struct by_holder stopped = {.of[1].stop_after = 1};
+    assert_int_equal(s->ops->holders_records(s, (const uint8_t(*)[AUTHD_HOLDER_KEY_LEN])keys, 4,
+                                             collect_which, &stopped, results),
+                     AUTHD_OK);
+    assert_int_equal(results[1], AUTHD_E_INTERNAL); /* -1, as holder_records passes it back */
+    assert_int_equal(stopped.of[1].n, 1);
+    assert_int_equal(results[3], AUTHD_OK);
+    assert_int_equal(stopped.of[3].n, 2);
+    assert_int_equal(results[0], AUTHD_OK);
+    assert_int_equal(stopped.of[0].n, 1);
+    assert_int_equal(s->ops->holders_records(s, NULL, 0, collect_which, &b, results), AUTHD_OK);
+}
+
 /* ---- clause 5: readers during writes ---- */
 
 enum { RACE_WRITES = 300 };
@@ -929,6 +984,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_survives_reopening, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_batch_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_holders_in_one_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readers_during_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
     };
