@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "certlib/encoding.h"
@@ -52,11 +53,61 @@ static void test_refusals(void **state)
     assert_int_equal(certlib_base64url_decode(NULL, 0, out, 5, &n), CERTLIB_E_INVALID_ARGUMENT);
 }
 
+/* Every length from 0 to 96 bytes of random data, as libsodium encodes it, decodes back. */
+static void test_round_trips(void **state)
+{
+    (void)state;
+    assert_true(sodium_init() >= 0);
+    for (size_t len = 0; len <= 96; len++) {
+        uint8_t plain[96], out[96];
+        char text[sodium_base64_ENCODED_LEN(96, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+        randombytes_buf(plain, len);
+        sodium_bin2base64(text, sizeof(text), plain, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        size_t n = 999;
+        assert_int_equal(certlib_base64url_decode(text, strlen(text), out, sizeof(out), &n), CERTLIB_OK);
+        assert_int_equal(n, len);
+        assert_memory_equal(out, plain, len);
+    }
+}
+
+/* Each byte outside the alphabet, at each place of a whole quantum and of both kinds of partial one,
+ * is refused; and every non-zero value of the spare bits of a partial quantum. */
+static void test_every_byte_everywhere(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    uint8_t out[16];
+    size_t n;
+    for (int c = 0; c < 256; c++) {
+        if (c && strchr(alphabet, c)) continue;
+        for (size_t at = 0; at < 7; at++) {
+            char text[8] = "Zm9vYmE"; /* a whole quantum, then one of three characters */
+            text[at] = (char)c;
+            assert_int_equal(certlib_base64url_decode(text, 7, out, sizeof(out), &n), CERTLIB_E_BASE64URL);
+            char two[7] = "Zm9vYg"; /* then one of two */
+            if (at < 6) {
+                two[at] = (char)c;
+                assert_int_equal(certlib_base64url_decode(two, 6, out, sizeof(out), &n), CERTLIB_E_BASE64URL);
+            }
+        }
+    }
+    for (unsigned spare = 1; spare < 16; spare++) { /* "Zg" is "f"; its last 4 bits must be zero */
+        char text[3] = {'Z', alphabet[('g' - 'a' + 26) | spare], 0};
+        assert_int_equal(certlib_base64url_decode(text, 2, out, sizeof(out), &n), CERTLIB_E_BASE64URL);
+    }
+    for (unsigned spare = 1; spare < 4; spare++) { /* "Zm8" is "fo"; its last 2 bits must be zero */
+        char text[4] = {'Z', 'm', alphabet[(52 + 8) | spare], 0};
+        assert_int_equal(certlib_base64url_decode(text, 3, out, sizeof(out), &n), CERTLIB_E_BASE64URL);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc4648_vectors),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_every_byte_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
