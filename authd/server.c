@@ -222,9 +222,9 @@ static void *worker_main(void *arg)
          * the process is about to exit, so leave them to the kernel. */
         return NULL;
     }
-    /* A request whose client hung up may still have a write queued, or a status change a list to be
-     * signed: its completion will post to this loop, so let it arrive before the loop and its queue go
-     * away. */
+    /* A request whose client hung up may still have a lookup's read or a write queued, or a status
+     * change a list to be signed: its completion will post to this loop, so let it arrive before the
+     * loop and its queue go away. */
     authd_holder_reads_drain(w->server->holder_reads);
     authd_writer_drain(w->server->writer);
     authd_statuslists_drain(w->server->statuslists);
