@@ -14,9 +14,9 @@ struct authd_holder_reads {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t queued;  /* a read came, or stop */
-    pthread_cond_t drained; /* a batch was posted */
+    pthread_cond_t drained; /* a batch was done */
     struct authd_holder_read *head, **tail;
-    size_t reading; /* reads taken by the thread and not yet posted */
+    size_t reading; /* reads taken by the thread and not yet done */
     bool waiting;   /* the thread sleeps on `queued`: a read must wake it */
     bool stopping;
 };
@@ -63,7 +63,7 @@ static void *run(void *arg)
         pthread_mutex_unlock(&q->lock);
         read_batch(q, batch, n);
         for (size_t i = 0; i < n; i++)
-            authd_async_complete(&batch[i]->async); /* its loop may free it from now on */
+            batch[i]->done(batch[i]); /* its owner may free it from now on */
         pthread_mutex_lock(&q->lock);
         q->reading = 0;
         pthread_cond_broadcast(&q->drained);
@@ -97,17 +97,18 @@ struct authd_holder_reads *authd_holder_reads_start(struct authd_storage *storag
     return q;
 }
 
-void authd_holder_read(struct authd_holder_reads *q, struct authd_holder_read *rd, h2o_req_t *req,
-                       void (*respond)(struct authd_async *a, h2o_req_t *req),
-                       void (*release)(struct authd_async *a))
+bool authd_holder_reads_in_place(const struct authd_holder_reads *q)
+{
+    return !q->threaded;
+}
+
+void authd_holder_read(struct authd_holder_reads *q, struct authd_holder_read *rd)
 {
     if (!q->threaded) {
         rd->result = authd_licence_each_of_holder(q->storage, q->keys, rd->key, rd->fn, rd->arg);
-        respond(&rd->async, req);
-        release(&rd->async);
+        rd->done(rd);
         return;
     }
-    authd_async_init(&rd->async, req, respond, release);
     rd->next = NULL;
     pthread_mutex_lock(&q->lock);
     *q->tail = rd;

@@ -2,12 +2,15 @@
  * in microseconds: on the worker, at once. On a database (PostgreSQL) each read is a round trip, which a
  * worker would spend blocked, and a statement the server would run per lookup. There, reads queue to a
  * reader thread, which reads every holder waiting in one statement (storage.h: holders_records), as the
- * writer takes every write waiting into one transaction; each lookup then goes on on its worker's loop
- * (async.h). Under load a statement serves dozens of lookups; an idle server reads at once. */
+ * writer takes every write waiting into one transaction; each read's completion then runs on that
+ * thread, and the lookup hands itself back to its worker's loop (async.h) as a write's does. Under load
+ * a statement serves dozens of lookups; an idle server reads at once. */
 #ifndef AUTHD_HOLDER_READS_H
 #define AUTHD_HOLDER_READS_H
 
-#include "async.h"
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "licences.h"
 
 struct authd_metrics;
@@ -16,14 +19,18 @@ struct authd_metrics;
 #define AUTHD_HOLDER_READ_BATCH 64
 
 struct authd_holder_read {
-    struct authd_async async; /* must stay first */
     uint8_t key[AUTHD_HOLDER_KEY_LEN];
     /* Each licence of the holder's, as authd_licence_each_of_holder gives it; on the reading thread. */
     int (*fn)(void *arg, const struct authd_holder_licence *licence);
     void *arg;
-    authd_err result; /* how the read ended, as authd_licence_each_of_holder returns it */
+    /* Runs once the read is made (result says how it ended), on the reading thread. */
+    void (*done)(struct authd_holder_read *rd);
+    authd_err result; /* as authd_licence_each_of_holder returns it */
     struct authd_holder_read *next;
 };
+
+/* The struct a read is embedded in, from the read the reader hands back (as AUTHD_JOB_OWNER). */
+#define AUTHD_READ_OWNER(type, member, rd) ((type *)(void *)((char *)(rd)-offsetof(type, member)))
 
 struct authd_holder_reads;
 
@@ -32,13 +39,13 @@ struct authd_holder_reads;
 struct authd_holder_reads *authd_holder_reads_start(struct authd_storage *storage,
                                                     const struct authd_record_keys *keys,
                                                     struct authd_metrics *metrics);
-/* Reads the holder `rd->key`, calling rd->fn for each licence; then, as authd_async does, `respond` runs
- * on the request's loop if the request is still there, and `release` always. In place (on this thread,
- * before this returns) on a store read in place. Loop thread. */
-void authd_holder_read(struct authd_holder_reads *q, struct authd_holder_read *rd, h2o_req_t *req,
-                       void (*respond)(struct authd_async *a, h2o_req_t *req),
-                       void (*release)(struct authd_async *a));
-/* Waits until every read queued so far has been posted to its loop. */
+/* Whether reads are made in place: authd_holder_read then reads and runs `done` on the caller's thread
+ * before it returns. */
+bool authd_holder_reads_in_place(const struct authd_holder_reads *q);
+/* Reads the holder rd->key, calling rd->fn for each licence, then rd->done. Never blocks on the store
+ * unless reads are made in place. */
+void authd_holder_read(struct authd_holder_reads *q, struct authd_holder_read *rd);
+/* Waits until every read queued so far is done (its completion has run). */
 void authd_holder_reads_drain(struct authd_holder_reads *q);
 /* Reads what is queued, then stops the thread and frees `q` (NULL: nothing). */
 void authd_holder_reads_stop(struct authd_holder_reads *q);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "access_record.h"
+#include "async.h"
 #include "lookup.h"
 #include "statuslists.h"
 #include "auth.h"
@@ -154,9 +155,10 @@ static void staple_status_lists(struct authd_lookup *l, const struct collected *
 
 /* A lookup while the store reads the holder's licences (holder_reads.h). */
 struct pending {
-    struct authd_holder_read read; /* must stay first */
-    struct authd_request r;        /* the handler's: what it points to lives as long as the request */
-    struct authd_lookup *l;        /* NULL once handed on */
+    struct authd_async async; /* must stay first */
+    struct authd_holder_read read;
+    struct authd_request r; /* the handler's: what it points to lives as long as the request */
+    struct authd_lookup *l; /* NULL once handed on */
     struct collected c;
     bool verify;
     char holder[sizeof(((certlib_ident *)0)->normalized)]; /* the number, for the peers: wiped */
@@ -191,6 +193,18 @@ static void answer(struct authd_async *a, h2o_req_t *req)
     /* A counter's lookup goes on to the peers holding what the matter needs; a peer's never does. */
     bool asked = !l->peer && r->server->federation && authd_federated_lookup(r, l, p->holder, p->holder_len);
     if (!asked) authd_lookup_finish(r, l, "");
+}
+
+/* A read made by the reader thread: the lookup goes on on its worker's loop. */
+static void read_done(struct authd_holder_read *rd)
+{
+    authd_async_complete(&AUTHD_READ_OWNER(struct pending, read, rd)->async);
+}
+
+/* A read made in place, on the worker: the lookup goes on at once. */
+static void read_done_here(struct authd_holder_read *rd)
+{
+    (void)rd;
 }
 
 /* The counter a peer asks for: it goes into this authd's access log beside the peer's id. */
@@ -295,5 +309,15 @@ void authd_route_lookup(struct authd_request *r)
     memcpy(p->read.key, l->holder_key, AUTHD_HOLDER_KEY_LEN);
     p->read.fn = collect;
     p->read.arg = &p->c;
-    authd_holder_read(r->server->holder_reads, &p->read, req, answer, pending_free);
+    struct authd_holder_reads *reads = r->server->holder_reads;
+    if (authd_holder_reads_in_place(reads)) {
+        p->read.done = read_done_here;
+        authd_holder_read(reads, &p->read);
+        answer(&p->async, req);
+        pending_free(&p->async);
+        return;
+    }
+    p->read.done = read_done;
+    authd_async_init(&p->async, req, answer, pending_free);
+    authd_holder_read(reads, &p->read);
 }
