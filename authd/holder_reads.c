@@ -106,7 +106,6 @@ void authd_holder_read(struct authd_holder_reads *q, struct authd_holder_read *r
 {
     if (!q->threaded) {
         rd->result = authd_licence_each_of_holder(q->storage, q->keys, rd->key, rd->fn, rd->arg);
-        rd->done(rd);
         return;
     }
     rd->next = NULL;

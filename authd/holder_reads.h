@@ -23,7 +23,7 @@ struct authd_holder_read {
     /* Each licence of the holder's, as authd_licence_each_of_holder gives it; on the reading thread. */
     int (*fn)(void *arg, const struct authd_holder_licence *licence);
     void *arg;
-    /* Runs once the read is made (result says how it ended), on the reading thread. */
+    /* Runs once the reader thread made the read (result says how it ended), on that thread. */
     void (*done)(struct authd_holder_read *rd);
     authd_err result; /* as authd_licence_each_of_holder returns it */
     struct authd_holder_read *next;
@@ -39,11 +39,11 @@ struct authd_holder_reads;
 struct authd_holder_reads *authd_holder_reads_start(struct authd_storage *storage,
                                                     const struct authd_record_keys *keys,
                                                     struct authd_metrics *metrics);
-/* Whether reads are made in place: authd_holder_read then reads and runs `done` on the caller's thread
- * before it returns. */
+/* Whether reads are made in place: authd_holder_read then reads on the caller's thread before it returns,
+ * and rd->done is not called (the caller goes on by itself). */
 bool authd_holder_reads_in_place(const struct authd_holder_reads *q);
-/* Reads the holder rd->key, calling rd->fn for each licence, then rd->done. Never blocks on the store
- * unless reads are made in place. */
+/* Reads the holder rd->key, calling rd->fn for each licence, then (unless in place) rd->done. Never
+ * blocks on the store unless reads are made in place. */
 void authd_holder_read(struct authd_holder_reads *q, struct authd_holder_read *rd);
 /* Waits until every read queued so far is done (its completion has run). */
 void authd_holder_reads_drain(struct authd_holder_reads *q);

@@ -201,12 +201,6 @@ static void read_done(struct authd_holder_read *rd)
     authd_async_complete(&AUTHD_READ_OWNER(struct pending, read, rd)->async);
 }
 
-/* A read made in place, on the worker: the lookup goes on at once. */
-static void read_done_here(struct authd_holder_read *rd)
-{
-    (void)rd;
-}
-
 /* The counter a peer asks for: it goes into this authd's access log beside the peer's id. */
 static bool counter_id_ok(const char *s, size_t len)
 {
@@ -309,15 +303,14 @@ void authd_route_lookup(struct authd_request *r)
     memcpy(p->read.key, l->holder_key, AUTHD_HOLDER_KEY_LEN);
     p->read.fn = collect;
     p->read.arg = &p->c;
+    p->read.done = read_done;
     struct authd_holder_reads *reads = r->server->holder_reads;
-    if (authd_holder_reads_in_place(reads)) {
-        p->read.done = read_done_here;
+    if (authd_holder_reads_in_place(reads)) { /* read by now: the lookup goes on at once */
         authd_holder_read(reads, &p->read);
         answer(&p->async, req);
         pending_free(&p->async);
         return;
     }
-    p->read.done = read_done;
     authd_async_init(&p->async, req, answer, pending_free);
     authd_holder_read(reads, &p->read);
 }

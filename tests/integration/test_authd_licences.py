@@ -524,7 +524,7 @@ def test_commit_delay(tmp_path):
         assert len({d["licence_id"] for d in docs}) == 20
         count2, total2 = batches()
         assert total2 - total == 20
-                # the first write of the burst may commit alone (the writer was idle); the rest wait together, a
+        # the first write of the burst may commit alone (the writer was idle); the rest wait together, a
         # commit per second of delay (a sanitizer build's burst outlasts one), and the last may commit
         # alone when its request is the only one left
         assert count2 - count <= 2 + int(elapsed), (count2 - count, elapsed)
