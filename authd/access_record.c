@@ -11,6 +11,7 @@
 #include "free_text.h"
 #include "jsonw.h"
 #include "log_entries.h"
+#include "peer_answer.h"
 #include "policy.h"
 #include "server.h"
 #include "tlog.h"
@@ -22,6 +23,7 @@ struct access_job {
     struct authd_write_job job;
     struct authd_log *log; /* the access log, whose key signs the mark */
     int status;
+    bool cbor; /* a peer's CBOR answer: its mark member follows the body */
     char *body;
     size_t body_len;
     certlib_mark mark;                        /* all but the index, which the writer gives */
@@ -71,7 +73,10 @@ static void access_respond(struct authd_async *a, h2o_req_t *req)
     struct authd_jsonw w = {0};
     j->mark.index = j->job.w.log_index;
     bool marked = authd_log_sign_mark(j->log, &j->mark, note, sizeof(note), &note_len) == AUTHD_OK;
-    if (marked) disclosure_json(&w, &j->mark, note);
+    if (marked && j->cbor)
+        authd_peer_answer_mark(&w, note, note_len);
+    else if (marked)
+        disclosure_json(&w, &j->mark, note);
     size_t mark_len = 0;
     char *mark = marked ? authd_jsonw_take(&w, &mark_len) : NULL;
     if (!mark) {
@@ -79,13 +84,16 @@ static void access_respond(struct authd_async *a, h2o_req_t *req)
                       "the disclosure mark could not be made, so nothing is released");
         return;
     }
-    /* the answer's object, its closing brace replaced by the mark's member */
-    size_t head = j->body_len - 1;
+    /* the answer's object, its closing brace replaced by the mark's member; a CBOR map's last member */
+    size_t head = j->cbor ? j->body_len : j->body_len - 1;
     char *out = h2o_mem_alloc_pool(&req->pool, head + mark_len);
     memcpy(out, j->body, head);
     memcpy(out + head, mark, mark_len);
     free(mark);
-    authd_send_json(req, j->status, h2o_iovec_init(out, head + mark_len));
+    if (j->cbor)
+        authd_send(req, j->status, "application/cbor", h2o_iovec_init(out, head + mark_len));
+    else
+        authd_send_json(req, j->status, h2o_iovec_init(out, head + mark_len));
 }
 
 static void access_release(struct authd_async *a)
@@ -126,7 +134,8 @@ void authd_access_respond(struct authd_request *r, const struct authd_access *a,
     uint8_t digest[32];
     struct access_job *j = NULL;
     size_t n = 0;
-    bool fits = body_len >= 2 && body[body_len - 1] == '}' && a->n_released <= CERTLIB_MARK_MAX_LICENCES;
+    bool fits = (a->cbor ? body_len >= 1 : body_len >= 2 && body[body_len - 1] == '}') &&
+                a->n_released <= CERTLIB_MARK_MAX_LICENCES;
     if (fits) {
         certlib_mark_digest(a->released, a->n_released, digest);
         n = authd_log_entry_access(entry, a->lookup, now, a->client, a->matter, a->holder_key, a->outcome,
@@ -148,6 +157,7 @@ void authd_access_respond(struct authd_request *r, const struct authd_access *a,
     certlib_tlog_leaf_hash((const uint8_t *)j->entry, n, j->mark.entry_hash);
     j->log = r->server->logs[AUTHD_LOG_ACCESS];
     j->status = status;
+    j->cbor = a->cbor;
     j->body = body;
     j->body_len = body_len;
     j->job.w = (struct authd_storage_write){.op = AUTHD_STORE_APPEND,

@@ -26,6 +26,7 @@ struct authd_access {
     size_t use_cause_len;
     const uint8_t (*released)[32]; /* SHA-256 of each licence's bytes as the answer releases them */
     size_t n_released;             /* at most CERTLIB_MARK_MAX_LICENCES */
+    bool cbor; /* the body is a peer's CBOR answer (peer_answer.h), its last member the mark */
 };
 
 /* Why a counter asks, as every access records it: the use cause (用途/事由: provincial data-sharing rules
@@ -39,7 +40,8 @@ const struct authd_matter *authd_access_purpose(struct authd_request *r, const c
                                                 const char *where);
 
 /* Logs the access, then sends `body` (malloc'd JSON object, taken over) with `status`, a "disclosure"
- * member added: {log_index, time, client, matter, use_cause, licences, reference, mark}. On failure
+ * member added: {log_index, time, client, matter, use_cause, licences, reference, mark}; a CBOR body
+ * (access->cbor) gets its "mark" member, the signed mark, and goes as application/cbor. On failure
  * sends a problem and the body is never released. */
 void authd_access_respond(struct authd_request *r, const struct authd_access *access, int status, char *body,
                           size_t body_len);

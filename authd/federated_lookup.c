@@ -4,7 +4,6 @@
  * signature-log receipt), is of a type the peer is configured to hold and of an issuer in its regions,
  * and is the asked holder's. Everything else a peer sends is counted as refused, never shown. */
 #include <curl/curl.h>
-#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "licence_view.h"
 #include "lookup.h"
 #include "metrics.h"
+#include "peer_answer.h"
 #include "peer_view.h"
 #include "router.h"
 #include "server.h"
@@ -52,76 +52,45 @@ static bool concerns(const struct authd_peer_config *p, const struct authd_matte
 
 /* A licence a peer sent: checked, verified and shown, or counted as refused. */
 static void take_licence(struct fed_lookup *fl, const struct authd_peer_config *p,
-                         const struct authd_peer_view *v, json_t *e, size_t *shown, size_t *refused)
+                         const struct authd_peer_view *v, const struct authd_peer_licence *e, size_t *shown,
+                         size_t *refused)
 {
     struct authd_lookup *l = fl->l;
-    const char *id = json_string_value(json_object_get(e, "licence_id"));
-    const char *type = json_string_value(json_object_get(e, "type"));
-    const char *issuer = json_string_value(json_object_get(e, "issuer_code"));
-    json_t *text = json_object_get(e, "licence"), *receipt = json_object_get(e, "receipt");
     size_t need;
     certlib_licence_id parsed; /* the id names the type and the issuer: they must be the ones claimed */
-    if (!id || certlib_licence_id_parse(id, strlen(id), &parsed) != CERTLIB_OK || !type ||
-        strcmp(type, parsed.type_code) != 0 || !issuer || strcmp(issuer, parsed.issuer_code) != 0 ||
-        !json_is_string(text) || !in_list(p->licence_types, p->n_licence_types, type, false) ||
-        (p->regions && !in_list(p->regions, p->n_regions, issuer + 2, true)) ||
-        (need = need_of(l->matter, type)) == l->matter->n_needs) {
-        (*refused)++;
-        return;
-    }
-    size_t cap = CERTLIB_BASE64URL_DECODED_MAX(json_string_length(text)), len;
-    uint8_t *licence = malloc(cap ? cap : 1);
-    if (!licence ||
-        certlib_base64url_decode(json_string_value(text), json_string_length(text), licence, cap, &len)) {
-        free(licence);
+    if (e->malformed || certlib_licence_id_parse(e->id, strlen(e->id), &parsed) != CERTLIB_OK ||
+        strcmp(e->type, parsed.type_code) != 0 || strcmp(e->issuer, parsed.issuer_code) != 0 ||
+        !in_list(p->licence_types, p->n_licence_types, e->type, false) ||
+        (p->regions && !in_list(p->regions, p->n_regions, e->issuer + 2, true)) ||
+        (need = need_of(l->matter, e->type)) == l->matter->n_needs) {
         (*refused)++;
         return;
     }
     struct authd_licence_meta meta = {0}; /* its status: what verification finds (licence_view.h) */
-    memcpy(meta.type_code, type, AUTHD_TYPE_CODE_LEN);
-    memcpy(meta.issuer_code, issuer, AUTHD_ISSUER_CODE_LEN);
+    memcpy(meta.type_code, e->type, AUTHD_TYPE_CODE_LEN);
+    memcpy(meta.issuer_code, e->issuer, AUTHD_ISSUER_CODE_LEN);
     struct authd_view view = {.policy = fl->r.policy,
                               .need = &l->matter->needs[need],
                               .unmasked = l->unmasked,
                               .source = p->name,
                               .trust = v->ctx,
-                              .receipt = json_string_value(receipt),
-                              .receipt_len = json_string_length(receipt),
+                              .receipt = e->receipt,
+                              .receipt_len = e->receipt_len,
                               .log_key = v->has_sig_log ? &v->sig_log : NULL};
     size_t mark = l->w.len;
     if (l->n_returned) authd_jsonw_lit(&l->w, ",");
-    bool viewed = authd_licence_view(&l->w, fl->r.server, id, &meta, licence, len, &view);
-    sodium_memzero(licence, len);
-    free(licence);
+    bool viewed = authd_licence_view(&l->w, fl->r.server, e->id, &meta, e->licence, e->len, &view);
     /* Shown only when authentic (a revoked or expired one too: the counter learns why), under its own
      * id, and the asked holder's: another's, or one not saying whose, is never shown for this one. */
     bool holder = viewed && view.authentic && view.same_id && view.holder_found &&
                   sodium_memcmp(view.holder_key, l->holder_key, sizeof(l->holder_key)) == 0;
-    if (!holder || !authd_lookup_returned(l, id, view.released)) {
+    if (!holder || !authd_lookup_returned(l, e->id, view.released)) {
         l->w.len = mark;
         (*refused)++;
         return;
     }
     l->needed[need] = true;
     (*shown)++;
-}
-
-/* The status lists a peer stapled, into its context: its licences' status checks use them. */
-static void take_status_lists(const struct authd_peer_view *v, json_t *lists)
-{
-    const char *key;
-    json_t *value;
-    json_object_foreach(lists, key, value)
-    {
-        size_t cap = CERTLIB_BASE64URL_DECODED_MAX(json_string_length(value)), len;
-        uint8_t *cwt = json_is_string(value) && cap <= 16 * 1024 * 1024 ? malloc(cap ? cap : 1) : NULL;
-        if (cwt && certlib_base64url_decode(json_string_value(value), json_string_length(value), cwt, cap,
-                                            &len) == CERTLIB_OK) {
-            certlib_err refused = certlib_ctx_add_status_list(v->ctx, cwt, len);
-            (void)refused; /* then its licences' status is unknown */
-        }
-        free(cwt);
-    }
 }
 
 /* One peer's answer, into the lookup; its entry in "peers" into `w`. */
@@ -142,31 +111,43 @@ static void take_answer(struct fed_lookup *fl, const struct authd_fed_call *c, s
         authd_jsonw_lit(w, "}");
         return;
     }
-    json_t *doc = c->http_status == 200 && c->body ? json_loadb(c->body, c->len, 0, NULL) : NULL;
-    json_t *licences = json_object_get(doc, "licences");
-    if (!v || !json_is_array(licences)) {
+    struct authd_peer_answer answer;
+    char why[160] = "";
+    authd_err read =
+        c->http_status == 200 && c->body && v
+            ? authd_peer_answer_read((const uint8_t *)c->body, c->len, c->cbor, &answer, why, sizeof(why))
+            : AUTHD_E_NOT_FOUND;
+    if (read != AUTHD_OK) {
         char detail[320];
         if (!v)
             snprintf(detail, sizeof(detail), "its trust list is no longer in force");
         else if (c->timed_out)
             snprintf(detail, sizeof(detail), "no answer within %u ms",
                      fl->r.server->config->federation.deadline_ms);
+        else if (why[0])
+            snprintf(detail, sizeof(detail), "%s", why);
+        else if (read == AUTHD_E_NOMEM)
+            snprintf(detail, sizeof(detail), "its answer could not be read: out of memory");
         else if (c->http_status)
             snprintf(detail, sizeof(detail), "it answered HTTP %ld", c->http_status);
         else
             snprintf(detail, sizeof(detail), "unreachable: %s", c->error[0] ? c->error : "no answer");
+        if (read != AUTHD_E_NOT_FOUND) authd_peer_answer_free(&answer);
         authd_metrics_count(fl->r.server->metrics, AUTHD_M_PEER_UNAVAILABLE);
         authd_jsonw_lit(w, ",\"state\":\"unavailable\",\"detail\":");
         authd_jsonw_cstring(w, detail);
         authd_jsonw_lit(w, "}");
-        json_decref(doc);
         return;
     }
-    take_status_lists(v, json_object_get(doc, "status_lists"));
+    /* The status lists it stapled, into its context: its licences' status checks use them. */
+    for (size_t i = 0; i < answer.n_lists; i++) {
+        certlib_err refused = certlib_ctx_add_status_list(v->ctx, answer.lists[i].cwt, answer.lists[i].len);
+        (void)refused; /* then its licences' status is unknown */
+    }
     size_t shown = 0, refused = 0;
-    for (size_t i = 0; i < json_array_size(licences); i++)
-        take_licence(fl, p, v, json_array_get(licences, i), &shown, &refused);
-    json_decref(doc);
+    for (size_t i = 0; i < answer.n_licences; i++)
+        take_licence(fl, p, v, &answer.licences[i], &shown, &refused);
+    authd_peer_answer_free(&answer);
     for (size_t i = 0; i < refused; i++)
         authd_metrics_count(fl->r.server->metrics, AUTHD_M_PEER_REFUSED);
     authd_jsonw_lit(w, ",\"state\":\"answered\",\"licences\":");

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "atomic_file.h"
@@ -44,6 +45,7 @@ struct authd_federation {
     struct fed_peer peers[AUTHD_MAX_PEERS];
     size_t n_peers;
     CURLM *multi;
+    struct curl_slist *ask_cbor; /* a lookup's header: peers answer it in CBOR (peer_answer.h) */
     pthread_t thread;
     bool started;
     pthread_mutex_t lock;
@@ -99,6 +101,7 @@ static CURL *transfer(struct authd_federation *f, const struct authd_peer_config
     c->easy = e;
     c->len = 0;
     c->http_status = 0;
+    c->cbor = false;
     c->timed_out = false;
     c->error[0] = '\0';
     return e;
@@ -212,6 +215,7 @@ static void start_jobs(struct authd_federation *f)
                 continue;
             }
             CURL *e = transfer(f, &f->config->peers[c->peer], job->target, c, (long)f->config->deadline_ms);
+            if (e) curl_easy_setopt(e, CURLOPT_HTTPHEADER, f->ask_cbor);
             if (e && curl_multi_add_handle(f->multi, e) == CURLM_OK) continue;
             if (e) curl_easy_cleanup(e);
             c->easy = NULL;
@@ -227,9 +231,13 @@ static void finished(struct authd_federation *f, CURLMsg *m)
     CURL *easy = m->easy_handle;
     CURLcode result = m->data.result; /* `m` goes with the handle */
     curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&c);
-    if (result == CURLE_OK)
+    if (result == CURLE_OK) {
+        char *type = NULL;
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &c->http_status);
-    else if (!c->error[0])
+        curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &type);
+        c->cbor = type && strncasecmp(type, "application/cbor", 16) == 0 &&
+                  (type[16] == '\0' || type[16] == ';' || type[16] == ' ');
+    } else if (!c->error[0])
         snprintf(c->error, sizeof(c->error), "%s", curl_easy_strerror(result));
     c->timed_out = result == CURLE_OPERATION_TIMEDOUT;
     curl_multi_remove_handle(f->multi, easy);
@@ -332,6 +340,7 @@ authd_err authd_federation_start(struct authd_server *server, struct authd_feder
     pthread_mutex_init(&f->lock, NULL);
     authd_err rc = authd_trust_list_pub_new(c, &f->pub, err, err_cap);
     if (!rc && !(f->multi = curl_multi_init())) rc = AUTHD_E_NOMEM;
+    if (!rc && !(f->ask_cbor = curl_slist_append(NULL, "Accept: application/cbor"))) rc = AUTHD_E_NOMEM;
     for (size_t i = 0; !rc && i < c->federation.n_peers; i++) {
         struct fed_peer *p = &f->peers[f->n_peers++];
         p->config = &c->federation.peers[i];
@@ -394,6 +403,7 @@ void authd_federation_stop(struct authd_federation *f)
         if (p->view) authd_held_free(p->view);
     }
     if (f->multi) curl_multi_cleanup(f->multi);
+    curl_slist_free_all(f->ask_cbor);
     authd_trust_list_pub_free(f->pub);
     pthread_mutex_destroy(&f->lock);
     free(f);

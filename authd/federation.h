@@ -27,6 +27,7 @@ struct authd_fed_call {
     char *body;       /* the answer (malloc'd), NUL-terminated */
     size_t len, cap;  /* bounded by AUTHD_FED_ANSWER_MAX */
     long http_status; /* 0: no answer (unreachable, or past the deadline) */
+    bool cbor;        /* the answer is application/cbor (peer_answer.h) */
     bool timed_out;
     char error[256];           /* why there is no answer */
     void *easy;                /* the federation thread's */

@@ -125,6 +125,48 @@ int authd_content_type_is(h2o_req_t *req, const char *want)
            (v.len == n || v.base[n] == ';' || v.base[n] == ' ');
 }
 
+/* Whether a media range's parameters (after its ';') give it q=0. */
+static bool refused_by_q(const char *p, const char *end)
+{
+    while (p < end) {
+        while (p < end && (*p == ';' || *p == ' ' || *p == '\t'))
+            p++;
+        if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+            p += 2;
+            if (p == end || *p != '0') return false;
+            for (p++; p < end && (*p == '.' || *p == '0'); p++)
+                ;
+            return p == end || *p == ';' || *p == ' ' || *p == '\t';
+        }
+        while (p < end && *p != ';')
+            p++;
+    }
+    return false;
+}
+
+bool authd_accepts(h2o_req_t *req, const char *want)
+{
+    size_t n = strlen(want);
+    for (ssize_t at = -1; (at = h2o_find_header(&req->headers, H2O_TOKEN_ACCEPT, at)) >= 0;) {
+        h2o_iovec_t v = req->headers.entries[at].value;
+        const char *p = v.base, *end = v.base + v.len;
+        while (p < end) { /* each media range: type/subtype *( ; parameter ) */
+            while (p < end && (*p == ',' || *p == ' ' || *p == '\t'))
+                p++;
+            const char *range = p;
+            while (p < end && *p != ',')
+                p++;
+            const char *type_end = range;
+            while (type_end < p && *type_end != ';' && *type_end != ' ' && *type_end != '\t')
+                type_end++;
+            if ((size_t)(type_end - range) == n && h2o_lcstris(range, n, want, n) &&
+                !refused_by_q(type_end, p))
+                return true;
+        }
+    }
+    return false;
+}
+
 json_t *authd_json_body(h2o_req_t *req, const char *const *allowed)
 {
     if (!authd_content_type_is(req, "application/json")) {

@@ -45,6 +45,9 @@ h2o_iovec_t authd_pool_copy(h2o_req_t *req, const void *bytes, size_t len);
 
 /* True when the request's Content-Type is `want` (case-insensitive, parameters allowed). */
 int authd_content_type_is(h2o_req_t *req, const char *want);
+/* True when an Accept header of the request names `want` itself (case-insensitive), not with q=0.
+ * Wildcards do not count: they are what a client sends that knows nothing of `want`. */
+bool authd_accepts(h2o_req_t *req, const char *want);
 
 /* Parses the body as a JSON object (Content-Type application/json), refusing duplicate keys and any key
  * not in `allowed` (NULL-terminated). On failure sends the problem and returns NULL; the caller

@@ -6,6 +6,7 @@
 #include "certlib/mark.h"
 #include "licence_view.h"
 #include "log_entries.h"
+#include "peer_answer.h"
 #include "record.h"
 
 void authd_jsonw_masked(struct authd_jsonw *w, const char *id, size_t len)
@@ -138,6 +139,11 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
     v->holder_found = holder != NULL;
     if (holder) authd_record_holder_key(s->keys, holder, strlen(holder), v->holder_key);
     certlib_mark_licence_hash(licence, reduced_len, v->released);
+    if (v->cbor) {
+        authd_peer_answer_licence(w, id, meta->type_code, meta->issuer_code, licence, reduced_len, v->receipt,
+                                  v->receipt_len);
+        goto done;
+    }
     authd_jsonw_lit(w, "{\"licence_id\":");
     authd_jsonw_cstring(w, id);
     if (v->source) {

@@ -20,6 +20,7 @@ struct authd_view {
      * and the object stops after the licence and its receipt: the peer verifies and reads the licence
      * itself, and writing labels it would never read cost both sides (JSON was a sixth of the CPU). */
     bool for_peer;
+    bool cbor; /* for_peer only: the licence's entry of a CBOR answer (peer_answer.h), not JSON */
     const char *source; /* the peer it came from, shown as "source", with the status its verification
                          * found; NULL: this authd's own, with its stored status */
     /* When `trust` is set the licence is verified, not only read, and the view carries certlib's
@@ -40,7 +41,7 @@ struct authd_view {
     bool same_id;   /* the licence's own licence_id is `id` */
 };
 
-/* Appends the licence as one JSON object to `w`: licence_id, type, type_name, issuer_code, status,
+/* Appends the licence as one JSON object to `w` (a CBOR entry, v->cbor): licence_id, type, type_name, issuer_code, status,
  * licence (base64url CBOR), elements [{name, label, value}] and masked {name: masked value}; verified
  * (v->trust), also verdict, reason, checks {name: {state, reason}}, and receipt. Elements: the matter's,
  * or all; masked (unless v->unmasked): holder_id and every type element named *_id are withheld from

@@ -7,6 +7,7 @@
 #include "access_record.h"
 #include "lookup.h"
 #include "metrics.h"
+#include "peer_answer.h"
 #include "server.h"
 
 void authd_lookup_free(struct authd_lookup *l)
@@ -44,9 +45,18 @@ bool authd_lookup_returned(struct authd_lookup *l, const char *id, const uint8_t
     return true;
 }
 
+/* A peer's answer in CBOR, its entries and status lists written: the map around them. */
+static char *cbor_answer(struct authd_lookup *l, size_t *len)
+{
+    struct authd_jsonw w = {0};
+    authd_peer_answer_open(&w, l->n_returned, &l->w);
+    return authd_jsonw_take(&w, len);
+}
+
 void authd_lookup_finish(struct authd_request *r, struct authd_lookup *l, const char *extra)
 {
     const struct authd_matter *matter = l->matter;
+    if (l->cbor) goto answer;
     if (!l->peer) authd_jsonw_lit(&l->w, "]"); /* a peer's answer closed it before its status lists */
     authd_jsonw_lit(&l->w, ",\"missing\":[");
     for (size_t k = 0, listed = 0; k < matter->n_needs; k++) {
@@ -61,9 +71,10 @@ void authd_lookup_finish(struct authd_request *r, struct authd_lookup *l, const 
     authd_jsonw_lit(&l->w, "]");
     authd_jsonw_raw(&l->w, extra, strlen(extra));
     authd_jsonw_lit(&l->w, "}");
+answer:
     authd_metrics_count(r->server->metrics, AUTHD_M_LOOKUPS);
     size_t body_len;
-    char *body = authd_jsonw_take(&l->w, &body_len);
+    char *body = l->cbor ? cbor_answer(l, &body_len) : authd_jsonw_take(&l->w, &body_len);
     if (!body) {
         authd_lookup_free(l);
         authd_problem(r->req, 503, "overloaded", "out of memory");
@@ -78,7 +89,8 @@ void authd_lookup_finish(struct authd_request *r, struct authd_lookup *l, const 
                                         .use_cause = l->use_cause,
                                         .use_cause_len = l->use_cause_len,
                                         .released = (const uint8_t(*)[32])l->released,
-                                        .n_released = l->n_returned};
+                                        .n_released = l->n_returned,
+                                        .cbor = l->cbor};
     authd_access_respond(r, &access, 200, body, body_len);
     authd_lookup_free(l);
 }

@@ -18,6 +18,8 @@ struct authd_lookup {
     const struct authd_matter *matter;
     bool unmasked; /* the client may see identity numbers */
     bool peer;     /* asked by a peer authd for one of its counters */
+    bool cbor;     /* a peer's, answered in CBOR (peer_answer.h): `w` holds its licences' entries, then
+                    * its status lists' member, and no JSON */
     uint8_t holder_key[AUTHD_HOLDER_KEY_LEN];
     char client[AUTHD_ACCESS_CLIENT_MAX]; /* as the access log names who asked */
     const char *use_cause;                /* the request's memory */
@@ -34,7 +36,8 @@ struct authd_lookup {
 bool authd_lookup_returned(struct authd_lookup *l, const char *id, const uint8_t released[32]);
 
 /* Closes the licences array, adds what is missing and `extra` (JSON members, "" for none), records the
- * access and answers. Frees `l` in any case. */
+ * access and answers (a CBOR answer: around its entries, and without what is missing or `extra`).
+ * Frees `l` in any case. */
 void authd_lookup_finish(struct authd_request *r, struct authd_lookup *l, const char *extra);
 void authd_lookup_free(struct authd_lookup *l);
 

@@ -7,7 +7,8 @@
  * Federation (federation.h): a counter's lookup also asks the peers holding types the matter needs
  * (federated_lookup.c). A peer asks with the matter's shared code and &counter=ID, the counter it asks
  * for; it also gets revoked licences, holder_id kept in each (it sent the number: its side checks every
- * licence is that holder's), and the signed status list of each (status_lists). */
+ * licence is that holder's), and the signed status list of each (status_lists); in CBOR when it asks
+ * for it (peer_answer.h). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "licence_view.h"
 #include "licences.h"
 #include "metrics.h"
+#include "peer_answer.h"
 #include "record.h"
 #include "router.h"
 #include "tlog.h"
@@ -107,12 +109,13 @@ static authd_err show(struct authd_lookup *l, const struct collected *c, const s
                                .need = &l->matter->needs[f->need],
                                .unmasked = l->unmasked,
                                .for_peer = l->peer,
+                               .cbor = l->cbor,
                                .trust = trust ? trust->ctx : NULL,
                                .receipt = receipt,
                                .receipt_len = receipt_len,
                                .log_key = authd_log_verifier(log)};
         size_t mark = l->w.len;
-        if (l->n_returned) authd_jsonw_lit(&l->w, ",");
+        if (l->n_returned && !l->cbor) authd_jsonw_lit(&l->w, ",");
         bool viewed = authd_licence_view(&l->w, r->server, f->id, &f->meta, f->licence, f->len, &v);
         free(receipt);
         if (!viewed) {
@@ -130,27 +133,40 @@ static authd_err show(struct authd_lookup *l, const struct collected *c, const s
 static void staple_status_lists(struct authd_lookup *l, const struct collected *c,
                                 struct authd_statuslists *lists)
 {
-    authd_jsonw_lit(&l->w, "],\"status_lists\":{");
-    size_t listed = 0;
-    for (size_t i = 0; i < c->n_found; i++) {
+    struct staple {
         char id[AUTHD_LIST_ID_MAX];
-        authd_status_list_id(c->found[i].meta.issuer_code, c->found[i].meta.list_no, id);
-        bool seen = false;
-        for (size_t k = 0; k < i && !seen; k++) {
-            char other[AUTHD_LIST_ID_MAX];
-            authd_status_list_id(c->found[k].meta.issuer_code, c->found[k].meta.list_no, other);
-            seen = strcmp(id, other) == 0;
-        }
         uint8_t *cwt;
         size_t len;
-        if (seen || authd_statuslists_token(lists, id, strlen(id), &cwt, &len) != 0) continue;
-        if (listed++) authd_jsonw_lit(&l->w, ",");
-        authd_jsonw_cstring(&l->w, id);
-        authd_jsonw_lit(&l->w, ":");
-        authd_jsonw_base64url(&l->w, cwt, len);
-        free(cwt);
+    } *s = calloc(c->n_found ? c->n_found : 1, sizeof(*s));
+    if (!s) {
+        l->w.failed = true; /* out of memory: the writer fails */
+        return;
     }
-    authd_jsonw_lit(&l->w, "}");
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_found; i++) {
+        authd_status_list_id(c->found[i].meta.issuer_code, c->found[i].meta.list_no, s[n].id);
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++)
+            seen = strcmp(s[k].id, s[n].id) == 0;
+        if (!seen && authd_statuslists_token(lists, s[n].id, strlen(s[n].id), &s[n].cwt, &s[n].len) == 0) n++;
+    }
+    if (l->cbor)
+        authd_peer_answer_lists(&l->w, n);
+    else
+        authd_jsonw_lit(&l->w, "],\"status_lists\":{");
+    for (size_t i = 0; i < n; i++) {
+        if (l->cbor) {
+            authd_peer_answer_list(&l->w, s[i].id, s[i].cwt, s[i].len);
+        } else {
+            if (i) authd_jsonw_lit(&l->w, ",");
+            authd_jsonw_cstring(&l->w, s[i].id);
+            authd_jsonw_lit(&l->w, ":");
+            authd_jsonw_base64url(&l->w, s[i].cwt, s[i].len);
+        }
+        free(s[i].cwt);
+    }
+    if (!l->cbor) authd_jsonw_lit(&l->w, "}");
+    free(s);
 }
 
 /* A lookup while the store reads the holder's licences (holder_reads.h). */
@@ -272,20 +288,24 @@ void authd_route_lookup(struct authd_request *r)
         snprintf(l->client, sizeof(l->client), "%s", client->id);
     authd_record_holder_key(r->server->keys, ident.normalized, ident.normalized_len, l->holder_key);
 
-    authd_jsonw_lit(&l->w, "{\"holder_id\":");
-    if (l->unmasked)
-        authd_jsonw_string(&l->w, ident.normalized, ident.normalized_len);
-    else
-        authd_jsonw_masked(&l->w, ident.normalized, ident.normalized_len);
-    authd_jsonw_lit(&l->w, ",\"holder_kind\":");
-    authd_jsonw_cstring(&l->w, certlib_ident_kind_name((certlib_ident_kind)ident.kind));
-    authd_jsonw_lit(&l->w, ",\"matter\":{\"code\":");
-    authd_jsonw_cstring(&l->w, matter->code);
-    authd_jsonw_lit(&l->w, ",\"name\":");
-    authd_jsonw_cstring(&l->w, matter->name);
-    authd_jsonw_lit(&l->w, "},\"use_cause\":");
-    authd_jsonw_string(&l->w, use_cause.base, use_cause.len);
-    authd_jsonw_lit(&l->w, ",\"licences\":[");
+    /* A peer reads only the licences and their status lists: in CBOR when it asks for it */
+    l->cbor = peer && authd_accepts(req, "application/cbor");
+    if (!l->cbor) {
+        authd_jsonw_lit(&l->w, "{\"holder_id\":");
+        if (l->unmasked)
+            authd_jsonw_string(&l->w, ident.normalized, ident.normalized_len);
+        else
+            authd_jsonw_masked(&l->w, ident.normalized, ident.normalized_len);
+        authd_jsonw_lit(&l->w, ",\"holder_kind\":");
+        authd_jsonw_cstring(&l->w, certlib_ident_kind_name((certlib_ident_kind)ident.kind));
+        authd_jsonw_lit(&l->w, ",\"matter\":{\"code\":");
+        authd_jsonw_cstring(&l->w, matter->code);
+        authd_jsonw_lit(&l->w, ",\"name\":");
+        authd_jsonw_cstring(&l->w, matter->name);
+        authd_jsonw_lit(&l->w, "},\"use_cause\":");
+        authd_jsonw_string(&l->w, use_cause.base, use_cause.len);
+        authd_jsonw_lit(&l->w, ",\"licences\":[");
+    }
     struct pending *p = calloc(1, sizeof(*p));
     if (!p) {
         sodium_memzero(&ident, sizeof(ident));

@@ -242,6 +242,47 @@ def test_a_peer_outside_its_matters_gets_403(provinces, tmp_path):
     assert code == 400 and doc["code"] == "invalid_parameter"
 
 
+def test_a_peer_answers_in_cbor_when_asked(provinces):
+    """Between peers the answer is CBOR (authd/peer_answer.h): licences and status lists as bytes, the
+    peer's signed mark last. A peer that does not ask for it (an older authd) gets the JSON answer, and
+    each answer is an access in 浙江's log all the same."""
+    import base64
+
+    import cbor2
+    zj = provinces["zhejiang"]
+    path = (f"https://127.0.0.1:{provinces['ports']['zhejiang'][1]}/v1/holders/{PERSON}/licences"
+            f"?matter=YRD-HYDJ-001&use_cause={CAUSE}&counter=counter-sh")
+    auditor = open(os.path.join(KEYS, "tokens", "auditor.token")).read().strip()
+
+    def ask(*headers):
+        r = subprocess.run(["curl", "-s", "-D", "-", "--cacert", os.path.join(KEYS, "tls", "server.crt"),
+                            "--cert", os.path.join(FED_KEYS, "shanghai", "peer-client.crt"),
+                            "--key", os.path.join(FED_KEYS, "shanghai", "peer-client.key"),
+                            *[a for h in headers for a in ("-H", h)], path], capture_output=True, check=True)
+        head, body = r.stdout.split(b"\r\n\r\n", 1)
+        assert head.split(b" ", 2)[1] == b"200", r.stdout
+        return re.search(rb"(?im)^content-type: *([^;\r]+)", head).group(1).decode(), body
+    before = len(access_entries(zj, auditor))
+    kind, body = ask("Accept: application/cbor")
+    assert kind == "application/cbor"
+    answer = cbor2.loads(body)
+    assert list(answer) == ["licences", "status_lists", "mark"] and isinstance(answer["mark"], str)
+    [lic] = answer["licences"]
+    assert sorted(lic) == ["issuer_code", "licence", "licence_id", "receipt", "type"]
+    assert lic["licence_id"] == provinces["hukou"]["licence_id"] and isinstance(lic["licence"], bytes)
+    assert all(isinstance(v, bytes) for v in answer["status_lists"].values()) and answer["status_lists"]
+    for headers in ((), ("Accept: */*",), ("Accept: application/cbor;q=0, application/json",)):
+        kind, body = ask(*headers)
+        assert kind == "application/json", headers
+        doc = json.loads(body)
+        [same] = doc["licences"]
+        text = same["licence"]
+        assert base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)) == lic["licence"]
+        assert set(doc["status_lists"]) == set(answer["status_lists"]) and doc["disclosure"]["mark"]
+    entries = access_entries(zj, auditor)[before:]
+    assert len(entries) == 4 and all(e[3] == "peer-shanghai/counter-sh" and e[1] == "lookup" for e in entries)
+
+
 def test_trust_lists_refused_keep_the_last_good_one(provinces, tmp_path):
     """A list signed by another key, one with a lower sequence, and an expired one are each refused by
     certctl as by a peer; 上海 keeps 浙江's list in force meanwhile."""
@@ -401,7 +442,7 @@ class FakePeer:
             def do_GET(self):
                 body = trust_list if self.path == "/v1/trust-list" else outer.answer
                 self.send_response(200)
-                self.send_header("content-type", "application/cose" if body is trust_list else "application/json")
+                self.send_header("content-type", "application/cose" if body is trust_list else outer.kind)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -409,6 +450,7 @@ class FakePeer:
             def log_message(self, *args):
                 pass
         self.answer = answer
+        self.kind = "application/json"
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever)
         self.thread.start()
@@ -496,6 +538,46 @@ def test_what_a_peer_sends_is_checked_before_it_is_shown(provinces, tmp_path):
         counters = dict(line.split(" ") for line in text.decode().splitlines() if line and line[0] != "#")
         assert int(counters["authd_peer_licences_refused_total"]) == 5
         assert int(counters["authd_peer_unavailable_total"]) >= 1
+
+        # the same in CBOR, as peers answer each other (authd/peer_answer.h)
+        import base64
+
+        import cbor2
+
+        def b64(text):
+            return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+        def in_cbor(a, **changes):
+            entry = {k: lic[k] for k in ("licence_id", "type", "issuer_code", "receipt")}
+            entry["licence"] = b64(lic["licence"])
+            entry.update(changes)
+            entry = {k: v for k, v in entry.items() if v is not None}
+            return cbor2.dumps({"licences": [entry], "status_lists": {k: b64(v) for k, v in a["status_lists"].items()},
+                                "mark": "—"})
+
+        def asked_cbor(body):
+            fake.answer, fake.kind = body, "application/cbor"
+            code, _, doc = sh.get(f"/v1/holders/{PERSON}/licences?matter=SH-HYDJ-001&use_cause={CAUSE}",
+                                  fed_token("shanghai", "counter-sh"))
+            assert code == 200, doc
+            return {p["name"]: p for p in doc["peers"]}["jiangsu"], [x for x in doc["licences"]
+                                                                    if x["source"] == "jiangsu"]
+        peer, shown = asked_cbor(in_cbor(genuine))
+        assert peer["licences"] == 1 and peer["refused"] == 0 and shown[0]["verdict"] == "valid", (peer, shown)
+        assert shown[0]["checks"]["status"]["state"] == "passed"  # the stapled list, read from bytes
+        flipped_bytes = bytearray(b64(lic["licence"]))
+        flipped_bytes[-20] ^= 1
+        for body in (in_cbor(genuine, licence=bytes(flipped_bytes)),  # bytes changed: not authentic
+                     in_cbor(genuine, licence=None),                  # no licence
+                     in_cbor(genuine, licence=lic["licence"])):       # text where bytes belong
+            peer, shown = asked_cbor(body)
+            assert peer["refused"] == 1 and peer["licences"] == 0 and shown == [], peer
+        for body in (b"\xa1", in_cbor(genuine) + b"\x00", json.dumps(genuine).encode()):  # not an answer
+            peer, shown = asked_cbor(body)
+            assert peer["state"] == "unavailable" and peer["detail"].startswith("not a peer's answer"), peer
+        code, _, text = sh.get("/metrics", fed_token("shanghai", "auditor-sh"))
+        counters = dict(line.split(" ") for line in text.decode().splitlines() if line and line[0] != "#")
+        assert int(counters["authd_peer_licences_refused_total"]) == 8
     finally:
         fake.close()
     assert sh.stop() == 0, sh.stderr_path.read_text()
