@@ -14,12 +14,12 @@
 
 void authd_answer_init(struct authd_answer *a)
 {
-    *a = (struct authd_answer){.licences = json_array(), .ids = json_array(), .released = json_array()};
+    *a = (struct authd_answer){.ids = json_array(), .released = json_array()};
 }
 
 void authd_answer_clear(struct authd_answer *a)
 {
-    json_decref(a->licences);
+    authd_jsonw_discard(&a->licences); /* personal data */
     json_decref(a->ids);
     json_decref(a->released);
     sodium_memzero(a->holder_id, sizeof(a->holder_id));
@@ -54,12 +54,17 @@ static void check_one(struct authd_answer *v, const certlib_ctx *ctx, const stru
     size_t json_len;
     char *json =
         certlib_result_to_json_labelled(result, authd_policy_element_label, (void *)policy, &json_len);
-    json_t *one = json ? json_loadb(json, json_len, 0, NULL) : NULL;
+    if (json && v->n_licences < AUTHD_MATTER_MAX_NEEDS) { /* authd_answer_check allows no more */
+        if (v->n_licences) authd_jsonw_lit(&v->licences, ",");
+        authd_jsonw_raw(&v->licences, json, json_len);
+        snprintf(v->types[v->n_licences++], sizeof(v->types[0]), "%s", type ? type : "");
+    } else if (!v->reason) {
+        v->reason = "internal_error";
+    }
     if (json) {
         sodium_memzero(json, json_len);
         certlib_free(json);
     }
-    if (one) json_array_append_new(v->licences, one);
     const char *id = certlib_result_licence_id(result);
     certlib_licence_id parsed;
     if (!reason && id && certlib_licence_id_parse(id, strlen(id), &parsed) == CERTLIB_OK)
@@ -101,42 +106,56 @@ const char *authd_answer_check(struct authd_answer *v, const certlib_ctx *ctx,
     return NULL;
 }
 
-json_t *authd_answer_release(const struct authd_answer *v, const struct authd_record_keys *keys,
-                             const char *id_text, const struct authd_matter *matter, const char *use_cause)
+json_t *authd_answer_release(struct authd_answer *v, const struct authd_record_keys *keys,
+                             const char *id_text, const struct authd_matter *matter, const char *use_cause,
+                             char **body, size_t *body_len)
 {
-    json_t *missing = json_array();
-    for (size_t i = 0; i < matter->n_needs; i++) {
+    struct authd_jsonw w = {0};
+    authd_jsonw_lit(&w, "{\"id\":");
+    authd_jsonw_cstring(&w, id_text);
+    authd_jsonw_lit(&w, ",\"state\":\"answered\",\"matter\":{\"code\":");
+    authd_jsonw_cstring(&w, matter->code);
+    authd_jsonw_lit(&w, ",\"name\":");
+    authd_jsonw_cstring(&w, matter->name);
+    authd_jsonw_lit(&w, "},\"use_cause\":");
+    authd_jsonw_cstring(&w, use_cause);
+    authd_jsonw_lit(&w, ",\"verdict\":");
+    authd_jsonw_cstring(&w, v->reason ? "invalid" : "valid");
+    if (v->reason) {
+        authd_jsonw_lit(&w, ",\"reason\":");
+        authd_jsonw_cstring(&w, v->reason);
+    }
+    authd_jsonw_lit(&w, ",\"licences\":[");
+    authd_jsonw_raw(&w, v->licences.buf, v->licences.len);
+    if (v->licences.failed) w.failed = true;
+    authd_jsonw_lit(&w, "],\"missing\":[");
+    for (size_t i = 0, listed = 0; i < matter->n_needs; i++) {
         bool got = false;
-        for (size_t j = 0; j < json_array_size(v->licences); j++) {
-            const char *t =
-                json_string_value(json_object_get(json_array_get(v->licences, j), "licence_type"));
-            got = got || (t && strcmp(t, matter->needs[i].type->code) == 0);
-        }
-        if (!got)
-            json_array_append_new(missing, json_pack("{s:s, s:s}", "type", matter->needs[i].type->code,
-                                                     "type_name", matter->needs[i].type->name));
+        for (size_t j = 0; j < v->n_licences && !got; j++)
+            got = strcmp(v->types[j], matter->needs[i].type->code) == 0;
+        if (got) continue;
+        if (listed++) authd_jsonw_lit(&w, ",");
+        authd_jsonw_lit(&w, "{\"type\":");
+        authd_jsonw_cstring(&w, matter->needs[i].type->code);
+        authd_jsonw_lit(&w, ",\"type_name\":");
+        authd_jsonw_cstring(&w, matter->needs[i].type->name);
+        authd_jsonw_lit(&w, "}");
     }
-    json_t *body =
-        json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:O, s:o}", "id", id_text, "state", "answered",
-                  "matter", "code", matter->code, "name", matter->name, "use_cause", use_cause, "verdict",
-                  v->reason ? "invalid" : "valid", "licences", v->licences, "missing", missing);
-    if (body && v->reason) json_object_set_new(body, "reason", json_string(v->reason));
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_t *answer = NULL;
-    if (text) {
-        char holder_key[64] = "";
-        if (v->holder_id[0]) {
-            uint8_t key[AUTHD_HOLDER_KEY_LEN];
-            authd_record_holder_key(keys, v->holder_id, strlen(v->holder_id), key);
-            sodium_bin2base64(holder_key, sizeof(holder_key), key, sizeof(key),
-                              sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        }
-        answer =
-            json_pack("{s:s, s:s, s:O, s:O, s:s}", "outcome", v->reason ? "invalid" : "valid", "holder_key",
-                      holder_key, "licences", v->ids, "released", v->released, "body", text);
-        sodium_memzero(text, strlen(text));
-        free(text);
+    authd_jsonw_lit(&w, "]}");
+    if (!(*body = authd_jsonw_take(&w, body_len))) return NULL;
+    char holder_key[64] = "";
+    if (v->holder_id[0]) {
+        uint8_t key[AUTHD_HOLDER_KEY_LEN];
+        authd_record_holder_key(keys, v->holder_id, strlen(v->holder_id), key);
+        sodium_bin2base64(holder_key, sizeof(holder_key), key, sizeof(key),
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     }
-    json_decref(body);
+    json_t *answer = json_pack("{s:s, s:s, s:O, s:O}", "outcome", v->reason ? "invalid" : "valid",
+                               "holder_key", holder_key, "licences", v->ids, "released", v->released);
+    if (!answer) {
+        sodium_memzero(*body, *body_len);
+        free(*body);
+        *body = NULL;
+    }
     return answer;
 }

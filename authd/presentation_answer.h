@@ -9,6 +9,8 @@
 #include <jansson.h>
 
 #include "certlib/present.h"
+#include "jsonw.h"
+#include "licence_meta.h"
 #include "policy.h"
 
 struct authd_record_keys;
@@ -17,9 +19,14 @@ struct authd_record_keys;
 struct authd_answer {
     const char *reason; /* NULL: every presentation passed; else the first refusal's reason */
     char holder_id[64]; /* the holder the licences name ("" when none disclosed it) */
-    json_t *licences;   /* certlib's rendering of each presentation's licence */
-    json_t *ids;        /* the ids of the licences that passed (the access log names them) */
-    json_t *released;   /* base64url SHA-256 of each passing presentation (the disclosure mark's) */
+    /* certlib's rendering of each presentation's licence, JSON objects separated by commas: kept as
+     * certlib wrote it, never parsed into a tree and written again (jansson's lexer was a tenth of the
+     * flow's CPU on the 3 KB licences) */
+    struct authd_jsonw licences;
+    size_t n_licences;
+    char types[AUTHD_MATTER_MAX_NEEDS][AUTHD_TYPE_CODE_LEN + 1]; /* each one's type, "" when unknown */
+    json_t *ids;      /* the ids of the licences that passed (the access log names them) */
+    json_t *released; /* base64url SHA-256 of each passing presentation (the disclosure mark's) */
 };
 
 void authd_answer_init(struct authd_answer *a);
@@ -32,10 +39,12 @@ const char *authd_answer_check(struct authd_answer *a, const certlib_ctx *ctx,
                                const struct authd_policy *policy, const struct authd_matter *matter,
                                const certlib_oid4vp_session *session, json_t *vp_token);
 
-/* What GET /v1/presentation-requests/{id} releases, and what its access-log entry needs: {outcome,
- * holder_key (the keyed hash, base64url; "" when none), licences, released, body (the counter's JSON:
- * request `id_text`, the matter, the use cause, the verdict, the licences and the types missing)}. */
-json_t *authd_answer_release(const struct authd_answer *a, const struct authd_record_keys *keys,
-                             const char *id_text, const struct authd_matter *matter, const char *use_cause);
+/* What GET /v1/presentation-requests/{id} releases: *body (malloc'd), the counter's JSON (request
+ * `id_text`, the matter, the use cause, the verdict, the licences and the types missing); and what its
+ * access-log entry needs, the returned object {outcome, holder_key (the keyed hash, base64url; "" when
+ * none), licences, released}. NULL when out of memory. */
+json_t *authd_answer_release(struct authd_answer *a, const struct authd_record_keys *keys,
+                             const char *id_text, const struct authd_matter *matter, const char *use_cause,
+                             char **body, size_t *body_len);
 
 #endif

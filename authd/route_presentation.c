@@ -30,6 +30,7 @@
 #include "presentation_requests.h"
 #include "qr_svg.h"
 #include "reader_key.h"
+#include "request_text.h"
 #include "record.h"
 #include "router.h"
 #include "trust_bundle.h"
@@ -44,13 +45,19 @@ struct kept {
     uint8_t id[AUTHD_REQUEST_ID_LEN];
     char id_text[ID_TEXT];
     struct authd_stored_request stored;
-    json_t *doc; /* the opened blob: {matter, use_cause, nonce[, answer]} */
+    json_t *doc;      /* the opened blob's head: {matter, use_cause, nonce[, answer]} */
+    const char *body; /* once answered, the counter's answer (request_text.h) */
+    size_t body_len;
+    uint8_t *plain; /* the opened blob */
+    size_t plain_len;
 };
 
 static void kept_free(struct kept *k)
 {
     free(k->stored.blob);
     json_decref(k->doc);
+    if (k->plain) sodium_memzero(k->plain, k->plain_len); /* use cause, the answer's licences */
+    free(k->plain);
 }
 
 static size_t blob_ad(const uint8_t id[AUTHD_REQUEST_ID_LEN], uint8_t *ad)
@@ -60,16 +67,17 @@ static size_t blob_ad(const uint8_t id[AUTHD_REQUEST_ID_LEN], uint8_t *ad)
     return sizeof(AD_LABEL) + AUTHD_REQUEST_ID_LEN;
 }
 
-/* `doc` sealed for request `id` into *blob (malloc'd). */
+/* `doc` and the answer's `body` (NULL: none yet) sealed for request `id` into *blob (malloc'd). */
 static authd_err seal(const struct authd_server *s, const uint8_t id[AUTHD_REQUEST_ID_LEN], json_t *doc,
-                      uint8_t **blob, size_t *len)
+                      const char *body, size_t body_len, uint8_t **blob, size_t *len)
 {
-    char *text = json_dumps(doc, JSON_COMPACT);
-    if (!text) return AUTHD_E_NOMEM;
-    size_t n = strlen(text);
+    char *text;
+    size_t n;
+    authd_err rc = authd_request_text(doc, body, body_len, &text, &n);
+    if (rc) return rc;
     uint8_t ad[sizeof(AD_LABEL) + AUTHD_REQUEST_ID_LEN];
     *len = authd_record_blob_len(s->keys, n);
-    authd_err rc = (*blob = malloc(*len)) ? AUTHD_OK : AUTHD_E_NOMEM;
+    if (!(*blob = malloc(*len))) rc = AUTHD_E_NOMEM;
     if (!rc) rc = authd_record_seal_blob(s->keys, ad, blob_ad(id, ad), (const uint8_t *)text, n, *blob);
     sodium_memzero(text, n);
     free(text);
@@ -94,17 +102,12 @@ static bool load(struct authd_request *r, struct kept *k)
         authd_problem(r->req, 404, "unknown_request", "no such presentation request (or it is long gone)");
         return false;
     }
-    uint8_t ad[sizeof(AD_LABEL) + AUTHD_REQUEST_ID_LEN], *plain = NULL;
-    size_t plain_len = 0;
+    uint8_t ad[sizeof(AD_LABEL) + AUTHD_REQUEST_ID_LEN];
     if (!rc)
         rc = authd_record_open_blob(r->server->keys, ad, blob_ad(k->id, ad), k->stored.blob,
-                                    k->stored.blob_len, &plain, &plain_len);
-    if (!rc) {
-        k->doc = json_loadb((const char *)plain, plain_len, 0, NULL);
-        sodium_memzero(plain, plain_len);
-        free(plain);
-        if (!k->doc) rc = AUTHD_E_CORRUPT;
-    }
+                                    k->stored.blob_len, &k->plain, &k->plain_len);
+    if (!rc)
+        rc = authd_request_text_read((const char *)k->plain, k->plain_len, &k->doc, &k->body, &k->body_len);
     if (rc) {
         kept_free(k);
         authd_problem_store(r->req, rc, "store_failed", "the presentation request cannot be read");
@@ -179,7 +182,7 @@ void authd_route_presentation_create(struct authd_request *r)
         doc = json_pack("{s:s, s:s%, s:s}", "matter", matter->code, "use_cause", use_cause, use_len, "nonce",
                         nonce_text);
         size_t blob_len = 0;
-        authd_err rc = doc ? seal(r->server, id, doc, &blob, &blob_len) : AUTHD_E_NOMEM;
+        authd_err rc = doc ? seal(r->server, id, doc, NULL, 0, &blob, &blob_len) : AUTHD_E_NOMEM;
         if (!rc) rc = authd_requests_put(r->server->requests, id, client->id, expires, blob, blob_len, now);
         if (rc == AUTHD_E_FULL) {
             authd_problem(req, 503, "overloaded", "too many presentation requests outstanding");
@@ -300,6 +303,8 @@ void authd_route_presentation_response(struct authd_request *r)
     const struct authd_reader_key *reader = authd_server_reader(r->server, k.stored.counter_id);
     json_t *token = NULL, *answer = NULL, *doc = NULL;
     uint8_t *blob = NULL;
+    char *body = NULL;
+    size_t body_len = 0;
     struct authd_answer v;
     authd_answer_init(&v);
     if (k.stored.answered) {
@@ -345,10 +350,11 @@ void authd_route_presentation_response(struct authd_request *r)
         }
     }
     doc = json_deep_copy(k.doc);
-    answer = authd_answer_release(&v, r->server->keys, k.id_text, matter, member(&k, "use_cause"));
+    answer = authd_answer_release(&v, r->server->keys, k.id_text, matter, member(&k, "use_cause"), &body,
+                                  &body_len);
     size_t blob_len = 0;
     authd_err rc = doc && answer && !json_object_set(doc, "answer", answer)
-                       ? seal(r->server, k.id, doc, &blob, &blob_len)
+                       ? seal(r->server, k.id, doc, body, body_len, &blob, &blob_len)
                        : AUTHD_E_NOMEM;
     if (!rc) rc = authd_requests_answer(r->server->requests, k.id, blob, blob_len);
     if (rc == AUTHD_E_CONFLICT)
@@ -365,6 +371,8 @@ done:
     json_decref(doc);
     authd_answer_clear(&v);
     free(blob);
+    if (body) sodium_memzero(body, body_len);
+    free(body);
     kept_free(&k);
 }
 
@@ -393,7 +401,7 @@ void authd_route_presentation_get(struct authd_request *r)
         return;
     }
     /* Released as a verification is: recorded first, then sent with its disclosure mark. */
-    const char *body = json_string_value(json_object_get(answer, "body"));
+    const char *body = k.body;
     const char *key_text = json_string_value(json_object_get(answer, "holder_key"));
     json_t *ids = json_object_get(answer, "licences"), *hashes = json_object_get(answer, "released");
     uint8_t key[AUTHD_HOLDER_KEY_LEN], released[CERTLIB_MARK_MAX_LICENCES][32];
@@ -416,7 +424,7 @@ void authd_route_presentation_get(struct authd_request *r)
         at += (size_t)snprintf(licences + at, sizeof(licences) - at, "%s%s", i ? "," : "", id ? id : "");
     }
     const char *use_cause = member(&k, "use_cause");
-    size_t body_len = body ? strlen(body) : 0;
+    size_t body_len = k.body_len;
     char *copy = body ? malloc(body_len + 1) : NULL;
     if (!copy) {
         authd_problem(r->req, body ? 503 : 500, body ? "overloaded" : "store_failed",
@@ -424,7 +432,8 @@ void authd_route_presentation_get(struct authd_request *r)
         kept_free(&k);
         return;
     }
-    memcpy(copy, body, body_len + 1);
+    memcpy(copy, body, body_len);
+    copy[body_len] = '\0';
     const struct authd_access access = {.lookup = false,
                                         .client = client->id,
                                         .matter = code,
