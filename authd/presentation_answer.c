@@ -79,23 +79,18 @@ static void check_one(struct authd_answer *v, const certlib_ctx *ctx, const stru
 
 const char *authd_answer_check(struct authd_answer *v, const certlib_ctx *ctx,
                                const struct authd_policy *policy, const struct authd_matter *matter,
-                               const certlib_oid4vp_session *session, json_t *token)
+                               const certlib_oid4vp_session *session, const struct authd_vp_token *token)
 {
-    const char *id;
-    json_t *list;
-    if (!json_is_object(token) || json_object_size(token) == 0 || json_object_size(token) > matter->n_needs)
+    if (token->n == 0 || token->n > matter->n_needs)
         return "vp_token is a JSON object of the request's credential query ids";
-    json_object_foreach(token, id, list)
-    {
-        const struct authd_matter_need *need = authd_dcql_need(matter, id, strlen(id));
+    for (size_t i = 0; i < token->n; i++) {
+        const struct authd_vp_entry *e = &token->entries[i];
+        const struct authd_matter_need *need = authd_dcql_need(matter, e->id, e->id_len);
         if (!need) return "vp_token names a credential query the request does not hold";
-        if (!json_is_array(list) || json_array_size(list) != 1 || !json_is_string(json_array_get(list, 0)))
-            return "each credential query is answered by one presentation, a base64url string";
-        json_t *p = json_array_get(list, 0);
-        size_t text_len = json_string_length(p), cap = CERTLIB_BASE64URL_DECODED_MAX(text_len), len;
+        size_t cap = CERTLIB_BASE64URL_DECODED_MAX(e->presentation_len), len;
         uint8_t *bytes = malloc(cap ? cap : 1);
         if (!bytes) return "out of memory";
-        if (certlib_base64url_decode(json_string_value(p), text_len, bytes, cap, &len) != CERTLIB_OK) {
+        if (certlib_base64url_decode(e->presentation, e->presentation_len, bytes, cap, &len) != CERTLIB_OK) {
             free(bytes);
             return "a presentation is not base64url without padding";
         }

@@ -12,6 +12,7 @@
 #include "jsonw.h"
 #include "licence_meta.h"
 #include "policy.h"
+#include "vp_token.h"
 
 struct authd_record_keys;
 
@@ -37,7 +38,7 @@ void authd_answer_clear(struct authd_answer *a);
  * unanswered), or NULL once `a` holds the checks' outcome. `policy` labels the elements. */
 const char *authd_answer_check(struct authd_answer *a, const certlib_ctx *ctx,
                                const struct authd_policy *policy, const struct authd_matter *matter,
-                               const certlib_oid4vp_session *session, json_t *vp_token);
+                               const certlib_oid4vp_session *session, const struct authd_vp_token *vp_token);
 
 /* What GET /v1/presentation-requests/{id} releases: *body (malloc'd), the counter's JSON (request
  * `id_text`, the matter, the use cause, the verdict, the licences and the types missing); and what its

@@ -17,7 +17,9 @@
 struct authd_reader_key {
     EVP_PKEY *key;
     char client_id[64];
-    char *x5c; /* the header's "x5c" array, JSON text */
+    char *x5c;    /* the header's "x5c" array, JSON text */
+    char *header; /* the request objects' JWS header, base64url: made once, the same for every request */
+    size_t header_len;
 };
 
 void authd_reader_key_free(struct authd_reader_key *k)
@@ -25,6 +27,7 @@ void authd_reader_key_free(struct authd_reader_key *k)
     if (!k) return;
     EVP_PKEY_free(k->key);
     free(k->x5c);
+    free(k->header);
     free(k);
 }
 
@@ -78,6 +81,31 @@ static authd_err read_chain(struct authd_reader_key *k, const char *path, X509 *
     return k->x5c ? AUTHD_OK : AUTHD_E_NOMEM;
 }
 
+/* base64url without padding into a new string (authd_base64url_encode: a table, not libsodium's
+ * constant-time coder, which nothing secret here needs). */
+static char *b64url(const uint8_t *bytes, size_t len, size_t *out_len)
+{
+    char *s = malloc(authd_base64url_len(len) + 1);
+    if (!s) return NULL;
+    *out_len = authd_base64url_encode(s, bytes, len);
+    s[*out_len] = '\0';
+    return s;
+}
+
+/* The header {"alg":"ES256","typ":"oauth-authz-req+jwt","x5c":[chain]} in base64url. */
+static authd_err make_header(struct authd_reader_key *k)
+{
+    struct authd_jsonw w = {0};
+    authd_jsonw_lit(&w, "{\"alg\":\"ES256\",\"typ\":\"oauth-authz-req+jwt\",\"x5c\":");
+    authd_jsonw_raw(&w, k->x5c, strlen(k->x5c));
+    authd_jsonw_lit(&w, "}");
+    size_t len;
+    char *header = authd_jsonw_take(&w, &len);
+    k->header = header ? b64url((const uint8_t *)header, len, &k->header_len) : NULL;
+    free(header);
+    return k->header ? AUTHD_OK : AUTHD_E_NOMEM;
+}
+
 authd_err authd_reader_key_load(const char *key_path, const char *chain_path, struct authd_reader_key **out,
                                 char *err, size_t err_cap)
 {
@@ -86,6 +114,7 @@ authd_err authd_reader_key_load(const char *key_path, const char *chain_path, st
     if (!k) return AUTHD_E_NOMEM;
     X509 *leaf = NULL;
     authd_err rc = read_chain(k, chain_path, &leaf, err, err_cap);
+    if (!rc) rc = make_header(k);
     FILE *f = rc ? NULL : fopen(key_path, "r");
     if (!rc && !f) rc = fail(err, err_cap, "the private key cannot be read", key_path);
     if (f) {
@@ -113,15 +142,6 @@ const char *authd_reader_client_id(const struct authd_reader_key *k)
     return k->client_id;
 }
 
-static char *b64url(const uint8_t *bytes, size_t len, size_t *out_len)
-{
-    size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *s = malloc(cap);
-    if (s) sodium_bin2base64(s, cap, bytes, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    if (s) *out_len = strlen(s);
-    return s;
-}
-
 /* ES256's signature: r || s, 32 bytes each (RFC 7518 §3.4), from OpenSSL's DER. */
 static bool sign_es256(EVP_PKEY *key, const char *input, size_t len, uint8_t out[64])
 {
@@ -139,38 +159,23 @@ static bool sign_es256(EVP_PKEY *key, const char *input, size_t len, uint8_t out
     return ok;
 }
 
-char *authd_reader_sign_jwt(const struct authd_reader_key *k, const char *typ, const char *payload,
-                            size_t payload_len, size_t *out_len)
+char *authd_reader_sign_jwt(const struct authd_reader_key *k, const char *payload, size_t payload_len,
+                            size_t *out_len)
 {
-    struct authd_jsonw w = {0};
-    authd_jsonw_lit(&w, "{\"alg\":\"ES256\",\"typ\":");
-    authd_jsonw_cstring(&w, typ);
-    authd_jsonw_lit(&w, ",\"x5c\":");
-    authd_jsonw_raw(&w, k->x5c, strlen(k->x5c));
-    authd_jsonw_lit(&w, "}");
-    size_t header_len, h_len = 0, p_len = 0, s_len = 0;
-    char *header = authd_jsonw_take(&w, &header_len);
-    char *h = header ? b64url((const uint8_t *)header, header_len, &h_len) : NULL;
-    char *p = b64url((const uint8_t *)payload, payload_len, &p_len);
-    char *jwt = h && p ? malloc(h_len + p_len + 90) : NULL, *s = NULL;
+    size_t h_len = k->header_len, p_len = authd_base64url_len(payload_len);
+    char *jwt = malloc(h_len + 1 + p_len + 1 + authd_base64url_len(64) + 1);
     uint8_t sig[64];
-    if (jwt) {
-        memcpy(jwt, h, h_len);
-        jwt[h_len] = '.';
-        memcpy(jwt + h_len + 1, p, p_len);
-        if (sign_es256(k->key, jwt, h_len + 1 + p_len, sig)) s = b64url(sig, 64, &s_len);
-    }
-    if (s) {
-        jwt[h_len + 1 + p_len] = '.';
-        memcpy(jwt + h_len + 2 + p_len, s, s_len + 1);
-        *out_len = h_len + 2 + p_len + s_len;
-    } else {
+    if (!jwt) return NULL;
+    memcpy(jwt, k->header, h_len);
+    jwt[h_len] = '.';
+    authd_base64url_encode(jwt + h_len + 1, (const uint8_t *)payload, payload_len);
+    if (!sign_es256(k->key, jwt, h_len + 1 + p_len, sig)) {
         free(jwt);
-        jwt = NULL;
+        return NULL;
     }
-    free(header);
-    free(h);
-    free(p);
-    free(s);
+    jwt[h_len + 1 + p_len] = '.';
+    size_t s_len = authd_base64url_encode(jwt + h_len + 2 + p_len, sig, sizeof(sig));
+    *out_len = h_len + 2 + p_len + s_len;
+    jwt[*out_len] = '\0';
     return jwt;
 }

@@ -20,9 +20,10 @@ void authd_reader_key_free(struct authd_reader_key *k);
 /* "x509_hash:<base64url of SHA-256 over the reader certificate's DER>": OpenID4VP 1.0 §5.9.3. */
 const char *authd_reader_client_id(const struct authd_reader_key *k);
 
-/* A compact JWS (ES256) of `payload` (JSON text) with the header {"alg":"ES256","typ":`typ`,"x5c":[chain]},
+/* A request object: the compact JWS (ES256) of `payload` (JSON text) with the header
+ * {"alg":"ES256","typ":"oauth-authz-req+jwt","x5c":[chain]} (encoded once, when the key is loaded),
  * malloc'd and NUL-terminated; NULL when out of memory or OpenSSL fails. */
-char *authd_reader_sign_jwt(const struct authd_reader_key *k, const char *typ, const char *payload,
-                            size_t payload_len, size_t *out_len);
+char *authd_reader_sign_jwt(const struct authd_reader_key *k, const char *payload, size_t payload_len,
+                            size_t *out_len);
 
 #endif

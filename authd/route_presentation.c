@@ -270,8 +270,7 @@ void authd_route_presentation_request(struct authd_request *r)
                         "\"deviceauth_alg_values\":[-7,-8]}}}}");
     size_t payload_len, jwt_len = 0;
     char *payload = authd_jsonw_take(&w, &payload_len);
-    char *jwt =
-        payload ? authd_reader_sign_jwt(reader, "oauth-authz-req+jwt", payload, payload_len, &jwt_len) : NULL;
+    char *jwt = payload ? authd_reader_sign_jwt(reader, payload, payload_len, &jwt_len) : NULL;
     if (jwt)
         authd_send_cache_control(r->req, 200, "application/oauth-authz-req+jwt",
                                  authd_pool_copy(r->req, jwt, jwt_len), "no-store");
@@ -301,7 +300,9 @@ void authd_route_presentation_response(struct authd_request *r)
     const char *code = member(&k, "matter");
     const struct authd_matter *matter = code ? authd_policy_matter(r->policy, code, strlen(code)) : NULL;
     const struct authd_reader_key *reader = authd_server_reader(r->server, k.stored.counter_id);
-    json_t *token = NULL, *answer = NULL, *doc = NULL;
+    struct authd_vp_token token = {0};
+    const char *shape;
+    json_t *answer = NULL, *doc = NULL;
     uint8_t *blob = NULL;
     char *body = NULL;
     size_t body_len = 0;
@@ -333,8 +334,11 @@ void authd_route_presentation_response(struct authd_request *r)
     }
     if (!token_text.base && error.base) { /* the citizen declined: the request is answered, with nothing */
         v.reason = "declined";
-    } else if (!token_text.base || !(token = json_loadb(token_text.base, token_text.len, 0, NULL))) {
+    } else if (!token_text.base) {
         wallet_error(req, 400, "invalid_request", "vp_token is missing or not JSON");
+        goto done;
+    } else if ((shape = authd_vp_token_read(token_text.base, token_text.len, &token))) {
+        wallet_error(req, 400, "invalid_request", shape);
         goto done;
     } else {
         char request_uri[512], response_uri[512];
@@ -343,8 +347,7 @@ void authd_route_presentation_response(struct authd_request *r)
                                                 .nonce = member(&k, "nonce"),
                                                 .response_uri = response_uri};
         const struct authd_trust *trust = authd_held_hold(r->server->trust, &r->req->pool);
-        const char *shape = authd_answer_check(&v, trust->ctx, r->policy, matter, &session, token);
-        if (shape) {
+        if ((shape = authd_answer_check(&v, trust->ctx, r->policy, matter, &session, &token))) {
             wallet_error(req, 400, "invalid_request", shape);
             goto done;
         }
@@ -366,7 +369,7 @@ void authd_route_presentation_response(struct authd_request *r)
     else
         authd_send_json(req, 200, h2o_iovec_init(H2O_STRLIT("{}")));
 done:
-    json_decref(token);
+    authd_vp_token_free(&token);
     json_decref(answer);
     json_decref(doc);
     authd_answer_clear(&v);

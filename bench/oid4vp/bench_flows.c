@@ -1,10 +1,11 @@
 /* bench/oid4vp: complete OpenID4VP flows per second against a running authd, over HTTP/1.1 keep-alive on
  * loopback: the counter creates a request, the wallet fetches the request object, presents (certlib, a
- * P-256 device key: the wallet's own work, done here on the same cores as authd), posts vp_token, and the
- * counter reads the verified result (released through the access log). Each of THREADS threads runs
- * flows one after another; every step's answer is checked, and a flow counts only when the counter got a
- * valid verdict. Prints the median rate of ROUNDS rounds. Baseline in the same run: GET /healthz.
- * usage: bench_flows URL COUNTER_TOKEN LICENCE.cbor DEVICE_KEY.pem THREADS SECONDS ROUNDS */
+ * P-256 device key read once as a wallet keeps it: the wallet's own work, done here on the same cores
+ * as authd), posts vp_token, and the counter reads the verified result (released through the access
+ * log). Each of THREADS threads runs flows one after another; every step's answer is checked, and a
+ * flow counts only when the counter got a valid verdict. Prints the median rate of ROUNDS rounds. Baseline in
+ * the same run: GET /healthz. usage: bench_flows URL COUNTER_TOKEN LICENCE.cbor DEVICE_KEY.pem THREADS
+ * SECONDS ROUNDS */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -26,6 +27,7 @@ struct shared {
     const char *url, *token;
     uint8_t *licence, *key;
     size_t licence_len, key_len;
+    certlib_device_key *device_key; /* read once, as a wallet keeps its key */
     double seconds;
     int healthz; /* the baseline: GET /healthz, one request a "flow" */
     atomic_long flows, failures;
@@ -187,8 +189,8 @@ static int one_flow(struct conn *c, struct shared *s)
                                       .response_uri =
                                           json_string_value(json_object_get(payload, "response_uri"))};
     size_t len;
-    if (certlib_present_oid4vp(s->licence, s->licence_len, keep, 6, (certlib_slice){s->key, s->key_len},
-                               &session, &presentation, &len))
+    if (certlib_present_oid4vp_with_key(s->licence, s->licence_len, keep, 6, s->device_key, &session,
+                                        &presentation, &len))
         goto done;
     p64 = base64url(presentation, len);
     size_t tl = strlen(p64) + 64;
@@ -288,6 +290,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_flows: bad arguments\n");
         return 2;
     }
+    if (certlib_device_key_new((certlib_slice){s.key, s.key_len}, &s.device_key) != CERTLIB_OK) {
+        fprintf(stderr, "bench_flows: %s is not a P-256 or Ed25519 private key\n", argv[4]);
+        return 2;
+    }
     double flows[64], healthz[64];
     long failures = 0, health_failures = 0;
     for (int r = 0; r < rounds; r++) {
@@ -302,6 +308,7 @@ int main(int argc, char **argv)
         "%.0f/s   "
         "requests %.3fx healthz   (target >= 2000 flows/s: %s; medians of %d rounds of %.0f s, %d threads)\n",
         f, 4 * f, failures, h, 4 * f / h, f >= 2000 ? "met" : "NOT met", rounds, s.seconds, threads);
+    certlib_device_key_free(s.device_key);
     free(s.licence);
     free(s.key);
     return failures ? 1 : 0;

@@ -84,6 +84,21 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_present_oid4vp(const uint8_t *
                                                                  uint8_t **out, size_t *out_len);
 
 /**
+ * A device's private key read once (PEM, P-256 or Ed25519, as above) for a wallet that presents again
+ * and again: reading the PEM was more of a presentation's cost than signing it (bench/oid4vp). The key is
+ * held as a signer's key is (signer.h) until certlib_device_key_free wipes it; one key may sign from
+ * several threads at once.
+ */
+typedef struct certlib_device_key certlib_device_key;
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_device_key_new(certlib_slice pem, certlib_device_key **out);
+/** Wipes and frees the key. NULL is a no-op. */
+CERTLIB_API void certlib_device_key_free(certlib_device_key *key);
+/** certlib_present_oid4vp with a key read once. */
+CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_present_oid4vp_with_key(
+    const uint8_t *licence, size_t len, const char *const *keep, size_t n_keep, const certlib_device_key *key,
+    const certlib_oid4vp_session *session, uint8_t **out, size_t *out_len);
+
+/**
  * Verifies a presentation against the challenge the counter issued: every check of
  * certlib_licence_verify on its licence, plus CERTLIB_CHECK_HOLDER: the echoed challenge, when there is one,
  * is `expected` (else CERTLIB_E_CHALLENGE_COUNTER or CERTLIB_E_CHALLENGE_NONCE) and the device signature

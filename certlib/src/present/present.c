@@ -10,15 +10,39 @@
 #include "present/device_auth.h"
 #include "verify/verify_internal.h"
 
+struct certlib_device_key {
+    certlib__privkey key;
+};
+
+certlib_err certlib_device_key_new(certlib_slice pem, certlib_device_key **out)
+{
+    if (!out || !pem.ptr) return CERTLIB_E_INVALID_ARGUMENT;
+    *out = NULL;
+    certlib_device_key *k = calloc(1, sizeof(*k));
+    if (!k) return CERTLIB_E_NOMEM;
+    certlib_err err = certlib__device_key_load(pem, &k->key);
+    if (err) {
+        free(k);
+        return err;
+    }
+    *out = k;
+    return CERTLIB_OK;
+}
+
+void certlib_device_key_free(certlib_device_key *k)
+{
+    if (!k) return;
+    certlib__privkey_clear(&k->key);
+    free(k);
+}
+
 /* The DeviceResponse for `session`, with the echo of `echo` when there is one. */
-static certlib_err present(const uint8_t *licence, size_t len, const char *const *keep, size_t n_keep,
-                           certlib_slice device_key_pem, const certlib_oid4vp_session *session,
-                           const certlib_challenge *echo, uint8_t **out, size_t *out_len)
+static certlib_err present_with(const uint8_t *licence, size_t len, const char *const *keep, size_t n_keep,
+                                const certlib__privkey *key, const certlib_oid4vp_session *session,
+                                const certlib_challenge *echo, uint8_t **out, size_t *out_len)
 {
     *out = NULL;
-    certlib__privkey key;
-    certlib_err err = certlib__device_key_load(device_key_pem, &key);
-    if (err) return err;
+    certlib_err err;
     uint8_t *issuer_signed = NULL;
     size_t is_len = 0;
     err = certlib_licence_disclose(licence, len, keep, n_keep, &issuer_signed, &is_len);
@@ -46,7 +70,7 @@ static certlib_err present(const uint8_t *licence, size_t len, const char *const
         certlib__cbw_tstr(&w, "deviceAuth");
         certlib__cbw_map(&w, 1);
         certlib__cbw_tstr(&w, "deviceSignature");
-        err = certlib__sign1_encode_detached(&w, &key, auth.buf, auth.len);
+        err = certlib__sign1_encode_detached(&w, key, auth.buf, auth.len);
     }
     if (!err) {
         certlib__cbw_tstr(&w, "status");
@@ -61,11 +85,24 @@ static certlib_err present(const uint8_t *licence, size_t len, const char *const
     certlib__cbw_free(&w);
     certlib__cbw_free(&auth);
     certlib__cbw_free(&ns);
-    certlib__privkey_clear(&key);
     if (issuer_signed) {
         sodium_memzero(issuer_signed, is_len); /* personal data */
         certlib_free(issuer_signed);
     }
+    return err;
+}
+
+/* The same with a key read from PEM for this one presentation. */
+static certlib_err present(const uint8_t *licence, size_t len, const char *const *keep, size_t n_keep,
+                           certlib_slice device_key_pem, const certlib_oid4vp_session *session,
+                           const certlib_challenge *echo, uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    certlib__privkey key;
+    certlib_err err = certlib__device_key_load(device_key_pem, &key);
+    if (err) return err;
+    err = present_with(licence, len, keep, n_keep, &key, session, echo, out, out_len);
+    certlib__privkey_clear(&key);
     return err;
 }
 
@@ -91,6 +128,15 @@ certlib_err certlib_present_oid4vp(const uint8_t *licence, size_t len, const cha
     if (!licence || !device_key_pem.ptr || !session_ok(session) || !out || !out_len)
         return CERTLIB_E_INVALID_ARGUMENT;
     return present(licence, len, keep, n_keep, device_key_pem, session, NULL, out, out_len);
+}
+
+certlib_err certlib_present_oid4vp_with_key(const uint8_t *licence, size_t len, const char *const *keep,
+                                            size_t n_keep, const certlib_device_key *key,
+                                            const certlib_oid4vp_session *session, uint8_t **out,
+                                            size_t *out_len)
+{
+    if (!licence || !key || !session_ok(session) || !out || !out_len) return CERTLIB_E_INVALID_ARGUMENT;
+    return present_with(licence, len, keep, n_keep, &key->key, session, NULL, out, out_len);
 }
 
 /* ---- taking a presentation apart ---- */

@@ -358,6 +358,75 @@ static void test_oid4vp_sessions(void **state)
     certlib_ctx_free(ctx);
 }
 
+/* A device key read once (certlib_device_key) presents as its PEM does, for both algorithms, from as
+ * many presentations as asked; another key's presentation fails the holder check; a key of another
+ * algorithm, or no key, is refused. */
+static void test_a_device_key_read_once(void **state)
+{
+    (void)state;
+    certlib_ctx *ctx = fixture_ctx();
+    static const char *const keep[] = {"holder_name"};
+    const certlib_oid4vp_session s = {.client_id = "x509_hash:abc",
+                                      .nonce = "n-1",
+                                      .response_uri =
+                                          "https://authd.example/v1/presentation-requests/x/response"};
+    certlib_verify_opts opts = {.now = FIXTURE_NOW};
+    const char *types[] = {"EC", "ED25519"};
+    for (size_t t = 0; t < 2; t++) {
+        struct device d, other;
+        make_device(&d, types[t]);
+        make_device(&other, types[t]);
+        size_t len, plen;
+        uint8_t *lic = bound_licence(&d, &len), *p;
+        certlib_device_key *key, *wrong;
+        assert_int_equal(certlib_device_key_new((certlib_slice){(const uint8_t *)d.priv, d.priv_len}, &key),
+                         CERTLIB_OK);
+        assert_int_equal(
+            certlib_device_key_new((certlib_slice){(const uint8_t *)other.priv, other.priv_len}, &wrong),
+            CERTLIB_OK);
+        for (int round = 0; round < 3; round++) { /* the key stays usable */
+            assert_int_equal(certlib_present_oid4vp_with_key(lic, len, keep, 1, key, &s, &p, &plen),
+                             CERTLIB_OK);
+            certlib_result *r;
+            assert_int_equal(certlib_presentation_verify_oid4vp(ctx, p, plen, &s, &opts, &r), CERTLIB_OK);
+            assert_int_equal(certlib_result_verdict(r), CERTLIB_VERDICT_VALID);
+            assert_int_equal(certlib_result_check(r, CERTLIB_CHECK_HOLDER).state, CERTLIB_CHECK_PASSED);
+            certlib_result_free(r);
+            certlib_free(p);
+        }
+        assert_int_equal(certlib_present_oid4vp_with_key(lic, len, keep, 1, wrong, &s, &p, &plen),
+                         CERTLIB_OK);
+        certlib_result *r;
+        assert_int_equal(certlib_presentation_verify_oid4vp(ctx, p, plen, &s, &opts, &r), CERTLIB_OK);
+        assert_int_equal(certlib_result_check(r, CERTLIB_CHECK_HOLDER).reason, CERTLIB_E_DEVICE_SIGNATURE);
+        certlib_result_free(r);
+        certlib_free(p);
+        certlib_oid4vp_session bad = s;
+        bad.nonce = NULL;
+        assert_int_equal(certlib_present_oid4vp_with_key(lic, len, keep, 1, key, &bad, &p, &plen),
+                         CERTLIB_E_INVALID_ARGUMENT);
+        assert_int_equal(certlib_present_oid4vp_with_key(lic, len, keep, 1, NULL, &s, &p, &plen),
+                         CERTLIB_E_INVALID_ARGUMENT);
+        certlib_device_key_free(key);
+        certlib_device_key_free(wrong);
+        certlib_free(lic);
+    }
+    /* an SM2 key is no device key in this profile; text that is no key at all is refused too */
+    FILE *f = fopen(fixture_path("pki/sm2/ga.key"), "rb");
+    assert_non_null(f);
+    uint8_t sm2[4096];
+    size_t n = fread(sm2, 1, sizeof(sm2), f);
+    fclose(f);
+    certlib_device_key *key = (certlib_device_key *)1;
+    assert_int_equal(certlib_device_key_new((certlib_slice){sm2, n}, &key), CERTLIB_E_KEY);
+    assert_null(key);
+    assert_int_not_equal(certlib_device_key_new((certlib_slice){(const uint8_t *)"not a key", 9}, &key),
+                         CERTLIB_OK);
+    assert_null(key);
+    certlib_device_key_free(NULL);
+    certlib_ctx_free(ctx);
+}
+
 /* The holder's own requests (the use record): signed by the licence's device, for one licence id and one
  * nonce; anything else fails. */
 static void test_holder_requests(void **state)
@@ -434,6 +503,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_missing_signature_unbound_and_malformed),
         cmocka_unit_test(test_standard_device_response),
         cmocka_unit_test(test_oid4vp_sessions),
+        cmocka_unit_test(test_a_device_key_read_once),
         cmocka_unit_test(test_holder_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
