@@ -1,41 +1,20 @@
 /* A wallet's vp_token (vp_token.h): the plain form by hand, the rest by jansson. */
 #include <stdbool.h>
-#include <stdint.h>
 #include <string.h>
 
-#include "certlib/common.h"
+#include "plain_json.h"
 #include "vp_token.h"
 
 #define SHAPE "vp_token is a JSON object of the request's credential query ids"
 #define ONE "each credential query is answered by one presentation, a base64url string"
 
-static size_t skip_ws(const char *s, size_t len, size_t i)
-{
-    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-        i++;
-    return i;
-}
-
-static bool expect(const char *s, size_t len, size_t *i, char c)
-{
-    *i = skip_ws(s, len, *i);
-    if (*i >= len || s[*i] != c) return false;
-    (*i)++;
-    return true;
-}
-
-/* A string opening at s[*i]: its content, with no escape, no control character and valid UTF-8. */
+/* A plain string at s[*i] (plain_json.h), as a slice. */
 static bool plain_string(const char *s, size_t len, size_t *i, const char **out, size_t *out_len)
 {
-    if (!expect(s, len, i, '"')) return false;
-    const char *close = memchr(s + *i, '"', len - *i);
-    if (!close) return false;
-    *out = s + *i;
-    *out_len = (size_t)(close - *out);
-    for (size_t k = 0; k < *out_len; k++)
-        if ((uint8_t)(*out)[k] < 0x20 || (*out)[k] == '\\') return false;
-    if (!certlib_utf8_valid(*out, *out_len)) return false;
-    *i = (size_t)(close - s) + 1;
+    size_t start, end;
+    if (!authd_plain_string(s, len, i, &start, &end)) return false;
+    *out = s + start;
+    *out_len = end - start;
     return true;
 }
 
@@ -43,29 +22,30 @@ int authd_vp_token_read_plain(const char *s, size_t len, struct authd_vp_token *
 {
     *out = (struct authd_vp_token){0};
     size_t i = 0;
-    if (!expect(s, len, &i, '{')) return 0;
-    i = skip_ws(s, len, i);
+    if (!authd_plain_expect(s, len, &i, '{')) return 0;
+    i = authd_plain_ws(s, len, i);
     bool empty = i < len && s[i] == '}';
     if (empty) i++;
     while (!empty) {
         struct authd_vp_entry e;
         if (out->n == AUTHD_MATTER_MAX_NEEDS || !plain_string(s, len, &i, &e.id, &e.id_len) ||
-            !expect(s, len, &i, ':') || !expect(s, len, &i, '[') ||
-            !plain_string(s, len, &i, &e.presentation, &e.presentation_len) || !expect(s, len, &i, ']'))
+            !authd_plain_expect(s, len, &i, ':') || !authd_plain_expect(s, len, &i, '[') ||
+            !plain_string(s, len, &i, &e.presentation, &e.presentation_len) ||
+            !authd_plain_expect(s, len, &i, ']'))
             return 0;
         for (size_t k = 0; k < out->n; k++) /* jansson keeps the last of a key twice: its reading */
             if (out->entries[k].id_len == e.id_len && memcmp(out->entries[k].id, e.id, e.id_len) == 0)
                 return 0;
         out->entries[out->n++] = e;
-        i = skip_ws(s, len, i);
+        i = authd_plain_ws(s, len, i);
         if (i < len && s[i] == ',') {
             i++;
             continue;
         }
-        if (!expect(s, len, &i, '}')) return 0;
+        if (!authd_plain_expect(s, len, &i, '}')) return 0;
         break;
     }
-    if (skip_ws(s, len, i) != len) return 0;
+    if (authd_plain_ws(s, len, i) != len) return 0;
     return 1;
 }
 
