@@ -101,7 +101,7 @@ const char *authd_answer_check(struct authd_answer *v, const certlib_ctx *ctx,
     return NULL;
 }
 
-json_t *authd_answer_release(struct authd_answer *v, const struct authd_record_keys *keys,
+json_t *authd_answer_release(const struct authd_answer *v, const struct authd_record_keys *keys,
                              const char *id_text, const struct authd_matter *matter, const char *use_cause,
                              char **body, size_t *body_len)
 {

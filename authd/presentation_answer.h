@@ -44,7 +44,7 @@ const char *authd_answer_check(struct authd_answer *a, const certlib_ctx *ctx,
  * `id_text`, the matter, the use cause, the verdict, the licences and the types missing); and what its
  * access-log entry needs, the returned object {outcome, holder_key (the keyed hash, base64url; "" when
  * none), licences, released}. NULL when out of memory. */
-json_t *authd_answer_release(struct authd_answer *a, const struct authd_record_keys *keys,
+json_t *authd_answer_release(const struct authd_answer *a, const struct authd_record_keys *keys,
                              const char *id_text, const struct authd_matter *matter, const char *use_cause,
                              char **body, size_t *body_len);
 

@@ -30,10 +30,11 @@
 #include "presentation_requests.h"
 #include "qr_svg.h"
 #include "reader_key.h"
-#include "request_text.h"
 #include "record.h"
+#include "request_text.h"
 #include "router.h"
 #include "trust_bundle.h"
+#include "vp_token.h"
 
 #define ID_TEXT 23                     /* base64url of AUTHD_REQUEST_ID_LEN bytes, and a NUL */
 #define VP_TOKEN_MAX ((size_t)1 << 20) /* bytes of a vp_token */
