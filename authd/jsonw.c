@@ -38,6 +38,7 @@ static bool reserve(struct authd_jsonw *w, size_t n)
 
 void authd_jsonw_raw(struct authd_jsonw *w, const char *s, size_t n)
 {
+    if (n == 0) return; /* `s` may then be an empty writer's NULL buffer */
     if (!reserve(w, n)) return;
     memcpy(w->buf + w->len, s, n);
     w->len += n;
