@@ -17,7 +17,6 @@
 struct authd_reader_key {
     EVP_PKEY *key;
     char client_id[64];
-    char *x5c;    /* the header's "x5c" array, JSON text */
     char *header; /* the request objects' JWS header, base64url: made once, the same for every request */
     size_t header_len;
 };
@@ -26,7 +25,6 @@ void authd_reader_key_free(struct authd_reader_key *k)
 {
     if (!k) return;
     EVP_PKEY_free(k->key);
-    free(k->x5c);
     free(k->header);
     free(k);
 }
@@ -37,13 +35,15 @@ static authd_err fail(char *err, size_t cap, const char *what, const char *path)
     return AUTHD_E_CONFIG;
 }
 
-/* The chain's certificates in DER, and the "x5c" array (standard base64, RFC 7515 §4.1.6). */
+/* The chain's certificates into the request objects' JWS header, {"alg":"ES256","typ":"oauth-authz-req+jwt",
+ * "x5c":[chain]} (standard base64 within, RFC 7515 §4.1.6), kept base64url-encoded: each request object
+ * begins with it. */
 static authd_err read_chain(struct authd_reader_key *k, const char *path, X509 **leaf, char *err, size_t cap)
 {
     FILE *f = fopen(path, "r");
     if (!f) return fail(err, cap, "the certificate chain cannot be read", path);
     struct authd_jsonw w = {0};
-    authd_jsonw_lit(&w, "[");
+    authd_jsonw_lit(&w, "{\"alg\":\"ES256\",\"typ\":\"oauth-authz-req+jwt\",\"x5c\":[");
     size_t n = 0;
     X509 *c;
     while (n < MAX_CHAIN && (c = PEM_read_X509(f, NULL, NULL, NULL))) {
@@ -74,35 +74,16 @@ static authd_err read_chain(struct authd_reader_key *k, const char *path, X509 *
         n++;
     }
     fclose(f);
-    authd_jsonw_lit(&w, "]");
-    size_t len;
-    k->x5c = authd_jsonw_take(&w, &len);
-    if (n == 0) return fail(err, cap, "no PEM certificate in the chain file", path);
-    return k->x5c ? AUTHD_OK : AUTHD_E_NOMEM;
-}
-
-/* base64url without padding into a new string (authd_base64url_encode: a table, not libsodium's
- * constant-time coder, which nothing secret here needs). */
-static char *b64url(const uint8_t *bytes, size_t len, size_t *out_len)
-{
-    char *s = malloc(authd_base64url_len(len) + 1);
-    if (!s) return NULL;
-    *out_len = authd_base64url_encode(s, bytes, len);
-    s[*out_len] = '\0';
-    return s;
-}
-
-/* The header {"alg":"ES256","typ":"oauth-authz-req+jwt","x5c":[chain]} in base64url. */
-static authd_err make_header(struct authd_reader_key *k)
-{
-    struct authd_jsonw w = {0};
-    authd_jsonw_lit(&w, "{\"alg\":\"ES256\",\"typ\":\"oauth-authz-req+jwt\",\"x5c\":");
-    authd_jsonw_raw(&w, k->x5c, strlen(k->x5c));
-    authd_jsonw_lit(&w, "}");
+    authd_jsonw_lit(&w, "]}");
     size_t len;
     char *header = authd_jsonw_take(&w, &len);
-    k->header = header ? b64url((const uint8_t *)header, len, &k->header_len) : NULL;
+    /* authd_base64url_encode: a table, not libsodium's constant-time coder, which nothing here needs */
+    if (header && (k->header = malloc(authd_base64url_len(len) + 1))) {
+        k->header_len = authd_base64url_encode(k->header, (const uint8_t *)header, len);
+        k->header[k->header_len] = '\0';
+    }
     free(header);
+    if (n == 0) return fail(err, cap, "no PEM certificate in the chain file", path);
     return k->header ? AUTHD_OK : AUTHD_E_NOMEM;
 }
 
@@ -114,7 +95,6 @@ authd_err authd_reader_key_load(const char *key_path, const char *chain_path, st
     if (!k) return AUTHD_E_NOMEM;
     X509 *leaf = NULL;
     authd_err rc = read_chain(k, chain_path, &leaf, err, err_cap);
-    if (!rc) rc = make_header(k);
     FILE *f = rc ? NULL : fopen(key_path, "r");
     if (!rc && !f) rc = fail(err, err_cap, "the private key cannot be read", key_path);
     if (f) {
