@@ -182,26 +182,52 @@ static certlib_err read_border(void *arg, unsigned level, uint64_t index, certli
     return CERTLIB_OK;
 }
 
-static authd_err publish(struct authd_log *log);
+static authd_err publish(struct authd_log *log, bool committed);
 
 authd_err authd_log_publish(struct authd_log *log)
 {
     if (!log) return AUTHD_OK;
     pthread_mutex_lock(&log->publishing);
-    authd_err rc = publish(log);
+    authd_err rc = publish(log, false);
     if (!rc) save_state(log, false);
     pthread_mutex_unlock(&log->publishing);
     return rc;
 }
 
-static authd_err publish(struct authd_log *log)
+authd_err authd_log_publish_committed(struct authd_log *log)
+{
+    if (!log) return AUTHD_OK;
+    pthread_mutex_lock(&log->publishing);
+    authd_err rc = publish(log, true);
+    if (!rc) save_state(log, false);
+    pthread_mutex_unlock(&log->publishing);
+    return rc;
+}
+
+/* The tree to sign: with `committed`, the one the writer's last batch left, as the store remembers it
+ * without a read when it can (a round trip to a shared database saved on every batch); otherwise the
+ * durable tree, read. */
+static authd_err tree_to_sign(struct authd_log *log, bool committed, struct border *border, bool *known)
+{
+    const struct authd_storage_ops *ops = log->storage->ops;
+    *known = committed && ops->committed_border &&
+             ops->committed_border(log->storage, log->id, &border->size, border->hash) == AUTHD_OK;
+    if (*known) return AUTHD_OK;
+    return ops->log_border(log->storage, log->id, &border->size, border->hash);
+}
+
+static authd_err publish(struct authd_log *log, bool committed)
 {
     struct border border;
-    authd_err rc = log->storage->ops->log_border(log->storage, log->id, &border.size, border.hash);
+    bool remembered;
+    authd_err rc = tree_to_sign(log, committed, &border, &remembered);
     if (rc) return rc;
     uint64_t size = border.size;
     pthread_mutex_lock(&log->lock);
-    int have = log->checkpoint_len && log->published_size == size;
+    /* A remembered tree may trail one already signed: another node's appends, published by the
+     * follower (peers.c) in between. The larger stays: a checkpoint never goes back. */
+    int have =
+        log->checkpoint_len && (remembered ? log->published_size >= size : log->published_size == size);
     pthread_mutex_unlock(&log->lock);
     if (have) return AUTHD_OK;
 

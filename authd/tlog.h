@@ -34,6 +34,9 @@ void authd_log_close(struct authd_log *log);
  * signs and publishes a checkpoint of the durable tree if it grew. On failure the previous checkpoint
  * stays published and the next call tries again. Any thread. */
 authd_err authd_log_publish(struct authd_log *log);
+/* The writer thread's, right after a commit: the same for the tree that commit left, taken from what the
+ * store remembers of it when it can (storage.h's committed_border) instead of read back. */
+authd_err authd_log_publish_committed(struct authd_log *log);
 
 /* Any thread. The latest published checkpoint as served: with the witnesses' cosignatures when they
  * cosigned this very checkpoint (authd_log_set_witnessed), plain otherwise. */

@@ -112,7 +112,7 @@ static void *writer_main(void *arg)
                 grew[batch[i].log] = true;
         for (int l = 0; rc == AUTHD_OK && l < AUTHD_LOG_COUNT; l++) {
             if (!grew[l] && !w->unpublished[l]) continue;
-            w->unpublished[l] = authd_log_publish(w->logs[l]) != AUTHD_OK;
+            w->unpublished[l] = authd_log_publish_committed(w->logs[l]) != AUTHD_OK;
             if (w->unpublished[l])
                 fprintf(stderr,
                         "authd: committed, but the %s log's checkpoint could not be signed; retrying "

@@ -7,6 +7,13 @@
  * the same transaction as the entries and the records, each table in one statement whatever the batch
  * size (arrays in PostgreSQL's binary format, unnest()).
  *
+ * A node writing alone knows the logs' borders from its last batch, so a batch that reads nothing
+ * first (no UPDATE) goes in one round trip: BEGIN, the lock, every write and COMMIT sent together
+ * (run_fast). Every write is guarded by the logs' sizes the batch was planned on ("as of"): when
+ * another node appended meanwhile, the guards hold everything back, the COMMIT commits nothing, and the
+ * batch runs again the long way (lock, read the border, write). While other nodes append, batches
+ * take the long way from the start.
+ *
  * A record whose id or status-list place is taken is refused alone: the batch is rolled back and run
  * again without it (ids are random and places reserved, so this is rare). A connection lost before
  * COMMIT means nothing was written (AUTHD_E_UNAVAILABLE); lost during COMMIT, the outcome is looked up
@@ -37,51 +44,74 @@ static const struct pg_statement border_st = {
     "AND h.idx = u.idx) FROM unnest($2::int2[], $3::int8[]) AS u(level, idx)",
     3,
     {PG_INT2, PG_INT2_ARRAY, PG_INT8_ARRAY}};
+/* The guard of every write below: the logs' sizes are still those the batch was planned on ($1, in
+ * log order). One snapshot per statement; under the batch's lock they cannot change, so the guard only
+ * ever fails in a batch sent before its lock was seen (run_fast). */
+#define AS_OF "(SELECT array_agg(size ORDER BY log) FROM authd_log_state) = $1::int8[]"
 static const struct pg_statement records_st = {
     "authd_w_records",
     "INSERT INTO authd_licences (id, log_index, place, record) "
-    "SELECT * FROM unnest($1::text[], $2::int8[], $3::bytea[], "
-    "$4::bytea[]) ON CONFLICT DO NOTHING",
-    4,
-    {PG_TEXT_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY, PG_BYTEA_ARRAY}};
+    "SELECT * FROM unnest($2::text[], $3::int8[], $4::bytea[], $5::bytea[]) WHERE " AS_OF
+    " ON CONFLICT DO NOTHING",
+    5,
+    {PG_INT8_ARRAY, PG_TEXT_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY, PG_BYTEA_ARRAY}};
+/* The same where no id or place may be taken: a collision fails the batch (run_fast, which cannot look
+ * at the count before its COMMIT goes). */
+static const struct pg_statement records_strict_st = {
+    "authd_w_records_strict",
+    "INSERT INTO authd_licences (id, log_index, place, record) "
+    "SELECT * FROM unnest($2::text[], $3::int8[], $4::bytea[], $5::bytea[]) WHERE " AS_OF,
+    5,
+    {PG_INT8_ARRAY, PG_TEXT_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY, PG_BYTEA_ARRAY}};
 static const struct pg_statement holders_st = {
     "authd_w_holders",
-    "INSERT INTO authd_holders (holder_key, id) SELECT * FROM unnest($1::bytea[], $2::text[]) "
-    "ON CONFLICT DO NOTHING",
-    2,
-    {PG_BYTEA_ARRAY, PG_TEXT_ARRAY}};
+    "INSERT INTO authd_holders (holder_key, id) SELECT * FROM unnest($2::bytea[], $3::text[]) WHERE " AS_OF
+    " ON CONFLICT DO NOTHING",
+    3,
+    {PG_INT8_ARRAY, PG_BYTEA_ARRAY, PG_TEXT_ARRAY}};
 static const struct pg_statement changes_st = {
     "authd_w_changes",
     "UPDATE authd_licences SET record = v.record FROM unnest($1::text[], $2::bytea[]) "
     "AS v(id, record) WHERE authd_licences.id = v.id",
     2,
     {PG_TEXT_ARRAY, PG_BYTEA_ARRAY}};
-static const struct pg_statement entries_st = {"authd_w_entries",
-                                               "INSERT INTO authd_log_entries (log, idx, entry) "
-                                               "SELECT * FROM unnest($1::int2[], $2::int8[], $3::bytea[])",
-                                               3,
-                                               {PG_INT2_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY}};
+static const struct pg_statement entries_st = {
+    "authd_w_entries",
+    "INSERT INTO authd_log_entries (log, idx, entry) "
+    "SELECT * FROM unnest($2::int2[], $3::int8[], $4::bytea[]) WHERE " AS_OF,
+    4,
+    {PG_INT8_ARRAY, PG_INT2_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY}};
 static const struct pg_statement hashes_st = {
     "authd_w_hashes",
     "INSERT INTO authd_log_hashes (log, level, idx, hash) "
-    "SELECT * FROM unnest($1::int2[], $2::int2[], $3::int8[], $4::bytea[])",
-    4,
-    {PG_INT2_ARRAY, PG_INT2_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY}};
-static const struct pg_statement access_st = {"authd_w_access",
-                                              "INSERT INTO authd_holder_access (holder_key, idx) "
-                                              "SELECT * FROM unnest($1::bytea[], $2::int8[])",
-                                              2,
-                                              {PG_BYTEA_ARRAY, PG_INT8_ARRAY}};
+    "SELECT * FROM unnest($2::int2[], $3::int2[], $4::int8[], $5::bytea[]) WHERE " AS_OF,
+    5,
+    {PG_INT8_ARRAY, PG_INT2_ARRAY, PG_INT2_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY}};
+static const struct pg_statement access_st = {
+    "authd_w_access",
+    "INSERT INTO authd_holder_access (holder_key, idx) SELECT * FROM unnest($2::bytea[], $3::int8[]) "
+    "WHERE " AS_OF,
+    3,
+    {PG_INT8_ARRAY, PG_BYTEA_ARRAY, PG_INT8_ARRAY}};
+/* Every log the batch grew, in one statement: one snapshot for the guard. Its row count tells whether
+ * the batch's writes went in. */
 static const struct pg_statement grow_st = {
-    "authd_w_grow", "UPDATE authd_log_state SET size = $2 WHERE log = $1", 2, {PG_INT2, PG_INT8}};
+    "authd_w_grow",
+    "UPDATE authd_log_state s SET size = v.size FROM unnest($2::int2[], $3::int8[]) AS v(log, size) "
+    "WHERE s.log = v.log AND " AS_OF,
+    3,
+    {PG_INT8_ARRAY, PG_INT2_ARRAY, PG_INT8_ARRAY}};
 static const struct pg_statement count_st = {
-    "authd_w_count", "UPDATE authd_meta SET value = value + $1 WHERE name = 'records'", 1, {PG_INT8}};
+    "authd_w_count",
+    "UPDATE authd_meta SET value = value + $2 WHERE name = 'records' AND " AS_OF,
+    2,
+    {PG_INT8_ARRAY, PG_INT8}};
 
 authd_err pg_writer_prepare(PGconn *conn)
 {
-    static const struct pg_statement *const all[] = {&lock_logs_st, &border_st,  &records_st, &holders_st,
-                                                     &changes_st,   &entries_st, &hashes_st,  &access_st,
-                                                     &grow_st,      &count_st};
+    static const struct pg_statement *const all[] = {
+        &lock_logs_st, &border_st, &records_st, &records_strict_st, &holders_st, &changes_st,
+        &entries_st,   &hashes_st, &access_st,  &grow_st,           &count_st};
     return pg_prepare(conn, all, sizeof(all) / sizeof(all[0]));
 }
 
@@ -105,6 +135,7 @@ struct batch {
     struct pg_array entry_log, entry_idx, entry_data;
     struct pg_array hash_log, hash_level, hash_idx, hash_data;
     struct pg_array access_key, access_idx; /* the holder-access index's new rows */
+    struct pg_array as_of;                  /* the logs' sizes the batch is planned on: every write's guard */
     int64_t first_index[AUTHD_LOG_COUNT];   /* the first entry this batch appends to each log, or -1 */
 };
 
@@ -119,12 +150,13 @@ static void batch_arrays_init(struct batch *b)
     pg_array_init(&b->hash_data, PG_BYTEA);
     pg_array_init(&b->access_key, PG_BYTEA);
     pg_array_init(&b->access_idx, PG_INT8);
+    pg_array_init(&b->as_of, PG_INT8);
 }
 
 static void batch_arrays_free(struct batch *b)
 {
-    struct pg_array *all[] = {&b->entry_log, &b->entry_idx, &b->entry_data, &b->hash_log,  &b->hash_level,
-                              &b->hash_idx,  &b->hash_data, &b->access_key, &b->access_idx};
+    struct pg_array *all[] = {&b->entry_log, &b->entry_idx, &b->entry_data, &b->hash_log,   &b->hash_level,
+                              &b->hash_idx,  &b->hash_data, &b->access_key, &b->access_idx, &b->as_of};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         pg_array_free(all[i]);
 }
@@ -223,7 +255,43 @@ static authd_err append(struct batch *b, enum authd_log_id log, const uint8_t *e
     return AUTHD_OK;
 }
 
+/* The tree the writer's last batch committed, from its border: no round trip to sign its checkpoint. */
+authd_err pg_committed_border(struct authd_storage *s, enum authd_log_id log, uint64_t *size,
+                              certlib_tlog_hash out[64])
+{
+    const struct pg_border *border = &pg_of(s)->border[log];
+    if (!border->valid) return AUTHD_E_NOT_FOUND;
+    for (unsigned l = 0; l < 64; l++)
+        if (((border->size >> l) & 1) && read_border((void *)border, l, (border->size >> l) - 1, out[l]))
+            return AUTHD_E_NOT_FOUND; /* not a border this batch kept whole */
+    *size = border->size;
+    return AUTHD_OK;
+}
+
 /* ---- reading what the batch needs, under its locks ---- */
+
+/* The batch is planned on logs of these sizes and borders: the guard of its writes says so. */
+static authd_err plan_on(struct batch *b, const uint64_t size[AUTHD_LOG_COUNT])
+{
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++) {
+        b->size[l] = size[l];
+        b->first_index[l] = -1;
+        pg_array_add_int8(&b->as_of, (int64_t)size[l]);
+    }
+    pg_array_finish(&b->as_of);
+    return b->as_of.failed ? AUTHD_E_NOMEM : AUTHD_OK;
+}
+
+/* The sizes the lock read, in log order. */
+static authd_err locked_sizes(PGresult *r, uint64_t size[AUTHD_LOG_COUNT])
+{
+    if (PQntuples(r) != AUTHD_LOG_COUNT) return AUTHD_E_CORRUPT;
+    for (int i = 0; i < AUTHD_LOG_COUNT; i++) {
+        if (pg_int2(r, i, 0) != i || pg_int8(r, i, 1) < 0) return AUTHD_E_CORRUPT;
+        size[i] = (uint64_t)pg_int8(r, i, 1);
+    }
+    return AUTHD_OK;
+}
 
 /* BEGIN and the logs' rows locked, in one round trip. */
 static authd_err begin_and_lock_logs(struct batch *b)
@@ -234,20 +302,18 @@ static authd_err begin_and_lock_logs(struct batch *b)
     pg_pipe_add(&pipe, "beginning a batch", "BEGIN", NULL, NULL);
     pg_pipe_add_prepared(&pipe, "locking the logs", &lock_logs_st, NULL, &r);
     authd_err rc = pg_pipe_end(&pipe);
-    if (!rc && PQntuples(r) != AUTHD_LOG_COUNT) rc = AUTHD_E_CORRUPT;
-    for (int i = 0; !rc && i < AUTHD_LOG_COUNT; i++) {
-        int16_t log = pg_int2(r, i, 0);
-        int64_t size = pg_int8(r, i, 1);
-        if (log != i || size < 0) rc = AUTHD_E_CORRUPT;
-        b->size[i] = (uint64_t)size;
-    }
+    uint64_t size[AUTHD_LOG_COUNT];
+    if (!rc) rc = locked_sizes(r, size);
     PQclear(r);
+    if (!rc) rc = plan_on(b, size);
+    b->st->alone = true;
     for (int l = 0; !rc && l < AUTHD_LOG_COUNT; l++) {
-        if (b->st->border[l].valid && b->st->border[l].size == b->size[l])
+        if (b->st->border[l].valid && b->st->border[l].size == size[l]) {
             b->border[l] = b->st->border[l];
-        else
-            rc = load_border(b->st->writer, (enum authd_log_id)l, b->size[l], &b->border[l]);
-        b->first_index[l] = -1;
+            continue;
+        }
+        b->st->alone = false; /* another node appended (or this one starts) */
+        rc = load_border(b->st->writer, (enum authd_log_id)l, size[l], &b->border[l]);
     }
     return rc;
 }
@@ -355,47 +421,58 @@ static bool stores_record(const struct authd_storage_write *w)
     return (w->op == AUTHD_STORE_PUT || w->op == AUTHD_STORE_RESTORE) && w->result == AUTHD_OK;
 }
 
-/* Inserts the new records. *inserted: how many went in (the rest collided on an id or a place). */
-static authd_err insert_records(struct batch *b, size_t *wanted, size_t *inserted)
+/* The new records' rows, as the arguments of a records statement (after the guard's). *wanted: how
+ * many. The arrays are the caller's to free once the statement is sent. */
+static authd_err record_rows(struct batch *b, struct pg_array rows[4], struct pg_args *a, size_t *wanted)
 {
-    struct pg_array ids, indices, places, records;
-    pg_array_init(&ids, PG_TEXT);
-    pg_array_init(&indices, PG_INT8);
-    pg_array_init(&places, PG_BYTEA);
-    pg_array_init(&records, PG_BYTEA);
-    *wanted = *inserted = 0;
+    pg_array_init(&rows[0], PG_TEXT);
+    pg_array_init(&rows[1], PG_INT8);
+    pg_array_init(&rows[2], PG_BYTEA);
+    pg_array_init(&rows[3], PG_BYTEA);
+    *wanted = 0;
     for (size_t i = 0; i < b->n; i++) {
         const struct authd_storage_write *w = &b->w[i];
         if (!stores_record(w)) continue;
-        pg_array_add(&ids, w->id, w->id_len);
-        pg_array_add_int8(&indices, w->log_index == UINT64_MAX ? NO_LOG_INDEX : (int64_t)w->log_index);
+        pg_array_add(&rows[0], w->id, w->id_len);
+        pg_array_add_int8(&rows[1], w->log_index == UINT64_MAX ? NO_LOG_INDEX : (int64_t)w->log_index);
         if (w->place)
-            pg_array_add(&places, w->place, AUTHD_PLACE_LEN);
+            pg_array_add(&rows[2], w->place, AUTHD_PLACE_LEN);
         else
-            pg_array_add_null(&places);
-        pg_array_add(&records, w->record, w->record_len);
+            pg_array_add_null(&rows[2]);
+        pg_array_add(&rows[3], w->record, w->record_len);
         (*wanted)++;
     }
-    struct pg_array *all[] = {&ids, &indices, &places, &records};
-    const size_t n_all = sizeof(all) / sizeof(all[0]);
     authd_err rc = AUTHD_OK;
-    for (size_t k = 0; k < n_all; k++) {
-        pg_array_finish(all[k]);
-        if (all[k]->failed) rc = AUTHD_E_NOMEM;
+    pg_arg_array(a, PG_INT8_ARRAY, &b->as_of);
+    static const Oid types[4] = {PG_TEXT_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY, PG_BYTEA_ARRAY};
+    for (size_t k = 0; k < 4; k++) {
+        pg_array_finish(&rows[k]);
+        if (rows[k].failed) rc = AUTHD_E_NOMEM;
+        pg_arg_array(a, types[k], &rows[k]);
     }
+    return rc;
+}
+
+static void record_rows_free(struct pg_array rows[4])
+{
+    for (size_t k = 0; k < 4; k++)
+        pg_array_free(&rows[k]);
+}
+
+/* Inserts the new records. *inserted: how many went in (the rest collided on an id or a place). */
+static authd_err insert_records(struct batch *b, size_t *wanted, size_t *inserted)
+{
+    struct pg_array rows[4];
+    struct pg_args a = {0};
+    authd_err rc = record_rows(b, rows, &a, wanted);
+    *inserted = 0;
     if (!rc && *wanted) {
-        struct pg_args a = {0};
-        pg_arg_array(&a, PG_TEXT_ARRAY, &ids);
-        pg_arg_array(&a, PG_INT8_ARRAY, &indices);
-        pg_arg_array(&a, PG_BYTEA_ARRAY, &places);
-        pg_arg_array(&a, PG_BYTEA_ARRAY, &records);
         PGresult *r = NULL;
         rc = pg_exec_prepared(b->st->writer, "storing records", &records_st, &a, &r);
         if (!rc) *inserted = (size_t)strtoull(PQcmdTuples(r), NULL, 10);
         PQclear(r);
     }
-    for (size_t k = 0; k < n_all; k++)
-        pg_array_free(all[k]);
+    record_rows_free(rows);
     return rc;
 }
 
@@ -502,6 +579,7 @@ static authd_err index_holders(struct batch *b, struct pg_pipe *pipe)
     authd_err rc = keys.failed || ids.failed ? AUTHD_E_NOMEM : AUTHD_OK;
     if (!rc) {
         struct pg_args a = {0};
+        pg_arg_array(&a, PG_INT8_ARRAY, &b->as_of);
         pg_arg_array(&a, PG_BYTEA_ARRAY, &keys);
         pg_arg_array(&a, PG_TEXT_ARRAY, &ids);
         pg_pipe_add_prepared(pipe, "indexing holders", &holders_st, &a, NULL);
@@ -511,12 +589,11 @@ static authd_err index_holders(struct batch *b, struct pg_pipe *pipe)
     return rc;
 }
 
-/* The batch's other writes and its COMMIT, sent together: one round trip (libpq copies each statement's
- * parameters as it queues it). AUTHD_E_UNAVAILABLE: the outcome is unknown, COMMIT included. */
-static authd_err write_rest_and_commit(struct batch *b, size_t stored)
+/* Queues the batch's writes after its records: changed records, holder index, log entries and hashes,
+ * the holder-access index, the logs' new sizes (*grow receives that statement's result) and the record
+ * count. Every one guarded by the sizes the batch was planned on. */
+static authd_err queue_rest(struct batch *b, struct pg_pipe *pipe, size_t stored, PGresult **grow)
 {
-    struct pg_pipe pipe;
-    pg_pipe_start(&pipe, b->st->writer);
     authd_err rc = AUTHD_OK;
     struct pg_array ids, records;
     pg_array_init(&ids, PG_TEXT);
@@ -531,57 +608,166 @@ static authd_err write_rest_and_commit(struct batch *b, size_t stored)
     pg_array_finish(&ids);
     pg_array_finish(&records);
     if (ids.failed || records.failed) rc = AUTHD_E_NOMEM;
-    if (!rc && dirty) {
+    if (!rc && dirty) { /* only under the batch's lock (run): its guard would be the lock's */
         struct pg_args a = {0};
         pg_arg_array(&a, PG_TEXT_ARRAY, &ids);
         pg_arg_array(&a, PG_BYTEA_ARRAY, &records);
-        pg_pipe_add_prepared(&pipe, "changing records", &changes_st, &a, NULL);
+        pg_pipe_add_prepared(pipe, "changing records", &changes_st, &a, NULL);
     }
     pg_array_free(&ids);
     pg_array_free(&records);
-    if (!rc && stored) rc = index_holders(b, &pipe);
-    struct pg_array *arrays[] = {&b->entry_log, &b->entry_idx, &b->entry_data, &b->hash_log,  &b->hash_level,
-                                 &b->hash_idx,  &b->hash_data, &b->access_key, &b->access_idx};
+    if (!rc && stored) rc = index_holders(b, pipe);
+    struct pg_array grow_log, grow_size;
+    pg_array_init(&grow_log, PG_INT2);
+    pg_array_init(&grow_size, PG_INT8);
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++)
+        if (b->first_index[l] >= 0) {
+            pg_array_add_int2(&grow_log, (int16_t)l);
+            pg_array_add_int8(&grow_size, (int64_t)b->size[l]);
+        }
+    struct pg_array *arrays[] = {&b->entry_log,  &b->entry_idx, &b->entry_data, &b->hash_log,
+                                 &b->hash_level, &b->hash_idx,  &b->hash_data,  &b->access_key,
+                                 &b->access_idx, &grow_log,     &grow_size};
     for (size_t k = 0; k < sizeof(arrays) / sizeof(arrays[0]); k++) {
         pg_array_finish(arrays[k]);
         if (arrays[k]->failed) rc = rc ? rc : AUTHD_E_NOMEM;
     }
     if (!rc && b->entry_log.n) {
         struct pg_args a = {0};
+        pg_arg_array(&a, PG_INT8_ARRAY, &b->as_of);
         pg_arg_array(&a, PG_INT2_ARRAY, &b->entry_log);
         pg_arg_array(&a, PG_INT8_ARRAY, &b->entry_idx);
         pg_arg_array(&a, PG_BYTEA_ARRAY, &b->entry_data);
-        pg_pipe_add_prepared(&pipe, "appending log entries", &entries_st, &a, NULL);
+        pg_pipe_add_prepared(pipe, "appending log entries", &entries_st, &a, NULL);
     }
     if (!rc && b->hash_log.n) {
         struct pg_args a = {0};
+        pg_arg_array(&a, PG_INT8_ARRAY, &b->as_of);
         pg_arg_array(&a, PG_INT2_ARRAY, &b->hash_log);
         pg_arg_array(&a, PG_INT2_ARRAY, &b->hash_level);
         pg_arg_array(&a, PG_INT8_ARRAY, &b->hash_idx);
         pg_arg_array(&a, PG_BYTEA_ARRAY, &b->hash_data);
-        pg_pipe_add_prepared(&pipe, "storing log hashes", &hashes_st, &a, NULL);
+        pg_pipe_add_prepared(pipe, "storing log hashes", &hashes_st, &a, NULL);
     }
     if (!rc && b->access_key.n) {
         struct pg_args a = {0};
+        pg_arg_array(&a, PG_INT8_ARRAY, &b->as_of);
         pg_arg_array(&a, PG_BYTEA_ARRAY, &b->access_key);
         pg_arg_array(&a, PG_INT8_ARRAY, &b->access_idx);
-        pg_pipe_add_prepared(&pipe, "indexing access entries by holder", &access_st, &a, NULL);
-    }
-    for (int l = 0; !rc && l < AUTHD_LOG_COUNT; l++) {
-        if (b->first_index[l] < 0) continue;
-        struct pg_args a = {0};
-        pg_arg_int2(&a, (int16_t)l);
-        pg_arg_int8(&a, (int64_t)b->size[l]);
-        pg_pipe_add_prepared(&pipe, "growing a log", &grow_st, &a, NULL);
+        pg_pipe_add_prepared(pipe, "indexing access entries by holder", &access_st, &a, NULL);
     }
     if (!rc && stored) {
         struct pg_args a = {0};
+        pg_arg_array(&a, PG_INT8_ARRAY, &b->as_of);
         pg_arg_int8(&a, (int64_t)stored);
-        pg_pipe_add_prepared(&pipe, "counting records", &count_st, &a, NULL);
+        pg_pipe_add_prepared(pipe, "counting records", &count_st, &a, NULL);
     }
+    /* last: the guards of the statements before it read the sizes it changes */
+    if (!rc && grow_log.n) {
+        struct pg_args a = {0};
+        pg_arg_array(&a, PG_INT8_ARRAY, &b->as_of);
+        pg_arg_array(&a, PG_INT2_ARRAY, &grow_log);
+        pg_arg_array(&a, PG_INT8_ARRAY, &grow_size);
+        pg_pipe_add_prepared(pipe, "growing the logs", &grow_st, &a, grow);
+    }
+    pg_array_free(&grow_log);
+    pg_array_free(&grow_size);
+    return rc;
+}
+
+/* How many logs the batch grows: the rows its grow statement changes when its guard held. */
+static size_t logs_grown(const struct batch *b)
+{
+    size_t n = 0;
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++)
+        n += b->first_index[l] >= 0;
+    return n;
+}
+
+/* Whether the guard held: the grow statement changed every log the batch grows. A batch growing no
+ * log has nothing to tell by, and runs only under its lock. */
+static bool guard_held(const struct batch *b, PGresult *grow)
+{
+    size_t n = logs_grown(b);
+    return n == 0 || (grow && strtoull(PQcmdTuples(grow), NULL, 10) == n);
+}
+
+/* The batch's other writes and its COMMIT, sent together: one round trip (libpq copies each statement's
+ * parameters as it queues it). AUTHD_E_UNAVAILABLE: the outcome is unknown, COMMIT included. */
+static authd_err write_rest_and_commit(struct batch *b, size_t stored)
+{
+    struct pg_pipe pipe;
+    PGresult *grow = NULL;
+    pg_pipe_start(&pipe, b->st->writer);
+    authd_err rc = queue_rest(b, &pipe, stored, &grow);
     if (rc) pipe.rc = pipe.rc ? pipe.rc : rc; /* nothing sent that could commit */
     pg_pipe_add(&pipe, "committing a batch", "COMMIT", NULL, NULL);
-    return pg_pipe_end(&pipe);
+    rc = pg_pipe_end(&pipe);
+    if (!rc && !guard_held(b, grow)) rc = AUTHD_E_CORRUPT; /* under the lock: the sizes cannot move */
+    PQclear(grow);
+    return rc;
+}
+
+/* Whether a batch may go in one round trip (run_fast): the writer alone, the borders known, and
+ * nothing to read first (an UPDATE reads its record; a RESTORE's index is given, not planned). It
+ * must grow a log, or its guard would tell nothing. */
+static bool may_go_fast(const struct batch *b)
+{
+    const struct pg_storage *st = b->st;
+    if (!st->alone) return false;
+    bool grows = false;
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++)
+        if (!st->border[l].valid) return false;
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->w[i].op == AUTHD_STORE_UPDATE || b->w[i].op == AUTHD_STORE_RESTORE) return false;
+        grows = grows || b->w[i].entry;
+    }
+    return grows;
+}
+
+/* The batch in one round trip, planned on the borders the last batch left: BEGIN, the logs' lock,
+ * the records (a taken id or place fails the batch instead of being counted), the rest and COMMIT.
+ * *moved: another node appended before the lock was had; the guards held every write back and the
+ * COMMIT committed nothing. A failure with the connection up rolls nothing forward either (the
+ * pipeline stops at the failing statement; the caller rolls back). AUTHD_E_UNAVAILABLE: unknown, as
+ * for write_rest_and_commit. */
+static authd_err run_fast(struct batch *b, bool *moved)
+{
+    *moved = false;
+    batch_arrays_init(b);
+    uint64_t size[AUTHD_LOG_COUNT];
+    for (int l = 0; l < AUTHD_LOG_COUNT; l++) {
+        size[l] = b->st->border[l].size;
+        b->border[l] = b->st->border[l];
+    }
+    authd_err rc = plan_on(b, size);
+    if (!rc) rc = plan(b);
+    struct pg_array rows[4];
+    struct pg_args records = {0};
+    size_t stored = 0;
+    bool have_rows = !rc;
+    if (have_rows) rc = record_rows(b, rows, &records, &stored);
+    struct pg_pipe pipe;
+    PGresult *lock = NULL, *grow = NULL;
+    pg_pipe_start(&pipe, b->st->writer);
+    if (rc) pipe.rc = rc; /* nothing is sent */
+    pg_pipe_add(&pipe, "beginning a batch", "BEGIN", NULL, NULL);
+    pg_pipe_add_prepared(&pipe, "locking the logs", &lock_logs_st, NULL, &lock);
+    if (stored) pg_pipe_add_prepared(&pipe, "storing records", &records_strict_st, &records, NULL);
+    if (have_rows) record_rows_free(rows); /* libpq copied them */
+    if (!rc) rc = queue_rest(b, &pipe, stored, &grow);
+    if (rc) pipe.rc = pipe.rc ? pipe.rc : rc;
+    pg_pipe_add(&pipe, "committing a batch", "COMMIT", NULL, NULL);
+    rc = pg_pipe_end(&pipe);
+    uint64_t locked[AUTHD_LOG_COUNT];
+    if (!rc) rc = locked_sizes(lock, locked);
+    if (!rc && memcmp(locked, size, sizeof(size)) != 0)
+        *moved = true;
+    else if (!rc && !guard_held(b, grow))
+        rc = AUTHD_E_CORRUPT;
+    PQclear(lock);
+    PQclear(grow);
+    return rc;
 }
 
 /* ---- the outcome of a COMMIT lost on the wire ---- */
@@ -682,13 +868,49 @@ static void abandon_run(struct batch *b, authd_err rc)
     batch_arrays_free(b);
 }
 
+/* The batch after its COMMIT went: a COMMIT lost on the wire looked up, the borders it left kept. */
+static authd_err committed_run(struct batch *b, authd_err rc)
+{
+    struct pg_storage *st = b->st;
+    if (rc == AUTHD_E_UNAVAILABLE) {
+        st->border[0].valid = st->border[1].valid = false;
+        rc = resolve_lost_commit(b);
+    }
+    if (!rc)
+        for (int l = 0; l < AUTHD_LOG_COUNT; l++)
+            st->border[l] = b->border[l];
+    abandon_run(b, rc == AUTHD_E_INDOUBT ? AUTHD_OK : rc);
+    return rc;
+}
+
+/* run_fast, when the batch may go so. *done: it went (rc, its outcome); otherwise it runs the long way
+ * (another node appended, or a record collided: the long way finds which). */
+static authd_err try_fast(struct batch *b, bool *done)
+{
+    *done = false;
+    if (!pg_conn_ok(b->st->writer) || !may_go_fast(b)) return AUTHD_OK;
+    bool moved;
+    authd_err rc = run_fast(b, &moved);
+    if ((!rc && !moved) || rc == AUTHD_E_UNAVAILABLE) {
+        *done = true;
+        return committed_run(b, rc);
+    }
+    if (moved) b->st->alone = false;
+    abandon_run(b, rc);
+    return AUTHD_OK;
+}
+
 authd_err pg_apply(struct authd_storage *s, struct authd_storage_write *writes, size_t n)
 {
     struct pg_storage *st = pg_of(s);
     struct batch b = {.st = st, .w = writes, .n = n};
     authd_err rc = AUTHD_E_INTERNAL;
-    if (!(b.refused = calloc(n ? n : 1, sizeof(*b.refused)))) rc = AUTHD_E_NOMEM;
-    for (int attempt = 0; b.refused && attempt < MAX_ATTEMPTS; attempt++) {
+    bool done = false;
+    if (!(b.refused = calloc(n ? n : 1, sizeof(*b.refused))))
+        rc = AUTHD_E_NOMEM;
+    else if ((rc = try_fast(&b, &done)) == AUTHD_OK && !done)
+        rc = AUTHD_E_INTERNAL; /* unless a run below commits */
+    for (int attempt = 0; !done && b.refused && attempt < MAX_ATTEMPTS; attempt++) {
         if (!pg_conn_ok(st->writer) && (rc = reconnect(st, 0)) != AUTHD_OK) break;
         bool collided;
         size_t inserted;
@@ -705,15 +927,7 @@ authd_err pg_apply(struct authd_storage *s, struct authd_storage_write *writes, 
             rc = AUTHD_E_INTERNAL; /* unless a later run commits */
             continue;
         }
-        rc = write_rest_and_commit(&b, inserted);
-        if (rc == AUTHD_E_UNAVAILABLE) {
-            st->border[0].valid = st->border[1].valid = false;
-            rc = resolve_lost_commit(&b);
-        }
-        if (!rc)
-            for (int l = 0; l < AUTHD_LOG_COUNT; l++)
-                st->border[l] = b.border[l];
-        abandon_run(&b, rc == AUTHD_E_INDOUBT ? AUTHD_OK : rc);
+        rc = committed_run(&b, write_rest_and_commit(&b, inserted));
         break;
     }
     if (rc) /* contract clause 1: nothing took effect (or, in doubt, nothing may be relied on) */

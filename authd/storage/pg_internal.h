@@ -24,6 +24,7 @@ struct pg_storage {
     struct pg_pool readers;
     PGconn *writer; /* apply()'s alone: the writer thread's */
     struct pg_border border[AUTHD_LOG_COUNT];
+    bool alone; /* the writer's: no other node appended before its last batch (pg_apply.c's run_fast) */
     int64_t challenges_swept; /* when expired challenges were last deleted */
     int64_t requests_swept;   /* when long-expired presentation requests were last deleted */
     pthread_mutex_t sweep_lock;
@@ -35,6 +36,9 @@ static inline struct pg_storage *pg_of(struct authd_storage *s)
 }
 
 authd_err pg_apply(struct authd_storage *s, struct authd_storage_write *writes, size_t n);
+/* storage.h's committed_border: the border pg_apply kept after its last commit. */
+authd_err pg_committed_border(struct authd_storage *s, enum authd_log_id log, uint64_t *size,
+                              certlib_tlog_hash out[64]);
 /* Prepares apply's statements on a new writer connection (the schema must exist). */
 authd_err pg_writer_prepare(PGconn *conn);
 

@@ -575,6 +575,7 @@ static const struct authd_storage_ops pg_ops = {
     .log_entries = pg_log_entries,
     .log_hashes = pg_log_hashes,
     .log_border = pg_log_border,
+    .committed_border = pg_committed_border,
     .holder_access = pg_holder_access,
     .list_counters = pg_list_counters,
     .challenge_issue = pg_challenge_issue,

@@ -177,6 +177,11 @@ struct authd_storage_ops {
      * a shared store, one round trip instead of one per subtree). */
     authd_err (*log_border)(struct authd_storage *s, enum authd_log_id log, uint64_t *size,
                             certlib_tlog_hash out[64]);
+    /* Optional: the same for the tree the last apply() left, from what apply() remembers of it, without a
+     * read. The applying thread's, after apply(); AUTHD_E_NOT_FOUND when it remembers none (that apply
+     * failed, or none ran yet). A shared store's tree may have grown since through other nodes. */
+    authd_err (*committed_border)(struct authd_storage *s, enum authd_log_id log, uint64_t *size,
+                                  certlib_tlog_hash out[64]);
 
     /* Status-list counters every node draws from (list_permutation.h): `count` consecutive counters of
      * list `list_no` of the issuer, the first in *first, never handed out before to anyone. NULL in a

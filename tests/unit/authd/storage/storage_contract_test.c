@@ -964,6 +964,71 @@ static void test_two_writers(void **state)
     authd_storage_close(other);
 }
 
+/* What apply() remembers of the tree it left (committed_border, where a backend has it) is the stored
+ * tree's border. */
+static void assert_remembered_border(struct authd_storage *s, enum authd_log_id log)
+{
+    if (!s->ops->committed_border) return;
+    certlib_tlog_hash stored[64], remembered[64];
+    uint64_t stored_size = 0, remembered_size = 0;
+    assert_int_equal(s->ops->log_border(s, log, &stored_size, stored), AUTHD_OK);
+    assert_int_equal(s->ops->committed_border(s, log, &remembered_size, remembered), AUTHD_OK);
+    assert_int_equal(remembered_size, stored_size);
+    for (unsigned l = 0; l < 64; l++)
+        if ((stored_size >> l) & 1) assert_memory_equal(remembered[l], stored[l], CERTLIB_TLOG_HASH_LEN);
+}
+
+/* A writer's later batches keep clauses 1 and 2 as its first did (on a shared store they are planned on
+ * the borders the last batch left and sent in one round trip): a record colliding with a stored one is
+ * refused alone, another node's appends in between move the batch to the right indices, and what the
+ * writer remembers of each tree it left is the stored tree. */
+static void test_a_warm_writer(void **state)
+{
+    struct fixture *f = *state;
+    struct authd_storage *s = f->s;
+    static char entries[8][32];
+    certlib_tlog_hash leaves[8];
+    uint64_t n = 0;
+    for (; n < 3; n++) { /* warm: a batch after a batch */
+        snprintf(entries[n], sizeof(entries[n]), "access %d", (int)n);
+        struct authd_storage_write w = append_write(AUTHD_LOG_ACCESS, entries[n]);
+        assert_int_equal(authd_storage_apply(s, &w, 1), AUTHD_OK);
+        assert_int_equal(w.log_index, n);
+        certlib_tlog_leaf_hash((const uint8_t *)entries[n], strlen(entries[n]), leaves[n]);
+        assert_remembered_border(s, AUTHD_LOG_ACCESS);
+    }
+    struct put taken, p[3];
+    struct authd_storage_write w0 = put_write(&taken, "taken", 1);
+    assert_int_equal(authd_storage_apply(s, &w0, 1), AUTHD_OK);
+    struct authd_storage_write w[3] = {put_write(&p[0], "new-1", 1), put_write(&p[1], "taken", 2),
+                                       put_write(&p[2], "new-2", 1)};
+    assert_int_equal(authd_storage_apply(s, w, 3), AUTHD_OK);
+    assert_int_equal(w[0].result, AUTHD_OK);
+    assert_int_equal(w[1].result, AUTHD_E_EXISTS);
+    assert_int_equal(w[2].result, AUTHD_OK);
+    assert_int_equal(w[2].log_index, 2);
+    assert_int_equal(log_size(s, AUTHD_LOG_SIGNATURES), 3);
+    assert_record(s, "new-2", "record of new-2", 2);
+    assert_remembered_border(s, AUTHD_LOG_SIGNATURES);
+    struct authd_storage_stats st;
+    assert_int_equal(s->ops->stats(s, &st), AUTHD_OK);
+    assert_int_equal(st.records, 3);
+    if (!s->ops->shared) return;
+    struct authd_storage *other = backend->open(f->where);
+    for (int k = 0; k < 2; k++, n++) { /* another node, then this one again */
+        snprintf(entries[n], sizeof(entries[n]), "access %d from %s", (int)n, k ? "this" : "the other");
+        struct authd_storage_write a = append_write(AUTHD_LOG_ACCESS, entries[n]);
+        assert_int_equal(authd_storage_apply(k ? s : other, &a, 1), AUTHD_OK);
+        assert_int_equal(a.log_index, n);
+        certlib_tlog_leaf_hash((const uint8_t *)entries[n], strlen(entries[n]), leaves[n]);
+    }
+    assert_remembered_border(s, AUTHD_LOG_ACCESS);
+    for (uint64_t i = 0; i < n; i++)
+        assert_entry(s, AUTHD_LOG_ACCESS, i, entries[i]);
+    check_hashes(s, AUTHD_LOG_ACCESS, leaves, n);
+    authd_storage_close(other);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -987,6 +1052,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_holders_in_one_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readers_during_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_warm_writer, setup, teardown),
     };
     int failed = 0;
     for (int a = 1; a < argc; a++) {
