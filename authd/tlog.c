@@ -184,24 +184,24 @@ static certlib_err read_border(void *arg, unsigned level, uint64_t index, certli
 
 static authd_err publish(struct authd_log *log, bool committed);
 
-authd_err authd_log_publish(struct authd_log *log)
+static authd_err publish_and_save(struct authd_log *log, bool committed)
 {
     if (!log) return AUTHD_OK;
     pthread_mutex_lock(&log->publishing);
-    authd_err rc = publish(log, false);
+    authd_err rc = publish(log, committed);
     if (!rc) save_state(log, false);
     pthread_mutex_unlock(&log->publishing);
     return rc;
 }
 
+authd_err authd_log_publish(struct authd_log *log)
+{
+    return publish_and_save(log, false);
+}
+
 authd_err authd_log_publish_committed(struct authd_log *log)
 {
-    if (!log) return AUTHD_OK;
-    pthread_mutex_lock(&log->publishing);
-    authd_err rc = publish(log, true);
-    if (!rc) save_state(log, false);
-    pthread_mutex_unlock(&log->publishing);
-    return rc;
+    return publish_and_save(log, true);
 }
 
 /* The tree to sign: with `committed`, the one the writer's last batch left, as the store remembers it
