@@ -220,7 +220,7 @@ static void *worker_main(void *arg)
     if (w->connections > 0 && !shut_connections_down(w, loop)) {
         /* Connections outlived the grace period; h2o cannot dispose a context that still has them, and
          * the process is about to exit, so leave them to the kernel. */
-        fprintf(stderr, "authd: %zu connections still open after the grace period: closed at exit\n",
+        fprintf(stderr, "authd: connections still open after the grace period: %zu (closed at exit)\n",
                 w->connections);
         return NULL;
     }

@@ -439,6 +439,22 @@ def test_shutdown_finishes_a_batch_being_streamed(tmp_path):
     server.stderr.close()
 
 
+def test_a_connection_past_the_grace_period_is_cut_and_said(tmp_path):
+    """A client that never finishes its request cannot hold the server past shutdown_grace_ms: authd exits
+    0 when the grace period ends, and says how many connections it cut."""
+    server = Authd(tmp_path)
+    server.set_limits(shutdown_grace_ms=300)
+    server.start()
+    conn = socket.create_connection(("127.0.0.1", server.port))
+    conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # the head never ends
+    time.sleep(0.3)
+    started = time.monotonic()
+    assert server.stop() == 0
+    assert time.monotonic() - started < 3
+    assert "connections still open after the grace period: 1 (closed at exit)" in server.stderr_path.read_text()
+    conn.close()
+
+
 def test_graceful_shutdown_and_restart(tmp_path):
     server = Authd(tmp_path).start()
     # A client holding a keep-alive connection must not keep the server from stopping.
