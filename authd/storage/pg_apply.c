@@ -12,7 +12,7 @@
  * (run_fast). Every write is guarded by the logs' sizes the batch was planned on ("as of"): when
  * another node appended meanwhile, the guards hold everything back, the COMMIT commits nothing, and the
  * batch runs again the long way (lock, read the border, write). While other nodes append, batches
- * take the long way from the start.
+ * take the long way from the start (CALM_BATCHES).
  *
  * A record whose id or status-list place is taken is refused alone: the batch is rolled back and run
  * again without it (ids are random and places reserved, so this is rare). A connection lost before
@@ -30,6 +30,10 @@
 #define MAX_ATTEMPTS 4        /* runs of one batch: each refusal of an id or a place costs one */
 #define INDOUBT_WAIT_MS 20000 /* how long to look for a server after a COMMIT lost on the wire */
 #define NO_LOG_INDEX (-1)     /* a record stored without an entry of its own */
+/* Batches in a row that must find no other node's appends before one is sent whole (run_fast): one
+ * that finds them costs a round trip and an empty COMMIT under the logs' lock, so nodes busy together
+ * try it seldom, and a node alone goes fast after its first few batches. */
+#define CALM_BATCHES 4
 
 /* The batch's statements, prepared on the writer's connection (pg_writer_prepare): parsed and planned
  * once, not at every batch. */
@@ -306,15 +310,16 @@ static authd_err begin_and_lock_logs(struct batch *b)
     if (!rc) rc = locked_sizes(r, size);
     PQclear(r);
     if (!rc) rc = plan_on(b, size);
-    b->st->alone = true;
+    bool moved = false;
     for (int l = 0; !rc && l < AUTHD_LOG_COUNT; l++) {
         if (b->st->border[l].valid && b->st->border[l].size == size[l]) {
             b->border[l] = b->st->border[l];
             continue;
         }
-        b->st->alone = false; /* another node appended (or this one starts) */
+        moved = true; /* another node appended (or this one starts) */
         rc = load_border(b->st->writer, (enum authd_log_id)l, size[l], &b->border[l]);
     }
+    b->st->calm = moved ? 0 : b->st->calm + (b->st->calm < CALM_BATCHES);
     return rc;
 }
 
@@ -708,13 +713,13 @@ static authd_err write_rest_and_commit(struct batch *b, size_t stored)
     return rc;
 }
 
-/* Whether a batch may go in one round trip (run_fast): the writer alone, the borders known, and
+/* Whether a batch may go in one round trip (run_fast): the writer calm, the borders known, and
  * nothing to read first (an UPDATE reads its record; a RESTORE's index is given, not planned). It
  * must grow a log, or its guard would tell nothing. */
 static bool may_go_fast(const struct batch *b)
 {
     const struct pg_storage *st = b->st;
-    if (!st->alone) return false;
+    if (st->calm < CALM_BATCHES) return false;
     bool grows = false;
     for (int l = 0; l < AUTHD_LOG_COUNT; l++)
         if (!st->border[l].valid) return false;
@@ -895,7 +900,7 @@ static authd_err try_fast(struct batch *b, bool *done)
         *done = true;
         return committed_run(b, rc);
     }
-    if (moved) b->st->alone = false;
+    if (moved) b->st->calm = 0;
     abandon_run(b, rc);
     return AUTHD_OK;
 }

@@ -24,7 +24,7 @@ struct pg_storage {
     struct pg_pool readers;
     PGconn *writer; /* apply()'s alone: the writer thread's */
     struct pg_border border[AUTHD_LOG_COUNT];
-    bool alone; /* the writer's: no other node appended before its last batch (pg_apply.c's run_fast) */
+    unsigned calm; /* the writer's: its batches in a row that found no other node's appends (run_fast) */
     int64_t challenges_swept; /* when expired challenges were last deleted */
     int64_t requests_swept;   /* when long-expired presentation requests were last deleted */
     pthread_mutex_t sweep_lock;

@@ -989,7 +989,7 @@ static void test_a_warm_writer(void **state)
     static char entries[8][32];
     certlib_tlog_hash leaves[8];
     uint64_t n = 0;
-    for (; n < 3; n++) { /* warm: a batch after a batch */
+    for (; n < 6; n++) { /* warm: a batch after a batch */
         snprintf(entries[n], sizeof(entries[n]), "access %d", (int)n);
         struct authd_storage_write w = append_write(AUTHD_LOG_ACCESS, entries[n]);
         assert_int_equal(authd_storage_apply(s, &w, 1), AUTHD_OK);
