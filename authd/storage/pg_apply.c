@@ -896,7 +896,14 @@ static authd_err try_fast(struct batch *b, bool *done)
     if (!pg_conn_ok(b->st->writer) || !may_go_fast(b)) return AUTHD_OK;
     bool moved;
     authd_err rc = run_fast(b, &moved);
-    if ((!rc && !moved) || rc == AUTHD_E_UNAVAILABLE) {
+    if (rc == AUTHD_E_UNAVAILABLE) {
+        /* Found not committed (a server answered again, without the batch's first entry): nothing was
+         * written, as with a connection found dead before a COMMIT, so the long way runs once more. */
+        rc = committed_run(b, rc);
+        *done = rc != AUTHD_E_UNAVAILABLE;
+        return *done ? rc : AUTHD_OK;
+    }
+    if (!rc && !moved) {
         *done = true;
         return committed_run(b, rc);
     }
