@@ -1,6 +1,7 @@
 /* authd writer.h: group commit over a watched LMDB store. Completions after the commit and after the
  * logs' checkpoints cover it; batches that grow while a commit is in progress; max_batch; the commit
- * delay under load and none when idle; a failed batch reported to every job; drain and stop. */
+ * delay under load, none when idle or with fewer requests in flight than fill; a failed batch reported to
+ * every job; drain and stop. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -235,6 +236,35 @@ static void test_requests_in_flight_are_load(void **state)
     finish(f);
 }
 
+/* Under load, but with fewer requests in flight than `fill`: the batch cannot fill, so it is committed
+ * at once; with `fill` in flight the same batch waits. The delay is 5 s: either way, no timing luck. */
+static void test_fewer_in_flight_than_fill_is_not_held(void **state)
+{
+    (void)state;
+    company = 4;
+    struct fixture *f = start_with(1024, 5000000, 5, in_flight);
+    spy_set_hold(f->spy, true);
+    submit(f, 1);
+    spy_wait_holding(f->spy);
+    submit(f, 2); /* waiting when the commit ends: load, but only 4 requests in flight */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    spy_set_hold(f->spy, false);
+    waiter_wait(&f->done, 3);
+    assert_true(seconds_since(&t0) < 2.5);
+    static const size_t want[] = {1, 2};
+    assert_batches(f, want, 2);
+    company = 5; /* now enough to fill one: two writes wait for the rest */
+    submit(f, 2);
+    usleep(300000);
+    assert_int_equal(spy_applies(f->spy), 2);
+    submit(f, 3);
+    waiter_wait(&f->done, 8);
+    static const size_t then[] = {1, 2, 5};
+    assert_batches(f, then, 3);
+    finish(f);
+}
+
 static void test_failed_batch(void **state)
 {
     (void)state;
@@ -285,6 +315,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_batches_grow_during_a_commit),
         cmocka_unit_test(test_max_batch),
         cmocka_unit_test(test_commit_delay),
+        cmocka_unit_test(test_fewer_in_flight_than_fill_is_not_held),
         cmocka_unit_test(test_a_lone_request_is_not_held),
         cmocka_unit_test(test_requests_in_flight_are_load),
         cmocka_unit_test(test_failed_batch),
