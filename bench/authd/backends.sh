@@ -3,7 +3,8 @@
 # side: one node on LMDB (the baseline), one node on PostgreSQL, and two nodes on one PostgreSQL. For
 # each: durable EdDSA issuance and lookups on a store filled to TARGET licences (default 200,000), with
 # wrk at 64 connections (split 32 + 32 over two nodes), p99 latencies, and ratios against LMDB. Lookups
-# are measured three times in a row; the table gives the medians.
+# are measured three times in a row, saturated (each connection sends its next request when its answer
+# comes), then three times paced at half LMDB's saturated rate; the table gives the medians.
 # PostgreSQL runs on the same cores, started by scripts/dev-postgres in a scratch directory (fsync on,
 # synchronous_commit on: every 201 is durable).
 # usage: bench/authd/backends.sh [BUILD_DIR] [TARGET] [SECONDS]
@@ -43,14 +44,15 @@ node() {
 }
 
 # load SCRIPT DURATION CONNECTIONS URL...: wrk on every URL at once; total rate and worst p99 into
-# load_rate, load_p99, load_fail
+# load_rate, load_p99, load_fail. With PACE set, the wrks send PACE requests a second in all, on a
+# schedule (common.lua), instead of as fast as the nodes answer.
 load() {
     local script=$1 dur=$2 conns=$3 i=0 running=() threads
     shift 3
     threads=$(($# >= 2 ? 1 : 2))
     for u in "$@"; do
         # the two wrk threads of the machine shared among the nodes; holder numbers step by threads
-        THREADS=$threads BASE=$((i * 5000000 + ${BASE0:-0})) wrk -t$threads -c"$conns" -d"$dur" --latency \
+        THREADS=$threads BASE=$((i * 5000000 + ${BASE0:-0})) RATE=$((${PACE:-0} / $#)) wrk -t$threads -c"$conns" -d"$dur" --latency \
             -s "$here/$script" "$u" \
             >"$work/wrk.$i.out" 2>"$work/wrk.$i.err" &
         running+=($!)
@@ -121,6 +123,16 @@ setup() {
         echo "  $name: lookups $load_rate/s, p99 $load_p99 ms" >&2
     done
     eval "${name}_lookup=$(median "${rates[@]}") ${name}_lookup_p99=$(median "${p99s[@]}") ${name}_lookup_fail=$fails"
+    # The same lookups paced at half LMDB's rate, the load the ratio target asks each setup to carry:
+    # their latency there, where saturated it is only 64 over the rate.
+    [ -n "${pace:-}" ] || pace=$(awk -v r="$lmdb_lookup" 'BEGIN { printf "%d", r / 2 }')
+    rates=() p99s=()
+    for _ in 1 2 3; do
+        TOKEN=$(cat "$keys/tokens/counter-hz.token") HOLDERS=10000 PACE=$pace load lookup.lua "${secs}s" "$conns" "${urls[@]}"
+        rates+=("$load_rate") p99s+=("$load_p99") fails=$((fails + load_fail))
+        echo "  $name: lookups paced at $pace/s: $load_rate/s, p99 $load_p99 ms" >&2
+    done
+    eval "${name}_paced=$(median "${rates[@]}") ${name}_paced_p99=$(median "${p99s[@]}") ${name}_lookup_fail=$fails"
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
     pids=()
 }
@@ -136,9 +148,14 @@ printf '%-28s %12.0f %12.0f %12.0f\n' "issue EdDSA (req/s)" "$lmdb_issue" "$pg1_
 printf '%-28s %12s %12s %12s\n' "  p99 (ms)" "$lmdb_issue_p99" "$pg1_issue_p99" "$pg2_issue_p99"
 printf '%-28s %12s %12s %12s\n' "  x LMDB (target >= 0.5)" "1.00" "$(ratio "$pg1_issue" "$lmdb_issue")" "$(ratio "$pg2_issue" "$lmdb_issue")"
 printf '%-28s %12.0f %12.0f %12.0f\n' "lookup (req/s, median of 3)" "$lmdb_lookup" "$pg1_lookup" "$pg2_lookup"
-printf '%-28s %12s %12s %12s\n' "  p99 (ms, target <= 10)" "$lmdb_lookup_p99" "$pg1_lookup_p99" "$pg2_lookup_p99"
+printf '%-28s %12s %12s %12s\n' "  p99 (ms, saturated)" "$lmdb_lookup_p99" "$pg1_lookup_p99" "$pg2_lookup_p99"
 printf '%-28s %12s %12s %12s\n' "  x LMDB (target >= 0.5)" "1.00" "$(ratio "$pg1_lookup" "$lmdb_lookup")" "$(ratio "$pg2_lookup" "$lmdb_lookup")"
+printf '%-28s %12.0f %12.0f %12.0f\n' "lookup paced at 0.5x LMDB" "$lmdb_paced" "$pg1_paced" "$pg2_paced"
+printf '%-28s %12s %12s %12s\n' "  p99 (ms, paced)" "$lmdb_paced_p99" "$pg1_paced_p99" "$pg2_paced_p99"
 printf '%-28s %12s %12s %12s\n' "failures (issue, lookup)" "$lmdb_issue_fail, $lmdb_lookup_fail" \
     "$pg1_issue_fail, $pg1_lookup_fail" "$pg2_issue_fail, $pg2_lookup_fail"
+p99_met() { awk -v s="$1" -v p="$2" 'BEGIN { print (s <= 10 && p <= 10 ? "met" : "NOT met") }'; }
+echo "lookup p99 <= 10 ms at 64 connections on PostgreSQL, one node: $(p99_met "$pg1_lookup_p99" "$pg1_paced_p99")" \
+    "(saturated $pg1_lookup_p99 ms, paced $pg1_paced_p99 ms; LMDB $lmdb_lookup_p99 and $lmdb_paced_p99 ms)"
 pg_best=$(awk -v a="$pg1_issue" -v b="$pg2_issue" 'BEGIN { print (a > b ? a : b) }')
 echo "durable EdDSA issuance on PostgreSQL >= 3,000/s: $(awk -v r="$pg_best" 'BEGIN { print (r >= 3000 ? "met" : "NOT met") }') ($pg_best/s)"

@@ -45,3 +45,31 @@ function done(summary, latency, requests)
   io.write(string.format("P99_MS %.3f\n", latency:percentile(99) / 1000))
   io.write(string.format("P50_MS %.3f\n", latency:percentile(50) / 1000))
 end
+
+-- RATE (requests per second this wrk is to send, over its THREADS threads): requests leave on a
+-- schedule, as counters' lookups arrive, instead of each connection sending its next the moment its
+-- answer came. Unpaced, wrk measures the server saturated, where the mean latency is only the
+-- connections over the rate (Little's law); paced, it measures the latency of a load the server
+-- carries. A connection whose answer came back waits for the thread's next slot; when the server falls
+-- behind the schedule it is sent at once (and the rate wrk reports says so). wrk takes the delay in
+-- whole milliseconds: a request may leave up to 1 ms before its slot, and the slots keep the rate.
+local rate = tonumber(os.getenv("RATE") or "0")
+if rate > 0 then
+  local ffi = require "ffi"
+  ffi.cdef [[
+    typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+    int clock_gettime(int clock, bench_timespec *ts);
+  ]]
+  local ts = ffi.new("bench_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  local interval = tonumber(os.getenv("THREADS") or "2") * 1000 / rate
+  local slot
+  function delay()
+    local now = now_ms()
+    slot = (slot or now) + interval
+    return slot > now and slot - now or 0
+  end
+end
