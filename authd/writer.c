@@ -43,7 +43,7 @@ struct authd_writer {
 /* With the lock held: under load and with fewer than `fill` writes queued, waits up to the delay for
  * more. Load is work that queued while the last commit ran, a recent commit, or other requests in
  * flight. Requests in flight are load even when each takes longer than a commit to reach the writer
- * (slow signing: a cipher machine, a sanitizer build), so a burst still shares its commits. But with
+ * (slow signing: a cipher machine, a sanitizer build), so a burst of `fill` still shares commits. But with
  * fewer than `fill` requests in flight the wait cannot fill the batch: it would run out every time and
  * add the delay to every answer, for commits the machine has the time to make. So it waits only when
  * enough are in flight. That covers one client sending one request after another (one in flight, its
