@@ -43,8 +43,8 @@ node() {
     exit 1
 }
 
-# load SCRIPT DURATION CONNECTIONS URL...: wrk on every URL at once; total rate and worst p99 into
-# load_rate, load_p99, load_fail. With PACE set, the wrks send PACE requests a second in all, on a
+# load SCRIPT DURATION CONNECTIONS URL...: wrk on every URL at once; total rate, worst p99 and p50 into
+# load_rate, load_p99, load_p50, load_fail. With PACE set, the wrks send PACE requests a second in all, on a
 # schedule (common.lua), instead of as fast as the nodes answer.
 load() {
     local script=$1 dur=$2 conns=$3 i=0 running=() threads
@@ -61,6 +61,7 @@ load() {
     wait "${running[@]}"
     load_rate=$(cat "$work"/wrk.*.out | awk '/^Requests\/sec/ {s += $2} END {printf "%.0f", s}')
     load_p99=$(cat "$work"/wrk.*.out | awk '/^P99_MS/ {if ($2 > m) m = $2} END {printf "%.2f", m}')
+    load_p50=$(cat "$work"/wrk.*.out | awk '/^P50_MS/ {if ($2 > m) m = $2} END {printf "%.2f", m}')
     load_fail=$(cat "$work"/wrk.*.out | awk '/^FAILURES/ {s += $2} END {print s + 0}')
     rm -f "$work"/wrk.*.out
 }
@@ -126,13 +127,15 @@ setup() {
     # The same lookups paced at half LMDB's rate, the load the ratio target asks each setup to carry:
     # their latency there, where saturated it is only 64 over the rate.
     [ -n "${pace:-}" ] || pace=$(awk -v r="$lmdb_lookup" 'BEGIN { printf "%d", r / 2 }')
+    local p50s=()
     rates=() p99s=()
     for _ in 1 2 3; do
         TOKEN=$(cat "$keys/tokens/counter-hz.token") HOLDERS=10000 PACE=$pace load lookup.lua "${secs}s" "$conns" "${urls[@]}"
-        rates+=("$load_rate") p99s+=("$load_p99") fails=$((fails + load_fail))
-        echo "  $name: lookups paced at $pace/s: $load_rate/s, p99 $load_p99 ms" >&2
+        rates+=("$load_rate") p99s+=("$load_p99") p50s+=("$load_p50") fails=$((fails + load_fail))
+        echo "  $name: lookups paced at $pace/s: $load_rate/s, p50 $load_p50 ms, p99 $load_p99 ms" >&2
     done
-    eval "${name}_paced=$(median "${rates[@]}") ${name}_paced_p99=$(median "${p99s[@]}") ${name}_lookup_fail=$fails"
+    eval "${name}_paced=$(median "${rates[@]}") ${name}_paced_p99=$(median "${p99s[@]}")" \
+        "${name}_paced_p50=$(median "${p50s[@]}") ${name}_lookup_fail=$fails"
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
     pids=()
 }
@@ -151,6 +154,7 @@ printf '%-28s %12.0f %12.0f %12.0f\n' "lookup (req/s, median of 3)" "$lmdb_looku
 printf '%-28s %12s %12s %12s\n' "  p99 (ms, saturated)" "$lmdb_lookup_p99" "$pg1_lookup_p99" "$pg2_lookup_p99"
 printf '%-28s %12s %12s %12s\n' "  x LMDB (target >= 0.5)" "1.00" "$(ratio "$pg1_lookup" "$lmdb_lookup")" "$(ratio "$pg2_lookup" "$lmdb_lookup")"
 printf '%-28s %12.0f %12.0f %12.0f\n' "lookup paced at 0.5x LMDB" "$lmdb_paced" "$pg1_paced" "$pg2_paced"
+printf '%-28s %12s %12s %12s\n' "  p50 (ms, paced)" "$lmdb_paced_p50" "$pg1_paced_p50" "$pg2_paced_p50"
 printf '%-28s %12s %12s %12s\n' "  p99 (ms, paced)" "$lmdb_paced_p99" "$pg1_paced_p99" "$pg2_paced_p99"
 printf '%-28s %12s %12s %12s\n' "failures (issue, lookup)" "$lmdb_issue_fail, $lmdb_lookup_fail" \
     "$pg1_issue_fail, $pg1_lookup_fail" "$pg2_issue_fail, $pg2_lookup_fail"
