@@ -41,27 +41,28 @@ struct authd_writer {
 #define BUSY_NS 5000000L /* a commit this recent means load */
 
 /* With the lock held: under load and with fewer than `fill` writes queued, waits up to the delay for
- * more. Load is work that queued while the last commit ran, a recent commit, or other requests in
- * flight. Requests in flight are load even when each takes longer than a commit to reach the writer
- * (slow signing: a cipher machine, a sanitizer build), so a burst of `fill` still shares commits. But with
- * fewer than `fill` requests in flight the wait cannot fill the batch: it would run out every time and
- * add the delay to every answer, for commits the machine has the time to make. So it waits only when
- * enough are in flight. That covers one client sending one request after another (one in flight, its
- * write the one queued; waiting would add the delay to every answer, twice over in a federated lookup),
- * and a moderate load, where the delay doubled a lookup's median latency (1,000 lookups/s at 64
- * connections: 2.6 -> 1.8 ms on LMDB without it). Saturated, every connection has a request in flight
- * and the wait still gathers `fill` writes a commit. Submitters wake the writer only once `fill` is
- * reached, so lingering costs no wake-up per write. */
+ * more. When the process says how many requests it has in flight (`company`), load is `fill` of them:
+ * even when each takes longer than a commit to reach the writer (slow signing: a cipher machine, a
+ * sanitizer build), so a burst of `fill` shares commits. With fewer the wait cannot fill the batch: it
+ * would run out every time and add the delay to every answer, for commits the machine has the time to
+ * make. That covers one client sending one request after another (its write the one queued; waiting
+ * would add the delay to every answer, twice over in a federated lookup), and a moderate load, where
+ * the delay doubled a lookup's median latency (1,000 lookups/s at 64 connections: 2.6 -> 1.8 ms on
+ * LMDB without it). Saturated, every connection has a request in flight and the wait still gathers
+ * `fill` writes a commit. Without `company`, load is work that queued while the last commit ran, or a
+ * commit less than BUSY_NS ago. Submitters wake the writer only once `fill` is reached, so lingering
+ * costs no wake-up per write. */
 static void linger(struct authd_writer *w, bool waited, const struct timespec *last_commit)
 {
     if (w->delay_ns <= 0 || w->queued >= w->fill || w->stopping) return;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    long since = (now.tv_sec - last_commit->tv_sec) * 1000000000L + (now.tv_nsec - last_commit->tv_nsec);
-    size_t company = w->company ? w->company(w->company_arg) : 0; /* 0: not known */
-    if (waited && since >= BUSY_NS && company <= 1) return;       /* idle: commit at once */
-    /* Fewer requests in flight than `fill`: waiting cannot fill the batch. */
-    if (w->company && company < w->fill) return;
+    if (w->company) {
+        if (w->company(w->company_arg) < w->fill) return;
+    } else if (waited) {
+        long since = (now.tv_sec - last_commit->tv_sec) * 1000000000L + (now.tv_nsec - last_commit->tv_nsec);
+        if (since >= BUSY_NS) return; /* idle: commit at once */
+    }
     struct timespec until = authd_after_ns(now, w->delay_ns);
     w->lingering = true;
     while (w->queued < w->fill && !w->stopping)

@@ -27,12 +27,12 @@ struct authd_log;
 /* How many requests the process has in flight, the one whose write it is included (admission.h). */
 typedef size_t (*authd_writer_company_fn)(void *arg);
 
-/* Under load (the last commit ended less than 5 ms ago, work was waiting, or other requests are in
- * flight), a commit of fewer than `fill` writes first waits up to `delay_us` for more, like
+/* Under load, a commit of fewer than `fill` writes first waits up to `delay_us` for more, like
  * PostgreSQL's commit_delay (with `fill` as its commit_siblings): fewer commits, so fewer fsyncs, page
- * writes and checkpoint signatures per write. An idle server commits at once, and so does one with
- * fewer than `fill` requests in flight, one request after another among them: waiting could not fill
- * the batch (`company`, when given: NULL, and the writer cannot tell). delay_us 0 turns this off. */
+ * writes and checkpoint signatures per write. Load is `fill` requests in flight as `company` counts
+ * them; with fewer, one request after another among them, the wait could not fill the batch and the
+ * writer commits at once. Without `company` (NULL), load is work that waited for the last commit or a
+ * commit less than 5 ms ago, and an idle writer commits at once. delay_us 0 turns this off. */
 struct authd_writer *authd_writer_start(struct authd_storage *storage,
                                         struct authd_log *const logs[AUTHD_LOG_COUNT], size_t max_batch,
                                         size_t delay_us, size_t fill, struct authd_metrics *metrics,
