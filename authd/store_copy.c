@@ -257,6 +257,10 @@ authd_err authd_store_copy(struct authd_storage *from, struct authd_storage *to,
         for (int l = 0; !rc && l < AUTHD_LOG_COUNT; l++)
             rc = copy_log(c, (enum authd_log_id)l);
         if (!rc) rc = copy_records(c);
+        if (!rc && to->ops->loaded) {
+            if (progress_out) fprintf(progress_out, "authd: taking the copy's statistics\n");
+            if ((rc = to->ops->loaded(to)) != AUTHD_OK) failed(c, rc, "taking the copy's statistics");
+        }
     }
     for (size_t i = 0; i < c->n_holders; i++)
         free(c->holders[i].id);

@@ -61,6 +61,20 @@ static void quiet(void *arg, const char *message)
     (void)arg, (void)message; /* NOTICEs ("relation already exists, skipping") are not news */
 }
 
+/* authd's statements each touch a few rows by key; JIT compilation only pays for long scans. PostgreSQL
+ * compiles whenever a plan's estimated cost passes jit_above_cost, and without statistics (a store just
+ * filled or copied) the estimates of key lookups pass it: every execution then compiled for tens of
+ * milliseconds (docs/postgresql.md). A server without the setting (before PostgreSQL 11, or another
+ * server of the same protocol) compiles nothing: its refusal of the name is not an error. */
+static bool jit_off(PGconn *conn)
+{
+    PGresult *r = PQexec(conn, "SET jit = off");
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    bool ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK || (state && strcmp(state, "42704") == 0));
+    PQclear(r);
+    return ok;
+}
+
 authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t err_cap)
 {
     PGconn *conn = PQconnectdbParams(p->keywords, p->values, 0);
@@ -75,6 +89,11 @@ authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t 
         return AUTHD_E_UNAVAILABLE;
     }
     PQsetNoticeProcessor(conn, quiet, NULL);
+    if (!jit_off(conn)) {
+        snprintf(err, err_cap, "turning JIT off: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return AUTHD_E_UNAVAILABLE;
+    }
     *out = conn;
     return AUTHD_OK;
 }

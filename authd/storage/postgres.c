@@ -82,11 +82,15 @@ static const struct pg_statement read_holder = {
     "WHERE h.holder_key = $1 ORDER BY h.id",
     1,
     {PG_BYTEA}};
-/* read_holder for a batch of holders: `i` says which key of the array a row is about (1-based). */
+/* read_holder for a batch of holders: `i` says which key of the array a row is about (1-based). Each key
+ * is looked up on its own through the primary key: the OFFSET 0 keeps the planner from flattening the
+ * lateral subquery into a join, which without statistics (a store just filled or copied, before
+ * autovacuum's first ANALYZE) it ran as a hash join over a sequential scan of every holder: lookups at
+ * 3,800/s instead of 6,350/s on 20,000 licences, 605/s instead of 8,200/s with 300,000 more holders. */
 static const struct pg_statement read_holders = {
     "authd_holders",
     "SELECT k.i, h.id, l.record, l.log_index FROM unnest($1::bytea[]) WITH ORDINALITY AS k(key, i) "
-    "JOIN authd_holders h ON h.holder_key = k.key LEFT JOIN LATERAL "
+    "CROSS JOIN LATERAL (SELECT id FROM authd_holders WHERE holder_key = k.key OFFSET 0) h LEFT JOIN LATERAL "
     "(SELECT record, log_index FROM authd_licences WHERE id = h.id LIMIT 1) l ON true ORDER BY k.i, h.id",
     1,
     {PG_BYTEA_ARRAY}};
@@ -557,6 +561,14 @@ static void pg_close(struct authd_storage *s)
     free(st);
 }
 
+/* Statistics of the tables a copy filled: without them PostgreSQL plans on guesses until autovacuum's
+ * first ANALYZE, which on a large store comes minutes later. authd's reads are written to keep to their
+ * indexes whatever the guesses (read_holders); an operator's queries and the other plans are not. */
+static authd_err pg_loaded(struct authd_storage *s)
+{
+    return pg_run(pg_of(s)->writer, "analysing the copied tables", "ANALYZE", NULL);
+}
+
 static const struct authd_storage_ops pg_ops = {
     .name = "postgresql",
     .shared = true,
@@ -583,6 +595,7 @@ static const struct authd_storage_ops pg_ops = {
     .request_put = pg_request_put,
     .request_get = pg_request_get,
     .request_answer = pg_request_answer,
+    .loaded = pg_loaded,
 };
 
 /* Schema 4 adds the holder-access index, built here from the access log in the transaction that holds

@@ -216,6 +216,11 @@ struct authd_storage_ops {
                              struct authd_stored_request *out);
     authd_err (*request_answer)(struct authd_storage *s, const uint8_t id[AUTHD_REQUEST_ID_LEN],
                                 const uint8_t *blob, size_t len);
+
+    /* Optional (NULL: nothing to do). After a bulk load (a copy into this store): bring up to date what
+     * the backend plans its reads with, so the first requests served are planned on the store as it is
+     * (PostgreSQL: ANALYZE, which autovacuum would otherwise run only minutes later). */
+    authd_err (*loaded)(struct authd_storage *s);
 };
 
 /* Every backend's handle starts with this (the embedding idiom: `struct lmdb_storage { struct

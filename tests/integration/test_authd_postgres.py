@@ -2,6 +2,7 @@
 a primary lost and its synchronous standby promoted, and the database going away and coming back.
 Every PostgreSQL here is a real server the test starts on loopback (tests/support/pgscratch.py)."""
 import concurrent.futures
+import os
 import subprocess
 import threading
 import time
@@ -212,6 +213,73 @@ def test_concurrent_lookups_are_read_together(pg, tmp_path):
         assert server.stop() == 0, server.stderr_path.read_text()
 
 
+def table_scans(pg, db, table):
+    """(sequential, index) scans of `table` the server has counted: a backend reports its counts when its
+    session ends, so read them with authd stopped."""
+    seq, idx = pg.psql(f"SELECT seq_scan, idx_scan FROM pg_stat_user_tables WHERE relname = '{table}'",
+                       db).split("|")
+    return int(seq), int(idx or 0)
+
+
+def test_reads_planned_without_statistics(pg, tmp_path):
+    """A store just filled or copied has no statistics until autovacuum's first ANALYZE, and PostgreSQL
+    plans on guesses meanwhile. Lookups read together still find each holder through the holder index
+    (planned on guesses, the statement once hashed a sequential scan of every holder: lookups at 60% of
+    their rate), and no statement of authd's is JIT-compiled, whatever cost the guesses give it."""
+    db = "unanalysed"
+    conninfo = pg.create_database(db)
+    server = Authd(tmp_path, conninfo=conninfo)
+    server.init()
+    # a holder index of 50,000 entries that autovacuum leaves unanalysed; and every statement of this
+    # database past the cost at which PostgreSQL compiles, its plan logged with what was compiled
+    for table in ("authd_holders", "authd_licences"):
+        pg.psql(f"ALTER TABLE {table} SET (autovacuum_enabled = false)", db)
+    pg.psql("INSERT INTO authd_holders SELECT sha256(int4send(g)), 'x' || g FROM generate_series(1, 50000) g", db)
+    for setting in ("session_preload_libraries = 'auto_explain'", "auto_explain.log_min_duration = 0",
+                    "jit_above_cost = 0"):
+        pg.psql(f'ALTER DATABASE "{db}" SET {setting}')
+    holders = [resident(n) for n in range(24)]
+    server.start(init=False)
+    try:
+        owned = {h: issue_ok(server, "issuer-mz", MARRIAGE, h, "张三", MARRIAGE_ELEMENTS)["licence_id"]
+                 for h in holders}
+    finally:
+        assert server.stop() == 0, server.stderr_path.read_text()
+    assert pg.psql("SELECT count(*) FROM pg_stats WHERE tablename = 'authd_holders'", db) == "0"
+    seq_before, idx_before = table_scans(pg, db, "authd_holders")
+    log_start = os.path.getsize(pg.log)
+    server.start(init=False)
+    try:
+        def lookup(holder):
+            code, _, doc = server.json("GET", f"/v1/holders/{holder}/licences?matter={MATTER}&use_cause=x",
+                                       token="counter-hz")
+            assert code == 200, doc
+            assert [l["licence_id"] for l in doc["licences"]] == [owned[holder]], holder
+            return holder
+
+        before = holder_reads(server)
+        asked = holders * 10
+        with concurrent.futures.ThreadPoolExecutor(24) as pool:
+            assert list(pool.map(lookup, asked)) == asked
+        statements = holder_reads(server) - before
+        assert 0 < statements < len(asked), statements  # some statement read several holders
+    finally:
+        assert server.stop() == 0, server.stderr_path.read_text()
+    with open(pg.log, "rb") as f:
+        f.seek(log_start)
+        plans = f.read()
+    seq, idx = table_scans(pg, db, "authd_holders")
+    assert seq == seq_before, "a read scanned the whole holder index"
+    assert idx - idx_before >= statements
+    assert b"authd_holders" in plans  # auto_explain logged authd's statements
+    assert b"JIT:" not in plans, plans[plans.index(b"JIT:") - 2000:plans.index(b"JIT:") + 200].decode()
+    # this server does compile where JIT is on: a session other than authd's
+    pg.psql("SELECT count(*) FROM authd_holders", db)
+    with open(pg.log, "rb") as f:
+        f.seek(log_start + len(plans))
+        assert b"JIT:" in f.read()
+
+
 def test_records_stay_in_their_rows(pg, tmp_path):
     """Sealed records live in the licence rows, not out of line in TOAST (a lookup reads one tuple). A
     database made before that setting gains it when authd opens it; its rows already out of line still
@@ -374,6 +442,10 @@ def test_copy_lmdb_to_postgresql_and_back(pg, tmp_path):
     code, message = copy_store(one, shared)
     assert code == 0, message
     assert "root" in message and "copy complete" in message
+    # the copy took the tables' statistics: its first requests are not planned on guesses
+    for table in ("authd_licences", "authd_holders", "authd_log_entries", "authd_log_hashes"):
+        analysed = f"SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = '{table}'"
+        assert pg.psql(analysed, "copied") == "t", table
     # a second copy into the now full database is refused, and changes nothing
     code, message = copy_store(one, shared)
     assert code == 1 and "not empty" in message, message
