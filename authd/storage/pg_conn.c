@@ -7,6 +7,32 @@
 
 /* ---- parameters ---- */
 
+/* authd's choices where the conninfo makes none. libpq's own defaults suit a server on the same
+ * network that closes connections when it stops: a host that vanishes (a site lost, the network cut
+ * between sites) answers nothing, and a request sent to it waited for the kernel's retransmissions,
+ * about 15 minutes, before failing; one awaiting an answer already acknowledged, for ever. With these, a
+ * connection to a lost host fails within about 20 seconds, its requests get 503, and authd reconnects
+ * to whichever host of the conninfo now takes writes. A live server, however slow (a synchronous
+ * standby's acknowledgement awaited), acknowledges what it is sent and answers the probes. */
+static const char *const defaults[][2] = {
+    /* a host that does not answer must not hold up the next one of a multi-host conninfo for long */
+    {"connect_timeout", "5"},
+    /* what was sent and not acknowledged for 10 s: the host is gone */
+    {"tcp_user_timeout", "10000"},
+    /* an idle connection, or one awaiting an answer: probed after 10 s, given up after 3 probes 3 s
+     * apart */
+    {"keepalives_idle", "10"},
+    {"keepalives_interval", "3"},
+    {"keepalives_count", "3"},
+};
+
+static bool option_set(const PQconninfoOption *parsed, const char *keyword)
+{
+    for (const PQconninfoOption *o = parsed; o->keyword; o++)
+        if (o->val && strcmp(o->keyword, keyword) == 0) return true;
+    return false;
+}
+
 authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *passfile, char *err,
                          size_t err_cap)
 {
@@ -18,7 +44,6 @@ authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *
         return AUTHD_E_CONFIG;
     }
     size_t n = 0;
-    bool has_timeout = false;
     for (const PQconninfoOption *o = p->parsed; o->keyword; o++) {
         if (!o->val) continue;
         if (strcmp(o->keyword, "password") == 0) {
@@ -27,11 +52,11 @@ authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *
             pg_params_free(p);
             return AUTHD_E_CONFIG;
         }
-        has_timeout |= strcmp(o->keyword, "connect_timeout") == 0;
         n++;
     }
-    p->keywords = calloc(n + 4, sizeof(*p->keywords));
-    p->values = calloc(n + 4, sizeof(*p->values));
+    size_t cap = n + 3 + sizeof(defaults) / sizeof(defaults[0]); /* passfile, application_name, NULL */
+    p->keywords = calloc(cap, sizeof(*p->keywords));
+    p->values = calloc(cap, sizeof(*p->values));
     if (!p->keywords || !p->values || (passfile && !(p->passfile = strdup(passfile)))) {
         pg_params_free(p);
         snprintf(err, err_cap, "out of memory");
@@ -41,8 +66,9 @@ authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *
     for (const PQconninfoOption *o = p->parsed; o->keyword; o++)
         if (o->val) p->keywords[k] = o->keyword, p->values[k++] = o->val;
     if (p->passfile) p->keywords[k] = "passfile", p->values[k++] = p->passfile;
-    /* a host that does not answer must not hold up the next one of a multi-host conninfo for long */
-    if (!has_timeout) p->keywords[k] = "connect_timeout", p->values[k++] = "5";
+    for (size_t d = 0; d < sizeof(defaults) / sizeof(defaults[0]); d++)
+        if (!option_set(p->parsed, defaults[d][0]))
+            p->keywords[k] = defaults[d][0], p->values[k++] = defaults[d][1];
     p->keywords[k] = "application_name", p->values[k++] = "authd";
     return AUTHD_OK;
 }
@@ -61,14 +87,23 @@ static void quiet(void *arg, const char *message)
     (void)arg, (void)message; /* NOTICEs ("relation already exists, skipping") are not news */
 }
 
-/* authd's statements each touch a few rows by key; JIT compilation only pays for long scans. PostgreSQL
- * compiles whenever a plan's estimated cost passes jit_above_cost, and without statistics (a store just
- * filled or copied) the estimates of key lookups pass it: every execution then compiled for tens of
- * milliseconds (docs/postgresql.md). A server without the setting (before PostgreSQL 11, or another
- * server of the same protocol) compiles nothing: its refusal of the name is not an error. */
-static bool jit_off(PGconn *conn)
+/* Each session's settings. A server without one of them (an older PostgreSQL, another server of the
+ * same protocol) does without: its refusal of the name is not an error. */
+static const char *const session_settings[] = {
+    /* authd's statements each touch a few rows by key; JIT compilation only pays for long scans.
+     * PostgreSQL compiles whenever a plan's estimated cost passes jit_above_cost, and without statistics
+     * (a store just filled or copied) the estimates of key lookups pass it: every execution then
+     * compiled for tens of milliseconds (docs/postgresql.md). */
+    "SET jit = off",
+    /* authd holds a transaction open only across its own round trips (milliseconds). One left open
+     * longer belongs to a node that stopped or lost the database mid-batch, and it may hold the logs'
+     * lock every other node's batch waits for: the server ends it. */
+    "SET idle_in_transaction_session_timeout = '10s'",
+};
+
+static bool session_set(PGconn *conn, const char *sql)
 {
-    PGresult *r = PQexec(conn, "SET jit = off");
+    PGresult *r = PQexec(conn, sql);
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     bool ok = r && (PQresultStatus(r) == PGRES_COMMAND_OK || (state && strcmp(state, "42704") == 0));
     PQclear(r);
@@ -89,11 +124,12 @@ authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t 
         return AUTHD_E_UNAVAILABLE;
     }
     PQsetNoticeProcessor(conn, quiet, NULL);
-    if (!jit_off(conn)) {
-        snprintf(err, err_cap, "turning JIT off: %s", PQerrorMessage(conn));
-        PQfinish(conn);
-        return AUTHD_E_UNAVAILABLE;
-    }
+    for (size_t i = 0; i < sizeof(session_settings) / sizeof(session_settings[0]); i++)
+        if (!session_set(conn, session_settings[i])) {
+            snprintf(err, err_cap, "%s: %s", session_settings[i], PQerrorMessage(conn));
+            PQfinish(conn);
+            return AUTHD_E_UNAVAILABLE;
+        }
     *out = conn;
     return AUTHD_OK;
 }

@@ -25,8 +25,9 @@
 #define PG_BYTEA_ARRAY 1001
 #define PG_INT8_ARRAY 1016
 
-/* Connection parameters: the conninfo's, the passfile, and authd's own (application_name, a connect
- * timeout unless the conninfo sets one). */
+/* Connection parameters: the conninfo's, the passfile, and authd's own (application_name; a connect
+ * timeout, TCP keepalives and a TCP user timeout, each unless the conninfo sets it: a lost host is
+ * given up within about 20 s). */
 struct pg_params {
     const char **keywords, **values;
     PQconninfoOption *parsed;
@@ -40,8 +41,9 @@ authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *
 void pg_params_free(struct pg_params *p);
 
 /* A new connection to a server that accepts writes (libpq tries the hosts in order; the conninfo's
- * target_session_attrs says which qualify). AUTHD_E_UNAVAILABLE with libpq's message, without any
- * password, when none answers. */
+ * target_session_attrs says which qualify), with authd's session settings (no JIT; a transaction left
+ * idle for 10 s ended by the server). AUTHD_E_UNAVAILABLE with libpq's message, without any password,
+ * when none answers. */
 authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t err_cap);
 
 /* A statement each pooled connection prepares as it opens: the hot reads then skip parsing and planning

@@ -4,6 +4,7 @@ Every PostgreSQL here is a real server the test starts on loopback (tests/suppor
 import concurrent.futures
 import os
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -349,6 +350,17 @@ def test_database_away_and_back(tmp_path):
             assert server.stop() == 0, server.stderr_path.read_text()
     finally:
         pg.cleanup()
+
+
+def test_the_database_host_lost(tmp_path):
+    """The database's host vanishes (a site dark, the network between sites cut): no refusal comes back,
+    only silence. authd gives the connection up within about 20 s, answering 503 with Retry-After
+    meanwhile, instead of waiting out the kernel's retransmissions (15 minutes); with the host back it
+    serves again by itself. In a network namespace of its own (tests/integration/lost_host.py)."""
+    assert os.geteuid() == 0, "a network namespace of its own (unshare -n) needs root"
+    r = subprocess.run(["unshare", "-n", sys.executable, f"{REPO_ROOT}/tests/integration/lost_host.py"],
+                       capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_failover_to_the_synchronous_standby(tmp_path):
