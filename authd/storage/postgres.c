@@ -566,7 +566,10 @@ static void pg_close(struct authd_storage *s)
  * indexes whatever the guesses (read_holders); an operator's queries and the other plans are not. */
 static authd_err pg_loaded(struct authd_storage *s)
 {
-    return pg_run(pg_of(s)->writer, "analysing the copied tables", "ANALYZE", NULL);
+    return pg_run(pg_of(s)->writer, "analysing the copied tables",
+                  "ANALYZE authd_licences, authd_holders, authd_log_entries, authd_log_hashes, "
+                  "authd_holder_access, authd_list_counters",
+                  NULL);
 }
 
 static const struct authd_storage_ops pg_ops = {
