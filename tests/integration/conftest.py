@@ -269,6 +269,14 @@ class Authd:
                 return resp.status, resp.headers, resp.read()
         except urllib.error.HTTPError as e:
             return e.code, e.headers, e.read()
+        except urllib.error.URLError as e:
+            if not isinstance(e.reason, ConnectionRefusedError) or self.proc is None:
+                raise
+            # nothing listens: say why, from what authd wrote, while its scratch directory still exists
+            status = self.proc.poll()
+            state = "still runs" if status is None else f"exited with {status}"
+            tail = self.stderr_path.read_text(errors="replace")[-3000:]
+            raise AssertionError(f"authd refused {method} {path} ({state}); its standard error ends:\n{tail}") from e
 
     def json(self, method, path, doc=None, raw=None, content_type="application/json", token=True):
         body = raw if raw is not None else (json.dumps(doc).encode() if doc is not None else None)
