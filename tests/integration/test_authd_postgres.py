@@ -188,6 +188,26 @@ def holder_reads(server):
                     if l.startswith("authd_holder_read_batches_total ")))
 
 
+def lookups_read_together(server, owned):
+    """Each holder of `owned` (holder: set of licence ids) looked up ten times, 24 at a time: each lookup
+    gets its holder's licences and no one else's, and some statement read several holders (holder_reads.h).
+    Returns how many statements read them."""
+    def lookup(holder):
+        code, _, doc = server.json("GET", f"/v1/holders/{holder}/licences?matter={MATTER}&use_cause=x",
+                                   token="counter-hz")
+        assert code == 200, doc
+        assert {l["licence_id"] for l in doc["licences"]} == owned[holder], holder
+        return holder
+
+    before = holder_reads(server)
+    asked = list(owned) * 10
+    with concurrent.futures.ThreadPoolExecutor(24) as pool:
+        assert list(pool.map(lookup, asked)) == asked
+    statements = holder_reads(server) - before
+    assert 0 < statements < len(asked), statements
+    return statements
+
+
 def test_concurrent_lookups_are_read_together(pg, tmp_path):
     """Lookups waiting at once are read in one statement (holder_reads.h), and each still gets its own
     holder's licences and no one else's."""
@@ -196,20 +216,7 @@ def test_concurrent_lookups_are_read_together(pg, tmp_path):
         holders = [resident(n) for n in range(24)]
         owned = {h: {issue_ok(server, "issuer-mz", MARRIAGE, h, "张三", MARRIAGE_ELEMENTS)["licence_id"]
                      for _ in range(1 + i % 3)} for i, h in enumerate(holders)}
-
-        def lookup(holder):
-            code, _, doc = server.json("GET", f"/v1/holders/{holder}/licences?matter={MATTER}&use_cause=x",
-                                       token="counter-hz")
-            assert code == 200, doc
-            assert {l["licence_id"] for l in doc["licences"]} == owned[holder], holder
-            return holder
-
-        before = holder_reads(server)
-        asked = holders * 10
-        with concurrent.futures.ThreadPoolExecutor(24) as pool:
-            assert list(pool.map(lookup, asked)) == asked
-        statements = holder_reads(server) - before
-        assert 0 < statements < len(asked), statements  # some statement read several holders
+        lookups_read_together(server, owned)
     finally:
         assert server.stop() == 0, server.stderr_path.read_text()
 
@@ -259,7 +266,7 @@ def test_reads_planned_without_statistics(pg, tmp_path):
     holders = [resident(n) for n in range(24)]
     server.start(init=False)
     try:
-        owned = {h: issue_ok(server, "issuer-mz", MARRIAGE, h, "张三", MARRIAGE_ELEMENTS)["licence_id"]
+        owned = {h: {issue_ok(server, "issuer-mz", MARRIAGE, h, "张三", MARRIAGE_ELEMENTS)["licence_id"]}
                  for h in holders}
     finally:
         stop_counted(server, pg, db)
@@ -268,19 +275,7 @@ def test_reads_planned_without_statistics(pg, tmp_path):
     log_start = os.path.getsize(pg.log)
     server.start(init=False)
     try:
-        def lookup(holder):
-            code, _, doc = server.json("GET", f"/v1/holders/{holder}/licences?matter={MATTER}&use_cause=x",
-                                       token="counter-hz")
-            assert code == 200, doc
-            assert [l["licence_id"] for l in doc["licences"]] == [owned[holder]], holder
-            return holder
-
-        before = holder_reads(server)
-        asked = holders * 10
-        with concurrent.futures.ThreadPoolExecutor(24) as pool:
-            assert list(pool.map(lookup, asked)) == asked
-        statements = holder_reads(server) - before
-        assert 0 < statements < len(asked), statements  # some statement read several holders
+        statements = lookups_read_together(server, owned)
     finally:
         stop_counted(server, pg, db)
     with open(pg.log, "rb") as f:

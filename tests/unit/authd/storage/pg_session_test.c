@@ -27,15 +27,18 @@ static PGconn *connect_with(const char *extra)
     return conn;
 }
 
-/* The value the connection was made with for a libpq keyword, "" for none. */
-static const char *used(PGconn *conn, const char *keyword, char *out, size_t cap)
+/* The connection was made with each keyword's value (want: keyword, value pairs). */
+static void assert_used(PGconn *conn, const char *const want[][2], size_t n)
 {
     PQconninfoOption *opts = PQconninfo(conn);
-    out[0] = '\0';
-    for (PQconninfoOption *o = opts; o && o->keyword; o++)
-        if (strcmp(o->keyword, keyword) == 0 && o->val) snprintf(out, cap, "%s", o->val);
+    for (size_t i = 0; i < n; i++) {
+        const char *val = NULL;
+        for (PQconninfoOption *o = opts; o && o->keyword; o++)
+            if (strcmp(o->keyword, want[i][0]) == 0) val = o->val;
+        if (!val || strcmp(val, want[i][1]) != 0)
+            fail_msg("%s: %s, not %s", want[i][0], val ? val : "(none)", want[i][1]);
+    }
     PQconninfoFree(opts);
-    return out;
 }
 
 static void assert_setting(PGconn *conn, const char *name, const char *want)
@@ -52,27 +55,24 @@ static void assert_setting(PGconn *conn, const char *name, const char *want)
 static void test_timeouts_by_default(void **state)
 {
     (void)state;
-    char v[64];
+    static const char *const want[][2] = {{"connect_timeout", "5"},  {"tcp_user_timeout", "10000"},
+                                          {"keepalives_idle", "10"}, {"keepalives_interval", "3"},
+                                          {"keepalives_count", "3"}, {"application_name", "authd"}};
     PGconn *conn = connect_with("");
-    assert_string_equal(used(conn, "connect_timeout", v, sizeof(v)), "5");
-    assert_string_equal(used(conn, "tcp_user_timeout", v, sizeof(v)), "10000");
-    assert_string_equal(used(conn, "keepalives_idle", v, sizeof(v)), "10");
-    assert_string_equal(used(conn, "keepalives_interval", v, sizeof(v)), "3");
-    assert_string_equal(used(conn, "keepalives_count", v, sizeof(v)), "3");
-    assert_string_equal(used(conn, "application_name", v, sizeof(v)), "authd");
+    assert_used(conn, want, sizeof(want) / sizeof(want[0]));
     PQfinish(conn);
 }
 
-/* The operator's word stands where the conninfo gives one. */
+/* The operator's word stands where the conninfo gives one; authd's where it gives none. */
 static void test_the_conninfo_chooses(void **state)
 {
     (void)state;
-    char v[64];
+    static const char *const want[][2] = {{"tcp_user_timeout", "30000"},
+                                          {"keepalives_idle", "60"},
+                                          {"connect_timeout", "2"},
+                                          {"keepalives_count", "3"}};
     PGconn *conn = connect_with("tcp_user_timeout=30000 keepalives_idle=60 connect_timeout=2");
-    assert_string_equal(used(conn, "tcp_user_timeout", v, sizeof(v)), "30000");
-    assert_string_equal(used(conn, "keepalives_idle", v, sizeof(v)), "60");
-    assert_string_equal(used(conn, "connect_timeout", v, sizeof(v)), "2");
-    assert_string_equal(used(conn, "keepalives_count", v, sizeof(v)), "3");
+    assert_used(conn, want, sizeof(want) / sizeof(want[0]));
     PQfinish(conn);
 }
 
