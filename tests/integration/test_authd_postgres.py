@@ -3,6 +3,7 @@ a primary lost and its synchronous standby promoted, and the database going away
 Every PostgreSQL here is a real server the test starts on loopback (tests/support/pgscratch.py)."""
 import concurrent.futures
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -332,6 +333,57 @@ def test_database_unreachable_at_start(tmp_path):
     assert "exited with 1" in str(failed.value)
     message = server.stderr_path.read_text()
     assert "PostgreSQL" in message and "127.0.0.1" in message, message
+
+
+def tls_files(directory):
+    """A CA, a server certificate it signed for 127.0.0.1, and a second CA that signed nothing (openssl)."""
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=directory)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    for ca in ("ca", "other-ca"):
+        openssl("req", "-x509", *ec, "-keyout", f"{ca}.key", "-out", f"{ca}.crt", "-subj", f"/CN=authd test {ca}",
+                "-days", "2")
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.crt", "-days", "2", "-extfile", "san.ext")
+
+
+def test_tls_to_the_database(tmp_path):
+    """Across sites the database is reached over TLS with its certificate checked (sslmode=verify-full in
+    the conninfo): authd's connections are encrypted; a server whose certificate another CA signed is
+    refused at start, saying so."""
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    tls_files(pki)
+    pg = Postgres(settings={"ssl": "on", "ssl_cert_file": "'server.crt'", "ssl_key_file": "'server.key'"})
+    pg.init()
+    for name in ("server.crt", "server.key"):  # the server reads its own copies, in its data directory
+        shutil.copy(pki / name, os.path.join(pg.data, name))
+        if os.geteuid() == 0:
+            shutil.chown(os.path.join(pg.data, name), "postgres", "postgres")
+        os.chmod(os.path.join(pg.data, name), 0o600)
+    pg.start()
+    try:
+        pg.psql('CREATE DATABASE "tls"')
+        conninfo = f"host=127.0.0.1 port={pg.port} dbname=tls user=postgres sslmode=verify-full"
+        (tmp_path / "good").mkdir()
+        server = Authd(tmp_path / "good", conninfo=f"{conninfo} sslrootcert={pki / 'ca.crt'}").start()
+        try:
+            issue_ok(server)
+            ssl = pg.psql("SELECT bool_and(s.ssl), count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
+                          "WHERE a.application_name = 'authd'", "tls")
+            assert ssl.split("|")[0] == "t" and int(ssl.split("|")[1]) >= 2, ssl  # the writer, a reader
+        finally:
+            assert server.stop() == 0, server.stderr_path.read_text()
+        (tmp_path / "bad").mkdir()
+        impostor = Authd(tmp_path / "bad", conninfo=f"{conninfo} sslrootcert={pki / 'other-ca.crt'}")
+        with pytest.raises(RuntimeError) as failed:
+            impostor.start(init=False)
+        assert "exited with 1" in str(failed.value)
+        assert "certificate verify failed" in impostor.stderr_path.read_text()
+    finally:
+        pg.cleanup()
 
 
 def test_database_away_and_back(tmp_path):
