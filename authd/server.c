@@ -35,9 +35,19 @@
 #define ACCEPT_PAUSE_MS 100
 #define ACCEPT_PAUSE_LOG_EVERY_MS 60000
 
+/* Workers that have made their loop and context and listen: READY=1 waits for all of them. Before, a
+ * worker still starting when connections already filled the descriptor table could not make its
+ * context's queue (h2o aborts when pipe(2) fails): a crash at start under load, seen in CI. */
+struct startup {
+    pthread_mutex_t lock;
+    pthread_cond_t ready_cond;
+    unsigned ready;
+};
+
 struct worker {
     pthread_t thread;
     int started;
+    struct startup *startup;
     struct authd_server *server;
     h2o_globalconf_t *globalconf;
     struct authd_listener *listeners;
@@ -202,6 +212,10 @@ static void *worker_main(void *arg)
         w->sockets[i]->data = &w->accept_ctx[i];
         h2o_socket_read_start(w->sockets[i], on_accept);
     }
+    pthread_mutex_lock(&w->startup->lock);
+    w->startup->ready++;
+    pthread_cond_broadcast(&w->startup->ready_cond);
+    pthread_mutex_unlock(&w->startup->lock);
 
     while (!atomic_load(&w->server->stopping)) {
         turn(w, loop, 100);
@@ -326,8 +340,11 @@ int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
     sigset_t stop_signals, old_mask;
     authd_supervised_signals(&stop_signals);
     pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
+    struct startup startup = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    unsigned started = 0;
     for (unsigned k = 0; k < n_workers; k++) {
         struct worker *w = &workers[k];
+        w->startup = &startup;
         w->server = server;
         w->globalconf = &globalconf;
         w->listeners = listeners;
@@ -338,7 +355,12 @@ int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
             break;
         }
         w->started = 1;
+        started++;
     }
+    pthread_mutex_lock(&startup.lock);
+    while (startup.ready < started && !atomic_load(&server->stopping))
+        pthread_cond_wait(&startup.ready_cond, &startup.lock);
+    pthread_mutex_unlock(&startup.lock);
     if (!atomic_load(&server->stopping)) {
         if (server->on_ready) server->on_ready(server);
         unsigned long seen[n_workers];

@@ -201,6 +201,30 @@ def test_out_of_descriptors_pauses_accepts_instead_of_spinning(tmp_path):
     assert 0 < log.count("cannot accept connections (Too many open files)") <= 2  # once per worker
 
 
+def test_descriptors_taken_while_a_worker_starts(tmp_path):
+    """authd says READY=1 once every worker has its loop and listens. Connections that fill the descriptor
+    table right after it must not find a worker still starting: h2o aborts when the descriptors of a
+    loop cannot be made (a crash seen in CI). Here the second worker's loop is made two seconds late
+    (tests/support/slow_worker.c, preloaded)."""
+    import os
+    import resource
+    asan = ":".join(o for o in (os.environ.get("ASAN_OPTIONS"), "verify_asan_link_order=0") if o)
+    server = Authd(tmp_path).start(preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)),
+                                   env={"LD_PRELOAD": os.environ["SLOW_WORKER"], "ASAN_OPTIONS": asan})
+    idle = []
+    try:
+        for _ in range(100):
+            idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=2))
+        time.sleep(2.5)  # the late worker's loop is made meanwhile, were it still to come
+    finally:
+        for conn in idle:
+            conn.close()
+    time.sleep(0.5)
+    status, _, _ = server.request("GET", "/healthz", token=None)
+    assert status == 200
+    assert server.stop() == 0, server.stderr_path.read_text()
+
+
 def wait_for_log(path, text, times=1, timeout=10):
     """Waits until `text` is in the file `times` times."""
     deadline = time.monotonic() + timeout
