@@ -36,8 +36,8 @@
 #define ACCEPT_PAUSE_LOG_EVERY_MS 60000
 
 /* Workers that have made their loop and context and listen: READY=1 waits for all of them. Before, a
- * worker still starting when connections already filled the descriptor table could not make its
- * context's queue (h2o aborts when pipe(2) fails): a crash at start under load, seen in CI. */
+ * worker still starting when connections already filled the descriptor table could not make its loop
+ * or its context's queue (h2o aborts when epoll_create or pipe fails): a crash at start, seen in CI. */
 struct startup {
     pthread_mutex_t lock;
     pthread_cond_t ready_cond;

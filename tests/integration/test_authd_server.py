@@ -174,26 +174,35 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def test_out_of_descriptors_pauses_accepts_instead_of_spinning(tmp_path):
-    """With every descriptor taken by idle connections, authd must not spin on accept(2); it says so once,
-    counts the failures, and serves again as soon as connections close."""
-    import resource
-    server = Authd(tmp_path).start(preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
+def out_of_descriptors(server, during):
+    """Takes every descriptor authd may open (64, its limit in these tests) with 100 idle connections,
+    calls during() meanwhile, then closes them: authd must then serve again."""
     idle = []
     try:
         for _ in range(100):
             idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=2))
-        time.sleep(0.5)
-        before = cpu_seconds(server.proc.pid)
-        time.sleep(3)
-        spent = cpu_seconds(server.proc.pid) - before
-        assert spent < 0.15, f"{spent:.2f} s of CPU in 3 s while out of descriptors"  # 5% of one core
+        during()
     finally:
         for conn in idle:
             conn.close()
     time.sleep(0.5)
     status, _, _ = server.request("GET", "/healthz", token=None)
     assert status == 200
+
+
+def test_out_of_descriptors_pauses_accepts_instead_of_spinning(tmp_path):
+    """With every descriptor taken by idle connections, authd must not spin on accept(2); it says so once,
+    counts the failures, and serves again as soon as connections close."""
+    import resource
+    server = Authd(tmp_path).start(preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
+
+    def spends_nothing():
+        time.sleep(0.5)
+        before = cpu_seconds(server.proc.pid)
+        time.sleep(3)
+        spent = cpu_seconds(server.proc.pid) - before
+        assert spent < 0.15, f"{spent:.2f} s of CPU in 3 s while out of descriptors"  # 5% of one core
+    out_of_descriptors(server, spends_nothing)
     status, _, metrics = server.request("GET", "/metrics", token="auditor")
     assert int(metrics.decode().split("\nauthd_accept_failures_total ")[1].split()[0]) > 0
     assert server.stop() == 0
@@ -211,17 +220,7 @@ def test_descriptors_taken_while_a_worker_starts(tmp_path):
     asan = ":".join(o for o in (os.environ.get("ASAN_OPTIONS"), "verify_asan_link_order=0") if o)
     server = Authd(tmp_path).start(preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)),
                                    env={"LD_PRELOAD": os.environ["SLOW_WORKER"], "ASAN_OPTIONS": asan})
-    idle = []
-    try:
-        for _ in range(100):
-            idle.append(socket.create_connection(("127.0.0.1", server.port), timeout=2))
-        time.sleep(2.5)  # the late worker's loop is made meanwhile, were it still to come
-    finally:
-        for conn in idle:
-            conn.close()
-    time.sleep(0.5)
-    status, _, _ = server.request("GET", "/healthz", token=None)
-    assert status == 200
+    out_of_descriptors(server, lambda: time.sleep(2.5))  # the late worker's loop would be made meanwhile
     assert server.stop() == 0, server.stderr_path.read_text()
 
 
