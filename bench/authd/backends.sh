@@ -43,6 +43,9 @@ node() {
     exit 1
 }
 
+# worst KEY: the highest figure the wrks of the last load printed under KEY (a latency, in ms)
+worst() { cat "$work"/wrk.*.out | awk -v k="$1" '$1 == k {if ($2 > m) m = $2} END {printf "%.2f", m}'; }
+
 # load SCRIPT DURATION CONNECTIONS URL...: wrk on every URL at once; total rate, worst p99 and p50 into
 # load_rate, load_p99, load_p50, load_fail. With PACE set, the wrks send PACE requests a second in all, on a
 # schedule (common.lua), instead of as fast as the nodes answer.
@@ -60,8 +63,8 @@ load() {
     done
     wait "${running[@]}"
     load_rate=$(cat "$work"/wrk.*.out | awk '/^Requests\/sec/ {s += $2} END {printf "%.0f", s}')
-    load_p99=$(cat "$work"/wrk.*.out | awk '/^P99_MS/ {if ($2 > m) m = $2} END {printf "%.2f", m}')
-    load_p50=$(cat "$work"/wrk.*.out | awk '/^P50_MS/ {if ($2 > m) m = $2} END {printf "%.2f", m}')
+    load_p99=$(worst P99_MS)
+    load_p50=$(worst P50_MS)
     load_fail=$(cat "$work"/wrk.*.out | awk '/^FAILURES/ {s += $2} END {print s + 0}')
     rm -f "$work"/wrk.*.out
 }

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from conftest import Authd, assert_problem  # noqa: E402
 from pgscratch import Postgres  # noqa: E402
 from test_authd_licences import BIZ, BIZ_ELEMENTS, COMPANY, issue, issue_ok  # noqa: E402
+from test_authd_postgres import wait_for  # noqa: E402
 
 BOUND = 25  # seconds: authd gives a silent host up within about 20 (pg_conn.c)
 ROUTE = ["ip", "route", "{}", "blackhole", "127.0.0.2/32", "table", "local"]
@@ -48,10 +49,8 @@ def main():
             status, headers, doc = server.json("GET", "/healthz")
             assert_problem(status, headers, doc, 503, "store_unavailable")
             route("del")
-            deadline = time.monotonic() + 30
-            while issue(server, "issuer-scjg", BIZ, COMPANY, "杭州某某科技有限公司", BIZ_ELEMENTS)[0] != 201:
-                assert time.monotonic() < deadline, "issuance did not recover with the host back"
-                time.sleep(0.2)
+            wait_for(lambda: issue(server, "issuer-scjg", BIZ, COMPANY, "杭州某某科技有限公司", BIZ_ELEMENTS)[0] == 201,
+                     30, "issuance recovers with the host back")
             print(f"issuance again {time.monotonic() - started:.1f} s after the host was lost")
             code, _, got = server.json("GET", "/v1/licences/" + urllib.parse.quote(before["licence_id"], safe=""),
                                      token="auditor")
