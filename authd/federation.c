@@ -19,6 +19,7 @@
 #include "monotonic.h"
 #include "peer_view.h"
 #include "server.h"
+#include "thread_name.h"
 #include "trust_list_pub.h"
 
 #define PIN_MAX (64 * 1024)
@@ -354,6 +355,7 @@ authd_err authd_federation_start(struct authd_server *server, struct authd_feder
     }
     if (!rc) rc = authd_trust_list_pub_refresh(f->pub, server, time(NULL), err, err_cap);
     if (!rc && pthread_create(&f->thread, NULL, run, f) != 0) rc = AUTHD_E_INTERNAL;
+    if (!rc) authd_thread_name(f->thread, "federate");
     if (rc) {
         authd_federation_stop(f);
         return rc;

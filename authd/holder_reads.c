@@ -5,6 +5,7 @@
 
 #include "holder_reads.h"
 #include "metrics.h"
+#include "thread_name.h"
 
 struct authd_holder_reads {
     struct authd_storage *storage;
@@ -93,6 +94,7 @@ struct authd_holder_reads *authd_holder_reads_start(struct authd_storage *storag
         free(q);
         return NULL;
     }
+    authd_thread_name(q->thread, "reads");
     q->threaded = true;
     return q;
 }

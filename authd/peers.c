@@ -12,6 +12,7 @@
 #include "monotonic.h"
 #include "peers.h"
 #include "statuslists.h"
+#include "thread_name.h"
 #include "tlog.h"
 
 #define CHUNK 4096 /* entries read per round trip */
@@ -102,6 +103,7 @@ struct authd_peers *authd_peers_start(struct authd_storage *storage,
         free(p);
         return NULL;
     }
+    authd_thread_name(p->thread, "peers");
     return p;
 }
 

@@ -25,6 +25,7 @@
 #include "router.h"
 #include "statuslists.h"
 #include "supervise.h"
+#include "thread_name.h"
 #include "turns.h"
 #include "writer.h"
 
@@ -356,6 +357,9 @@ int authd_server_run(struct authd_server *server, char *err, size_t err_cap)
         }
         w->started = 1;
         started++;
+        char name[24]; /* cut to fit by authd_thread_name */
+        snprintf(name, sizeof(name), "worker%u", k);
+        authd_thread_name(w->thread, name);
     }
     pthread_mutex_lock(&startup.lock);
     while (startup.ready < started && !atomic_load(&server->stopping))

@@ -13,6 +13,7 @@
 #include "licences.h"
 #include "monotonic.h"
 #include "statuslists_internal.h"
+#include "thread_name.h"
 #include "trust_bundle.h"
 
 struct authd_statuslists *authd_statuslists_new(uint32_t list_size, uint32_t ttl, const char *public_url,
@@ -339,6 +340,7 @@ authd_err authd_statuslists_rebuild(struct authd_statuslists *s, struct authd_st
         snprintf(err, err_cap, "cannot start the status-list signing thread");
         return AUTHD_E_INTERNAL;
     }
+    authd_thread_name(s->thread, "lists");
     s->running = true;
     return AUTHD_OK;
 }

@@ -9,6 +9,7 @@
 #include "certlib/tlog.h"
 #include "metrics.h"
 #include "monotonic.h"
+#include "thread_name.h"
 #include "witnessing.h"
 
 #define PERIOD_MS 500           /* how often a log's newest checkpoint is offered to its witnesses */
@@ -206,6 +207,7 @@ authd_err authd_witnessing_start(const struct authd_config *config,
         free(w);
         return snprintf(err, err_cap, "cannot start the witnessing thread"), AUTHD_E_INTERNAL;
     }
+    authd_thread_name(w->thread, "witness");
     *out = w;
     return AUTHD_OK;
 }

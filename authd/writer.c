@@ -10,6 +10,7 @@
 
 #include "metrics.h"
 #include "monotonic.h"
+#include "thread_name.h"
 #include "tlog.h"
 #include "writer.h"
 
@@ -172,6 +173,7 @@ struct authd_writer *authd_writer_start(struct authd_storage *storage,
         free(w);
         return NULL;
     }
+    authd_thread_name(w->thread, "writer");
     return w;
 }
 

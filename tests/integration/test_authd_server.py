@@ -1,5 +1,6 @@
 """authd as a process: configuration errors, TLS with HTTP/2, workers, graceful shutdown, restart."""
 import concurrent.futures
+import os
 import signal
 import socket
 import ssl
@@ -9,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import token, AUTHD, REPO_ROOT, Authd, free_port, valid_numbers
+from conftest import token, AUTHD, BACKEND, REPO_ROOT, Authd, free_port, valid_numbers
 from test_authd_ident import curl
 
 
@@ -422,6 +423,20 @@ def test_concurrent_clients(authd):
         return authd.request("GET", f"/v1/ident/11010519491231002X")[0]
     with concurrent.futures.ThreadPoolExecutor(32) as pool:
         assert set(pool.map(one, range(500))) == {200}
+
+
+def test_threads_are_named(authd):
+    """Each of authd's threads says what it is, where top -H, ps -L, perf and gdb show it."""
+    task = f"/proc/{authd.proc.pid}/task"
+    names = set()
+    for tid in os.listdir(task):
+        with open(f"{task}/{tid}/comm") as f:
+            names.add(f.read().strip())
+    expected = {"authd", "authd-worker0", "authd-worker1", "authd-writer", "authd-lists"}
+    if BACKEND == "postgresql":
+        # holder reads in batches (holder_reads.h), and following the other nodes' changes (peers.h)
+        expected |= {"authd-reads", "authd-peers"}
+    assert names == expected
 
 
 def test_shutdown_finishes_a_batch_being_streamed(tmp_path):
