@@ -24,6 +24,9 @@ static const char *const defaults[][2] = {
     {"keepalives_idle", "10"},
     {"keepalives_interval", "3"},
     {"keepalives_count", "3"},
+    /* how pg_stat_activity and the server's log name authd's sessions; a conninfo naming each node
+     * (application_name=authd-hz1) tells the nodes of one database apart */
+    {"application_name", "authd"},
 };
 
 static bool option_set(const PQconninfoOption *parsed, const char *keyword)
@@ -54,7 +57,7 @@ authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *
         }
         n++;
     }
-    size_t cap = n + 3 + sizeof(defaults) / sizeof(defaults[0]); /* passfile, application_name, NULL */
+    size_t cap = n + 2 + sizeof(defaults) / sizeof(defaults[0]); /* passfile, NULL */
     p->keywords = calloc(cap, sizeof(*p->keywords));
     p->values = calloc(cap, sizeof(*p->values));
     if (!p->keywords || !p->values || (passfile && !(p->passfile = strdup(passfile)))) {
@@ -69,7 +72,6 @@ authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *
     for (size_t d = 0; d < sizeof(defaults) / sizeof(defaults[0]); d++)
         if (!option_set(p->parsed, defaults[d][0]))
             p->keywords[k] = defaults[d][0], p->values[k++] = defaults[d][1];
-    p->keywords[k] = "application_name", p->values[k++] = "authd";
     return AUTHD_OK;
 }
 

@@ -63,15 +63,18 @@ static void test_timeouts_by_default(void **state)
     PQfinish(conn);
 }
 
-/* The operator's word stands where the conninfo gives one; authd's where it gives none. */
+/* The operator's word stands where the conninfo gives one (a node's own name for its sessions too);
+ * authd's where it gives none. */
 static void test_the_conninfo_chooses(void **state)
 {
     (void)state;
     static const char *const want[][2] = {{"tcp_user_timeout", "30000"},
                                           {"keepalives_idle", "60"},
                                           {"connect_timeout", "2"},
-                                          {"keepalives_count", "3"}};
-    PGconn *conn = connect_with("tcp_user_timeout=30000 keepalives_idle=60 connect_timeout=2");
+                                          {"keepalives_count", "3"},
+                                          {"application_name", "authd-hz1"}};
+    PGconn *conn = connect_with(
+        "tcp_user_timeout=30000 keepalives_idle=60 connect_timeout=2 application_name=authd-hz1");
     assert_used(conn, want, sizeof(want) / sizeof(want[0]));
     PQfinish(conn);
 }
