@@ -33,11 +33,12 @@ def quoted(doc):
 
 
 def two_nodes(tmp_path, conninfo):
-    """Two nodes on one database, under one public name (a load balancer's, in production)."""
+    """Two nodes on one database, under one public name (a load balancer's, in production). Each names its
+    sessions (application_name authd-a, authd-b), as an operator would to tell them apart."""
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
-    a = Authd(tmp_path / "a", conninfo=conninfo)
-    b = Authd(tmp_path / "b", conninfo=conninfo, public_url=a.url)
+    a = Authd(tmp_path / "a", conninfo=f"{conninfo} application_name=authd-a")
+    b = Authd(tmp_path / "b", conninfo=f"{conninfo} application_name=authd-b", public_url=a.url)
     return a.start(), b.start()
 
 
@@ -174,6 +175,67 @@ def test_a_node_killed_under_issuance_loses_nothing(pg, tmp_path):
     finally:
         assert a.stop() == 0, a.stderr_path.read_text()
         assert b.stop() == 0, b.stderr_path.read_text()
+
+
+def test_a_frozen_node_holding_the_log_lock(pg, tmp_path):
+    """A node stopped in the middle of a batch (a paused virtual machine, a host swapping) holds the logs'
+    row lock that every node's batches wait for. The server ends its transaction after authd's
+    idle_in_transaction_session_timeout (10 s), the other node writes again, and the frozen node, once it
+    runs again, answered 201 only for what is stored, and serves again by itself."""
+    import random
+    import signal
+    db = "frozen"
+    a, b = two_nodes(tmp_path, pg.create_database(db))
+    # A's session, idle in a transaction, holding the log rows' lock (pgrowlocks, from PostgreSQL's contrib)
+    pg.psql("CREATE EXTENSION pgrowlocks", db)
+    holding = ("SELECT count(*) FROM pg_stat_activity s, pgrowlocks('authd_log_state') r WHERE "
+               "s.application_name = 'authd-a' AND s.state = 'idle in transaction' AND s.pid = ANY(r.pids)")
+    answers, lock, stop = [], threading.Lock(), threading.Event()
+
+    def stream(node):
+        while not stop.is_set():
+            status, _, doc = issue(node, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)
+            with lock:
+                answers.append((node, status, doc))
+    # both nodes issuing: neither writes alone, so each batch is BEGIN with the lock, then its writes in
+    # round trips of their own, the transaction idle in between while the node prepares the next
+    streams = [threading.Thread(target=stream, args=(n,)) for n in (a, b) for _ in range(3)]
+    for t in streams:
+        t.start()
+    frozen = False
+    try:
+        for _ in range(400):
+            a.proc.send_signal(signal.SIGSTOP)
+            time.sleep(0.05)  # the statement sent before the stop finishes; the session then says what it is
+            if pg.psql(holding, db) != "0":
+                frozen = True
+                break
+            a.proc.send_signal(signal.SIGCONT)
+            time.sleep(random.uniform(0.005, 0.05))
+        assert frozen, "node A never stopped inside a batch holding the lock"
+        stop.set()
+        started = time.monotonic()
+        issue_ok(b, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)  # waits for the lock, not for ever
+        waited = time.monotonic() - started
+        assert 8 < waited < 20, waited  # the server ended A's transaction after its 10 s idle
+        assert pg.psql(holding, db) == "0"
+    finally:
+        a.proc.send_signal(signal.SIGCONT)
+        stop.set()
+        for t in streams:
+            t.join()
+    # A lost its session; what it had in that batch was never committed and never answered 201
+    wait_for(lambda: issue(a, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)[0] == 201, 30,
+             "A issues again")
+    assert {status for _, status, _ in answers} <= {201, 503}, {status for _, status, _ in answers}
+    acknowledged = [doc for _, status, doc in answers if status == 201]
+    for doc in acknowledged:
+        for node in (a, b):
+            code, _, got = node.json("GET", f"/v1/licences/{quoted(doc)}", token="auditor")
+            assert code == 200 and got["licence"] == doc["licence"], doc["licence_id"]
+    same_logs([a, b])
+    assert a.stop() == 0, a.stderr_path.read_text()
+    assert b.stop() == 0, b.stderr_path.read_text()
 
 
 def resident(n):
