@@ -1,7 +1,10 @@
 /* libpq plumbing for the PostgreSQL backend (pg_conn.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "storage/pg_conn.h"
 
@@ -36,10 +39,31 @@ static bool option_set(const PQconninfoOption *parsed, const char *keyword)
     return false;
 }
 
+/* libpq passes over a passfile it will not use with a warning only, and the login then fails with "no
+ * password supplied"; its rules (fe-connect.c: a plain file, no access for group or others) are checked
+ * here first, so the operator reads which file and what to do. */
+static authd_err passfile_usable(const char *path, char *err, size_t err_cap)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || access(path, R_OK) != 0)
+        return snprintf(err, err_cap, "store.postgresql.passfile %s: %s", path, strerror(errno)),
+               AUTHD_E_CONFIG;
+    if (!S_ISREG(st.st_mode))
+        return snprintf(err, err_cap, "store.postgresql.passfile %s: not a plain file", path), AUTHD_E_CONFIG;
+    if (st.st_mode & (S_IRWXG | S_IRWXO))
+        return snprintf(err, err_cap,
+                        "store.postgresql.passfile %s: group or others may use it (mode %04o), and libpq "
+                        "ignores such a file: chmod 600 it",
+                        path, (unsigned)(st.st_mode & 07777)),
+               AUTHD_E_CONFIG;
+    return AUTHD_OK;
+}
+
 authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *passfile, char *err,
                          size_t err_cap)
 {
     memset(p, 0, sizeof(*p));
+    if (passfile && passfile_usable(passfile, err, err_cap) != AUTHD_OK) return AUTHD_E_CONFIG;
     char *msg = NULL;
     if (!(p->parsed = PQconninfoParse(conninfo, &msg))) {
         snprintf(err, err_cap, "store.postgresql.conninfo: %s", msg ? msg : "out of memory");
@@ -122,6 +146,10 @@ authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t 
         size_t len = strlen(err);
         while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
             err[--len] = '\0';
+        if (PQconnectionNeedsPassword(conn)) /* the server asked for one and libpq had none to give */
+            snprintf(err + len, err_cap - len,
+                     " (the passfile has no line for this host, port, database and user: "
+                     "host:port:dbname:user:password)");
         PQfinish(conn);
         return AUTHD_E_UNAVAILABLE;
     }

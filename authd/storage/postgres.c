@@ -719,7 +719,7 @@ authd_err authd_storage_open_postgres(const struct authd_postgres_options *o, st
         snprintf(err, err_cap, "out of memory");
     char why[512] = "";
     if (!rc && (rc = pg_connect(&st->params, &st->writer, why, sizeof(why))) != AUTHD_OK)
-        snprintf(err, err_cap, "PostgreSQL (store.postgresql.conninfo) cannot be reached: %s", why);
+        snprintf(err, err_cap, "PostgreSQL (store.postgresql.conninfo): cannot connect: %s", why);
     uint32_t version = 0;
     if (!rc) rc = prepare_schema(st->writer, o->create, &version, err, err_cap);
     if (!rc && version == AUTHD_SCHEMA_VERSION && (rc = pg_writer_prepare(st->writer)) != AUTHD_OK)

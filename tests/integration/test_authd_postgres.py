@@ -2,10 +2,12 @@
 a primary lost and its synchronous standby promoted, and the database going away and coming back.
 Every PostgreSQL here is a real server the test starts on loopback (tests/support/pgscratch.py)."""
 import concurrent.futures
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -681,13 +683,11 @@ def test_copy_refuses_another_data_key(pg, tmp_path):
     assert code == 2 and "another data_key" in message, message
 
 
-def test_the_postgresql_example(tmp_path):
-    """README's two commands: scripts/dev-postgres, then authd on authd/authd.postgres.example.yaml (here
-    on free ports and a scratch directory): it serves, issues, and keeps the password out of its output."""
-    import os
-    import shutil
-    import tempfile
-    port, listen = free_port(), free_port()
+@contextlib.contextmanager
+def dev_postgres(tmp_path):
+    """scripts/dev-postgres on a free port in a scratch directory, and authd/authd.postgres.example.yaml
+    pointed at it: (its configuration's text, the passfile, the password)."""
+    port = free_port()
     scratch = tempfile.mkdtemp(prefix="authd-dev-postgres-")  # the postgres user must reach it
     os.chmod(scratch, 0o755)
     env = dict(os.environ, DEV_POSTGRES_DIR=os.path.join(scratch, "pg"), PGPORT=str(port))
@@ -701,7 +701,17 @@ def test_the_postgresql_example(tmp_path):
         example = open(os.path.join(REPO_ROOT, "authd", "authd.postgres.example.yaml")).read()
         config = example.replace("port=5433", f"port={port}").replace("../var/postgres/pgpass", passfile)
         config = config.replace("../var/authd-pg.state", str(tmp_path / "state"))
-        config = config.replace("..", REPO_ROOT)  # the example's paths are relative to authd/
+        yield config.replace("..", REPO_ROOT), passfile, secret  # the example's paths are relative to authd/
+    finally:
+        subprocess.run([script, "destroy"], env=env, capture_output=True, timeout=120)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def test_the_postgresql_example(tmp_path):
+    """README's two commands: scripts/dev-postgres, then authd on authd/authd.postgres.example.yaml (here
+    on free ports and a scratch directory): it serves, issues, and keeps the password out of its output."""
+    listen = free_port()
+    with dev_postgres(tmp_path) as (config, _, secret):
         (tmp_path / "node").mkdir()
         node = Authd(tmp_path / "node")  # for its client; it runs the example's configuration
         node.config = tmp_path / "example.yaml"
@@ -717,9 +727,39 @@ def test_the_postgresql_example(tmp_path):
             node.proc.terminate()
             output = node.proc.communicate(timeout=20)[0].decode()
         assert "data in PostgreSQL (host=127.0.0.1" in output and secret not in output
-    finally:
-        subprocess.run([script, "destroy"], env=env, capture_output=True, timeout=120)
-        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def test_a_passfile_libpq_would_not_use(tmp_path):
+    """libpq passes over a passfile others may read with a warning, and the login then fails with "no
+    password supplied". authd says which file and what to do (exit 2, as for any configuration error);
+    a wrong or missing password is an exit 1 in libpq's words, with the password in neither."""
+    with dev_postgres(tmp_path) as (config, passfile, secret):
+        node = Authd(tmp_path)
+        node.config = tmp_path / "example.yaml"
+
+        def start(passfile_path):
+            node.config.write_text(config.replace(passfile, str(passfile_path)))
+            r = subprocess.run([AUTHD, "--config", str(node.config), "--listen", f"127.0.0.1:{free_port()}"],
+                               capture_output=True, text=True, timeout=30)
+            assert secret not in r.stderr and "WRONG" not in r.stderr
+            return r.returncode, r.stderr
+        line = open(passfile).read().strip()
+        for name, text, mode in (("shared", line, 0o644), ("wrong", line.rsplit(":", 1)[0] + ":WRONG", 0o600),
+                                 ("elsewhere", "db9:5432:authd:authd:" + secret, 0o600)):
+            (tmp_path / name).write_text(text + "\n")
+            os.chmod(tmp_path / name, mode)
+        status, err = start(tmp_path / "shared")
+        assert status == 2 and f"store.postgresql.passfile {tmp_path}/shared: group or others may use it " \
+            "(mode 0644), and libpq ignores such a file: chmod 600 it" in err, err
+        status, err = start(tmp_path / "absent")
+        assert status == 2 and f"store.postgresql.passfile {tmp_path}/absent: No such file or directory" in err, err
+        status, err = start(tmp_path)
+        assert status == 2 and "not a plain file" in err, err
+        status, err = start(tmp_path / "wrong")
+        assert status == 1 and 'password authentication failed for user "authd"' in err, err
+        status, err = start(tmp_path / "elsewhere")
+        assert status == 1 and "no password supplied (the passfile has no line for this host, port, database " \
+            "and user" in err, err
 
 
 def _serves(node):
