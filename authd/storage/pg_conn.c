@@ -310,8 +310,11 @@ static authd_err result_of(PGconn *conn, const char *what, PGresult *r, PGresult
         return AUTHD_OK;
     }
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    /* 53100: the server's disk is full (a table that cannot grow; a full WAL disk stops the server,
+     * which is unavailable): what LMDB's map full or ENOSPC is, 507 store_full */
     authd_err rc = PQstatus(conn) != CONNECTION_OK || unavailable(state) ? AUTHD_E_UNAVAILABLE
                    : strcmp(state, "23505") == 0                         ? AUTHD_E_EXISTS
+                   : strcmp(state, "53100") == 0                         ? AUTHD_E_FULL
                                                                          : AUTHD_E_IO;
     if (rc != AUTHD_E_EXISTS) {
         const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;

@@ -533,6 +533,58 @@ def test_the_database_host_lost(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_the_database_disk_full(tmp_path):
+    """The disk under authd's tables fills up (here their tablespace is a 3 MB file system of its own):
+    issuance is answered 507 store_full, as on LMDB, and /healthz says why; lookups and licence reads are
+    refused rather than answered without their access-log entries, while the public logs are still
+    served; once there is room again, authd writes on by itself, and every licence answered 201 is there."""
+    import pwd
+    assert os.geteuid() == 0, "a file system of its own (mount -t tmpfs) needs root"
+    small = tempfile.mkdtemp(prefix="authd-small-disk-")
+    os.chmod(small, 0o755)  # the postgres user reaches it
+    postgres = pwd.getpwnam("postgres")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size=3m,mode=0700,uid={postgres.pw_uid},gid={postgres.pw_gid}",
+                    "tmpfs", small], check=True)
+    server = Postgres().start()
+    try:
+        server.psql(f"CREATE TABLESPACE small LOCATION '{small}'")
+        conninfo = server.create_database("full")
+        server.psql('ALTER DATABASE "full" SET default_tablespace = small')  # authd's tables, made at init
+        node = Authd(tmp_path, conninfo=conninfo).start()
+        try:
+            acknowledged = []
+            for i in range(3000):
+                status, _, doc = issue(node, "issuer-scjg", BIZ, COMPANY, f"杭州某某科技有限公司{i}", BIZ_ELEMENTS)
+                if status != 201:
+                    break
+                acknowledged.append(doc)
+            assert status == 507 and doc["code"] == "store_full", (len(acknowledged), status, doc)
+            assert len(acknowledged) > 50
+            status, _, health = node.json("GET", "/healthz", token=None)
+            assert status == 503 and health["code"] == "store_not_writable" and "full" in health["detail"], health
+            # an answer with licence data waits for its access-log entry: none is given unlogged
+            for path, client in ((f"/v1/holders/{COMPANY}/licences?matter=ZJ-QYBG-001&use_cause=x", "counter-hz"),
+                                 (f"/v1/licences/{quoted(acknowledged[-1])}", "auditor")):
+                status, _, doc = node.json("GET", path, token=client)
+                assert status == 507 and doc["code"] == "store_full", (path, status, doc)
+            assert checkpoint(node, "signatures", None)[0] == len(acknowledged)  # the public log is served
+            subprocess.run(["mount", "-o", "remount,size=64m", small], check=True)
+            wait_for(lambda: issue(node, "issuer-scjg", BIZ, COMPANY, "杭州某某科技有限公司", BIZ_ELEMENTS)[0] == 201,
+                     10, "issuance goes on")
+            status, _, health = node.json("GET", "/healthz", token=None)
+            assert status == 200, health
+            for doc in acknowledged:
+                code, _, got = node.json("GET", f"/v1/licences/{quoted(doc)}", token="auditor")
+                assert code == 200 and got["licence"] == doc["licence"], doc["licence_id"]
+            assert node.run("store", "check").returncode == 0
+        finally:
+            assert node.stop() == 0, node.stderr_path.read_text()
+    finally:
+        server.cleanup()
+        subprocess.run(["umount", small], check=False)
+        os.rmdir(small)
+
+
 def test_failover_to_the_synchronous_standby(tmp_path):
     """Primary and synchronous standby; the primary is killed during issuance and the standby promoted:
     every licence answered 201 is on the new primary, authd (not restarted) finds it through its multi-host
