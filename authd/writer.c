@@ -103,8 +103,11 @@ static void *writer_main(void *arg)
         for (size_t i = 0; i < n; i++)
             batch[i] = jobs[i]->w;
         authd_err rc = authd_storage_apply(w->storage, batch, n);
-        if (rc != AUTHD_OK) {
+        if (rc == AUTHD_E_INDOUBT)
+            fprintf(stderr, "authd: a batch of %zu writes may or may not have been stored (in doubt)\n", n);
+        else if (rc != AUTHD_OK)
             fprintf(stderr, "authd: a batch of %zu writes was not stored: %s\n", n, authd_err_name(rc));
+        if (rc != AUTHD_OK) {
             authd_metrics_count(w->metrics, AUTHD_M_WRITE_FAILURES);
             atomic_store(&w->last_error_ms, authd_monotonic_ms());
         }

@@ -880,6 +880,8 @@ static authd_err committed_run(struct batch *b, authd_err rc)
     if (rc == AUTHD_E_UNAVAILABLE) {
         st->border[0].valid = st->border[1].valid = false;
         rc = resolve_lost_commit(b);
+    } else if (rc == AUTHD_E_INDOUBT) { /* done with a warning (pg_conn.c): the borders are read again */
+        st->border[0].valid = st->border[1].valid = false;
     }
     if (!rc)
         for (int l = 0; l < AUTHD_LOG_COUNT; l++)
@@ -896,6 +898,10 @@ static authd_err try_fast(struct batch *b, bool *done)
     if (!pg_conn_ok(b->st->writer) || !may_go_fast(b)) return AUTHD_OK;
     bool moved;
     authd_err rc = run_fast(b, &moved);
+    if (rc == AUTHD_E_INDOUBT) { /* it may have committed: never run again */
+        *done = true;
+        return committed_run(b, rc);
+    }
     if (rc == AUTHD_E_UNAVAILABLE) {
         /* Found not committed (a server answered again, without the batch's first entry): nothing was
          * written, as with a connection found dead before a COMMIT, so the long way runs once more. */

@@ -108,9 +108,20 @@ void pg_params_free(struct pg_params *p)
     memset(p, 0, sizeof(*p));
 }
 
-static void quiet(void *arg, const char *message)
+/* A WARNING the server sent since the last statement's result was read on this thread. libpq calls a
+ * connection's notice receiver on the thread reading its results, before the result it came with. */
+static _Thread_local bool warned;
+
+static void notice(void *arg, const PGresult *r)
 {
-    (void)arg, (void)message; /* NOTICEs ("relation already exists, skipping") are not news */
+    (void)arg;
+    const char *severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (!severity || strcmp(severity, "WARNING") != 0) return; /* NOTICEs ("already exists, skipping") */
+    const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+    fprintf(stderr, "authd: postgresql: the server warns: %s%s%s\n", msg ? msg : "(no message)",
+            detail ? ": " : "", detail ? detail : "");
+    warned = true;
 }
 
 /* Each session's settings. A server without one of them (an older PostgreSQL, another server of the
@@ -153,7 +164,7 @@ authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t 
         PQfinish(conn);
         return AUTHD_E_UNAVAILABLE;
     }
-    PQsetNoticeProcessor(conn, quiet, NULL);
+    PQsetNoticeReceiver(conn, notice, NULL);
     for (size_t i = 0; i < sizeof(session_settings) / sizeof(session_settings[0]); i++)
         if (!session_set(conn, session_settings[i])) {
             snprintf(err, err_cap, "%s: %s", session_settings[i], PQerrorMessage(conn));
@@ -301,10 +312,32 @@ static bool unavailable(const char *state)
            strcmp(state, "25006") == 0;
 }
 
+/* Whether a statement of this command tag commits a change: COMMIT, or a change outside a transaction
+ * block (one inside commits nothing yet, and is treated the same: doubt about it is safe). */
+static bool commits(const char *tag)
+{
+    static const char *const changes[] = {"COMMIT", "INSERT", "UPDATE", "DELETE"};
+    for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++)
+        if (strncmp(tag, changes[i], strlen(changes[i])) == 0) return true;
+    return false;
+}
+
 /* A statement's result as an authd_err: *res on success, logged (never with its parameters) otherwise. */
 static authd_err result_of(PGconn *conn, const char *what, PGresult *r, PGresult **res)
 {
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    bool warning = warned;
+    warned = false;
+    if ((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) && warning && commits(PQcmdStatus(r))) {
+        /* A COMMIT, or a change committed on its own, that the server reported done with a warning. The
+         * one that matters: a wait for the synchronous standby cancelled (pg_cancel_backend) ends with
+         * "committed locally, but might not have been replicated to the standby", not the durability a
+         * 201 promises. In doubt, then, as a COMMIT lost on the wire; any other warning there is as
+         * unexpected, and doubt is the safe reading. */
+        fprintf(stderr, "authd: postgresql: %s: done with a warning (above): taken as in doubt\n", what);
+        PQclear(r);
+        return AUTHD_E_INDOUBT;
+    }
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         *res = r;
         return AUTHD_OK;

@@ -654,6 +654,62 @@ def copy_store(source, destination):
     return r.returncode, r.stderr
 
 
+def test_no_201_before_the_synchronous_standby_has_it(tmp_path):
+    """With a synchronous standby a COMMIT returns once the standby has it, but a DBA's pg_cancel_backend
+    ends that wait with a mere WARNING ("committed locally, but might not have been replicated") and a
+    COMMIT reported done. authd answers such a batch 503, in doubt, never 201: a licence answered 201 is on
+    the standby. (A statement_timeout set for the database does not end the wait: checked too.)"""
+    primary = Postgres().start()
+    standby = None
+    try:
+        primary.create_database("syncwait")
+        primary.psql('ALTER DATABASE "syncwait" SET statement_timeout = \'2s\'')  # a DBA's guard
+        standby = Postgres.standby_of(primary, "standby1")
+        primary.psql("ALTER SYSTEM SET synchronous_standby_names = 'standby1'")
+        primary.psql("SELECT pg_reload_conf()")
+        wait_for(lambda: primary.psql("SELECT sync_state FROM pg_stat_replication") == "sync", 30,
+                 "the standby is synchronous")
+        server = Authd(tmp_path, conninfo=primary.conninfo("syncwait") + " application_name=authd-a").start()
+        try:
+            issue_ok(server, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)
+            on_standby = "SELECT count(*) FROM authd_licences WHERE id = '{}'"
+            waiting = ("SELECT pid FROM pg_stat_activity WHERE application_name = 'authd-a' AND "
+                       "wait_event = 'SyncRep'")
+
+            def issue_while_the_standby_is_away(interrupt):
+                standby.stop()
+                answer = []
+                t = threading.Thread(target=lambda: answer.append(
+                    issue(server, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)))
+                t.start()
+                wait_for(lambda: primary.psql(waiting, "syncwait") != "", 10, "a COMMIT waits for the standby")
+                interrupt()
+                t.join(timeout=1)
+                early = list(answer)
+                standby.start()
+                t.join(timeout=30)
+                return early, answer[0]
+
+            # the database's statement_timeout passes: the COMMIT still waits, and is answered 201 once the
+            # standby has it
+            early, (status, _, doc) = issue_while_the_standby_is_away(lambda: time.sleep(3))
+            assert early == [] and status == 201, (early, status, doc)
+            assert standby.psql(on_standby.format(doc["licence_id"]), "syncwait") == "1"
+            # a DBA cancels the wait: the server says the COMMIT went through here only, so authd answers
+            # 503 in doubt, at once
+            early, (status, _, doc) = issue_while_the_standby_is_away(
+                lambda: primary.psql(f"SELECT pg_cancel_backend(({waiting}))", "syncwait"))
+            assert early and status == 503 and doc["code"] == "store_unavailable", (status, doc)
+            assert "may or may not have taken effect" in doc["detail"], doc
+            issue_ok(server, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)  # and it goes on
+        finally:
+            assert server.stop() == 0, server.stderr_path.read_text()
+    finally:
+        if standby:
+            standby.cleanup()
+        primary.cleanup()
+
+
 def test_copy_lmdb_to_postgresql_and_back(pg, tmp_path):
     """One node's LMDB store grows into PostgreSQL: ids, places, holder index and both logs arrive bit for
     bit, so an auditor's checkpoint saved before the move still audits; and it goes back the same way."""
