@@ -828,12 +828,23 @@ static authd_err committed(struct batch *b, bool *yes)
     return AUTHD_E_INDOUBT; /* nothing to recognise the batch by */
 }
 
+/* A batch found committed may be on that server only: a server that cut the connection while the COMMIT
+ * waited for its synchronous standby (a fast shutdown, a terminated session) had committed it locally.
+ * A commit of authd's own made now returns once the standby has everything up to it, the batch
+ * included (and at once where no standby is awaited). It changes nothing, and no batch writes that row. */
+static authd_err on_the_standbys_too(struct pg_storage *st)
+{
+    return pg_run(st->writer, "waiting until the synchronous standby has the batch",
+                  "UPDATE authd_meta SET value = value WHERE name = 'schema_version'", NULL);
+}
+
 static authd_err resolve_lost_commit(struct batch *b)
 {
     if (reconnect(b->st, INDOUBT_WAIT_MS) != AUTHD_OK) return AUTHD_E_INDOUBT;
     bool yes = false;
     authd_err rc = committed(b, &yes);
-    if (rc) return rc == AUTHD_E_INDOUBT ? rc : AUTHD_E_INDOUBT;
+    if (!rc && yes) rc = on_the_standbys_too(b->st);
+    if (rc) return AUTHD_E_INDOUBT;
     fprintf(stderr, "authd: postgresql: the connection was lost during COMMIT; the batch %s\n",
             yes ? "was committed" : "was not committed");
     return yes ? AUTHD_OK : AUTHD_E_UNAVAILABLE;

@@ -657,8 +657,10 @@ def copy_store(source, destination):
 def test_no_201_before_the_synchronous_standby_has_it(tmp_path):
     """With a synchronous standby a COMMIT returns once the standby has it, but a DBA's pg_cancel_backend
     ends that wait with a mere WARNING ("committed locally, but might not have been replicated") and a
-    COMMIT reported done. authd answers such a batch 503, in doubt, never 201: a licence answered 201 is on
-    the standby. (A statement_timeout set for the database does not end the wait: checked too.)"""
+    COMMIT reported done; pg_terminate_backend (or a fast shutdown) ends it by closing the connection,
+    the batch committed locally. authd answers the first 503, in doubt, and the second 201 only once the
+    standby has the batch: a licence answered 201 is on the standby. (A statement_timeout set for the
+    database does not end the wait: checked too.)"""
     primary = Postgres().start()
     standby = None
     try:
@@ -701,6 +703,12 @@ def test_no_201_before_the_synchronous_standby_has_it(tmp_path):
                 lambda: primary.psql(f"SELECT pg_cancel_backend(({waiting}))", "syncwait"))
             assert early and status == 503 and doc["code"] == "store_unavailable", (status, doc)
             assert "may or may not have taken effect" in doc["detail"], doc
+            # a DBA ends the waiting session (as a fast shutdown does): authd finds the batch committed on
+            # the primary, and answers 201 only once the standby has it too
+            early, (status, _, doc) = issue_while_the_standby_is_away(
+                lambda: primary.psql(f"SELECT pg_terminate_backend(({waiting}))", "syncwait"))
+            assert early == [] and status == 201, (early, status, doc)
+            assert standby.psql(on_standby.format(doc["licence_id"]), "syncwait") == "1"
             issue_ok(server, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)  # and it goes on
         finally:
             assert server.stop() == 0, server.stderr_path.read_text()
