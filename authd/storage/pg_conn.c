@@ -1,5 +1,6 @@
 /* libpq plumbing for the PostgreSQL backend (pg_conn.h). */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,30 @@ static bool session_set(PGconn *conn, const char *sql)
     return ok;
 }
 
+/* authd answers 201 once a COMMIT returned, which must mean flushed. synchronous_commit = off (set for
+ * authd's role or database, for speed, say) returns before the flush, and a crash of the server's host
+ * would lose licences already answered: authd's sessions raise it to on, which with no synchronous
+ * standby named is a local flush. Other values are the operator's choice of standbys. A server run with
+ * fsync = off cannot be helped from a session: that is said, once. A server of the same protocol without
+ * these settings is not checked. */
+static bool durable_commits(PGconn *conn)
+{
+    static atomic_bool said_sync, said_fsync;
+    PGresult *r = PQexec(conn, "SELECT current_setting('synchronous_commit'), current_setting('fsync')");
+    bool checked = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    bool sync_off = checked && strcmp(PQgetvalue(r, 0, 0), "off") == 0;
+    bool fsync_off = checked && strcmp(PQgetvalue(r, 0, 1), "off") == 0;
+    PQclear(r);
+    if (fsync_off && !atomic_exchange(&said_fsync, true))
+        fprintf(stderr, "authd: postgresql: the server runs with fsync = off: a crash of its host may lose "
+                        "licences already answered 201\n");
+    if (!sync_off) return true;
+    if (!atomic_exchange(&said_sync, true))
+        fprintf(stderr, "authd: postgresql: synchronous_commit is off for authd's sessions; they set it on "
+                        "(a 201 is a commit flushed)\n");
+    return session_set(conn, "SET synchronous_commit = on");
+}
+
 authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t err_cap)
 {
     PGconn *conn = PQconnectdbParams(p->keywords, p->values, 0);
@@ -171,6 +196,11 @@ authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t 
             PQfinish(conn);
             return AUTHD_E_UNAVAILABLE;
         }
+    if (!durable_commits(conn)) {
+        snprintf(err, err_cap, "SET synchronous_commit = on: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return AUTHD_E_UNAVAILABLE;
+    }
     *out = conn;
     return AUTHD_OK;
 }

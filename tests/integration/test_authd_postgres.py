@@ -718,6 +718,28 @@ def test_no_201_before_the_synchronous_standby_has_it(tmp_path):
         primary.cleanup()
 
 
+def test_a_database_that_would_not_flush_commits(tmp_path):
+    """A 201 is a flushed commit. synchronous_commit = off set for authd's database (for speed, say) is
+    raised to on in authd's sessions, saying so once; a server run with fsync = off, which no session can
+    mend, is said once, loudly."""
+    server = Postgres(settings={"fsync": "off"}).start()
+    try:
+        conninfo = server.create_database("unflushed")
+        server.psql('ALTER DATABASE "unflushed" SET synchronous_commit = off')
+        node = Authd(tmp_path, conninfo=conninfo).start()
+        try:
+            with concurrent.futures.ThreadPoolExecutor(8) as pool:  # several of authd's connections at work
+                list(pool.map(lambda _: issue_ok(node, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS),
+                              range(16)))
+        finally:
+            assert node.stop() == 0, node.stderr_path.read_text()
+        err = node.stderr_path.read_text()
+        assert err.count("synchronous_commit is off for authd's sessions; they set it on") == 1, err
+        assert err.count("the server runs with fsync = off: a crash of its host may lose licences") == 1, err
+    finally:
+        server.cleanup()
+
+
 def test_copy_lmdb_to_postgresql_and_back(pg, tmp_path):
     """One node's LMDB store grows into PostgreSQL: ids, places, holder index and both logs arrive bit for
     bit, so an auditor's checkpoint saved before the move still audits; and it goes back the same way."""

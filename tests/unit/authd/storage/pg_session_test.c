@@ -90,12 +90,29 @@ static void test_session_settings(void **state)
     PQfinish(conn);
 }
 
+/* A 201 is a flushed commit: synchronous_commit = off, set for authd's role or database, is raised to on;
+ * the operator's other choices stand. */
+static void test_commits_are_flushed(void **state)
+{
+    (void)state;
+    PGconn *conn = connect_with("");
+    assert_setting(conn, "synchronous_commit", "on");
+    PQfinish(conn);
+    conn = connect_with("options='-c synchronous_commit=off'");
+    assert_setting(conn, "synchronous_commit", "on");
+    PQfinish(conn);
+    conn = connect_with("options='-c synchronous_commit=remote_write'");
+    assert_setting(conn, "synchronous_commit", "remote_write");
+    PQfinish(conn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timeouts_by_default),
         cmocka_unit_test(test_the_conninfo_chooses),
         cmocka_unit_test(test_session_settings),
+        cmocka_unit_test(test_commits_are_flushed),
     };
     return cmocka_run_group_tests_name("postgresql sessions", tests, NULL, NULL);
 }
