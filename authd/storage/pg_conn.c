@@ -109,20 +109,26 @@ void pg_params_free(struct pg_params *p)
     memset(p, 0, sizeof(*p));
 }
 
-/* A WARNING the server sent since the last statement's result was read on this thread. libpq calls a
- * connection's notice receiver on the thread reading its results, before the result it came with. */
-static _Thread_local bool warned;
+/* Set when the server ended a COMMIT's wait for its synchronous standby with a WARNING, since the last
+ * statement's result was read on this thread (libpq calls a connection's notice receiver on the thread
+ * reading its results, before the result it came with). The warning is known by the server function
+ * that raised it, a field no lc_messages translates; PostgreSQL's wording is "canceling wait for
+ * synchronous replication due to user request ... committed locally, but might not have been
+ * replicated to the standby". */
+static _Thread_local bool standby_wait_cancelled;
 
 static void notice(void *arg, const PGresult *r)
 {
     (void)arg;
     const char *severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
     if (!severity || strcmp(severity, "WARNING") != 0) return; /* NOTICEs ("already exists, skipping") */
+    /* every other warning (a database nearing transaction-id wraparound, say) is the operator's news */
     const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
     const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
     fprintf(stderr, "authd: postgresql: the server warns: %s%s%s\n", msg ? msg : "(no message)",
             detail ? ": " : "", detail ? detail : "");
-    warned = true;
+    const char *function = PQresultErrorField(r, PG_DIAG_SOURCE_FUNCTION);
+    if (function && strcmp(function, "SyncRepWaitForLSN") == 0) standby_wait_cancelled = true;
 }
 
 /* Each session's settings. A server without one of them (an older PostgreSQL, another server of the
@@ -342,29 +348,17 @@ static bool unavailable(const char *state)
            strcmp(state, "25006") == 0;
 }
 
-/* Whether a statement of this command tag commits a change: COMMIT, or a change outside a transaction
- * block (one inside commits nothing yet, and is treated the same: doubt about it is safe). */
-static bool commits(const char *tag)
-{
-    static const char *const changes[] = {"COMMIT", "INSERT", "UPDATE", "DELETE"};
-    for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++)
-        if (strncmp(tag, changes[i], strlen(changes[i])) == 0) return true;
-    return false;
-}
-
 /* A statement's result as an authd_err: *res on success, logged (never with its parameters) otherwise. */
 static authd_err result_of(PGconn *conn, const char *what, PGresult *r, PGresult **res)
 {
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    bool warning = warned;
-    warned = false;
-    if ((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) && warning && commits(PQcmdStatus(r))) {
-        /* A COMMIT, or a change committed on its own, that the server reported done with a warning. The
-         * one that matters: a wait for the synchronous standby cancelled (pg_cancel_backend) ends with
-         * "committed locally, but might not have been replicated to the standby", not the durability a
-         * 201 promises. In doubt, then, as a COMMIT lost on the wire; any other warning there is as
-         * unexpected, and doubt is the safe reading. */
-        fprintf(stderr, "authd: postgresql: %s: done with a warning (above): taken as in doubt\n", what);
+    bool cancelled = standby_wait_cancelled;
+    standby_wait_cancelled = false;
+    if ((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) && cancelled) {
+        /* a COMMIT (or a change committed on its own) done on this server only, not the durability a 201
+         * promises: in doubt, as a COMMIT lost on the wire */
+        fprintf(stderr, "authd: postgresql: %s: committed here, perhaps not on the standby: in doubt\n",
+                what);
         PQclear(r);
         return AUTHD_E_INDOUBT;
     }

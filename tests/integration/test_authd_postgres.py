@@ -718,6 +718,25 @@ def test_no_201_before_the_synchronous_standby_has_it(tmp_path):
         primary.cleanup()
 
 
+def test_other_warnings_are_news_not_doubt(pg, tmp_path):
+    """Only the server's end of a wait for the synchronous standby makes a commit doubtful. Any other
+    WARNING (a database nearing transaction-id wraparound warns on every write; here a DBA's audit trigger)
+    is written to authd's log, and the write is answered as done."""
+    db = "warnings"
+    node = Authd(tmp_path, conninfo=pg.create_database(db)).start()
+    try:
+        pg.psql("CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE WARNING 'audit: a licence stored'; RETURN NEW; END $$", db)
+        pg.psql("CREATE TRIGGER audit AFTER INSERT ON authd_licences FOR EACH ROW EXECUTE FUNCTION audit()", db)
+        doc = issue_ok(node, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)
+        code, _, got = node.json("GET", f"/v1/licences/{quoted(doc)}", token="auditor")
+        assert code == 200 and got["licence"] == doc["licence"]
+    finally:
+        assert node.stop() == 0, node.stderr_path.read_text()
+    err = node.stderr_path.read_text()
+    assert "authd: postgresql: the server warns: audit: a licence stored" in err and "in doubt" not in err, err
+
+
 def test_a_database_that_would_not_flush_commits(tmp_path):
     """A 201 is a flushed commit. synchronous_commit = off set for authd's database (for speed, say) is
     raised to on in authd's sessions, saying so once; a server run with fsync = off, which no session can
