@@ -891,7 +891,7 @@ static authd_err committed_run(struct batch *b, authd_err rc)
     if (rc == AUTHD_E_UNAVAILABLE) {
         st->border[0].valid = st->border[1].valid = false;
         rc = resolve_lost_commit(b);
-    } else if (rc == AUTHD_E_INDOUBT) { /* done with a warning (pg_conn.c): the borders are read again */
+    } else if (rc == AUTHD_E_INDOUBT) { /* committed, perhaps not on the standby (pg_conn.c): read again */
         st->border[0].valid = st->border[1].valid = false;
     }
     if (!rc)
