@@ -913,6 +913,12 @@ static authd_err try_fast(struct batch *b, bool *done)
         *done = true;
         return committed_run(b, rc);
     }
+    if (rc == AUTHD_E_UNAVAILABLE && pg_conn_ok(b->st->writer)) {
+        /* The server refused a statement, the connection alive (a lock wait given up, a cancel): the
+         * pipeline stopped there, its COMMIT not run, and nothing was written. The long way runs. */
+        abandon_run(b, rc);
+        return AUTHD_OK;
+    }
     if (rc == AUTHD_E_UNAVAILABLE) {
         /* Found not committed (a server answered again, without the batch's first entry): nothing was
          * written, as with a connection found dead before a COMMIT, so the long way runs once more. */

@@ -340,12 +340,17 @@ void pg_arg_int2(struct pg_args *a, int16_t v)
     pg_arg_bytes(a, PG_INT2, a->scratch[a->n], 2);
 }
 
-/* SQLSTATE classes that mean the server is going or gone (08 connection exception, 57P0x shutdown,
- * 25006 a read-only server: a standby that is not promoted yet). */
+/* SQLSTATEs that mean try again: the server is going or gone (08 connection exception, 57P0x shutdown,
+ * 25006 a read-only server: a standby that is not promoted yet), or the statement gave way and nothing
+ * was done (55P03 a lock_timeout a DBA set, passed while waiting for the logs' lock; 57014 cancelled;
+ * 40001 and 40P01 serialization failure and deadlock). */
 static bool unavailable(const char *state)
 {
-    return !state || strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0 ||
-           strcmp(state, "25006") == 0;
+    static const char *const again[] = {"25006", "55P03", "57014", "40001", "40P01"};
+    if (!state || strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0) return true;
+    for (size_t i = 0; i < sizeof(again) / sizeof(again[0]); i++)
+        if (strcmp(state, again[i]) == 0) return true;
+    return false;
 }
 
 /* A statement's result as an authd_err: *res on success, logged (never with its parameters) otherwise. */

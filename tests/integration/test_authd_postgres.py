@@ -718,6 +718,33 @@ def test_no_201_before_the_synchronous_standby_has_it(tmp_path):
         primary.cleanup()
 
 
+def test_a_lock_wait_given_up_is_try_again(pg, tmp_path):
+    """A DBA's lock_timeout passed while a batch waits for the logs' lock (held here by the DBA's own
+    transaction), or a statement cancelled, stored nothing: 503 with Retry-After, not 500, and the next
+    write goes through once the lock is free."""
+    db = "locked"
+    conninfo = pg.create_database(db)
+    pg.psql(f'ALTER DATABASE "{db}" SET lock_timeout = \'1s\'')
+    node = Authd(tmp_path, conninfo=conninfo).start()
+    try:
+        issue_ok(node, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)
+        holder = subprocess.Popen(["/usr/bin/psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres",
+                                   "-d", db, "-c", "BEGIN; SELECT 1 FROM authd_log_state FOR UPDATE; "
+                                   "SELECT pg_sleep(6); COMMIT"], stdout=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(6)%' "
+                                     "AND state = 'active' AND pid <> pg_backend_pid()", db) == "1", 5,
+                     "the DBA's transaction holds the lock")
+            status, headers, doc = issue(node, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)
+            assert status == 503 and doc["code"] == "store_unavailable" and headers["retry-after"] == "2", (status, doc)
+        finally:
+            holder.wait(timeout=30)
+        issue_ok(node, "issuer-mz", MARRIAGE, PERSON, "张三", MARRIAGE_ELEMENTS)
+    finally:
+        assert node.stop() == 0, node.stderr_path.read_text()
+    assert "lock timeout" in node.stderr_path.read_text()
+
+
 def test_other_warnings_are_news_not_doubt(pg, tmp_path):
     """Only the server's end of a wait for the synchronous standby makes a commit doubtful. Any other
     WARNING (a database nearing transaction-id wraparound warns on every write; here a DBA's audit trigger)
