@@ -34,13 +34,6 @@ static const char *const defaults[][2] = {
     {"application_name", "authd"},
 };
 
-static bool option_set(const PQconninfoOption *parsed, const char *keyword)
-{
-    for (const PQconninfoOption *o = parsed; o->keyword; o++)
-        if (o->val && strcmp(o->keyword, keyword) == 0) return true;
-    return false;
-}
-
 /* libpq passes over a passfile it will not use with a warning only, and the login then fails with "no
  * password supplied"; its rules (fe-connect.c: a plain file, no access for group or others) are checked
  * here first, so the operator reads which file and what to do. */
@@ -59,6 +52,35 @@ static authd_err passfile_usable(const char *path, char *err, size_t err_cap)
                         path, (unsigned)(st.st_mode & 07777)),
                AUTHD_E_CONFIG;
     return AUTHD_OK;
+}
+
+static const char *option_value(const PQconninfoOption *parsed, const char *keyword)
+{
+    for (const PQconninfoOption *o = parsed; o->keyword; o++)
+        if (o->val && strcmp(o->keyword, keyword) == 0) return o->val;
+    return NULL;
+}
+
+/* Several hosts are listed so that after a failover authd finds the new primary; libpq takes the first
+ * that answers unless told to want one taking writes, and a standby answers: every write would then
+ * fail, on every reconnection, until an operator came. */
+static authd_err hosts_choose_the_primary(const PQconninfoOption *parsed, char *err, size_t err_cap)
+{
+    const char *host = option_value(parsed, "host");
+    if (!host) host = option_value(parsed, "hostaddr");
+    if (!host) host = getenv("PGHOST"); /* libpq's defaults from the environment count too */
+    size_t hosts = host ? 1 : 0;
+    for (const char *c = host; c && *c; c++)
+        hosts += *c == ',';
+    const char *attrs = option_value(parsed, "target_session_attrs");
+    if (!attrs) attrs = getenv("PGTARGETSESSIONATTRS");
+    if (hosts < 2 || (attrs && (strcmp(attrs, "read-write") == 0 || strcmp(attrs, "primary") == 0)))
+        return AUTHD_OK;
+    snprintf(err, err_cap,
+             "store.postgresql.conninfo lists %zu hosts: add target_session_attrs=read-write, so that authd "
+             "connects to the one taking writes (after a failover, not to a standby)",
+             hosts);
+    return AUTHD_E_CONFIG;
 }
 
 authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *passfile, char *err,
@@ -83,6 +105,10 @@ authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *
         }
         n++;
     }
+    if (hosts_choose_the_primary(p->parsed, err, err_cap) != AUTHD_OK) {
+        pg_params_free(p);
+        return AUTHD_E_CONFIG;
+    }
     size_t cap = n + 2 + sizeof(defaults) / sizeof(defaults[0]); /* passfile, NULL */
     p->keywords = calloc(cap, sizeof(*p->keywords));
     p->values = calloc(cap, sizeof(*p->values));
@@ -96,7 +122,7 @@ authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *
         if (o->val) p->keywords[k] = o->keyword, p->values[k++] = o->val;
     if (p->passfile) p->keywords[k] = "passfile", p->values[k++] = p->passfile;
     for (size_t d = 0; d < sizeof(defaults) / sizeof(defaults[0]); d++)
-        if (!option_set(p->parsed, defaults[d][0]))
+        if (!option_value(p->parsed, defaults[d][0]))
             p->keywords[k] = defaults[d][0], p->values[k++] = defaults[d][1];
     return AUTHD_OK;
 }

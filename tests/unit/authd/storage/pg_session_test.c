@@ -106,6 +106,29 @@ static void test_commits_are_flushed(void **state)
     PQfinish(conn);
 }
 
+/* Several hosts are there for a failover: without target_session_attrs=read-write (or primary) libpq
+ * would take a standby that answers first, and every write fail. Refused with what to add. */
+static void test_several_hosts_want_the_primary(void **state)
+{
+    (void)state;
+    struct pg_params p;
+    char err[512] = "";
+    assert_int_equal(pg_params_init(&p, "host=db1,db2 port=5432,5432 dbname=authd", NULL, err, sizeof(err)),
+                     AUTHD_E_CONFIG);
+    assert_non_null(
+        strstr(err, "store.postgresql.conninfo lists 2 hosts: add target_session_attrs=read-write"));
+    assert_int_equal(
+        pg_params_init(&p, "postgresql://db1,db2,db3/authd?target_session_attrs=any", NULL, err, sizeof(err)),
+        AUTHD_E_CONFIG);
+    assert_non_null(strstr(err, "lists 3 hosts"));
+    const char *fine[] = {"host=db1,db2 dbname=authd target_session_attrs=read-write",
+                          "postgresql://db1,db2/authd?target_session_attrs=primary", "host=db1 dbname=authd"};
+    for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+        assert_int_equal(pg_params_init(&p, fine[i], NULL, err, sizeof(err)), AUTHD_OK);
+        pg_params_free(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +136,7 @@ int main(void)
         cmocka_unit_test(test_the_conninfo_chooses),
         cmocka_unit_test(test_session_settings),
         cmocka_unit_test(test_commits_are_flushed),
+        cmocka_unit_test(test_several_hosts_want_the_primary),
     };
     return cmocka_run_group_tests_name("postgresql sessions", tests, NULL, NULL);
 }
