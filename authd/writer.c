@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "log_limit.h"
 #include "metrics.h"
 #include "monotonic.h"
 #include "thread_name.h"
@@ -71,6 +72,20 @@ static void linger(struct authd_writer *w, bool waited, const struct timespec *l
     w->lingering = false;
 }
 
+/* A batch that failed, said at most every 10 s for each reason: a store away fails every batch. */
+static void say_failed(size_t n, authd_err rc)
+{
+    static struct authd_log_limit limit = AUTHD_LOG_LIMIT_INIT;
+    unsigned long more;
+    if (!authd_log_limit(&limit, authd_err_name(rc), 10000, &more)) return;
+    if (rc == AUTHD_E_INDOUBT)
+        fprintf(stderr, "authd: a batch of %zu writes may or may not have been stored (in doubt)", n);
+    else
+        fprintf(stderr, "authd: a batch of %zu writes was not stored: %s", n, authd_err_name(rc));
+    if (more) fprintf(stderr, " (and %lu more batches so in the last 10 s)", more);
+    fputc('\n', stderr);
+}
+
 static void *writer_main(void *arg)
 {
     struct authd_writer *w = arg;
@@ -103,11 +118,8 @@ static void *writer_main(void *arg)
         for (size_t i = 0; i < n; i++)
             batch[i] = jobs[i]->w;
         authd_err rc = authd_storage_apply(w->storage, batch, n);
-        if (rc == AUTHD_E_INDOUBT)
-            fprintf(stderr, "authd: a batch of %zu writes may or may not have been stored (in doubt)\n", n);
-        else if (rc != AUTHD_OK)
-            fprintf(stderr, "authd: a batch of %zu writes was not stored: %s\n", n, authd_err_name(rc));
         if (rc != AUTHD_OK) {
+            say_failed(n, rc);
             authd_metrics_count(w->metrics, AUTHD_M_WRITE_FAILURES);
             atomic_store(&w->last_error_ms, authd_monotonic_ms());
         }

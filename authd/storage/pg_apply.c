@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log_limit.h"
 #include "storage/pg_internal.h"
 
 #define MAX_ATTEMPTS 4        /* runs of one batch: each refusal of an id or a place costs one */
@@ -795,7 +796,13 @@ static authd_err reconnect(struct pg_storage *st, long wait_ms)
             snprintf(err, sizeof(err), "the batch's statements cannot be prepared (see above)");
         }
         if (waited >= wait_ms) {
-            fprintf(stderr, "authd: postgresql: no server answers: %s\n", err);
+            static struct authd_log_limit limit = AUTHD_LOG_LIMIT_INIT; /* each batch tries, while away */
+            unsigned long more;
+            if (authd_log_limit(&limit, "", 10000, &more)) {
+                fprintf(stderr, "authd: postgresql: no server answers: %s", err);
+                if (more) fprintf(stderr, " (%lu more tries failed in the last 10 s)", more);
+                fputc('\n', stderr);
+            }
             return AUTHD_E_UNAVAILABLE;
         }
         sleep_ms(250);

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "monotonic.h"
+#include "log_limit.h"
 #include "storage/pg_conn.h"
 
 /* ---- parameters ---- */
@@ -147,27 +147,11 @@ static _Thread_local bool standby_wait_cancelled;
 /* Warnings are the operator's news, but some come with every write (a database nearing transaction-id
  * wraparound): one from the same server function is written at most once a minute, with how many more
  * came meanwhile. */
-#define WARNING_EVERY_MS 60000
-
 static void say_warning(const PGresult *r, const char *function)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    static char last[64];
-    static int64_t said_ms;
-    static unsigned long unsaid;
-    int64_t now = authd_monotonic_ms();
-    pthread_mutex_lock(&lock);
-    bool again = strncmp(last, function, sizeof(last)) == 0 && said_ms && now - said_ms < WARNING_EVERY_MS;
-    if (again) {
-        unsaid++;
-        pthread_mutex_unlock(&lock);
-        return;
-    }
-    unsigned long more = strncmp(last, function, sizeof(last)) == 0 ? unsaid : 0;
-    snprintf(last, sizeof(last), "%s", function);
-    said_ms = now;
-    unsaid = 0;
-    pthread_mutex_unlock(&lock);
+    static struct authd_log_limit limit = AUTHD_LOG_LIMIT_INIT;
+    unsigned long more;
+    if (!authd_log_limit(&limit, function, 60000, &more)) return;
     const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
     const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
     fprintf(stderr, "authd: postgresql: the server warns: %s%s%s", msg ? msg : "(no message)",

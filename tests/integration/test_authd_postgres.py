@@ -492,8 +492,9 @@ def test_tls_to_the_database(tmp_path):
 
 
 def test_database_away_and_back(tmp_path):
-    """The database stops during a run: 503 problem documents with Retry-After, /healthz says so; when it
-    is back authd serves again by itself, and nothing acknowledged was lost."""
+    """The database stops during a run: 503 problem documents with Retry-After, /healthz says so, and
+    authd's log says so once every 10 s, not once a request; when it is back authd serves again by
+    itself, and nothing acknowledged was lost."""
     pg = Postgres().start()
     try:
         server = Authd(tmp_path, conninfo=pg.create_database("away")).start()
@@ -510,6 +511,14 @@ def test_database_away_and_back(tmp_path):
             assert_problem(status, headers, doc, 503, "store_unavailable")
             status, headers, doc = server.json("GET", "/healthz")
             assert_problem(status, headers, doc, 503, "store_unavailable")
+            # every request fails while it is away, and the log says so without a line for each
+            with concurrent.futures.ThreadPoolExecutor(16) as pool:
+                statuses = set(pool.map(lambda _: issue(server, "issuer-scjg", BIZ, COMPANY, "杭州某某科技有限公司",
+                                                        BIZ_ELEMENTS)[0], range(600)))
+            assert statuses == {503}, statuses
+            err = server.stderr_path.read_text()
+            assert 1 <= err.count("writes was not stored: unavailable") <= 2, err[-3000:]
+            assert 1 <= err.count("no server answers") <= 2, err[-3000:]
             pg.start()
             wait_for(lambda: server.json("GET", "/healthz")[0] == 200, 30, "healthz recovers")
             wait_for(lambda: issue(server, "issuer-scjg", BIZ, COMPANY, "杭州某某科技有限公司",
