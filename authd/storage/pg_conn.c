@@ -182,6 +182,11 @@ static const char *const session_settings[] = {
      * longer belongs to a node that stopped or lost the database mid-batch, and it may hold the logs'
      * lock every other node's batch waits for: the server ends it. */
     "SET idle_in_transaction_session_timeout = '10s'",
+    /* A batch waits for the logs' row lock, then reads the sizes the other node's batch left: READ
+     * COMMITTED's next statement sees that commit. Under REPEATABLE READ or SERIALIZABLE, set for the
+     * database by a DBA, the row the batch locks was changed after its snapshot, and every batch that
+     * waited for another node's would fail (40001) instead. */
+    "SET default_transaction_isolation = 'read committed'",
 };
 
 static bool session_set(PGconn *conn, const char *sql)

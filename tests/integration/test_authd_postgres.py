@@ -156,6 +156,25 @@ def test_nothing_personal_in_the_server_log(tmp_path):
         server.cleanup()
 
 
+def test_two_nodes_under_a_stricter_isolation(pg, tmp_path):
+    """A DBA makes REPEATABLE READ the database's default. Under it, a batch that waited for the other
+    node's hold on the logs' rows would find them changed since its snapshot and fail (40001); authd's
+    sessions keep READ COMMITTED, which their locking is made for, and both nodes issue on."""
+    db = "isolated"
+    conninfo = pg.create_database(db)
+    pg.psql(f"ALTER DATABASE \"{db}\" SET default_transaction_isolation = 'repeatable read'")
+    a, b = two_nodes(tmp_path, conninfo)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda i: issue((a, b)[i % 2], "issuer-mz", MARRIAGE, PERSON, "张三",
+                                                     MARRIAGE_ELEMENTS)[0], range(120)))
+        assert statuses == [201] * 120, statuses
+        same_logs([a, b])
+    finally:
+        assert a.stop() == 0, a.stderr_path.read_text()
+        assert b.stop() == 0, b.stderr_path.read_text()
+
+
 def test_presentation_requests_across_nodes(pg, tmp_path):
     """An OpenID4VP request made on A is fetched and answered through B and read on A, once: the request
     lives in the database (sealed: its use cause and the disclosed licence are not in clear there)."""
