@@ -51,6 +51,14 @@ static void assert_setting(PGconn *conn, const char *name, const char *want)
     PQclear(r);
 }
 
+/* A connection made with `extra` in the conninfo has the setting `name` at `want`. */
+static void assert_setting_with(const char *extra, const char *name, const char *want)
+{
+    PGconn *conn = connect_with(extra);
+    assert_setting(conn, name, want);
+    PQfinish(conn);
+}
+
 /* A host that vanishes is given up in seconds, not after the kernel's retransmissions. */
 static void test_timeouts_by_default(void **state)
 {
@@ -89,9 +97,8 @@ static void test_session_settings(void **state)
     assert_setting(conn, "idle_in_transaction_session_timeout", "10s");
     PQfinish(conn);
     /* a DBA's stricter default for the database would fail every batch that waited for the logs' lock */
-    conn = connect_with("options='-c default_transaction_isolation=serializable'");
-    assert_setting(conn, "default_transaction_isolation", "read committed");
-    PQfinish(conn);
+    assert_setting_with("options='-c default_transaction_isolation=serializable'",
+                        "default_transaction_isolation", "read committed");
 }
 
 /* A 201 is a flushed commit: synchronous_commit = off, set for authd's role or database, is raised to on;
@@ -99,15 +106,9 @@ static void test_session_settings(void **state)
 static void test_commits_are_flushed(void **state)
 {
     (void)state;
-    PGconn *conn = connect_with("");
-    assert_setting(conn, "synchronous_commit", "on");
-    PQfinish(conn);
-    conn = connect_with("options='-c synchronous_commit=off'");
-    assert_setting(conn, "synchronous_commit", "on");
-    PQfinish(conn);
-    conn = connect_with("options='-c synchronous_commit=remote_write'");
-    assert_setting(conn, "synchronous_commit", "remote_write");
-    PQfinish(conn);
+    assert_setting_with("", "synchronous_commit", "on");
+    assert_setting_with("options='-c synchronous_commit=off'", "synchronous_commit", "on");
+    assert_setting_with("options='-c synchronous_commit=remote_write'", "synchronous_commit", "remote_write");
 }
 
 /* Several hosts are there for a failover: without target_session_attrs=read-write (or primary) libpq
