@@ -193,9 +193,11 @@ def test_presentation_requests_across_nodes(pg, tmp_path):
     try:
         issued = issue_ok(a, "issuer-ga", HUKOU, PERSON, "张三", HUKOU_ELEMENTS, device_key=pub)["licence"]
         licence = b64d(issued)
-        # B signs the list A opened once its follower read A's entries (about a second)
+        # B signs the list A opened once its follower read A's entries: about a second (1.05 s measured
+        # under ASan); the bound a node must keep is the lists' ttl (60 s here), and 5 s was once passed
+        # under the sanitizer suite's load in CI
         wait_for(lambda: b.json("POST", "/v1/verify", {"licence": issued}, token="counter-hz")[2]["checks"]["status"]
-                 ["state"] == "passed", 5, "B knows the licence's status list")
+                 ["state"] == "passed", 15, "B knows the licence's status list")
         code, _, doc = create(a, use_cause="结婚登记（核对户籍）")
         assert code == 201, doc
         payload = fetch(b, doc)  # the request URI names A's public name; any node serves it
