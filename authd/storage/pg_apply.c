@@ -895,12 +895,10 @@ static void abandon_run(struct batch *b, authd_err rc)
 static authd_err committed_run(struct batch *b, authd_err rc)
 {
     struct pg_storage *st = b->st;
-    if (rc == AUTHD_E_UNAVAILABLE) {
-        st->border[0].valid = st->border[1].valid = false;
-        rc = resolve_lost_commit(b);
-    } else if (rc == AUTHD_E_INDOUBT) { /* committed, perhaps not on the standby (pg_conn.c): read again */
-        st->border[0].valid = st->border[1].valid = false;
-    }
+    /* a COMMIT lost on the wire, or one done here perhaps not on the standby (pg_conn.c): what the logs
+     * hold is read again */
+    if (rc == AUTHD_E_UNAVAILABLE || rc == AUTHD_E_INDOUBT) st->border[0].valid = st->border[1].valid = false;
+    if (rc == AUTHD_E_UNAVAILABLE) rc = resolve_lost_commit(b);
     if (!rc)
         for (int l = 0; l < AUTHD_LOG_COUNT; l++)
             st->border[l] = b->border[l];
@@ -908,34 +906,26 @@ static authd_err committed_run(struct batch *b, authd_err rc)
     return rc;
 }
 
-/* run_fast, when the batch may go so. *done: it went (rc, its outcome); otherwise it runs the long way
- * (another node appended, or a record collided: the long way finds which). */
+/* run_fast, when the batch may go so. *done: it went (rc, its outcome); otherwise nothing was written and
+ * it runs the long way: another node appended, a record collided (the long way finds which), or the
+ * server refused a statement with the connection alive (a lock wait given up, a cancel: the pipeline
+ * stopped there, its COMMIT not run). */
 static authd_err try_fast(struct batch *b, bool *done)
 {
     *done = false;
     if (!pg_conn_ok(b->st->writer) || !may_go_fast(b)) return AUTHD_OK;
     bool moved;
     authd_err rc = run_fast(b, &moved);
-    if (rc == AUTHD_E_INDOUBT) { /* it may have committed: never run again */
+    if ((!rc && !moved) || rc == AUTHD_E_INDOUBT) { /* committed, or perhaps: never run again */
         *done = true;
         return committed_run(b, rc);
     }
-    if (rc == AUTHD_E_UNAVAILABLE && pg_conn_ok(b->st->writer)) {
-        /* The server refused a statement, the connection alive (a lock wait given up, a cancel): the
-         * pipeline stopped there, its COMMIT not run, and nothing was written. The long way runs. */
-        abandon_run(b, rc);
-        return AUTHD_OK;
-    }
-    if (rc == AUTHD_E_UNAVAILABLE) {
+    if (rc == AUTHD_E_UNAVAILABLE && !pg_conn_ok(b->st->writer)) {
         /* Found not committed (a server answered again, without the batch's first entry): nothing was
          * written, as with a connection found dead before a COMMIT, so the long way runs once more. */
         rc = committed_run(b, rc);
         *done = rc != AUTHD_E_UNAVAILABLE;
         return *done ? rc : AUTHD_OK;
-    }
-    if (!rc && !moved) {
-        *done = true;
-        return committed_run(b, rc);
     }
     if (moved) b->st->calm = 0;
     abandon_run(b, rc);

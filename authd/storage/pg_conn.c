@@ -401,9 +401,10 @@ static bool unavailable(const char *state)
 static authd_err result_of(PGconn *conn, const char *what, PGresult *r, PGresult **res)
 {
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    bool done = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
     bool cancelled = standby_wait_cancelled;
     standby_wait_cancelled = false;
-    if ((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) && cancelled) {
+    if (done && cancelled) {
         /* a COMMIT (or a change committed on its own) done on this server only, not the durability a 201
          * promises: in doubt, as a COMMIT lost on the wire */
         fprintf(stderr, "authd: postgresql: %s: committed here, perhaps not on the standby: in doubt\n",
@@ -411,7 +412,7 @@ static authd_err result_of(PGconn *conn, const char *what, PGresult *r, PGresult
         PQclear(r);
         return AUTHD_E_INDOUBT;
     }
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+    if (done) {
         *res = r;
         return AUTHD_OK;
     }
