@@ -1,4 +1,5 @@
 /* Log lines said at most once an interval (log_limit.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,4 +22,16 @@ bool authd_log_limit(struct authd_log_limit *l, const char *key, int64_t every_m
     }
     pthread_mutex_unlock(&l->lock);
     return say;
+}
+
+void authd_log_limited(struct authd_log_limit *l, const char *key, int64_t every_ms, const char *fmt, ...)
+{
+    unsigned long more;
+    if (!authd_log_limit(l, key, every_ms, &more)) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (more) fprintf(stderr, " (and %lu more like it since the last one said)", more);
+    fputc('\n', stderr);
 }

@@ -24,4 +24,9 @@ struct authd_log_limit {
  * last one said (to be told with this one); if not, this one is counted. Thread-safe. */
 bool authd_log_limit(struct authd_log_limit *l, const char *key, int64_t every_ms, unsigned long *unsaid);
 
+/* The line (printf's `fmt`, without its newline) on standard error when authd_log_limit says so, followed
+ * by how many like it were held back since the last one said. */
+void authd_log_limited(struct authd_log_limit *l, const char *key, int64_t every_ms, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif

@@ -76,14 +76,12 @@ static void linger(struct authd_writer *w, bool waited, const struct timespec *l
 static void say_failed(size_t n, authd_err rc)
 {
     static struct authd_log_limit limit = AUTHD_LOG_LIMIT_INIT;
-    unsigned long more;
-    if (!authd_log_limit(&limit, authd_err_name(rc), 10000, &more)) return;
     if (rc == AUTHD_E_INDOUBT)
-        fprintf(stderr, "authd: a batch of %zu writes may or may not have been stored (in doubt)", n);
+        authd_log_limited(&limit, authd_err_name(rc), 10000,
+                          "authd: a batch of %zu writes may or may not have been stored (in doubt)", n);
     else
-        fprintf(stderr, "authd: a batch of %zu writes was not stored: %s", n, authd_err_name(rc));
-    if (more) fprintf(stderr, " (and %lu more batches so in the last 10 s)", more);
-    fputc('\n', stderr);
+        authd_log_limited(&limit, authd_err_name(rc), 10000,
+                          "authd: a batch of %zu writes was not stored: %s", n, authd_err_name(rc));
 }
 
 static void *writer_main(void *arg)

@@ -797,12 +797,7 @@ static authd_err reconnect(struct pg_storage *st, long wait_ms)
         }
         if (waited >= wait_ms) {
             static struct authd_log_limit limit = AUTHD_LOG_LIMIT_INIT; /* each batch tries, while away */
-            unsigned long more;
-            if (authd_log_limit(&limit, "", 10000, &more)) {
-                fprintf(stderr, "authd: postgresql: no server answers: %s", err);
-                if (more) fprintf(stderr, " (%lu more tries failed in the last 10 s)", more);
-                fputc('\n', stderr);
-            }
+            authd_log_limited(&limit, "", 10000, "authd: postgresql: no server answers: %s", err);
             return AUTHD_E_UNAVAILABLE;
         }
         sleep_ms(250);

@@ -150,14 +150,10 @@ static _Thread_local bool standby_wait_cancelled;
 static void say_warning(const PGresult *r, const char *function)
 {
     static struct authd_log_limit limit = AUTHD_LOG_LIMIT_INIT;
-    unsigned long more;
-    if (!authd_log_limit(&limit, function, 60000, &more)) return;
     const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
     const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
-    fprintf(stderr, "authd: postgresql: the server warns: %s%s%s", msg ? msg : "(no message)",
-            detail ? ": " : "", detail ? detail : "");
-    if (more) fprintf(stderr, " (and %lu more like it in the last minute)", more);
-    fputc('\n', stderr);
+    authd_log_limited(&limit, function, 60000, "authd: postgresql: the server warns: %s%s%s",
+                      msg ? msg : "(no message)", detail ? ": " : "", detail ? detail : "");
 }
 
 static void notice(void *arg, const PGresult *r)
