@@ -1,5 +1,5 @@
-/* The PostgreSQL backend's plumbing (libpq): connection parameters and a pool of connections, queries
- * with binary parameters and results, arrays in PostgreSQL's binary format for one-statement bulk
+/* The PostgreSQL backend's plumbing (libpq): connection parameters (pg_params.c) and a pool of connections,
+ * queries with binary parameters and results, arrays in PostgreSQL's binary format for one-statement bulk
  * writes, and the mapping of libpq's failures onto authd_err. Only the backend's files include it. */
 #ifndef AUTHD_PG_CONN_H
 #define AUTHD_PG_CONN_H
@@ -35,14 +35,17 @@ struct pg_params {
 };
 
 /* Parses `conninfo` (libpq's key=value form or a URI; several hosts allowed) and adds `passfile`
- * (may be NULL). AUTHD_E_CONFIG with libpq's message when it does not parse. */
+ * (may be NULL). AUTHD_E_CONFIG, saying why, when it does not parse, holds a password, lists several
+ * hosts without wanting the primary (target_session_attrs), or names a passfile libpq would pass over
+ * (missing, not a plain file, open to group or others). */
 authd_err pg_params_init(struct pg_params *p, const char *conninfo, const char *passfile, char *err,
                          size_t err_cap);
 void pg_params_free(struct pg_params *p);
 
 /* A new connection to a server that accepts writes (libpq tries the hosts in order; the conninfo's
  * target_session_attrs says which qualify), with authd's session settings (no JIT; a transaction left
- * idle for 10 s ended by the server). AUTHD_E_UNAVAILABLE with libpq's message, without any password,
+ * idle for 10 s ended by the server; READ COMMITTED; synchronous_commit at least on) and a notice
+ * receiver for the server's warnings. AUTHD_E_UNAVAILABLE with libpq's message, without any password,
  * when none answers. */
 authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t err_cap);
 
