@@ -170,7 +170,6 @@ def test_requests_in_flight_are_bounded_per_client_and_in_all(tmp_path):
 
 
 def cpu_seconds(pid):
-    import os
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -216,7 +215,6 @@ def test_descriptors_taken_while_a_worker_starts(tmp_path):
     table right after it must not find a worker still starting: h2o aborts when the descriptors of a
     loop cannot be made (a crash seen in CI). Here the second worker's loop is made two seconds late
     (tests/support/slow_worker.c, preloaded)."""
-    import os
     import resource
     asan = ":".join(o for o in (os.environ.get("ASAN_OPTIONS"), "verify_asan_link_order=0") if o)
     server = Authd(tmp_path).start(preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)),
@@ -239,7 +237,6 @@ def test_sighup_reloads_policies_and_reopens_the_access_log(tmp_path):
     """SIGHUP: a client added to clients.yaml can sign in; a broken clients.yaml is refused, the policies in
     force stay; the access log moved away by logrotate is written anew under its name."""
     import hashlib
-    import os
     import shutil
     policies = tmp_path / "policies"
     shutil.copytree(f"{REPO_ROOT}/policies", policies)
