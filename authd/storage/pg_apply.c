@@ -117,6 +117,12 @@ authd_err pg_writer_prepare(PGconn *conn)
     static const struct pg_statement *const all[] = {
         &lock_logs_st, &border_st, &records_st, &records_strict_st, &holders_st, &changes_st,
         &entries_st,   &hashes_st, &access_st,  &grow_st,           &count_st};
+    /* PostgreSQL plans a prepared statement again at each execution while its plan for the values at
+     * hand is estimated cheaper than the generic one: grow_st's always was (a nested loop over the two
+     * log rows against a hash join), so every batch paid 130 us of planning for a statement that runs
+     * in 35 (measured with pg_stat_statements.track_planning). These statements have one good plan
+     * whatever the values: each is planned once. */
+    if (!pg_session_set(conn, "SET plan_cache_mode = force_generic_plan")) return AUTHD_E_UNAVAILABLE;
     return pg_prepare(conn, all, sizeof(all) / sizeof(all[0]));
 }
 

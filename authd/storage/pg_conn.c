@@ -59,7 +59,7 @@ static const char *const session_settings[] = {
     "SET default_transaction_isolation = 'read committed'",
 };
 
-static bool session_set(PGconn *conn, const char *sql)
+bool pg_session_set(PGconn *conn, const char *sql)
 {
     PGresult *r = PQexec(conn, sql);
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
@@ -89,7 +89,7 @@ static bool durable_commits(PGconn *conn)
     if (!atomic_exchange(&said_sync, true))
         fprintf(stderr, "authd: postgresql: synchronous_commit is off for authd's sessions; they set it on "
                         "(a 201 is a commit flushed)\n");
-    return session_set(conn, "SET synchronous_commit = on");
+    return pg_session_set(conn, "SET synchronous_commit = on");
 }
 
 authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t err_cap)
@@ -111,7 +111,7 @@ authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t 
     }
     PQsetNoticeReceiver(conn, notice, NULL);
     for (size_t i = 0; i < sizeof(session_settings) / sizeof(session_settings[0]); i++)
-        if (!session_set(conn, session_settings[i])) {
+        if (!pg_session_set(conn, session_settings[i])) {
             snprintf(err, err_cap, "%s: %s", session_settings[i], PQerrorMessage(conn));
             PQfinish(conn);
             return AUTHD_E_UNAVAILABLE;

@@ -48,6 +48,9 @@ void pg_params_free(struct pg_params *p);
  * receiver for the server's warnings. AUTHD_E_UNAVAILABLE with libpq's message, without any password,
  * when none answers. */
 authd_err pg_connect(const struct pg_params *p, PGconn **out, char *err, size_t err_cap);
+/* Runs a SET on the connection: true when it took, or when the server has no such setting (an older
+ * PostgreSQL, another server of the same protocol, which does without). */
+bool pg_session_set(PGconn *conn, const char *sql);
 
 /* A statement each pooled connection prepares as it opens: the hot reads then skip parsing and planning
  * (planning alone was 60% of a holder lookup's time in the server). */

@@ -39,7 +39,8 @@ authd_err pg_apply(struct authd_storage *s, struct authd_storage_write *writes, 
 /* storage.h's committed_border: the border pg_apply kept after its last commit. */
 authd_err pg_committed_border(struct authd_storage *s, enum authd_log_id log, uint64_t *size,
                               certlib_tlog_hash out[64]);
-/* Prepares apply's statements on a new writer connection (the schema must exist). */
+/* Prepares apply's statements on a new writer connection (the schema must exist), to be run with
+ * generic plans. */
 authd_err pg_writer_prepare(PGconn *conn);
 
 /* A read on a pooled connection, once more on a fresh one if the first was found dead (postgres.c). */
