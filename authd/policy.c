@@ -1,6 +1,5 @@
 /* Policies at run time: read-only after loading (policy_load.c), so every worker reads them without
  * locks. */
-#include <openssl/sha.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -35,7 +34,8 @@ const struct authd_client *authd_policy_client_by_token(const struct authd_polic
                                                         size_t len)
 {
     uint8_t h[32];
-    SHA256((const unsigned char *)token, len, h);
+    /* libsodium's, not OpenSSL 3's one-shot SHA256(), which fetches the algorithm at every request */
+    crypto_hash_sha256(h, (const unsigned char *)token, len);
     const struct authd_client *found = NULL;
     for (size_t i = 0; i < p->n_clients; i++) /* no early exit: the time does not depend on which matched */
         if (p->clients[i].has_token && sodium_memcmp(p->clients[i].token_sha256, h, 32) == 0)
