@@ -1,6 +1,6 @@
 /* What every connection of the PostgreSQL backend carries (storage/pg_conn.h): authd's TCP timeouts
- * unless the conninfo chose its own, and its session settings. Against a scratch server whose conninfo
- * is in AUTHD_TEST_PG (tests/support/pgscratch.py). */
+ * unless the conninfo chose its own, its session settings, and the writer's plans. Against a scratch server
+ * whose conninfo is in AUTHD_TEST_PG (tests/support/pgscratch.py). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
