@@ -1,8 +1,4 @@
 /* Disclosure marks: their text, reference and checks against the access log (mark.h). */
-/* SHA256_Init/Update/Final for the licence hashes, as tlog_merkle.c does for nodes: a lookup hashes
- * every licence it releases, and OpenSSL's SHA-NI path is about four times libsodium's here. */
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +7,7 @@
 #include "base/utf8.h"
 #include "certlib/encoding.h"
 #include "certlib/mark.h"
+#include "crypto/crypto.h"
 #include "tlog/tlog_internal.h"
 
 #define MARK_HEADER "disclosure/v1"
@@ -152,22 +149,14 @@ certlib_err certlib_mark_open(const char *note, size_t len, const certlib_note_v
     return strcmp(out->origin, log->name) == 0 ? CERTLIB_OK : CERTLIB_E_LOG_ORIGIN;
 }
 
-static void sha256(const uint8_t *data, size_t len, uint8_t out[32])
-{
-    SHA256_CTX c;
-    SHA256_Init(&c);
-    SHA256_Update(&c, data, len);
-    SHA256_Final(out, &c);
-}
-
 void certlib_mark_digest(const uint8_t (*licences)[32], size_t n, uint8_t out[32])
 {
-    sha256((const uint8_t *)licences, n * 32, out);
+    certlib__sha256((const uint8_t *)licences, n * 32, out);
 }
 
 void certlib_mark_licence_hash(const uint8_t *licence, size_t len, uint8_t out[32])
 {
-    sha256(licence, len, out);
+    certlib__sha256(licence, len, out);
 }
 
 static bool slice_is(certlib_slice s, const char *text)
@@ -194,7 +183,7 @@ certlib_err certlib_mark_check_entry(const certlib_mark *m, const uint8_t *entry
 bool certlib_mark_names(const certlib_mark *m, const uint8_t *licence, size_t len)
 {
     uint8_t h[32];
-    sha256(licence, len, h);
+    certlib__sha256(licence, len, h);
     for (size_t i = 0; m && i < m->n_licences; i++)
         if (memcmp(m->licences[i], h, sizeof(h)) == 0) return true;
     return false;
