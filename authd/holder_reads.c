@@ -5,6 +5,7 @@
 
 #include "holder_reads.h"
 #include "metrics.h"
+#include "monotonic.h"
 #include "thread_name.h"
 
 struct authd_holder_reads {
@@ -38,8 +39,11 @@ static void read_batch(struct authd_holder_reads *q, struct authd_holder_read **
     authd_err rc = authd_licence_each_of_holders(
         q->storage, q->keys, (const uint8_t(*)[AUTHD_HOLDER_KEY_LEN])keys, n, to_reader, batch, results);
     authd_metrics_count(q->metrics, AUTHD_M_HOLDER_READS);
-    for (size_t i = 0; i < n; i++)
+    int64_t now = authd_monotonic_ns();
+    for (size_t i = 0; i < n; i++) {
         batch[i]->result = rc ? rc : results[i];
+        authd_metrics_stage(q->metrics, AUTHD_S_HOLDER_READ, (double)(now - batch[i]->queued_ns) / 1e9);
+    }
 }
 
 static void *run(void *arg)
@@ -106,8 +110,11 @@ bool authd_holder_reads_in_place(const struct authd_holder_reads *q)
 
 void authd_holder_read(struct authd_holder_reads *q, struct authd_holder_read *rd)
 {
+    rd->queued_ns = authd_monotonic_ns();
     if (!q->threaded) {
         rd->result = authd_licence_each_of_holder(q->storage, q->keys, rd->key, rd->fn, rd->arg);
+        authd_metrics_stage(q->metrics, AUTHD_S_HOLDER_READ,
+                            (double)(authd_monotonic_ns() - rd->queued_ns) / 1e9);
         return;
     }
     rd->next = NULL;

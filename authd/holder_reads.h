@@ -27,6 +27,7 @@ struct authd_holder_read {
     void (*done)(struct authd_holder_read *rd);
     authd_err result; /* as authd_licence_each_of_holder returns it */
     struct authd_holder_read *next;
+    int64_t queued_ns; /* the reader's: when it was queued (CLOCK_MONOTONIC), for its wait */
 };
 
 /* The struct a read is embedded in, from the read the reader hands back (as AUTHD_JOB_OWNER). */

@@ -13,6 +13,16 @@ static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
 #define N_BUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 static const size_t batch_buckets[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096};
 #define N_BATCH (sizeof(batch_buckets) / sizeof(batch_buckets[0]))
+/* A stage is a part of a request's time: a commit on LMDB takes about 0.1 ms */
+static const double stage_buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                       0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+#define N_STAGE (sizeof(stage_buckets) / sizeof(stage_buckets[0]))
+static const char *const stage_names[AUTHD_S_COUNT][2] = {
+    {"authd_holder_read_seconds", "A lookup's read of its holder's licences, from queued to read."},
+    {"authd_write_wait_seconds",
+     "A write from its submission to the writer until durable and its log's checkpoint signed."},
+    {"authd_store_commit_seconds", "Each writer batch's commit by the store."},
+};
 
 struct authd_metrics {
     const char *const *routes;
@@ -23,6 +33,8 @@ struct authd_metrics {
     atomic_ulong counters[AUTHD_M_COUNT];
     atomic_ulong batch[N_BATCH + 1];
     atomic_ullong batch_sum;
+    atomic_ulong stage[AUTHD_S_COUNT][N_STAGE + 1]; /* per bucket, as latency */
+    atomic_ullong stage_us_sum[AUTHD_S_COUNT];
 };
 
 struct authd_metrics *authd_metrics_new(const char *const *routes, size_t n_routes)
@@ -39,6 +51,17 @@ void authd_metrics_free(struct authd_metrics *m)
     free(m);
 }
 
+/* Counts `seconds` in its bucket of a histogram of n bounds (seconds_histogram). */
+static void observe(const double *bounds, size_t n, atomic_ulong *counts, atomic_ullong *us_sum,
+                    double seconds)
+{
+    size_t b = 0;
+    while (b < n && seconds > bounds[b])
+        b++;
+    atomic_fetch_add_explicit(&counts[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(us_sum, (unsigned long long)(seconds * 1e6), memory_order_relaxed);
+}
+
 void authd_metrics_request(struct authd_metrics *m, const char *route, int status, double seconds)
 {
     if (!m) return;
@@ -49,11 +72,7 @@ void authd_metrics_request(struct authd_metrics *m, const char *route, int statu
     while (codes[c] && codes[c] != status)
         c++;
     atomic_fetch_add_explicit(&m->requests[r][c], 1, memory_order_relaxed);
-    size_t b = 0;
-    while (b < N_BUCKETS && seconds > buckets[b])
-        b++;
-    atomic_fetch_add_explicit(&m->latency[b], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&m->latency_us_sum, (unsigned long long)(seconds * 1e6), memory_order_relaxed);
+    observe(buckets, N_BUCKETS, m->latency, &m->latency_us_sum, seconds);
 }
 
 void authd_metrics_batch(struct authd_metrics *m, size_t size)
@@ -66,9 +85,31 @@ void authd_metrics_batch(struct authd_metrics *m, size_t size)
     atomic_fetch_add_explicit(&m->batch_sum, size, memory_order_relaxed);
 }
 
+void authd_metrics_stage(struct authd_metrics *m, enum authd_stage s, double seconds)
+{
+    if (m) observe(stage_buckets, N_STAGE, m->stage[s], &m->stage_us_sum[s], seconds);
+}
+
 void authd_metrics_count(struct authd_metrics *m, enum authd_counter c)
 {
     if (m) atomic_fetch_add_explicit(&m->counters[c], 1, memory_order_relaxed);
+}
+
+/* A histogram of seconds: `counts` per bucket (n bounds, then the one above them all), `us_sum` the sum
+ * in microseconds. */
+static void seconds_histogram(FILE *f, const char *name, const char *help, const double *bounds, size_t n,
+                              atomic_ulong *counts, atomic_ullong *us_sum)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    unsigned long cumulative = 0;
+    for (size_t b = 0; b <= n; b++) {
+        cumulative += atomic_load(&counts[b]);
+        if (b < n)
+            fprintf(f, "%s_bucket{le=\"%g\"} %lu\n", name, bounds[b], cumulative);
+        else
+            fprintf(f, "%s_bucket{le=\"+Inf\"} %lu\n", name, cumulative);
+    }
+    fprintf(f, "%s_sum %.6f\n%s_count %lu\n", name, atomic_load(us_sum) / 1e6, name, cumulative);
 }
 
 char *authd_metrics_render(struct authd_metrics *m, size_t *len)
@@ -88,18 +129,8 @@ char *authd_metrics_render(struct authd_metrics *m, size_t *len)
             fprintf(f, "authd_requests_total{route=\"%s\",code=\"%s\"} %lu\n",
                     r < m->n_routes ? m->routes[r] : "unmatched", codes[c] ? code : "other", n);
         }
-    fprintf(f, "# HELP authd_request_duration_seconds Time from request to response.\n"
-               "# TYPE authd_request_duration_seconds histogram\n");
-    unsigned long cumulative = 0;
-    for (size_t b = 0; b <= N_BUCKETS; b++) {
-        cumulative += atomic_load(&m->latency[b]);
-        if (b < N_BUCKETS)
-            fprintf(f, "authd_request_duration_seconds_bucket{le=\"%g\"} %lu\n", buckets[b], cumulative);
-        else
-            fprintf(f, "authd_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n", cumulative);
-    }
-    fprintf(f, "authd_request_duration_seconds_sum %.6f\nauthd_request_duration_seconds_count %lu\n",
-            atomic_load(&m->latency_us_sum) / 1e6, cumulative);
+    seconds_histogram(f, "authd_request_duration_seconds", "Time from request to response.", buckets,
+                      N_BUCKETS, m->latency, &m->latency_us_sum);
     static const char *const names[AUTHD_M_COUNT][2] = {
         {"authd_licences_issued_total", "Licences issued (durably stored)."},
         {"authd_status_changes_total", "Licence status changes (revoked, suspended, reinstated)."},
@@ -128,7 +159,7 @@ char *authd_metrics_render(struct authd_metrics *m, size_t *len)
                 names[c][0], atomic_load(&m->counters[c]));
     fprintf(f, "# HELP authd_writer_batch_size Writes per durable commit (group commit).\n"
                "# TYPE authd_writer_batch_size histogram\n");
-    cumulative = 0;
+    unsigned long cumulative = 0;
     for (size_t b = 0; b <= N_BATCH; b++) {
         cumulative += atomic_load(&m->batch[b]);
         if (b < N_BATCH)
@@ -138,6 +169,9 @@ char *authd_metrics_render(struct authd_metrics *m, size_t *len)
     }
     fprintf(f, "authd_writer_batch_size_sum %llu\nauthd_writer_batch_size_count %lu\n",
             atomic_load(&m->batch_sum), cumulative);
+    for (int st = 0; st < AUTHD_S_COUNT; st++)
+        seconds_histogram(f, stage_names[st][0], stage_names[st][1], stage_buckets, N_STAGE, m->stage[st],
+                          &m->stage_us_sum[st]);
     if (fclose(f) != 0) {
         free(buf);
         return NULL;

@@ -1,5 +1,6 @@
 /* Prometheus metrics: requests by route and status code, a latency histogram, licences issued,
- * verifications, lookups and writer batch sizes. Counters are atomics: workers never lock. */
+ * verifications, lookups, writer batch sizes and the stages a request waits in. Counters are atomics: workers
+ * never lock. */
 #ifndef AUTHD_METRICS_H
 #define AUTHD_METRICS_H
 
@@ -34,6 +35,17 @@ enum authd_counter {
     AUTHD_M_COUNT
 };
 void authd_metrics_count(struct authd_metrics *m, enum authd_counter c);
+
+/* Where a request waits besides its worker: histograms in seconds, from 100 µs up, over both stores. On
+ * a database the first two are round trips and queues; across sites (postgresql.md), the synchronous
+ * standby's distance shows in the last two. */
+enum authd_stage {
+    AUTHD_S_HOLDER_READ, /* a lookup's read of its holder's licences: queued until read (holder_reads.h) */
+    AUTHD_S_WRITE_WAIT,  /* a write from its submission to the writer until durable and signed over */
+    AUTHD_S_COMMIT,      /* each batch's commit by the store (writer.h): the store's part of the wait */
+    AUTHD_S_COUNT
+};
+void authd_metrics_stage(struct authd_metrics *m, enum authd_stage s, double seconds);
 
 /* The text exposition format into a malloc'd buffer. */
 char *authd_metrics_render(struct authd_metrics *m, size_t *len);

@@ -15,6 +15,14 @@ static inline int64_t authd_monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Nanoseconds on CLOCK_MONOTONIC: for timing a stage. */
+static inline int64_t authd_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* A condition whose timed waits count on CLOCK_MONOTONIC. */
 static inline void authd_cond_init_monotonic(pthread_cond_t *cond)
 {

@@ -115,7 +115,9 @@ static void *writer_main(void *arg)
 
         for (size_t i = 0; i < n; i++)
             batch[i] = jobs[i]->w;
+        int64_t began = authd_monotonic_ns();
         authd_err rc = authd_storage_apply(w->storage, batch, n);
+        authd_metrics_stage(w->metrics, AUTHD_S_COMMIT, (double)(authd_monotonic_ns() - began) / 1e9);
         if (rc != AUTHD_OK) {
             say_failed(n, rc);
             authd_metrics_count(w->metrics, AUTHD_M_WRITE_FAILURES);
@@ -140,7 +142,10 @@ static void *writer_main(void *arg)
         }
         authd_metrics_batch(w->metrics, n);
         clock_gettime(CLOCK_MONOTONIC, &last);
+        int64_t durable = (int64_t)last.tv_sec * 1000000000 + last.tv_nsec;
         for (size_t i = 0; i < n; i++) {
+            authd_metrics_stage(w->metrics, AUTHD_S_WRITE_WAIT,
+                                (double)(durable - jobs[i]->submitted_ns) / 1e9);
             jobs[i]->w = batch[i]; /* every out field (result, before, log index) comes back */
             jobs[i]->done(jobs[i]);
         }
@@ -193,6 +198,7 @@ struct authd_writer *authd_writer_start(struct authd_storage *storage,
 void authd_writer_submit(struct authd_writer *w, struct authd_write_job *job)
 {
     job->next = NULL;
+    job->submitted_ns = authd_monotonic_ns();
     pthread_mutex_lock(&w->lock);
     if (w->tail)
         w->tail->next = job;

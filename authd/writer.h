@@ -15,6 +15,7 @@ struct authd_write_job {
     /* Runs on the writer thread once the batch is committed (w.result says how this write fared). */
     void (*done)(struct authd_write_job *job);
     struct authd_write_job *next;
+    int64_t submitted_ns; /* the writer's: when it was submitted (CLOCK_MONOTONIC), for its wait */
 };
 
 /* The struct a write job is embedded in (the embedding idiom), from the job the writer hands back. */

@@ -353,6 +353,9 @@ def test_public_routes_and_metrics(server):
     code, _, body = server.request("GET", "/healthz", token=None)
     assert code == 200
     issue_ok(server)
+    code, _, _ = server.json("GET", f"/v1/holders/{COMPANY}/licences?matter=ZJ-QYBG-001&use_cause=x",
+                             token="counter-hz")
+    assert code == 200
     code, headers, body = server.request("GET", "/metrics", token="auditor")
     text = body.decode()
     assert code == 200 and headers["content-type"].startswith("text/plain")
@@ -360,6 +363,13 @@ def test_public_routes_and_metrics(server):
     assert issued and int(issued[0].split()[1]) >= 1
     assert 'authd_requests_total{route="/v1/licences",code="201"}' in text
     assert "authd_writer_batch_size_bucket" in text and "authd_request_duration_seconds_bucket" in text
+    # the stages a request waits in: the lookup's holder read, and both writes' waits and commits
+    series = dict(l.rsplit(" ", 1) for l in text.splitlines() if l and not l.startswith("#"))
+    assert int(series["authd_holder_read_seconds_count"]) >= 1
+    assert int(series["authd_write_wait_seconds_count"]) >= 2
+    assert int(series["authd_store_commit_seconds_count"]) >= 1
+    assert 'authd_store_commit_seconds_bucket{le="0.0001"}' in series
+    assert float(series["authd_write_wait_seconds_sum"]) > 0
     for secret in [token(c) for c in ("admin", "auditor", "issuer-scjg")]:
         assert secret not in text
 

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "authd_support.h"
 #include "holder_reads.h"
+#include "metrics.h"
 #include "storage/storage.h"
 
 struct gated {
@@ -156,11 +158,41 @@ static void test_stop_reads_what_is_queued(void **state)
     assert_int_equal(store.done, 10);
 }
 
+/* Each read's wait, from queued to read, is in authd_holder_read_seconds: here every one waited for
+ * the closed gate, at least 30 ms. */
+static void test_each_read_s_wait_is_measured(void **state)
+{
+    (void)state;
+    struct authd_metrics *m = authd_metrics_new(NULL, 0);
+    assert_non_null(m);
+    struct authd_holder_reads *q = authd_holder_reads_start(&store.base, NULL, m);
+    assert_non_null(q);
+    struct authd_holder_read rd[4];
+    memset(rd, 0, sizeof(rd));
+    for (size_t i = 0; i < 4; i++) {
+        rd[i].fn = no_licence, rd[i].done = read_done;
+        authd_holder_read(q, &rd[i]);
+    }
+    pthread_mutex_lock(&store.lock);
+    WAIT_UNTIL(&store, store.in_flight == 1);
+    pthread_mutex_unlock(&store.lock);
+    nanosleep(&(struct timespec){0, 30000000}, NULL);
+    gate(true);
+    authd_holder_reads_drain(q);
+    assert_int_equal(metric_value(m, "authd_holder_read_seconds_count"), 4);
+    assert_int_equal(metric_value(m, "authd_holder_read_seconds_bucket{le=\"0.025\"}"), 0);
+    assert_int_equal(metric_value(m, "authd_holder_read_seconds_bucket{le=\"+Inf\"}"), 4);
+    assert_true(metric_value(m, "authd_holder_read_seconds_sum") >= 4 * 0.03);
+    authd_holder_reads_stop(q);
+    authd_metrics_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_reads_that_wait_go_together, setup),
         cmocka_unit_test_setup(test_stop_reads_what_is_queued, setup),
+        cmocka_unit_test_setup(test_each_read_s_wait_is_measured, setup),
     };
     return cmocka_run_group_tests_name("holder reads", tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "authd_support.h"
+#include "metrics.h"
 #include "tlog.h"
 #include "writer.h"
 
@@ -54,6 +55,8 @@ static size_t in_flight(void *arg)
     return company;
 }
 
+static struct authd_metrics *metrics; /* the writer's, when a test sets it */
+
 static struct fixture *start_with(size_t max_batch, size_t delay_us, size_t fill, authd_writer_company_fn fn)
 {
     struct fixture *f = calloc(1, sizeof(*f));
@@ -65,7 +68,7 @@ static struct fixture *start_with(size_t max_batch, size_t delay_us, size_t fill
         authd_log_open(&f->spy->base, AUTHD_LOG_ACCESS, "test.example/log", key, &f->log, err, sizeof(err)),
         AUTHD_OK);
     struct authd_log *logs[AUTHD_LOG_COUNT] = {NULL, f->log};
-    f->w = authd_writer_start(&f->spy->base, logs, max_batch, delay_us, fill, NULL, fn, NULL);
+    f->w = authd_writer_start(&f->spy->base, logs, max_batch, delay_us, fill, metrics, fn, NULL);
     assert_non_null(f->w);
     waiter_init(&f->done);
     return f;
@@ -307,6 +310,34 @@ static void test_drain_and_stop(void **state)
     finish(f);
 }
 
+/* Each batch's commit is in authd_store_commit_seconds, and each write's wait from its submission in
+ * authd_write_wait_seconds: here the first commit is held 50 ms, and the writes submitted meanwhile
+ * wait for it and then for their own. */
+static void test_commits_and_waits_are_measured(void **state)
+{
+    (void)state;
+    metrics = authd_metrics_new(NULL, 0);
+    assert_non_null(metrics);
+    struct fixture *f = start(1024, 0, 32);
+    spy_set_hold(f->spy, true);
+    submit(f, 1);
+    spy_wait_holding(f->spy);
+    submit(f, 5);
+    nanosleep(&(struct timespec){0, 50000000}, NULL);
+    spy_set_hold(f->spy, false);
+    waiter_wait(&f->done, 6);
+    authd_writer_drain(f->w);
+    assert_int_equal(metric_value(metrics, "authd_store_commit_seconds_count"), 2);
+    /* the held one took 50 ms or more: not within 25 ms */
+    assert_true(metric_value(metrics, "authd_store_commit_seconds_bucket{le=\"0.025\"}") <= 1);
+    assert_int_equal(metric_value(metrics, "authd_write_wait_seconds_count"), 6);
+    assert_int_equal(metric_value(metrics, "authd_write_wait_seconds_bucket{le=\"0.025\"}"), 0);
+    assert_true(metric_value(metrics, "authd_write_wait_seconds_sum") >= 6 * 0.05);
+    finish(f);
+    authd_metrics_free(metrics);
+    metrics = NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) test_repo = argv[1];
@@ -320,6 +351,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_requests_in_flight_are_load),
         cmocka_unit_test(test_failed_batch),
         cmocka_unit_test(test_drain_and_stop),
+        cmocka_unit_test(test_commits_and_waits_are_measured),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "authd_support.h"
+#include "metrics.h"
 #include "record.h"
 #include "services.h"
 
@@ -423,4 +424,23 @@ void tree_hash(const certlib_tlog_hash *leaves, uint64_t n, certlib_tlog_hash ou
     tree_hash(leaves, k, l);
     tree_hash(leaves + k, n - k, r);
     certlib_tlog_node_hash(l, r, out);
+}
+
+double metric_value(struct authd_metrics *m, const char *series)
+{
+    size_t len;
+    char *text = authd_metrics_render(m, &len);
+    assert_non_null(text);
+    size_t n = strlen(series);
+    double value = 0;
+    bool found = false;
+    for (const char *line = text; line && *line && !found;
+         line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+        if (strncmp(line, series, n) == 0 && line[n] == ' ') {
+            value = strtod(line + n + 1, NULL);
+            found = true;
+        }
+    free(text);
+    if (!found) fail_msg("no series %s in /metrics", series);
+    return value;
 }

@@ -56,6 +56,11 @@ struct test_server {
 void test_server_start(struct test_server *t, uint32_t list_size);
 void test_server_stop(struct test_server *t);
 
+struct authd_metrics;
+/* The value of one series in `m`'s rendering, as "name" or "name{label=\"value\"}" appears there; fails
+ * the test when it is not there. */
+double metric_value(struct authd_metrics *m, const char *series);
+
 /* A completion the test thread waits for. */
 struct waiter {
     pthread_mutex_t lock;
