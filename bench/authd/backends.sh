@@ -4,7 +4,8 @@
 # each: durable EdDSA issuance and lookups on a store filled to TARGET licences (default 200,000), with
 # wrk at 64 connections (split 32 + 32 over two nodes), p99 latencies, and ratios against LMDB. Lookups
 # are measured three times in a row, saturated (each connection sends its next request when its answer
-# comes), then three times paced at half LMDB's saturated rate; the table gives the medians.
+# comes), then three times paced at half LMDB's saturated rate; the table gives the medians, and the mean
+# waits of the paced lookups from authd's /metrics (holder read, access write, the rest).
 # PostgreSQL runs on the same cores, started by scripts/dev-postgres in a scratch directory (fsync on,
 # synchronous_commit on: every 201 is durable).
 # usage: bench/authd/backends.sh [BUILD_DIR] [TARGET] [SECONDS]
@@ -77,6 +78,19 @@ issued() { # the licences the nodes at URL... issued
     echo $n
 }
 
+# waits URL...: the sums and counts of the request and stage histograms, over the nodes
+waits() {
+    for u in "$@"; do curl -s -H "authorization: Bearer $(cat "$keys/tokens/admin.token")" "$u/metrics"; done |
+        awk '/^authd_(request_duration|holder_read|write_wait)_seconds_(sum|count) / {s[$1] += $2}
+             END {for (k in s) print k, s[k]}'
+}
+# mean_ms BEFORE AFTER NAME: the mean of histogram NAME, in ms, between two readings of waits
+mean_ms() {
+    awk -v n="$3" '{v[FILENAME == ARGV[1] ? 0 : 1, $1] = $2}
+        END {c = v[1, n "_count"] - v[0, n "_count"]; s = v[1, n "_sum"] - v[0, n "_sum"]
+             printf "%.2f", c > 0 ? s / c * 1000 : 0}' "$1" "$2"
+}
+
 # setup NAME STORE NODES: measures one setup; figures into NAME_issue, NAME_issue_p99, NAME_lookup, ...
 setup() {
     local name=$1 store=$2 nodes=$3 urls=() yaml=""
@@ -132,6 +146,7 @@ setup() {
     [ -n "${pace:-}" ] || pace=$(awk -v r="$lmdb_lookup" 'BEGIN { printf "%d", r / 2 }')
     local p50s=()
     rates=() p99s=()
+    waits "${urls[@]}" >"$work/waits.0"
     for _ in 1 2 3; do
         TOKEN=$(cat "$keys/tokens/counter-hz.token") HOLDERS=10000 PACE=$pace load lookup.lua "${secs}s" "$conns" "${urls[@]}"
         rates+=("$load_rate") p99s+=("$load_p99") p50s+=("$load_p50") fails=$((fails + load_fail))
@@ -139,6 +154,15 @@ setup() {
     done
     eval "${name}_paced=$(median "${rates[@]}") ${name}_paced_p99=$(median "${p99s[@]}")" \
         "${name}_paced_p50=$(median "${p50s[@]}") ${name}_lookup_fail=$fails"
+    # where the paced lookups waited (authd's /metrics): the holder read, the access entry's write, and
+    # the rest of authd's time (its workers, and the hand-overs between threads)
+    waits "${urls[@]}" >"$work/waits.1"
+    local all read write
+    all=$(mean_ms "$work/waits.0" "$work/waits.1" authd_request_duration_seconds)
+    read=$(mean_ms "$work/waits.0" "$work/waits.1" authd_holder_read_seconds)
+    write=$(mean_ms "$work/waits.0" "$work/waits.1" authd_write_wait_seconds)
+    eval "${name}_read=$read ${name}_write=$write ${name}_rest=$(awk -v a="$all" -v r="$read" -v w="$write" \
+        'BEGIN { printf "%.2f", a - r - w }')"
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
     pids=()
 }
@@ -159,6 +183,9 @@ printf '%-28s %12s %12s %12s\n' "  x LMDB (target >= 0.5)" "1.00" "$(ratio "$pg1
 printf '%-28s %12.0f %12.0f %12.0f\n' "lookup paced at 0.5x LMDB" "$lmdb_paced" "$pg1_paced" "$pg2_paced"
 printf '%-28s %12s %12s %12s\n' "  p50 (ms, paced)" "$lmdb_paced_p50" "$pg1_paced_p50" "$pg2_paced_p50"
 printf '%-28s %12s %12s %12s\n' "  p99 (ms, paced)" "$lmdb_paced_p99" "$pg1_paced_p99" "$pg2_paced_p99"
+printf '%-28s %12s %12s %12s\n' "  holder read (ms, mean)" "$lmdb_read" "$pg1_read" "$pg2_read"
+printf '%-28s %12s %12s %12s\n' "  access write (ms, mean)" "$lmdb_write" "$pg1_write" "$pg2_write"
+printf '%-28s %12s %12s %12s\n' "  the rest (ms, mean)" "$lmdb_rest" "$pg1_rest" "$pg2_rest"
 printf '%-28s %12s %12s %12s\n' "failures (issue, lookup)" "$lmdb_issue_fail, $lmdb_lookup_fail" \
     "$pg1_issue_fail, $pg1_lookup_fail" "$pg2_issue_fail, $pg2_lookup_fail"
 p99_met() { awk -v s="$1" -v p="$2" 'BEGIN { print (s <= 10 && p <= 10 ? "met" : "NOT met") }'; }

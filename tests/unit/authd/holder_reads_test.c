@@ -106,6 +106,24 @@ static void gate(bool open)
     pthread_mutex_unlock(&store.lock);
 }
 
+/* Queues n reads of holders with no licences. */
+static void queue_reads(struct authd_holder_reads *q, struct authd_holder_read *rd, size_t n)
+{
+    memset(rd, 0, n * sizeof(*rd));
+    for (size_t i = 0; i < n; i++) {
+        rd[i].fn = no_licence, rd[i].done = read_done;
+        authd_holder_read(q, &rd[i]);
+    }
+}
+
+/* Waits until the reader's statement is at the gate. */
+static void wait_for_statement(void)
+{
+    pthread_mutex_lock(&store.lock);
+    WAIT_UNTIL(&store, store.in_flight == 1);
+    pthread_mutex_unlock(&store.lock);
+}
+
 /* While the reader's statement waits for the database, the reads that come meanwhile wait too, and go
  * out together in the next statement. */
 static void test_reads_that_wait_go_together(void **state)
@@ -116,15 +134,9 @@ static void test_reads_that_wait_go_together(void **state)
     assert_false(authd_holder_reads_in_place(q));
     struct authd_holder_read rd[8];
     size_t n = sizeof(rd) / sizeof(rd[0]);
-    memset(rd, 0, sizeof(rd));
-    for (size_t i = 0; i < n; i++)
-        rd[i].fn = no_licence, rd[i].done = read_done;
-    authd_holder_read(q, &rd[0]);
-    pthread_mutex_lock(&store.lock);
-    WAIT_UNTIL(&store, store.in_flight == 1);
-    pthread_mutex_unlock(&store.lock);
-    for (size_t i = 1; i < n; i++)
-        authd_holder_read(q, &rd[i]);
+    queue_reads(q, rd, 1);
+    wait_for_statement();
+    queue_reads(q, rd + 1, n - 1);
     gate(true);
     authd_holder_reads_drain(q);
     pthread_mutex_lock(&store.lock);
@@ -143,16 +155,9 @@ static void test_stop_reads_what_is_queued(void **state)
     struct authd_holder_reads *q = authd_holder_reads_start(&store.base, NULL, NULL);
     assert_non_null(q);
     struct authd_holder_read rd[10];
-    memset(rd, 0, sizeof(rd));
-    for (size_t i = 0; i < 10; i++) {
-        rd[i].fn = no_licence, rd[i].done = read_done;
-        authd_holder_read(q, &rd[i]);
-        if (i == 0) { /* the rest queue behind a statement in flight */
-            pthread_mutex_lock(&store.lock);
-            WAIT_UNTIL(&store, store.in_flight == 1);
-            pthread_mutex_unlock(&store.lock);
-        }
-    }
+    queue_reads(q, rd, 1);
+    wait_for_statement(); /* the rest queue behind a statement in flight */
+    queue_reads(q, rd + 1, 9);
     gate(true);
     authd_holder_reads_stop(q);
     assert_int_equal(store.done, 10);
@@ -168,14 +173,8 @@ static void test_each_read_s_wait_is_measured(void **state)
     struct authd_holder_reads *q = authd_holder_reads_start(&store.base, NULL, m);
     assert_non_null(q);
     struct authd_holder_read rd[4];
-    memset(rd, 0, sizeof(rd));
-    for (size_t i = 0; i < 4; i++) {
-        rd[i].fn = no_licence, rd[i].done = read_done;
-        authd_holder_read(q, &rd[i]);
-    }
-    pthread_mutex_lock(&store.lock);
-    WAIT_UNTIL(&store, store.in_flight == 1);
-    pthread_mutex_unlock(&store.lock);
+    queue_reads(q, rd, 4);
+    wait_for_statement();
     nanosleep(&(struct timespec){0, 30000000}, NULL);
     gate(true);
     authd_holder_reads_drain(q);
