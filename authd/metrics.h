@@ -1,6 +1,6 @@
 /* Prometheus metrics: requests by route and status code, a latency histogram, licences issued,
- * verifications, lookups, writer batch sizes and the stages a request waits in. Counters are atomics: workers
- * never lock. */
+ * verifications, lookups, writer batch sizes and the stages a request waits in. Counters are atomics:
+ * workers never lock. */
 #ifndef AUTHD_METRICS_H
 #define AUTHD_METRICS_H
 
