@@ -88,7 +88,7 @@ waits() {
 mean_ms() {
     awk -v n="$3" '{v[FILENAME == ARGV[1] ? 0 : 1, $1] = $2}
         END {c = v[1, n "_count"] - v[0, n "_count"]; s = v[1, n "_sum"] - v[0, n "_sum"]
-             printf "%.2f", c > 0 ? s / c * 1000 : 0}' "$1" "$2"
+             printf "%.2f", (c > 0 ? s / c * 1000 : 0)}' "$1" "$2"
 }
 
 # setup NAME STORE NODES: measures one setup; figures into NAME_issue, NAME_issue_p99, NAME_lookup, ...
