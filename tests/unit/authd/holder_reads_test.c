@@ -1,5 +1,6 @@
 /* Lookups' reads of the holder index on a store that reads in batches (holder_reads.h), over a store
- * of the test's whose reads wait at a gate the test opens: how reads are grouped into statements. */
+ * of the test's whose reads wait at a gate the test opens: how reads are grouped into statements, and
+ * each read's wait in /metrics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -165,7 +166,7 @@ static void test_stop_reads_what_is_queued(void **state)
 
 /* Each read's wait, from queued to read, is in authd_holder_read_seconds: here every one waited for
  * the closed gate, at least 30 ms. */
-static void test_each_read_s_wait_is_measured(void **state)
+static void test_each_wait_for_a_read_is_measured(void **state)
 {
     (void)state;
     struct authd_metrics *m = authd_metrics_new(NULL, 0);
@@ -191,7 +192,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_reads_that_wait_go_together, setup),
         cmocka_unit_test_setup(test_stop_reads_what_is_queued, setup),
-        cmocka_unit_test_setup(test_each_read_s_wait_is_measured, setup),
+        cmocka_unit_test_setup(test_each_wait_for_a_read_is_measured, setup),
     };
     return cmocka_run_group_tests_name("holder reads", tests, NULL, NULL);
 }

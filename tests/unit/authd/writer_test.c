@@ -1,7 +1,7 @@
 /* authd writer.h: group commit over a watched LMDB store. Completions after the commit and after the
  * logs' checkpoints cover it; batches that grow while a commit is in progress; max_batch; the commit
  * delay under load, none when idle or with fewer requests in flight than fill; a failed batch reported to
- * every job; drain and stop. */
+ * every job; drain and stop; each commit and each write's wait in /metrics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -434,12 +434,15 @@ double metric_value(struct authd_metrics *m, const char *series)
     size_t n = strlen(series);
     double value = 0;
     bool found = false;
-    for (const char *line = text; line && *line && !found;
-         line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+    const char *line = text;
+    while (!found && *line) {
         if (strncmp(line, series, n) == 0 && line[n] == ' ') {
             value = strtod(line + n + 1, NULL);
             found = true;
         }
+        const char *end = strchr(line, '\n');
+        line = end ? end + 1 : line + strlen(line);
+    }
     free(text);
     if (!found) fail_msg("no series %s in /metrics", series);
     return value;
