@@ -42,7 +42,7 @@ static void read_batch(struct authd_holder_reads *q, struct authd_holder_read **
     int64_t now = authd_monotonic_ns();
     for (size_t i = 0; i < n; i++) {
         batch[i]->result = rc ? rc : results[i];
-        authd_metrics_stage(q->metrics, AUTHD_S_HOLDER_READ, (double)(now - batch[i]->queued_ns) / 1e9);
+        authd_metrics_stage(q->metrics, AUTHD_S_HOLDER_READ, now - batch[i]->queued_ns);
     }
 }
 
@@ -113,8 +113,7 @@ void authd_holder_read(struct authd_holder_reads *q, struct authd_holder_read *r
     rd->queued_ns = authd_monotonic_ns();
     if (!q->threaded) {
         rd->result = authd_licence_each_of_holder(q->storage, q->keys, rd->key, rd->fn, rd->arg);
-        authd_metrics_stage(q->metrics, AUTHD_S_HOLDER_READ,
-                            (double)(authd_monotonic_ns() - rd->queued_ns) / 1e9);
+        authd_metrics_stage(q->metrics, AUTHD_S_HOLDER_READ, authd_monotonic_ns() - rd->queued_ns);
         return;
     }
     rd->next = NULL;

@@ -85,9 +85,9 @@ void authd_metrics_batch(struct authd_metrics *m, size_t size)
     atomic_fetch_add_explicit(&m->batch_sum, size, memory_order_relaxed);
 }
 
-void authd_metrics_stage(struct authd_metrics *m, enum authd_stage s, double seconds)
+void authd_metrics_stage(struct authd_metrics *m, enum authd_stage s, int64_t ns)
 {
-    if (m) observe(stage_buckets, N_STAGE, m->stage[s], &m->stage_us_sum[s], seconds);
+    if (m) observe(stage_buckets, N_STAGE, m->stage[s], &m->stage_us_sum[s], (double)ns / 1e9);
 }
 
 void authd_metrics_count(struct authd_metrics *m, enum authd_counter c)

@@ -45,7 +45,8 @@ enum authd_stage {
     AUTHD_S_COMMIT,      /* each batch's commit by the store (writer.h): the store's part of the wait */
     AUTHD_S_COUNT
 };
-void authd_metrics_stage(struct authd_metrics *m, enum authd_stage s, double seconds);
+/* Counts a wait of `ns` nanoseconds (CLOCK_MONOTONIC times subtracted) in stage `s`. */
+void authd_metrics_stage(struct authd_metrics *m, enum authd_stage s, int64_t ns);
 
 /* The text exposition format into a malloc'd buffer. */
 char *authd_metrics_render(struct authd_metrics *m, size_t *len);

@@ -7,12 +7,10 @@
 #include <stdint.h>
 #include <time.h>
 
-/* Milliseconds on CLOCK_MONOTONIC: for intervals, never for dates. */
-static inline int64_t authd_monotonic_ms(void)
+/* A CLOCK_MONOTONIC time in nanoseconds. */
+static inline int64_t authd_timespec_ns(struct timespec ts)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* Nanoseconds on CLOCK_MONOTONIC: for timing a stage. */
@@ -20,7 +18,13 @@ static inline int64_t authd_monotonic_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return authd_timespec_ns(ts);
+}
+
+/* Milliseconds on CLOCK_MONOTONIC: for intervals, never for dates. */
+static inline int64_t authd_monotonic_ms(void)
+{
+    return authd_monotonic_ns() / 1000000;
 }
 
 /* A condition whose timed waits count on CLOCK_MONOTONIC. */

@@ -7,17 +7,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "monotonic.h"
 #include "pkcs11_module.h"
 
 static pthread_mutex_t registry = PTHREAD_MUTEX_INITIALIZER;
 static struct authd_p11_module *modules;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static CK_RV initialise(CK_FUNCTION_LIST *fl)
 {
@@ -94,7 +88,7 @@ void authd_p11_module_leave(struct authd_p11_module *m)
 void authd_p11_module_restart(struct authd_p11_module *m, uint64_t seen_generation)
 {
     pthread_rwlock_wrlock(&m->use);
-    int64_t now = now_ms();
+    int64_t now = authd_monotonic_ms();
     if (m->generation == seen_generation && now - m->last_restart_ms >= 1000) {
         m->fl->C_Finalize(NULL); /* every session of every key on it closes */
         CK_RV rv = initialise(m->fl);

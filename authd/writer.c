@@ -117,7 +117,7 @@ static void *writer_main(void *arg)
             batch[i] = jobs[i]->w;
         int64_t began = authd_monotonic_ns();
         authd_err rc = authd_storage_apply(w->storage, batch, n);
-        authd_metrics_stage(w->metrics, AUTHD_S_COMMIT, (double)(authd_monotonic_ns() - began) / 1e9);
+        authd_metrics_stage(w->metrics, AUTHD_S_COMMIT, authd_monotonic_ns() - began);
         if (rc != AUTHD_OK) {
             say_failed(n, rc);
             authd_metrics_count(w->metrics, AUTHD_M_WRITE_FAILURES);
@@ -142,10 +142,9 @@ static void *writer_main(void *arg)
         }
         authd_metrics_batch(w->metrics, n);
         clock_gettime(CLOCK_MONOTONIC, &last);
-        int64_t durable = (int64_t)last.tv_sec * 1000000000 + last.tv_nsec;
+        int64_t durable = authd_timespec_ns(last);
         for (size_t i = 0; i < n; i++) {
-            authd_metrics_stage(w->metrics, AUTHD_S_WRITE_WAIT,
-                                (double)(durable - jobs[i]->submitted_ns) / 1e9);
+            authd_metrics_stage(w->metrics, AUTHD_S_WRITE_WAIT, durable - jobs[i]->submitted_ns);
             jobs[i]->w = batch[i]; /* every out field (result, before, log index) comes back */
             jobs[i]->done(jobs[i]);
         }
