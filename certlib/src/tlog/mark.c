@@ -131,22 +131,30 @@ static certlib_err mark_parse(const char *text, size_t len, certlib_mark *m)
     return p == end ? CERTLIB_OK : CERTLIB_E_MARK;
 }
 
+certlib_err certlib__mark_text_open(const char *text, size_t len, const certlib_note_verifier *log,
+                                    certlib_mark *out)
+{
+    certlib_err err = mark_parse(text, len, out);
+    if (err) return err;
+    /* one text per mark: no other spelling of a number, time or use cause is accepted */
+    char again[CERTLIB_MARK_MAX];
+    size_t again_len;
+    if (certlib_mark_format(out, again, sizeof(again), &again_len) != CERTLIB_OK || again_len != len ||
+        memcmp(again, text, len) != 0)
+        return CERTLIB_E_MARK;
+    return strcmp(out->origin, log->name) == 0 ? CERTLIB_OK : CERTLIB_E_LOG_ORIGIN;
+}
+
 certlib_err certlib_mark_open(const char *note, size_t len, const certlib_note_verifier *log,
                               certlib_mark *out)
 {
     if (!note || !log || !out) return CERTLIB_E_INVALID_ARGUMENT;
     if (len > CERTLIB_MARK_MAX) return CERTLIB_E_MARK;
+    if (certlib__mark_is_batched(note, len)) return certlib__mark_open_batched(note, len, log, out);
     size_t text_len, verified;
     certlib_err err = certlib_note_open(note, len, log, 1, &text_len, &verified);
     if (err) return err;
-    if ((err = mark_parse(note, text_len, out))) return err;
-    /* one text per mark: no other spelling of a number, time or use cause is accepted */
-    char again[CERTLIB_MARK_MAX];
-    size_t again_len;
-    if (certlib_mark_format(out, again, sizeof(again), &again_len) != CERTLIB_OK || again_len != text_len ||
-        memcmp(again, note, text_len) != 0)
-        return CERTLIB_E_MARK;
-    return strcmp(out->origin, log->name) == 0 ? CERTLIB_OK : CERTLIB_E_LOG_ORIGIN;
+    return certlib__mark_text_open(note, text_len, log, out);
 }
 
 void certlib_mark_digest(const uint8_t (*licences)[32], size_t n, uint8_t out[32])

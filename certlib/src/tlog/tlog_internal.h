@@ -2,6 +2,7 @@
 #ifndef CERTLIB_TLOG_INTERNAL_H
 #define CERTLIB_TLOG_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,5 +41,16 @@ certlib_err certlib__verifier_format(const certlib_note_verifier *v, uint8_t alg
 /* Decodes a log entry's percent-encoded text field into out (NUL-terminated UTF-8); "-" is the empty
  * text. Returns 0 or -1. */
 int certlib__log_field_decode(certlib_slice f, char *out, size_t cap);
+
+/* A mark's text (mark.h), already proven signed: parsed into *out, spelled the one way it formats,
+ * its origin the log's. */
+struct certlib_mark;
+certlib_err certlib__mark_text_open(const char *text, size_t len, const certlib_note_verifier *log,
+                                    struct certlib_mark *out);
+/* Whether a mark is batched (mark.h): its text is followed by a "batch" line, not by signatures. */
+bool certlib__mark_is_batched(const char *mark, size_t len);
+/* Opens a batched mark, as certlib_mark_open. */
+certlib_err certlib__mark_open_batched(const char *mark, size_t len, const certlib_note_verifier *log,
+                                       struct certlib_mark *out);
 
 #endif
