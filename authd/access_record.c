@@ -11,6 +11,7 @@
 #include "free_text.h"
 #include "jsonw.h"
 #include "log_entries.h"
+#include "mark_batch.h"
 #include "peer_answer.h"
 #include "policy.h"
 #include "server.h"
@@ -26,7 +27,9 @@ struct access_job {
     bool cbor; /* a peer's CBOR answer: its mark member follows the body */
     char *body;
     size_t body_len;
-    certlib_mark mark;                        /* all but the index, which the writer gives */
+    certlib_mark mark; /* all but the index, which the writer gives */
+    char *mark_text;   /* its text, once the writer gave the index */
+    size_t mark_text_len;
     uint8_t holder_key[AUTHD_HOLDER_KEY_LEN]; /* the holder-access index's key, when about a holder */
     char entry[];                             /* NUL-terminated */
 };
@@ -72,7 +75,10 @@ static void access_respond(struct authd_async *a, h2o_req_t *req)
     size_t note_len;
     struct authd_jsonw w = {0};
     j->mark.index = j->job.w.log_index;
-    bool marked = authd_log_sign_mark(j->log, &j->mark, note, sizeof(note), &note_len) == AUTHD_OK;
+    bool marked = j->job.marks
+                      ? authd_mark_batch_mark(j->job.marks, j->job.mark_position, j->mark_text,
+                                              j->mark_text_len, note, sizeof(note), &note_len) == AUTHD_OK
+                      : authd_log_sign_mark(j->log, &j->mark, note, sizeof(note), &note_len) == AUTHD_OK;
     if (marked && j->cbor)
         authd_peer_answer_mark(&w, note, note_len);
     else if (marked)
@@ -101,7 +107,26 @@ static void access_release(struct authd_async *a)
     struct access_job *j = (struct access_job *)a;
     sodium_memzero(j->body, j->body_len); /* personal data */
     free(j->body);
+    free(j->mark_text);
+    authd_mark_batch_release(j->job.marks);
     free(j);
+}
+
+/* On the writer thread, the entry stored: the mark's text, now that its index is known, and its leaf
+ * for the batch's one signature. */
+static authd_err mark_leaf(struct authd_write_job *job, certlib_tlog_hash leaf)
+{
+    struct access_job *j = AUTHD_JOB_OWNER(struct access_job, job, job);
+    char text[CERTLIB_MARK_MAX];
+    size_t len;
+    j->mark.index = job->w.log_index;
+    authd_err rc = authd_log_mark_text(j->log, &j->mark, text, sizeof(text), &len);
+    if (!rc && !(j->mark_text = malloc(len + 1))) rc = AUTHD_E_NOMEM;
+    if (rc) return rc;
+    memcpy(j->mark_text, text, len + 1);
+    j->mark_text_len = len;
+    certlib_tlog_leaf_hash((const uint8_t *)text, len, leaf);
+    return AUTHD_OK;
 }
 
 static void access_done(struct authd_write_job *job)
@@ -169,6 +194,7 @@ void authd_access_respond(struct authd_request *r, const struct authd_access *a,
         j->job.w.holder_key = j->holder_key;
     }
     j->job.done = access_done;
+    j->job.mark_leaf = mark_leaf;
     authd_async_init(&j->async, r->req, access_respond, access_release);
     authd_writer_submit(r->server->writer, &j->job);
 }

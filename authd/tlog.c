@@ -247,14 +247,32 @@ static authd_err publish(struct authd_log *log, bool committed)
     return AUTHD_OK;
 }
 
+static authd_err of_mark(certlib_err err)
+{
+    return err == CERTLIB_OK ? AUTHD_OK : err == CERTLIB_E_BUFFER_TOO_SMALL ? AUTHD_E_FULL : AUTHD_E_INTERNAL;
+}
+
+authd_err authd_log_mark_text(struct authd_log *log, certlib_mark *m, char *out, size_t cap, size_t *len)
+{
+    snprintf(m->origin, sizeof(m->origin), "%s", log->origin);
+    return of_mark(certlib_mark_format(m, out, cap, len));
+}
+
 authd_err authd_log_sign_mark(struct authd_log *log, certlib_mark *m, char *out, size_t cap, size_t *len)
 {
     char text[CERTLIB_MARK_MAX];
     size_t tlen;
-    snprintf(m->origin, sizeof(m->origin), "%s", log->origin);
-    certlib_err err = certlib_mark_format(m, text, sizeof(text), &tlen);
-    if (err == CERTLIB_OK) err = sign_note(log, text, tlen, out, cap, len);
-    return err == CERTLIB_OK ? AUTHD_OK : err == CERTLIB_E_BUFFER_TOO_SMALL ? AUTHD_E_FULL : AUTHD_E_INTERNAL;
+    authd_err rc = authd_log_mark_text(log, m, text, sizeof(text), &tlen);
+    return rc ? rc : of_mark(sign_note(log, text, tlen, out, cap, len));
+}
+
+authd_err authd_log_sign_mark_batch(struct authd_log *log, uint64_t size, const certlib_tlog_hash root,
+                                    char *out, size_t cap, size_t *len)
+{
+    char text[CERTLIB_CHECKPOINT_ORIGIN_MAX + 128];
+    size_t tlen;
+    certlib_err err = certlib_mark_batch_format(log->origin, size, root, text, sizeof(text), &tlen);
+    return of_mark(err ? err : sign_note(log, text, tlen, out, cap, len));
 }
 
 size_t authd_log_checkpoint(struct authd_log *log, char out[AUTHD_CHECKPOINT_MAX], uint64_t *size)

@@ -59,6 +59,13 @@ const certlib_note_verifier *authd_log_verifier(const struct authd_log *log);
  * log's, formats the mark and signs it with the log's key, into `out` (NUL-terminated). AUTHD_E_INTERNAL
  * when a field cannot be written (authd validated them all), AUTHD_E_FULL when it does not fit. */
 authd_err authd_log_sign_mark(struct authd_log *log, certlib_mark *m, char *out, size_t cap, size_t *len);
+/* Any thread. The text of a mark over an entry of this log, to be signed in a batch: sets m->origin and
+ * formats the mark, as authd_log_sign_mark does before it signs. */
+authd_err authd_log_mark_text(struct authd_log *log, certlib_mark *m, char *out, size_t cap, size_t *len);
+/* Any thread. Signs the note of a batch of `size` marks whose tree has `root` (certlib/mark.h's batched
+ * marks) with the log's key, into `out`. */
+authd_err authd_log_sign_mark_batch(struct authd_log *log, uint64_t size, const certlib_tlog_hash root,
+                                    char *out, size_t cap, size_t *len);
 
 /* A tile (hash tile or entry bundle) of the published tree, malloc'd into *out. AUTHD_E_NOT_FOUND
  * when the published tree does not have it at that width. */

@@ -5,10 +5,12 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "log_limit.h"
+#include "mark_batch.h"
 #include "metrics.h"
 #include "monotonic.h"
 #include "thread_name.h"
@@ -35,6 +37,7 @@ struct authd_writer {
     pthread_cond_t idle; /* signalled when in_flight drops to 0 */
     struct authd_storage_write *batch;
     struct authd_write_job **jobs;
+    certlib_tlog_hash *leaves;         /* the batch's marks' leaves */
     bool unpublished[AUTHD_LOG_COUNT]; /* the writer's: a log whose last checkpoint could not be signed */
     atomic_int last_error;             /* the last batch's outcome (authd_err) */
     atomic_llong last_error_ms;        /* and when it failed, on the monotonic clock */
@@ -70,6 +73,24 @@ static void linger(struct authd_writer *w, bool waited, const struct timespec *l
     while (w->queued < w->fill && !w->stopping)
         if (pthread_cond_timedwait(&w->wake, &w->lock, &until) != 0) break; /* the delay is over */
     w->lingering = false;
+}
+
+/* The batch's disclosure marks under one signature (mark_batch.h): each job that asks gives its leaf. */
+static void sign_marks(struct authd_writer *w, struct authd_write_job **jobs, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct authd_write_job *j = jobs[i];
+        j->marks = NULL;
+        if (j->mark_leaf && j->w.result == AUTHD_OK && j->mark_leaf(j, w->leaves[k]) == AUTHD_OK)
+            j->mark_position = k++;
+        else
+            j->mark_position = SIZE_MAX;
+    }
+    struct authd_log *log = w->logs[AUTHD_LOG_ACCESS];
+    struct authd_mark_batch *b = k && log ? authd_mark_batch_sign(log, w->leaves, k) : NULL;
+    for (size_t i = 0; b && i < n; i++)
+        if (jobs[i]->mark_position != SIZE_MAX) jobs[i]->marks = b;
 }
 
 /* A batch that failed, said at most every 10 s for each reason: a store away fails every batch. */
@@ -143,9 +164,11 @@ static void *writer_main(void *arg)
         authd_metrics_batch(w->metrics, n);
         clock_gettime(CLOCK_MONOTONIC, &last);
         int64_t durable = authd_timespec_ns(last);
+        for (size_t i = 0; i < n; i++)
+            jobs[i]->w = batch[i]; /* every out field (result, before, log index) comes back */
+        sign_marks(w, jobs, n);
         for (size_t i = 0; i < n; i++) {
             authd_metrics_stage(w->metrics, AUTHD_S_WRITE_WAIT, durable - jobs[i]->submitted_ns);
-            jobs[i]->w = batch[i]; /* every out field (result, before, log index) comes back */
             jobs[i]->done(jobs[i]);
         }
         pthread_mutex_lock(&w->lock);
@@ -179,14 +202,16 @@ struct authd_writer *authd_writer_start(struct authd_storage *storage,
     w->company_arg = company_arg;
     w->batch = malloc(max_batch * sizeof(*w->batch));
     w->jobs = malloc(max_batch * sizeof(*w->jobs));
+    w->leaves = malloc(max_batch * sizeof(*w->leaves));
     w->delay_ns = (long)delay_us * 1000;
     w->fill = fill < max_batch ? fill : max_batch; /* a batch never holds more */
     pthread_mutex_init(&w->lock, NULL);
     authd_cond_init_monotonic(&w->wake);
     pthread_cond_init(&w->idle, NULL);
-    if (!w->batch || !w->jobs || pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+    if (!w->batch || !w->jobs || !w->leaves || pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         free(w->batch);
         free(w->jobs);
+        free(w->leaves);
         free(w);
         return NULL;
     }
@@ -233,5 +258,6 @@ void authd_writer_stop(struct authd_writer *w)
     pthread_cond_destroy(&w->idle);
     free(w->batch);
     free(w->jobs);
+    free(w->leaves);
     free(w);
 }

@@ -1,19 +1,30 @@
 /* The one writer: a thread that takes queued writes (issuances, status changes, access records) in
  * batches and applies each batch with one storage transaction, so one durable commit covers many
  * licences (group commit). Workers sign in parallel before they submit; after each commit the writer
- * publishes the logs' new checkpoints, then runs the jobs' completions. */
+ * publishes the logs' new checkpoints, signs the batch's disclosure marks with one signature, then runs
+ * the jobs' completions. */
 #ifndef AUTHD_WRITER_H
 #define AUTHD_WRITER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "certlib/tlog.h"
 #include "storage/storage.h"
+
+struct authd_mark_batch;
 
 struct authd_write_job {
     struct authd_storage_write w;
     /* Runs on the writer thread once the batch is committed (w.result says how this write fared). */
     void (*done)(struct authd_write_job *job);
+    /* For a write whose answer goes out under a disclosure mark (access_record.h), else NULL. Runs on
+     * the writer thread once the write is stored, before `done`, with w.log_index known: writes the leaf
+     * of the mark's text. The writer then signs the marks of the batch together and sets `marks` and
+     * `mark_position` (marks NULL: the batch could not be signed; the job signs its mark alone). */
+    authd_err (*mark_leaf)(struct authd_write_job *job, certlib_tlog_hash leaf);
+    struct authd_mark_batch *marks; /* held once for this job: it lets go (mark_batch.h) */
+    size_t mark_position;
     struct authd_write_job *next;
     int64_t submitted_ns; /* the writer's: when it was submitted (CLOCK_MONOTONIC), for its wait */
 };

@@ -96,8 +96,8 @@ def vkey(origin, name):
     return f"{origin}+{key_id.hex()}+{encoded}"
 
 
-def open_checkpoint(note, origin, name):
-    """C2SP signed-note and tlog-checkpoint: returns (size, root) after checking the log's signature."""
+def open_note(note, origin, name):
+    """C2SP signed-note: returns the text after checking the signature by the log's key."""
     text, sigs = note.split("\n\n", 1)
     text += "\n"
     pub = raw_public_key(name)
@@ -108,10 +108,15 @@ def open_checkpoint(note, origin, name):
         blob = base64.b64decode(blob)
         if signer == origin and blob[:4] == key_id:
             Ed25519PublicKey.from_public_bytes(pub).verify(blob[4:], text.encode())
-            lines = text.splitlines()
-            assert lines[0] == origin
-            return int(lines[1]), base64.b64decode(lines[2])
+            assert text.splitlines()[0] == origin
+            return text
     raise AssertionError("no signature by the log's key")
+
+
+def open_checkpoint(note, origin, name):
+    """C2SP tlog-checkpoint: returns (size, root) after checking the log's signature."""
+    lines = open_note(note, origin, name).splitlines()
+    return int(lines[1]), base64.b64decode(lines[2])
 
 
 def tile_path(level, index, width):

@@ -1,11 +1,13 @@
 """Traceable disclosure (数据水印溯源) against a real authd: every lookup, fetch and verification answer
-carries a disclosure mark signed with the access log's key; certctl trace follows a mark (or the ELM1:
+carries a disclosure mark signed with the access log's key, the marks of one commit under one signature
+(certlib/mark.h's batched marks, checked here by this file's own code); certctl trace follows a mark (or the ELM1:
 reference printed on paper) to its access-log entry with an inclusion proof, and refuses altered marks,
 marks shown with another licence, and marks whose entry is absent or different. The lookup also verifies
 each licence it returns, with its issuance receipt."""
 import base64
 import hashlib
 import os
+import threading
 import urllib.parse
 
 import pytest
@@ -14,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from conftest import ACCESS_LOG_ORIGIN, KEYS, Authd, run_certctl, token
 from test_authd_licences import (COMPANY, HUKOU, HUKOU_ELEMENTS, MARRIAGE, MARRIAGE_ELEMENTS, b64d, b64u,
                                  issue_ok)
-from test_authd_logs import open_checkpoint
+from test_authd_logs import leaf_hash, open_checkpoint, open_note, verify_inclusion
 
 HOLDER = "330106199203071230"
 MATTER = "ZJ-BDCZY-001"
@@ -65,6 +67,28 @@ def sign_with_access_key(text):
     return f"{text}\n\u2014 {ACCESS_LOG_ORIGIN} {sig}\n"
 
 
+def open_mark(mark):
+    """A batched mark (certlib/mark.h), checked: its batch note signed by the access log's key, its text
+    at its place in the batch's tree. Returns (text, batch note, position)."""
+    text, rest = mark.split("\n\n", 1)
+    text += "\n"
+    lines = rest.split("\n")
+    assert lines[0].startswith("batch ")
+    position = int(lines[0][len("batch "):])
+    path = []
+    for line in lines[1:]:
+        if not line:
+            break
+        path.append(b64d(line))
+    note = "\n".join(lines[len(path) + 2:])
+    batch = open_note(note, ACCESS_LOG_ORIGIN, "access").splitlines()
+    assert len(batch) == 2
+    header, size, root = batch[1].split(" ")
+    assert header == "disclosure-batch/v1"
+    assert verify_inclusion(position, int(size), leaf_hash(text.encode()), path, b64d(root))
+    return text, note, position
+
+
 def trace(server, f, *args):
     return run_certctl("trace", "--log", server.url + "/log/access", "--key", f["key"], "--token", f["token"],
                        *args)
@@ -80,10 +104,13 @@ def test_lookup_answer_is_marked_and_verified(server, lookup):
     assert lines[0] == ACCESS_LOG_ORIGIN and lines[1].startswith(f"disclosure/v1 {d['log_index']} ")
     assert lines[2].startswith(f"lookup {d['time']} counter-hz {MATTER} ")
     assert lines[3:3 + len(d["licences"])] == d["licences"]
-    # the signature, checked by the Python implementation of signed notes (a mark's second line is no
-    # tree size, so open_checkpoint's parse of it as a checkpoint must fail after the signature passed)
+    # the signature over its batch and its place there, checked by this file's own code (a batch note's
+    # second line is no tree size, so open_checkpoint's parse of it as a checkpoint must fail after the
+    # signature passed)
+    text, note, _ = open_mark(d["mark"])
+    assert text == "\n".join(lines[:3 + len(d["licences"])]) + "\n"
     with pytest.raises(ValueError):
-        open_checkpoint(d["mark"], ACCESS_LOG_ORIGIN, "access")
+        open_checkpoint(note, ACCESS_LOG_ORIGIN, "access")
     # verify=true: each licence verified as a counter would, with its issuance receipt from the signature log
     for l in lookup["licences"]:
         assert l["verdict"] == "valid", l
@@ -95,6 +122,29 @@ def test_lookup_answer_is_marked_and_verified(server, lookup):
     # the access log holds the entry the mark names, with the disclosure digest
     code, _, cp = server.request("GET", "/log/access/checkpoint", token="auditor")
     assert int(cp.decode().split("\n")[1]) > d["log_index"]
+
+
+def test_concurrent_answers_share_a_signature(server, lookup):
+    """Lookups answered in one commit carry one batch note, each mark at its own place; each opens."""
+    path = f"/v1/holders/{HOLDER}/licences?matter={MATTER}&use_cause=" + urllib.parse.quote(CAUSE)
+    marks, failed = [], []
+
+    def ask():
+        code, _, doc = server.json("GET", path, token="counter-hz")
+        (marks if code == 200 else failed).append(doc["disclosure"]["mark"] if code == 200 else doc)
+
+    threads = [threading.Thread(target=ask) for _ in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failed and len(marks) == 32
+    batches = {}
+    for m in marks:
+        text, note, position = open_mark(m)
+        batches.setdefault(note, set()).add(position)
+    assert len(batches) < len(marks)  # some answers shared a commit, and so a signature
+    assert sum(len(p) for p in batches.values()) == len(marks)  # each at a place of its own
 
 
 def test_trace_a_lookup(server, lookup, tmp_path):

@@ -1,7 +1,8 @@
 /* authd writer.h: group commit over a watched LMDB store. Completions after the commit and after the
  * logs' checkpoints cover it; batches that grow while a commit is in progress; max_batch; the commit
  * delay under load, none when idle or with fewer requests in flight than fill; a failed batch reported to
- * every job; drain and stop; each commit and each write's wait in /metrics. */
+ * every job; drain and stop; each commit and each write's wait in /metrics; a batch's disclosure marks
+ * under one signature. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "authd_support.h"
+#include "mark_batch.h"
 #include "metrics.h"
 #include "tlog.h"
 #include "writer.h"
@@ -25,6 +27,10 @@ struct job {
     authd_err result;
     uint64_t log_index;
     uint64_t checkpoint_size; /* the published checkpoint's, when the completion ran */
+    bool leaf_fails;          /* a marked job whose mark cannot be written */
+    certlib_mark mark;        /* a marked job's mark, its text and leaf written by the writer */
+    char text[1024];
+    size_t text_len;
 };
 
 struct fixture {
@@ -45,6 +51,18 @@ static void job_done(struct authd_write_job *j)
     char cp[AUTHD_CHECKPOINT_MAX];
     authd_log_checkpoint(job->f->log, cp, &job->checkpoint_size);
     waiter_signal(&job->f->done);
+}
+
+/* A marked job's leaf, as access_record.c writes it: its mark's text with the index given. */
+static authd_err mark_leaf(struct authd_write_job *j, certlib_tlog_hash leaf)
+{
+    struct job *job = AUTHD_JOB_OWNER(struct job, job, j);
+    if (job->leaf_fails) return AUTHD_E_NOMEM;
+    job->mark = (certlib_mark){.index = j->w.log_index, .kind = CERTLIB_LOG_LOOKUP, .time = 1796025600};
+    strcpy(job->mark.client, "counter-hz");
+    authd_err rc = authd_log_mark_text(job->f->log, &job->mark, job->text, sizeof(job->text), &job->text_len);
+    certlib_tlog_leaf_hash((const uint8_t *)job->text, job->text_len, leaf);
+    return rc;
 }
 
 static size_t company = 0; /* requests in flight, as the writer's company function reports them */
@@ -93,6 +111,16 @@ static void submit(struct fixture *f, size_t n)
         f->n_jobs++;
         authd_writer_submit(f->w, &j->job);
     }
+}
+
+/* n jobs whose answers go out under disclosure marks */
+static void submit_marked(struct fixture *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        f->jobs[f->n_jobs + i].job.mark_leaf = mark_leaf;
+        f->jobs[f->n_jobs + i].leaf_fails = i == 3;
+    }
+    submit(f, n);
 }
 
 static void finish(struct fixture *f)
@@ -338,6 +366,52 @@ static void test_commits_and_waits_are_measured(void **state)
     metrics = NULL;
 }
 
+/* The marks of a batch's writes are signed once: each marked job gets the batch and its place in it,
+ * in the batch's order; a job with no mark, or whose mark could not be written, gets none; and each
+ * mark taken from the batch opens under the access log's key. */
+static void test_a_batchs_marks_share_one_signature(void **state)
+{
+    (void)state;
+    struct fixture *f = start(1024, 0, 32);
+    spy_set_hold(f->spy, true);
+    submit(f, 1);
+    spy_wait_holding(f->spy);
+    submit_marked(f, 5); /* the fourth one's leaf fails */
+    submit(f, 1);
+    submit_marked(f, 2);
+    spy_set_hold(f->spy, false);
+    waiter_wait(&f->done, 9);
+    static const size_t want[] = {1, 8};
+    assert_batches(f, want, 2);
+    assert_null(f->jobs[0].job.marks);
+    assert_null(f->jobs[6].job.marks);
+    assert_null(f->jobs[4].job.marks); /* its leaf failed: it signs its mark alone */
+    struct authd_mark_batch *batch = f->jobs[1].job.marks;
+    assert_non_null(batch);
+    static const size_t marked[] = {1, 2, 3, 5, 7, 8};
+    for (size_t k = 0; k < 6; k++) {
+        struct job *j = &f->jobs[marked[k]];
+        assert_ptr_equal(j->job.marks, batch);
+        assert_int_equal(j->job.mark_position, k);
+        char mark[CERTLIB_MARK_MAX];
+        size_t len;
+        assert_int_equal(authd_mark_batch_mark(batch, k, j->text, j->text_len, mark, sizeof(mark), &len),
+                         AUTHD_OK);
+        certlib_mark opened;
+        assert_int_equal(certlib_mark_open(mark, len, authd_log_verifier(f->log), &opened), CERTLIB_OK);
+        assert_int_equal(opened.index, j->log_index);
+        /* another job's place for this text: refused */
+        assert_int_equal(
+            authd_mark_batch_mark(batch, (k + 1) % 6, j->text, j->text_len, mark, sizeof(mark), &len),
+            AUTHD_OK);
+        assert_int_equal(certlib_mark_open(mark, len, authd_log_verifier(f->log), &opened),
+                         CERTLIB_E_NOTE_SIGNATURE);
+    }
+    for (size_t k = 0; k < 6; k++)
+        authd_mark_batch_release(f->jobs[marked[k]].job.marks); /* the last frees it (ASan would say) */
+    finish(f);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) test_repo = argv[1];
@@ -352,6 +426,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_failed_batch),
         cmocka_unit_test(test_drain_and_stop),
         cmocka_unit_test(test_commits_and_waits_are_measured),
+        cmocka_unit_test(test_a_batchs_marks_share_one_signature),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
