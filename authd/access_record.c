@@ -75,10 +75,11 @@ static void access_respond(struct authd_async *a, h2o_req_t *req)
     size_t note_len;
     struct authd_jsonw w = {0};
     j->mark.index = j->job.w.log_index;
-    bool marked = j->job.marks
-                      ? authd_mark_batch_mark(j->job.marks, j->job.mark_position, j->mark_text,
-                                              j->mark_text_len, note, sizeof(note), &note_len) == AUTHD_OK
-                      : authd_log_sign_mark(j->log, &j->mark, note, sizeof(note), &note_len) == AUTHD_OK;
+    /* signed with its batch's; alone when the batch could not be signed, or its mark would not fit */
+    bool marked =
+        j->job.marks && authd_mark_batch_mark(j->job.marks, j->job.mark_position, j->mark_text,
+                                              j->mark_text_len, note, sizeof(note), &note_len) == AUTHD_OK;
+    if (!marked) marked = authd_log_sign_mark(j->log, &j->mark, note, sizeof(note), &note_len) == AUTHD_OK;
     if (marked && j->cbor)
         authd_peer_answer_mark(&w, note, note_len);
     else if (marked)
