@@ -12,24 +12,24 @@
 
 #define MARK_HEADER "disclosure/v1"
 #define REFERENCE_PREFIX "ELM1:"
-#define HASH_TEXT 43 /* base64url of 32 bytes, no padding */
+
+void certlib__mark_hash_text(const uint8_t h[32], char out[CERTLIB__MARK_HASH + 1])
+{
+    sodium_bin2base64(out, CERTLIB__MARK_HASH + 1, h, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+bool certlib__mark_hash_parse(const char *s, size_t len, uint8_t out[32])
+{
+    size_t n = 0;
+    return len == CERTLIB__MARK_HASH && certlib_base64url_decode(s, len, out, 32, &n) == CERTLIB_OK &&
+           n == 32;
+}
 
 /* A client id or matter code: a log entry's plain field (logentry.h), short enough for the mark. */
 static bool plain_text(const char *s)
 {
     size_t n = strlen(s);
     return n < CERTLIB_MARK_FIELD_MAX && certlib__log_plain((const uint8_t *)s, n);
-}
-
-static void hash_text(const uint8_t h[32], char out[HASH_TEXT + 1])
-{
-    sodium_bin2base64(out, HASH_TEXT + 1, h, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
-static bool hash_parse(const char *s, size_t len, uint8_t out[32])
-{
-    size_t n = 0;
-    return len == HASH_TEXT && certlib_base64url_decode(s, len, out, 32, &n) == CERTLIB_OK && n == 32;
 }
 
 certlib_err certlib_mark_format(const certlib_mark *m, char *out, size_t cap, size_t *out_len)
@@ -39,9 +39,9 @@ certlib_err certlib_mark_format(const certlib_mark *m, char *out, size_t cap, si
     if ((m->kind != CERTLIB_LOG_LOOKUP && m->kind != CERTLIB_LOG_VERIFY) || !plain_text(m->client) ||
         (m->matter[0] && !plain_text(m->matter)) || !m->origin[0] || strchr(m->origin, '\n'))
         return CERTLIB_E_MARK;
-    char when[21], entry[HASH_TEXT + 1], cause[CERTLIB_LOG_FIELD_MAX * 3];
+    char when[21], entry[CERTLIB__MARK_HASH + 1], cause[CERTLIB_LOG_FIELD_MAX * 3];
     certlib__tdate_format(m->time, when);
-    hash_text(m->entry_hash, entry);
+    certlib__mark_hash_text(m->entry_hash, entry);
     if (!certlib_log_field_encode(m->use_cause, strlen(m->use_cause), cause, sizeof(cause)))
         return CERTLIB_E_MARK;
     int n = snprintf(out, cap, "%s\n" MARK_HEADER " %llu %s\n%s %s %s %s %s\n", m->origin,
@@ -50,9 +50,9 @@ certlib_err certlib_mark_format(const certlib_mark *m, char *out, size_t cap, si
     if (n < 0 || (size_t)n >= cap) return CERTLIB_E_BUFFER_TOO_SMALL;
     size_t len = (size_t)n;
     for (size_t i = 0; i < m->n_licences; i++) {
-        if (cap - len < HASH_TEXT + 2) return CERTLIB_E_BUFFER_TOO_SMALL;
-        hash_text(m->licences[i], out + len);
-        len += HASH_TEXT;
+        if (cap - len < CERTLIB__MARK_HASH + 2) return CERTLIB_E_BUFFER_TOO_SMALL;
+        certlib__mark_hash_text(m->licences[i], out + len);
+        len += CERTLIB__MARK_HASH;
         out[len++] = '\n';
         out[len] = '\0';
     }
@@ -109,7 +109,7 @@ static certlib_err mark_parse(const char *text, size_t len, certlib_mark *m)
     if (!next_line(&p, end, &line, &n) || !split(line, n, f, 3) || f[0].len != strlen(MARK_HEADER) ||
         memcmp(f[0].ptr, MARK_HEADER, f[0].len) != 0 ||
         certlib__parse_u64((const char *)f[1].ptr, f[1].len, &m->index) ||
-        !hash_parse((const char *)f[2].ptr, f[2].len, m->entry_hash))
+        !certlib__mark_hash_parse((const char *)f[2].ptr, f[2].len, m->entry_hash))
         return CERTLIB_E_MARK;
     if (!next_line(&p, end, &line, &n) || !split(line, n, f, 5)) return CERTLIB_E_MARK;
     if (f[0].len == 6 && memcmp(f[0].ptr, "lookup", 6) == 0)
@@ -124,7 +124,8 @@ static certlib_err mark_parse(const char *text, size_t len, certlib_mark *m)
         return CERTLIB_E_MARK;
     if (certlib__log_field_decode(f[4], m->use_cause, sizeof(m->use_cause))) return CERTLIB_E_MARK;
     while (next_line(&p, end, &line, &n)) {
-        if (m->n_licences == CERTLIB_MARK_MAX_LICENCES || !hash_parse(line, n, m->licences[m->n_licences]))
+        if (m->n_licences == CERTLIB_MARK_MAX_LICENCES ||
+            !certlib__mark_hash_parse(line, n, m->licences[m->n_licences]))
             return CERTLIB_E_MARK;
         m->n_licences++;
     }
@@ -199,8 +200,8 @@ bool certlib_mark_names(const certlib_mark *m, const uint8_t *licence, size_t le
 
 void certlib_mark_reference(const certlib_mark *m, char out[CERTLIB_MARK_REFERENCE_MAX])
 {
-    char hash[HASH_TEXT + 1];
-    hash_text(m->entry_hash, hash);
+    char hash[CERTLIB__MARK_HASH + 1];
+    certlib__mark_hash_text(m->entry_hash, hash);
     snprintf(out, CERTLIB_MARK_REFERENCE_MAX, REFERENCE_PREFIX "%llu:%s", (unsigned long long)m->index, hash);
 }
 
@@ -209,10 +210,11 @@ certlib_err certlib_mark_reference_parse(const char *text, size_t len, uint64_t 
 {
     size_t prefix = strlen(REFERENCE_PREFIX);
     if (!text || !index || !entry_hash) return CERTLIB_E_INVALID_ARGUMENT;
-    if (len < prefix + 2 + HASH_TEXT || memcmp(text, REFERENCE_PREFIX, prefix) != 0) return CERTLIB_E_MARK;
+    if (len < prefix + 2 + CERTLIB__MARK_HASH || memcmp(text, REFERENCE_PREFIX, prefix) != 0)
+        return CERTLIB_E_MARK;
     const char *colon = memchr(text + prefix, ':', len - prefix);
     if (!colon || certlib__parse_u64(text + prefix, (size_t)(colon - text) - prefix, index) ||
-        !hash_parse(colon + 1, len - (size_t)(colon + 1 - text), entry_hash))
+        !certlib__mark_hash_parse(colon + 1, len - (size_t)(colon + 1 - text), entry_hash))
         return CERTLIB_E_MARK;
     return CERTLIB_OK;
 }

@@ -1,26 +1,12 @@
 /* Batched disclosure marks: many marks' texts under one signed Merkle root (mark.h). */
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "certlib/encoding.h"
 #include "certlib/mark.h"
 #include "tlog/tlog_internal.h"
 
 #define BATCH_HEADER "disclosure-batch/v1"
 #define BATCH_LINE "batch "
-#define HASH_TEXT 43 /* base64url of 32 bytes, no padding */
-
-static void hash_text(const uint8_t h[32], char out[HASH_TEXT + 1])
-{
-    sodium_bin2base64(out, HASH_TEXT + 1, h, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
-static bool hash_parse(const char *s, size_t len, uint8_t out[32])
-{
-    size_t n = 0;
-    return len == HASH_TEXT && certlib_base64url_decode(s, len, out, 32, &n) == CERTLIB_OK && n == 32;
-}
 
 /* Where the first empty line of s[0..len) starts (its '\n'), or NULL: a mark's text has none. */
 static const char *first_empty_line(const char *s, size_t len)
@@ -35,8 +21,8 @@ certlib_err certlib_mark_batch_format(const char *origin, uint64_t size, const c
 {
     if (!origin || !root || !out || !out_len) return CERTLIB_E_INVALID_ARGUMENT;
     if (!origin[0] || strchr(origin, '\n') || size == 0) return CERTLIB_E_MARK;
-    char r[HASH_TEXT + 1];
-    hash_text(root, r);
+    char r[CERTLIB__MARK_HASH + 1];
+    certlib__mark_hash_text(root, r);
     int n = snprintf(out, cap, "%s\n" BATCH_HEADER " %llu %s\n", origin, (unsigned long long)size, r);
     if (n < 0 || (size_t)n >= cap) return CERTLIB_E_BUFFER_TOO_SMALL;
     *out_len = (size_t)n;
@@ -52,15 +38,15 @@ certlib_err certlib_mark_batched(const char *text, size_t text_len, uint64_t pos
         batch_note[note_len - 1] != '\n' || n_path > CERTLIB_TLOG_MAX_PROOF)
         return CERTLIB_E_MARK;
     int head = snprintf(NULL, 0, "\n" BATCH_LINE "%llu\n", (unsigned long long)position);
-    size_t need = text_len + (size_t)head + n_path * (HASH_TEXT + 1) + 1 + note_len;
+    size_t need = text_len + (size_t)head + n_path * (CERTLIB__MARK_HASH + 1) + 1 + note_len;
     if (head < 0 || need >= cap) return CERTLIB_E_BUFFER_TOO_SMALL;
     char *p = out;
     memcpy(p, text, text_len);
     p += text_len;
     p += snprintf(p, cap - (size_t)(p - out), "\n" BATCH_LINE "%llu\n", (unsigned long long)position);
     for (size_t i = 0; i < n_path; i++) {
-        hash_text(path[i], p);
-        p += HASH_TEXT;
+        certlib__mark_hash_text(path[i], p);
+        p += CERTLIB__MARK_HASH;
         *p++ = '\n';
     }
     *p++ = '\n';
@@ -89,8 +75,8 @@ static certlib_err batch_parse(const char *text, size_t len, const char *origin,
     const char *num = text + o + 1 + h + 1, *end = text + len;
     const char *space = memchr(num, ' ', (size_t)(end - num));
     if (!space || certlib__parse_u64(num, (size_t)(space - num), size) || *size == 0 ||
-        (size_t)(end - space) != 1 + HASH_TEXT + 1 || !hash_parse(space + 1, HASH_TEXT, root) ||
-        end[-1] != '\n')
+        (size_t)(end - space) != 1 + CERTLIB__MARK_HASH + 1 ||
+        !certlib__mark_hash_parse(space + 1, CERTLIB__MARK_HASH, root) || end[-1] != '\n')
         return CERTLIB_E_MARK;
     return CERTLIB_OK;
 }
@@ -106,9 +92,9 @@ certlib_err certlib__mark_open_batched(const char *mark, size_t len, const certl
     if (!nl || certlib__parse_u64(p, (size_t)(nl - p), &position)) return CERTLIB_E_MARK;
     certlib_tlog_hash path[CERTLIB_TLOG_MAX_PROOF];
     size_t n_path = 0;
-    for (p = nl + 1; p < end && *p != '\n'; p += HASH_TEXT + 1) {
-        if (n_path == CERTLIB_TLOG_MAX_PROOF || end - p < HASH_TEXT + 1 || p[HASH_TEXT] != '\n' ||
-            !hash_parse(p, HASH_TEXT, path[n_path]))
+    for (p = nl + 1; p < end && *p != '\n'; p += CERTLIB__MARK_HASH + 1) {
+        if (n_path == CERTLIB_TLOG_MAX_PROOF || end - p < CERTLIB__MARK_HASH + 1 ||
+            p[CERTLIB__MARK_HASH] != '\n' || !certlib__mark_hash_parse(p, CERTLIB__MARK_HASH, path[n_path]))
             return CERTLIB_E_MARK;
         n_path++;
     }

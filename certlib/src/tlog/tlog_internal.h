@@ -42,6 +42,11 @@ certlib_err certlib__verifier_format(const certlib_note_verifier *v, uint8_t alg
  * text. Returns 0 or -1. */
 int certlib__log_field_decode(certlib_slice f, char *out, size_t cap);
 
+/* A hash as marks write it (mark.h): base64url of its 32 bytes, without padding, 43 characters. */
+#define CERTLIB__MARK_HASH 43
+void certlib__mark_hash_text(const uint8_t h[32], char out[CERTLIB__MARK_HASH + 1]);
+bool certlib__mark_hash_parse(const char *s, size_t len, uint8_t out[32]);
+
 /* A mark's text (mark.h), already proven signed: parsed into *out, spelled the one way it formats,
  * its origin the log's. */
 struct certlib_mark;
