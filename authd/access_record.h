@@ -4,8 +4,9 @@
  * makes this cheap under load.
  *
  * Every answer released this way carries a disclosure mark (数据水印溯源, certlib/mark.h), signed with
- * the access log's key once the entry's index is known: it names the entry and the SHA-256 of each
- * licence the answer releases, so a copy found elsewhere traces back to this access. */
+ * the access log's key once the entry's index is known, together with the other marks of its commit
+ * (mark_batch.h): it names the entry and the SHA-256 of each licence the answer releases, so a copy
+ * found elsewhere traces back to this access. */
 #ifndef AUTHD_ACCESS_RECORD_H
 #define AUTHD_ACCESS_RECORD_H
 
