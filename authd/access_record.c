@@ -27,7 +27,7 @@ struct access_job {
     bool cbor; /* a peer's CBOR answer: its mark member follows the body */
     char *body;
     size_t body_len;
-    certlib_mark mark; /* all but the index, which the writer gives */
+    certlib_mark mark; /* its index set by mark_leaf, once the writer gave it */
     char *mark_text;   /* its text, once the writer gave the index */
     size_t mark_text_len;
     uint8_t holder_key[AUTHD_HOLDER_KEY_LEN]; /* the holder-access index's key, when about a holder */
@@ -74,7 +74,6 @@ static void access_respond(struct authd_async *a, h2o_req_t *req)
     char note[CERTLIB_MARK_MAX];
     size_t note_len;
     struct authd_jsonw w = {0};
-    j->mark.index = j->job.w.log_index;
     /* signed with its batch's; alone when the batch could not be signed, or its mark would not fit */
     bool marked =
         j->job.marks && authd_mark_batch_mark(j->job.marks, j->job.mark_position, j->mark_text,

@@ -146,18 +146,6 @@ certlib_err certlib__mark_text_open(const char *text, size_t len, const certlib_
     return strcmp(out->origin, log->name) == 0 ? CERTLIB_OK : CERTLIB_E_LOG_ORIGIN;
 }
 
-certlib_err certlib_mark_open(const char *note, size_t len, const certlib_note_verifier *log,
-                              certlib_mark *out)
-{
-    if (!note || !log || !out) return CERTLIB_E_INVALID_ARGUMENT;
-    if (len > CERTLIB_MARK_MAX) return CERTLIB_E_MARK;
-    if (certlib__mark_is_batched(note, len)) return certlib__mark_open_batched(note, len, log, out);
-    size_t text_len, verified;
-    certlib_err err = certlib_note_open(note, len, log, 1, &text_len, &verified);
-    if (err) return err;
-    return certlib__mark_text_open(note, text_len, log, out);
-}
-
 void certlib_mark_digest(const uint8_t (*licences)[32], size_t n, uint8_t out[32])
 {
     certlib__sha256((const uint8_t *)licences, n * 32, out);
