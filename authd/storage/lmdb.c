@@ -869,6 +869,25 @@ static authd_err upgrade_from_3(struct lmdb_storage *st, const char *dir, char *
     return AUTHD_OK;
 }
 
+/* Schema 5 changed the PostgreSQL backend's tables alone: an LMDB store of schema 4 only takes the new
+ * number. */
+static authd_err upgrade_from_4(struct lmdb_storage *st, const char *dir, char *err, size_t err_cap)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    if (rc == MDB_SUCCESS && (rc = put_schema(st, txn, AUTHD_SCHEMA_VERSION)) != MDB_SUCCESS)
+        mdb_txn_abort(txn);
+    if (rc == MDB_SUCCESS) rc = mdb_txn_commit(txn);
+    if (rc != MDB_SUCCESS) {
+        snprintf(err, err_cap, "data directory %s: upgrading from schema version 4: %s", dir,
+                 mdb_strerror(rc));
+        return map(rc) ? map(rc) : AUTHD_E_IO;
+    }
+    fprintf(stderr, "authd: store upgraded to schema version %u (no change in an LMDB store's data)\n",
+            AUTHD_SCHEMA_VERSION);
+    return AUTHD_OK;
+}
+
 static int open_dbs(struct lmdb_storage *st, MDB_txn *txn)
 {
     int rc;
@@ -954,7 +973,8 @@ authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct aut
         rc = mdb_txn_commit(txn);
         txn = NULL; /* freed by the commit, whatever its outcome */
     }
-    if (!rc && version != AUTHD_SCHEMA_VERSION && version != 3 && !(version == 2 && o->keys)) {
+    if (!rc && version != AUTHD_SCHEMA_VERSION && version != 4 && version != 3 &&
+        !(version == 2 && o->keys)) {
         snprintf(err, err_cap, "data directory %s holds schema version %u; this authd uses %u", o->dir,
                  version, AUTHD_SCHEMA_VERSION);
         lmdb_close(&st->base);
@@ -970,6 +990,13 @@ authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct aut
     }
     if (!rc && version == 3) {
         authd_err upgraded = upgrade_from_3(st, o->dir, err, err_cap);
+        if (upgraded) {
+            lmdb_close(&st->base);
+            return upgraded;
+        }
+    }
+    if (!rc && version == 4) {
+        authd_err upgraded = upgrade_from_4(st, o->dir, err, err_cap);
         if (upgraded) {
             lmdb_close(&st->base);
             return upgraded;

@@ -40,13 +40,15 @@
  * once, not at every batch. */
 static const struct pg_statement lock_logs_st = {
     "authd_w_lock", "SELECT log, size FROM authd_log_state ORDER BY log FOR UPDATE", 0, {0}};
-/* Another node appended: the border is read again, under the log lock. A subquery per hash, on the
- * primary key: as a join, statistics taken while the log was small made the planner walk all of the
- * log's hashes (27 ms a batch at 14,000 entries: two nodes' lookups fell to 1,250/s). */
+/* Another node appended: the border is read again, under the log lock (at level 0 the entry, hashed by
+ * pg_border_hash). A subquery per hash, on the primary key: as a join, statistics taken while the log
+ * was small made the planner walk all of the log's hashes (27 ms a batch at 14,000 entries: two nodes'
+ * lookups fell to 1,250/s). */
 static const struct pg_statement border_st = {
     "authd_w_border",
-    "SELECT u.level, u.idx, (SELECT h.hash FROM authd_log_hashes h WHERE h.log = $1 AND h.level = u.level "
-    "AND h.idx = u.idx) FROM unnest($2::int2[], $3::int8[]) AS u(level, idx)",
+    "SELECT u.level, u.idx, CASE WHEN u.level = 0 THEN (SELECT e.entry FROM authd_log_entries e WHERE "
+    "e.log = $1 AND e.idx = u.idx) ELSE (SELECT h.hash FROM authd_log_hashes h WHERE h.log = $1 AND "
+    "h.level = u.level AND h.idx = u.idx) END FROM unnest($2::int2[], $3::int8[]) AS u(level, idx)",
     3,
     {PG_INT2, PG_INT2_ARRAY, PG_INT8_ARRAY}};
 /* The guard of every write below: the logs' sizes are still those the batch was planned on ($1, in
@@ -80,24 +82,20 @@ static const struct pg_statement changes_st = {
     "AS v(id, record) WHERE authd_licences.id = v.id",
     2,
     {PG_TEXT_ARRAY, PG_BYTEA_ARRAY}};
+/* An entry about no one has an empty holder ($5), stored as NULL: outside the holder-access index. */
 static const struct pg_statement entries_st = {
     "authd_w_entries",
-    "INSERT INTO authd_log_entries (log, idx, entry) "
-    "SELECT * FROM unnest($2::int2[], $3::int8[], $4::bytea[]) WHERE " AS_OF,
-    4,
-    {PG_INT8_ARRAY, PG_INT2_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY}};
+    "INSERT INTO authd_log_entries (log, idx, entry, holder_key) "
+    "SELECT u.log, u.idx, u.entry, NULLIF(u.holder, '') FROM "
+    "unnest($2::int2[], $3::int8[], $4::bytea[], $5::bytea[]) AS u(log, idx, entry, holder) WHERE " AS_OF,
+    5,
+    {PG_INT8_ARRAY, PG_INT2_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY, PG_BYTEA_ARRAY}};
 static const struct pg_statement hashes_st = {
     "authd_w_hashes",
     "INSERT INTO authd_log_hashes (log, level, idx, hash) "
     "SELECT * FROM unnest($2::int2[], $3::int2[], $4::int8[], $5::bytea[]) WHERE " AS_OF,
     5,
     {PG_INT8_ARRAY, PG_INT2_ARRAY, PG_INT2_ARRAY, PG_INT8_ARRAY, PG_BYTEA_ARRAY}};
-static const struct pg_statement access_st = {
-    "authd_w_access",
-    "INSERT INTO authd_holder_access (holder_key, idx) SELECT * FROM unnest($2::bytea[], $3::int8[]) "
-    "WHERE " AS_OF,
-    3,
-    {PG_INT8_ARRAY, PG_BYTEA_ARRAY, PG_INT8_ARRAY}};
 /* Every log the batch grew, in one statement: one snapshot for the guard. Its row count tells whether
  * the batch's writes went in. */
 static const struct pg_statement grow_st = {
@@ -115,8 +113,8 @@ static const struct pg_statement count_st = {
 authd_err pg_writer_prepare(PGconn *conn)
 {
     static const struct pg_statement *const all[] = {
-        &lock_logs_st, &border_st, &records_st, &records_strict_st, &holders_st, &changes_st,
-        &entries_st,   &hashes_st, &access_st,  &grow_st,           &count_st};
+        &lock_logs_st, &border_st,  &records_st, &records_strict_st, &holders_st,
+        &changes_st,   &entries_st, &hashes_st,  &grow_st,           &count_st};
     /* PostgreSQL plans a prepared statement again at each execution while its plan for the values at
      * hand is estimated cheaper than the generic one: grow_st's always was (a nested loop over the two
      * log rows against a hash join), so every batch paid 130 us of planning for a statement that runs
@@ -144,10 +142,10 @@ struct batch {
     struct current *cur;
     size_t n_cur;
     struct pg_array entry_log, entry_idx, entry_data;
+    struct pg_array entry_holder; /* the holder an access entry is about; empty for none */
     struct pg_array hash_log, hash_level, hash_idx, hash_data;
-    struct pg_array access_key, access_idx; /* the holder-access index's new rows */
-    struct pg_array as_of;                  /* the logs' sizes the batch is planned on: every write's guard */
-    int64_t first_index[AUTHD_LOG_COUNT];   /* the first entry this batch appends to each log, or -1 */
+    struct pg_array as_of;                /* the logs' sizes the batch is planned on: every write's guard */
+    int64_t first_index[AUTHD_LOG_COUNT]; /* the first entry this batch appends to each log, or -1 */
 };
 
 static void batch_arrays_init(struct batch *b)
@@ -155,19 +153,18 @@ static void batch_arrays_init(struct batch *b)
     pg_array_init(&b->entry_log, PG_INT2);
     pg_array_init(&b->entry_idx, PG_INT8);
     pg_array_init(&b->entry_data, PG_BYTEA);
+    pg_array_init(&b->entry_holder, PG_BYTEA);
     pg_array_init(&b->hash_log, PG_INT2);
     pg_array_init(&b->hash_level, PG_INT2);
     pg_array_init(&b->hash_idx, PG_INT8);
     pg_array_init(&b->hash_data, PG_BYTEA);
-    pg_array_init(&b->access_key, PG_BYTEA);
-    pg_array_init(&b->access_idx, PG_INT8);
     pg_array_init(&b->as_of, PG_INT8);
 }
 
 static void batch_arrays_free(struct batch *b)
 {
-    struct pg_array *all[] = {&b->entry_log, &b->entry_idx, &b->entry_data, &b->hash_log,   &b->hash_level,
-                              &b->hash_idx,  &b->hash_data, &b->access_key, &b->access_idx, &b->as_of};
+    struct pg_array *all[] = {&b->entry_log,  &b->entry_idx, &b->entry_data, &b->entry_holder, &b->hash_log,
+                              &b->hash_level, &b->hash_idx,  &b->hash_data,  &b->as_of};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         pg_array_free(all[i]);
 }
@@ -190,6 +187,20 @@ static certlib_err read_border(void *arg, unsigned level, uint64_t index, certli
         return CERTLIB_E_IO_READ; /* not the tree this batch locked */
     memcpy(out, border->level[level].hash, CERTLIB_TLOG_HASH_LEN);
     return CERTLIB_OK;
+}
+
+authd_err pg_border_hash(const PGresult *r, int row, int col, unsigned level, certlib_tlog_hash out)
+{
+    if (PQgetisnull(r, row, col)) return AUTHD_E_CORRUPT;
+    const uint8_t *value = (const uint8_t *)PQgetvalue(r, row, col);
+    size_t len = (size_t)PQgetlength(r, row, col);
+    if (level == 0) {
+        certlib_tlog_leaf_hash(value, len, out);
+        return AUTHD_OK;
+    }
+    if (len != CERTLIB_TLOG_HASH_LEN) return AUTHD_E_CORRUPT;
+    memcpy(out, value, len);
+    return AUTHD_OK;
 }
 
 /* The border of the tree of `size` leaves, read in the batch's transaction. */
@@ -219,14 +230,13 @@ static authd_err load_border(PGconn *conn, enum authd_log_id log, uint64_t size,
     if (!rc && wanted && (unsigned)PQntuples(r) != wanted) rc = AUTHD_E_CORRUPT;
     for (int i = 0; !rc && wanted && i < PQntuples(r); i++) {
         int16_t level = pg_int2(r, i, 0);
-        if (level < 0 || level >= 64 || PQgetisnull(r, i, 2) ||
-            PQgetlength(r, i, 2) != CERTLIB_TLOG_HASH_LEN) {
+        if (level < 0 || level >= 64 ||
+            pg_border_hash(r, i, 2, (unsigned)level, border->level[level].hash) != AUTHD_OK) {
             rc = AUTHD_E_CORRUPT;
             break;
         }
         border->level[level].have = true;
         border->level[level].index = (uint64_t)pg_int8(r, i, 1);
-        memcpy(border->level[level].hash, PQgetvalue(r, i, 2), CERTLIB_TLOG_HASH_LEN);
     }
     PQclear(r);
     pg_array_free(&levels);
@@ -235,9 +245,10 @@ static authd_err load_border(PGconn *conn, enum authd_log_id log, uint64_t size,
     return rc;
 }
 
-/* Appends an entry to the batch's copy of the log: its row, its stored hashes, the new border. */
+/* Appends an entry (about `holder`, or NULL) to the batch's copy of the log: its row, its stored hashes,
+ * the new border. The leaf's own hash goes into the border only: the entry's row is its record. */
 static authd_err append(struct batch *b, enum authd_log_id log, const uint8_t *entry, size_t len,
-                        uint64_t *index)
+                        const uint8_t *holder, uint64_t *index)
 {
     struct pg_border *border = &b->border[log];
     uint64_t i = b->size[log];
@@ -250,11 +261,14 @@ static authd_err append(struct batch *b, enum authd_log_id log, const uint8_t *e
     pg_array_add_int2(&b->entry_log, (int16_t)log);
     pg_array_add_int8(&b->entry_idx, (int64_t)i);
     pg_array_add(&b->entry_data, entry, len);
+    pg_array_add(&b->entry_holder, holder, holder ? AUTHD_HOLDER_KEY_LEN : 0);
     for (size_t h = 0; h < n; h++) {
-        pg_array_add_int2(&b->hash_log, (int16_t)log);
-        pg_array_add_int2(&b->hash_level, (int16_t)stored[h].level);
-        pg_array_add_int8(&b->hash_idx, (int64_t)stored[h].index);
-        pg_array_add(&b->hash_data, stored[h].hash, CERTLIB_TLOG_HASH_LEN);
+        if (stored[h].level > 0) {
+            pg_array_add_int2(&b->hash_log, (int16_t)log);
+            pg_array_add_int2(&b->hash_level, (int16_t)stored[h].level);
+            pg_array_add_int8(&b->hash_idx, (int64_t)stored[h].index);
+            pg_array_add(&b->hash_data, stored[h].hash, CERTLIB_TLOG_HASH_LEN);
+        }
         border->level[stored[h].level].have = true;
         border->level[stored[h].level].index = stored[h].index;
         memcpy(border->level[stored[h].level].hash, stored[h].hash, CERTLIB_TLOG_HASH_LEN);
@@ -417,12 +431,10 @@ static authd_err plan(struct batch *b)
             c->dirty = true;
         }
         if (w->entry) {
-            authd_err rc = append(b, w->log, w->entry, w->entry_len, &w->log_index);
+            const uint8_t *holder =
+                w->op == AUTHD_STORE_APPEND && w->log == AUTHD_LOG_ACCESS ? w->holder_key : NULL;
+            authd_err rc = append(b, w->log, w->entry, w->entry_len, holder, &w->log_index);
             if (rc) return rc;
-        }
-        if (w->op == AUTHD_STORE_APPEND && w->log == AUTHD_LOG_ACCESS && w->holder_key) {
-            pg_array_add(&b->access_key, w->holder_key, AUTHD_HOLDER_KEY_LEN);
-            pg_array_add_int8(&b->access_idx, (int64_t)w->log_index);
         }
     }
     return AUTHD_OK;
@@ -637,9 +649,9 @@ static authd_err queue_rest(struct batch *b, struct pg_pipe *pipe, size_t stored
             pg_array_add_int2(&grow_log, (int16_t)l);
             pg_array_add_int8(&grow_size, (int64_t)b->size[l]);
         }
-    struct pg_array *arrays[] = {&b->entry_log,  &b->entry_idx, &b->entry_data, &b->hash_log,
-                                 &b->hash_level, &b->hash_idx,  &b->hash_data,  &b->access_key,
-                                 &b->access_idx, &grow_log,     &grow_size};
+    struct pg_array *arrays[] = {&b->entry_log, &b->entry_idx,  &b->entry_data, &b->entry_holder,
+                                 &b->hash_log,  &b->hash_level, &b->hash_idx,   &b->hash_data,
+                                 &grow_log,     &grow_size};
     for (size_t k = 0; k < sizeof(arrays) / sizeof(arrays[0]); k++) {
         pg_array_finish(arrays[k]);
         if (arrays[k]->failed) rc = rc ? rc : AUTHD_E_NOMEM;
@@ -650,6 +662,7 @@ static authd_err queue_rest(struct batch *b, struct pg_pipe *pipe, size_t stored
         pg_arg_array(&a, PG_INT2_ARRAY, &b->entry_log);
         pg_arg_array(&a, PG_INT8_ARRAY, &b->entry_idx);
         pg_arg_array(&a, PG_BYTEA_ARRAY, &b->entry_data);
+        pg_arg_array(&a, PG_BYTEA_ARRAY, &b->entry_holder);
         pg_pipe_add_prepared(pipe, "appending log entries", &entries_st, &a, NULL);
     }
     if (!rc && b->hash_log.n) {
@@ -660,13 +673,6 @@ static authd_err queue_rest(struct batch *b, struct pg_pipe *pipe, size_t stored
         pg_arg_array(&a, PG_INT8_ARRAY, &b->hash_idx);
         pg_arg_array(&a, PG_BYTEA_ARRAY, &b->hash_data);
         pg_pipe_add_prepared(pipe, "storing log hashes", &hashes_st, &a, NULL);
-    }
-    if (!rc && b->access_key.n) {
-        struct pg_args a = {0};
-        pg_arg_array(&a, PG_INT8_ARRAY, &b->as_of);
-        pg_arg_array(&a, PG_BYTEA_ARRAY, &b->access_key);
-        pg_arg_array(&a, PG_INT8_ARRAY, &b->access_idx);
-        pg_pipe_add_prepared(pipe, "indexing access entries by holder", &access_st, &a, NULL);
     }
     if (!rc && stored) {
         struct pg_args a = {0};

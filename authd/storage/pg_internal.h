@@ -39,6 +39,9 @@ authd_err pg_apply(struct authd_storage *s, struct authd_storage_write *writes, 
 /* storage.h's committed_border: the border pg_apply kept after its last commit. */
 authd_err pg_committed_border(struct authd_storage *s, enum authd_log_id log, uint64_t *size,
                               certlib_tlog_hash out[64]);
+/* A hash of a log's border as read: stored from level 1; at level 0 the entry, whose leaf hash this
+ * computes. AUTHD_E_CORRUPT for a NULL or a stored hash not of 32 bytes. */
+authd_err pg_border_hash(const PGresult *r, int row, int col, unsigned level, certlib_tlog_hash out);
 /* Prepares apply's statements on a new writer connection (the schema must exist), to be run with
  * generic plans. */
 authd_err pg_writer_prepare(PGconn *conn);

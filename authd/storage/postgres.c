@@ -4,9 +4,10 @@
  *   authd_licences     id -> signature-log index, status-list place (unique), sealed record
  *   authd_holders      (keyed holder hash, id): the holder index
  *   authd_log_state    log -> size: one row per log, locked FOR UPDATE by every batch that appends
- *   authd_log_entries  (log, index) -> entry
- *   authd_log_hashes   (log, level, index) -> stored subtree hash
- *   authd_holder_access (keyed holder hash, access-log index): the entries about each holder
+ *   authd_log_entries  (log, index) -> entry, and the keyed holder hash an access entry is about,
+ *                      indexed (the holder-access index: the entries about each holder)
+ *   authd_log_hashes   (log, level, index) -> stored subtree hash, from level 1: a leaf's hash is
+ *                      its entry's, computed when read (log_leaf_hash)
  *   authd_challenges   nonce -> counter, issue time, used: holder-binding challenges any node answers
  *   authd_requests     id -> counter, expiry, answered, sealed blob: OpenID4VP presentation requests
  *                      (unlogged: they live minutes)
@@ -21,9 +22,16 @@
 
 #include "storage/pg_internal.h"
 
+/* Schema 4's holder-access index, a table of its own; schema 5 keeps it in the entries' rows
+ * (upgrade_from_4). */
 #define HOLDER_ACCESS_TABLE                                                                                  \
     "CREATE TABLE authd_holder_access (holder_key bytea NOT NULL, idx bigint NOT NULL, "                     \
     "PRIMARY KEY (holder_key, idx))"
+/* Schema 5: an access entry's holder beside it, indexed. A lookup writes one row and two index entries
+ * for it where schema 4 wrote two rows (and its leaf hash a third). */
+#define ENTRY_HOLDER_INDEX                                                                                   \
+    "CREATE INDEX authd_log_entries_holder ON authd_log_entries (holder_key, idx) WHERE holder_key IS NOT "  \
+    "NULL"
 
 /* A sealed record (about 3 KB) stays in its row instead of going to the TOAST table at PostgreSQL's
  * default 2 KB threshold: a lookup then reads one heap tuple rather than following a pointer through
@@ -42,10 +50,10 @@ static const char *const schema_sql[] = {
     "CREATE TABLE authd_log_state (log smallint PRIMARY KEY, size bigint NOT NULL)",
     "INSERT INTO authd_log_state VALUES (0, 0), (1, 0)",
     "CREATE TABLE authd_log_entries (log smallint NOT NULL, idx bigint NOT NULL, entry bytea NOT NULL, "
-    "PRIMARY KEY (log, idx))",
+    "holder_key bytea, PRIMARY KEY (log, idx))",
+    ENTRY_HOLDER_INDEX,
     "CREATE TABLE authd_log_hashes (log smallint NOT NULL, level smallint NOT NULL, idx bigint NOT NULL, "
     "hash bytea NOT NULL, PRIMARY KEY (log, level, idx))",
-    HOLDER_ACCESS_TABLE,
     "CREATE TABLE authd_challenges (nonce bytea PRIMARY KEY, counter_id text NOT NULL, "
     "issued bigint NOT NULL, used boolean NOT NULL DEFAULT false)",
     "CREATE INDEX authd_challenges_counter ON authd_challenges (counter_id, issued)",
@@ -101,21 +109,22 @@ static const struct pg_statement read_log_hashes = {"authd_log_hashes",
                                                     "AND level = $2 AND idx >= $3 AND idx < $4 ORDER BY idx",
                                                     4,
                                                     {PG_INT2, PG_INT2, PG_INT8, PG_INT8}};
-/* One statement, so one snapshot: a size and the hashes written in its transaction. Each hash is a
- * subquery on the primary key: written as a join, it let the planner read far more of the log (issuance
- * fell 20% with it). */
+/* One statement, so one snapshot: a size and the hashes written in its transaction (at level 0 the last
+ * entry, whose hash log_leaf_hash computes). Each is a subquery on a primary key: written as a join, it
+ * let the planner read far more of the log (issuance fell 20% with it). */
 static const struct pg_statement read_log_border = {
     "authd_log_border",
-    "SELECT s.size, l.level, (SELECT h.hash FROM authd_log_hashes h WHERE h.log = s.log AND "
-    "h.level = l.level AND h.idx = (s.size >> l.level) - 1) FROM authd_log_state s LEFT JOIN LATERAL "
-    "(SELECT g::int2 AS level FROM generate_series(0, 62) AS g WHERE (s.size >> g) & 1 = 1) l ON true "
-    "WHERE s.log = $1",
+    "SELECT s.size, l.level, CASE WHEN l.level = 0 THEN (SELECT e.entry FROM authd_log_entries e WHERE "
+    "e.log = s.log AND e.idx = s.size - 1) ELSE (SELECT h.hash FROM authd_log_hashes h WHERE h.log = s.log "
+    "AND h.level = l.level AND h.idx = (s.size >> l.level) - 1) END FROM authd_log_state s LEFT JOIN "
+    "LATERAL (SELECT g::int2 AS level FROM generate_series(0, 62) AS g WHERE (s.size >> g) & 1 = 1) l "
+    "ON true WHERE s.log = $1",
     1,
     {PG_INT2}};
 static const struct pg_statement read_holder_access = {
     "authd_holder_access",
-    "SELECT a.idx FROM authd_holder_access a, authd_log_state s WHERE a.holder_key = $1 AND a.idx >= $2 "
-    "AND s.log = 1 AND a.idx < s.size ORDER BY a.idx LIMIT $3",
+    "SELECT e.idx FROM authd_log_entries e, authd_log_state s WHERE e.holder_key = $1 AND e.log = 1 "
+    "AND e.idx >= $2 AND s.log = 1 AND e.idx < s.size ORDER BY e.idx LIMIT $3",
     3,
     {PG_BYTEA, PG_INT8, PG_INT8}};
 static const struct pg_statement *const prepared[] = {&read_record,       &read_holder,     &read_holders,
@@ -464,12 +473,10 @@ static authd_err pg_log_border(struct authd_storage *s, enum authd_log_id log, u
     if (n < 0) rc = AUTHD_E_CORRUPT;
     for (int i = 0; !rc && n > 0 && i < rows; i++) {
         int16_t level = PQgetisnull(r, i, 1) ? -1 : pg_int2(r, i, 1);
-        if (level < 0 || level > 62 || PQgetisnull(r, i, 2) ||
-            PQgetlength(r, i, 2) != CERTLIB_TLOG_HASH_LEN) {
+        if (level < 0 || level > 62 || pg_border_hash(r, i, 2, (unsigned)level, out[level]) != AUTHD_OK) {
             rc = AUTHD_E_CORRUPT; /* a subtree of the durable tree without its hash */
             break;
         }
-        memcpy(out[level], PQgetvalue(r, i, 2), CERTLIB_TLOG_HASH_LEN);
         seen |= 1ull << level;
     }
     PQclear(r);
@@ -477,6 +484,11 @@ static authd_err pg_log_border(struct authd_storage *s, enum authd_log_id log, u
     if (!rc) *size = (uint64_t)n;
     return rc;
 }
+
+struct leaf_hashes {
+    uint64_t start;
+    certlib_tlog_hash *out;
+};
 
 struct entries_ctx {
     int (*fn)(void *arg, uint64_t index, const uint8_t *entry, size_t len);
@@ -518,10 +530,21 @@ static authd_err pg_log_entries(struct authd_storage *s, enum authd_log_id log, 
     return stop || c.next == start + count ? AUTHD_OK : AUTHD_E_CORRUPT;
 }
 
+static int leaf_hash(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+{
+    struct leaf_hashes *h = arg;
+    certlib_tlog_leaf_hash(entry, len, h->out[index - h->start]);
+    return 0;
+}
+
 static authd_err pg_log_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level, uint64_t start,
                                uint64_t count, certlib_tlog_hash *out)
 {
     if (!count) return AUTHD_OK;
+    if (level == 0) { /* leaves: the hashes of their entries, computed here */
+        struct leaf_hashes h = {start, out};
+        return pg_log_entries(s, log, start, count, leaf_hash, &h);
+    }
     if (level >= 64 || start > INT64_MAX || count > INT64_MAX - start) return AUTHD_E_NOT_FOUND;
     struct pg_args a = {0};
     pg_arg_int2(&a, (int16_t)log);
@@ -568,7 +591,7 @@ static authd_err pg_loaded(struct authd_storage *s)
 {
     return pg_run(pg_of(s)->writer, "analysing the copied tables",
                   "ANALYZE authd_licences, authd_holders, authd_log_entries, authd_log_hashes, "
-                  "authd_holder_access, authd_list_counters",
+                  "authd_list_counters",
                   NULL);
 }
 
@@ -617,13 +640,35 @@ static authd_err upgrade_from_3(PGconn *conn)
         "WHERE form IN ('access/v1', 'access/v2') AND length(h) = 43",
         "UPDATE authd_meta SET value = 4 WHERE name = 'schema_version'",
     };
-    fprintf(stderr,
-            "authd: upgrading the database from schema version 3 to %u (indexing the access log "
-            "by holder)\n",
-            AUTHD_SCHEMA_VERSION);
+    fprintf(stderr, "authd: upgrading the database from schema version 3 to 4 (indexing the access log "
+                    "by holder)\n");
     authd_err rc = AUTHD_OK;
     for (size_t i = 0; !rc && i < sizeof(steps) / sizeof(steps[0]); i++)
         rc = pg_run(conn, "upgrading the schema from version 3", steps[i], NULL);
+    return rc;
+}
+
+/* Schema 5 keeps an access entry's holder in the entry's row (the holder-access table goes) and no
+ * longer stores leaf hashes, which are their entries' (docs/postgresql.md, "The database"). Run as
+ * upgrade_from_3 is, with the logs locked; the entries' table is rewritten once, so on a large store
+ * this takes as long as copying that table. */
+static authd_err upgrade_from_4(PGconn *conn)
+{
+    static const char *const steps[] = {
+        "SELECT 1 FROM authd_log_state FOR UPDATE",
+        "ALTER TABLE authd_log_entries ADD COLUMN holder_key bytea",
+        "UPDATE authd_log_entries e SET holder_key = a.holder_key FROM authd_holder_access a "
+        "WHERE e.log = 1 AND e.idx = a.idx",
+        ENTRY_HOLDER_INDEX,
+        "DROP TABLE authd_holder_access",
+        "DELETE FROM authd_log_hashes WHERE level = 0",
+        "UPDATE authd_meta SET value = 5 WHERE name = 'schema_version'",
+    };
+    fprintf(stderr, "authd: upgrading the database from schema version 4 to 5 (the holder-access index "
+                    "moved into the access log's rows, leaf hashes no longer stored)\n");
+    authd_err rc = AUTHD_OK;
+    for (size_t i = 0; !rc && i < sizeof(steps) / sizeof(steps[0]); i++)
+        rc = pg_run(conn, "upgrading the schema from version 4", steps[i], NULL);
     if (!rc) fprintf(stderr, "authd: database upgraded to schema version %u\n", AUTHD_SCHEMA_VERSION);
     return rc;
 }
@@ -646,7 +691,7 @@ static authd_err keep_records_inline(PGconn *conn)
 }
 
 /* Reads the version of the schema there, or (`create`) creates it in a database without one, or
- * upgrades one of version 3. */
+ * upgrades one of version 3 or 4. */
 static authd_err prepare_schema(PGconn *conn, bool create, uint32_t *version, char *err, size_t err_cap)
 {
     struct pg_args lock = {0};
@@ -683,7 +728,8 @@ static authd_err prepare_schema(PGconn *conn, bool create, uint32_t *version, ch
         *version = v > 0 && v < UINT32_MAX ? (uint32_t)v : 0;
     }
     PQclear(r);
-    if (!rc && *version == 3 && (rc = upgrade_from_3(conn)) == AUTHD_OK) *version = AUTHD_SCHEMA_VERSION;
+    if (!rc && *version == 3 && (rc = upgrade_from_3(conn)) == AUTHD_OK) *version = 4;
+    if (!rc && *version == 4 && (rc = upgrade_from_4(conn)) == AUTHD_OK) *version = AUTHD_SCHEMA_VERSION;
     /* Presentation requests live minutes: unlogged (never in the WAL, not on a standby; a failover only
      * makes counters ask again) and outside the versioned schema, made wherever missing. */
     if (!rc && *version == AUTHD_SCHEMA_VERSION)

@@ -17,6 +17,7 @@
  *     replicated backends, whatever the operator configured as durable: a synchronous standby).
  *  4. The log's stored hashes are those certlib_tlog_stored_hashes gives for each append: every
  *     complete subtree's root is stored at (level, index), so tiles and proofs need O(log n) reads.
+ *     A backend may keep a leaf's hash (level 0) as its entry and hash it when read.
  *  5. Readers never block on writers and see only committed data. get()/holder_records()/each_record()
  *     may run on any thread at any time, concurrently with apply(); a reader sees a write's record, its
  *     index entry and its log entry all or none of them. log_size() says what is durable: it never leads
@@ -43,8 +44,9 @@
 /* The store's own schema. 2: the logs, records carrying their signature-log index. 3: sealed records
  * with a MAC over their header and their log index kept apart (a schema 2 LMDB store is upgraded in
  * place at open). 4: the holder-access index (a schema 3 store gets it built from its access log at
- * open, in either backend). */
-#define AUTHD_SCHEMA_VERSION 4u
+ * open, in either backend). 5: on PostgreSQL, that index kept in the access log's rows and leaf hashes
+ * not stored (an LMDB store's data is unchanged; either is upgraded at open). */
+#define AUTHD_SCHEMA_VERSION 5u
 
 enum authd_log_id { AUTHD_LOG_SIGNATURES = 0, AUTHD_LOG_ACCESS = 1, AUTHD_LOG_COUNT = 2 };
 

@@ -14,7 +14,8 @@ import pytest
 
 from conftest import ACCESS_LOG_ORIGIN, BACKEND, CERTCTL, Authd, assert_problem, valid_numbers
 from test_authd_licences import HUKOU, HUKOU_ELEMENTS, b64d, issue_ok
-from test_authd_logs import checkpoint, fetch_entries, leaf_hash, open_checkpoint, verify_inclusion, vkey
+from test_authd_logs import (checkpoint, fetch_entries, leaf_hash, mth, open_checkpoint, tile_path, verify_inclusion,
+                             vkey)
 
 MATTER = "ZJ-HYDJ-001"  # 婚姻登记: needs the 居民户口簿
 HOLDER, OTHER, UNBOUND, REVOKED, BUSY = valid_numbers(5)
@@ -254,18 +255,52 @@ def test_certctl_use_record(server, world):
     assert r.returncode == 1 and b"REFUSED" in r.stderr, r.stderr
 
 
+# A schema 5 database set back to the layout of schema 3 (no holder-access index) or 4 (that index a table
+# of its own): the access entries' holders in no column, and every leaf's hash stored, as they were.
+OLDER_LAYOUT = {
+    3: "",
+    4: "CREATE TABLE authd_holder_access (holder_key bytea NOT NULL, idx bigint NOT NULL, "
+       "PRIMARY KEY (holder_key, idx)); "
+       "INSERT INTO authd_holder_access SELECT holder_key, idx FROM authd_log_entries WHERE holder_key IS NOT NULL; ",
+}
+
+
 @pytest.mark.skipif(BACKEND != "postgresql", reason="the LMDB upgrade is unit-tested (lmdb_upgrade_test)")
-def test_a_schema_3_database_gets_its_index_at_start(server, world):
-    """A database of authd's schema 3 (before the holder-access index): the next start builds the index from
-    the access log, and the use record is what it was."""
+@pytest.mark.parametrize("version", [3, 4])
+def test_an_older_database_is_upgraded_at_start(server, world, version):
+    """A database of authd's schema 3 or 4: the next start brings it to schema 5 (the holder-access index in
+    the access log's rows, leaf hashes no longer stored). The use record, the log's entries, its leaf-hash
+    tiles and its root are what they were, and the next lookup is filed."""
     from conftest import database_for, pg_server
+    pg = pg_server()
     before = ask(server, world["licences"]["holder"], world["keys"]["holder"])[2]
+    size, root, _ = checkpoint(server, "access", "auditor")
     assert server.stop() == 0
     db = database_for(server.tmp / "data")
-    pg_server().psql("DROP TABLE authd_holder_access; UPDATE authd_meta SET value = 3 WHERE name = 'schema_version'",
-                     dbname=db)
+    pg.psql(OLDER_LAYOUT[version] +
+            "ALTER TABLE authd_log_entries DROP COLUMN holder_key; "
+            "INSERT INTO authd_log_hashes SELECT log, 0, idx, sha256('\\x00'::bytea || entry) FROM authd_log_entries; "
+            f"UPDATE authd_meta SET value = {version} WHERE name = 'schema_version'", dbname=db)
+    assert pg.psql("SELECT count(*) FROM authd_log_hashes WHERE level = 0", dbname=db) != "0"
     server.start(init=False)
-    assert "upgrading the database from schema version 3" in server.stderr_path.read_text()
+    assert f"upgrading the database from schema version {version}" in server.stderr_path.read_text()
+    assert pg.psql("SELECT value FROM authd_meta WHERE name = 'schema_version'", dbname=db) == "5"
+    assert pg.psql("SELECT count(*) FROM authd_log_hashes WHERE level = 0", dbname=db) == "0"
+    assert pg.psql("SELECT to_regclass('authd_holder_access') IS NULL", dbname=db) == "t"
     after = ask(server, world["licences"]["holder"], world["keys"]["holder"])[2]
     assert [e["index"] for e in after["entries"]] == [e["index"] for e in before["entries"]]
-    assert pg_server().psql("SELECT value FROM authd_meta WHERE name = 'schema_version'", dbname=db) == "4"
+    # the tree is the one auditors saw: its leaves' hashes, now computed from the entries, give its root
+    entries = fetch_entries(server, "access", size, "auditor")
+    assert mth([leaf_hash(e) for e in entries]) == root
+    width = min(size, 256)
+    code, _, tile = server.request("GET", f"/log/access/{tile_path(0, 0, width)}", token="auditor")
+    assert code == 200 and tile == b"".join(leaf_hash(e) for e in entries[:width])
+    # a lookup after the upgrade is filed under its holder, and appended to the same tree (its hashes made
+    # from a border whose leaf was read as its entry)
+    code, _, _ = server.json("GET", f"/v1/holders/{HOLDER}/licences?matter={MATTER}&use_cause=%E5%A9%9A%E5%A7%BB",
+                             token="counter-hz")
+    assert code == 200
+    again = ask(server, world["licences"]["holder"], world["keys"]["holder"])[2]
+    assert len(again["entries"]) == len(after["entries"]) + 1
+    later, later_root, _ = checkpoint(server, "access", "auditor")
+    assert later > size and mth([leaf_hash(e) for e in fetch_entries(server, "access", later, "auditor")]) == later_root

@@ -117,7 +117,8 @@ static void pg_on(const struct fixture *f, const char *sql)
 }
 
 /* PostgreSQL: the hashes' table refuses every row, so the batch fails at its last statements, after
- * the records, the index and the entries went in. */
+ * the records, the index and the entries went in. (Hashes are stored from level 1: each sabotaged batch
+ * appends more than one entry.) */
 static void pg_sabotage(struct fixture *f)
 {
     pg_on(f, "ALTER TABLE authd_log_hashes ADD CONSTRAINT sabotage CHECK (level < 0) NOT VALID");
