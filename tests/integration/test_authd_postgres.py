@@ -377,7 +377,8 @@ def test_reads_planned_without_statistics(pg, tmp_path):
     """A store just filled or copied has no statistics until autovacuum's first ANALYZE, and PostgreSQL
     plans on guesses meanwhile. Lookups read together still find each holder through the holder index
     (planned on guesses, the statement once hashed a sequential scan of every holder: lookups at 60% of
-    their rate), and no statement of authd's is JIT-compiled, whatever cost the guesses give it."""
+    their rate), no statement of authd's is JIT-compiled, whatever cost the guesses give it, and none
+    caches the records it reads in a Memoize node (each is read once: the cache only copied them)."""
     db = "unanalysed"
     conninfo = pg.create_database(db)
     server = Authd(tmp_path, conninfo=conninfo)
@@ -410,6 +411,7 @@ def test_reads_planned_without_statistics(pg, tmp_path):
         plans = f.read()
     assert b"authd_holders" in plans  # auto_explain logged authd's statements
     assert b"JIT:" not in plans, plans[plans.index(b"JIT:") - 2000:plans.index(b"JIT:") + 200].decode()
+    assert b"Memoize" not in plans, plans[plans.index(b"Memoize") - 2000:plans.index(b"Memoize") + 200].decode()
     seq, idx = table_scans(pg, db, "authd_holders")
     assert seq == seq_before, "a read scanned the whole holder index"
     assert idx - idx_before >= statements

@@ -89,13 +89,14 @@ static void test_the_conninfo_chooses(void **state)
     PQfinish(conn);
 }
 
-/* No JIT compilation; a transaction left idle (a node stopped mid-batch, holding the logs' lock) is
- * ended by the server. */
+/* No JIT compilation, no Memoize caches; a transaction left idle (a node stopped mid-batch, holding the
+ * logs' lock) is ended by the server. */
 static void test_session_settings(void **state)
 {
     (void)state;
     PGconn *conn = connect_with("");
     assert_setting(conn, "jit", "off");
+    assert_setting(conn, "enable_memoize", "off");
     assert_setting(conn, "idle_in_transaction_session_timeout", "10s");
     PQfinish(conn);
     /* a DBA's stricter default for the database would fail every batch that waited for the logs' lock */

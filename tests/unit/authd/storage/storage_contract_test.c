@@ -80,9 +80,13 @@ static void pg_admin(const char *sql)
 static char *pg_create(void)
 {
     static int n;
-    char name[64], sql[128];
+    char name[64], sql[256];
     snprintf(name, sizeof(name), "authd_contract_%d_%d", (int)getpid(), ++n);
-    snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+    /* A collation that orders text otherwise than bytes do ("h1-a" before "h1-B"), as a database made
+     * with a locale such as zh_CN.UTF-8 would: the order of ids must not depend on it. */
+    snprintf(sql, sizeof(sql),
+             "CREATE DATABASE %s TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'",
+             name);
     pg_admin(sql);
     char *where = malloc(strlen(getenv("AUTHD_TEST_PG")) + 80);
     sprintf(where, "%s dbname=%s", getenv("AUTHD_TEST_PG"), name); /* the later dbname wins */
@@ -797,8 +801,9 @@ static void test_holders_in_one_read(void **state)
     struct authd_storage *s = ((struct fixture *)*state)->s;
     if (!s->ops->holders_records) skip(); /* a backend read in place has none */
     struct put p[3];
-    struct authd_storage_write w[3] = {put_write(&p[0], "h1-b", 1), put_write(&p[1], "h2-a", 2),
-                                       put_write(&p[2], "h1-a", 1)};
+    /* ids in byte order ("B" is 0x42, "a" 0x61), which is not the database's order of text (pg_create) */
+    struct authd_storage_write w[3] = {put_write(&p[0], "h1-a", 1), put_write(&p[1], "h2-a", 2),
+                                       put_write(&p[2], "h1-B", 1)};
     assert_int_equal(authd_storage_apply(s, w, 3), AUTHD_OK);
     uint8_t keys[4][AUTHD_HOLDER_KEY_LEN];
     holder_key(keys[0], 2);
@@ -817,9 +822,14 @@ static void test_holders_in_one_read(void **state)
     assert_int_equal(b.of[2].n, 0);
     for (int k = 1; k < 4; k += 2) { /* in id order, as holder_records gives them */
         assert_int_equal(b.of[k].n, 2);
-        assert_string_equal(b.of[k].items[0], "h1-a");
-        assert_string_equal(b.of[k].items[1], "h1-b");
+        assert_string_equal(b.of[k].items[0], "h1-B");
+        assert_string_equal(b.of[k].items[1], "h1-a");
     }
+    struct collected one = {0};
+    assert_int_equal(s->ops->holder_records(s, keys[1], collect_id, &one), AUTHD_OK);
+    assert_int_equal(one.n, 2);
+    assert_string_equal(one.items[0], "h1-B");
+    assert_string_equal(one.items[1], "h1-a");
     /* a callback that stops stops its own holder's calls only */
     struct by_holder stopped = {.of[1].stop_after = 1};
     assert_int_equal(s->ops->holders_records(s, (const uint8_t(*)[AUTHD_HOLDER_KEY_LEN])keys, 4,
