@@ -50,8 +50,8 @@ static const char *const session_settings[] = {
     "SET jit = off",
     /* Memoize keeps each inner row of a nested loop for the next outer row with the same key. A batch of
      * lookups reads each holder and each licence once, so it only copied every record (about 3 KB) into
-     * a cache never read: the batched holder read took 0.264 ms a statement with it and 0.214 without
-     * (pg_stat_statements, about 9 holders a statement; docs/postgresql.md). */
+     * a cache never read: the batched holder read took 0.17-0.22 ms a statement with it and 0.14-0.17
+     * without (pgbench, nine holders a statement; docs/postgresql.md). */
     "SET enable_memoize = off",
     /* authd holds a transaction open only across its own round trips (milliseconds). One left open
      * longer belongs to a node that stopped or lost the database mid-batch, and it may hold the logs'

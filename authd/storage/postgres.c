@@ -7,7 +7,7 @@
  *   authd_log_entries  (log, index) -> entry, and the keyed holder hash an access entry is about,
  *                      indexed (the holder-access index: the entries about each holder)
  *   authd_log_hashes   (log, level, index) -> stored subtree hash, from level 1: a leaf's hash is
- *                      its entry's, computed when read (log_leaf_hash)
+ *                      its entry's, computed when read (pg_log_hashes, pg_border_hash)
  *   authd_challenges   nonce -> counter, issue time, used: holder-binding challenges any node answers
  *   authd_requests     id -> counter, expiry, answered, sealed blob: OpenID4VP presentation requests
  *                      (unlogged: they live minutes)
@@ -113,7 +113,7 @@ static const struct pg_statement read_log_hashes = {"authd_log_hashes",
                                                     4,
                                                     {PG_INT2, PG_INT2, PG_INT8, PG_INT8}};
 /* One statement, so one snapshot: a size and the hashes written in its transaction (at level 0 the last
- * entry, whose hash log_leaf_hash computes). Each is a subquery on a primary key: written as a join, it
+ * entry, whose hash pg_border_hash computes). Each is a subquery on a primary key: written as a join, it
  * let the planner read far more of the log (issuance fell 20% with it). */
 static const struct pg_statement read_log_border = {
     "authd_log_border",
