@@ -662,6 +662,16 @@ static const struct authd_storage_ops pg_ops = {
     .loaded = pg_loaded,
 };
 
+/* Runs an upgrade's statements in order, in the transaction prepare_schema holds; stops at the first
+ * that fails. */
+static authd_err run_steps(PGconn *conn, const char *what, const char *const *steps, size_t n)
+{
+    authd_err rc = AUTHD_OK;
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = pg_run(conn, what, steps[i], NULL);
+    return rc;
+}
+
 /* Schema 4 adds the holder-access index, built here from the access log in the transaction that holds
  * the schema lock, with the logs locked so no node appends meanwhile: the holder is the sixth field of
  * an access entry (certlib/logentry.h), base64url of the 32-byte keyed hash, "-" for none. Every node
@@ -680,10 +690,7 @@ static authd_err upgrade_from_3(PGconn *conn)
     };
     fprintf(stderr, "authd: upgrading the database from schema version 3 to 4 (indexing the access log "
                     "by holder)\n");
-    authd_err rc = AUTHD_OK;
-    for (size_t i = 0; !rc && i < sizeof(steps) / sizeof(steps[0]); i++)
-        rc = pg_run(conn, "upgrading the schema from version 3", steps[i], NULL);
-    return rc;
+    return run_steps(conn, "upgrading the schema from version 3", steps, sizeof(steps) / sizeof(steps[0]));
 }
 
 /* Schema 5 keeps an access entry's holder in the entry's row (the holder-access table goes) and no
@@ -704,9 +711,8 @@ static authd_err upgrade_from_4(PGconn *conn)
     };
     fprintf(stderr, "authd: upgrading the database from schema version 4 to 5 (the holder-access index "
                     "moved into the access log's rows, leaf hashes no longer stored)\n");
-    authd_err rc = AUTHD_OK;
-    for (size_t i = 0; !rc && i < sizeof(steps) / sizeof(steps[0]); i++)
-        rc = pg_run(conn, "upgrading the schema from version 4", steps[i], NULL);
+    authd_err rc =
+        run_steps(conn, "upgrading the schema from version 4", steps, sizeof(steps) / sizeof(steps[0]));
     if (!rc) fprintf(stderr, "authd: database upgraded to schema version %u\n", AUTHD_SCHEMA_VERSION);
     return rc;
 }
