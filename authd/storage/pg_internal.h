@@ -1,5 +1,6 @@
-/* The PostgreSQL backend's state, shared by its files: postgres.c (opening, schema, reads), pg_apply.c
- * (the batch transaction) and pg_shared.c (status-list counters and challenges). */
+/* The PostgreSQL backend's state, shared by its files: postgres.c (opening, reads), pg_apply.c
+ * (the batch transaction), pg_schema.c (creating and upgrading the schema) and pg_shared.c (status-list
+ * counters and challenges). */
 #ifndef AUTHD_PG_INTERNAL_H
 #define AUTHD_PG_INTERNAL_H
 
@@ -46,6 +47,10 @@ authd_err pg_border_hash(const PGresult *r, int row, int col, unsigned level, ce
  * generic plans. */
 authd_err pg_writer_prepare(PGconn *conn);
 
+/* Reads the version of the schema there, or (`create`) creates it in a database without one, or
+ * upgrades one of version 3 or 4 (pg_schema.c). AUTHD_E_NOT_FOUND, with a message in err, when there is
+ * none and `create` is false. */
+authd_err pg_prepare_schema(PGconn *conn, bool create, uint32_t *version, char *err, size_t err_cap);
 /* A read on a pooled connection, once more on a fresh one if the first was found dead (postgres.c). */
 authd_err pg_read_exec(struct pg_storage *st, const char *what, const char *sql, const struct pg_args *a,
                        PGresult **res);
