@@ -5,7 +5,8 @@
 # wrk at 64 connections (split 32 + 32 over two nodes), p99 latencies, and ratios against LMDB. Lookups
 # are measured three times in a row, saturated (each connection sends its next request when its answer
 # comes), then three times paced at half LMDB's saturated rate; the table gives the medians, and the mean
-# waits of the paced lookups from authd's /metrics (holder read, access write, the rest).
+# waits of the paced lookups from authd's /metrics (holder read, access write, the rest), and what a saturated
+# lookup cost in CPU (authd's nodes, and the PostgreSQL cluster: every process of it, from /proc).
 # PostgreSQL runs on the same cores, started by scripts/dev-postgres in a scratch directory (fsync on,
 # synchronous_commit on: every 201 is durable).
 # usage: bench/authd/backends.sh [BUILD_DIR] [TARGET] [SECONDS]
@@ -91,6 +92,29 @@ mean_ms() {
              printf "%.2f", (c > 0 ? s / c * 1000 : 0)}' "$1" "$2"
 }
 
+# cpu_ticks [PG_DATA]: the CPU clock ticks (user + system) authd's nodes and, given its data directory, the
+# PostgreSQL cluster have used: "AUTHD PG". The cluster's is its postmaster's own, its children's that
+# ended (backends, autovacuum workers) and its live children's; a child alive at one reading and ended
+# at the next counts its time before the first one twice, which with the connections authd keeps open
+# is an autovacuum worker's at most.
+cpu_ticks() {
+    local a=0 g=0 pm
+    for p in "${pids[@]}"; do a=$((a + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+    if [ -n "${1:-}" ]; then
+        pm=$(head -1 "$1/postmaster.pid")
+        g=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+        for c in $(pgrep -P "$pm"); do g=$((g + $(awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null || echo 0))); done
+    fi
+    echo "$a $g"
+}
+# per_request BEFORE AFTER REQUESTS: the CPU of each of the two ticks counts between two readings, in
+# microseconds a request: "AUTHD PG"
+per_request() {
+    awk -v n="$3" -v hz="$(getconf CLK_TCK)" -v b="$1" -v a="$2" 'BEGIN {
+        split(b, x, " "); split(a, y, " ")
+        printf "%.0f %.0f", (y[1] - x[1]) / hz / n * 1e6, (y[2] - x[2]) / hz / n * 1e6 }'
+}
+
 # setup NAME STORE NODES: measures one setup; figures into NAME_issue, NAME_issue_p99, NAME_lookup, ...
 setup() {
     local name=$1 store=$2 nodes=$3 urls=() yaml=""
@@ -134,13 +158,23 @@ setup() {
     # holders 0..9,999 of the first node's measured issuance each have a licence. Three rounds, their
     # medians: PostgreSQL's own background work (autovacuum of the growing access log, checkpoints)
     # lands in one round or another, and moved single figures by a quarter from run to run.
-    local rates=() p99s=() fails=0
+    local rates=() p99s=() fails=0 ticks0 pgdata=""
+    [ "$store" = postgresql ] && pgdata=$cluster/data
+    waits "${urls[@]}" >"$work/served.0"
+    ticks0=$(cpu_ticks "$pgdata")
     for _ in 1 2 3; do
         TOKEN=$(cat "$keys/tokens/counter-hz.token") HOLDERS=10000 load lookup.lua "${secs}s" "$conns" "${urls[@]}"
         rates+=("$load_rate") p99s+=("$load_p99") fails=$((fails + load_fail))
         echo "  $name: lookups $load_rate/s, p99 $load_p99 ms" >&2
     done
     eval "${name}_lookup=$(median "${rates[@]}") ${name}_lookup_p99=$(median "${p99s[@]}") ${name}_lookup_fail=$fails"
+    # what a lookup costs in CPU, saturated (the capacity of a machine: its cores over this), wrk's own apart
+    local ticks1
+    ticks1=$(cpu_ticks "$pgdata")
+    waits "${urls[@]}" >"$work/served.1"
+    read -r "${name}_cpu_authd" "${name}_cpu_pg" <<<"$(per_request "$ticks0" "$ticks1" \
+        "$(awk '$1 == "authd_request_duration_seconds_count" {n[FILENAME] = $2} END {print n[ARGV[2]] - n[ARGV[1]]}' \
+            "$work/served.0" "$work/served.1")")"
     # The same lookups paced at half LMDB's rate, the load the ratio target asks each setup to carry:
     # their latency there, where saturated it is only 64 over the rate.
     [ -n "${pace:-}" ] || pace=$(awk -v r="$lmdb_lookup" 'BEGIN { printf "%d", r / 2 }')
@@ -180,6 +214,8 @@ printf '%-28s %12s %12s %12s\n' "  x LMDB (target >= 0.5)" "1.00" "$(ratio "$pg1
 printf '%-28s %12.0f %12.0f %12.0f\n' "lookup (req/s, median of 3)" "$lmdb_lookup" "$pg1_lookup" "$pg2_lookup"
 printf '%-28s %12s %12s %12s\n' "  p99 (ms, saturated)" "$lmdb_lookup_p99" "$pg1_lookup_p99" "$pg2_lookup_p99"
 printf '%-28s %12s %12s %12s\n' "  x LMDB (target >= 0.5)" "1.00" "$(ratio "$pg1_lookup" "$lmdb_lookup")" "$(ratio "$pg2_lookup" "$lmdb_lookup")"
+printf '%-28s %12s %12s %12s\n' "  CPU (us/lookup, authd)" "$lmdb_cpu_authd" "$pg1_cpu_authd" "$pg2_cpu_authd"
+printf '%-28s %12s %12s %12s\n' "  CPU (us/lookup, PG)" "-" "$pg1_cpu_pg" "$pg2_cpu_pg"
 printf '%-28s %12.0f %12.0f %12.0f\n' "lookup paced at 0.5x LMDB" "$lmdb_paced" "$pg1_paced" "$pg2_paced"
 printf '%-28s %12s %12s %12s\n' "  p50 (ms, paced)" "$lmdb_paced_p50" "$pg1_paced_p50" "$pg2_paced_p50"
 printf '%-28s %12s %12s %12s\n' "  p99 (ms, paced)" "$lmdb_paced_p99" "$pg1_paced_p99" "$pg2_paced_p99"
