@@ -26,10 +26,6 @@ void authd_jsonw_cstring(struct authd_jsonw *w, const char *s); /* NUL-terminate
 void authd_jsonw_int(struct authd_jsonw *w, long long v);
 /* Bytes as a base64url string without padding. */
 void authd_jsonw_base64url(struct authd_jsonw *w, const uint8_t *bytes, size_t len);
-/* Writes `len` bytes as base64url without padding (RFC 4648 §5) to `out`, which has room for
- * authd_base64url_len(len) characters; returns that length. No NUL is written. */
-size_t authd_base64url_encode(char *out, const uint8_t *in, size_t len);
-#define authd_base64url_len(len) (((len) / 3) * 4 + ((len) % 3 ? (len) % 3 + 1 : 0))
 /* The NUL-terminated text (malloc'd; the caller frees it) and its length, or NULL when the writer
  * failed (the buffer is then freed). Either way the writer is empty afterwards. */
 char *authd_jsonw_take(struct authd_jsonw *w, size_t *len);

@@ -1,6 +1,5 @@
 /* Formatting log entries. Every field but the percent-encoded texts comes from authd itself
  * (identifiers it validated, codes from its policies), so none can hold a space. */
-#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -27,7 +26,7 @@ size_t authd_log_entry_issue(char out[CERTLIB_LOG_ENTRY_MAX], const char *licenc
     char when[21], list[AUTHD_LIST_ID_MAX], hash[48];
     authd_log_time(meta->issued_at, when);
     authd_status_list_id(meta->issuer_code, meta->list_no, list);
-    sodium_bin2base64(hash, sizeof(hash), sig_hash, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    hash[certlib_base64url_encode(sig_hash, 32, hash)] = '\0';
     return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "sig/v1 issue %s %s %s %s %s %u %s", when, licence_id,
                            meta->type_code, meta->issuer_code, list, meta->status_idx, hash));
 }
@@ -53,13 +52,11 @@ size_t authd_log_entry_access(char out[CERTLIB_LOG_ENTRY_MAX], bool lookup, int6
 {
     char when[21], holder[48] = "-", cause[CERTLIB_LOG_FIELD_MAX * 3], digest[48];
     authd_log_time(time, when);
-    if (holder_key)
-        sodium_bin2base64(holder, sizeof(holder), holder_key, AUTHD_HOLDER_KEY_LEN,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    if (holder_key) holder[certlib_base64url_encode(holder_key, AUTHD_HOLDER_KEY_LEN, holder)] = '\0';
     if (!certlib_log_field_encode(use_cause ? use_cause : "", use_cause ? use_cause_len : 0, cause,
                                   sizeof(cause)))
         return 0;
-    sodium_bin2base64(digest, sizeof(digest), disclosed, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    digest[certlib_base64url_encode(disclosed, 32, digest)] = '\0';
     return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "access/v2 %s %s %s %s %s %s %s %s %s",
                            lookup ? "lookup" : "verify", when, client, matter && *matter ? matter : "-",
                            holder, outcome, licences && *licences ? licences : "-", cause, digest));

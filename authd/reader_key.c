@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certlib/encoding.h"
 #include "jsonw.h"
 #include "reader_key.h"
 
@@ -77,9 +78,9 @@ static authd_err read_chain(struct authd_reader_key *k, const char *path, X509 *
     authd_jsonw_lit(&w, "]}");
     size_t len;
     char *header = authd_jsonw_take(&w, &len);
-    /* authd_base64url_encode: a table, not libsodium's constant-time coder, which nothing here needs */
-    if (header && (k->header = malloc(authd_base64url_len(len) + 1))) {
-        k->header_len = authd_base64url_encode(k->header, (const uint8_t *)header, len);
+    /* certlib_base64url_encode: a table, not libsodium's constant-time coder, which nothing here needs */
+    if (header && (k->header = malloc(CERTLIB_BASE64URL_ENCODED_LEN(len) + 1))) {
+        k->header_len = certlib_base64url_encode((const uint8_t *)header, len, k->header);
         k->header[k->header_len] = '\0';
     }
     free(header);
@@ -142,19 +143,19 @@ static bool sign_es256(EVP_PKEY *key, const char *input, size_t len, uint8_t out
 char *authd_reader_sign_jwt(const struct authd_reader_key *k, const char *payload, size_t payload_len,
                             size_t *out_len)
 {
-    size_t h_len = k->header_len, p_len = authd_base64url_len(payload_len);
-    char *jwt = malloc(h_len + 1 + p_len + 1 + authd_base64url_len(64) + 1);
+    size_t h_len = k->header_len, p_len = CERTLIB_BASE64URL_ENCODED_LEN(payload_len);
+    char *jwt = malloc(h_len + 1 + p_len + 1 + CERTLIB_BASE64URL_ENCODED_LEN(64) + 1);
     uint8_t sig[64];
     if (!jwt) return NULL;
     memcpy(jwt, k->header, h_len);
     jwt[h_len] = '.';
-    authd_base64url_encode(jwt + h_len + 1, (const uint8_t *)payload, payload_len);
+    certlib_base64url_encode((const uint8_t *)payload, payload_len, jwt + h_len + 1);
     if (!sign_es256(k->key, jwt, h_len + 1 + p_len, sig)) {
         free(jwt);
         return NULL;
     }
     jwt[h_len + 1 + p_len] = '.';
-    size_t s_len = authd_base64url_encode(jwt + h_len + 2 + p_len, sig, sizeof(sig));
+    size_t s_len = certlib_base64url_encode(sig, sizeof(sig), jwt + h_len + 2 + p_len);
     *out_len = h_len + 2 + p_len + s_len;
     jwt[*out_len] = '\0';
     return jwt;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "certlib/encoding.h"
 #include "async.h"
 #include "certlib/ident.h"
 #include "issuance.h"
@@ -40,11 +41,11 @@ static void issue_respond(struct authd_async *a, h2o_req_t *req)
         authd_problem(req, 503, "overloaded", "out of memory");
         return;
     }
-    size_t cap = authd_base64url_len(iss->licence_len) + strlen(qr) + CERTLIB_LICENCE_ID_MAX + 160;
+    size_t cap = CERTLIB_BASE64URL_ENCODED_LEN(iss->licence_len) + strlen(qr) + CERTLIB_LICENCE_ID_MAX + 160;
     char *body = h2o_mem_alloc_pool(&req->pool, cap), list_id[AUTHD_LIST_ID_MAX];
     authd_status_list_id(iss->meta.issuer_code, iss->meta.list_no, list_id);
     int n = snprintf(body, cap, "{\"licence_id\":\"%s\",\"licence\":\"", iss->licence_id);
-    n += (int)authd_base64url_encode(body + n, iss->licence, iss->licence_len);
+    n += (int)certlib_base64url_encode(iss->licence, iss->licence_len, body + n);
     n += snprintf(body + n, cap - (size_t)n,
                   "\",\"qr\":\"%s\",\"status\":{\"list\":\"%s\",\"idx\":%u},\"log\":{\"index\":%llu}}", qr,
                   list_id, iss->meta.status_idx, (unsigned long long)iss->log_index);

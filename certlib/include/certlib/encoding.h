@@ -8,6 +8,17 @@
 extern "C" {
 #endif
 
+/** Characters that `len` bytes take in base64url without padding. */
+#define CERTLIB_BASE64URL_ENCODED_LEN(len) (((len) / 3) * 4 + ((len) % 3 ? (len) % 3 + 1 : 0))
+
+/**
+ * Encodes `len` bytes as base64url without padding (RFC 4648 §5) into `out`, which has room for
+ * CERTLIB_BASE64URL_ENCODED_LEN(len) characters; returns that number. No NUL is written. Not
+ * constant-time: for what is no secret from whoever reads the text (hashes, signatures, a licence sent
+ * to its reader); libsodium's sodium_bin2base64 is the coder for secrets.
+ */
+CERTLIB_API size_t certlib_base64url_encode(const uint8_t *in, size_t len, char *out);
+
 /** Bytes that `len` characters of base64url decode to, at most (for sizing `out`). */
 #define CERTLIB_BASE64URL_DECODED_MAX(len) ((len) / 4 * 3 + 2)
 

@@ -15,7 +15,7 @@
 
 void certlib__mark_hash_text(const uint8_t h[32], char out[CERTLIB__MARK_HASH + 1])
 {
-    sodium_bin2base64(out, CERTLIB__MARK_HASH + 1, h, 32, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    out[certlib_base64url_encode(h, 32, out)] = '\0';
 }
 
 bool certlib__mark_hash_parse(const char *s, size_t len, uint8_t out[32])

@@ -2,6 +2,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "base/base64.h"
 #include "tlog/tlog_internal.h"
 
 /* libsodium 1.0.18's decoder accepts some bytes >= 0x80 as if they were base64 letters (found by
@@ -30,10 +31,11 @@ int certlib__b64_decode(const char *s, size_t len, uint8_t *out, size_t cap, siz
 
 size_t certlib__b64_encode(const uint8_t *data, size_t len, char *out, size_t cap)
 {
-    size_t need = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-    if (cap < need) return 0;
-    sodium_bin2base64(out, cap, data, len, sodium_base64_VARIANT_ORIGINAL);
-    return need - 1;
+    size_t need = CERTLIB__BASE64_ENCODED_LEN(len);
+    if (cap <= need) return 0;
+    certlib__base64_encode(data, len, out);
+    out[need] = '\0';
+    return need;
 }
 
 int certlib__parse_u64(const char *s, size_t len, uint64_t *out)

@@ -66,23 +66,6 @@ static void test_invalid_utf8_fails_the_writer(void **state)
     }
 }
 
-/* The hand-written encoder against libsodium's, at every length mod 3 and around the buffer sizes. */
-static void test_base64url_matches_libsodium(void **state)
-{
-    (void)state;
-    assert_true(sodium_init() >= 0);
-    uint8_t in[200];
-    randombytes_buf(in, sizeof(in));
-    for (size_t len = 0; len <= sizeof(in); len++) {
-        char want[300], got[300];
-        sodium_bin2base64(want, sizeof(want), in, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        size_t n = authd_base64url_encode(got, in, len);
-        assert_int_equal(n, authd_base64url_len(len));
-        assert_int_equal(n, strlen(want));
-        assert_memory_equal(got, want, n);
-    }
-}
-
 static void test_growth(void **state)
 {
     (void)state;
@@ -114,7 +97,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_invalid_utf8_fails_the_writer),
-        cmocka_unit_test(test_base64url_matches_libsodium),
         cmocka_unit_test(test_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
