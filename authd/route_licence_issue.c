@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "certlib/encoding.h"
 #include "async.h"
+#include "certlib/encoding.h"
 #include "certlib/ident.h"
 #include "issuance.h"
 #include "jsonw.h"

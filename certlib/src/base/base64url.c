@@ -3,7 +3,7 @@
 #include "certlib/encoding.h"
 
 /* Encoders through a table as well, rather than libsodium's sodium_bin2base64: that one is constant-time,
- * built for secrets, and took 14 us for a 3 KB licence where this takes 1.8 (OpenSSL's EVP_EncodeBlock
+ * built for secrets, and took 14 µs for a 3 KB licence where this takes 1.8 (OpenSSL's EVP_EncodeBlock
  * with the alphabet changed and the padding cut, 4.5). On 2026-12-02 libsodium's coder still took about 3%
  * of a lookup's CPU in authd (perf, one node on LMDB at 13,456 lookups/s) for the hashes of its access
  * entry and disclosure mark. Nothing encoded here is a secret from whoever reads the text. */
