@@ -6,11 +6,6 @@
 
 #include "storage/pg_internal.h"
 
-/* Schema 4's holder-access index, a table of its own; schema 5 keeps it in the entries' rows
- * (upgrade_from_4). */
-#define HOLDER_ACCESS_TABLE                                                                                  \
-    "CREATE TABLE authd_holder_access (holder_key bytea NOT NULL, idx bigint NOT NULL, "                     \
-    "PRIMARY KEY (holder_key, idx))"
 /* Schema 5: an access entry's holder beside it, indexed. A lookup writes one row and two index entries
  * for it where schema 4 wrote two rows (and its leaf hash a third). */
 #define ENTRY_HOLDER_INDEX                                                                                   \
@@ -49,57 +44,53 @@ static const char *const schema_sql[] = {
 /* A lock id for schema creation, so two nodes starting together create it once. */
 #define SCHEMA_LOCK 0x61757468643033LL /* "authd03" */
 
-/* Runs an upgrade's statements in order, in the transaction pg_prepare_schema holds; stops at the first
- * that fails. */
-static authd_err run_steps(PGconn *conn, const char *what, const char *const *steps, size_t n)
+/* Runs statements in order, in the transaction pg_prepare_schema holds; stops at the first that fails. */
+static authd_err run_all(PGconn *conn, const char *what, const char *const *sql, size_t n)
 {
     authd_err rc = AUTHD_OK;
     for (size_t i = 0; !rc && i < n; i++)
-        rc = pg_run(conn, what, steps[i], NULL);
+        rc = pg_run(conn, what, sql[i], NULL);
     return rc;
 }
 
-/* Schema 4 adds the holder-access index, built here from the access log in the transaction that holds
- * the schema lock, with the logs locked so no node appends meanwhile: the holder is the sixth field of
- * an access entry (certlib/logentry.h), base64url of the 32-byte keyed hash, "-" for none. Every node
- * runs the new authd before any starts again (an older node would append entries it does not file). */
-static authd_err upgrade_from_3(PGconn *conn)
-{
-    static const char *const steps[] = {
-        "SELECT 1 FROM authd_log_state FOR UPDATE",
-        HOLDER_ACCESS_TABLE,
-        "INSERT INTO authd_holder_access (holder_key, idx) "
-        "SELECT decode(translate(h, '-_', '+/') || '=', 'base64'), idx FROM "
-        "(SELECT idx, split_part(convert_from(entry, 'UTF8'), ' ', 1) AS form, "
-        "split_part(convert_from(entry, 'UTF8'), ' ', 6) AS h FROM authd_log_entries WHERE log = 1) e "
-        "WHERE form IN ('access/v1', 'access/v2') AND length(h) = 43",
-        "UPDATE authd_meta SET value = 4 WHERE name = 'schema_version'",
-    };
-    fprintf(stderr, "authd: upgrading the database from schema version 3 to 4 (indexing the access log "
-                    "by holder)\n");
-    return run_steps(conn, "upgrading the schema from version 3", steps, sizeof(steps) / sizeof(steps[0]));
-}
+/* A field of an access entry, by its place (certlib/logentry.h). */
+#define ACCESS_FIELD(n) "split_part(convert_from(entry, 'UTF8'), ' ', " #n ")"
+/* clang-format off */
+/* Schema 3's holders, read from the entries' text: the sixth field, base64url of the 32-byte keyed hash
+ * ("-" for none). */
+#define FILL_FROM_3                                                                                        \
+    "UPDATE authd_log_entries SET holder_key = "                                                           \
+    "decode(translate(" ACCESS_FIELD(6) ", '-_', '+/') || '=', 'base64') "                                  \
+    "WHERE log = 1 AND " ACCESS_FIELD(1) " IN ('access/v1', 'access/v2') AND length(" ACCESS_FIELD(6) ") = 43"
+/* clang-format on */
+/* Schema 4's, from its holder-access table. */
+#define FILL_FROM_4                                                                                          \
+    "UPDATE authd_log_entries e SET holder_key = a.holder_key FROM authd_holder_access a "                   \
+    "WHERE e.log = 1 AND e.idx = a.idx"
 
-/* Schema 5 keeps an access entry's holder in the entry's row (the holder-access table goes) and no
- * longer stores leaf hashes, which are their entries' (docs/postgresql.md, "The database"). Run as
- * upgrade_from_3 is, with the logs locked; the entries' table is rewritten once, so on a large store
- * this takes as long as copying that table. */
-static authd_err upgrade_from_4(PGconn *conn)
+/* Schema 5 keeps an access entry's holder in the entry's row, indexed, and no longer stores leaf hashes,
+ * which are their entries' (docs/postgresql.md, "The database"). A schema 4 database has the holders in
+ * its holder-access table, which goes; a schema 3 one only in the entries themselves. Run in the
+ * transaction pg_prepare_schema holds, with the logs locked so no node appends meanwhile; the entries'
+ * table is rewritten once, so on a large store this takes as long as copying that table. Every node runs
+ * the new authd before any starts again (an older node would append entries it does not file). */
+static authd_err upgrade_to_5(PGconn *conn, uint32_t from)
 {
-    static const char *const steps[] = {
+    const char *const steps[] = {
         "SELECT 1 FROM authd_log_state FOR UPDATE",
         "ALTER TABLE authd_log_entries ADD COLUMN holder_key bytea",
-        "UPDATE authd_log_entries e SET holder_key = a.holder_key FROM authd_holder_access a "
-        "WHERE e.log = 1 AND e.idx = a.idx",
+        from == 3 ? FILL_FROM_3 : FILL_FROM_4,
         ENTRY_HOLDER_INDEX,
-        "DROP TABLE authd_holder_access",
+        "DROP TABLE IF EXISTS authd_holder_access",
         "DELETE FROM authd_log_hashes WHERE level = 0",
         "UPDATE authd_meta SET value = 5 WHERE name = 'schema_version'",
     };
-    fprintf(stderr, "authd: upgrading the database from schema version 4 to 5 (the holder-access index "
-                    "moved into the access log's rows, leaf hashes no longer stored)\n");
+    fprintf(stderr,
+            "authd: upgrading the database from schema version %u to 5 (the holder-access index in the "
+            "access log's rows, leaf hashes no longer stored)\n",
+            from);
     authd_err rc =
-        run_steps(conn, "upgrading the schema from version 4", steps, sizeof(steps) / sizeof(steps[0]));
+        run_all(conn, "upgrading the schema to version 5", steps, sizeof(steps) / sizeof(steps[0]));
     if (!rc) fprintf(stderr, "authd: database upgraded to schema version %u\n", AUTHD_SCHEMA_VERSION);
     return rc;
 }
@@ -146,8 +137,7 @@ authd_err pg_prepare_schema(PGconn *conn, bool create, uint32_t *version, char *
         return AUTHD_E_NOT_FOUND;
     }
     if (!rc && PQntuples(r) == 0) {
-        for (size_t i = 0; !rc && i < sizeof(schema_sql) / sizeof(schema_sql[0]); i++)
-            rc = pg_run(conn, "creating the schema", schema_sql[i], NULL);
+        rc = run_all(conn, "creating the schema", schema_sql, sizeof(schema_sql) / sizeof(schema_sql[0]));
         struct pg_args v = {0};
         pg_arg_int8(&v, AUTHD_SCHEMA_VERSION);
         if (!rc)
@@ -159,20 +149,20 @@ authd_err pg_prepare_schema(PGconn *conn, bool create, uint32_t *version, char *
         *version = v > 0 && v < UINT32_MAX ? (uint32_t)v : 0;
     }
     PQclear(r);
-    if (!rc && *version == 3 && (rc = upgrade_from_3(conn)) == AUTHD_OK) *version = 4;
-    if (!rc && *version == 4 && (rc = upgrade_from_4(conn)) == AUTHD_OK) *version = AUTHD_SCHEMA_VERSION;
+    if (!rc && (*version == 3 || *version == 4) && (rc = upgrade_to_5(conn, *version)) == AUTHD_OK)
+        *version = AUTHD_SCHEMA_VERSION;
     /* Presentation requests live minutes: unlogged (never in the WAL, not on a standby; a failover only
-     * makes counters ask again) and outside the versioned schema, made wherever missing. */
-    if (!rc && *version == AUTHD_SCHEMA_VERSION)
-        rc = pg_run(conn, "creating the schema",
-                    "CREATE UNLOGGED TABLE IF NOT EXISTS authd_requests (id bytea PRIMARY KEY, "
-                    "counter_id text NOT NULL, expires bigint NOT NULL, answered boolean NOT NULL, "
-                    "blob bytea NOT NULL)",
-                    NULL);
-    if (!rc && *version == AUTHD_SCHEMA_VERSION) rc = keep_records_inline(conn);
-    if (!rc && *version == AUTHD_SCHEMA_VERSION) /* the sweep deletes by age */
-        rc = pg_run(conn, "creating the schema",
-                    "CREATE INDEX IF NOT EXISTS authd_requests_expires ON authd_requests (expires)", NULL);
+     * makes counters ask again) and outside the versioned schema, made wherever missing; the sweep
+     * deletes them by age. */
+    static const char *const unversioned[] = {
+        "CREATE UNLOGGED TABLE IF NOT EXISTS authd_requests (id bytea PRIMARY KEY, counter_id text NOT NULL, "
+        "expires bigint NOT NULL, answered boolean NOT NULL, blob bytea NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS authd_requests_expires ON authd_requests (expires)",
+    };
+    if (!rc && *version == AUTHD_SCHEMA_VERSION) {
+        rc = run_all(conn, "creating the schema", unversioned, sizeof(unversioned) / sizeof(unversioned[0]));
+        if (!rc) rc = keep_records_inline(conn);
+    }
     if (!rc) rc = pg_run(conn, "creating the schema", "COMMIT", NULL);
     if (rc) {
         if (PQstatus(conn) == CONNECTION_OK) pg_run(conn, "creating the schema", "ROLLBACK", NULL);
