@@ -869,9 +869,9 @@ static authd_err upgrade_from_3(struct lmdb_storage *st, const char *dir, char *
     return AUTHD_OK;
 }
 
-/* Schema 5 changed the PostgreSQL backend's tables alone: an LMDB store of schema 4 only takes the new
- * number. */
-static authd_err upgrade_from_4(struct lmdb_storage *st, const char *dir, char *err, size_t err_cap)
+/* Schemas 5 and 6 changed the PostgreSQL backend's tables alone: an LMDB store of schema 4 or 5 only
+ * takes the new number. */
+static authd_err renumber(struct lmdb_storage *st, uint32_t from, const char *dir, char *err, size_t err_cap)
 {
     MDB_txn *txn;
     int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
@@ -879,7 +879,7 @@ static authd_err upgrade_from_4(struct lmdb_storage *st, const char *dir, char *
         mdb_txn_abort(txn);
     if (rc == MDB_SUCCESS) rc = mdb_txn_commit(txn);
     if (rc != MDB_SUCCESS) {
-        snprintf(err, err_cap, "data directory %s: upgrading from schema version 4: %s", dir,
+        snprintf(err, err_cap, "data directory %s: upgrading from schema version %u: %s", dir, from,
                  mdb_strerror(rc));
         return map(rc) ? map(rc) : AUTHD_E_IO;
     }
@@ -973,7 +973,7 @@ authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct aut
         rc = mdb_txn_commit(txn);
         txn = NULL; /* freed by the commit, whatever its outcome */
     }
-    if (!rc && version != AUTHD_SCHEMA_VERSION && version != 4 && version != 3 &&
+    if (!rc && version != AUTHD_SCHEMA_VERSION && version != 5 && version != 4 && version != 3 &&
         !(version == 2 && o->keys)) {
         snprintf(err, err_cap, "data directory %s holds schema version %u; this authd uses %u", o->dir,
                  version, AUTHD_SCHEMA_VERSION);
@@ -995,8 +995,8 @@ authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct aut
             return upgraded;
         }
     }
-    if (!rc && version == 4) {
-        authd_err upgraded = upgrade_from_4(st, o->dir, err, err_cap);
+    if (!rc && (version == 4 || version == 5)) {
+        authd_err upgraded = renumber(st, version, o->dir, err, err_cap);
         if (upgraded) {
             lmdb_close(&st->base);
             return upgraded;

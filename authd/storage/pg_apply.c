@@ -40,17 +40,6 @@
  * once, not at every batch. */
 static const struct pg_statement lock_logs_st = {
     "authd_w_lock", "SELECT log, size FROM authd_log_state ORDER BY log FOR UPDATE", 0, {0}};
-/* Another node appended: the border is read again, under the log lock (at level 0 the entry, hashed by
- * pg_border_hash). A subquery per hash, on the primary key: as a join, statistics taken while the log
- * was small made the planner walk all of the log's hashes (27 ms a batch at 14,000 entries: two nodes'
- * lookups fell to 1,250/s). */
-static const struct pg_statement border_st = {
-    "authd_w_border",
-    "SELECT u.level, u.idx, CASE WHEN u.level = 0 THEN (SELECT e.entry FROM authd_log_entries e WHERE "
-    "e.log = $1 AND e.idx = u.idx) ELSE (SELECT h.hash FROM authd_log_hashes h WHERE h.log = $1 AND "
-    "h.level = u.level AND h.idx = u.idx) END FROM unnest($2::int2[], $3::int8[]) AS u(level, idx)",
-    3,
-    {PG_INT2, PG_INT2_ARRAY, PG_INT8_ARRAY}};
 /* The guard of every write below: the logs' sizes are still those the batch was planned on ($1, in
  * log order). One snapshot per statement; under the batch's lock they cannot change, so the guard only
  * ever fails in a batch sent before its lock was seen (run_fast). */
@@ -113,8 +102,8 @@ static const struct pg_statement count_st = {
 authd_err pg_writer_prepare(PGconn *conn)
 {
     static const struct pg_statement *const all[] = {
-        &lock_logs_st, &border_st,  &records_st, &records_strict_st, &holders_st,
-        &changes_st,   &entries_st, &hashes_st,  &grow_st,           &count_st};
+        &lock_logs_st, &pg_border_st, &records_st, &records_strict_st, &holders_st,
+        &changes_st,   &entries_st,   &hashes_st,  &grow_st,           &count_st};
     /* PostgreSQL plans a prepared statement again at each execution while its plan for the values at
      * hand is estimated cheaper than the generic one: grow_st's always was (a nested loop over the two
      * log rows against a hash join), so every batch paid 130 us of planning for a statement that runs
@@ -189,64 +178,23 @@ static certlib_err read_border(void *arg, unsigned level, uint64_t index, certli
     return CERTLIB_OK;
 }
 
-authd_err pg_border_hash(const PGresult *r, int row, int col, unsigned level, certlib_tlog_hash out)
-{
-    if (PQgetisnull(r, row, col)) return AUTHD_E_CORRUPT;
-    const uint8_t *value = (const uint8_t *)PQgetvalue(r, row, col);
-    size_t len = (size_t)PQgetlength(r, row, col);
-    if (level == 0) {
-        certlib_tlog_leaf_hash(value, len, out);
-        return AUTHD_OK;
-    }
-    if (len != CERTLIB_TLOG_HASH_LEN) return AUTHD_E_CORRUPT;
-    memcpy(out, value, len);
-    return AUTHD_OK;
-}
-
-/* The border of the tree of `size` leaves, read in the batch's transaction. */
+/* The border of the tree of `size` leaves, read in the batch's transaction (under the logs' lock: the
+ * size read is the one locked). */
 static authd_err load_border(PGconn *conn, enum authd_log_id log, uint64_t size, struct pg_border *border)
 {
-    memset(border, 0, sizeof(*border));
-    struct pg_array levels, indices;
-    pg_array_init(&levels, PG_INT2);
-    pg_array_init(&indices, PG_INT8);
-    unsigned wanted = 0;
-    for (unsigned l = 0; l < 64 && (size >> l) > 0; l++) {
-        pg_array_add_int2(&levels, (int16_t)l);
-        pg_array_add_int8(&indices, (int64_t)((size >> l) - 1));
-        wanted++;
-    }
-    pg_array_finish(&levels);
-    pg_array_finish(&indices);
-    authd_err rc = levels.failed || indices.failed ? AUTHD_E_NOMEM : AUTHD_OK;
+    struct pg_args a = {0};
+    pg_arg_int2(&a, (int16_t)log);
     PGresult *r = NULL;
-    if (!rc && wanted) {
-        struct pg_args a = {0};
-        pg_arg_int2(&a, (int16_t)log);
-        pg_arg_array(&a, PG_INT2_ARRAY, &levels);
-        pg_arg_array(&a, PG_INT8_ARRAY, &indices);
-        rc = pg_exec_prepared(conn, "reading a log's border", &border_st, &a, &r);
-    }
-    if (!rc && wanted && (unsigned)PQntuples(r) != wanted) rc = AUTHD_E_CORRUPT;
-    for (int i = 0; !rc && wanted && i < PQntuples(r); i++) {
-        int16_t level = pg_int2(r, i, 0);
-        if (level < 0 || level >= 64 ||
-            pg_border_hash(r, i, 2, (unsigned)level, border->level[level].hash) != AUTHD_OK) {
-            rc = AUTHD_E_CORRUPT;
-            break;
-        }
-        border->level[level].have = true;
-        border->level[level].index = (uint64_t)pg_int8(r, i, 1);
-    }
+    authd_err rc = pg_exec_prepared(conn, "reading a log's border", &pg_border_st, &a, &r);
+    if (!rc) rc = pg_border_parse(r, border);
     PQclear(r);
-    pg_array_free(&levels);
-    pg_array_free(&indices);
-    if (!rc) border->valid = true, border->size = size;
+    if (!rc && border->size != size) rc = AUTHD_E_CORRUPT;
     return rc;
 }
 
 /* Appends an entry (about `holder`, or NULL) to the batch's copy of the log: its row, its stored hashes,
- * the new border. The leaf's own hash goes into the border only: the entry's row is its record. */
+ * the new border. The hashes below PG_STORED_FROM go into the border only: the entries' rows are their
+ * record. */
 static authd_err append(struct batch *b, enum authd_log_id log, const uint8_t *entry, size_t len,
                         const uint8_t *holder, uint64_t *index)
 {
@@ -263,7 +211,7 @@ static authd_err append(struct batch *b, enum authd_log_id log, const uint8_t *e
     pg_array_add(&b->entry_data, entry, len);
     pg_array_add(&b->entry_holder, holder, holder ? AUTHD_HOLDER_KEY_LEN : 0);
     for (size_t h = 0; h < n; h++) {
-        if (stored[h].level > 0) {
+        if (stored[h].level >= PG_STORED_FROM) {
             pg_array_add_int2(&b->hash_log, (int16_t)log);
             pg_array_add_int2(&b->hash_level, (int16_t)stored[h].level);
             pg_array_add_int8(&b->hash_idx, (int64_t)stored[h].index);

@@ -40,15 +40,29 @@ authd_err pg_apply(struct authd_storage *s, struct authd_storage_write *writes, 
 /* storage.h's committed_border: the border pg_apply kept after its last commit. */
 authd_err pg_committed_border(struct authd_storage *s, enum authd_log_id log, uint64_t *size,
                               certlib_tlog_hash out[64]);
-/* A hash of a log's border as read: stored from level 1; at level 0 the entry, whose leaf hash this
- * computes. AUTHD_E_CORRUPT for a NULL or a stored hash not of 32 bytes. */
-authd_err pg_border_hash(const PGresult *r, int row, int col, unsigned level, certlib_tlog_hash out);
+/* The lowest level of the subtree hashes stored (authd_log_hashes). A subtree of fewer leaves (levels 0
+ * to 3: 15 hashes in 16 above the leaves, and the leaves) has its hash computed from its entries when
+ * read, at most 2^PG_STORED_FROM - 1 of them more than the stored hash would take: a row and an index
+ * entry less for nearly every append, on the path every lookup waits in (pg_tree.c). */
+#define PG_STORED_FROM 4
+#define PG_STR_(x) #x
+#define PG_STR(x) PG_STR_(x) /* a macro's value, as SQL text */
+/* Computes `count` consecutive subtree hashes `levels` above the (count << levels) hashes at `hashes`,
+ * into its first `count` places. */
+void pg_subtrees(certlib_tlog_hash *hashes, size_t count, unsigned levels);
+/* Reads a log's border, in one statement so in one snapshot ($1 the log): its size, then the stored
+ * hash of each of the size's bits from PG_STORED_FROM up and the entries of the tail below them, for
+ * pg_border_parse. */
+extern const struct pg_statement pg_border_st;
+/* The border pg_border_st read, with its size. AUTHD_E_CORRUPT for a hash or an entry missing or out of
+ * place. */
+authd_err pg_border_parse(const PGresult *r, struct pg_border *border);
 /* Prepares apply's statements on a new writer connection (the schema must exist), to be run with
  * generic plans. */
 authd_err pg_writer_prepare(PGconn *conn);
 
 /* Reads the version of the schema there, or (`create`) creates it in a database without one, or
- * upgrades one of version 3 or 4 (pg_schema.c). AUTHD_E_NOT_FOUND, with a message in err, when there is
+ * upgrades one of version 3, 4 or 5 (pg_schema.c). AUTHD_E_NOT_FOUND, with a message in err, when there is
  * none and `create` is false. */
 authd_err pg_prepare_schema(PGconn *conn, bool create, uint32_t *version, char *err, size_t err_cap);
 /* A read on a pooled connection, once more on a fresh one if the first was found dead (postgres.c). */

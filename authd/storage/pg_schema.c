@@ -91,7 +91,25 @@ static authd_err upgrade_to_5(PGconn *conn, uint32_t from)
             from);
     authd_err rc =
         run_all(conn, "upgrading the schema to version 5", steps, sizeof(steps) / sizeof(steps[0]));
-    if (!rc) fprintf(stderr, "authd: database upgraded to schema version %u\n", AUTHD_SCHEMA_VERSION);
+    if (!rc) fprintf(stderr, "authd: database upgraded to schema version 5\n");
+    return rc;
+}
+
+/* Schema 6 stores no subtree hash below level PG_STORED_FROM: they are computed from the entries when
+ * read (pg_tree.c). Their rows go, in the transaction pg_prepare_schema holds, the logs locked. As with
+ * 5, every node runs the new authd before any starts again: an older one would look for the rows. */
+static authd_err upgrade_to_6(PGconn *conn)
+{
+    const char *const steps[] = {
+        "SELECT 1 FROM authd_log_state FOR UPDATE",
+        "DELETE FROM authd_log_hashes WHERE level < " PG_STR(PG_STORED_FROM),
+        "UPDATE authd_meta SET value = 6 WHERE name = 'schema_version'",
+    };
+    fprintf(stderr, "authd: upgrading the database from schema version 5 to 6 (subtree hashes below level "
+                    "4 no longer stored)\n");
+    authd_err rc =
+        run_all(conn, "upgrading the schema to version 6", steps, sizeof(steps) / sizeof(steps[0]));
+    if (!rc) fprintf(stderr, "authd: database upgraded to schema version 6\n");
     return rc;
 }
 
@@ -113,7 +131,7 @@ static authd_err keep_records_inline(PGconn *conn)
 }
 
 /* Reads the version of the schema there, or (`create`) creates it in a database without one, or
- * upgrades one of version 3 or 4. */
+ * upgrades one of version 3, 4 or 5. */
 authd_err pg_prepare_schema(PGconn *conn, bool create, uint32_t *version, char *err, size_t err_cap)
 {
     struct pg_args lock = {0};
@@ -150,7 +168,8 @@ authd_err pg_prepare_schema(PGconn *conn, bool create, uint32_t *version, char *
     }
     PQclear(r);
     if (!rc && (*version == 3 || *version == 4) && (rc = upgrade_to_5(conn, *version)) == AUTHD_OK)
-        *version = AUTHD_SCHEMA_VERSION;
+        *version = 5;
+    if (!rc && *version == 5 && (rc = upgrade_to_6(conn)) == AUTHD_OK) *version = 6;
     /* Presentation requests live minutes: unlogged (never in the WAL, not on a standby; a failover only
      * makes counters ask again) and outside the versioned schema, made wherever missing; the sweep
      * deletes them by age. */

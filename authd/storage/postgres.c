@@ -6,8 +6,9 @@
  *   authd_log_state    log -> size: one row per log, locked FOR UPDATE by every batch that appends
  *   authd_log_entries  (log, index) -> entry, and the keyed holder hash an access entry is about,
  *                      indexed (the holder-access index: the entries about each holder)
- *   authd_log_hashes   (log, level, index) -> stored subtree hash, from level 1: a leaf's hash is
- *                      its entry's, computed when read (pg_log_hashes, pg_border_hash)
+ *   authd_log_hashes   (log, level, index) -> stored subtree hash, from level PG_STORED_FROM (4):
+ *                      those below, and a leaf's, are computed from the entries when read
+ *                      (pg_log_hashes, pg_tree.c)
  *   authd_challenges   nonce -> counter, issue time, used: holder-binding challenges any node answers
  *   authd_requests     id -> counter, expiry, answered, sealed blob: OpenID4VP presentation requests
  *                      (unlogged: they live minutes)
@@ -69,18 +70,6 @@ static const struct pg_statement read_log_hashes = {"authd_log_hashes",
                                                     "AND level = $2 AND idx >= $3 AND idx < $4 ORDER BY idx",
                                                     4,
                                                     {PG_INT2, PG_INT2, PG_INT8, PG_INT8}};
-/* One statement, so one snapshot: a size and the hashes written in its transaction (at level 0 the last
- * entry, whose hash pg_border_hash computes). Each is a subquery on a primary key: written as a join, it
- * let the planner read far more of the log (issuance fell 20% with it). */
-static const struct pg_statement read_log_border = {
-    "authd_log_border",
-    "SELECT s.size, l.level, CASE WHEN l.level = 0 THEN (SELECT e.entry FROM authd_log_entries e WHERE "
-    "e.log = s.log AND e.idx = s.size - 1) ELSE (SELECT h.hash FROM authd_log_hashes h WHERE h.log = s.log "
-    "AND h.level = l.level AND h.idx = (s.size >> l.level) - 1) END FROM authd_log_state s LEFT JOIN "
-    "LATERAL (SELECT g::int2 AS level FROM generate_series(0, 62) AS g WHERE (s.size >> g) & 1 = 1) l "
-    "ON true WHERE s.log = $1",
-    1,
-    {PG_INT2}};
 static const struct pg_statement read_holder_access = {
     "authd_holder_access",
     "SELECT e.idx FROM authd_log_entries e, authd_log_state s WHERE e.holder_key = $1 AND e.log = 1 "
@@ -88,7 +77,7 @@ static const struct pg_statement read_holder_access = {
     3,
     {PG_BYTEA, PG_INT8, PG_INT8}};
 static const struct pg_statement *const prepared[] = {&read_record,       &read_holder,     &read_holders,
-                                                      &read_log_size,     &read_log_hashes, &read_log_border,
+                                                      &read_log_size,     &read_log_hashes, &pg_border_st,
                                                       &read_holder_access};
 
 /* Runs a read (`sql`, or the prepared `stmt`) on a pooled connection, once more on a fresh one if the
@@ -454,30 +443,23 @@ static authd_err pg_log_size(struct authd_storage *s, enum authd_log_id log, uin
     return AUTHD_OK;
 }
 
+/* One statement, so one snapshot: the size and the hashes of its tree (pg_border_st). */
 static authd_err pg_log_border(struct authd_storage *s, enum authd_log_id log, uint64_t *size,
                                certlib_tlog_hash out[64])
 {
     struct pg_args a = {0};
     pg_arg_int2(&a, (int16_t)log);
     PGresult *r = NULL;
-    authd_err rc = read_prepared(pg_of(s), "reading a log's border", &read_log_border, &a, &r);
+    authd_err rc = read_prepared(pg_of(s), "reading a log's border", &pg_border_st, &a, &r);
     if (rc) return rc;
-    int rows = PQntuples(r);
-    int64_t n = rows > 0 ? pg_int8(r, 0, 0) : -1;
-    uint64_t seen = 0; /* the levels read */
-    if (n < 0) rc = AUTHD_E_CORRUPT;
-    for (int i = 0; !rc && n > 0 && i < rows; i++) {
-        int16_t level = PQgetisnull(r, i, 1) ? -1 : pg_int2(r, i, 1);
-        if (level < 0 || level > 62 || pg_border_hash(r, i, 2, (unsigned)level, out[level]) != AUTHD_OK) {
-            rc = AUTHD_E_CORRUPT; /* a subtree of the durable tree without its hash */
-            break;
-        }
-        seen |= 1ull << level;
-    }
+    struct pg_border border;
+    rc = pg_border_parse(r, &border);
     PQclear(r);
-    if (!rc && n > 0 && seen != (uint64_t)n) rc = AUTHD_E_CORRUPT;
-    if (!rc) *size = (uint64_t)n;
-    return rc;
+    if (rc) return rc;
+    for (unsigned l = 0; l < 64; l++)
+        if (border.level[l].have) memcpy(out[l], border.level[l].hash, CERTLIB_TLOG_HASH_LEN);
+    *size = border.size;
+    return AUTHD_OK;
 }
 
 struct entries_ctx {
@@ -533,14 +515,37 @@ static int leaf_hash(void *arg, uint64_t index, const uint8_t *entry, size_t len
     return 0;
 }
 
+/* Hashes below PG_STORED_FROM, computed from their entries: at most SUBTREE_LEAVES of them at a time. */
+#define SUBTREE_LEAVES 4096
+static authd_err computed_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level,
+                                 uint64_t start, uint64_t count, certlib_tlog_hash *out)
+{
+    if (level == 0) { /* leaves: the hashes of their entries */
+        struct leaf_hashes h = {start, out};
+        return pg_log_entries(s, log, start, count, leaf_hash, &h);
+    }
+    const uint64_t most = (uint64_t)INT64_MAX >> level; /* subtrees whose first entry an int8 can index */
+    if (start > most || count > most - start) return AUTHD_E_NOT_FOUND;
+    certlib_tlog_hash *leaves = malloc(SUBTREE_LEAVES * sizeof(*leaves));
+    if (!leaves) return AUTHD_E_NOMEM;
+    authd_err rc = AUTHD_OK;
+    for (uint64_t done = 0, step = SUBTREE_LEAVES >> level; !rc && done < count; done += step) {
+        uint64_t n = count - done < step ? count - done : step;
+        struct leaf_hashes h = {(start + done) << level, leaves};
+        rc = pg_log_entries(s, log, h.start, n << level, leaf_hash, &h);
+        if (rc) break;
+        pg_subtrees(leaves, (size_t)n, level);
+        memcpy(out + done, leaves, (size_t)n * sizeof(*leaves));
+    }
+    free(leaves);
+    return rc;
+}
+
 static authd_err pg_log_hashes(struct authd_storage *s, enum authd_log_id log, unsigned level, uint64_t start,
                                uint64_t count, certlib_tlog_hash *out)
 {
     if (!count) return AUTHD_OK;
-    if (level == 0) { /* leaves: the hashes of their entries, computed here */
-        struct leaf_hashes h = {start, out};
-        return pg_log_entries(s, log, start, count, leaf_hash, &h);
-    }
+    if (level < PG_STORED_FROM) return computed_hashes(s, log, level, start, count, out);
     if (level >= 64 || start > INT64_MAX || count > INT64_MAX - start) return AUTHD_E_NOT_FOUND;
     struct pg_args a = {0};
     pg_arg_int2(&a, (int16_t)log);

@@ -14,8 +14,8 @@ import pytest
 
 from conftest import ACCESS_LOG_ORIGIN, BACKEND, CERTCTL, Authd, assert_problem, valid_numbers
 from test_authd_licences import HUKOU, HUKOU_ELEMENTS, b64d, issue_ok
-from test_authd_logs import (checkpoint, fetch_entries, leaf_hash, mth, open_checkpoint, tile_path, verify_inclusion,
-                             vkey)
+from test_authd_logs import (checkpoint, fetch_entries, leaf_hash, mth, node_hash, open_checkpoint, tile_path,
+                             verify_inclusion, vkey)
 
 MATTER = "ZJ-HYDJ-001"  # 婚姻登记: needs the 居民户口簿
 HOLDER, OTHER, UNBOUND, REVOKED, BUSY = valid_numbers(5)
@@ -255,40 +255,66 @@ def test_certctl_use_record(server, world):
     assert r.returncode == 1 and b"REFUSED" in r.stderr, r.stderr
 
 
-# A schema 5 database set back to the layout of schema 3 (no holder-access index) or 4 (that index a table
-# of its own): the access entries' holders in no column, and every leaf's hash stored, as they were.
+# A schema 6 database set back to the layout of schema 5 (every subtree hash above the leaves stored), 4
+# (as 5, and every leaf's hash stored too, and the holder-access index a table of its own) or 3 (as 4,
+# without that index): the access entries' holders in no column, as they were.
+LEAVES_STORED = ("ALTER TABLE authd_log_entries DROP COLUMN holder_key; "
+                 "INSERT INTO authd_log_hashes SELECT log, 0, idx, sha256('\\x00'::bytea || entry) FROM authd_log_entries; ")
 OLDER_LAYOUT = {
-    3: "",
+    3: LEAVES_STORED,
     4: "CREATE TABLE authd_holder_access (holder_key bytea NOT NULL, idx bigint NOT NULL, "
        "PRIMARY KEY (holder_key, idx)); "
-       "INSERT INTO authd_holder_access SELECT holder_key, idx FROM authd_log_entries WHERE holder_key IS NOT NULL; ",
+       "INSERT INTO authd_holder_access SELECT holder_key, idx FROM authd_log_entries WHERE holder_key IS NOT NULL; "
+       + LEAVES_STORED,
+    5: "",
 }
 
 
+def low_subtrees_stored(pg, db):
+    """The statement storing the hashes of levels 1 to 3 that schemas 3 to 5 kept, computed here."""
+    logs = {}
+    for line in pg.psql("SELECT log, idx, encode(entry, 'hex') FROM authd_log_entries ORDER BY log, idx",
+                        dbname=db).splitlines():
+        log, _, entry = line.split("|")
+        logs.setdefault(int(log), []).append(leaf_hash(bytes.fromhex(entry)))
+    rows = []
+    for log, hashes in logs.items():
+        for level in (1, 2, 3):
+            hashes = [node_hash(left, right) for left, right in zip(hashes[0::2], hashes[1::2])]
+            rows += [f"({log}, {level}, {i}, '\\x{h.hex()}')" for i, h in enumerate(hashes)]
+    return f"INSERT INTO authd_log_hashes VALUES {', '.join(rows)}; "
+
+
 @pytest.mark.skipif(BACKEND != "postgresql", reason="the LMDB upgrade is unit-tested (lmdb_upgrade_test)")
-@pytest.mark.parametrize("version", [3, 4])
+@pytest.mark.parametrize("version", [3, 4, 5])
 def test_an_older_database_is_upgraded_at_start(server, world, version):
-    """A database of authd's schema 3 or 4: the next start brings it to schema 5 (the holder-access index in
-    the access log's rows, leaf hashes no longer stored). The use record, the log's entries, its leaf-hash
-    tiles and its root are what they were, and the next lookup is filed."""
+    """A database of authd's schema 3, 4 or 5: the next start brings it to schema 6 (the holder-access index
+    in the access log's rows, no hash of a subtree under 16 leaves stored). The use record and its proofs,
+    the log's entries, its leaf-hash tiles and its root are what they were, and the next lookup is filed."""
     from conftest import database_for, pg_server
     pg = pg_server()
     before = ask(server, world["licences"]["holder"], world["keys"]["holder"])[2]
     size, root, _ = checkpoint(server, "access", "auditor")
     assert server.stop() == 0
     db = database_for(server.tmp / "data")
-    pg.psql(OLDER_LAYOUT[version] +
-            "ALTER TABLE authd_log_entries DROP COLUMN holder_key; "
-            "INSERT INTO authd_log_hashes SELECT log, 0, idx, sha256('\\x00'::bytea || entry) FROM authd_log_entries; "
+    pg.psql(low_subtrees_stored(pg, db) + OLDER_LAYOUT[version] +
             f"UPDATE authd_meta SET value = {version} WHERE name = 'schema_version'", dbname=db)
-    assert pg.psql("SELECT count(*) FROM authd_log_hashes WHERE level = 0", dbname=db) != "0"
+    assert int(pg.psql("SELECT count(*) FROM authd_log_hashes WHERE level BETWEEN 1 AND 3", dbname=db)) > 10
+    assert (pg.psql("SELECT count(*) FROM authd_log_hashes WHERE level = 0", dbname=db) != "0") == (version < 5)
     server.start(init=False)
-    assert f"upgrading the database from schema version {version}" in server.stderr_path.read_text()
-    assert pg.psql("SELECT value FROM authd_meta WHERE name = 'schema_version'", dbname=db) == "5"
-    assert pg.psql("SELECT count(*) FROM authd_log_hashes WHERE level = 0", dbname=db) == "0"
+    upgraded = server.stderr_path.read_text()
+    assert f"upgrading the database from schema version {version}" in upgraded
+    assert "upgrading the database from schema version 5 to 6" in upgraded
+    assert pg.psql("SELECT value FROM authd_meta WHERE name = 'schema_version'", dbname=db) == "6"
+    assert pg.psql("SELECT count(*) FROM authd_log_hashes WHERE level < 4", dbname=db) == "0"
     assert pg.psql("SELECT to_regclass('authd_holder_access') IS NULL", dbname=db) == "t"
     after = ask(server, world["licences"]["holder"], world["keys"]["holder"])[2]
     assert [e["index"] for e in after["entries"]] == [e["index"] for e in before["entries"]]
+    # each entry's audit path, its lower hashes now computed from the entries, leads to the signed root
+    proven_size, proven_root = open_checkpoint(after["checkpoint"], ACCESS_LOG_ORIGIN, "access")
+    for e in after["entries"]:
+        proof = [base64.b64decode(h) for h in e["inclusion"]]
+        assert verify_inclusion(e["index"], proven_size, leaf_hash(e["entry"].encode()), proof, proven_root)
     # the tree is the one auditors saw: its leaves' hashes, now computed from the entries, give its root
     entries = fetch_entries(server, "access", size, "auditor")
     assert mth([leaf_hash(e) for e in entries]) == root

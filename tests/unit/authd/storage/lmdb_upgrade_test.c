@@ -275,26 +275,28 @@ static void set_version(const char *dir, uint8_t number)
     mdb_env_close(env);
 }
 
-/* Schema 5 changed PostgreSQL's tables only: a schema 4 LMDB store takes the number and keeps its data;
- * a number this authd does not know is refused. */
-static void test_schema_4_takes_the_number(void **state)
+/* Schemas 5 and 6 changed PostgreSQL's tables only: a schema 4 or 5 LMDB store takes the number and keeps
+ * its data; a number this authd does not know is refused. */
+static void test_schemas_4_and_5_take_the_number(void **state)
 {
     (void)state;
     char *dir = scratch_dir();
     write_v3_store(dir);
     authd_storage_close(open_with(dir, NULL, AUTHD_OK, NULL));
-    set_version(dir, 4);
-    struct authd_storage *s = open_with(dir, NULL, AUTHD_OK, NULL);
-    assert_int_equal(s->ops->schema_version(s), AUTHD_SCHEMA_VERSION);
-    uint8_t key[AUTHD_HOLDER_KEY_LEN];
-    memset(key, 0x11, AUTHD_HOLDER_KEY_LEN);
-    struct filed f = {0, 0};
-    assert_int_equal(s->ops->holder_access(s, key, 0, RECORDS, check_filed, &f), AUTHD_OK);
-    assert_int_equal(f.n, (RECORDS + 2) / 3);
-    uint64_t size;
-    assert_int_equal(s->ops->log_size(s, AUTHD_LOG_ACCESS, &size), AUTHD_OK);
-    assert_int_equal(size, RECORDS);
-    authd_storage_close(s);
+    for (uint8_t older = 4; older <= 5; older++) {
+        set_version(dir, older);
+        struct authd_storage *s = open_with(dir, NULL, AUTHD_OK, NULL);
+        assert_int_equal(s->ops->schema_version(s), AUTHD_SCHEMA_VERSION);
+        uint8_t key[AUTHD_HOLDER_KEY_LEN];
+        memset(key, 0x11, AUTHD_HOLDER_KEY_LEN);
+        struct filed f = {0, 0};
+        assert_int_equal(s->ops->holder_access(s, key, 0, RECORDS, check_filed, &f), AUTHD_OK);
+        assert_int_equal(f.n, (RECORDS + 2) / 3);
+        uint64_t size;
+        assert_int_equal(s->ops->log_size(s, AUTHD_LOG_ACCESS, &size), AUTHD_OK);
+        assert_int_equal(size, RECORDS);
+        authd_storage_close(s);
+    }
     set_version(dir, AUTHD_SCHEMA_VERSION + 1);
     open_with(dir, NULL, AUTHD_E_SCHEMA, "this authd uses");
     scratch_remove(dir);
@@ -309,7 +311,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_needs_the_data_key),
         cmocka_unit_test(test_record_under_another_key),
         cmocka_unit_test(test_holder_access_index_built),
-        cmocka_unit_test(test_schema_4_takes_the_number),
+        cmocka_unit_test(test_schemas_4_and_5_take_the_number),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

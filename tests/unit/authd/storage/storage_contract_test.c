@@ -121,8 +121,8 @@ static void pg_on(const struct fixture *f, const char *sql)
 }
 
 /* PostgreSQL: the hashes' table refuses every row, so the batch fails at its last statements, after
- * the records, the index and the entries went in. (Hashes are stored from level 1: each sabotaged batch
- * appends more than one entry.) */
+ * the records, the index and the entries went in. (Hashes are stored from level 4: the sabotaged batch
+ * appends 64 entries, completing subtrees of 16, 32 and 64 leaves.) */
 static void pg_sabotage(struct fixture *f)
 {
     pg_on(f, "ALTER TABLE authd_log_hashes ADD CONSTRAINT sabotage CHECK (level < 0) NOT VALID");
