@@ -1,5 +1,6 @@
-/* Sealed licence records (record.h): header, MAC and encryption, with libsodium (XChaCha20-Poly1305,
- * keyed BLAKE2b) or with the 国密 algorithms through OpenSSL (SM4-CTR, HMAC-SM3; gm_crypto.h). */
+/* Sealed licence records (record.h): header, MAC and encryption, with XChaCha20-Poly1305 (xchacha.h)
+ * and libsodium's keyed BLAKE2b, or with the 国密 algorithms through OpenSSL (SM4-CTR, HMAC-SM3;
+ * gm_crypto.h). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +11,13 @@
 #include "gm_crypto.h"
 #include "record.h"
 #include "secret_file.h"
+#include "xchacha.h"
 
 #define RECORD_VERSION 3                                                         /* XChaCha20-Poly1305 */
 #define RECORD_VERSION_SM4 4                                                     /* SM4-CTR, HMAC-SM3 */
 #define HEADER_LEN (2 + 4 + 4 + 8 + AUTHD_TYPE_CODE_LEN + AUTHD_ISSUER_CODE_LEN) /* 57 */
 #define MAC_LEN 16
-#define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define NONCE_LEN AUTHD_XCHACHA_NONCE_LEN
 #define TAG_LEN 16 /* Poly1305's, or HMAC-SM3's first 16 bytes */
 #define NONCE_AT (HEADER_LEN + MAC_LEN)
 
@@ -267,9 +269,7 @@ authd_err authd_record_seal(const struct authd_record_keys *k, const char *id, s
             return AUTHD_E_INTERNAL;
         return AUTHD_OK;
     }
-    crypto_aead_xchacha20poly1305_ietf_encrypt(out + at, NULL, licence, licence_len, ad, ad_len, NULL,
-                                               out + NONCE_AT, k->keys + KEY_ENC);
-    return AUTHD_OK;
+    return authd_xchacha_seal(k->keys + KEY_ENC, out + NONCE_AT, ad, ad_len, licence, licence_len, out + at);
 }
 
 authd_err authd_record_meta(const struct authd_record_keys *k, const char *id, size_t id_len,
@@ -306,22 +306,21 @@ static authd_err decrypt(const struct authd_record_keys *k, const char *id, size
     if (len < at + TAG_LEN) return AUTHD_E_CORRUPT;
     uint8_t ad[CERTLIB_LICENCE_ID_MAX + V2_HEADER_LEN];
     size_t ad_len = make_ad(ad, id, id_len, record, header_len);
-    unsigned long long mlen = len - at - TAG_LEN;
     uint8_t *plain = malloc(len - at);
     if (!plain) return AUTHD_E_NOMEM;
     authd_err err = AUTHD_OK;
     if (sm4(k))
         err = sm_decrypt(k, ad, ad_len, record + nonce_at, record + at, len - at, plain);
-    else if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &mlen, NULL, record + at, len - at, ad, ad_len,
-                                                        record + nonce_at, k->keys + KEY_ENC) != 0)
-        err = AUTHD_E_CORRUPT; /* tampered, or another data key */
+    else /* AUTHD_E_CORRUPT: tampered, or another data key */
+        err = authd_xchacha_open(k->keys + KEY_ENC, record + nonce_at, ad, ad_len, record + at, len - at,
+                                 plain);
     if (err) {
         sodium_memzero(plain, len - at);
         free(plain);
         return err;
     }
     *licence = plain;
-    *licence_len = (size_t)mlen;
+    *licence_len = len - at - TAG_LEN;
     return AUTHD_OK;
 }
 
@@ -406,9 +405,7 @@ authd_err authd_record_seal_blob(const struct authd_record_keys *k, const uint8_
                        sm_tag(k, ad, ad_len, iv, body, plain_len, body + plain_len)
                    ? AUTHD_OK
                    : AUTHD_E_INTERNAL;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(body, NULL, plain, plain_len, ad, ad_len, NULL, iv,
-                                               k->keys + KEY_ENC);
-    return AUTHD_OK;
+    return authd_xchacha_seal(k->keys + KEY_ENC, iv, ad, ad_len, plain, plain_len, body);
 }
 
 authd_err authd_record_open_blob(const struct authd_record_keys *k, const uint8_t *ad, size_t ad_len,
@@ -422,9 +419,8 @@ authd_err authd_record_open_blob(const struct authd_record_keys *k, const uint8_
     authd_err err = AUTHD_OK;
     if (sm4(k))
         err = sm_decrypt(k, ad, ad_len, blob + 1, blob + at, len - at, out);
-    else if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL, blob + at, len - at, ad, ad_len,
-                                                        blob + 1, k->keys + KEY_ENC) != 0)
-        err = AUTHD_E_CORRUPT;
+    else
+        err = authd_xchacha_open(k->keys + KEY_ENC, blob + 1, ad, ad_len, blob + at, len - at, out);
     if (err) {
         sodium_memzero(out, n + 1);
         free(out);
