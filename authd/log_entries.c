@@ -2,17 +2,13 @@
  * (identifiers it validated, codes from its policies), so none can hold a space. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "certlib/encoding.h"
 #include "log_entries.h"
 
 void authd_log_time(int64_t t, char out[21])
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    certlib_time_format(t, out);
 }
 
 static size_t finish(int n)

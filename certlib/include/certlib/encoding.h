@@ -31,6 +31,17 @@ CERTLIB_API size_t certlib_base64url_encode(const uint8_t *in, size_t len, char 
 CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_base64url_decode(const char *s, size_t len, uint8_t *out,
                                                                    size_t cap, size_t *out_len);
 
+/** Characters of an RFC 3339 UTC time as certlib writes it ("YYYY-MM-DDTHH:MM:SSZ"), with its NUL. */
+#define CERTLIB_TIME_TEXT_LEN 21
+
+/**
+ * Writes Unix seconds `t` as "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339 in UTC, as licences' tdate elements and
+ * log entries carry times; years 0 to 9999, always four digits) and a NUL into `out`. For years 1000 to
+ * 9999 the text gmtime_r and strftime write, without their lock on the process's time zone: a counter's
+ * answer carries several.
+ */
+CERTLIB_API void certlib_time_format(int64_t t, char out[CERTLIB_TIME_TEXT_LEN]);
+
 #ifdef __cplusplus
 }
 #endif

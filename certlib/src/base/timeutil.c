@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "base/timeutil.h"
+#include "certlib/encoding.h"
 
 int64_t certlib__days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -127,4 +128,9 @@ certlib_err certlib__asn1_time(const ASN1_TIME *at, int64_t *t)
 int64_t certlib__now(void)
 {
     return (int64_t)time(NULL);
+}
+
+void certlib_time_format(int64_t t, char out[CERTLIB_TIME_TEXT_LEN])
+{
+    certlib__tdate_format(t, out);
 }
