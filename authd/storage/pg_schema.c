@@ -68,49 +68,50 @@ static authd_err run_all(PGconn *conn, const char *what, const char *const *sql,
     "UPDATE authd_log_entries e SET holder_key = a.holder_key FROM authd_holder_access a "                   \
     "WHERE e.log = 1 AND e.idx = a.idx"
 
+/* Brings the schema from version `from` to `to` by `steps`, in the transaction pg_prepare_schema holds,
+ * with the logs locked first so no node appends meanwhile, and the version written last. Every node runs
+ * the new authd before any starts again: an older one would write or look for what the new schema no
+ * longer has. */
+static authd_err upgrade(PGconn *conn, uint32_t from, uint32_t to, const char *what, const char *const *steps,
+                         size_t n)
+{
+    fprintf(stderr, "authd: upgrading the database from schema version %u to %u (%s)\n", from, to, what);
+    struct pg_args v = {0};
+    pg_arg_int8(&v, to);
+    authd_err rc = pg_run(conn, "upgrading the schema", "SELECT 1 FROM authd_log_state FOR UPDATE", NULL);
+    if (!rc) rc = run_all(conn, "upgrading the schema", steps, n);
+    if (!rc)
+        rc = pg_run(conn, "upgrading the schema",
+                    "UPDATE authd_meta SET value = $1 WHERE name = 'schema_version'", &v);
+    if (!rc) fprintf(stderr, "authd: database upgraded to schema version %u\n", to);
+    return rc;
+}
+
 /* Schema 5 keeps an access entry's holder in the entry's row, indexed, and no longer stores leaf hashes,
  * which are their entries' (docs/postgresql.md, "The database"). A schema 4 database has the holders in
- * its holder-access table, which goes; a schema 3 one only in the entries themselves. Run in the
- * transaction pg_prepare_schema holds, with the logs locked so no node appends meanwhile; the entries'
- * table is rewritten once, so on a large store this takes as long as copying that table. Every node runs
- * the new authd before any starts again (an older node would append entries it does not file). */
+ * its holder-access table, which goes; a schema 3 one only in the entries themselves. The entries' table
+ * is rewritten once, so on a large store this takes as long as copying that table. */
 static authd_err upgrade_to_5(PGconn *conn, uint32_t from)
 {
     const char *const steps[] = {
-        "SELECT 1 FROM authd_log_state FOR UPDATE",
         "ALTER TABLE authd_log_entries ADD COLUMN holder_key bytea",
         from == 3 ? FILL_FROM_3 : FILL_FROM_4,
         ENTRY_HOLDER_INDEX,
         "DROP TABLE IF EXISTS authd_holder_access",
         "DELETE FROM authd_log_hashes WHERE level = 0",
-        "UPDATE authd_meta SET value = 5 WHERE name = 'schema_version'",
     };
-    fprintf(stderr,
-            "authd: upgrading the database from schema version %u to 5 (the holder-access index in the "
-            "access log's rows, leaf hashes no longer stored)\n",
-            from);
-    authd_err rc =
-        run_all(conn, "upgrading the schema to version 5", steps, sizeof(steps) / sizeof(steps[0]));
-    if (!rc) fprintf(stderr, "authd: database upgraded to schema version 5\n");
-    return rc;
+    return upgrade(conn, from, 5,
+                   "the holder-access index in the access log's rows, leaf hashes no longer stored", steps,
+                   sizeof(steps) / sizeof(steps[0]));
 }
 
 /* Schema 6 stores no subtree hash below level PG_STORED_FROM: they are computed from the entries when
- * read (pg_tree.c). Their rows go, in the transaction pg_prepare_schema holds, the logs locked. As with
- * 5, every node runs the new authd before any starts again: an older one would look for the rows. */
+ * read (pg_tree.c). */
 static authd_err upgrade_to_6(PGconn *conn)
 {
-    const char *const steps[] = {
-        "SELECT 1 FROM authd_log_state FOR UPDATE",
-        "DELETE FROM authd_log_hashes WHERE level < " PG_STR(PG_STORED_FROM),
-        "UPDATE authd_meta SET value = 6 WHERE name = 'schema_version'",
-    };
-    fprintf(stderr, "authd: upgrading the database from schema version 5 to 6 (subtree hashes below level "
-                    "4 no longer stored)\n");
-    authd_err rc =
-        run_all(conn, "upgrading the schema to version 6", steps, sizeof(steps) / sizeof(steps[0]));
-    if (!rc) fprintf(stderr, "authd: database upgraded to schema version 6\n");
-    return rc;
+    const char *const steps[] = {"DELETE FROM authd_log_hashes WHERE level < " PG_STR(PG_STORED_FROM)};
+    return upgrade(conn, 5, 6, "subtree hashes below level " PG_STR(PG_STORED_FROM) " no longer stored",
+                   steps, sizeof(steps) / sizeof(steps[0]));
 }
 
 /* Sets RECORDS_INLINE on a licence table made without it. Rows written before keep their form; both
