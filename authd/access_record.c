@@ -8,6 +8,7 @@
 
 #include "access_record.h"
 #include "async.h"
+#include "certlib/encoding.h"
 #include "free_text.h"
 #include "jsonw.h"
 #include "log_entries.h"
@@ -38,8 +39,8 @@ struct access_job {
  * reference for a printed copy, and the signed mark itself. */
 static void disclosure_json(struct authd_jsonw *w, const certlib_mark *m, const char *note)
 {
-    char when[21], reference[CERTLIB_MARK_REFERENCE_MAX];
-    authd_log_time(m->time, when);
+    char when[CERTLIB_TIME_TEXT_LEN], reference[CERTLIB_MARK_REFERENCE_MAX];
+    certlib_time_format(m->time, when);
     certlib_mark_reference(m, reference);
     authd_jsonw_lit(w, ",\"disclosure\":{\"log_index\":");
     authd_jsonw_int(w, (long long)m->index);

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certlib/encoding.h"
 #include "certlib/mark.h"
 #include "licence_view.h"
-#include "log_entries.h"
 #include "peer_answer.h"
 #include "record.h"
 
@@ -162,9 +162,9 @@ bool authd_licence_view(struct authd_jsonw *w, const struct authd_server *s, con
                                      : authd_status_value_name(meta->status));
     int64_t signed_at, valid_from, valid_until;
     if (certlib_result_validity(r, &signed_at, &valid_from, &valid_until)) {
-        char from[21], until[21];
-        authd_log_time(valid_from, from);
-        authd_log_time(valid_until, until);
+        char from[CERTLIB_TIME_TEXT_LEN], until[CERTLIB_TIME_TEXT_LEN];
+        certlib_time_format(valid_from, from);
+        certlib_time_format(valid_until, until);
         authd_jsonw_lit(w, ",\"valid_from\":");
         authd_jsonw_cstring(w, from);
         authd_jsonw_lit(w, ",\"valid_until\":");

@@ -6,11 +6,6 @@
 #include "certlib/encoding.h"
 #include "log_entries.h"
 
-void authd_log_time(int64_t t, char out[21])
-{
-    certlib_time_format(t, out);
-}
-
 static size_t finish(int n)
 {
     return n > 0 && n < CERTLIB_LOG_ENTRY_MAX ? (size_t)n : 0;
@@ -19,8 +14,8 @@ static size_t finish(int n)
 size_t authd_log_entry_issue(char out[CERTLIB_LOG_ENTRY_MAX], const char *licence_id,
                              const struct authd_licence_meta *meta, const uint8_t sig_hash[32])
 {
-    char when[21], list[AUTHD_LIST_ID_MAX], hash[48];
-    authd_log_time(meta->issued_at, when);
+    char when[CERTLIB_TIME_TEXT_LEN], list[AUTHD_LIST_ID_MAX], hash[48];
+    certlib_time_format(meta->issued_at, when);
     authd_status_list_id(meta->issuer_code, meta->list_no, list);
     hash[certlib_base64url_encode(sig_hash, 32, hash)] = '\0';
     return finish(snprintf(out, CERTLIB_LOG_ENTRY_MAX, "sig/v1 issue %s %s %s %s %s %u %s", when, licence_id,
@@ -31,8 +26,8 @@ size_t authd_log_entry_status(char out[CERTLIB_LOG_ENTRY_MAX], const char *licen
                               const struct authd_licence_meta *meta, uint8_t status, int64_t time,
                               const char *reason)
 {
-    char when[21], list[AUTHD_LIST_ID_MAX], why[CERTLIB_LOG_FIELD_MAX * 3];
-    authd_log_time(time, when);
+    char when[CERTLIB_TIME_TEXT_LEN], list[AUTHD_LIST_ID_MAX], why[CERTLIB_LOG_FIELD_MAX * 3];
+    certlib_time_format(time, when);
     authd_status_list_id(meta->issuer_code, meta->list_no, list);
     if (!certlib_log_field_encode(reason ? reason : "", reason ? strlen(reason) : 0, why, sizeof(why)))
         return 0;
@@ -46,8 +41,8 @@ size_t authd_log_entry_access(char out[CERTLIB_LOG_ENTRY_MAX], bool lookup, int6
                               const char *licences, const char *use_cause, size_t use_cause_len,
                               const uint8_t disclosed[32])
 {
-    char when[21], holder[48] = "-", cause[CERTLIB_LOG_FIELD_MAX * 3], digest[48];
-    authd_log_time(time, when);
+    char when[CERTLIB_TIME_TEXT_LEN], holder[48] = "-", cause[CERTLIB_LOG_FIELD_MAX * 3], digest[48];
+    certlib_time_format(time, when);
     if (holder_key) holder[certlib_base64url_encode(holder_key, AUTHD_HOLDER_KEY_LEN, holder)] = '\0';
     if (!certlib_log_field_encode(use_cause ? use_cause : "", use_cause ? use_cause_len : 0, cause,
                                   sizeof(cause)))

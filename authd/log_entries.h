@@ -1,6 +1,7 @@
 /* The text of authd's log entries (the forms are specified in certlib/logentry.h, which parses them
  * for auditors). Each function writes a NUL-terminated entry and returns its length, or 0 when it
- * does not fit in CERTLIB_LOG_ENTRY_MAX bytes. */
+ * does not fit in CERTLIB_LOG_ENTRY_MAX bytes. Times are written by certlib_time_format (RFC 3339 UTC,
+ * "2026-11-22T16:00:00Z"). */
 #ifndef AUTHD_LOG_ENTRIES_H
 #define AUTHD_LOG_ENTRIES_H
 
@@ -9,9 +10,6 @@
 
 #include "certlib/logentry.h"
 #include "licence_meta.h"
-
-/* The entries' time form, RFC 3339 UTC ("2026-11-22T16:00:00Z"). */
-void authd_log_time(int64_t t, char out[21]);
 
 /* An issuance: the licence's public header and SHA-256 of its issuerAuth bytes. */
 size_t authd_log_entry_issue(char out[CERTLIB_LOG_ENTRY_MAX], const char *licence_id,

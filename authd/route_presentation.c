@@ -25,7 +25,6 @@
 #include "certlib/present.h"
 #include "dcql.h"
 #include "held.h"
-#include "log_entries.h"
 #include "presentation_answer.h"
 #include "presentation_requests.h"
 #include "qr_svg.h"
@@ -171,14 +170,15 @@ void authd_route_presentation_create(struct authd_request *r)
                       "configuration)");
     } else {
         uint8_t id[AUTHD_REQUEST_ID_LEN], nonce[16];
-        char id_text[ID_TEXT], nonce_text[32], request_uri[512], response_uri[512], expires_text[21];
+        char id_text[ID_TEXT], nonce_text[32], request_uri[512], response_uri[512],
+            expires_text[CERTLIB_TIME_TEXT_LEN];
         randombytes_buf(id, sizeof(id));
         randombytes_buf(nonce, sizeof(nonce));
         sodium_bin2base64(id_text, sizeof(id_text), id, sizeof(id), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
         sodium_bin2base64(nonce_text, sizeof(nonce_text), nonce, sizeof(nonce),
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING);
         int64_t now = time(NULL), expires = now + r->server->config->request_ttl;
-        authd_log_time(expires, expires_text);
+        certlib_time_format(expires, expires_text);
         uris(r->server, id_text, request_uri, response_uri, sizeof(request_uri));
         doc = json_pack("{s:s, s:s%, s:s}", "matter", matter->code, "use_cause", use_cause, use_len, "nonce",
                         nonce_text);
@@ -395,8 +395,8 @@ void authd_route_presentation_get(struct authd_request *r)
     json_t *answer = json_object_get(k.doc, "answer");
     const char *code = member(&k, "matter");
     if (!answer) {
-        char expires[21];
-        authd_log_time(k.stored.expires, expires);
+        char expires[CERTLIB_TIME_TEXT_LEN];
+        certlib_time_format(k.stored.expires, expires);
         json_t *doc = json_pack("{s:s, s:s, s:s, s:s}", "id", k.id_text, "state",
                                 time(NULL) > k.stored.expires ? "expired" : "pending", "matter", code,
                                 "expires", expires);
