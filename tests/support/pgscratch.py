@@ -7,6 +7,7 @@ Postgres.standby_of(primary, ...) for a streaming replica (synchronous when the 
 As a program: `pgscratch.py -- COMMAND...` runs COMMAND with AUTHD_TEST_PG set to the conninfo of a
 scratch server's `postgres` database, and stops the server afterwards."""
 import os
+import random
 import shutil
 import signal
 import socket
@@ -19,7 +20,28 @@ BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
 AS_ROOT = os.geteuid() == 0
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port():
+    """A loopback port free now, for a server the caller starts next. Taken below the kernel's ephemeral
+    range: a port from bind(0) lies inside it, where any outgoing connection of a test running alongside
+    (authd to PostgreSQL, a client to authd) may take it before our server binds it, as CI once saw. Below
+    it only another test's pick can collide, one chance in thousands of ports."""
+    low = _ephemeral_low()
+    for _ in range(100) if low > 11024 else ():
+        port = random.randrange(10000, low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
