@@ -36,9 +36,10 @@ CERTLIB_API CERTLIB_NODISCARD certlib_err certlib_base64url_decode(const char *s
 
 /**
  * Writes Unix seconds `t` as "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339 in UTC, as licences' tdate elements and
- * log entries carry times; years 0 to 9999, always four digits) and a NUL into `out`. For years 1000 to
- * 9999 the text gmtime_r and strftime write, without their lock on the process's time zone: a counter's
- * answer carries several.
+ * log entries carry times; years 0 to 9999, always four digits) and a NUL into `out`. A time before
+ * 0000-01-01T00:00:00Z or after 9999-12-31T23:59:59Z, which RFC 3339 cannot write, is written as that
+ * end. For years 1000 to 9999 the text gmtime_r and strftime write, without their lock on the process's
+ * time zone: a counter's answer carries several.
  */
 CERTLIB_API void certlib_time_format(int64_t t, char out[CERTLIB_TIME_TEXT_LEN]);
 

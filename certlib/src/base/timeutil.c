@@ -96,8 +96,19 @@ static void put_date(char *out, int64_t days)
     put_digits(out + 8, d, 2);
 }
 
+/* The times RFC 3339 can write, 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z: a time outside (a hostile
+ * licence's validity, say) is written as the nearer end, and no arithmetic below can overflow. */
+#define FIRST_TIME (-62167219200LL)
+#define LAST_TIME 253402300799LL
+
+static int64_t writable(int64_t t)
+{
+    return t < FIRST_TIME ? FIRST_TIME : t > LAST_TIME ? LAST_TIME : t;
+}
+
 void certlib__tdate_format(int64_t t, char out[21])
 {
+    t = writable(t);
     int64_t days = floor_div(t, 86400), secs = t - days * 86400;
     put_date(out, days);
     out[10] = 'T';
@@ -112,7 +123,8 @@ void certlib__tdate_format(int64_t t, char out[21])
 
 void certlib__cst_date_format(int64_t t, char out[11])
 {
-    put_date(out, floor_div(t + CERTLIB_CST_OFFSET, 86400));
+    int64_t local = writable(t) + CERTLIB_CST_OFFSET; /* within range, the sum cannot overflow */
+    put_date(out, floor_div(writable(local), 86400));
     out[10] = '\0';
 }
 
