@@ -869,8 +869,8 @@ static authd_err upgrade_from_3(struct lmdb_storage *st, const char *dir, char *
     return AUTHD_OK;
 }
 
-/* Schemas 5 and 6 changed the PostgreSQL backend's tables alone: an LMDB store of schema 4 or 5 only
- * takes the new number. */
+/* Schemas 5, 6 and 7 changed the PostgreSQL backend's tables alone: an LMDB store of schema 4, 5 or 6
+ * only takes the new number. */
 static authd_err renumber(struct lmdb_storage *st, uint32_t from, const char *dir, char *err, size_t err_cap)
 {
     MDB_txn *txn;
@@ -973,8 +973,7 @@ authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct aut
         rc = mdb_txn_commit(txn);
         txn = NULL; /* freed by the commit, whatever its outcome */
     }
-    if (!rc && version != AUTHD_SCHEMA_VERSION && version != 5 && version != 4 && version != 3 &&
-        !(version == 2 && o->keys)) {
+    if (!rc && !(version >= 3 && version <= AUTHD_SCHEMA_VERSION) && !(version == 2 && o->keys)) {
         snprintf(err, err_cap, "data directory %s holds schema version %u; this authd uses %u", o->dir,
                  version, AUTHD_SCHEMA_VERSION);
         lmdb_close(&st->base);
@@ -995,7 +994,7 @@ authd_err authd_storage_open_lmdb(const struct authd_lmdb_options *o, struct aut
             return upgraded;
         }
     }
-    if (!rc && (version == 4 || version == 5)) {
+    if (!rc && version >= 4 && version < AUTHD_SCHEMA_VERSION) {
         authd_err upgraded = renumber(st, version, o->dir, err, err_cap);
         if (upgraded) {
             lmdb_close(&st->base);

@@ -47,7 +47,7 @@
  * open, in either backend). 5: on PostgreSQL, that index kept in the access log's rows and leaf hashes
  * not stored. 6: on PostgreSQL, no subtree hash below level 4 stored either (an LMDB store's data is
  * unchanged by 5 and 6; either backend is upgraded at open). */
-#define AUTHD_SCHEMA_VERSION 6u
+#define AUTHD_SCHEMA_VERSION 7u
 
 enum authd_log_id { AUTHD_LOG_SIGNATURES = 0, AUTHD_LOG_ACCESS = 1, AUTHD_LOG_COUNT = 2 };
 

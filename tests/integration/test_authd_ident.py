@@ -8,7 +8,7 @@ from conftest import CERTCTL, assert_problem, run_certctl
 
 def test_healthz(authd):
     status, headers, doc = authd.json("GET", "/healthz")
-    assert status == 200 and doc == {"status": "ok", "schema_version": 6}
+    assert status == 200 and doc == {"status": "ok", "schema_version": 7}
     assert headers["cache-control"] == "no-store"
 
 

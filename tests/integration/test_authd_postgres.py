@@ -453,6 +453,24 @@ def test_records_stay_in_their_rows(pg, tmp_path):
         assert server.stop() == 0, server.stderr_path.read_text()
 
 
+def test_keys_in_byte_order_whatever_the_databases_locale(pg, tmp_path):
+    """A database made with a locale of its own (ICU's zh here; a Chinese server's initdb takes glibc's
+    zh_CN.UTF-8 from its environment): authd's text keys are in byte order all the same (schema 7), so an
+    index search compares bytes, not that locale's rules, and licences are found by their ids."""
+    from test_authd_use_record import key_collations
+    pg.psql("CREATE DATABASE zh TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'zh' LOCALE 'C.UTF-8'")
+    assert pg.psql("SELECT datlocprovider::text || ':' || daticulocale FROM pg_database WHERE datname = 'zh'") == "i:zh"
+    server = Authd(tmp_path, conninfo=pg.conninfo("zh")).start()
+    try:
+        issued = [issue_ok(server) for _ in range(3)]
+        assert key_collations(pg, "zh") == ["C"] * 4
+        for doc in issued:
+            code, _, got = server.json("GET", f"/v1/licences/{quoted(doc)}", token="auditor")
+            assert code == 200 and got["licence"] == doc["licence"]
+    finally:
+        assert server.stop() == 0, server.stderr_path.read_text()
+
+
 def test_database_unreachable_at_start(tmp_path):
     """No database at start: exit 1, saying which and why, with no password in the message."""
     server = Authd(tmp_path, conninfo=f"host=127.0.0.1 port={free_port()} dbname=authd user=authd connect_timeout=2")

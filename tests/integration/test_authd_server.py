@@ -505,5 +505,5 @@ def test_graceful_shutdown_and_restart(tmp_path):
         socket.create_connection(("127.0.0.1", server.port), timeout=1)
     # Same data directory again: the schema version is found, not rewritten.
     again = Authd(tmp_path).start()
-    assert again.json("GET", "/healthz")[2]["schema_version"] == 6
+    assert again.json("GET", "/healthz")[2]["schema_version"] == 7
     assert again.stop() == 0

@@ -255,19 +255,31 @@ def test_certctl_use_record(server, world):
     assert r.returncode == 1 and b"REFUSED" in r.stderr, r.stderr
 
 
-# A schema 6 database set back to the layout of schema 5 (every subtree hash above the leaves stored), 4
-# (as 5, and every leaf's hash stored too, and the holder-access index a table of its own) or 3 (as 4,
-# without that index): the access entries' holders in no column, as they were.
+# A schema 7 database set back to the layout of schema 6 (its text keys in the database's collation), 5
+# (as 6, and every subtree hash above the leaves stored), 4 (as 5, and every leaf's hash stored too, and the
+# holder-access index a table of its own) or 3 (as 4, without that index): the access entries' holders in
+# no column, as they were.
+KEY_COLUMNS = (("authd_licences", "id"), ("authd_holders", "id"), ("authd_challenges", "counter_id"),
+               ("authd_list_counters", "issuer"))
+KEYS_COLLATED = "".join(f'ALTER TABLE {t} ALTER COLUMN {c} TYPE text COLLATE "default"; ' for t, c in KEY_COLUMNS)
 LEAVES_STORED = ("ALTER TABLE authd_log_entries DROP COLUMN holder_key; "
                  "INSERT INTO authd_log_hashes SELECT log, 0, idx, sha256('\\x00'::bytea || entry) FROM authd_log_entries; ")
 OLDER_LAYOUT = {
-    3: LEAVES_STORED,
-    4: "CREATE TABLE authd_holder_access (holder_key bytea NOT NULL, idx bigint NOT NULL, "
+    3: KEYS_COLLATED + LEAVES_STORED,
+    4: KEYS_COLLATED + "CREATE TABLE authd_holder_access (holder_key bytea NOT NULL, idx bigint NOT NULL, "
        "PRIMARY KEY (holder_key, idx)); "
        "INSERT INTO authd_holder_access SELECT holder_key, idx FROM authd_log_entries WHERE holder_key IS NOT NULL; "
        + LEAVES_STORED,
-    5: "",
+    5: KEYS_COLLATED,
+    6: KEYS_COLLATED,
 }
+
+
+def key_collations(pg, db):
+    """The collation of each text key column, as PostgreSQL names it."""
+    where = " OR ".join(f"(a.attrelid = '{t}'::regclass AND a.attname = '{c}')" for t, c in KEY_COLUMNS)
+    return pg.psql(f"SELECT string_agg(c.collname, ',' ORDER BY a.attrelid, a.attname) FROM pg_attribute a "
+                   f"JOIN pg_collation c ON c.oid = a.attcollation WHERE {where}", dbname=db).split(",")
 
 
 def low_subtrees_stored(pg, db):
@@ -286,11 +298,12 @@ def low_subtrees_stored(pg, db):
 
 
 @pytest.mark.skipif(BACKEND != "postgresql", reason="the LMDB upgrade is unit-tested (lmdb_upgrade_test)")
-@pytest.mark.parametrize("version", [3, 4, 5])
+@pytest.mark.parametrize("version", [3, 4, 5, 6])
 def test_an_older_database_is_upgraded_at_start(server, world, version):
-    """A database of authd's schema 3, 4 or 5: the next start brings it to schema 6 (the holder-access index
-    in the access log's rows, no hash of a subtree under 16 leaves stored). The use record and its proofs,
-    the log's entries, its leaf-hash tiles and its root are what they were, and the next lookup is filed."""
+    """A database of authd's schema 3, 4, 5 or 6: the next start brings it to schema 7 (the holder-access
+    index in the access log's rows, no hash of a subtree under 16 leaves stored, text keys in byte order).
+    The use record and its proofs, the log's entries, its leaf-hash tiles and its root are what they were,
+    licences are read by their ids, and the next lookup is filed."""
     from conftest import database_for, pg_server
     pg = pg_server()
     # a log of 64 entries at least, whatever ran before: subtrees at every level the upgrade drops
@@ -302,16 +315,23 @@ def test_an_older_database_is_upgraded_at_start(server, world, version):
     size, root, _ = checkpoint(server, "access", "auditor")
     assert server.stop() == 0
     db = database_for(server.tmp / "data")
-    pg.psql(low_subtrees_stored(pg, db) + OLDER_LAYOUT[version] +
+    pg.psql((low_subtrees_stored(pg, db) if version < 6 else "") + OLDER_LAYOUT[version] +
             f"UPDATE authd_meta SET value = {version} WHERE name = 'schema_version'", dbname=db)
-    assert int(pg.psql("SELECT count(*) FROM authd_log_hashes WHERE level BETWEEN 1 AND 3", dbname=db)) >= 56
+    if version < 6:
+        assert int(pg.psql("SELECT count(*) FROM authd_log_hashes WHERE level BETWEEN 1 AND 3", dbname=db)) >= 56
     assert (pg.psql("SELECT count(*) FROM authd_log_hashes WHERE level = 0", dbname=db) != "0") == (version < 5)
+    assert key_collations(pg, db) == ["default"] * 4
+    since = server.stderr_path.stat().st_size  # this start's messages, not the last parameter's
     server.start(init=False)
-    upgraded = server.stderr_path.read_text()
+    upgraded = server.stderr_path.read_bytes()[since:].decode()
     assert f"upgrading the database from schema version {version}" in upgraded
-    assert "upgrading the database from schema version 5 to 6" in upgraded
-    assert pg.psql("SELECT value FROM authd_meta WHERE name = 'schema_version'", dbname=db) == "6"
+    assert ("upgrading the database from schema version 5 to 6" in upgraded) == (version < 6)
+    assert "upgrading the database from schema version 6 to 7" in upgraded
+    assert pg.psql("SELECT value FROM authd_meta WHERE name = 'schema_version'", dbname=db) == "7"
     assert pg.psql("SELECT count(*) FROM authd_log_hashes WHERE level < 4", dbname=db) == "0"
+    assert key_collations(pg, db) == ["C"] * 4
+    code, _, _ = server.json("GET", f"/v1/licences/{world['licences']['other']}", token="auditor")
+    assert code == 200
     assert pg.psql("SELECT to_regclass('authd_holder_access') IS NULL", dbname=db) == "t"
     after = ask(server, world["licences"]["holder"], world["keys"]["holder"])[2]
     assert [e["index"] for e in after["entries"]] == [e["index"] for e in before["entries"]]

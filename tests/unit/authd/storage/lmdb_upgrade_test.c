@@ -275,15 +275,15 @@ static void set_version(const char *dir, uint8_t number)
     mdb_env_close(env);
 }
 
-/* Schemas 5 and 6 changed PostgreSQL's tables only: a schema 4 or 5 LMDB store takes the number and keeps
- * its data; a number this authd does not know is refused. */
-static void test_schemas_4_and_5_take_the_number(void **state)
+/* Schemas 5, 6 and 7 changed PostgreSQL's tables only: a schema 4, 5 or 6 LMDB store takes the number and
+ * keeps its data; a number this authd does not know is refused. */
+static void test_schemas_4_to_6_take_the_number(void **state)
 {
     (void)state;
     char *dir = scratch_dir();
     write_v3_store(dir);
     authd_storage_close(open_with(dir, NULL, AUTHD_OK, NULL));
-    for (uint8_t older = 4; older <= 5; older++) {
+    for (uint8_t older = 4; older <= 6; older++) {
         set_version(dir, older);
         struct authd_storage *s = open_with(dir, NULL, AUTHD_OK, NULL);
         assert_int_equal(s->ops->schema_version(s), AUTHD_SCHEMA_VERSION);
@@ -311,7 +311,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_needs_the_data_key),
         cmocka_unit_test(test_record_under_another_key),
         cmocka_unit_test(test_holder_access_index_built),
-        cmocka_unit_test(test_schemas_4_and_5_take_the_number),
+        cmocka_unit_test(test_schemas_4_to_6_take_the_number),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
