@@ -24,8 +24,8 @@
  * codes and client names are ASCII, and authd wants them ordered as LMDB orders them; a database made
  * with a locale of its own (zh_CN.UTF-8 is what a Chinese server's initdb takes from its environment)
  * would otherwise compare them by that locale's rules at every step of every index search. Measured on
- * this machine, 100,000 licence ids, an index search of one: 2.0 us in byte order, 19-22 us under
- * glibc's zh_CN.UTF-8, 3.8 us under ICU's zh (docs/postgresql.md, "Schema 7"). */
+ * this machine, 100,000 licence ids, an index search of one: 2.0-2.5 us in byte order, 18-22 us under
+ * glibc's zh_CN.UTF-8, 3.7-4.5 us under ICU's zh (docs/postgresql.md, "Schema 7"). */
 #define KEY_TEXT "text COLLATE \"C\""
 
 static const char *const schema_sql[] = {
