@@ -45,8 +45,9 @@
  * with a MAC over their header and their log index kept apart (a schema 2 LMDB store is upgraded in
  * place at open). 4: the holder-access index (a schema 3 store gets it built from its access log at
  * open, in either backend). 5: on PostgreSQL, that index kept in the access log's rows and leaf hashes
- * not stored. 6: on PostgreSQL, no subtree hash below level 4 stored either (an LMDB store's data is
- * unchanged by 5 and 6; either backend is upgraded at open). */
+ * not stored. 6: on PostgreSQL, no subtree hash below level 4 stored either. 7: on PostgreSQL, text keys
+ * in byte order whatever the database's locale (an LMDB store's data is unchanged by 5, 6 and 7; either
+ * backend is upgraded at open). */
 #define AUTHD_SCHEMA_VERSION 7u
 
 enum authd_log_id { AUTHD_LOG_SIGNATURES = 0, AUTHD_LOG_ACCESS = 1, AUTHD_LOG_COUNT = 2 };
