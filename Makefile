@@ -57,6 +57,7 @@ bench: build
 	bench/witness/issuance.sh $(BUILD_DIR)
 	bench/authd/run.sh $(BUILD_DIR)
 	bench/authd/backends.sh $(BUILD_DIR)
+	bench/postgres/collation.sh
 	bench/pkcs11/issuance.sh $(BUILD_DIR)
 	bench/store-cipher/lookups.sh $(BUILD_DIR)
 	bench/federation/run.sh $(BUILD_DIR)
