@@ -13,7 +13,9 @@ n=${1:-100000}
 rounds=${2:-5}
 work=$(mktemp -d)
 chmod 755 "$work" # the postgres user reaches its cluster inside
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# shellcheck source=bench/authd/config.sh
+. "$root/bench/authd/config.sh" # free_port, median
+port=$(free_port)
 cleanup() {
     DEV_POSTGRES_DIR=$work/pg "$root/scripts/dev-postgres" destroy >/dev/null 2>&1 || true
     rm -rf "$work"
@@ -36,9 +38,9 @@ fill=$(printf "$id" i)
 probe=$(printf "$id" "((i * 7919) % $n + 1)")
 echo "bench/postgres/collation: $n licence ids, 100,000 searches a round, $rounds rounds, median"
 printf '%-14s %14s %10s\n' "collation" "us a search" "x C"
-base=""
+base="" k=0
 for c in "${collations[@]}"; do
-    name=${c%%|*} opts=${c#*|} db=bench_${RANDOM}
+    name=${c%%|*} opts=${c#*|} db=bench_$((k += 1))
     sql -d postgres -c "CREATE DATABASE $db TEMPLATE template0 $opts"
     sql -d "$db" -c "CREATE TABLE lic (id text PRIMARY KEY, rec bytea)" \
         -c "INSERT INTO lic SELECT $fill, '\\x00' FROM generate_series(1, $n) i" -c "VACUUM ANALYZE lic"
@@ -50,7 +52,7 @@ for c in "${collations[@]}"; do
         [ "$(head -1 <<<"$out")" = 100000 ] || { echo "collation $name: not every id found: $out" >&2; exit 1; }
         times+=("$(awk '/^Time:/ {print $2}' <<<"$out")")
     done
-    us=$(printf '%s\n' "${times[@]}" | sort -g | awk '{v[NR] = $1} END {printf "%.2f", v[int((NR + 1) / 2)] / 100}')
+    us=$(awk -v ms="$(median "${times[@]}")" 'BEGIN {printf "%.2f", ms / 100}') # 100,000 searches, in us
     [ -n "$base" ] || base=$us
     printf '%-14s %14s %10s\n' "$name" "$us" "$(awk -v a="$us" -v b="$base" 'BEGIN {printf "%.1f", a / b}')"
 done
