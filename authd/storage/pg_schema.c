@@ -46,8 +46,7 @@ static const char *const schema_sql[] = {
     "issued bigint NOT NULL, used boolean NOT NULL DEFAULT false)",
     "CREATE INDEX authd_challenges_counter ON authd_challenges (counter_id, issued)",
     "CREATE TABLE authd_list_counters (issuer " KEY_TEXT " NOT NULL, list_no integer NOT NULL, "
-    "next bigint NOT NULL, "
-    "PRIMARY KEY (issuer, list_no))",
+    "next bigint NOT NULL, PRIMARY KEY (issuer, list_no))",
     "INSERT INTO authd_meta VALUES ('records', 0)",
 };
 
